@@ -1,0 +1,1 @@
+"""Channels (Telegram, terminal), the command line and the application factory."""

@@ -1,0 +1,1 @@
+"""Conversations as state machines declared as data: event in, replies and effects out."""

@@ -1,0 +1,1 @@
+"""Netwerkwijzer knowledge base: YAML content, loader, validator and rule engine (pure)."""
