@@ -89,12 +89,14 @@ def load_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise YamlSyntaxError(path, 1, f"cannot read file: {exc}") from exc
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = exc.problem or exc.context or "invalid YAML"
-        source_line = text.splitlines()[line - 1].strip() if 0 < line <= len(text.splitlines()) else ""
+        source_line = (
+            text.splitlines()[line - 1].strip() if 0 < line <= len(text.splitlines()) else ""
+        )
         detail = f"{problem}" + (f" (in: {source_line})" if source_line else "")
         raise YamlSyntaxError(path, line, f"YAML syntax error: {detail}") from exc
     except yaml.YAMLError as exc:

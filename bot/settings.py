@@ -1,0 +1,76 @@
+"""One typed settings object, read from the environment once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_DATABASE_URL = "sqlite:///data/netwerkwijzer.sqlite3"
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
+DEFAULT_PORT = 8080
+
+
+class SettingsError(ValueError):
+    """An environment variable has a value we cannot use; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None
+    database_url: str
+    bot_api_url: str
+    webhook_url: str | None
+    webhook_secret: str | None
+    port: int
+    admin_ids: frozenset[int]
+    timezone: str
+    knowledge_dir: Path | None
+    log_level: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read every variable of the interface contract; raise :class:`SettingsError`."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        port_text = get("PORT") or str(DEFAULT_PORT)
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise SettingsError(f"PORT must be a port number, not {port_text!r}")
+        admin_ids: set[int] = set()
+        for part in (get("ADMIN_IDS") or "").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.lstrip("-").isdigit():
+                raise SettingsError(
+                    f"ADMIN_IDS must be comma-separated Telegram user ids, not {part!r}"
+                )
+            admin_ids.add(int(part))
+        timezone = get("BOT_TIMEZONE") or DEFAULT_TIMEZONE
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise SettingsError(f"BOT_TIMEZONE {timezone!r} is not a known time zone") from exc
+        level = (get("LOG_LEVEL") or "INFO").upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+        knowledge = get("KNOWLEDGE_DIR")
+        return cls(
+            bot_token=get("BOT_TOKEN"),
+            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            bot_api_url=(get("BOT_API_URL") or DEFAULT_API_URL).rstrip("/"),
+            webhook_url=get("WEBHOOK_URL"),
+            webhook_secret=get("WEBHOOK_SECRET"),
+            port=int(port_text),
+            admin_ids=frozenset(admin_ids),
+            timezone=timezone,
+            knowledge_dir=Path(knowledge) if knowledge else None,
+            log_level=level,
+        )

@@ -1,0 +1,484 @@
+"""The advisor conversation: (stored state, event) → (new state, replies, effects).
+
+:class:`AdvisorFlow` is built once per knowledge base and serves every user; each event
+gets a short-lived :class:`Conversation` (the machine's model) that interprets the
+event, fires a trigger and collects what the screens say.
+"""
+
+from __future__ import annotations
+
+import copy
+import unicodedata
+from typing import Any
+
+from flows import screens
+from flows.actions import parse_action
+from flows.definition import (
+    ADVICE,
+    ADVICE_PHASE,
+    ADVICE_TAG,
+    BROWSE_TAG,
+    FLOW_VERSION,
+    NEW,
+    NOTE,
+    advisor_flow,
+    question_state,
+)
+from flows.events import (
+    Event,
+    Outcome,
+    SaveAdvice,
+    SaveReflection,
+    ScheduleReminder,
+    SetLanguage,
+    StoredState,
+)
+from flows.machine import build_machine, fire
+from flows.replies import Reply, Span
+from flows.screens import Say
+from knowledge.engine import Advice, Engine
+from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
+from knowledge.textmatch import map_answer, match_dilemmas, normalize
+
+MAX_TEXT = 4096
+"""Longer messages are refused politely (Telegram cannot send more either)."""
+MAX_REFLECTION = 2000
+REMIND_DAYS = 7
+FAILURES_BEFORE_OPTIONS = 2
+ADVICE_ACTIONS = ("show", "why", "more", "edit", "note", "advice", "remind", "restart")
+
+
+def clean_text(text: str) -> str:
+    """Drop control and invisible format characters (keeping line breaks); trim."""
+    kept = (c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf", "Cs"))
+    return "".join(kept).strip()
+
+
+class AdvisorFlow:
+    """The conversation definition, machine and engine for one knowledge base."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+        self.engine = Engine(knowledge)
+        self.definition = advisor_flow([q.id for q in knowledge.intake])
+        self.machine = build_machine(self.definition)
+        self.state_names = frozenset(spec.name for spec in self.definition.states)
+        self.questions = {question_state(q.id): q for q in knowledge.intake}
+
+    def handle(self, stored: StoredState, event: Event) -> Outcome:
+        """Handle one event; ``stored`` is not modified."""
+        conversation = Conversation(self, stored)
+        conversation.dispatch(event)
+        return conversation.outcome()
+
+
+class Conversation:
+    """The model of one event's run through the machine."""
+
+    def __init__(self, flow: AdvisorFlow, stored: StoredState) -> None:
+        self.flow = flow
+        self.knowledge = flow.knowledge
+        self.lang = stored.lang if stored.lang in LANGUAGES else LANGUAGES[0]
+        self.answers: dict[str, str] = dict(stored.answers)
+        self.data: dict[str, Any] = copy.deepcopy(stored.data)
+        self.state = stored.state
+        if stored.flow_version != FLOW_VERSION or stored.state not in flow.state_names:
+            self._migrate(stored)
+        self.replies: list[Reply] = []
+        self.effects: list[Any] = []
+        self.notice: str | None = None
+        self.chosen: str | None = None
+        self.duplicate = False
+        self.lead: list[Span] = []
+        self._advice: Advice | None = None
+
+    # -- state helpers -------------------------------------------------------------------
+
+    def _migrate(self, stored: StoredState) -> None:
+        """A conversation from another flow version resumes at a state that still exists."""
+        self.data = {}
+        if stored.state == NEW:
+            self.state = NEW
+            return
+        self.answers = self.flow.engine.effective_profile(self.answers)
+        pending = [q for q in self.asked() if q.id not in self.answers]
+        self.state = question_state(pending[0].id) if pending else ADVICE
+
+    @property
+    def say(self) -> Say:
+        return Say(self.knowledge, self.lang)
+
+    @property
+    def editing(self) -> bool:
+        return bool(self.data.get("editing"))
+
+    def asks(self, question_id: str) -> bool:
+        """Whether this question applies, given the answers so far."""
+        question = self.knowledge.intake_question(question_id)
+        if question is None:
+            return False
+        profile = self.flow.engine.effective_profile(self.answers)
+        return question.ask_if(profile)
+
+    def asked(self) -> list[IntakeQuestion]:
+        """The questions that apply to this user, in order."""
+        return [q for q in self.knowledge.intake if self.asks(q.id)]
+
+    def advice(self) -> Advice:
+        if self._advice is None:
+            self._advice = self.flow.engine.advise(self.answers)
+        return self._advice
+
+    def current_question(self) -> IntakeQuestion | None:
+        return self.flow.questions.get(self.state)
+
+    def outcome(self) -> Outcome:
+        stored = StoredState(
+            state=self.state,
+            flow_version=FLOW_VERSION,
+            lang=self.lang,
+            answers=dict(self.answers),
+            data=self.data,
+        )
+        return Outcome(
+            state=stored,
+            replies=self.replies,
+            effects=self.effects,
+            notice=self.notice,
+            chosen=self.chosen,
+            duplicate=self.duplicate,
+        )
+
+    def fire(self, trigger: str, **kwargs: Any) -> bool:
+        return fire(self.flow.machine, self, trigger, **kwargs)
+
+    def reshow(self) -> None:
+        """Show the current state's screen again, without a transition."""
+        spec = next(s for s in self.flow.definition.states if s.name == self.state)
+        getattr(self, spec.screen)(None)
+
+    def tell(self, key: str, **values: Any) -> None:
+        self.replies.append(screens.notice(self.say, key, **values))
+
+    # -- dispatch ------------------------------------------------------------------------
+
+    def dispatch(self, event: Event) -> None:
+        if event.kind == "command":
+            self.command(event.name.lower(), clean_text(event.text))
+        elif event.kind == "action":
+            self.press(event.text)
+        else:
+            self.typed(event.text)
+
+    def begin(self) -> None:
+        self.lead = self.say("welcome")
+        self.fire("begin")
+
+    def command(self, name: str, args: str) -> None:
+        if name in ("taal", "language", "lang"):
+            self.choose_language(args.lower())
+            return
+        if name in ("help", "hulp"):
+            self.tell("help")
+            return
+        if self.state == NEW and name in ("start", "opnieuw", "restart", "terug", "back"):
+            self.begin()
+            return
+        if name == "start":
+            self.lead = self.say("welcome_back")
+            self.reshow()
+        elif name in ("opnieuw", "restart"):
+            self.restart()
+        elif name in ("terug", "back"):
+            self.back()
+        elif name == "advies":
+            self.fire("advice")
+        elif name == "profiel":
+            self.fire("edit")
+        elif name == "dilemmas":
+            self.replies.append(screens.levels(self.say))
+        elif name == "vraag":
+            self.reflection_question()
+        elif name == "privacy":
+            self.tell("privacy")
+        else:
+            self.tell("unknown_command")
+
+    def choose_language(self, lang: str) -> None:
+        if lang not in LANGUAGES:
+            self.replies.append(screens.language_choice(self.say))
+            return
+        self.lang = lang
+        self.effects.append(SetLanguage(lang))
+        self.lead = self.say("language_set")
+        if self.state == NEW:
+            self.begin()
+        else:
+            self.reshow()
+
+    def restart(self) -> None:
+        self.answers.clear()
+        self.data = {}
+        self.lead = self.say("restarted")
+        self.fire("restart")
+
+    def back(self) -> None:
+        if self.state in self.flow.questions:
+            self.data.pop("failures", None)
+            self.fire("back")
+        else:
+            self.fire("advice")
+
+    def reflection_question(self) -> None:
+        """One reflection question, rotating; from the user's advice when there is one."""
+        k = self.knowledge
+        pool = [q for s in self.advice().top() for q in s.questions] if self.answers else []
+        pool = pool or list(k.questions.values())
+        if not pool:
+            self.tell("help")
+            return
+        turn = int(self.data.get("question_turn", 0))
+        self.data["question_turn"] = turn + 1
+        self.tell("reflection_question", question=self.say.plain(pool[turn % len(pool)].text))
+
+    # -- buttons -------------------------------------------------------------------------
+
+    def stale(self) -> None:
+        self.notice = self.say.label("stale")
+        self.reshow()
+
+    def press(self, data: str) -> None:
+        if (
+            data
+            and data == self.data.get("last_action")
+            and self.state == self.data.get("last_state")
+        ):
+            self.duplicate = True
+            self.notice = self.say.label("duplicate")
+            return
+        parsed = parse_action(data)
+        if parsed is None or parsed.version != FLOW_VERSION:
+            self.stale()
+            return
+        before = len(self.replies)
+        if parsed.tag == BROWSE_TAG:
+            handled = self.browse(parsed.choice)
+        elif parsed.tag == ADVICE_TAG:
+            handled = self.state in ADVICE_PHASE and self.advice_action(parsed.choice)
+        else:
+            handled = self.answer_action(parsed.tag, parsed.choice)
+        if not handled:
+            del self.replies[before:]
+            self.stale()
+            return
+        self.data["last_action"] = data
+        self.data["last_state"] = self.state
+
+    def browse(self, choice: tuple[str, ...]) -> bool:
+        say = self.say
+        head, arg = choice[0], choice[1] if len(choice) > 1 else ""
+        if head == "levels":
+            self.replies.append(screens.levels(say))
+        elif head == "level" and any(lv.id == arg for lv in self.knowledge.levels):
+            self.replies.append(screens.level(say, arg))
+        elif head == "show" and (dilemma := self.knowledge.dilemma(arg)) is not None:
+            self.replies.append(screens.browse_detail(say, dilemma))
+        elif head == "resume":
+            self.reshow() if self.state != NEW else self.begin()
+        elif head == "lang" and arg in LANGUAGES:
+            self.choose_language(arg)
+        else:
+            return False
+        return True
+
+    def advice_action(self, choice: tuple[str, ...]) -> bool:
+        head, arg = choice[0], choice[1] if len(choice) > 1 else ""
+        if head not in ADVICE_ACTIONS:
+            return False
+        if head == "restart":
+            self.restart()
+            return True
+        if head == "show" or (head == "note" and arg):
+            if self.knowledge.dilemma(arg) is None:
+                return False
+            self.data["dilemma"] = arg
+        if head == "edit" and arg:
+            if not self.asks(arg):
+                return False
+            self.data["editing"] = True
+            return self.fire("edit", question=arg)
+        if head == "remind":
+            self.effects.append(ScheduleReminder(REMIND_DAYS, arg or "advice"))
+            self.notice = self.say.label("remind_set_short")
+            self.tell("remind_set", days=REMIND_DAYS)
+            return True
+        if head == "note" and not arg:
+            self.data.pop("dilemma", None)
+        return self.fire(head)
+
+    def answer_action(self, question_id: str, choice: tuple[str, ...]) -> bool:
+        question = self.current_question()
+        if question is None or question.id != question_id or len(choice) != 1:
+            return False
+        value = choice[0]
+        if value == "_back":
+            self.back()
+            return True
+        if value == "_skip":
+            self.chosen = self.say.label("answer_skipped")
+            self.skip(question)
+            return True
+        option = question.option(value)
+        if option is None:
+            return False
+        self.chosen = self.say.plain(option.label)
+        self.record(question, option.id)
+        return True
+
+    # -- typed text ----------------------------------------------------------------------
+
+    def typed(self, raw: str) -> None:
+        if len(raw) > MAX_TEXT:
+            self.tell("too_long", limit=MAX_TEXT)
+            return
+        text = clean_text(raw)
+        if self.state == NEW:
+            self.begin()
+            return
+        if not text:
+            self.lead = self.say("empty")
+            self.reshow()
+            return
+        question = self.current_question()
+        if question is not None:
+            self.typed_answer(question, text)
+        elif self.state == NOTE:
+            self.save_note(text)
+        else:
+            self.describe(text)
+
+    def _words(self, key: str) -> set[str]:
+        """A comma-separated word list from the catalogue, in every language."""
+        text = self.knowledge.messages.get(key)
+        if text is None:
+            return set()
+        return {normalize(w) for lang in LANGUAGES for w in text.get(lang).split(",")} - {""}
+
+    def typed_answer(self, question: IntakeQuestion, text: str) -> None:
+        norm = normalize(text)
+        if norm and norm in self._words("words_skip"):
+            self.skip(question)
+            return
+        if norm and norm in self._words("words_back"):
+            self.back()
+            return
+        match = map_answer(question, text, self.knowledge)
+        if match.outcome == "matched" and match.option is not None:
+            option = question.option(match.option)
+            label = self.say.plain(option.label) if option else match.option
+            self.lead = self.say("understood", answer=label)
+            self.record(question, match.option)
+            return
+        failures = int(self.data.get("failures", 0)) + 1
+        self.data["failures"] = failures
+        if match.outcome == "ambiguous":
+            labels = [self.say.plain(o.label) for o in question.options if o.id in match.candidates]
+            self.lead = self.say("ambiguous", options=" / ".join(labels))
+        elif failures >= FAILURES_BEFORE_OPTIONS:
+            self.lead = self.say("not_understood_again")
+        else:
+            self.lead = self.say("not_understood")
+        self.reshow()
+
+    def record(self, question: IntakeQuestion, option_id: str) -> None:
+        self.answers[question.id] = option_id
+        self.data.pop("failures", None)
+        self._advice = None
+        self.fire("answer")
+
+    def skip(self, question: IntakeQuestion) -> None:
+        self.answers.pop(question.id, None)
+        self.data.pop("failures", None)
+        self._advice = None
+        self.fire("skip")
+
+    def save_note(self, text: str) -> None:
+        if len(text) > MAX_REFLECTION:
+            self.tell("note_too_long", limit=MAX_REFLECTION)
+            return
+        subject = str(self.data.get("dilemma") or "advice")
+        self.effects.append(SaveReflection(subject, text))
+        self.lead = self.say("note_saved")
+        if self.data.get("dilemma"):
+            self.fire("done")
+        else:
+            self.fire("advice")
+
+    def describe(self, text: str) -> None:
+        matches = match_dilemmas(text, self.knowledge)[:3]
+        found = [
+            (d, m.words) for m in matches if (d := self.knowledge.dilemma(m.dilemma)) is not None
+        ]
+        self.replies.append(screens.text_matches(self.say, found))
+
+    # -- screens (on_enter callbacks; ``event`` is transitions' EventData or None) -------
+
+    def _take_lead(self) -> list[Span]:
+        lead, self.lead = self.lead, []
+        return lead
+
+    def show_welcome(self, event: object) -> None:
+        self.begin()
+
+    def show_question(self, event: object) -> None:
+        question = self.current_question()
+        assert question is not None
+        asked = self.asked()
+        number = next((i for i, q in enumerate(asked, start=1) if q.id == question.id), 1)
+        current = self.answers.get(question.id)
+        self.replies.append(
+            screens.question(self.say, question, number, len(asked), current, self._take_lead())
+        )
+
+    def show_advice(self, event: object) -> None:
+        was_editing = self.data.pop("editing", False)
+        advice = self.advice()
+        profile = dict(advice.profile)
+        lead = self._take_lead()
+        if profile != self.data.get("advised"):
+            if was_editing:
+                lead = lead + ([Span("\n")] if lead else []) + self.say("advice_updated")
+            self.data["advised"] = profile
+            self.effects.append(SaveAdvice(profile, tuple(s.dilemma.id for s in advice.ranked)))
+        self.replies.append(screens.advice(self.say, advice, lead))
+
+    def show_detail(self, event: object) -> None:
+        dilemma = self.knowledge.dilemma(str(self.data.get("dilemma", "")))
+        if dilemma is None:
+            self.state = ADVICE
+            self.show_advice(event)
+            return
+        reply = screens.detail(self.say, dilemma, self.advice().find(dilemma.id))
+        self.replies.append(_with_lead(reply, self._take_lead()))
+
+    def show_why(self, event: object) -> None:
+        self.replies.append(screens.why(self.say, self.advice(), self.asked(), self.answers))
+
+    def show_more(self, event: object) -> None:
+        self.replies.append(screens.more(self.say, self.advice()))
+
+    def show_profile(self, event: object) -> None:
+        self.data.pop("editing", None)
+        reply = screens.profile(self.say, self.asked(), self.answers)
+        self.replies.append(_with_lead(reply, self._take_lead()))
+
+    def show_note_prompt(self, event: object) -> None:
+        dilemma = self.knowledge.dilemma(str(self.data.get("dilemma", "")))
+        self.replies.append(_with_lead(screens.note_prompt(self.say, dilemma), self._take_lead()))
+
+
+def _with_lead(reply: Reply, lead: list[Span]) -> Reply:
+    if not lead:
+        return reply
+    spans = (*lead, Span("\n\n"), *reply.spans)
+    return Reply(spans, reply.buttons, reply.attachment, reply.meta)

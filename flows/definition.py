@@ -1,0 +1,116 @@
+"""The advisor conversation declared as data: states, and edges between them.
+
+The intake part is generated from the intake questions of the knowledge base (one state
+per question, conditional questions guarded by their ``ask_if``); the advice part is
+fixed. :mod:`flows.machine` turns this into one ``transitions`` machine and
+:mod:`flows.diagrams` draws it.
+
+Guards are named, so diagrams can show them: ``asks:<question>`` (its ``ask_if`` holds),
+``target:<question>`` (the edit asks for that question), ``editing`` (an answer is being
+changed from the advice) and ``first`` (no earlier question applies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+FLOW_VERSION = 1
+"""Raise when states or action ids change: buttons of older versions then expire."""
+
+NEW = "new"
+ADVICE = "advice"
+DETAIL = "detail"
+WHY = "why"
+MORE = "more"
+PROFILE = "profile"
+NOTE = "note"
+ADVICE_PHASE: tuple[str, ...] = (ADVICE, DETAIL, WHY, MORE, PROFILE, NOTE)
+ADVICE_TAG = "a"
+"""Action ids of the advice phase carry this tag and stay valid in the whole phase."""
+BROWSE_TAG = "b"
+"""Browsing (dilemmas by level, language) changes no state, so it is valid anywhere."""
+
+
+def question_state(question_id: str) -> str:
+    """The state that asks one intake question."""
+    return f"q_{question_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    trigger: str
+    source: str | tuple[str, ...]
+    dest: str | None
+    guard: str | None = None
+    unless: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StateSpec:
+    name: str
+    screen: str
+    """The screen shown on entering the state (a method of the conversation)."""
+
+
+@dataclass(frozen=True)
+class FlowDefinition:
+    version: int
+    initial: str
+    states: tuple[StateSpec, ...]
+    edges: tuple[Edge, ...]
+    questions: tuple[str, ...]
+
+
+def advisor_flow(question_ids: Sequence[str]) -> FlowDefinition:
+    """The whole advisor conversation for an intake with these questions, in order."""
+    qs = [question_state(q) for q in question_ids]
+    states = [StateSpec(NEW, "show_welcome")]
+    states += [StateSpec(q, "show_question") for q in qs]
+    states += [
+        StateSpec(ADVICE, "show_advice"),
+        StateSpec(DETAIL, "show_detail"),
+        StateSpec(WHY, "show_why"),
+        StateSpec(MORE, "show_more"),
+        StateSpec(PROFILE, "show_profile"),
+        StateSpec(NOTE, "show_note_prompt"),
+    ]
+    edges: list[Edge] = []
+    first = qs[0] if qs else ADVICE
+    edges.append(Edge("begin", NEW, first))
+    for i, source in enumerate(qs):
+        for trigger in ("answer", "skip"):
+            edges.append(Edge(trigger, source, ADVICE, guard="editing"))
+            edges += [
+                Edge(trigger, source, qs[j], guard=f"asks:{question_ids[j]}")
+                for j in range(i + 1, len(qs))
+            ]
+            edges.append(Edge(trigger, source, ADVICE))
+        edges.append(Edge("back", source, ADVICE, guard="editing"))
+        edges += [
+            Edge("back", source, qs[j], guard=f"asks:{question_ids[j]}")
+            for j in range(i - 1, -1, -1)
+        ]
+        edges.append(Edge("back", source, source))
+    every = (NEW, *qs, *ADVICE_PHASE)
+    edges += [
+        Edge("restart", every, first),
+        Edge("advice", every, ADVICE),
+        Edge("show", ADVICE_PHASE, DETAIL),
+        Edge("why", ADVICE_PHASE, WHY),
+        Edge("more", ADVICE_PHASE, MORE),
+        Edge("note", ADVICE_PHASE, NOTE),
+        Edge("done", NOTE, DETAIL),
+        Edge("remind", ADVICE_PHASE, None),
+    ]
+    edges += [
+        Edge("edit", ADVICE_PHASE, question_state(q), guard=f"target:{q}") for q in question_ids
+    ]
+    edges.append(Edge("edit", ADVICE_PHASE, PROFILE))
+    return FlowDefinition(
+        version=FLOW_VERSION,
+        initial=NEW,
+        states=tuple(states),
+        edges=tuple(edges),
+        questions=tuple(question_ids),
+    )

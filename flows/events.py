@@ -1,0 +1,83 @@
+"""What goes into the core (events, stored state) and what comes out (outcome, effects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from flows.replies import Reply
+
+EventKind = Literal["text", "action", "command"]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One thing a user did: typed ``text``, pressed an ``action``, or sent a ``command``.
+
+    For a command, ``name`` is the command without slash and ``text`` its arguments
+    (``/start <payload>`` gives name ``start`` and the payload as text).
+    """
+
+    kind: EventKind
+    text: str = ""
+    name: str = ""
+
+
+@dataclass
+class StoredState:
+    """The part of a conversation that is persisted between events."""
+
+    state: str = "new"
+    flow_version: int = 0
+    lang: str = "nl"
+    answers: dict[str, str] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SaveAdvice:
+    """Record the advice shown: profile snapshot and the dilemmas in order."""
+
+    profile: dict[str, str]
+    dilemmas: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SaveReflection:
+    """Keep a reflection the user wrote about a dilemma or question."""
+
+    subject: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleReminder:
+    """Remind the user of their advice after ``days`` days."""
+
+    days: int
+    subject: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetLanguage:
+    lang: str
+
+
+Effect = SaveAdvice | SaveReflection | ScheduleReminder | SetLanguage
+
+
+@dataclass
+class Outcome:
+    """The result of handling one event.
+
+    ``notice`` is a short line for the channel to flash (Telegram's callback answer);
+    ``chosen`` is the label of the pressed answer, for the channel to mark the question
+    message with; ``replies`` are new messages; ``effects`` are for storage.
+    """
+
+    state: StoredState
+    replies: list[Reply] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+    notice: str | None = None
+    chosen: str | None = None
+    duplicate: bool = False

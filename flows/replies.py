@@ -1,0 +1,101 @@
+"""Channel-neutral replies: text as styled spans, button rows with action ids, an image.
+
+Catalogue and knowledge texts may use ``**bold**`` and ``_italic_``; the markup is parsed
+*before* values are filled in, so nothing a user typed can ever become markup. Channels
+render spans: Telegram as escaped HTML, the terminal as plain text.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+Style = Literal["plain", "bold", "italic"]
+
+_MARKUP = re.compile(r"\*\*(.+?)\*\*|(?<![\w*])_(?!_)(.+?)(?<!_)_(?!\w)", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    text: str
+    style: Style = "plain"
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file to send with the reply: ``kind`` photo or document."""
+
+    kind: Literal["photo", "document"]
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Reply:
+    spans: tuple[Span, ...]
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    attachment: Attachment | None = None
+    meta: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def plain(self) -> str:
+        """The text without styling: what a user reads, and what Telegram counts."""
+        return "".join(span.text for span in self.spans)
+
+    @property
+    def actions(self) -> list[str]:
+        """Every action id on the reply's buttons."""
+        return [button.action for row in self.buttons for button in row]
+
+
+def parse_markup(template: str) -> list[Span]:
+    """Split a catalogue text into styled spans (placeholders still unfilled)."""
+    spans: list[Span] = []
+    position = 0
+    for match in _MARKUP.finditer(template):
+        if match.start() > position:
+            spans.append(Span(template[position : match.start()]))
+        if match.group(1) is not None:
+            spans.append(Span(match.group(1), "bold"))
+        else:
+            spans.append(Span(match.group(2), "italic"))
+        position = match.end()
+    if position < len(template):
+        spans.append(Span(template[position:]))
+    return spans
+
+
+class _Values(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fill(template: str, **values: object) -> list[Span]:
+    """Parse markup, then substitute ``{placeholders}`` with ``values`` (never parsed)."""
+    formatter = string.Formatter()
+    mapping = _Values(values)
+    return [
+        Span(formatter.vformat(span.text, (), mapping), span.style)
+        for span in parse_markup(template)
+    ]
+
+
+def join(parts: Iterable[list[Span]], separator: str = "\n") -> list[Span]:
+    """Concatenate span lists with a plain separator between them."""
+    result: list[Span] = []
+    for part in parts:
+        if not part:
+            continue
+        if result:
+            result.append(Span(separator))
+        result.extend(part)
+    return result

@@ -1,0 +1,208 @@
+"""The knowledge base as typed, immutable values, built by :mod:`knowledge.loader`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from knowledge.conditions import Condition
+
+LANGUAGES: tuple[str, ...] = ("nl", "en")
+DEFAULT_LANGUAGE = "nl"
+
+Profile = Mapping[str, str]
+"""Intake answers: dimension id → option id. A skipped question is absent."""
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """One user-facing text in every language."""
+
+    nl: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang``; Dutch for any language we do not have."""
+        return self.en if lang == "en" else self.nl
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where something was defined, for ``file:line`` messages."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+def _at(where: Where, key_lines: Mapping[str, int], key: str) -> Where:
+    return Where(where.file, key_lines.get(key, where.line))
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    id: str
+    title: Text
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Dilemma:
+    id: str
+    level: str
+    title: Text
+    poles: tuple[Text, Text]
+    question: Text
+    explanation: Text
+    questions: tuple[str, ...]
+    actions: tuple[str, ...]
+    contacts: tuple[str, ...]
+    sources: tuple[str, ...]
+    keywords: Mapping[str, tuple[str, ...]]
+    where: Where
+    key_lines: Mapping[str, int] = field(default_factory=dict)
+
+    def at(self, key: str) -> Where:
+        """Where one of its keys is written."""
+        return _at(self.where, self.key_lines, key)
+
+
+@dataclass(frozen=True, slots=True)
+class ReflectionQuestion:
+    id: str
+    theme: str
+    text: Text
+    tags: tuple[str, ...]
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    id: str
+    title: Text
+    text: Text
+    where: Where
+
+
+ContactKind = Literal["organisation", "publication", "research", "document"]
+CONTACT_KINDS: tuple[str, ...] = ("organisation", "publication", "research", "document")
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    id: str
+    kind: str
+    name: Text
+    description: Text
+    when: Text
+    website: str | None
+    email: str | None
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    id: str
+    label: Text
+    range: tuple[int, int] | None
+    words: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeQuestion:
+    id: str
+    core: bool
+    name: Text | None
+    text: Text
+    help: Text | None
+    ask_if: Condition
+    options: tuple[Option, ...]
+    where: Where
+
+    def option(self, option_id: str) -> Option | None:
+        """The option with this id, if it exists."""
+        for option in self.options:
+            if option.id == option_id:
+                return option
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    when: Condition
+    dilemmas: Mapping[str, int]
+    questions: tuple[str, ...]
+    contacts: tuple[str, ...]
+    because: Text
+    where: Where
+    key_lines: Mapping[str, int] = field(default_factory=dict)
+
+    def at(self, key: str) -> Where:
+        """Where one of its keys is written."""
+        return _at(self.where, self.key_lines, key)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTest:
+    profile: Profile
+    top: tuple[str, ...]
+    not_top: tuple[str, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Everything the bot can say, validated for structure."""
+
+    directory: str
+    version: str
+    levels: tuple[Level, ...]
+    dilemmas: tuple[Dilemma, ...]
+    questions: Mapping[str, ReflectionQuestion]
+    actions: Mapping[str, Action]
+    contacts: Mapping[str, Contact]
+    intake: tuple[IntakeQuestion, ...]
+    number_words: Mapping[str, Mapping[str, int]]
+    rules: tuple[Rule, ...]
+    tests: tuple[RuleTest, ...]
+    messages: Mapping[str, Text]
+    message_where: Mapping[str, Where] = field(default_factory=dict)
+
+    def dilemma(self, dilemma_id: str) -> Dilemma | None:
+        """The dilemma with this id, if it exists."""
+        return self._dilemmas_by_id.get(dilemma_id)
+
+    def intake_question(self, question_id: str) -> IntakeQuestion | None:
+        """The intake question (profile dimension) with this id, if it exists."""
+        return self._intake_by_id.get(question_id)
+
+    def message(self, key: str, lang: str) -> str:
+        """A catalogue message in ``lang``; a missing key shows the key, never crashes."""
+        text = self.messages.get(key)
+        return text.get(lang) if text is not None else key
+
+    @property
+    def dimensions(self) -> Mapping[str, tuple[str, ...]]:
+        """Each profile dimension with its option ids in order."""
+        return {q.id: tuple(o.id for o in q.options) for q in self.intake}
+
+    @property
+    def _dilemmas_by_id(self) -> Mapping[str, Dilemma]:
+        cached: dict[str, Dilemma] | None = self.__dict__.get("_dilemma_index")
+        if cached is None:
+            cached = {d.id: d for d in self.dilemmas}
+            object.__setattr__(self, "_dilemma_index", cached)
+        return cached
+
+    @property
+    def _intake_by_id(self) -> Mapping[str, IntakeQuestion]:
+        cached: dict[str, IntakeQuestion] | None = self.__dict__.get("_intake_index")
+        if cached is None:
+            cached = {q.id: q for q in self.intake}
+            object.__setattr__(self, "_intake_index", cached)
+        return cached

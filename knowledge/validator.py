@@ -1,0 +1,232 @@
+"""Semantic checks over a structurally valid knowledge base.
+
+References between kinds, rules no profile can fire, the walk over every combination of
+the core dimensions (skipped included), how often each dilemma reaches the top three,
+and the rule tests. Every problem is reported with ``file:line``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from knowledge.engine import TOP_N, Engine
+from knowledge.model import Knowledge, Where
+from knowledge.problems import Problem
+
+OVERFIRE_SHARE = 0.8
+"""A dilemma in the top three of more than this share of profiles is a warning."""
+SOURCE_KINDS = ("publication", "research", "document")
+MAX_LABEL = 30
+
+
+@dataclass
+class Report:
+    """What :func:`validate` found and counted."""
+
+    problems: list[Problem] = field(default_factory=list)
+    profiles_walked: int = 0
+    top_counts: Counter[str] = field(default_factory=Counter)
+    tests_run: int = 0
+    tests_failed: int = 0
+
+    def add(self, where: Where, message: str, severity: str = "error") -> None:
+        self.problems.append(
+            Problem(
+                where.file, where.line, message, "warning" if severity == "warning" else "error"
+            )
+        )
+
+
+def profiles(dimensions: Mapping[str, Sequence[str]]) -> Iterator[dict[str, str]]:
+    """Every combination of the given dimensions, each also skipped."""
+    names = list(dimensions)
+    choices = [[None, *dimensions[name]] for name in names]
+    for combo in itertools.product(*choices):
+        yield {name: value for name, value in zip(names, combo, strict=True) if value is not None}
+
+
+def core_walk(knowledge: Knowledge) -> Iterator[dict[str, str]]:
+    """The walk of ``check``: every combination of the core dimensions, skipped included."""
+    return profiles({q.id: tuple(o.id for o in q.options) for q in knowledge.intake if q.core})
+
+
+def extended_walk(knowledge: Knowledge) -> Iterator[dict[str, str]]:
+    """The core walk, and again with each value of each optional dimension added."""
+    optional = [q for q in knowledge.intake if not q.core]
+    for base in core_walk(knowledge):
+        yield base
+        for question in optional:
+            for option in question.options:
+                yield {**base, question.id: option.id}
+
+
+def _check_references(knowledge: Knowledge, report: Report) -> None:
+    k = knowledge
+    levels = {level.id for level in k.levels}
+    dilemma_ids = {d.id for d in k.dilemmas}
+    for d in k.dilemmas:
+        if d.level not in levels:
+            continue  # reported by the loader
+        for qid in d.questions:
+            if qid not in k.questions:
+                report.add(
+                    d.at("questions"), f"dilemma '{d.id}': unknown reflection question '{qid}'"
+                )
+        for aid in d.actions:
+            if aid not in k.actions:
+                report.add(d.at("actions"), f"dilemma '{d.id}': unknown action '{aid}'")
+        for cid in d.contacts:
+            if cid not in k.contacts:
+                report.add(d.at("contacts"), f"dilemma '{d.id}': unknown contact '{cid}'")
+        for sid in d.sources:
+            source = k.contacts.get(sid)
+            if source is None:
+                report.add(d.at("sources"), f"dilemma '{d.id}': unknown source '{sid}'")
+            elif source.kind not in SOURCE_KINDS:
+                report.add(d.at("sources"), f"dilemma '{d.id}': source '{sid}' is a {source.kind}")
+        if not any(d.keywords.get(lang) for lang in ("nl", "en")):
+            report.add(d.where, f"dilemma '{d.id}' has no keywords", "warning")
+    for level in k.levels:
+        if not any(d.level == level.id for d in k.dilemmas):
+            report.add(level.where, f"level '{level.id}' has no dilemmas")
+    for rule in k.rules:
+        for did in rule.dilemmas:
+            if did not in dilemma_ids:
+                report.add(rule.at("dilemmas"), f"rule '{rule.id}': unknown dilemma '{did}'")
+        for qid in rule.questions:
+            if qid not in k.questions:
+                report.add(
+                    rule.at("questions"), f"rule '{rule.id}': unknown reflection question '{qid}'"
+                )
+        for cid in rule.contacts:
+            if cid not in k.contacts:
+                report.add(rule.at("contacts"), f"rule '{rule.id}': unknown contact '{cid}'")
+    for test in k.tests:
+        for did in (*test.top, *test.not_top):
+            if did not in dilemma_ids:
+                report.add(test.where, f"rule test: unknown dilemma '{did}'")
+    for contact in k.contacts.values():
+        if contact.email is not None and "@" not in contact.email:
+            report.add(contact.where, f"contact '{contact.id}': '{contact.email}' is no e-mail")
+    used = {q for d in k.dilemmas for q in d.questions} | {q for r in k.rules for q in r.questions}
+    for question in k.questions.values():
+        if question.id not in used:
+            report.add(
+                question.where, f"reflection question '{question.id}' is never offered", "warning"
+            )
+
+
+def _check_intake(knowledge: Knowledge, report: Report) -> None:
+    for question in knowledge.intake:
+        spans = sorted((o.range, o.id) for o in question.options if o.range is not None)
+        for (first, a), (second, b) in itertools.pairwise(spans):
+            if first is not None and second is not None and second[0] <= first[1]:
+                report.add(question.where, f"'{question.id}': ranges of '{a}' and '{b}' overlap")
+        for option in question.options:
+            for lang in ("nl", "en"):
+                if len(option.label.get(lang)) > MAX_LABEL:
+                    report.add(
+                        question.where,
+                        f"'{question.id}.{option.id}': label ({lang}) longer than {MAX_LABEL} "
+                        "characters is cut off on a phone",
+                        "warning",
+                    )
+
+
+def _satisfiable(
+    engine: Engine, knowledge: Knowledge, dims: frozenset[str]
+) -> Iterator[dict[str, str]]:
+    """Every consistent profile over ``dims`` and the dimensions their questions depend on."""
+    needed = set(dims)
+    for question in reversed(knowledge.intake):
+        if question.id in needed:
+            needed |= question.ask_if.dims
+    space = {q.id: tuple(o.id for o in q.options) for q in knowledge.intake if q.id in needed}
+    for profile in profiles(space):
+        if engine.effective_profile(profile) == profile:
+            yield profile
+
+
+def _check_rules(knowledge: Knowledge, engine: Engine, report: Report) -> None:
+    for rule in knowledge.rules:
+        if not any(rule.when(p) for p in _satisfiable(engine, knowledge, rule.when.dims)):
+            report.add(rule.where, f"rule '{rule.id}' can never fire: no profile meets its 'when'")
+        if not any(w > 0 for w in rule.dilemmas.values()):
+            report.add(rule.where, f"rule '{rule.id}' raises no dilemma", "warning")
+    for question in knowledge.intake:
+        if not any(
+            question.ask_if(p) for p in _satisfiable(engine, knowledge, question.ask_if.dims)
+        ):
+            report.add(
+                question.where, f"question '{question.id}' is never asked: 'ask_if' never holds"
+            )
+
+
+def _walk(knowledge: Knowledge, engine: Engine, report: Report) -> None:
+    first = knowledge.intake[0].where if knowledge.intake else Where("intake.yaml", 1)
+    empty = 0
+    for profile in core_walk(knowledge):
+        report.profiles_walked += 1
+        ranked = engine.scores(engine.effective_profile(profile))
+        if not ranked:
+            empty += 1
+            if empty <= 5:
+                shown = ", ".join(f"{k}={v}" for k, v in profile.items()) or "(everything skipped)"
+                report.add(first, f"profile without advice: {shown}")
+        report.top_counts.update(d for d, _ in ranked[:TOP_N])
+    if empty > 5:
+        report.add(first, f"… {empty - 5} more profiles without advice")
+    reached: set[str] = set()
+    for profile in extended_walk(knowledge):
+        reached.update(d for d, _ in engine.scores(engine.effective_profile(profile))[:TOP_N])
+    for dilemma in knowledge.dilemmas:
+        if dilemma.id not in reached:
+            report.add(
+                dilemma.where, f"dilemma '{dilemma.id}' reaches the top {TOP_N} of no profile"
+            )
+        share = report.top_counts[dilemma.id] / max(report.profiles_walked, 1)
+        if share > OVERFIRE_SHARE:
+            report.add(
+                dilemma.where,
+                f"dilemma '{dilemma.id}' is in the top {TOP_N} of {share:.0%} of profiles",
+                "warning",
+            )
+
+
+def _run_tests(knowledge: Knowledge, engine: Engine, report: Report) -> None:
+    for test in knowledge.tests:
+        report.tests_run += 1
+        top = [s.dilemma.id for s in engine.advise(test.profile).top()]
+        missing = [d for d in test.top if d not in top]
+        unwanted = [d for d in test.not_top if d in top]
+        if missing or unwanted:
+            report.tests_failed += 1
+            shown = ", ".join(f"{k}={v}" for k, v in test.profile.items()) or "(empty)"
+            parts = [f"missing {', '.join(missing)}"] if missing else []
+            parts += [f"unwanted {', '.join(unwanted)}"] if unwanted else []
+            report.add(
+                test.where,
+                f"rule test failed for {shown}: top {TOP_N} is "
+                f"{', '.join(top) or 'empty'}; {'; '.join(parts)}",
+            )
+
+
+def validate(knowledge: Knowledge, *, complete: bool = True) -> Report:
+    """Every semantic check; the report also carries the figures ``check`` prints.
+
+    With ``complete=False`` (the loader found structural errors, so some entries are
+    missing) only the checks that make sense on a partial knowledge base run: the walk
+    and the rule tests would report consequences of those errors, not problems of their own.
+    """
+    report = Report()
+    engine = Engine(knowledge)
+    _check_references(knowledge, report)
+    _check_intake(knowledge, report)
+    _check_rules(knowledge, engine, report)
+    if complete:
+        _walk(knowledge, engine, report)
+        _run_tests(knowledge, engine, report)
+    return report

@@ -1,0 +1,31 @@
+"""Shared fixtures. PTB_TIMEDELTA must be set before telegram is imported anywhere:
+without it a 429 raises a deprecation warning, which our warnings-as-errors turns into
+the wrong exception."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from knowledge.loader import BUNDLED_DIR, load_knowledge
+from knowledge.model import Knowledge
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> Knowledge:
+    """The bundled knowledge base, loaded and validated once."""
+    return load_knowledge()
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path: Path) -> Path:
+    """A writable copy of the bundled knowledge directory."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(BUNDLED_DIR, target)
+    return target
