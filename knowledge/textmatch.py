@@ -23,6 +23,8 @@ MIN_FUZZY_LENGTH = 5
 
 _NUMBER = re.compile(r"\d+")
 _RANGE = re.compile(r"(\d+)\s*(?:-|–|tot|a|à|to|or|of)\s*(\d+)")
+_ABOVE = re.compile(r"\b(?:meer dan|more than|over|boven(?: de)?|above)\s+(\w+)")
+_BELOW = re.compile(r"\b(?:minder dan|less than|fewer than|onder(?: de)?|under|below)\s+(\w+)")
 
 
 def normalize(text: str) -> str:
@@ -51,6 +53,13 @@ def _numbers(norm: str, words: dict[str, int]) -> list[int]:
     """Every count in the text: digits, ranges as their middle, and number words."""
     found: list[int] = []
     consumed = norm
+    for pattern, shift in ((_ABOVE, 1), (_BELOW, -1)):
+        for match in pattern.finditer(consumed):
+            word = match.group(1)
+            value = int(word) if word.isdigit() and len(word) <= 7 else words.get(word)
+            if value is not None:
+                found.append(value + shift)
+                consumed = consumed.replace(match.group(0), " ")
     for match in _RANGE.finditer(norm):
         low, high = int(match.group(1)), int(match.group(2))
         if low <= high:

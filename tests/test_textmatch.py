@@ -28,6 +28,9 @@ def mapped(knowledge: Knowledge, question_id: str, text: str) -> str | None:
         ("vijfentwintig", "middel"),
         ("about 20 organisations", "middel"),
         ("Zeer groot!", "zeer_groot"),
+        ("meer dan 65", "zeer_groot"),
+        ("minder dan tien", "klein"),
+        ("onder de tien", "klein"),
     ],
 )
 def test_size_from_free_text(knowledge: Knowledge, text: str, expected: str) -> None:
