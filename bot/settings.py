@@ -29,7 +29,8 @@ class Settings:
     admin_ids: frozenset[int]
     timezone: str
     knowledge_dir: Path | None
-    log_level: str
+    log_level: str | None
+    """None when LOG_LEVEL is unset: each command picks its own default."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -58,8 +59,8 @@ class Settings:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise SettingsError(f"BOT_TIMEZONE {timezone!r} is not a known time zone") from exc
-        level = (get("LOG_LEVEL") or "INFO").upper()
-        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        level = (get("LOG_LEVEL") or "").upper() or None
+        if level not in (None, "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
         knowledge = get("KNOWLEDGE_DIR")
         return cls(

@@ -423,9 +423,14 @@ class Conversation:
 
     # -- screens (on_enter callbacks; ``event`` is transitions' EventData or None) -------
 
-    def _take_lead(self) -> list[Span]:
+    def _emit(self, reply: Reply) -> None:
+        """Add a screen, led by whatever the event had to say first (e.g. "Genoteerd")."""
         lead, self.lead = self.lead, []
-        return lead
+        if lead:
+            reply = Reply(
+                (*lead, Span("\n\n"), *reply.spans), reply.buttons, reply.attachment, reply.meta
+            )
+        self.replies.append(reply)
 
     def show_welcome(self, event: object) -> None:
         self.begin()
@@ -436,21 +441,20 @@ class Conversation:
         asked = self.asked()
         number = next((i for i, q in enumerate(asked, start=1) if q.id == question.id), 1)
         current = self.answers.get(question.id)
-        self.replies.append(
-            screens.question(self.say, question, number, len(asked), current, self._take_lead())
-        )
+        self._emit(screens.question(self.say, question, number, len(asked), current))
 
     def show_advice(self, event: object) -> None:
         was_editing = self.data.pop("editing", False)
         advice = self.advice()
         profile = dict(advice.profile)
-        lead = self._take_lead()
         if profile != self.data.get("advised"):
             if was_editing:
-                lead = lead + ([Span("\n")] if lead else []) + self.say("advice_updated")
+                self.lead = (
+                    self.lead + ([Span("\n")] if self.lead else []) + self.say("advice_updated")
+                )
             self.data["advised"] = profile
             self.effects.append(SaveAdvice(profile, tuple(s.dilemma.id for s in advice.ranked)))
-        self.replies.append(screens.advice(self.say, advice, lead))
+        self._emit(screens.advice(self.say, advice))
 
     def show_detail(self, event: object) -> None:
         dilemma = self.knowledge.dilemma(str(self.data.get("dilemma", "")))
@@ -458,27 +462,18 @@ class Conversation:
             self.state = ADVICE
             self.show_advice(event)
             return
-        reply = screens.detail(self.say, dilemma, self.advice().find(dilemma.id))
-        self.replies.append(_with_lead(reply, self._take_lead()))
+        self._emit(screens.detail(self.say, dilemma, self.advice().find(dilemma.id)))
 
     def show_why(self, event: object) -> None:
-        self.replies.append(screens.why(self.say, self.advice(), self.asked(), self.answers))
+        self._emit(screens.why(self.say, self.advice(), self.asked(), self.answers))
 
     def show_more(self, event: object) -> None:
-        self.replies.append(screens.more(self.say, self.advice()))
+        self._emit(screens.more(self.say, self.advice()))
 
     def show_profile(self, event: object) -> None:
         self.data.pop("editing", None)
-        reply = screens.profile(self.say, self.asked(), self.answers)
-        self.replies.append(_with_lead(reply, self._take_lead()))
+        self._emit(screens.profile(self.say, self.asked(), self.answers))
 
     def show_note_prompt(self, event: object) -> None:
         dilemma = self.knowledge.dilemma(str(self.data.get("dilemma", "")))
-        self.replies.append(_with_lead(screens.note_prompt(self.say, dilemma), self._take_lead()))
-
-
-def _with_lead(reply: Reply, lead: list[Span]) -> Reply:
-    if not lead:
-        return reply
-    spans = (*lead, Span("\n\n"), *reply.spans)
-    return Reply(spans, reply.buttons, reply.attachment, reply.meta)
+        self._emit(screens.note_prompt(self.say, dilemma))

@@ -69,16 +69,17 @@ def question(
     number: int,
     total: int,
     current: str | None,
-    lead: list[Span] | None = None,
 ) -> Reply:
     """One intake question with its options, back and skip."""
-    parts = [lead or [], say("question_progress", number=number, total=total)]
+    parts = [say("question_progress", number=number, total=total)]
     parts.append([Span(say.plain(question.text), "bold")])
     if question.help is not None:
         parts.append(say.text(question.help))
     options = [
         Button(
-            (say.label("current_mark") if option.id == current else "") + say.plain(option.label),
+            say.label("current_mark", label=say.plain(option.label))
+            if option.id == current
+            else say.plain(option.label),
             action(question.id, option.id),
         )
         for option in question.options
@@ -121,10 +122,10 @@ def _advice_buttons(say: Say, top: Sequence[ScoredDilemma]) -> list[tuple[Button
     return rows
 
 
-def advice(say: Say, result: Advice, lead: list[Span] | None = None) -> Reply:
+def advice(say: Say, result: Advice) -> Reply:
     """The best-fitting dilemmas: tension, a reflection question, an action, a contact."""
     top = result.top()
-    parts = [lead or []]
+    parts: list[list[Span]] = []
     if not top:
         parts.append(say("advice_none"))
     else:

@@ -151,7 +151,9 @@ def test_every_problem_is_reported_at_once(knowledge_copy: Path) -> None:
         "utf-8",
     )
     rules = knowledge_copy / "rules.yaml"
-    rules.write_text(rules.read_text("utf-8").replace("size: zeer_groot", "size: reusachtig", 1), "utf-8")
+    rules.write_text(
+        rules.read_text("utf-8").replace("size: zeer_groot", "size: reusachtig", 1), "utf-8"
+    )
     _, problems = read_knowledge(knowledge_copy)
     messages = [str(p) for p in problems]
     assert any("reusachtig" in m for m in messages)

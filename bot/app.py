@@ -1,0 +1,39 @@
+"""Wiring shared by every channel: settings → database, knowledge, advisor."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.service import Advisor
+from bot.settings import Settings
+from knowledge.store import KnowledgeStore
+from storage import Database
+from storage.migrate import ensure_schema
+
+QUIET_LOGGERS = ("httpx", "transitions", "alembic", "aiohttp.access")
+"""Chatty at INFO (a line per request or transition); heard only when debugging."""
+
+
+def configure_logging(settings: Settings, *, default: str = "INFO") -> None:
+    """Log lines with time, level and logger, at ``LOG_LEVEL`` or ``default``."""
+    level = settings.log_level or default
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level != "DEBUG":
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
+async def open_advisor(settings: Settings) -> Advisor:
+    """Knowledge loaded and validated, database reachable and its schema current.
+
+    The embedded SQLite default upgrades its own schema; any other database must be
+    upgraded with ``python -m bot db upgrade`` (we say so rather than touch it).
+    """
+    knowledge = KnowledgeStore(settings.knowledge_dir)
+    db = Database(settings.database_url)
+    try:
+        await ensure_schema(db, auto_upgrade=db.is_sqlite)
+    except BaseException:
+        await db.dispose()
+        raise
+    return Advisor(db, knowledge)

@@ -1,0 +1,87 @@
+"""The terminal channel: the same conversation on stdin and stdout.
+
+Buttons are numbered; the user answers with a number, a button's text or free text.
+Lines starting with ``/`` are commands. Works with piped input and ends at end of input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from bot.service import Advisor
+from flows.events import Event, Outcome
+from flows.replies import Button, Reply
+
+CHANNEL = "console"
+
+
+def parse_command(line: str) -> Event:
+    """``/name args`` as a command event (``/start@bot`` loses its ``@bot``)."""
+    head, _, args = line[1:].partition(" ")
+    name = head.split("@", 1)[0]
+    return Event("command", text=args.strip(), name=name)
+
+
+class ConsoleChat:
+    """One terminal user talking to the advisor."""
+
+    def __init__(self, advisor: Advisor, user_key: str, out: TextIO = sys.stdout) -> None:
+        self.advisor = advisor
+        self.user_key = user_key
+        self.out = out
+        self.buttons: list[Button] = []
+
+    def to_event(self, line: str) -> Event:
+        """A typed line as an event: command, button (by number or text) or free text."""
+        text = line.strip()
+        if text.startswith("/") and len(text) > 1:
+            return parse_command(text)
+        if text.isdigit() and 1 <= int(text) <= len(self.buttons):
+            return Event("action", text=self.buttons[int(text) - 1].action)
+        folded = text.casefold()
+        for button in self.buttons:
+            label = button.label.removeprefix("✓ ").casefold()
+            if folded and folded == label:
+                return Event("action", text=button.action)
+        return Event("text", text=line.rstrip("\n"))
+
+    def render(self, reply: Reply) -> None:
+        print(reply.plain, file=self.out)
+        if reply.attachment is not None:
+            print(f"[{reply.attachment.kind}: {reply.attachment.name}]", file=self.out)
+        if reply.buttons:
+            self.buttons = [button for row in reply.buttons for button in row]
+            for number, button in enumerate(self.buttons, start=1):
+                print(f"  [{number}] {button.label}", file=self.out)
+        print(file=self.out)
+
+    def show(self, outcome: Outcome) -> None:
+        if outcome.chosen:
+            print(f"✓ {outcome.chosen}", file=self.out)
+        if outcome.notice:
+            print(f"({outcome.notice})", file=self.out)
+        for reply in outcome.replies:
+            self.render(reply)
+
+    async def say(self, event: Event) -> None:
+        self.show(await self.advisor.handle(CHANNEL, self.user_key, event))
+
+    async def run(self, source: TextIO = sys.stdin) -> None:
+        """Greet (or resume), then handle lines until end of input."""
+        await self.say(Event("command", name="start"))
+        interactive = source.isatty()
+        loop = asyncio.get_running_loop()
+        while True:
+            if interactive:
+                print("> ", end="", file=self.out, flush=True)
+            line = await loop.run_in_executor(None, source.readline)
+            if not line:
+                return
+            if not line.strip() and not interactive:
+                continue
+            echo = line.rstrip("\n")
+            if not interactive:
+                print(f"> {echo}", file=self.out)
+            await self.say(self.to_event(line))

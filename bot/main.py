@@ -1,0 +1,52 @@
+"""Long-running commands: the Telegram bot, the terminal chat, database upgrades."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+
+from bot.app import configure_logging, open_advisor
+from bot.console import ConsoleChat
+from bot.settings import Settings, SettingsError
+from knowledge.problems import KnowledgeError
+from storage import StorageError
+
+EXIT_FAILURE = 1
+
+
+async def _chat(settings: Settings, greeting: bool) -> None:
+    advisor = await open_advisor(settings)
+    try:
+        if greeting:
+            print(advisor.knowledge.message("connect_telegram", "nl"), file=sys.stderr)
+        await ConsoleChat(advisor, getpass.getuser()).run()
+    finally:
+        await advisor.db.dispose()
+
+
+def run_command(command: str | None, args: argparse.Namespace) -> int:
+    """Run ``run``, ``chat``, ``db upgrade`` or the default (run with a token, else chat)."""
+    try:
+        settings = Settings.from_env()
+        chatting = command == "chat" or (command is None and not settings.bot_token)
+        # In the terminal the conversation is the output: only warnings go to the log.
+        configure_logging(settings, default="WARNING" if chatting or command == "db" else "INFO")
+        if command == "db":
+            from storage.migrate import upgrade_url
+
+            upgrade_url(settings.database_url)
+            print("database is up to date")
+            return 0
+        if chatting:
+            asyncio.run(_chat(settings, greeting=command is None))
+            return 0
+        from bot.telegram_app import run_telegram
+
+        return run_telegram(settings, webhook=bool(getattr(args, "webhook", False)))
+    except (SettingsError, KnowledgeError, StorageError) as exc:
+        print(f"netwerkwijzer: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,151 @@
+"""The advisor service: one event of one user, handled in one unit of work.
+
+Channels call :meth:`Advisor.handle`. Events of one user are handled one at a time
+(a lock per user in this process, and the conversation's version column across
+processes: a conflicting write is retried with fresh state); different users run
+concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+
+from flows.conversation import AdvisorFlow
+from flows.events import (
+    Event,
+    Outcome,
+    SaveAdvice,
+    SaveReflection,
+    ScheduleReminder,
+    SetLanguage,
+    StoredState,
+)
+from knowledge.model import LANGUAGES, Knowledge
+from knowledge.store import KnowledgeStore
+from storage import ConcurrentUpdate, Database, Repository
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def language_for(code: str | None) -> str:
+    """The bot language for a Telegram ``language_code``: English for ``en*``, else Dutch."""
+    if code and code.lower().startswith("en"):
+        return "en"
+    return LANGUAGES[0]
+
+
+class UserLocks:
+    """One lock per user, dropped again when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        lock, waiting = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        waiting[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            waiting[0] -= 1
+            if not waiting[0]:
+                del self._locks[key]
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+class Advisor:
+    """Handles events for every channel over one database and one knowledge store."""
+
+    def __init__(self, db: Database, knowledge: KnowledgeStore, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.knowledge_store = knowledge
+        self.clock = clock
+        self._flow = AdvisorFlow(knowledge.current)
+        self._locks = UserLocks()
+
+    @property
+    def flow(self) -> AdvisorFlow:
+        """The flow for the current knowledge (rebuilt once after a reload)."""
+        current = self.knowledge_store.current
+        if self._flow.knowledge is not current:
+            self._flow = AdvisorFlow(current)
+        return self._flow
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self.flow.knowledge
+
+    async def handle(
+        self, channel: str, user_key: str, event: Event, language_code: str | None = None
+    ) -> Outcome:
+        """Handle one event of one user; state, advice and reflections are stored together."""
+        async with self._locks.hold((channel, user_key)):
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                try:
+                    return await self._handle_once(channel, user_key, event, language_code)
+                except ConcurrentUpdate:
+                    log.info("conversation changed concurrently; retry %d", attempt)
+            return await self._handle_once(channel, user_key, event, language_code)
+
+    async def _handle_once(
+        self, channel: str, user_key: str, event: Event, language_code: str | None
+    ) -> Outcome:
+        flow = self.flow
+        async with self.db.unit() as repo:
+            user = await repo.get_or_create_user(channel, user_key, language_for(language_code))
+            record = await repo.load_conversation(user.id)
+            if record is None:
+                stored = StoredState(lang=user.language)
+            else:
+                stored = StoredState(
+                    state=record.state,
+                    flow_version=record.flow_version,
+                    lang=user.language,
+                    answers=dict(record.answers),
+                    data=dict(record.data),
+                )
+            outcome = flow.handle(stored, event)
+            await self._apply(repo, user.id, outcome, flow.knowledge.version)
+            new = outcome.state
+            await repo.save_conversation(
+                user.id,
+                new.state,
+                new.flow_version,
+                new.answers,
+                new.data,
+                expected_version=record.version if record is not None else None,
+            )
+            return outcome
+
+    async def _apply(self, repo: Repository, user_id: int, outcome: Outcome, version: str) -> None:
+        now = self.clock()
+        for effect in outcome.effects:
+            if isinstance(effect, SaveAdvice):
+                await repo.record_advice(user_id, effect.profile, list(effect.dilemmas), version)
+            elif isinstance(effect, SaveReflection):
+                await repo.add_reflection(user_id, effect.subject, effect.text)
+            elif isinstance(effect, SetLanguage):
+                await repo.set_language(user_id, effect.lang)
+            elif isinstance(effect, ScheduleReminder):
+                due = now + timedelta(days=effect.days)
+                await repo.schedule(
+                    user_id,
+                    "reminder",
+                    due,
+                    {"subject": effect.subject},
+                    f"reminder:{user_id}:{effect.subject}:{due.date().isoformat()}",
+                )

@@ -1,0 +1,365 @@
+"""The Telegram channel: the app factory, thin handlers, polling and webhook serving.
+
+Updates become events for :class:`bot.service.Advisor`; outcomes become Telegram calls:
+callback queries are always answered, a chosen answer marks its question message and
+drops its keyboard, replies go out as escaped HTML split below 4096 characters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+import secrets
+import signal
+from collections.abc import AsyncIterator, Awaitable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from aiohttp import web
+from telegram import BotCommand, CallbackQuery, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.app import open_advisor
+from bot.console import parse_command
+from bot.service import Advisor, UserLocks, language_for
+from bot.settings import Settings
+from bot.telegram_render import keyboard, split_spans, to_html
+from flows.events import Event, Outcome
+from flows.replies import Reply
+from knowledge.model import LANGUAGES
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+COMMANDS = ("start", "advies", "profiel", "dilemmas", "vraag", "taal", "privacy", "help")
+"""Command names (Dutch, part of the interface); descriptions are ``cmd_<name>`` messages."""
+MAX_CONCURRENT_UPDATES = 8
+"""Measured: a small cap beats many requests in flight on one httpx client."""
+SEND_ATTEMPTS = 3
+MAX_RETRY_AFTER = 10.0
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DEFAULT_WEBHOOK_PATH = "/telegram"
+
+AppType = Application[Any, Any, Any, Any, Any, Any]
+
+
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Updates of one user one at a time (double taps, two devices); users in parallel."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks = UserLocks()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None:
+            await coroutine
+            return
+        async with self._locks.hold((CHANNEL, str(user.id))):
+            await coroutine
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    value = exc.retry_after
+    return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
+
+
+async def _with_retry(call: Awaitable[Any] | Any, make: Any) -> Any:
+    """Run ``make()``; on 429 wait ``retry_after`` (bounded), on network errors retry once."""
+    del call
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        try:
+            return await make()
+        except RetryAfter as exc:
+            wait = _retry_seconds(exc)
+            if attempt == SEND_ATTEMPTS or wait > MAX_RETRY_AFTER:
+                raise
+            await asyncio.sleep(wait)
+        except NetworkError as exc:
+            if isinstance(exc, BadRequest | Forbidden) or attempt == SEND_ATTEMPTS:
+                raise
+            await asyncio.sleep(0.2 * attempt)
+    return None
+
+
+class TelegramChannel:
+    """The handlers: translate the update, call the advisor, render the outcome."""
+
+    def __init__(self, advisor: Advisor) -> None:
+        self.advisor = advisor
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A message in a private chat: text or a command into the flow."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        text = message.text
+        if text is None:
+            lang = language_for(user.language_code)
+            await self._send(context, message.chat_id, self._notice("only_text", lang))
+            return
+        event = (
+            parse_command(text) if text.startswith("/") and len(text) > 1 else Event("text", text)
+        )
+        outcome = await self.advisor.handle(CHANNEL, str(user.id), event, user.language_code)
+        await self.deliver(context, message.chat_id, outcome)
+
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A pressed button: answered always; a chosen answer marks its question."""
+        query = update.callback_query
+        if query is None:
+            return
+        event = Event("action", query.data or "")
+        outcome = await self.advisor.handle(
+            CHANNEL, str(query.from_user.id), event, query.from_user.language_code
+        )
+        await _with_retry(None, lambda: query.answer(outcome.notice))
+        message = query.message
+        if outcome.chosen and isinstance(message, Message):
+            await self._mark_chosen(query, message, outcome)
+        chat_id = message.chat.id if message is not None else query.from_user.id
+        await self.deliver(context, chat_id, outcome)
+
+    async def _mark_chosen(self, query: CallbackQuery, message: Message, outcome: Outcome) -> None:
+        lang = outcome.state.lang
+        mark = self.advisor.knowledge.message("chosen", lang).format(choice="\x00")
+        before, _, after = mark.partition("\x00")
+        chosen = before + (outcome.chosen or "") + after
+        text = f"{message.text_html}\n\n<b>{html.escape(chosen, quote=False)}</b>"
+        try:
+            await _with_retry(
+                None, lambda: query.edit_message_text(text, parse_mode=ParseMode.HTML)
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+
+    def _notice(self, key: str, lang: str) -> Reply:
+        from flows.screens import Say, notice
+
+        return notice(Say(self.advisor.knowledge, lang), key)
+
+    async def deliver(
+        self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, outcome: Outcome
+    ) -> None:
+        for reply in outcome.replies:
+            await self._send(context, chat_id, reply)
+
+    async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
+        bot = context.bot
+        chunks = split_spans(reply.spans)
+        markup = keyboard(reply.buttons)
+        try:
+            if reply.attachment is not None:
+                attachment = reply.attachment
+                if attachment.kind == "photo":
+                    await _with_retry(
+                        None,
+                        lambda: bot.send_photo(chat_id, attachment.data, filename=attachment.name),
+                    )
+                else:
+                    await _with_retry(
+                        None,
+                        lambda: bot.send_document(
+                            chat_id, attachment.data, filename=attachment.name
+                        ),
+                    )
+            for index, chunk in enumerate(chunks):
+                last = index == len(chunks) - 1
+                html_text = to_html(chunk)
+                await _with_retry(
+                    None,
+                    lambda html_text=html_text, last=last: bot.send_message(
+                        chat_id,
+                        html_text,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup if last else None,
+                        disable_web_page_preview=True,
+                    ),
+                )
+        except Forbidden:
+            log.info("chat %s has blocked the bot; reply dropped", chat_id)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log with ids only (never texts or the token) and apologise to the user."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        user = update.effective_user if isinstance(update, Update) else None
+        log.error(
+            "update %s of user %s failed: %s",
+            update_id,
+            user.id if user else None,
+            type(context.error).__name__,
+            exc_info=context.error,
+        )
+        if not isinstance(update, Update) or user is None:
+            return
+        lang = language_for(user.language_code)
+        with contextlib.suppress(Exception):
+            if update.callback_query is not None:
+                await update.callback_query.answer()
+            chat_id = update.effective_chat.id if update.effective_chat else user.id
+            await self._send(context, chat_id, self._notice("error", lang))
+
+
+def build_application(settings: Settings, advisor: Advisor, *, polling: bool = True) -> AppType:
+    """The PTB application for ``settings``: Bot API URL, handlers, per-user processing."""
+    if not settings.bot_token:
+        raise ValueError("BOT_TOKEN is not set")
+    api = settings.bot_api_url
+    builder = (
+        ApplicationBuilder()
+        .token(settings.bot_token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
+    )
+    if not polling:
+        builder = builder.updater(None)
+    application = builder.build()
+    channel = TelegramChannel(advisor)
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CallbackQueryHandler(channel.on_callback))
+    application.add_handler(
+        MessageHandler(private & ~filters.UpdateType.EDITED, channel.on_message)
+    )
+    application.add_error_handler(channel.on_error)
+    return application
+
+
+async def register_commands(application: AppType, advisor: Advisor) -> None:
+    """The command menu, described in Dutch by default and in English for English users."""
+    knowledge = advisor.knowledge
+    for lang in LANGUAGES:
+        commands = [BotCommand(name, knowledge.message(f"cmd_{name}", lang)) for name in COMMANDS]
+        await application.bot.set_my_commands(
+            commands, language_code=None if lang == "nl" else lang
+        )
+
+
+@dataclass
+class RunningBot:
+    """A started bot: stop it with :meth:`stop`."""
+
+    application: AppType
+    advisor: Advisor
+    runner: web.AppRunner | None = None
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        if self.runner is not None:
+            await self.runner.cleanup()
+        await app.shutdown()
+        await self.advisor.db.dispose()
+
+
+def webhook_app(application: AppType, advisor: Advisor, secret: str, path: str) -> web.Application:
+    """The aiohttp app: POST ``path`` for Telegram, GET /healthz for the platform."""
+
+    async def receive(request: web.Request) -> web.Response:
+        if not secrets.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
+            return web.Response(status=403, text="forbidden")
+        try:
+            data = await request.json()
+            update = Update.de_json(data, application.bot)
+        except (ValueError, TypeError, KeyError):
+            return web.Response(status=400, text="not an update")
+        await application.update_processor.process_update(
+            update, application.process_update(update)
+        )
+        return web.Response(text="ok")
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response(
+            {"status": "ok", "mode": "webhook", "knowledge": advisor.knowledge.version}
+        )
+
+    app = web.Application()
+    app.router.add_post(path, receive)
+    app.router.add_get("/healthz", health)
+    return app
+
+
+async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0") -> RunningBot:
+    """Open the advisor, build the application and start polling or the webhook server."""
+    advisor = await open_advisor(settings)
+    application = build_application(settings, advisor, polling=not webhook)
+    running = RunningBot(application, advisor)
+    try:
+        await application.initialize()
+        await register_commands(application, advisor)
+        if webhook:
+            if not settings.webhook_url:
+                raise ValueError("webhook mode needs WEBHOOK_URL (the public https URL)")
+            secret = settings.webhook_secret or secrets.token_urlsafe(32)
+            path = urlparse(settings.webhook_url).path or DEFAULT_WEBHOOK_PATH
+            running.runner = web.AppRunner(webhook_app(application, advisor, secret, path))
+            await running.runner.setup()
+            await web.TCPSite(running.runner, host, settings.port).start()
+            await application.start()
+            # Only now: Telegram may push the moment setWebhook returns.
+            await application.bot.set_webhook(
+                settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+            )
+        else:
+            await application.bot.delete_webhook()
+            assert application.updater is not None
+            await application.updater.start_polling(
+                poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+            )
+            await application.start()
+    except BaseException:
+        await running.stop()
+        raise
+    log.info("bot ready (%s)", "webhook" if webhook else "polling")
+    return running
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    settings: Settings, *, webhook: bool, host: str = "0.0.0.0"
+) -> AsyncIterator[RunningBot]:
+    """:func:`start_bot` as a context manager that always stops the bot."""
+    bot = await start_bot(settings, webhook=webhook, host=host)
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+
+
+async def serve(settings: Settings, *, webhook: bool) -> None:
+    """Run until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with running_bot(settings, webhook=webhook):
+        await stop.wait()
+
+
+def run_telegram(settings: Settings, *, webhook: bool) -> int:
+    """``python -m bot run [--webhook]``: webhook when asked or when WEBHOOK_URL is set."""
+    asyncio.run(serve(settings, webhook=webhook or bool(settings.webhook_url)))
+    return 0

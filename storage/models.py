@@ -1,0 +1,193 @@
+"""The tables, as SQLAlchemy 2 typed declarative models, portable to SQLite and PostgreSQL.
+
+Every timestamp is an aware datetime in UTC, in and out (:class:`UTCDateTime`), so that
+SQLite — which keeps no time zone — compares and returns the same values as PostgreSQL.
+Constraint names follow :data:`NAMING_CONVENTION`, which keeps migrations deterministic.
+Any change here needs a migration in ``storage/migrations/versions/``; a test compares the
+two.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    false,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+OUTBOX_STATUSES = ("pending", "claimed", "sent", "failed", "skipped", "cancelled")
+
+
+def utc_now() -> datetime:
+    """The current time, aware, in UTC: the default clock."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored in UTC; naive datetimes are refused, not guessed."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()}: store aware datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite returns the UTC wall time we stored
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[str]: JSON(),
+    }
+
+
+def _user_fk(ondelete: str) -> ForeignKey:
+    return ForeignKey("users.id", ondelete=ondelete)
+
+
+class User(Base):
+    """Someone who talks to the bot on one channel."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("channel", "channel_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # "telegram" | "console"
+    channel_user_id: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="nl", server_default="nl")
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utc_now)
+    consent: Mapped[bool | None] = mapped_column(default=None)  # None: not asked yet
+    # text("''"): Alembic reads a plain "" back from SQLite as a difference.
+    roles: Mapped[str] = mapped_column(String(64), default="", server_default=text("''"))
+    blocked: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        """The roles as a set: ``"admin,coordinator"`` → ``{"admin", "coordinator"}``."""
+        return frozenset(role.strip() for role in self.roles.split(",") if role.strip())
+
+
+class Conversation(Base):
+    """Where a user is in the conversation; ``version`` guards against lost updates."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(_user_fk("CASCADE"), unique=True)
+    flow: Mapped[str] = mapped_column(String(32), default="advisor", server_default="advisor")
+    state: Mapped[str] = mapped_column(String(64))
+    flow_version: Mapped[int]
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    # The ORM bumps ``version`` on every flush and refuses stale writes.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class AdviceGiven(Base):
+    """The advice a user received: the profile it was for and the dilemmas shown."""
+
+    __tablename__ = "advice_given"
+    __table_args__ = (Index("ix_advice_given_user_id_created_at", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(_user_fk("CASCADE"))
+    profile: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    dilemmas: Mapped[list[str]] = mapped_column(default=list)
+    knowledge_version: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Reflection(Base):
+    """A note a user wrote about a dilemma (its id) or about their advice ("advice")."""
+
+    __tablename__ = "reflections"
+    __table_args__ = (Index("ix_reflections_user_id_created_at", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(_user_fk("CASCADE"))
+    subject: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class OutboxMessage(Base):
+    """A message to send later (reminder, nudge, broadcast), sent at most once.
+
+    ``status`` moves pending → claimed → sent | failed | skipped, or pending → cancelled;
+    ``idempotency_key`` makes scheduling the same message twice a no-op.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_status_due_at", "status", "due_at"),
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{status}'" for status in OUTBOX_STATUSES) + ")",
+            name="status",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(_user_fk("CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "reminder" | "nudge" | "broadcast"
+    lane: Mapped[str] = mapped_column(String(8), default="bulk", server_default="bulk")
+    due_at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class AuditEntry(Base):
+    """Who did what to whom: role changes, broadcasts, deletions."""
+
+    __tablename__ = "audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utc_now)
+    actor_user_id: Mapped[int | None] = mapped_column(_user_fk("SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(128))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,281 @@
+"""The repository: every query the bot makes, named for what it does.
+
+A :class:`Repository` works inside one unit of work (``async with db.unit() as repo``) and
+never commits; the unit commits once the whole event is handled, or rolls everything
+back. Times come from the repository's clock, so tests can set them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert, ReturningInsert, ReturningUpdate
+
+from storage.errors import ConcurrentUpdate
+from storage.models import (
+    AdviceGiven,
+    AuditEntry,
+    Base,
+    Conversation,
+    OutboxMessage,
+    Reflection,
+    User,
+    utc_now,
+)
+
+Clock = Callable[[], datetime]
+OutboxKind = Literal["reminder", "nudge", "broadcast"]
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRecord:
+    """A user's stored conversation, as plain values; pass ``version`` back when saving."""
+
+    state: str
+    flow_version: int
+    answers: dict[str, Any]
+    data: dict[str, Any]
+    version: int
+
+
+class Repository:
+    """Queries and changes within one session; the unit of work owns the transaction."""
+
+    def __init__(self, session: AsyncSession, clock: Clock = utc_now) -> None:
+        self._session = session
+        self._clock = clock
+
+    # users
+
+    async def get_or_create_user(
+        self, channel: str, channel_user_id: str, language: str = "nl"
+    ) -> User:
+        """The user for this channel id, created with ``language`` on first contact.
+
+        Marks the user as seen now. Two units racing to create the same user both get the
+        one row: the loser's insert fails inside a savepoint and it reads the winner's.
+        """
+        now = self._clock()
+        user = await self._user_by_channel_id(channel, channel_user_id)
+        if user is None:
+            user = User(
+                channel=channel,
+                channel_user_id=channel_user_id,
+                language=language,
+                created_at=now,
+                last_seen_at=now,
+            )
+            try:
+                async with self._session.begin_nested():
+                    self._session.add(user)
+            except IntegrityError:
+                user = await self._user_by_channel_id(channel, channel_user_id)
+                if user is None:
+                    raise
+            else:
+                return user
+        user.last_seen_at = now
+        return user
+
+    async def _user_by_channel_id(self, channel: str, channel_user_id: str) -> User | None:
+        query = select(User).where(User.channel == channel, User.channel_user_id == channel_user_id)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def set_language(self, user_id: int, lang: str) -> None:
+        """Remember the language the user chose."""
+        await self._session.execute(update(User).where(User.id == user_id).values(language=lang))
+
+    # conversations
+
+    async def load_conversation(self, user_id: int) -> ConversationRecord | None:
+        """The user's conversation, or None before their first event."""
+        query = select(
+            Conversation.state,
+            Conversation.flow_version,
+            Conversation.answers,
+            Conversation.data,
+            Conversation.version,
+        ).where(Conversation.user_id == user_id)
+        row = (await self._session.execute(query)).one_or_none()
+        if row is None:
+            return None
+        return ConversationRecord(
+            state=row.state,
+            flow_version=row.flow_version,
+            answers=dict(row.answers),
+            data=dict(row.data),
+            version=row.version,
+        )
+
+    async def save_conversation(
+        self,
+        user_id: int,
+        state: str,
+        flow_version: int,
+        answers: Mapping[str, Any],
+        data: Mapping[str, Any],
+        expected_version: int | None,
+    ) -> int:
+        """Store the conversation and return its new version.
+
+        ``expected_version`` is the version that was loaded (None: there was none). When
+        another unit saved in between, nothing is written and :class:`ConcurrentUpdate`
+        is raised, so the caller can handle the event again on fresh state.
+        """
+        values = {
+            "state": state,
+            "flow_version": flow_version,
+            "answers": dict(answers),
+            "data": dict(data),
+            "updated_at": self._clock(),
+        }
+        statement: ReturningInsert[int] | ReturningUpdate[int]
+        if expected_version is None:
+            insert = self._insert_unless_exists(Conversation, "user_id")
+            statement = insert.values(user_id=user_id, version=1, **values).returning(
+                Conversation.version
+            )
+        else:
+            statement = (
+                update(Conversation)
+                .where(Conversation.user_id == user_id, Conversation.version == expected_version)
+                .values(version=expected_version + 1, **values)
+                .returning(Conversation.version)
+            )
+        version = (await self._session.execute(statement)).scalar_one_or_none()
+        if version is None:
+            raise ConcurrentUpdate(
+                f"conversation of user {user_id} is no longer at version {expected_version}"
+            )
+        return version
+
+    # advice and reflections
+
+    async def record_advice(
+        self,
+        user_id: int,
+        profile: Mapping[str, Any],
+        dilemmas: Sequence[str],
+        knowledge_version: str,
+    ) -> int:
+        """Remember which dilemmas were advised for which profile; returns the row id."""
+        advice = AdviceGiven(
+            user_id=user_id,
+            profile=dict(profile),
+            dilemmas=list(dilemmas),
+            knowledge_version=knowledge_version,
+            created_at=self._clock(),
+        )
+        return await self._add(advice)
+
+    async def latest_advice(self, user_id: int) -> AdviceGiven | None:
+        """The most recent advice the user received, or None."""
+        query = (
+            select(AdviceGiven)
+            .where(AdviceGiven.user_id == user_id)
+            .order_by(AdviceGiven.created_at.desc(), AdviceGiven.id.desc())
+            .limit(1)
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def add_reflection(self, user_id: int, subject: str, text: str) -> int:
+        """Keep a reflection on ``subject`` (a dilemma id or "advice"); returns its id."""
+        reflection = Reflection(
+            user_id=user_id, subject=subject, text=text, created_at=self._clock()
+        )
+        return await self._add(reflection)
+
+    async def list_reflections(self, user_id: int) -> list[Reflection]:
+        """The user's reflections, oldest first."""
+        query = (
+            select(Reflection)
+            .where(Reflection.user_id == user_id)
+            .order_by(Reflection.created_at, Reflection.id)
+        )
+        return list((await self._session.execute(query)).scalars())
+
+    async def delete_reflection(self, user_id: int, reflection_id: int) -> bool:
+        """Delete one of the user's own reflections; False when it is not theirs or gone."""
+        statement = (
+            delete(Reflection)
+            .where(Reflection.id == reflection_id, Reflection.user_id == user_id)
+            .returning(Reflection.id)
+        )
+        return (await self._session.execute(statement)).scalar_one_or_none() is not None
+
+    # outbox
+
+    async def schedule(
+        self,
+        user_id: int,
+        kind: OutboxKind,
+        due_at: datetime,
+        payload: Mapping[str, Any],
+        idempotency_key: str,
+        lane: str = "bulk",
+    ) -> bool:
+        """Put a message in the outbox; False (and nothing new) when the key was used."""
+        statement = (
+            self._insert_unless_exists(OutboxMessage, "idempotency_key")
+            .values(
+                user_id=user_id,
+                kind=kind,
+                lane=lane,
+                due_at=due_at,
+                payload=dict(payload),
+                idempotency_key=idempotency_key,
+                status="pending",
+                attempts=0,
+                created_at=self._clock(),
+            )
+            .returning(OutboxMessage.id)
+        )
+        return (await self._session.execute(statement)).scalar_one_or_none() is not None
+
+    async def pending_for(self, user_id: int) -> list[OutboxMessage]:
+        """The user's messages that still wait to be sent, soonest first."""
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.user_id == user_id, OutboxMessage.status == "pending")
+            .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        )
+        return list((await self._session.execute(query)).scalars())
+
+    # audit
+
+    async def audit(
+        self,
+        actor_user_id: int | None,
+        action: str,
+        subject: str,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Record who did what to whom (``actor_user_id`` None: the system)."""
+        entry = AuditEntry(
+            actor_user_id=actor_user_id,
+            action=action,
+            subject=subject,
+            detail=dict(detail or {}),
+            at=self._clock(),
+        )
+        await self._add(entry)
+
+    # helpers
+
+    async def _add(self, row: AdviceGiven | Reflection | AuditEntry) -> int:
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    def _insert_unless_exists(self, model: type[Base], unique_column: str) -> Insert:
+        """INSERT … ON CONFLICT (unique_column) DO NOTHING, in this database's dialect."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            return postgresql.insert(model).on_conflict_do_nothing(index_elements=[unique_column])
+        return sqlite.insert(model).on_conflict_do_nothing(index_elements=[unique_column])

@@ -1,0 +1,137 @@
+"""Conversation scripts replayed through the core, and through `chat` over a real database."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.console import ConsoleChat
+from bot.service import Advisor
+from flows.conversation import AdvisorFlow
+from flows.events import Event, StoredState
+from knowledge.model import Knowledge
+from knowledge.store import KnowledgeStore
+from storage import Database
+from storage.migrate import upgrade
+from tests.scripts import Script, Step, check_text, load_scripts
+
+SCRIPTS = load_scripts()
+
+
+def test_there_are_scripts_for_every_journey() -> None:
+    names = {s.path.stem for s in SCRIPTS}
+    assert {
+        "full_intake",
+        "back_and_skip",
+        "edit_after_advice",
+        "stale_and_forged",
+        "resume",
+        "free_text",
+        "english",
+        "bad_input",
+    } <= names
+
+
+def core_event(step: Step) -> Event:
+    if step.press is not None:
+        return Event("action", text=step.press)
+    assert step.send is not None
+    if step.send.startswith("/"):
+        head, _, args = step.send[1:].partition(" ")
+        return Event("command", text=args, name=head)
+    return Event("text", text=step.send)
+
+
+def stored_roundtrip(state: StoredState) -> StoredState:
+    """Through JSON, as the database stores it."""
+    return StoredState(**json.loads(json.dumps(dataclasses.asdict(state))))
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda s: s.path.stem)
+def test_script_through_the_core(script: Script, knowledge: Knowledge) -> None:
+    flow = AdvisorFlow(knowledge)
+    state = StoredState()
+    for number, step in enumerate(script.steps, start=1):
+        where = f"{script.path.name} step {number}"
+        if step.restart:
+            flow = AdvisorFlow(knowledge)
+            continue
+        outcome = flow.handle(state, core_event(step))
+        state = stored_roundtrip(outcome.state)
+        expect = step.expect
+        said = "\n".join(r.plain for r in outcome.replies)
+        check_text(expect, said, where)
+        if "state" in expect:
+            assert state.state == expect["state"], where
+        labels = [b.label for r in outcome.replies for row in r.buttons for b in row]
+        for label in expect.get("buttons", []):
+            assert label in labels, f"{where}: button {label!r} not in {labels}"
+        offered = [a for r in outcome.replies for a in r.actions]
+        for action in expect.get("offers", []):
+            assert action in offered, f"{where}: {action} not in {offered}"
+        if "chosen" in expect:
+            assert outcome.chosen == expect["chosen"], where
+        if "notice" in expect:
+            assert outcome.notice == expect["notice"], where
+        if "replies" in expect:
+            assert len(outcome.replies) == expect["replies"], where
+        effects = {type(e).__name__ for e in outcome.effects}
+        assert set(expect.get("effects", [])) <= effects, f"{where}: effects {effects}"
+        for reply in outcome.replies:
+            assert len(reply.plain) <= 4096, where
+
+
+async def open_test_advisor(url: str) -> Advisor:
+    db = Database(url)
+    await upgrade(db)
+    return Advisor(db, KnowledgeStore())
+
+
+async def stored_state(advisor: Advisor, user_key: str) -> str | None:
+    async with advisor.db.unit() as repo:
+        user = await repo.get_or_create_user("console", user_key, "nl")
+        record = await repo.load_conversation(user.id)
+        return record.state if record else None
+
+
+@pytest.mark.parametrize(
+    "script", [s for s in SCRIPTS if not s.core_only], ids=lambda s: s.path.stem
+)
+async def test_script_through_chat(script: Script, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'chat.sqlite3'}"
+    advisor = await open_test_advisor(url)
+    out = io.StringIO()
+    chat = ConsoleChat(advisor, "tester", out)
+    try:
+        for number, step in enumerate(script.steps, start=1):
+            where = f"{script.path.name} step {number} (chat)"
+            if step.restart:
+                await advisor.db.dispose()
+                advisor = await open_test_advisor(url)
+                chat = ConsoleChat(advisor, "tester", out)
+                continue
+            start = out.tell()
+            if step.press is not None:
+                actions = [b.action for b in chat.buttons]
+                assert step.press in actions, f"{where}: no button {step.press} in {actions}"
+                line = str(actions.index(step.press) + 1)
+            else:
+                assert step.send is not None
+                line = step.send
+            await chat.say(chat.to_event(line))
+            said = out.getvalue()[start:]
+            check_text(step.expect, said, where)
+            if "state" in step.expect:
+                assert await stored_state(advisor, "tester") == step.expect["state"], where
+            for action in step.expect.get("offers", []):
+                assert action in [b.action for b in chat.buttons], where
+            for label in step.expect.get("buttons", []):
+                assert label in said, f"{where}: button {label!r} not shown"
+            if "chosen" in step.expect:
+                assert f"✓ {step.expect['chosen']}" in said, where
+    finally:
+        await advisor.db.dispose()
