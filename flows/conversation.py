@@ -408,7 +408,7 @@ class Conversation:
             return
         subject = str(self.data.get("dilemma") or "advice")
         self.effects.append(SaveReflection(subject, text))
-        self.lead = self.say("note_saved")
+        self.lead = self.say("note_saved", text=text)
         if self.data.get("dilemma"):
             self.fire("done")
         else:

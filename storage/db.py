@@ -58,13 +58,12 @@ SQLITE_PRAGMAS = (
 
 
 def _parse(url: str) -> URL:
-    scheme = url.partition("://")[0].lower() if "://" in url else ""
-    driver = _DRIVERS.get(scheme)
+    scheme, separator, _rest = url.partition("://")
+    driver = _DRIVERS.get(scheme.lower()) if separator else None
     if driver is None:
         # Only the scheme is quoted back: the rest may hold a password.
-        raise StorageError(
-            f"unsupported database URL scheme {scheme or url[:20]!r}: use {ACCEPTED_FORMS}"
-        )
+        found = f"scheme {scheme!r}" if separator else "URL without a scheme"
+        raise StorageError(f"unsupported database {found}: use {ACCEPTED_FORMS}")
     try:
         parsed = make_url(url)
     except ArgumentError as error:

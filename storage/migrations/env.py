@@ -33,7 +33,7 @@ def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=True,  # SQLite alters tables by rebuilding them
         compare_type=True,
         render_item=render_item,
     )
@@ -44,7 +44,7 @@ def run_migrations(connection: Connection) -> None:
 async def run_migrations_on_url(url: str) -> None:
     db = Database(url)
     try:
-        async with db.connection() as connection:
+        async with db.connection(schema_change=True) as connection:
             await connection.run_sync(run_migrations)
     finally:
         await db.dispose()

@@ -1,0 +1,246 @@
+"""The real bot from the app factory, over real HTTP, against the fake Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.settings import Settings
+from bot.telegram_app import COMMANDS, SECRET_HEADER, RunningBot, running_bot
+from knowledge.model import Knowledge
+from tests.fakebotapi import FakeBotAPI, StoredMessage
+
+USER = 4242
+ENGLISH_USER = 4343
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bot_settings(api: FakeBotAPI, tmp_path: Path, **extra: str) -> Settings:
+    env = {
+        "BOT_TOKEN": api.token,
+        "BOT_API_URL": api.root_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        **extra,
+    }
+    return Settings.from_env(env)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as server:
+        yield server
+        assert not server.internal_errors
+
+
+@pytest.fixture
+async def bot(api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[RunningBot]:
+    async with running_bot(bot_settings(api, tmp_path), webhook=False, host="127.0.0.1") as running:
+        yield running
+
+
+async def next_message(api: FakeBotAPI, chat: int, after: int) -> StoredMessage:
+    """The first bot message in ``chat`` with an id above ``after``."""
+
+    def found(a: FakeBotAPI) -> StoredMessage | None:
+        return next((m for m in a.sent_to(chat) if m.message_id > after), None)
+
+    return await api.wait_for(found)
+
+
+def last_id(api: FakeBotAPI, chat: int) -> int:
+    sent = api.sent_to(chat)
+    return sent[-1].message_id if sent else 0
+
+
+async def send(api: FakeBotAPI, text: str, chat: int = USER, lang: str = "nl") -> StoredMessage:
+    before = last_id(api, chat)
+    api.user_sends(chat, text, language_code=lang)
+    return await next_message(api, chat, before)
+
+
+async def press(
+    api: FakeBotAPI, message: StoredMessage, data: str, chat: int = USER
+) -> StoredMessage:
+    before = last_id(api, chat)
+    api.user_presses(chat, message.message_id, data)
+    return await next_message(api, chat, before)
+
+
+def callback_datas(message: StoredMessage) -> list[str]:
+    return [str(b.get("callback_data")) for b in message.buttons]
+
+
+async def test_full_intake_with_buttons_to_advice_and_why(api: FakeBotAPI, bot: RunningBot) -> None:
+    question = await send(api, "/start")
+    assert "Welkom bij" in (question.plain_text or "") and "Vraag 1 van" in (
+        question.plain_text or ""
+    )
+    assert "1:size:zeer_groot" in callback_datas(question)
+    answers = [
+        "1:size:zeer_groot",
+        "1:subgroups:veel",
+        "1:bestuurlijke_subgroep:informeel",
+        "1:mandate:beperkt",
+        "1:interests:hoog",
+        "1:knelpunt:_skip",
+        "1:fase:_skip",
+        "1:draagvlak_intern:_skip",
+    ]
+    message = question
+    for data in answers:
+        pressed = message
+        message = await press(api, pressed, data)
+        edited = api.message(USER, pressed.message_id)
+        assert edited.reply_markup is None or not edited.buttons, "keyboard not dropped"
+        assert "✓" in (edited.plain_text or ""), "choice not shown on the question"
+    advice = message
+    assert "passen deze" in (advice.plain_text or "")
+    assert "1:a:why" in callback_datas(advice)
+    why = await press(api, advice, "1:a:why")
+    assert "Waarom dit advies?" in (why.plain_text or "") and "Omvang: Meer dan 65" in (
+        why.plain_text or ""
+    )
+    calls = api.calls_to("answerCallbackQuery")
+    assert len(calls) == len(answers) + 1 and all(c.ok for c in calls)
+
+
+async def test_free_text_back_skip_and_edit(api: FakeBotAPI, bot: RunningBot) -> None:
+    await send(api, "/start")
+    reply = await send(api, "we zitten met zo'n 70 partijen aan tafel")
+    assert "Genoteerd: Meer dan 65" in (reply.plain_text or "")
+    back = await press(api, reply, "1:subgroups:_back")
+    assert "Vraag 1 van" in (back.plain_text or "")
+    assert "✓ Meer dan 65" in [b["text"] for b in back.buttons]
+    skipped = await press(api, back, "1:size:_skip")
+    assert "Vraag 2 van" in (skipped.plain_text or "")
+    advice = await send(api, "/advies")
+    profile = await press(api, advice, "1:a:edit")
+    question = await press(api, profile, "1:a:edit:size")
+    recalculated = await press(api, question, "1:size:klein")
+    assert "opnieuw berekend" in (recalculated.plain_text or "")
+
+
+async def test_stale_and_forged_buttons_expire(api: FakeBotAPI, bot: RunningBot) -> None:
+    first = await send(api, "/start")
+    second = await press(api, first, "1:size:groot")
+    for data in ("1:size:klein", "0:subgroups:veel", "<b>forged</b>", "1:a:why"):
+        before = last_id(api, USER)
+        api.user_presses(USER, first.message_id, data, strict=False)
+        again = await next_message(api, USER, before)
+        assert "Vraag 2 van" in (again.plain_text or "")
+        answer = api.calls_to("answerCallbackQuery")[-1]
+        assert answer.params.get("text") == "Deze knop is verlopen."
+    assert second.message_id < last_id(api, USER)
+
+
+async def test_double_tap_advances_once(api: FakeBotAPI, bot: RunningBot) -> None:
+    question = await send(api, "/start")
+    before = last_id(api, USER)
+    api.user_presses(USER, question.message_id, "1:size:middel")
+    api.user_presses(USER, question.message_id, "1:size:middel")
+    await api.wait_for(lambda a: len(a.calls_to("answerCallbackQuery")) == 2)
+    await asyncio.sleep(0.3)
+    new = [m for m in api.sent_to(USER) if m.message_id > before]
+    assert len(new) == 1 and "Vraag 2 van" in (new[0].plain_text or "")
+    texts = [c.params.get("text") for c in api.calls_to("answerCallbackQuery")]
+    assert "Al ontvangen." in texts
+
+
+async def test_restart_mid_intake_resumes_at_the_same_question(
+    api: FakeBotAPI, tmp_path: Path
+) -> None:
+    settings = bot_settings(api, tmp_path)
+    async with running_bot(settings, webhook=False, host="127.0.0.1"):
+        first = await send(api, "/start")
+        await press(api, first, "1:size:groot")
+    async with running_bot(settings, webhook=False, host="127.0.0.1"):
+        resumed = await send(api, "/start")
+        assert "We waren gebleven bij" in (resumed.plain_text or "")
+        assert "Vraag 2 van" in (resumed.plain_text or "")
+
+
+async def test_typed_html_is_escaped(api: FakeBotAPI, bot: RunningBot) -> None:
+    await send(api, "/start")
+    advice = await send(api, "/advies")
+    detail = await press(api, advice, callback_datas(advice)[0])
+    prompt = await press(api, detail, next(d for d in callback_datas(detail) if ":note:" in d))
+    assert "Typ uw reflectie" in (prompt.plain_text or "")
+    saved = await send(api, "<b>vet</b> & <script>alert(1)</script>")
+    assert "<b>vet</b> & <script>alert(1)</script>" in (saved.plain_text or "")
+    assert "&lt;b&gt;vet&lt;/b&gt; &amp; &lt;script&gt;" in (saved.text or "")
+
+
+async def test_english_user_and_commands_per_language(
+    api: FakeBotAPI, bot: RunningBot, knowledge: Knowledge
+) -> None:
+    welcome = await send(api, "/start", chat=ENGLISH_USER, lang="en-GB")
+    assert "Welcome to" in (welcome.plain_text or "") and "Question 1 of" in (
+        welcome.plain_text or ""
+    )
+    dutch = api.commands_for("default", "")
+    english = api.commands_for("default", "en")
+    assert [c["command"] for c in dutch] == list(COMMANDS) == [c["command"] for c in english]
+    assert dutch[1]["description"] == knowledge.message("cmd_advies", "nl")
+    assert english[1]["description"] == knowledge.message("cmd_advies", "en")
+
+
+async def test_replies_survive_429_and_5xx(api: FakeBotAPI, bot: RunningBot) -> None:
+    api.fail_next("sendMessage", status=429, retry_after=1)
+    api.fail_next("sendMessage", status=502)
+    reply = await send(api, "/start")
+    assert "Welkom" in (reply.plain_text or "")
+    assert api.stats.rate_limited == 1
+
+
+async def test_blocked_user_does_not_break_the_bot(api: FakeBotAPI, bot: RunningBot) -> None:
+    await send(api, "/start")
+    api.block(USER)
+    api.user_sends(5151, "/start")
+    api.block(5151)
+    await api.wait_for(lambda a: a.stats.forbidden >= 1)
+    api.unblock(5151)
+    reply = await send(api, "/help", chat=5151)
+    assert "Zo werkt Netwerkwijzer" in (reply.plain_text or "")
+
+
+async def test_webhook_mode_secret_and_health(api: FakeBotAPI, tmp_path: Path) -> None:
+    port = free_port()
+    settings = bot_settings(
+        api,
+        tmp_path,
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+        WEBHOOK_SECRET="s3cret-token",
+        PORT=str(port),
+    )
+    async with running_bot(settings, webhook=True, host="127.0.0.1"):
+        assert api.webhook is not None and api.webhook.secret_token == "s3cret-token"
+        reply = await send(api, "/start")
+        assert "Welkom" in (reply.plain_text or "")
+        async with aiohttp.ClientSession() as http:
+            update = {
+                "update_id": 999,
+                "message": {
+                    "message_id": 1,
+                    "date": 0,
+                    "chat": {"id": 1, "type": "private"},
+                    "text": "hi",
+                },
+            }
+            url = f"http://127.0.0.1:{port}/telegram"
+            async with http.post(url, json=update, headers={SECRET_HEADER: "wrong"}) as resp:
+                assert resp.status == 403
+            async with http.post(url, json=update) as resp:
+                assert resp.status == 403
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                assert resp.status == 200
+                assert (await resp.json())["status"] == "ok"
