@@ -106,23 +106,23 @@ class Advisor:
     ) -> Outcome:
         flow = self.flow
         async with self.db.unit() as repo:
-            user = await repo.get_or_create_user(channel, user_key, language_for(language_code))
-            record = await repo.load_conversation(user.id)
+            visit = await repo.visit(channel, user_key, language_for(language_code))
+            record = visit.conversation
             if record is None:
-                stored = StoredState(lang=user.language)
+                stored = StoredState(lang=visit.language)
             else:
                 stored = StoredState(
                     state=record.state,
                     flow_version=record.flow_version,
-                    lang=user.language,
+                    lang=visit.language,
                     answers=dict(record.answers),
                     data=dict(record.data),
                 )
             outcome = flow.handle(stored, event)
-            await self._apply(repo, user.id, outcome, flow.knowledge.version)
+            await self._apply(repo, visit.user_id, outcome, flow.knowledge.version)
             new = outcome.state
             await repo.save_conversation(
-                user.id,
+                visit.user_id,
                 new.state,
                 new.flow_version,
                 new.answers,

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 import secrets
 import signal
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlparse
 
@@ -39,6 +39,7 @@ from bot.settings import Settings
 from bot.telegram_render import keyboard, split_spans, to_html
 from flows.events import Event, Outcome
 from flows.replies import Reply
+from flows.screens import Say, notice
 from knowledge.model import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -83,9 +84,8 @@ def _retry_seconds(exc: RetryAfter) -> float:
     return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
 
 
-async def _with_retry(call: Awaitable[Any] | Any, make: Any) -> Any:
-    """Run ``make()``; on 429 wait ``retry_after`` (bounded), on network errors retry once."""
-    del call
+async def _with_retry(make: Callable[[], Awaitable[Any]]) -> Any:
+    """Await ``make()``; on 429 wait ``retry_after`` (bounded), on network errors retry."""
     for attempt in range(1, SEND_ATTEMPTS + 1):
         try:
             return await make()
@@ -132,7 +132,7 @@ class TelegramChannel:
         outcome = await self.advisor.handle(
             CHANNEL, str(query.from_user.id), event, query.from_user.language_code
         )
-        await _with_retry(None, lambda: query.answer(outcome.notice))
+        await _with_retry(partial(query.answer, outcome.notice))
         message = query.message
         if outcome.chosen and isinstance(message, Message):
             await self._mark_chosen(query, message, outcome)
@@ -140,22 +140,16 @@ class TelegramChannel:
         await self.deliver(context, chat_id, outcome)
 
     async def _mark_chosen(self, query: CallbackQuery, message: Message, outcome: Outcome) -> None:
-        lang = outcome.state.lang
-        mark = self.advisor.knowledge.message("chosen", lang).format(choice="\x00")
-        before, _, after = mark.partition("\x00")
-        chosen = before + (outcome.chosen or "") + after
-        text = f"{message.text_html}\n\n<b>{html.escape(chosen, quote=False)}</b>"
+        say = Say(self.advisor.knowledge, outcome.state.lang)
+        mark = to_html(say("chosen", choice=outcome.chosen or ""))
+        text = f"{message.text_html}\n\n<b>{mark}</b>"
         try:
-            await _with_retry(
-                None, lambda: query.edit_message_text(text, parse_mode=ParseMode.HTML)
-            )
+            await _with_retry(partial(query.edit_message_text, text, parse_mode=ParseMode.HTML))
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 raise
 
     def _notice(self, key: str, lang: str) -> Reply:
-        from flows.screens import Say, notice
-
         return notice(Say(self.advisor.knowledge, lang), key)
 
     async def deliver(
@@ -165,36 +159,25 @@ class TelegramChannel:
             await self._send(context, chat_id, reply)
 
     async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
+        """One reply: its attachment, then its text in chunks; buttons on the last chunk."""
         bot = context.bot
         chunks = split_spans(reply.spans)
         markup = keyboard(reply.buttons)
         try:
             if reply.attachment is not None:
-                attachment = reply.attachment
-                if attachment.kind == "photo":
-                    await _with_retry(
-                        None,
-                        lambda: bot.send_photo(chat_id, attachment.data, filename=attachment.name),
-                    )
-                else:
-                    await _with_retry(
-                        None,
-                        lambda: bot.send_document(
-                            chat_id, attachment.data, filename=attachment.name
-                        ),
-                    )
-            for index, chunk in enumerate(chunks):
-                last = index == len(chunks) - 1
-                html_text = to_html(chunk)
+                file = reply.attachment
+                method = bot.send_photo if file.kind == "photo" else bot.send_document
+                await _with_retry(partial(method, chat_id, file.data, filename=file.name))
+            for index, chunk in enumerate(chunks, start=1):
                 await _with_retry(
-                    None,
-                    lambda html_text=html_text, last=last: bot.send_message(
+                    partial(
+                        bot.send_message,
                         chat_id,
-                        html_text,
+                        to_html(chunk),
                         parse_mode=ParseMode.HTML,
-                        reply_markup=markup if last else None,
+                        reply_markup=markup if index == len(chunks) else None,
                         disable_web_page_preview=True,
-                    ),
+                    )
                 )
         except Forbidden:
             log.info("chat %s has blocked the bot; reply dropped", chat_id)

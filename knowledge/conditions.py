@@ -46,7 +46,10 @@ class AllOf(Condition):
         object.__setattr__(self, "dims", frozenset().union(*(i.dims for i in self.items)))
 
     def __call__(self, profile: Profile) -> bool:
-        return all(item(profile) for item in self.items)
+        for item in self.items:  # noqa: SIM110 - hot path, a loop beats a generator
+            if not item(profile):
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,10 @@ class AnyOf(Condition):
         object.__setattr__(self, "dims", frozenset().union(*(i.dims for i in self.items)))
 
     def __call__(self, profile: Profile) -> bool:
-        return any(item(profile) for item in self.items)
+        for item in self.items:  # noqa: SIM110 - hot path, a loop beats a generator
+            if item(profile):
+                return True
+        return False
 
 
 @dataclass(frozen=True)

@@ -51,16 +51,36 @@ class Advice:
 
 
 class Engine:
-    """Advice over one knowledge base; build once, call :meth:`advise` per profile."""
+    """Advice over one knowledge base; build once, call :meth:`advise` per profile.
+
+    Everything that does not depend on the profile (objects behind ids, rule weights) is
+    resolved here once, so a decision is one pass over the rules plus a sort.
+    """
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
-        self._order = {d.id: i for i, d in enumerate(knowledge.dilemmas)}
+        k = knowledge
+        self._order = {d.id: i for i, d in enumerate(k.dilemmas)}
+        self._dimensions = k.dimensions
         self._rules = tuple(
-            (rule, tuple((d, w) for d, w in rule.dilemmas.items() if d in self._order))
-            for rule in knowledge.rules
+            (
+                rule.when,
+                tuple((d, w) for d, w in rule.dilemmas.items() if d in self._order),
+                Reason(rule.id, rule.because),
+                tuple(k.questions[q] for q in rule.questions if q in k.questions),
+                tuple(k.contacts[c] for c in rule.contacts if c in k.contacts),
+            )
+            for rule in k.rules
         )
-        self._dimensions = knowledge.dimensions
+        self._linked = {
+            d.id: (
+                d,
+                tuple(k.questions[q] for q in d.questions if q in k.questions),
+                tuple(k.actions[a] for a in d.actions if a in k.actions),
+                tuple(k.contacts[c] for c in d.contacts if c in k.contacts),
+            )
+            for d in k.dilemmas
+        }
 
     def check_profile(self, profile: Profile) -> None:
         """Raise :class:`UnknownProfileValue` naming the valid ids if ``profile`` has a bad one."""
@@ -85,8 +105,8 @@ class Engine:
     def scores(self, profile: Profile) -> list[tuple[str, int]]:
         """Dilemma ids with positive scores, best first (the fast path used by the walk)."""
         totals: dict[str, int] = {}
-        for rule, weights in self._rules:
-            if rule.when(profile):
+        for when, weights, *_ in self._rules:
+            if when(profile):
                 for dilemma_id, weight in weights:
                     totals[dilemma_id] = totals.get(dilemma_id, 0) + weight
         ranked = [(d, s) for d, s in totals.items() if s > 0]
@@ -96,34 +116,41 @@ class Engine:
     def advise(self, answers: Profile) -> Advice:
         """Ranked, explained advice for a (possibly partial) profile."""
         profile = self.effective_profile(answers)
-        fired = [(rule, weights) for rule, weights in self._rules if rule.when(profile)]
         totals: dict[str, int] = {}
-        for _, weights in fired:
+        reasons: dict[str, list[Reason]] = {}
+        extra_questions: dict[str, list[ReflectionQuestion]] = {}
+        extra_contacts: dict[str, list[Contact]] = {}
+        for when, weights, reason, questions, contacts in self._rules:
+            if not when(profile):
+                continue
             for dilemma_id, weight in weights:
                 totals[dilemma_id] = totals.get(dilemma_id, 0) + weight
+                reasons.setdefault(dilemma_id, []).append(reason)
+                if questions:
+                    extra_questions.setdefault(dilemma_id, []).extend(questions)
+                if contacts:
+                    extra_contacts.setdefault(dilemma_id, []).extend(contacts)
+        order = self._order
         ranked_ids = sorted(
-            (d for d, s in totals.items() if s > 0), key=lambda d: (-totals[d], self._order[d])
+            (d for d, s in totals.items() if s > 0), key=lambda d: (-totals[d], order[d])
         )
-        k = self.knowledge
         result = []
         for dilemma_id in ranked_ids:
-            dilemma = k.dilemmas[self._order[dilemma_id]]
-            contributing = [
-                rule for rule, weights in fired if any(d == dilemma_id for d, _ in weights)
-            ]
-            question_ids = dict.fromkeys(dilemma.questions)
-            contact_ids = dict.fromkeys(dilemma.contacts)
-            for rule in contributing:
-                question_ids.update(dict.fromkeys(rule.questions))
-                contact_ids.update(dict.fromkeys(rule.contacts))
+            dilemma, questions, actions, contacts = self._linked[dilemma_id]
+            more_questions = extra_questions.get(dilemma_id)
+            if more_questions:
+                questions = tuple(dict.fromkeys((*questions, *more_questions)))
+            more_contacts = extra_contacts.get(dilemma_id)
+            if more_contacts:
+                contacts = tuple(dict.fromkeys((*contacts, *more_contacts)))
             result.append(
                 ScoredDilemma(
-                    dilemma=dilemma,
-                    score=totals[dilemma_id],
-                    reasons=tuple(Reason(rule.id, rule.because) for rule in contributing),
-                    questions=tuple(k.questions[q] for q in question_ids if q in k.questions),
-                    actions=tuple(k.actions[a] for a in dilemma.actions if a in k.actions),
-                    contacts=tuple(k.contacts[c] for c in contact_ids if c in k.contacts),
+                    dilemma,
+                    totals[dilemma_id],
+                    tuple(reasons[dilemma_id]),
+                    questions,
+                    actions,
+                    contacts,
                 )
             )
         return Advice(profile=profile, ranked=tuple(result))

@@ -45,7 +45,12 @@ class YamlSyntaxError(Exception):
         self.message = message
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (it is ~10× faster), else pure Python;
+# either way our constructor below builds the values and keeps the line numbers.
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         result = LineDict()
         result.line = node.start_mark.line + 1

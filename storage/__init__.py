@@ -20,7 +20,7 @@ from storage.models import (
     User,
     utc_now,
 )
-from storage.repository import Clock, ConversationRecord, OutboxKind, Repository
+from storage.repository import Clock, ConversationRecord, OutboxKind, Repository, Visit
 
 __all__ = [
     "AdviceGiven",
@@ -38,6 +38,7 @@ __all__ = [
     "SchemaBehind",
     "StorageError",
     "User",
+    "Visit",
     "normalize_url",
     "utc_now",
 ]

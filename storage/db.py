@@ -13,6 +13,8 @@ row that points at it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -115,13 +117,19 @@ class Database:
             memory = _is_memory(parsed)
             if not memory and parsed.database:
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            self.engine: AsyncEngine = create_async_engine(parsed, connect_args=args)
+            # Every unit ends in COMMIT or ROLLBACK, so the pool need not roll back again.
+            self.engine: AsyncEngine = create_async_engine(
+                parsed, connect_args=args, pool_reset_on_return=None
+            )
             _configure_sqlite(self.engine, wal=not memory)
         else:
             self.engine = create_async_engine(
                 parsed, connect_args=args, pool_pre_ping=True, pool_size=5, max_overflow=5
             )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time; units of this process queue here, on the event
+        # loop, instead of in SQLite's busy handler, which sleeps in growing steps.
+        self._sqlite_turn = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[Repository]:
@@ -148,7 +156,11 @@ class Database:
     async def _transaction(
         self, options: Mapping[str, Any] | None = None
     ) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session, session.begin():
+        async with contextlib.AsyncExitStack() as stack:
+            if self._sqlite_turn is not None:
+                await stack.enter_async_context(self._sqlite_turn)
+            session = await stack.enter_async_context(self.sessions())
+            await stack.enter_async_context(session.begin())
             with self._reaching():
                 await session.connection(execution_options=dict(options or {}))
             yield session

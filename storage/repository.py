@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import delete, select, update
@@ -43,6 +43,19 @@ class ConversationRecord:
     answers: dict[str, Any]
     data: dict[str, Any]
     version: int
+
+
+LAST_SEEN_PRECISION = timedelta(minutes=5)
+"""``last_seen_at`` is refreshed at most this often: no extra write for every event."""
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """Who sent an event, and their conversation so far: what handling one event needs."""
+
+    user_id: int
+    language: str
+    conversation: ConversationRecord | None
 
 
 class Repository:
@@ -81,8 +94,49 @@ class Repository:
                     raise
             else:
                 return user
-        user.last_seen_at = now
+        if now - user.last_seen_at > LAST_SEEN_PRECISION:
+            user.last_seen_at = now
         return user
+
+    async def visit(self, channel: str, channel_user_id: str, language: str = "nl") -> Visit:
+        """The user (created on first contact) and their conversation, in one query.
+
+        The hot path of every event: one SELECT for a known user; ``last_seen_at`` is
+        written only when it is more than :data:`LAST_SEEN_PRECISION` old.
+        """
+        now = self._clock()
+        query = (
+            select(
+                User.id,
+                User.language,
+                User.last_seen_at,
+                Conversation.state,
+                Conversation.flow_version,
+                Conversation.answers,
+                Conversation.data,
+                Conversation.version,
+            )
+            .outerjoin(Conversation, Conversation.user_id == User.id)
+            .where(User.channel == channel, User.channel_user_id == channel_user_id)
+        )
+        row = (await self._session.execute(query)).one_or_none()
+        if row is None:
+            user = await self.get_or_create_user(channel, channel_user_id, language)
+            return Visit(user.id, user.language, await self.load_conversation(user.id))
+        if now - row.last_seen_at > LAST_SEEN_PRECISION:
+            await self._session.execute(
+                update(User).where(User.id == row.id).values(last_seen_at=now)
+            )
+        record = None
+        if row.version is not None:
+            record = ConversationRecord(
+                state=row.state,
+                flow_version=row.flow_version,
+                answers=dict(row.answers),
+                data=dict(row.data),
+                version=row.version,
+            )
+        return Visit(row.id, row.language, record)
 
     async def _user_by_channel_id(self, channel: str, channel_user_id: str) -> User | None:
         query = select(User).where(User.channel == channel, User.channel_user_id == channel_user_id)

@@ -1,0 +1,37 @@
+"""``make bench``: run every benchmark and print one table (Markdown, for the README)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+from bench import core, over_http
+from bench.report import Figure, table
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def main(argv: list[str]) -> int:
+    only = set(argv)
+    figures: list[Figure] = []
+    suites = {
+        "core": lambda: [core.advice_decision(), core.full_check(), core.event_handling()],
+    }
+    suites["telegram"] = over_http.run_all
+    for name, run in suites.items():
+        if only and name not in only:
+            continue
+        print(f"running {name} benchmarks…", file=sys.stderr, flush=True)
+        figures.extend(run())
+    print(f"Measured on {machine()}.\n")
+    print(table(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
