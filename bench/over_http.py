@@ -203,7 +203,8 @@ async def _run() -> list[Figure]:
             ours["p95"],
             "ms",
             30,
-            f"p50 {ours['p50']:.1f} ms; echo bot p50 {echo_r['p50']:.1f}, p95 {echo_r['p95']:.1f} ms",
+            f"p50 {ours['p50']:.1f} ms; echo bot p50 {echo_r['p50']:.1f}, "
+            f"p95 {echo_r['p95']:.1f} ms",
         )
     )
     figures.append(

@@ -14,10 +14,27 @@ QUIET_LOGGERS = ("httpx", "transitions", "alembic", "aiohttp.access")
 """Chatty at INFO (a line per request or transition); heard only when debugging."""
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats as usual, then replaces the bot token wherever it shows (URLs, tracebacks)."""
+
+    def __init__(self, token: str | None) -> None:
+        super().__init__(LOG_FORMAT)
+        self.token = token
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text.replace(self.token, "<BOT_TOKEN>") if self.token else text
+
+
 def configure_logging(settings: Settings, *, default: str = "INFO") -> None:
-    """Log lines with time, level and logger, at ``LOG_LEVEL`` or ``default``."""
+    """Log lines at ``LOG_LEVEL`` (or ``default``) with the token redacted."""
     level = settings.log_level or default
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level, format=LOG_FORMAT)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(RedactingFormatter(settings.bot_token))
     if level != "DEBUG":
         for name in QUIET_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)

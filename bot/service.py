@@ -13,6 +13,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from flows.conversation import AdvisorFlow
 from flows.events import (
@@ -104,45 +105,66 @@ class Advisor:
     async def _handle_once(
         self, channel: str, user_key: str, event: Event, language_code: str | None
     ) -> Outcome:
-        flow = self.flow
-        async with self.db.unit() as repo:
-            visit = await repo.visit(channel, user_key, language_for(language_code))
-            record = visit.conversation
-            if record is None:
-                stored = StoredState(lang=visit.language)
-            else:
-                stored = StoredState(
-                    state=record.state,
-                    flow_version=record.flow_version,
-                    lang=visit.language,
-                    answers=dict(record.answers),
-                    data=dict(record.data),
-                )
-            outcome = flow.handle(stored, event)
-            await self._apply(repo, visit.user_id, outcome, flow.knowledge.version)
-            new = outcome.state
-            await repo.save_conversation(
-                visit.user_id,
-                new.state,
-                new.flow_version,
-                new.answers,
-                new.data,
-                expected_version=record.version if record is not None else None,
-            )
-            return outcome
+        work = partial(
+            self._handle_in_unit,
+            self.flow,
+            channel,
+            user_key,
+            event,
+            language_for(language_code),
+            self.clock(),
+        )
+        return await self.db.run(work)
 
-    async def _apply(self, repo: Repository, user_id: int, outcome: Outcome, version: str) -> None:
-        now = self.clock()
+    def _handle_in_unit(
+        self,
+        flow: AdvisorFlow,
+        channel: str,
+        user_key: str,
+        event: Event,
+        language: str,
+        now: datetime,
+        repo: Repository,
+    ) -> Outcome:
+        """Load, decide, store: the whole event in one transaction (and one thread hop)."""
+        visit = repo.visit(channel, user_key, language)
+        record = visit.conversation
+        if record is None:
+            stored = StoredState(lang=visit.language)
+        else:
+            stored = StoredState(
+                state=record.state,
+                flow_version=record.flow_version,
+                lang=visit.language,
+                answers=dict(record.answers),
+                data=dict(record.data),
+            )
+        outcome = flow.handle(stored, event)
+        self._apply(repo, visit.user_id, outcome, flow.knowledge.version, now)
+        new = outcome.state
+        repo.save_conversation(
+            visit.user_id,
+            new.state,
+            new.flow_version,
+            new.answers,
+            new.data,
+            expected_version=record.version if record is not None else None,
+        )
+        return outcome
+
+    def _apply(
+        self, repo: Repository, user_id: int, outcome: Outcome, version: str, now: datetime
+    ) -> None:
         for effect in outcome.effects:
             if isinstance(effect, SaveAdvice):
-                await repo.record_advice(user_id, effect.profile, list(effect.dilemmas), version)
+                repo.record_advice(user_id, effect.profile, list(effect.dilemmas), version)
             elif isinstance(effect, SaveReflection):
-                await repo.add_reflection(user_id, effect.subject, effect.text)
+                repo.add_reflection(user_id, effect.subject, effect.text)
             elif isinstance(effect, SetLanguage):
-                await repo.set_language(user_id, effect.lang)
+                repo.set_language(user_id, effect.lang)
             elif isinstance(effect, ScheduleReminder):
                 due = now + timedelta(days=effect.days)
-                await repo.schedule(
+                repo.schedule(
                     user_id,
                     "reminder",
                     due,

@@ -10,6 +10,7 @@ import hashlib
 import re
 import string
 from collections.abc import Callable, Mapping
+from datetime import time
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,11 +25,14 @@ from knowledge.model import (
     Knowledge,
     Level,
     Option,
+    Plan,
+    PlanStep,
     ReflectionQuestion,
     Rule,
     RuleTest,
     Text,
     Where,
+    Window,
 )
 from knowledge.problems import KnowledgeError, Problem, errors
 from knowledge.yamlio import LineDict, LineList, YamlSyntaxError, load_yaml
@@ -43,6 +47,7 @@ FILES = (
     "rules.yaml",
     "tests.yaml",
     "messages.yaml",
+    "plans.yaml",
 )
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MARKUP_PATTERN = re.compile(r"<[a-zA-Z/!]")
@@ -270,6 +275,78 @@ def _read_intake(file: _File) -> tuple[tuple[IntakeQuestion, ...], dict[str, dic
     return tuple(questions), number_words
 
 
+def _flag(file: _File, entry: LineDict, key: str) -> bool:
+    value = entry.get(key, False)
+    if not isinstance(value, bool):
+        file.error(entry.line_of(key), f"'{key}' must be true or false")
+        return False
+    return value
+
+
+def _read_plan(file: _File, entry: LineDict, ident: str) -> Plan:
+    steps: list[PlanStep] = []
+    raw_steps = entry.get("steps")
+    if not isinstance(raw_steps, LineList) or not raw_steps:
+        file.error(entry.line_of("steps"), f"plan '{ident}' needs a list of steps")
+        raw_steps = LineList()
+    previous = -1
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_steps):
+        if not isinstance(raw, LineDict):
+            file.error(raw_steps.line_of(index), "each step must be a mapping")
+            continue
+        step_id = file.ident(raw)
+        if step_id in seen:
+            file.error(raw.line_of("id"), f"duplicate step '{step_id}' in plan '{ident}'")
+        seen.add(step_id)
+        offset = raw.get("offset_days")
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+            file.error(raw.line_of("offset_days"), "'offset_days' must be a whole number ≥ 0")
+            offset = 0
+        elif offset <= previous:
+            file.error(raw.line_of("offset_days"), "steps must come in order of 'offset_days'")
+        previous = offset
+        question = raw.get("question")
+        text = file.text(raw, "text", required=False)
+        if (question is None) == (text is None):
+            file.error(raw.line, f"step '{step_id}' needs either 'question' or 'text'")
+        personal = file.text(raw, "personal", required=False)
+        if personal is not None and _placeholders(personal.nl) - {"dilemma"}:
+            file.error(raw.line_of("personal"), "'personal' may only use {dilemma}")
+        steps.append(PlanStep(step_id, offset, str(question) if question else None, text, personal))
+    return Plan(
+        id=ident,
+        default=_flag(file, entry, "default"),
+        title=file.text(entry, "title") or Text("", ""),
+        steps=tuple(steps),
+        where=file.where(entry.line),
+    )
+
+
+def _read_time(file: _File, entry: LineDict, key: str) -> time:
+    raw = entry.get(key)
+    try:
+        hours, minutes = str(raw).split(":")
+        return time(int(hours), int(minutes))
+    except (ValueError, TypeError):
+        file.error(entry.line_of(key), f"'{key}' must be a time like \"08:30\", not {raw!r}")
+        return time(0, 0)
+
+
+def _read_window(file: _File, entry: LineDict, ident: str) -> Window:
+    start, end = _read_time(file, entry, "start"), _read_time(file, entry, "end")
+    if start >= end:
+        file.error(entry.line_of("end"), f"window '{ident}' must end after it starts")
+    return Window(
+        id=ident,
+        default=_flag(file, entry, "default"),
+        label=file.text(entry, "label") or Text("", ""),
+        start=start,
+        end=end,
+        where=file.where(entry.line),
+    )
+
+
 def _read_profile(
     file: _File, raw: Any, line: int, dimensions: Mapping[str, tuple[str, ...]]
 ) -> dict[str, str]:
@@ -459,6 +536,14 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
     elif f.root:
         f.error(f.root.line, "missing mapping 'messages'")
 
+    f = files["plans.yaml"]
+    plans = _unique(f, f.entries("plans"), lambda e, i: _read_plan(f, e, i))
+    windows = _unique(f, f.entries("windows"), lambda e, i: _read_window(f, e, i))
+    for kind, items in (("plan", plans), ("window", windows)):
+        defaults = [item for item in items.values() if item.default]
+        if items and len(defaults) != 1:
+            f.error(f.root.line, f"exactly one {kind} must be 'default: true'")
+
     knowledge = Knowledge(
         directory=str(directory),
         version=digest.hexdigest()[:12],
@@ -473,6 +558,8 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
         tests=tuple(tests),
         messages=messages,
         message_where=message_where,
+        plans=tuple(plans.values()),
+        windows=tuple(windows.values()),
     )
     return knowledge, problems
 

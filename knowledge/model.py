@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -155,6 +156,36 @@ class RuleTest:
     where: Where
 
 
+@dataclass(frozen=True, slots=True)
+class PlanStep:
+    id: str
+    offset_days: int
+    question: str | None
+    text: Text | None
+    personal: Text | None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    id: str
+    default: bool
+    title: Text
+    steps: tuple[PlanStep, ...]
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """When nudges may arrive: working days (Monday to Friday) from ``start`` to ``end``."""
+
+    id: str
+    default: bool
+    label: Text
+    start: time
+    end: time
+    where: Where
+
+
 @dataclass(frozen=True)
 class Knowledge:
     """Everything the bot can say, validated for structure."""
@@ -172,6 +203,22 @@ class Knowledge:
     tests: tuple[RuleTest, ...]
     messages: Mapping[str, Text]
     message_where: Mapping[str, Where] = field(default_factory=dict)
+    plans: tuple[Plan, ...] = ()
+    windows: tuple[Window, ...] = ()
+
+    def plan(self, plan_id: str | None = None) -> Plan | None:
+        """The plan with this id, or the default plan."""
+        for plan in self.plans:
+            if plan.id == plan_id or (plan_id is None and plan.default):
+                return plan
+        return None
+
+    def window(self, window_id: str | None = None) -> Window | None:
+        """The delivery window with this id, or the default window."""
+        for window in self.windows:
+            if window.id == window_id or (window_id is None and window.default):
+                return window
+        return None
 
     def dilemma(self, dilemma_id: str) -> Dilemma | None:
         """The dilemma with this id, if it exists."""

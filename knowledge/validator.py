@@ -111,7 +111,15 @@ def _check_references(knowledge: Knowledge, report: Report) -> None:
     for contact in k.contacts.values():
         if contact.email is not None and "@" not in contact.email:
             report.add(contact.where, f"contact '{contact.id}': '{contact.email}' is no e-mail")
+    for plan in k.plans:
+        for step in plan.steps:
+            if step.question is not None and step.question not in k.questions:
+                report.add(
+                    plan.where,
+                    f"plan '{plan.id}' step '{step.id}': unknown question '{step.question}'",
+                )
     used = {q for d in k.dilemmas for q in d.questions} | {q for r in k.rules for q in r.questions}
+    used |= {s.question for p in k.plans for s in p.steps if s.question}
     for question in k.questions.values():
         if question.id not in used:
             report.add(

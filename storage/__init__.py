@@ -1,12 +1,16 @@
-"""Persistence: SQLAlchemy 2 async models, the repository and Alembic migrations.
+"""Persistence: SQLAlchemy 2 models, the (synchronous) repository and Alembic migrations.
 
-Typical use, one unit of work per handled event::
+Typical use, one unit of work per handled event: a plain function gets a
+:class:`Repository`, runs in one transaction (committed when it returns, rolled back when
+it raises) and its result comes back::
 
     db = Database(settings.database_url)
     await ensure_schema(db, auto_upgrade=db.is_sqlite)   # from storage.migrate
-    async with db.unit() as repo:
-        user = await repo.get_or_create_user("telegram", "12345", "nl")
+    user = await db.run(lambda repo: repo.get_or_create_user("telegram", "12345", "nl"))
     await db.dispose()
+
+On SQLite every unit runs whole on the database's own thread (one hop off the event
+loop); on PostgreSQL it runs on the loop through asyncpg. See :mod:`storage.db`.
 """
 
 from storage.db import Database, normalize_url

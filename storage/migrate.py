@@ -1,5 +1,9 @@
 """Schema migrations (Alembic), run from code: no ``alembic.ini`` needed.
 
+Alembic is synchronous: it gets the connection of :meth:`Database.run_connection
+<storage.db.Database.run_connection>`, so on SQLite it runs on the database thread, in
+one transaction, with foreign keys checked at the end.
+
 ``python -m bot db upgrade`` calls :func:`upgrade_url`; at start-up the bot calls
 :func:`ensure_schema`, which upgrades the embedded SQLite database itself and asks the
 operator to upgrade any other.
@@ -53,15 +57,13 @@ def _revision_of(connection: Connection) -> str | None:
 
 
 async def upgrade(db: Database) -> None:
-    """Apply every pending migration, in one transaction."""
-    async with db.connection(schema_change=True) as connection:
-        await connection.run_sync(_upgrade_to_head)
+    """Apply every pending migration, in one transaction (on SQLite: in its thread)."""
+    await db.run_connection(_upgrade_to_head, schema_change=True)
 
 
 async def current_revision(db: Database) -> str | None:
     """The revision the database is at; None for an empty database."""
-    async with db.connection() as connection:
-        return await connection.run_sync(_revision_of)
+    return await db.run_connection(_revision_of)
 
 
 async def ensure_schema(db: Database, *, auto_upgrade: bool) -> None:

@@ -1,8 +1,10 @@
 """The repository: every query the bot makes, named for what it does.
 
-A :class:`Repository` works inside one unit of work (``async with db.unit() as repo``) and
-never commits; the unit commits once the whole event is handled, or rolls everything
-back. Times come from the repository's clock, so tests can set them.
+A :class:`Repository` is synchronous and lives inside one unit of work: ``await
+db.run(work)`` calls ``work(repo)`` in one transaction (on SQLite in the database's own
+thread) and commits when ``work`` returns, or rolls everything back when it raises. The
+repository itself never commits. Times come from the repository's clock, so tests can set
+them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert, ReturningInsert, ReturningUpdate
 
 from storage.errors import ConcurrentUpdate
@@ -59,24 +61,26 @@ class Visit:
 
 
 class Repository:
-    """Queries and changes within one session; the unit of work owns the transaction."""
+    """Queries and changes within one (sync) session; the unit of work owns the transaction.
 
-    def __init__(self, session: AsyncSession, clock: Clock = utc_now) -> None:
+    Use it only inside the ``work`` given to :meth:`storage.Database.run`: the session
+    belongs to that unit (and, on SQLite, to the database thread).
+    """
+
+    def __init__(self, session: Session, clock: Clock = utc_now) -> None:
         self._session = session
         self._clock = clock
 
     # users
 
-    async def get_or_create_user(
-        self, channel: str, channel_user_id: str, language: str = "nl"
-    ) -> User:
+    def get_or_create_user(self, channel: str, channel_user_id: str, language: str = "nl") -> User:
         """The user for this channel id, created with ``language`` on first contact.
 
         Marks the user as seen now. Two units racing to create the same user both get the
         one row: the loser's insert fails inside a savepoint and it reads the winner's.
         """
         now = self._clock()
-        user = await self._user_by_channel_id(channel, channel_user_id)
+        user = self._user_by_channel_id(channel, channel_user_id)
         if user is None:
             user = User(
                 channel=channel,
@@ -86,10 +90,10 @@ class Repository:
                 last_seen_at=now,
             )
             try:
-                async with self._session.begin_nested():
+                with self._session.begin_nested():
                     self._session.add(user)
             except IntegrityError:
-                user = await self._user_by_channel_id(channel, channel_user_id)
+                user = self._user_by_channel_id(channel, channel_user_id)
                 if user is None:
                     raise
             else:
@@ -98,7 +102,7 @@ class Repository:
             user.last_seen_at = now
         return user
 
-    async def visit(self, channel: str, channel_user_id: str, language: str = "nl") -> Visit:
+    def visit(self, channel: str, channel_user_id: str, language: str = "nl") -> Visit:
         """The user (created on first contact) and their conversation, in one query.
 
         The hot path of every event: one SELECT for a known user; ``last_seen_at`` is
@@ -119,14 +123,12 @@ class Repository:
             .outerjoin(Conversation, Conversation.user_id == User.id)
             .where(User.channel == channel, User.channel_user_id == channel_user_id)
         )
-        row = (await self._session.execute(query)).one_or_none()
+        row = (self._session.execute(query)).one_or_none()
         if row is None:
-            user = await self.get_or_create_user(channel, channel_user_id, language)
-            return Visit(user.id, user.language, await self.load_conversation(user.id))
+            user = self.get_or_create_user(channel, channel_user_id, language)
+            return Visit(user.id, user.language, self.load_conversation(user.id))
         if now - row.last_seen_at > LAST_SEEN_PRECISION:
-            await self._session.execute(
-                update(User).where(User.id == row.id).values(last_seen_at=now)
-            )
+            self._session.execute(update(User).where(User.id == row.id).values(last_seen_at=now))
         record = None
         if row.version is not None:
             record = ConversationRecord(
@@ -138,17 +140,17 @@ class Repository:
             )
         return Visit(row.id, row.language, record)
 
-    async def _user_by_channel_id(self, channel: str, channel_user_id: str) -> User | None:
+    def _user_by_channel_id(self, channel: str, channel_user_id: str) -> User | None:
         query = select(User).where(User.channel == channel, User.channel_user_id == channel_user_id)
-        return (await self._session.execute(query)).scalar_one_or_none()
+        return (self._session.execute(query)).scalar_one_or_none()
 
-    async def set_language(self, user_id: int, lang: str) -> None:
+    def set_language(self, user_id: int, lang: str) -> None:
         """Remember the language the user chose."""
-        await self._session.execute(update(User).where(User.id == user_id).values(language=lang))
+        self._session.execute(update(User).where(User.id == user_id).values(language=lang))
 
     # conversations
 
-    async def load_conversation(self, user_id: int) -> ConversationRecord | None:
+    def load_conversation(self, user_id: int) -> ConversationRecord | None:
         """The user's conversation, or None before their first event."""
         query = select(
             Conversation.state,
@@ -157,7 +159,7 @@ class Repository:
             Conversation.data,
             Conversation.version,
         ).where(Conversation.user_id == user_id)
-        row = (await self._session.execute(query)).one_or_none()
+        row = (self._session.execute(query)).one_or_none()
         if row is None:
             return None
         return ConversationRecord(
@@ -168,7 +170,7 @@ class Repository:
             version=row.version,
         )
 
-    async def save_conversation(
+    def save_conversation(
         self,
         user_id: int,
         state: str,
@@ -203,7 +205,7 @@ class Repository:
                 .values(version=expected_version + 1, **values)
                 .returning(Conversation.version)
             )
-        version = (await self._session.execute(statement)).scalar_one_or_none()
+        version = (self._session.execute(statement)).scalar_one_or_none()
         if version is None:
             raise ConcurrentUpdate(
                 f"conversation of user {user_id} is no longer at version {expected_version}"
@@ -212,7 +214,7 @@ class Repository:
 
     # advice and reflections
 
-    async def record_advice(
+    def record_advice(
         self,
         user_id: int,
         profile: Mapping[str, Any],
@@ -227,9 +229,9 @@ class Repository:
             knowledge_version=knowledge_version,
             created_at=self._clock(),
         )
-        return await self._add(advice)
+        return self._add(advice)
 
-    async def latest_advice(self, user_id: int) -> AdviceGiven | None:
+    def latest_advice(self, user_id: int) -> AdviceGiven | None:
         """The most recent advice the user received, or None."""
         query = (
             select(AdviceGiven)
@@ -237,36 +239,36 @@ class Repository:
             .order_by(AdviceGiven.created_at.desc(), AdviceGiven.id.desc())
             .limit(1)
         )
-        return (await self._session.execute(query)).scalar_one_or_none()
+        return (self._session.execute(query)).scalar_one_or_none()
 
-    async def add_reflection(self, user_id: int, subject: str, text: str) -> int:
+    def add_reflection(self, user_id: int, subject: str, text: str) -> int:
         """Keep a reflection on ``subject`` (a dilemma id or "advice"); returns its id."""
         reflection = Reflection(
             user_id=user_id, subject=subject, text=text, created_at=self._clock()
         )
-        return await self._add(reflection)
+        return self._add(reflection)
 
-    async def list_reflections(self, user_id: int) -> list[Reflection]:
+    def list_reflections(self, user_id: int) -> list[Reflection]:
         """The user's reflections, oldest first."""
         query = (
             select(Reflection)
             .where(Reflection.user_id == user_id)
             .order_by(Reflection.created_at, Reflection.id)
         )
-        return list((await self._session.execute(query)).scalars())
+        return list((self._session.execute(query)).scalars())
 
-    async def delete_reflection(self, user_id: int, reflection_id: int) -> bool:
+    def delete_reflection(self, user_id: int, reflection_id: int) -> bool:
         """Delete one of the user's own reflections; False when it is not theirs or gone."""
         statement = (
             delete(Reflection)
             .where(Reflection.id == reflection_id, Reflection.user_id == user_id)
             .returning(Reflection.id)
         )
-        return (await self._session.execute(statement)).scalar_one_or_none() is not None
+        return (self._session.execute(statement)).scalar_one_or_none() is not None
 
     # outbox
 
-    async def schedule(
+    def schedule(
         self,
         user_id: int,
         kind: OutboxKind,
@@ -291,20 +293,20 @@ class Repository:
             )
             .returning(OutboxMessage.id)
         )
-        return (await self._session.execute(statement)).scalar_one_or_none() is not None
+        return (self._session.execute(statement)).scalar_one_or_none() is not None
 
-    async def pending_for(self, user_id: int) -> list[OutboxMessage]:
+    def pending_for(self, user_id: int) -> list[OutboxMessage]:
         """The user's messages that still wait to be sent, soonest first."""
         query = (
             select(OutboxMessage)
             .where(OutboxMessage.user_id == user_id, OutboxMessage.status == "pending")
             .order_by(OutboxMessage.due_at, OutboxMessage.id)
         )
-        return list((await self._session.execute(query)).scalars())
+        return list((self._session.execute(query)).scalars())
 
     # audit
 
-    async def audit(
+    def audit(
         self,
         actor_user_id: int | None,
         action: str,
@@ -319,13 +321,13 @@ class Repository:
             detail=dict(detail or {}),
             at=self._clock(),
         )
-        await self._add(entry)
+        self._add(entry)
 
     # helpers
 
-    async def _add(self, row: AdviceGiven | Reflection | AuditEntry) -> int:
+    def _add(self, row: AdviceGiven | Reflection | AuditEntry) -> int:
         self._session.add(row)
-        await self._session.flush()
+        self._session.flush()
         return row.id
 
     def _insert_unless_exists(self, model: type[Base], unique_column: str) -> Insert:

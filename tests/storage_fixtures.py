@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from storage import Database
 from storage.migrate import upgrade
@@ -76,15 +76,17 @@ async def database_target(
         return
     schema = f"test_{uuid.uuid4().hex}"
     admin = Database(TEST_DATABASE_URL)
+
+    def execute(statement: str) -> Callable[[Connection], None]:
+        return lambda connection: connection.execute(text(statement)).close()
+
     try:
-        async with admin.connection() as connection:
-            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await admin.run_connection(execute(f'CREATE SCHEMA "{schema}"'))
         yield DatabaseTarget(
             "postgresql", TEST_DATABASE_URL, {"server_settings": {"search_path": schema}}
         )
     finally:
-        async with admin.connection() as connection:
-            await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        await admin.run_connection(execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         await admin.dispose()
 
 

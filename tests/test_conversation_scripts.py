@@ -15,7 +15,7 @@ from flows.conversation import AdvisorFlow
 from flows.events import Event, StoredState
 from knowledge.model import Knowledge
 from knowledge.store import KnowledgeStore
-from storage import Database
+from storage import Database, Repository
 from storage.migrate import upgrade
 from tests.scripts import Script, Step, check_text, load_scripts
 
@@ -92,10 +92,11 @@ async def open_test_advisor(url: str) -> Advisor:
 
 
 async def stored_state(advisor: Advisor, user_key: str) -> str | None:
-    async with advisor.db.unit() as repo:
-        user = await repo.get_or_create_user("console", user_key, "nl")
-        record = await repo.load_conversation(user.id)
+    def state_of(repo: Repository) -> str | None:
+        record = repo.visit("console", user_key, "nl").conversation
         return record.state if record else None
+
+    return await advisor.db.run(state_of)
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +31,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.orm import Session
 
 from storage import (
     AuditEntry,
@@ -39,6 +43,7 @@ from storage import (
     DatabaseUnavailable,
     OutboxMessage,
     Reflection,
+    Repository,
     SchemaBehind,
     StorageError,
     User,
@@ -68,18 +73,21 @@ def due(**delta: float) -> datetime:
 
 
 async def count(db: Database, model: type[Base]) -> int:
-    async with db.connection() as connection:
-        return (await connection.execute(select(func.count()).select_from(model))).scalar_one()
+    query = select(func.count()).select_from(model)
+    return await db.run_connection(lambda connection: connection.execute(query).scalar_one())
 
 
 async def table_names(db: Database) -> set[str]:
-    async with db.connection() as connection:
-        return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+    return await db.run_connection(lambda connection: set(inspect(connection).get_table_names()))
 
 
 async def new_user(db: Database, channel_user_id: str = "1001") -> int:
-    async with db.unit() as repo:
-        return (await repo.get_or_create_user("telegram", channel_user_id, "nl")).id
+    return await db.run(lambda repo: repo.get_or_create_user("telegram", channel_user_id, "nl").id)
+
+
+def execute(statement: Any) -> Callable[[Connection], None]:
+    """Work for ``run_connection``: one statement, its result discarded."""
+    return lambda connection: connection.execute(statement).close()
 
 
 # URLs
@@ -88,9 +96,11 @@ async def new_user(db: Database, channel_user_id: str = "1001") -> int:
 @pytest.mark.parametrize(
     ("given", "expected"),
     [
-        ("sqlite:///data/netwerkwijzer.sqlite3", "sqlite+aiosqlite:///data/netwerkwijzer.sqlite3"),
-        ("sqlite:////var/lib/bot/nw.sqlite3", "sqlite+aiosqlite:////var/lib/bot/nw.sqlite3"),
-        ("sqlite+aiosqlite:///data/nw.sqlite3", "sqlite+aiosqlite:///data/nw.sqlite3"),
+        ("sqlite:///data/netwerkwijzer.sqlite3", "sqlite+pysqlite:///data/netwerkwijzer.sqlite3"),
+        ("sqlite:////var/lib/bot/nw.sqlite3", "sqlite+pysqlite:////var/lib/bot/nw.sqlite3"),
+        ("sqlite+aiosqlite:///data/nw.sqlite3", "sqlite+pysqlite:///data/nw.sqlite3"),
+        ("sqlite+pysqlite:///data/nw.sqlite3", "sqlite+pysqlite:///data/nw.sqlite3"),
+        ("sqlite://", "sqlite+pysqlite://"),
         (
             "postgres://bot:s3cret@db.example:5432/nw",
             "postgresql+asyncpg://bot:s3cret@db.example:5432/nw",
@@ -105,15 +115,16 @@ async def new_user(db: Database, channel_user_id: str = "1001") -> int:
         ),
     ],
 )
-def test_normalize_url_chooses_the_async_driver(given: str, expected: str) -> None:
+def test_normalize_url_chooses_our_driver(given: str, expected: str) -> None:
     assert normalize_url(given) == expected
+    assert normalize_url(expected) == expected
 
 
 @pytest.mark.parametrize(
     "url",
     [
         "mysql://bot:hunter2@db.example/nw",
-        "sqlite+pysqlite:///data/nw.sqlite3",
+        "sqlite+pysqlcipher:///data/nw.sqlite3",
         "postgresql+psycopg://bot:hunter2@db.example/nw",
         "data/netwerkwijzer.sqlite3",
         "",
@@ -133,11 +144,12 @@ async def test_sqlite_file_gets_its_directory_and_pragmas(tmp_path: Path) -> Non
     db = Database(f"sqlite:///{path}")
     try:
         assert db.is_sqlite
-        async with db.connection() as connection:
-            pragmas = {
-                name: (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
+        pragmas = await db.run_connection(
+            lambda connection: {
+                name: connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
                 for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
             }
+        )
     finally:
         await db.dispose()
     assert path.exists()
@@ -154,8 +166,7 @@ async def test_unreachable_server_is_database_unavailable() -> None:
     try:
         assert not db.is_sqlite
         with pytest.raises(DatabaseUnavailable) as caught:
-            async with db.unit():
-                pass
+            await db.run(lambda repo: None)
     finally:
         await db.dispose()
     assert "hunter2" not in str(caught.value)
@@ -182,8 +193,7 @@ async def test_downgrade_removes_every_table(db: Database) -> None:
         config.attributes["connection"] = connection
         command.downgrade(config, "base")
 
-    async with db.connection(schema_change=True) as connection:
-        await connection.run_sync(downgrade)
+    await db.run_connection(downgrade, schema_change=True)
     assert await table_names(db) == {"alembic_version"}
     assert await current_revision(db) is None
 
@@ -192,33 +202,34 @@ async def test_rebuilding_a_table_keeps_the_rows_that_point_at_it(db: Database) 
     """SQLite rebuilds a table to alter a column; with foreign keys enforced, dropping the
     old ``users`` table would cascade-delete every conversation."""
     user_id = await new_user(db)
-    async with db.unit() as repo:
-        await repo.save_conversation(user_id, "intake", 1, {}, {}, expected_version=None)
+    await db.run(
+        lambda repo: repo.save_conversation(user_id, "intake", 1, {}, {}, expected_version=None)
+    )
 
     def widen_roles(connection: Connection) -> None:
         operations = Operations(MigrationContext.configure(connection))
         with operations.batch_alter_table("users") as batch:
             batch.alter_column("roles", existing_type=String(64), type_=String(128))
 
-    async with db.connection(schema_change=True) as connection:
-        await connection.run_sync(widen_roles)
+    await db.run_connection(widen_roles, schema_change=True)
     assert await count(db, Conversation) == 1
     with pytest.raises(IntegrityError):  # enforced again after the schema change
-        async with db.unit() as repo:
-            await repo.save_conversation(user_id + 1, "intake", 1, {}, {}, expected_version=None)
+        await db.run(
+            lambda repo: repo.save_conversation(
+                user_id + 1, "intake", 1, {}, {}, expected_version=None
+            )
+        )
 
 
 async def test_schema_change_leaving_broken_foreign_keys_is_rolled_back(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path}/nw.sqlite3")
     try:
         await upgrade(db)
+        orphan = insert(Conversation).values(
+            user_id=404, state="orphan", flow_version=1, answers={}, data={}, version=1
+        )
         with pytest.raises(StorageError, match="broken foreign keys in conversations"):
-            async with db.connection(schema_change=True) as connection:
-                await connection.execute(
-                    insert(Conversation).values(
-                        user_id=404, state="orphan", flow_version=1, answers={}, data={}, version=1
-                    )
-                )
+            await db.run_connection(execute(orphan), schema_change=True)
         assert await count(db, Conversation) == 0
     finally:
         await db.dispose()
@@ -231,8 +242,7 @@ async def test_models_and_migrations_agree(db: Database) -> None:
         )
         return list(compare_metadata(context, Base.metadata))
 
-    async with db.connection() as connection:
-        assert await connection.run_sync(differences) == []
+    assert await db.run_connection(differences) == []
 
 
 async def test_ensure_schema_without_auto_upgrade_names_the_command(empty_db: Database) -> None:
@@ -252,8 +262,7 @@ async def test_ensure_schema_with_auto_upgrade_upgrades(empty_db: Database) -> N
 
 
 async def test_ensure_schema_refuses_an_unknown_revision(db: Database) -> None:
-    async with db.connection() as connection:
-        await connection.execute(text("UPDATE alembic_version SET version_num = 'f00dcafe'"))
+    await db.run_connection(execute(text("UPDATE alembic_version SET version_num = 'f00dcafe'")))
     with pytest.raises(StorageError, match="f00dcafe") as caught:
         await ensure_schema(db, auto_upgrade=True)
     assert not isinstance(caught.value, SchemaBehind)
@@ -271,12 +280,16 @@ def test_upgrade_url_for_the_command_line(tmp_path: Path) -> None:
 
 
 async def test_get_or_create_user_is_idempotent(db: Database, clock: FakeClock) -> None:
-    async with db.unit() as repo:
-        created = await repo.get_or_create_user("telegram", "1001", "en")
+    created = await db.run(lambda repo: repo.get_or_create_user("telegram", "1001", "en"))
     later = clock.advance(hours=2)
-    async with db.unit() as repo:
-        again = await repo.get_or_create_user("telegram", "1001", "nl")
-        other_channel = await repo.get_or_create_user("console", "1001", "nl")
+
+    def again_and_other(repo: Repository) -> tuple[User, User]:
+        return (
+            repo.get_or_create_user("telegram", "1001", "nl"),
+            repo.get_or_create_user("console", "1001", "nl"),
+        )
+
+    again, other_channel = await db.run(again_and_other)
     assert again.id == created.id != other_channel.id
     assert again.language == "en"  # the language of first contact stays
     assert again.created_at == created.created_at == later - timedelta(hours=2)
@@ -287,10 +300,9 @@ async def test_get_or_create_user_is_idempotent(db: Database, clock: FakeClock) 
 
 async def test_set_language(db: Database) -> None:
     user_id = await new_user(db)
-    async with db.unit() as repo:
-        await repo.set_language(user_id, "en")
-    async with db.unit() as repo:
-        assert (await repo.get_or_create_user("telegram", "1001", "nl")).language == "en"
+    await db.run(lambda repo: repo.set_language(user_id, "en"))
+    user = await db.run(lambda repo: repo.get_or_create_user("telegram", "1001", "nl"))
+    assert user.language == "en"
 
 
 async def test_concurrent_units_create_one_user(db: Database) -> None:
@@ -299,39 +311,65 @@ async def test_concurrent_units_create_one_user(db: Database) -> None:
     assert await count(db, User) == 1
 
 
-async def wait_until_blocked(db: Database, target: DatabaseTarget) -> None:
+async def wait_until_blocked(db: Database) -> None:
     """Until another unit waits: PostgreSQL shows its insert waiting for the winner's row
-    lock; SQLite shows nothing (the unit waits in BEGIN IMMEDIATE), so give it a moment."""
-    if target.dialect == "sqlite":
-        await asyncio.sleep(0.2)
-        return
+    lock."""
     waiting = text(
         "SELECT count(*) FROM pg_stat_activity"
         " WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO users%'"
     )
     for _ in range(200):
-        async with db.connection() as connection:
-            if (await connection.execute(waiting)).scalar_one():
-                return
+        if await db.run_connection(lambda connection: connection.execute(waiting).scalar_one()):
+            return
         await asyncio.sleep(0.025)
     raise AssertionError("the second unit never waited for the first")
 
 
 async def test_loser_of_a_creation_race_gets_the_winners_user(
-    db: Database, database_target: DatabaseTarget
+    db: Database, database_target: DatabaseTarget, clock: FakeClock
 ) -> None:
     savepoint_rollbacks: list[str] = []
     event.listen(
-        db.engine.sync_engine,
+        db.sync_engine,
         "rollback_savepoint",
         lambda _conn, name, _context: savepoint_rollbacks.append(name),
     )
-    async with db.unit() as repo:
-        winner = await repo.get_or_create_user("telegram", "3003", "nl")
+    if database_target.dialect == "sqlite":
+        # Units queue on the one database thread: the loser starts after the winner ends.
+        release = threading.Event()
+
+        def win(repo: Repository) -> int:
+            user_id = repo.get_or_create_user("telegram", "3003", "nl").id
+            assert release.wait(timeout=10), "the test never released the winner"
+            return user_id
+
+        winner = asyncio.create_task(db.run(win))
+        await asyncio.sleep(0.05)
         loser = asyncio.create_task(new_user(db, "3003"))
-        await wait_until_blocked(db, database_target)
-        assert not loser.done()
-    assert await loser == winner.id
+        await asyncio.sleep(0.2)
+        assert not winner.done() and not loser.done()
+        release.set()
+        winner_id = await winner
+    else:
+        # A real race: the winner's transaction (on an engine of its own) stays open
+        # until the loser's insert waits for its row lock.
+        engine = create_async_engine(
+            normalize_url(database_target.url), connect_args=database_target.connect_args
+        )
+
+        def win_in_open_transaction(connection: Connection) -> int:
+            with Session(bind=connection) as session:
+                return Repository(session, clock).get_or_create_user("telegram", "3003", "nl").id
+
+        try:
+            async with engine.connect() as connection, connection.begin():
+                winner_id = await connection.run_sync(win_in_open_transaction)
+                loser = asyncio.create_task(new_user(db, "3003"))
+                await wait_until_blocked(db)
+                assert not loser.done()
+        finally:
+            await engine.dispose()
+    assert await loser == winner_id
     assert await count(db, User) == 1
     # On PostgreSQL the loser's insert failed inside its savepoint; SQLite serialises.
     assert len(savepoint_rollbacks) == (1 if database_target.dialect == "postgresql" else 0)
@@ -339,18 +377,19 @@ async def test_loser_of_a_creation_race_gets_the_winners_user(
 
 async def test_deleting_a_user_cascades(db: Database) -> None:
     user_id = await new_user(db)
-    async with db.unit() as repo:
-        await repo.save_conversation(user_id, "intake", 1, {}, {}, expected_version=None)
-        await repo.record_advice(user_id, {"size": "groot"}, ["inclusief_vs_efficient"], "k1")
-        await repo.add_reflection(user_id, "advice", "Morgen bellen.")
-        await repo.schedule(user_id, "nudge", due(days=2), {}, "nudge:1")
-        await repo.audit(user_id, "role.grant", "user:1", {"role": "coordinator"})
-    async with db.sessions() as session, session.begin():
-        await session.execute(delete(User).where(User.id == user_id))
+
+    def fill(repo: Repository) -> None:
+        repo.save_conversation(user_id, "intake", 1, {}, {}, expected_version=None)
+        repo.record_advice(user_id, {"size": "groot"}, ["inclusief_vs_efficient"], "k1")
+        repo.add_reflection(user_id, "advice", "Morgen bellen.")
+        repo.schedule(user_id, "nudge", due(days=2), {}, "nudge:1")
+        repo.audit(user_id, "role.grant", "user:1", {"role": "coordinator"})
+
+    await db.run(fill)
+    await db.run_connection(execute(delete(User).where(User.id == user_id)))
     for model in (Conversation, Reflection, OutboxMessage):
         assert await count(db, model) == 0
-    async with db.sessions() as session:
-        entry = (await session.execute(select(AuditEntry))).scalar_one()
+    entry = await db.run_connection(lambda connection: connection.execute(select(AuditEntry)).one())
     assert entry.actor_user_id is None  # the audit trail outlives its actor
 
 
@@ -359,37 +398,143 @@ async def test_deleting_a_user_cascades(db: Database) -> None:
 
 async def test_conversation_insert_update_and_conflict(db: Database) -> None:
     user_id = await new_user(db)
-    async with db.unit() as repo:
-        assert await repo.load_conversation(user_id) is None
-        first = await repo.save_conversation(
+
+    def first_save(repo: Repository) -> int:
+        assert repo.load_conversation(user_id) is None
+        return repo.save_conversation(
             user_id, "intake.size", 3, {"size": "groot"}, {"step": 1}, expected_version=None
         )
-    async with db.unit() as repo:
-        loaded = await repo.load_conversation(user_id)
+
+    def second_save(repo: Repository) -> int:
+        loaded = repo.load_conversation(user_id)
         assert loaded == ConversationRecord("intake.size", 3, {"size": "groot"}, {"step": 1}, 1)
-        second = await repo.save_conversation(
+        return repo.save_conversation(
             user_id, "advice", 3, {"size": "groot", "mandate": "geen"}, {}, expected_version=1
         )
-    assert (first, second) == (1, 2)
-    async with db.unit() as repo:
+
+    def stale_saves(repo: Repository) -> ConversationRecord | None:
         with pytest.raises(ConcurrentUpdate):
-            await repo.save_conversation(user_id, "stale", 3, {}, {}, expected_version=1)
+            repo.save_conversation(user_id, "stale", 3, {}, {}, expected_version=1)
         with pytest.raises(ConcurrentUpdate):
-            await repo.save_conversation(user_id, "stale", 3, {}, {}, expected_version=None)
+            repo.save_conversation(user_id, "stale", 3, {}, {}, expected_version=None)
         # A failed save leaves the transaction usable and the row untouched.
-        record = await repo.load_conversation(user_id)
+        return repo.load_conversation(user_id)
+
+    first = await db.run(first_save)
+    second = await db.run(second_save)
+    assert (first, second) == (1, 2)
+    record = await db.run(stale_saves)
     assert record == ConversationRecord("advice", 3, {"size": "groot", "mandate": "geen"}, {}, 2)
 
 
 async def test_unit_of_work_rolls_back_everything_on_error(db: Database) -> None:
+    def handler(repo: Repository) -> None:
+        user = repo.get_or_create_user("telegram", "4004", "nl")
+        repo.save_conversation(user.id, "intake", 1, {}, {}, expected_version=None)
+        repo.schedule(user.id, "reminder", due(days=1), {}, "reminder:4004")
+        raise RuntimeError("handler failed")
+
     with pytest.raises(RuntimeError, match="handler failed"):
-        async with db.unit() as repo:
-            user = await repo.get_or_create_user("telegram", "4004", "nl")
-            await repo.save_conversation(user.id, "intake", 1, {}, {}, expected_version=None)
-            await repo.schedule(user.id, "reminder", due(days=1), {}, "reminder:4004")
-            raise RuntimeError("handler failed")
+        await db.run(handler)
     for model in (User, Conversation, OutboxMessage):
         assert await count(db, model) == 0
+
+
+async def test_async_work_is_refused_and_rolled_back(db: Database) -> None:
+    """A leftover ``async def`` would otherwise commit nothing and return a coroutine."""
+
+    async def handler(repo: Repository) -> None:
+        repo.get_or_create_user("telegram", "4005", "nl")
+
+    def create_then_hand_back_a_coroutine(repo: Repository) -> object:
+        repo.get_or_create_user("telegram", "4006", "nl")
+        return handler(repo)
+
+    with pytest.raises(TypeError, match="plain function"):
+        await db.run(handler)  # type: ignore[unused-coroutine]
+    with pytest.raises(TypeError, match="plain function"):
+        await db.run(create_then_hand_back_a_coroutine)
+    assert await count(db, User) == 0
+
+
+async def test_units_run_on_one_thread(db: Database, database_target: DatabaseTarget) -> None:
+    """SQLite: every unit on the one database thread (so one after the other), none on the
+    event loop's; PostgreSQL: on the event loop, through asyncpg."""
+    threads: list[threading.Thread] = []
+
+    def record_thread(repo: Repository) -> None:
+        threads.append(threading.current_thread())
+
+    await asyncio.gather(*(db.run(record_thread) for _ in range(3)))
+    await db.run(record_thread)
+    await db.run_connection(lambda connection: threads.append(threading.current_thread()))
+    assert len(set(threads)) == 1
+    (thread,) = set(threads)
+    if database_target.dialect == "sqlite":
+        assert thread is not threading.current_thread()
+        assert thread.name.startswith("sqlite")
+    else:
+        assert thread is threading.current_thread()
+
+
+async def test_cancelling_sqlite_units(tmp_path: Path) -> None:
+    """A unit already running on the database thread ends (and commits) even when its
+    awaiting task is cancelled; a unit still waiting for its turn never runs."""
+    db = Database(f"sqlite:///{tmp_path}/nw.sqlite3")
+    release = threading.Event()
+    ran: list[str] = []
+
+    def running(repo: Repository) -> None:
+        assert release.wait(timeout=10), "the test never released the running unit"
+        repo.get_or_create_user("telegram", "7007", "nl")
+        ran.append("running")
+
+    def queued(repo: Repository) -> None:
+        ran.append("queued")  # must never run
+
+    try:
+        await upgrade(db)
+        first = asyncio.create_task(db.run(running))
+        await asyncio.sleep(0.05)
+        second = asyncio.create_task(db.run(queued))
+        await asyncio.sleep(0.05)
+        first.cancel()
+        second.cancel()
+        release.set()
+        for task in (first, second):
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        assert await count(db, User) == 1  # queued behind the running unit, so after it
+        assert ran == ["running"]
+    finally:
+        release.set()
+        await db.dispose()
+
+
+async def test_dispose_stops_the_thread_and_closes_the_database(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path}/nw.sqlite3")
+    await upgrade(db)
+    thread = await db.run(lambda repo: threading.current_thread())
+    await db.dispose()
+    await db.dispose()  # harmless
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+    with pytest.raises(StorageError, match="closed"):
+        await db.run(lambda repo: None)
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite+aiosqlite://"])
+async def test_in_memory_database_lives_across_units(url: str, clock: FakeClock) -> None:
+    db = Database(url, clock=clock)
+    try:
+        assert db.is_sqlite
+        await upgrade(db)
+        created = await db.run(lambda repo: repo.get_or_create_user("console", "m", "en"))
+        visit = await db.run(lambda repo: repo.visit("console", "m", "nl"))
+        assert (visit.user_id, visit.language, visit.conversation) == (created.id, "en", None)
+        assert await count(db, User) == 1
+    finally:
+        await db.dispose()
 
 
 # advice, reflections, outbox, audit
@@ -397,18 +542,20 @@ async def test_unit_of_work_rolls_back_everything_on_error(db: Database) -> None
 
 async def test_latest_advice(db: Database, clock: FakeClock) -> None:
     user_id = await new_user(db)
-    async with db.unit() as repo:
-        assert await repo.latest_advice(user_id) is None
-        await repo.record_advice(user_id, {"size": "klein"}, ["inclusief_vs_efficient"], "k1")
+
+    def advise_twice(repo: Repository) -> None:
+        assert repo.latest_advice(user_id) is None
+        repo.record_advice(user_id, {"size": "klein"}, ["inclusief_vs_efficient"], "k1")
         clock.advance(minutes=5)
-        await repo.record_advice(
+        repo.record_advice(
             user_id,
             {"size": "zeer_groot"},
             ["autonoom_vs_integraal", "eigenheid_vs_uniformiteit"],
             "k2",
         )
-    async with db.unit() as repo:
-        latest = await repo.latest_advice(user_id)
+
+    await db.run(advise_twice)
+    latest = await db.run(lambda repo: repo.latest_advice(user_id))
     assert latest is not None
     assert latest.profile == {"size": "zeer_groot"}
     assert latest.dilemmas == ["autonoom_vs_integraal", "eigenheid_vs_uniformiteit"]
@@ -417,17 +564,28 @@ async def test_latest_advice(db: Database, clock: FakeClock) -> None:
 
 async def test_reflections_can_only_be_deleted_by_their_author(db: Database) -> None:
     author, other = await new_user(db, "5005"), await new_user(db, "6006")
-    async with db.unit() as repo:
-        first = await repo.add_reflection(author, "inclusief_vs_efficient", "Wie mist er?")
-        second = await repo.add_reflection(author, "advice", "Mandaat bespreken.")
-        assert not await repo.delete_reflection(other, first)
-    async with db.unit() as repo:
-        assert [r.id for r in await repo.list_reflections(author)] == [first, second]
-        assert await repo.delete_reflection(author, first)
-        assert not await repo.delete_reflection(author, first)
-    async with db.unit() as repo:
-        remaining = await repo.list_reflections(author)
-        assert await repo.list_reflections(other) == []
+
+    def write(repo: Repository) -> tuple[int, int]:
+        first = repo.add_reflection(author, "inclusief_vs_efficient", "Wie mist er?")
+        second = repo.add_reflection(author, "advice", "Mandaat bespreken.")
+        assert not repo.delete_reflection(other, first)
+        return first, second
+
+    first, second = await db.run(write)
+
+    def delete_first(repo: Repository) -> None:
+        assert [r.id for r in repo.list_reflections(author)] == [first, second]
+        assert repo.delete_reflection(author, first)
+        assert not repo.delete_reflection(author, first)
+
+    await db.run(delete_first)
+
+    def remaining_of_author(repo: Repository) -> list[Reflection]:
+        remaining = repo.list_reflections(author)
+        assert repo.list_reflections(other) == []
+        return remaining
+
+    remaining = await db.run(remaining_of_author)
     assert [(r.id, r.subject, r.text) for r in remaining] == [
         (second, "advice", "Mandaat bespreken.")
     ]
@@ -435,15 +593,18 @@ async def test_reflections_can_only_be_deleted_by_their_author(db: Database) -> 
 
 async def test_schedule_is_idempotent(db: Database) -> None:
     user_id = await new_user(db)
-    async with db.unit() as repo:
-        assert await repo.schedule(user_id, "nudge", due(days=2), {"n": 1}, "nudge:a:1")
-        assert not await repo.schedule(user_id, "nudge", due(days=3), {"n": 2}, "nudge:a:1")
-    async with db.unit() as repo:
-        assert not await repo.schedule(user_id, "nudge", due(days=4), {}, "nudge:a:1")
-        assert await repo.schedule(
-            user_id, "broadcast", due(hours=1), {}, "broadcast:7:1", lane="bulk"
-        )
-        pending = await repo.pending_for(user_id)
+
+    def schedule_twice(repo: Repository) -> None:
+        assert repo.schedule(user_id, "nudge", due(days=2), {"n": 1}, "nudge:a:1")
+        assert not repo.schedule(user_id, "nudge", due(days=3), {"n": 2}, "nudge:a:1")
+
+    def schedule_again(repo: Repository) -> list[OutboxMessage]:
+        assert not repo.schedule(user_id, "nudge", due(days=4), {}, "nudge:a:1")
+        assert repo.schedule(user_id, "broadcast", due(hours=1), {}, "broadcast:7:1", lane="bulk")
+        return repo.pending_for(user_id)
+
+    await db.run(schedule_twice)
+    pending = await db.run(schedule_again)
     assert await count(db, OutboxMessage) == 2
     assert [(m.idempotency_key, m.payload) for m in pending] == [
         ("broadcast:7:1", {}),
@@ -454,27 +615,35 @@ async def test_schedule_is_idempotent(db: Database) -> None:
 
 async def test_pending_for_skips_messages_no_longer_pending(db: Database) -> None:
     user_id = await new_user(db)
-    async with db.unit() as repo:
-        await repo.schedule(user_id, "reminder", due(days=1), {}, "r:1")
-        await repo.schedule(user_id, "reminder", due(days=2), {}, "r:2")
-    async with db.sessions() as session, session.begin():
-        await session.execute(
+
+    def schedule_two(repo: Repository) -> None:
+        repo.schedule(user_id, "reminder", due(days=1), {}, "r:1")
+        repo.schedule(user_id, "reminder", due(days=2), {}, "r:2")
+
+    await db.run(schedule_two)
+    await db.run_connection(
+        execute(
             update(OutboxMessage)
             .where(OutboxMessage.idempotency_key == "r:1")
             .values(status="sent")
         )
-    async with db.unit() as repo:
-        assert [m.idempotency_key for m in await repo.pending_for(user_id)] == ["r:2"]
+    )
+    pending = await db.run(lambda repo: repo.pending_for(user_id))
+    assert [m.idempotency_key for m in pending] == ["r:2"]
 
 
 async def test_audit(db: Database, clock: FakeClock) -> None:
     actor = await new_user(db)
-    async with db.unit() as repo:
-        await repo.audit(actor, "broadcast.send", "cohort:wk-2026", {"recipients": 12})
-        await repo.audit(None, "outbox.expire", "outbox:3")
-    async with db.sessions() as session:
-        entries = (await session.execute(select(AuditEntry).order_by(AuditEntry.id))).scalars()
-        rows = [(e.actor_user_id, e.action, e.subject, e.detail, e.at) for e in entries]
+
+    def audit_two(repo: Repository) -> None:
+        repo.audit(actor, "broadcast.send", "cohort:wk-2026", {"recipients": 12})
+        repo.audit(None, "outbox.expire", "outbox:3")
+
+    await db.run(audit_two)
+    entries = await db.run_connection(
+        lambda connection: connection.execute(select(AuditEntry).order_by(AuditEntry.id)).all()
+    )
+    rows = [(e.actor_user_id, e.action, e.subject, e.detail, e.at) for e in entries]
     assert rows == [
         (actor, "broadcast.send", "cohort:wk-2026", {"recipients": 12}, clock.now),
         (None, "outbox.expire", "outbox:3", {}, clock.now),
@@ -489,14 +658,19 @@ async def test_timestamps_come_back_aware_in_utc(db: Database, clock: FakeClock)
     clock.now = datetime(2026, 7, 1, 14, 0, tzinfo=amsterdam)  # 12:00 UTC
     due = datetime(2026, 7, 3, 9, 0, tzinfo=amsterdam)
     user_id = await new_user(db)
-    async with db.unit() as repo:
-        await repo.schedule(user_id, "nudge", due, {}, "nudge:tz")
-        await repo.add_reflection(user_id, "advice", "tijd")
-    async with db.unit() as repo:
-        (message,) = await repo.pending_for(user_id)
-        (reflection,) = await repo.list_reflections(user_id)
-    async with db.sessions() as session:
-        user = (await session.execute(select(User))).scalar_one()
+
+    def schedule_and_reflect(repo: Repository) -> None:
+        repo.schedule(user_id, "nudge", due, {}, "nudge:tz")
+        repo.add_reflection(user_id, "advice", "tijd")
+
+    def read_back(repo: Repository) -> tuple[OutboxMessage, Reflection]:
+        (message,) = repo.pending_for(user_id)
+        (reflection,) = repo.list_reflections(user_id)
+        return message, reflection
+
+    await db.run(schedule_and_reflect)
+    message, reflection = await db.run(read_back)
+    user = await db.run_connection(lambda connection: connection.execute(select(User)).one())
     stamps = [message.due_at, message.created_at, reflection.created_at, user.created_at]
     assert all(stamp.tzinfo is UTC for stamp in stamps)
     assert message.due_at == due and message.due_at.hour == 7
@@ -505,6 +679,6 @@ async def test_timestamps_come_back_aware_in_utc(db: Database, clock: FakeClock)
 
 async def test_naive_datetimes_are_refused(db: Database) -> None:
     user_id = await new_user(db)
+    naive = datetime(2026, 7, 3, 9, 0)
     with pytest.raises(StatementError, match="naive datetime"):
-        async with db.unit() as repo:
-            await repo.schedule(user_id, "nudge", datetime(2026, 7, 3, 9, 0), {}, "nudge:naive")
+        await db.run(lambda repo: repo.schedule(user_id, "nudge", naive, {}, "nudge:naive"))

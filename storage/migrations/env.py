@@ -1,4 +1,4 @@
-"""Alembic environment for async engines.
+"""Alembic environment; migrations run on the sync connection of ``Database.run_connection``.
 
 With ``config.attributes["connection"]`` set (how :mod:`storage.migrate` calls us) the
 migrations run on that connection, inside its transaction. Otherwise a
@@ -44,8 +44,7 @@ def run_migrations(connection: Connection) -> None:
 async def run_migrations_on_url(url: str) -> None:
     db = Database(url)
     try:
-        async with db.connection(schema_change=True) as connection:
-            await connection.run_sync(run_migrations)
+        await db.run_connection(run_migrations, schema_change=True)
     finally:
         await db.dispose()
 
