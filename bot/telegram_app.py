@@ -34,6 +34,7 @@ from telegram.ext import (
 
 from bot.app import open_advisor
 from bot.console import parse_command
+from bot.dispatcher import Dispatcher
 from bot.service import Advisor, UserLocks, language_for
 from bot.settings import Settings
 from bot.telegram_render import keyboard, split_spans, to_html
@@ -245,8 +246,21 @@ class RunningBot:
     application: AppType
     advisor: Advisor
     runner: web.AppRunner | None = None
+    dispatcher: Dispatcher | None = None
+    dispatching: asyncio.Task[None] | None = None
+
+    def start_dispatcher(self) -> None:
+        """Deliver the outbox (reminders) beside the replies, as its own task."""
+        advisor = self.advisor
+        self.dispatcher = Dispatcher(
+            advisor.db, advisor.knowledge_store, self.application.bot, advisor.clock
+        )
+        self.dispatching = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
 
     async def stop(self) -> None:
+        if self.dispatcher is not None and self.dispatching is not None:
+            self.dispatcher.stop()
+            await self.dispatching
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
@@ -316,6 +330,7 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
     except BaseException:
         await running.stop()
         raise
+    running.start_dispatcher()
     log.info("bot ready (%s)", "webhook" if webhook else "polling")
     return running
 
@@ -333,12 +348,14 @@ async def running_bot(
 
 
 async def serve(settings: Settings, *, webhook: bool) -> None:
-    """Run until SIGINT or SIGTERM."""
+    """Run until SIGINT or SIGTERM; SIGHUP reloads the knowledge base."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with running_bot(settings, webhook=webhook):
+    async with running_bot(settings, webhook=webhook) as bot:
+        # SIGHUP reloads the knowledge; an invalid edit is refused and the old one kept.
+        loop.add_signal_handler(signal.SIGHUP, bot.advisor.knowledge_store.reload)
         await stop.wait()
 
 

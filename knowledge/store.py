@@ -33,9 +33,10 @@ class KnowledgeStore:
             fresh = load_knowledge(self.directory)
         except KnowledgeError as exc:
             log.warning(
-                "knowledge reload refused, keeping version %s: %d problems",
+                "knowledge reload refused, keeping version %s: %d problems, first: %s",
                 self.current.version,
                 len(exc.problems),
+                exc.problems[0] if exc.problems else "?",
             )
             return ReloadResult(False, self.current.version, exc.problems)
         self.current = fresh

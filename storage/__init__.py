@@ -9,8 +9,8 @@ it raises) and its result comes back::
     user = await db.run(lambda repo: repo.get_or_create_user("telegram", "12345", "nl"))
     await db.dispose()
 
-On SQLite every unit runs whole on the database's own thread (one hop off the event
-loop); on PostgreSQL it runs on the loop through asyncpg. See :mod:`storage.db`.
+On SQLite every unit runs whole and inline on the event loop (sync ``sqlite3``, no thread
+hop); on PostgreSQL it runs on the loop through asyncpg. See :mod:`storage.db`.
 """
 
 from storage.db import Database, normalize_url
@@ -24,7 +24,14 @@ from storage.models import (
     User,
     utc_now,
 )
-from storage.repository import Clock, ConversationRecord, OutboxKind, Repository, Visit
+from storage.repository import (
+    Clock,
+    ConversationRecord,
+    OutboxItem,
+    OutboxKind,
+    Repository,
+    Visit,
+)
 
 __all__ = [
     "AdviceGiven",
@@ -35,6 +42,7 @@ __all__ = [
     "ConversationRecord",
     "Database",
     "DatabaseUnavailable",
+    "OutboxItem",
     "OutboxKind",
     "OutboxMessage",
     "Reflection",

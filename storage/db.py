@@ -6,31 +6,32 @@ committed when ``work`` returns and rolled back when it raises. ``await
 db.run_connection(work)`` does the same with a bare :class:`sqlalchemy.Connection`, for
 migrations and tests.
 
-SQLite is the embedded database, and it has one writer at a time. Run asynchronously (as
-aiosqlite does), every statement, fetch, BEGIN and COMMIT is a hop to the driver's thread
-and back, ~12 per unit of work; on a busy event loop each hop waits for a loop iteration,
-so a unit held the write lock for ~20 ms and the bot topped out at ~50 updates/s. So on
-SQLite we use the standard ``sqlite3`` driver (``sqlite+pysqlite``) synchronously and run
-each *whole* unit of work on one dedicated thread: the event loop stays free, a unit costs
-one hop (~1.5 ms in all), and units are serialised by that thread itself, as SQLite's one
-writer wants, instead of queueing in its busy handler. PostgreSQL keeps the async driver
-(asyncpg) and many concurrent units; the same sync ``work`` runs there through
-SQLAlchemy's ``run_sync``, on the event loop.
+SQLite is the embedded database. We use the standard ``sqlite3`` driver
+(``sqlite+pysqlite``) synchronously and run each whole unit *inline*, on the event
+loop's thread. A unit is ~1.5 ms of Python that needs the GIL on whichever thread it
+runs, and in WAL mode with ``synchronous=NORMAL`` a commit does not fsync (only the
+automatic checkpoint does, once per ~4 MB of WAL). Measured in the bot over HTTP on 2
+cores: on a worker thread, GIL hand-offs with the loop (5 ms switch interval) made each
+unit cost 4–5 ms and the bot peaked at ~72 updates/s; inline it reached ~93 updates/s,
+and p95 latency at 50 updates/s fell from 23 to 12 ms. A sync unit never yields to the
+loop, so units are serialised, as SQLite's one writer wants, and a unit that has started
+always reaches its COMMIT or ROLLBACK. The one way left to block the loop is waiting for
+a write lock held by *another process* (a CLI command, a second bot), so
+``busy_timeout`` is short: 2 s, then :class:`~storage.errors.DatabaseUnavailable`.
+PostgreSQL keeps the async driver (asyncpg) and many concurrent units; the same sync
+``work`` runs there through SQLAlchemy's ``run_sync``, its queries awaited.
 
 On SQLite every transaction starts with ``BEGIN IMMEDIATE``: a unit takes the write lock
-up front and waits for it (``busy_timeout``, e.g. behind another process) instead of
-failing halfway when it reads first and then tries to write. Schema changes run with
-foreign-key enforcement off, as SQLite prescribes for rebuilding a table (which Alembic's
-batch mode does): with it on, dropping the old ``users`` table would cascade-delete every
-row that points at it.
+up front and waits for it (``busy_timeout``) instead of failing halfway when it reads
+first and then tries to write. Schema changes run with foreign-key enforcement off, as
+SQLite prescribes for rebuilding a table (which Alembic's batch mode does): with it on,
+dropping the old ``users`` table would cascade-delete every row that points at it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -71,7 +72,7 @@ ACCEPTED_FORMS = (
 )
 _FOREIGN_KEYS_OFF = "netwerkwijzer_sqlite_foreign_keys_off"
 SQLITE_PRAGMAS = (
-    "PRAGMA busy_timeout=5000",
+    "PRAGMA busy_timeout=2000",  # blocks the event loop: keep it short
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
 )
@@ -106,8 +107,8 @@ def normalize_url(url: str) -> str:
     'postgresql+asyncpg://bot@db.example/netwerk'
 
     SQLite gets the synchronous standard-library driver because whole units of work run
-    in one thread of their own (see the module docstring). Raise :class:`StorageError`
-    for any other kind of URL.
+    inline on the event loop (see the module docstring). Raise :class:`StorageError` for
+    any other kind of URL.
     """
     return _parse(url).render_as_string(hide_password=False)
 
@@ -122,6 +123,9 @@ class Database:
     ``connect_args`` go to the driver (tests use them to give each test its own
     PostgreSQL schema); ``clock`` stamps every time the repository writes. ``sync_engine``
     is the synchronous engine underneath, for event listeners; work goes through ``run``.
+
+    On SQLite a database belongs to the thread that uses it (the event loop's): its
+    connections are opened, used and closed there only.
     """
 
     def __init__(
@@ -137,7 +141,6 @@ class Database:
         self.clock = clock
         args = dict(connect_args or {})
         self._closed = False
-        self._executor: ThreadPoolExecutor | None = None
         self._sync_sessions: sessionmaker[Session] | None = None
         self._async_engine: AsyncEngine | None = None
         self._async_sessions: async_sessionmaker[AsyncSession] | None = None
@@ -145,16 +148,16 @@ class Database:
             memory = _is_memory(parsed)
             if not memory and parsed.database:
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            # The pool: every unit runs on the one database thread, one after the other,
-            # so at most one connection is ever checked out, and it is only ever touched
-            # (opened, used, closed by dispose()) on that thread. A :memory: database
-            # lives in its connection, so it gets StaticPool: that one connection, kept.
-            # A file gets QueuePool, SQLAlchemy's own choice for files, which replaces a
-            # connection that broke. Not SingletonThreadPool: it keys connections by
-            # thread, which buys nothing with one thread and is documented as a tool for
-            # test suites. sqlite3's check_same_thread stays on (SQLAlchemy turns it off
-            # for files unless told): nothing needs to share the connection between
-            # threads, so any use off the database thread fails loudly instead of racing.
+            # The pool: units run inline on the event loop, one after the other, so at
+            # most one connection is ever checked out, and it is only ever touched
+            # (opened, used, closed by dispose()) on the loop's thread. A :memory:
+            # database lives in its connection, so it gets StaticPool: that one
+            # connection, kept. A file gets QueuePool, SQLAlchemy's own choice for files,
+            # which replaces a connection that broke. Not SingletonThreadPool: it keys
+            # connections by thread, which buys nothing with one thread and is documented
+            # as a tool for test suites. sqlite3's check_same_thread stays on (SQLAlchemy
+            # turns it off for files unless told): nothing shares a connection between
+            # threads, so any use off the loop's thread fails loudly instead of racing.
             poolclass: type[Pool] = StaticPool if memory else QueuePool
             self.sync_engine: Engine = create_engine(
                 parsed,
@@ -177,13 +180,14 @@ class Database:
 
         Commits when ``work`` returns, rolls back (and re-raises) when it raises. ``work``
         is a plain function: it must not await, and must not keep ``repo`` (or its
-        session) beyond the call. On SQLite it runs on the database thread; a unit that
-        has started there runs to its end even when the awaiting task is cancelled, one
-        still waiting its turn is dropped.
+        session) beyond the call. On SQLite the whole unit runs inline, without yielding
+        to the event loop: other units wait, and a cancellation of the awaiting task takes
+        effect after the commit, at its next ``await``.
         """
-        if self._sync_sessions is not None:
-            return await self._in_thread(self._run_in_thread, work)
         self._check_open()
+        if self._sync_sessions is not None:
+            with self._sync_transaction() as session:
+                return self._call(session, work)
         async with self._async_transaction() as session:
             return await session.run_sync(self._call, work)
 
@@ -196,48 +200,30 @@ class Database:
         during the transaction and are checked (``PRAGMA foreign_key_check``) before the
         commit instead.
         """
-        if self._sync_sessions is not None:
-            return await self._in_thread(self._connection_in_thread, work, schema_change)
         self._check_open()
+        if self._sync_sessions is not None:
+            return self._run_connection_inline(work, schema_change)
         async with self._async_transaction() as session:
             connection = await session.connection()
             return await connection.run_sync(work)
 
     async def dispose(self) -> None:
-        """Close every pooled connection and stop the SQLite thread; call when stopping.
+        """Close every pooled connection; call when stopping.
 
-        Safe to call twice. The database is closed for good: units of work queued before
-        still run, any asked for afterwards raise :class:`StorageError`.
+        Safe to call twice. The database is closed for good: any unit of work asked for
+        afterwards raises :class:`StorageError`.
         """
         if self._closed:
             return
         self._closed = True
         if self._async_engine is not None:
             await self._async_engine.dispose()
-            return
-        executor, self._executor = self._executor, None
-        if executor is None:
-            return  # never used: no thread, so no connection either
-        try:
-            # Queued behind every unit asked for so far, on the thread that opened the
-            # connection (check_same_thread).
-            await asyncio.get_running_loop().run_in_executor(executor, self.sync_engine.dispose)
-        finally:
-            executor.shutdown(wait=False)  # nothing can be queued behind: the thread ends
+        else:
+            self.sync_engine.dispose()  # on the loop's thread, which opened the connections
 
-    # SQLite: the database thread
+    # SQLite: inline, on the event loop's thread
 
-    async def _in_thread(self, function: Callable[..., T], *args: Any) -> T:
-        self._check_open()
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
-
-    def _run_in_thread(self, work: Callable[[Repository], T]) -> T:
-        with self._sync_transaction() as session:
-            return self._call(session, work)
-
-    def _connection_in_thread(self, work: Callable[[Connection], T], schema_change: bool) -> T:
+    def _run_connection_inline(self, work: Callable[[Connection], T], schema_change: bool) -> T:
         options = {_FOREIGN_KEYS_OFF: True} if schema_change else None
         with self._sync_transaction(options) as session:
             connection = session.connection()

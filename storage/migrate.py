@@ -1,8 +1,8 @@
 """Schema migrations (Alembic), run from code: no ``alembic.ini`` needed.
 
 Alembic is synchronous: it gets the connection of :meth:`Database.run_connection
-<storage.db.Database.run_connection>`, so on SQLite it runs on the database thread, in
-one transaction, with foreign keys checked at the end.
+<storage.db.Database.run_connection>`, so it runs in one transaction; on SQLite with
+foreign keys checked at the end.
 
 ``python -m bot db upgrade`` calls :func:`upgrade_url`; at start-up the bot calls
 :func:`ensure_schema`, which upgrades the embedded SQLite database itself and asks the
@@ -57,7 +57,7 @@ def _revision_of(connection: Connection) -> str | None:
 
 
 async def upgrade(db: Database) -> None:
-    """Apply every pending migration, in one transaction (on SQLite: in its thread)."""
+    """Apply every pending migration, in one transaction."""
     await db.run_connection(_upgrade_to_head, schema_change=True)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -156,7 +158,7 @@ async def test_sqlite_file_gets_its_directory_and_pragmas(tmp_path: Path) -> Non
     assert pragmas == {
         "journal_mode": "wal",
         "foreign_keys": 1,
-        "busy_timeout": 5000,
+        "busy_timeout": 2000,
         "synchronous": 1,
     }
 
@@ -335,20 +337,9 @@ async def test_loser_of_a_creation_race_gets_the_winners_user(
         lambda _conn, name, _context: savepoint_rollbacks.append(name),
     )
     if database_target.dialect == "sqlite":
-        # Units queue on the one database thread: the loser starts after the winner ends.
-        release = threading.Event()
-
-        def win(repo: Repository) -> int:
-            user_id = repo.get_or_create_user("telegram", "3003", "nl").id
-            assert release.wait(timeout=10), "the test never released the winner"
-            return user_id
-
-        winner = asyncio.create_task(db.run(win))
-        await asyncio.sleep(0.05)
+        # Units run whole, inline on the event loop: the loser starts after the winner ends.
+        winner = asyncio.create_task(new_user(db, "3003"))
         loser = asyncio.create_task(new_user(db, "3003"))
-        await asyncio.sleep(0.2)
-        assert not winner.done() and not loser.done()
-        release.set()
         winner_id = await winner
     else:
         # A real race: the winner's transaction (on an engine of its own) stays open
@@ -457,70 +448,104 @@ async def test_async_work_is_refused_and_rolled_back(db: Database) -> None:
     assert await count(db, User) == 0
 
 
-async def test_units_run_on_one_thread(db: Database, database_target: DatabaseTarget) -> None:
-    """SQLite: every unit on the one database thread (so one after the other), none on the
-    event loop's; PostgreSQL: on the event loop, through asyncpg."""
-    threads: list[threading.Thread] = []
+async def test_units_run_on_the_event_loop(db: Database, database_target: DatabaseTarget) -> None:
+    """Both dialects run the work on the event loop's thread. On SQLite a unit runs whole
+    without yielding, so concurrent units never interleave (each commits before the next
+    begins) and no thread is started; PostgreSQL's units may overlap, each awaiting asyncpg."""
+    threads: set[threading.Thread] = set()
+    events: list[str] = []
+    for name in ("begin", "commit"):
+        event.listen(db.sync_engine, name, lambda _c, name=name: events.append(name))
+    threads_before = set(threading.enumerate())
+    numbers = itertools.count()
 
-    def record_thread(repo: Repository) -> None:
-        threads.append(threading.current_thread())
+    def record(repo: Repository) -> None:
+        threads.add(threading.current_thread())
+        repo.get_or_create_user("telegram", str(next(numbers)), "nl")  # a read and a write
 
-    await asyncio.gather(*(db.run(record_thread) for _ in range(3)))
-    await db.run(record_thread)
-    await db.run_connection(lambda connection: threads.append(threading.current_thread()))
-    assert len(set(threads)) == 1
-    (thread,) = set(threads)
+    await asyncio.gather(*(db.run(record) for _ in range(5)))
+    await db.run_connection(lambda connection: threads.add(threading.current_thread()))
+    assert threads == {threading.current_thread()}
+    assert await count(db, User) == 5
     if database_target.dialect == "sqlite":
-        assert thread is not threading.current_thread()
-        assert thread.name.startswith("sqlite")
-    else:
-        assert thread is threading.current_thread()
+        assert events[:10] == ["begin", "commit"] * 5
+        assert set(threading.enumerate()) == threads_before
 
 
 async def test_cancelling_sqlite_units(tmp_path: Path) -> None:
-    """A unit already running on the database thread ends (and commits) even when its
-    awaiting task is cancelled; a unit still waiting for its turn never runs."""
+    """A unit is all or nothing under cancellation: cancelled before it starts, it never
+    runs; once started it runs to its commit, and the cancellation lands after it, at the
+    task's next await."""
     db = Database(f"sqlite:///{tmp_path}/nw.sqlite3")
-    release = threading.Event()
     ran: list[str] = []
 
-    def running(repo: Repository) -> None:
-        assert release.wait(timeout=10), "the test never released the running unit"
-        repo.get_or_create_user("telegram", "7007", "nl")
-        ran.append("running")
+    def never(repo: Repository) -> None:
+        ran.append("never")
 
-    def queued(repo: Repository) -> None:
-        ran.append("queued")  # must never run
+    def cancel_own_task_then_write(repo: Repository) -> None:
+        task = asyncio.current_task()
+        assert task is not None  # inline: the work runs inside the awaiting task
+        task.cancel()
+        repo.get_or_create_user("telegram", "7007", "nl")
+        ran.append("unit")
+
+    async def handle() -> None:
+        await db.run(cancel_own_task_then_write)
+        ran.append("after the unit")
+        await asyncio.sleep(0)
+        ran.append("never")
 
     try:
         await upgrade(db)
-        first = asyncio.create_task(db.run(running))
-        await asyncio.sleep(0.05)
-        second = asyncio.create_task(db.run(queued))
-        await asyncio.sleep(0.05)
-        first.cancel()
-        second.cancel()
-        release.set()
-        for task in (first, second):
+        cancelled_early = asyncio.create_task(db.run(never))
+        cancelled_early.cancel()
+        handling = asyncio.create_task(handle())
+        for task in (cancelled_early, handling):
             with pytest.raises(asyncio.CancelledError):
                 await task
-        assert await count(db, User) == 1  # queued behind the running unit, so after it
-        assert ran == ["running"]
+        assert ran == ["unit", "after the unit"]
+        assert await count(db, User) == 1
     finally:
-        release.set()
         await db.dispose()
 
 
-async def test_dispose_stops_the_thread_and_closes_the_database(tmp_path: Path) -> None:
+async def test_another_process_holding_the_lock_is_database_unavailable(
+    tmp_path: Path,
+) -> None:
+    """The one wait that blocks the event loop: a write lock held by another process
+    (here another connection). It lasts ``busy_timeout`` (2 s), then the unit fails."""
+    path = tmp_path / "nw.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        await upgrade(db)
+        other.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnavailable, match="locked"):
+            await db.run(lambda repo: repo.get_or_create_user("telegram", "8008", "nl"))
+        assert time.monotonic() - started >= 1.5
+        other.execute("ROLLBACK")
+        await new_user(db, "8008")  # free again
+    finally:
+        other.close()
+        await db.dispose()
+
+
+async def test_dispose_closes_the_database_for_good(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path}/nw.sqlite3")
     await upgrade(db)
-    thread = await db.run(lambda repo: threading.current_thread())
+    driver_connection = await db.run_connection(
+        lambda connection: connection.connection.dbapi_connection
+    )
+    assert driver_connection is not None
     await db.dispose()
     await db.dispose()  # harmless
-    thread.join(timeout=5)
-    assert not thread.is_alive()
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        driver_connection.execute("SELECT 1")
     with pytest.raises(StorageError, match="closed"):
         await db.run(lambda repo: None)
+    with pytest.raises(StorageError, match="closed"):
+        await db.run_connection(lambda connection: None)
 
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite+aiosqlite://"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -13,6 +14,7 @@ import pytest
 from bot.settings import Settings
 from bot.telegram_app import COMMANDS, SECRET_HEADER, RunningBot, running_bot
 from knowledge.model import Knowledge
+from storage import DatabaseUnavailable
 from tests.fakebotapi import FakeBotAPI, StoredMessage
 
 USER = 4242
@@ -244,3 +246,42 @@ async def test_webhook_mode_secret_and_health(api: FakeBotAPI, tmp_path: Path) -
             async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
                 assert resp.status == 200
                 assert (await resp.json())["status"] == "ok"
+
+
+async def test_database_failure_apologises_and_loses_nothing(
+    api: FakeBotAPI, bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await send(api, "/start")
+    question = await press(api, first, "1:size:groot")
+    db = bot.advisor.db
+
+    async def unavailable(work: object) -> object:
+        raise DatabaseUnavailable("the database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(db, "run", unavailable)
+        sorry = await send(api, "veel werkgroepen")
+        assert "er ging iets mis" in (sorry.plain_text or "")
+        before = last_id(api, USER)
+        api.user_presses(USER, question.message_id, "1:subgroups:veel")
+        again = await next_message(api, USER, before)
+        assert "er ging iets mis" in (again.plain_text or "")
+        await api.wait_for(lambda a: len(a.calls_to("answerCallbackQuery")) == 2)
+    resumed = await send(api, "/start")
+    assert "Vraag 2 van" in (resumed.plain_text or "")
+
+
+async def test_remind_me_later_arrives_when_due(api: FakeBotAPI, bot: RunningBot) -> None:
+    now = [datetime.now(UTC)]
+    bot.advisor.clock = lambda: now[0]
+    assert bot.dispatcher is not None
+    bot.dispatcher.clock = lambda: now[0]
+    await send(api, "/start")
+    advice = await send(api, "/advies")
+    reminded = await press(api, advice, "1:a:remind")
+    assert "7 dagen" in (reminded.plain_text or "")
+    await asyncio.sleep(1.5)
+    assert last_id(api, USER) == reminded.message_id, "sent before it was due"
+    now[0] += timedelta(days=7, minutes=1)
+    reminder = await next_message(api, USER, reminded.message_id)
+    assert "herinnering aan uw advies" in (reminder.plain_text or "")

@@ -1,0 +1,162 @@
+"""The outbox dispatcher: delivers what the bot sends on its own (reminders), durably.
+
+It claims due rows in small batches, sends them one at a time within a rate, and marks
+each row sent. A 429 pauses it for ``retry_after`` and puts the row back; a 403 marks the
+user as having blocked the bot and cancels their pending rows; network errors are retried
+with backoff and then marked failed with the reason. Rows overdue by more than the grace
+period (the bot was down) are skipped with a reason. A row claimed by a process that died
+before sending is claimed again once its lease has expired.
+
+Exactly once, as far as it can be: the only duplicate possible is a crash after Telegram
+accepted a message and before ``mark_sent`` committed; then that one row is sent again
+after the lease. The dispatcher sends one message at a time, so that is at most one
+message per crash.
+
+Replies to users never wait for it: it runs as its own task, one request at a time, and
+pauses (rather than the whole bot) when Telegram says to slow down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+from bot.telegram_render import keyboard, split_spans, to_html
+from flows.nudges import reminder
+from flows.screens import Say
+from knowledge.store import KnowledgeStore
+from storage import Database, OutboxItem, Repository
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    batch: int = 20
+    idle_interval: float = 1.0
+    lease: timedelta = timedelta(minutes=5)
+    grace: timedelta = timedelta(hours=24)
+    per_second: float = 28.0
+    backoff: timedelta = timedelta(seconds=30)
+
+
+def claimer_name() -> str:
+    """Who claims: host and process, so a restarted process is a new claimer."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Dispatcher:
+    """Drains the outbox of one database through one Telegram bot."""
+
+    def __init__(
+        self,
+        db: Database,
+        knowledge: KnowledgeStore,
+        bot: Bot,
+        clock: Callable[[], datetime],
+        settings: DispatchSettings | None = None,
+        claimer: str | None = None,
+    ) -> None:
+        self.db = db
+        self.knowledge = knowledge
+        self.bot = bot
+        self.clock = clock
+        self.settings = settings or DispatchSettings()
+        self.claimer = claimer or claimer_name()
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        """Deliver until :meth:`stop`; sleeps while nothing is due."""
+        while not self._stopping.is_set():
+            try:
+                delivered = await self.drain_once()
+            except Exception:
+                log.exception("dispatcher round failed; trying again shortly")
+                delivered = 0
+            if not delivered:
+                await self._sleep(self.settings.idle_interval)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    async def drain_once(self) -> int:
+        """Claim one batch of due rows and deliver each; returns how many were handled."""
+        s = self.settings
+        now = self.clock()
+        items = await self.db.run(lambda repo: repo.claim_due(now, s.batch, self.claimer, s.lease))
+        for item in items:
+            if self._stopping.is_set():
+                # Not sent: the lease gives them to the next process or round.
+                break
+            await self.deliver(item)
+            await asyncio.sleep(1 / s.per_second)
+        return len(items)
+
+    async def deliver(self, item: OutboxItem) -> None:
+        """Send one claimed row and record what happened."""
+        now = self.clock()
+        claimer = self.claimer
+        if now - item.due_at > self.settings.grace:
+            reason = f"overdue by {now - item.due_at}, more than the grace period"
+            await self.db.run(lambda repo: repo.skip(item.id, claimer, reason))
+            return
+        if item.channel != "telegram":
+            reason = f"channel {item.channel} cannot receive messages from the bot"
+            await self.db.run(lambda repo: repo.mark_failed(item.id, claimer, reason))
+            return
+        try:
+            await self._send(item)
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            retry_at = now + timedelta(seconds=seconds)
+            await self.db.run(lambda repo: repo.release(item.id, claimer, retry_at, "429"))
+            log.info("Telegram asks to slow down: dispatcher pauses %.1f s", seconds)
+            await self._sleep(seconds)
+        except Forbidden:
+            await self.db.run(lambda repo: self._blocked(repo, item))
+        except BadRequest as exc:
+            reason = f"refused by Telegram: {exc.message}"[:250]
+            await self.db.run(lambda repo: repo.mark_failed(item.id, claimer, reason))
+        except NetworkError as exc:
+            reason = f"{type(exc).__name__}: {exc.message}"[:250]
+            if item.attempts >= MAX_ATTEMPTS:
+                await self.db.run(lambda repo: repo.mark_failed(item.id, claimer, reason))
+            else:
+                retry_at = now + self.settings.backoff * 2 ** (item.attempts - 1)
+                await self.db.run(lambda repo: repo.release(item.id, claimer, retry_at, reason))
+        else:
+            await self.db.run(lambda repo: repo.mark_sent(item.id, claimer, self.clock()))
+
+    def _blocked(self, repo: Repository, item: OutboxItem) -> None:
+        repo.set_blocked(item.user_id, True)
+        repo.mark_failed(item.id, self.claimer, "the user has blocked the bot")
+        repo.cancel_pending(item.user_id)
+
+    async def _send(self, item: OutboxItem) -> None:
+        say = Say(self.knowledge.current, item.language)
+        reply = reminder(say, str(item.payload.get("subject", "advice")))
+        chunks = split_spans(reply.spans)
+        for index, chunk in enumerate(chunks, start=1):
+            await self.bot.send_message(
+                int(item.channel_user_id),
+                to_html(chunk),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply.buttons) if index == len(chunks) else None,
+            )
