@@ -30,7 +30,11 @@ pytest: $(STAMP)
 check: $(STAMP)
 	$(PY) -m bot check
 
+# The outbox benchmark also runs on PostgreSQL when one answers on 127.0.0.1:5432.
 bench: $(STAMP)
+	if [ -z "$$BENCH_DATABASE_URL" ] && command -v pg_isready >/dev/null 2>&1 \
+	    && pg_isready -q -h 127.0.0.1 -p 5432; then \
+	    export BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test; fi; \
 	$(PY) -m bench
 
 diagrams: $(STAMP)

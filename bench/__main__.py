@@ -8,7 +8,7 @@ import sys
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from bench import core, over_http
+from bench import core, outbox, over_http
 from bench.report import Figure, table
 
 
@@ -22,6 +22,7 @@ def main(argv: list[str]) -> int:
     suites = {
         "core": lambda: [core.advice_decision(), core.full_check(), core.event_handling()],
     }
+    suites["outbox"] = outbox.claim_next_batch
     suites["telegram"] = over_http.run_all
     for name, run in suites.items():
         if only and name not in only:

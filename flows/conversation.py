@@ -82,8 +82,6 @@ class Conversation:
         self.answers: dict[str, str] = dict(stored.answers)
         self.data: dict[str, Any] = copy.deepcopy(stored.data)
         self.state = stored.state
-        if stored.flow_version != FLOW_VERSION or stored.state not in flow.state_names:
-            self._migrate(stored)
         self.replies: list[Reply] = []
         self.effects: list[Any] = []
         self.notice: str | None = None
@@ -91,6 +89,9 @@ class Conversation:
         self.duplicate = False
         self.lead: list[Span] = []
         self._advice: Advice | None = None
+        self._profile: dict[str, str] | None = None
+        if stored.flow_version != FLOW_VERSION or stored.state not in flow.state_names:
+            self._migrate(stored)
 
     # -- state helpers -------------------------------------------------------------------
 
@@ -101,6 +102,7 @@ class Conversation:
             self.state = NEW
             return
         self.answers = self.flow.engine.effective_profile(self.answers)
+        self._profile = None
         pending = [q for q in self.asked() if q.id not in self.answers]
         self.state = question_state(pending[0].id) if pending else ADVICE
 
@@ -117,8 +119,9 @@ class Conversation:
         question = self.knowledge.intake_question(question_id)
         if question is None:
             return False
-        profile = self.flow.engine.effective_profile(self.answers)
-        return question.ask_if(profile)
+        if self._profile is None:
+            self._profile = self.flow.engine.effective_profile(self.answers)
+        return question.ask_if(self._profile)
 
     def asked(self) -> list[IntakeQuestion]:
         """The questions that apply to this user, in order."""
@@ -219,6 +222,7 @@ class Conversation:
     def restart(self) -> None:
         self.answers.clear()
         self.data = {}
+        self._advice = self._profile = None
         self.lead = self.say("restarted")
         self.fire("restart")
 
@@ -393,13 +397,13 @@ class Conversation:
     def record(self, question: IntakeQuestion, option_id: str) -> None:
         self.answers[question.id] = option_id
         self.data.pop("failures", None)
-        self._advice = None
+        self._advice = self._profile = None
         self.fire("answer")
 
     def skip(self, question: IntakeQuestion) -> None:
         self.answers.pop(question.id, None)
         self.data.pop("failures", None)
-        self._advice = None
+        self._advice = self._profile = None
         self.fire("skip")
 
     def save_note(self, text: str) -> None:

@@ -7,6 +7,7 @@ render spans: Telegram as escaped HTML, the terminal as plain text.
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections.abc import Iterable
@@ -59,6 +60,12 @@ class Reply:
 
 def parse_markup(template: str) -> list[Span]:
     """Split a catalogue text into styled spans (placeholders still unfilled)."""
+    return list(_parsed(template))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(template: str) -> tuple[Span, ...]:
+    """Catalogue and knowledge texts are few and fixed: each is parsed once."""
     spans: list[Span] = []
     position = 0
     for match in _MARKUP.finditer(template):
@@ -71,7 +78,7 @@ def parse_markup(template: str) -> list[Span]:
         position = match.end()
     if position < len(template):
         spans.append(Span(template[position:]))
-    return spans
+    return tuple(spans)
 
 
 class _Values(dict[str, object]):
@@ -84,8 +91,10 @@ def fill(template: str, **values: object) -> list[Span]:
     formatter = string.Formatter()
     mapping = _Values(values)
     return [
-        Span(formatter.vformat(span.text, (), mapping), span.style)
-        for span in parse_markup(template)
+        Span(
+            formatter.vformat(span.text, (), mapping) if "{" in span.text else span.text, span.style
+        )
+        for span in _parsed(template)
     ]
 
 

@@ -76,8 +76,15 @@ def _phrase_in(phrase: str, padded: str) -> bool:
     return f" {phrase} " in padded
 
 
+_PHRASES: dict[int, tuple[IntakeQuestion, list[tuple[str, str]]]] = {}
+"""Normalized phrases per question object (kept with it, so an id is never reused)."""
+
+
 def _option_phrases(question: IntakeQuestion) -> list[tuple[str, str]]:
     """(normalized phrase, option id) for every word, label and id of every option."""
+    cached = _PHRASES.get(id(question))
+    if cached is not None and cached[0] is question:
+        return cached[1]
     phrases: list[tuple[str, str]] = []
     for option in question.options:
         candidates = [option.id.replace("_", " "), option.label.nl, option.label.en]
@@ -87,6 +94,7 @@ def _option_phrases(question: IntakeQuestion) -> list[tuple[str, str]]:
             norm = normalize(candidate)
             if norm:
                 phrases.append((norm, option.id))
+    _PHRASES[id(question)] = (question, phrases)
     return phrases
 
 

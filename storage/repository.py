@@ -13,11 +13,21 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert, ReturningInsert, ReturningUpdate
+from sqlalchemy.sql.dml import Insert
 
 from storage.errors import ConcurrentUpdate
 from storage.models import (
@@ -117,6 +127,44 @@ def _due_order(item: OutboxItem) -> tuple[datetime, int]:
     return item.due_at, item.id
 
 
+# The two statements of every event, built once: building a statement (and its cache
+# key) costs more than SQLite takes to run it.
+_VISIT = (
+    select(
+        User.id,
+        User.language,
+        User.last_seen_at,
+        User.blocked,
+        Conversation.state,
+        Conversation.flow_version,
+        Conversation.answers,
+        Conversation.data,
+        Conversation.version,
+    )
+    .outerjoin(Conversation, Conversation.user_id == User.id)
+    .where(
+        User.channel == bindparam("channel"),
+        User.channel_user_id == bindparam("channel_user_id"),
+    )
+)
+_SAVE = (
+    update(Conversation)
+    .where(
+        Conversation.user_id == bindparam("match_user_id"),
+        Conversation.version == bindparam("expected_version"),
+    )
+    .values(
+        version=bindparam("new_version"),
+        state=bindparam("state"),
+        flow_version=bindparam("flow_version"),
+        answers=bindparam("answers"),
+        data=bindparam("data"),
+        updated_at=bindparam("updated_at"),
+    )
+    .returning(Conversation.version)
+)
+
+
 class Repository:
     """Queries and changes within one (sync) session; the unit of work owns the transaction.
 
@@ -167,22 +215,8 @@ class Repository:
         as having blocked the bot who writes again has evidently unblocked it.
         """
         now = self._clock()
-        query = (
-            select(
-                User.id,
-                User.language,
-                User.last_seen_at,
-                User.blocked,
-                Conversation.state,
-                Conversation.flow_version,
-                Conversation.answers,
-                Conversation.data,
-                Conversation.version,
-            )
-            .outerjoin(Conversation, Conversation.user_id == User.id)
-            .where(User.channel == channel, User.channel_user_id == channel_user_id)
-        )
-        row = (self._session.execute(query)).one_or_none()
+        params = {"channel": channel, "channel_user_id": channel_user_id}
+        row = self._session.execute(_VISIT, params).one_or_none()
         if row is None:
             user = self.get_or_create_user(channel, channel_user_id, language)
             return Visit(user.id, user.language, self.load_conversation(user.id))
@@ -256,20 +290,20 @@ class Repository:
             "data": dict(data),
             "updated_at": self._clock(),
         }
-        statement: ReturningInsert[int] | ReturningUpdate[int]
         if expected_version is None:
             insert = self._insert_unless_exists(Conversation, "user_id")
             statement = insert.values(user_id=user_id, version=1, **values).returning(
                 Conversation.version
             )
+            version = self._session.execute(statement).scalar_one_or_none()
         else:
-            statement = (
-                update(Conversation)
-                .where(Conversation.user_id == user_id, Conversation.version == expected_version)
-                .values(version=expected_version + 1, **values)
-                .returning(Conversation.version)
-            )
-        version = (self._session.execute(statement)).scalar_one_or_none()
+            params = {
+                "match_user_id": user_id,
+                "expected_version": expected_version,
+                "new_version": expected_version + 1,
+                **values,
+            }
+            version = self._session.execute(_SAVE, params).scalar_one_or_none()
         if version is None:
             raise ConcurrentUpdate(
                 f"conversation of user {user_id} is no longer at version {expected_version}"

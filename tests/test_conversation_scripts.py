@@ -136,3 +136,11 @@ async def test_script_through_chat(script: Script, tmp_path: Path) -> None:
                 assert f"✓ {step.expect['chosen']}" in said, where
     finally:
         await advisor.db.dispose()
+
+
+def test_a_conversation_from_an_older_flow_version_resumes(knowledge: Knowledge) -> None:
+    flow = AdvisorFlow(knowledge)
+    old = StoredState(state="q_vanished", flow_version=0, answers={"size": "groot"})
+    outcome = flow.handle(old, Event("action", text="0:q_vanished:x"))
+    assert outcome.state.state == "q_subgroups" and outcome.notice == "Deze knop is verlopen."
+    assert outcome.state.answers == {"size": "groot"}
