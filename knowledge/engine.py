@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from knowledge.conditions import compiled
 from knowledge.model import Action, Contact, Dilemma, Knowledge, Profile, ReflectionQuestion, Text
 from knowledge.problems import UnknownProfileValue
 
@@ -64,7 +65,7 @@ class Engine:
         self._dimensions = k.dimensions
         self._rules = tuple(
             (
-                rule.when,
+                compiled(rule.when),
                 tuple((d, w) for d, w in rule.dilemmas.items() if d in self._order),
                 Reason(rule.id, rule.because),
                 tuple(k.questions[q] for q in rule.questions if q in k.questions),

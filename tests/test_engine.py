@@ -112,3 +112,14 @@ def test_advise_usage_errors_exit_2(
 ) -> None:
     assert main(args) == 2
     assert message in capsys.readouterr().err
+
+
+def test_compiled_conditions_agree_with_the_tree(knowledge: Knowledge) -> None:
+    from knowledge.conditions import compiled
+    from knowledge.validator import extended_walk
+
+    conditions = [r.when for r in knowledge.rules] + [q.ask_if for q in knowledge.intake]
+    pairs = [(c, compiled(c)) for c in conditions]
+    for profile in extended_walk(knowledge):
+        for tree, fast in pairs:
+            assert tree(profile) == fast(profile), (tree.expr(), profile)
