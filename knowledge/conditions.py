@@ -115,12 +115,10 @@ class OneOf(Condition):
         return (value in self.values) != self.negate
 
     def expr(self) -> str:
-        values = (
-            "{" + ", ".join(repr(v) for v in sorted(self.values)) + "}" if self.values else "()"
-        )
-        if self.negate:
-            return f"(p.get({self.dim!r}, {values}) not in {values})"
-        return f"(p.get({self.dim!r}) in {values})"
+        values = ", ".join(repr(v) for v in sorted(self.values))
+        if self.negate:  # a skipped answer (None) is not "none of these" either
+            return f"(p.get({self.dim!r}) not in {{None, {values}}})"
+        return f"(p.get({self.dim!r}) in {{{values}}})" if values else "False"
 
 
 @dataclass(frozen=True)

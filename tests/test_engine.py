@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from pathlib import Path
 
 import pytest
 
@@ -123,3 +124,19 @@ def test_compiled_conditions_agree_with_the_tree(knowledge: Knowledge) -> None:
     for profile in extended_walk(knowledge):
         for tree, fast in pairs:
             assert tree(profile) == fast(profile), (tree.expr(), profile)
+
+
+def test_every_condition_form_compiles_to_the_same_predicate(knowledge: Knowledge) -> None:
+    from knowledge.conditions import compiled, parse_condition
+    from knowledge.validator import profiles
+    from knowledge.yamlio import load_yaml
+
+    source = Path(__file__).parent / "conditions.yaml"
+    raw = load_yaml(source)
+    dims = {d: knowledge.dimensions[d] for d in ("size", "mandate", "subgroups")}
+    for index, item in enumerate(raw["conditions"]):
+        condition, problems = parse_condition(item, dims, "conditions.yaml", index)
+        assert not problems, problems
+        fast = compiled(condition)
+        for profile in profiles(dims):
+            assert condition(profile) == fast(profile), (condition.expr(), profile)
