@@ -83,10 +83,13 @@ async def start_process(api: FakeBotAPI, args: list[str], db_dir: str) -> BotPro
 
 
 def _newest(api: FakeBotAPI, chat: int, after: int) -> int | None:
-    for message in reversed(api.sent_to(chat)):
-        if message.message_id > after:
-            return message.message_id
-        break
+    """The id of the chat's newest message if the bot sent it after ``after`` (O(1): the
+    simulated users' waits must not slow the server down as the chats grow)."""
+    state = api.chat(chat)
+    newest = state.next_message_id - 1
+    message = state.messages.get(newest)
+    if newest > after and message is not None and message.from_bot:
+        return newest
     return None
 
 

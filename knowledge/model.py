@@ -186,6 +186,67 @@ class Window:
     where: Where
 
 
+# --- client-data guard (guard.yaml; used by knowledge.guard) ---------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GuardKind:
+    """A kind of client data, with the words the bot uses to name it."""
+
+    id: str
+    label: Text
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class GuardPattern:
+    """A regular expression that finds one kind of client data."""
+
+    id: str
+    kind: str
+    regex: str
+    validate: str | None
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class GuardNames:
+    """How names are found: a capitalised word near a context word ("cliënt Jan")."""
+
+    kind: str = "name"
+    window: int = 3
+    context: tuple[str, ...] = ()
+    between: tuple[str, ...] = ()
+    particles: tuple[str, ...] = ()
+    list_words: tuple[str, ...] = ()
+    stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GuardTest:
+    """An example text and the kinds the guard must find in it (none for a near-miss)."""
+
+    text: str
+    hits: tuple[str, ...]
+    redacted: str | None
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class GuardSpec:
+    """Everything in guard.yaml."""
+
+    replacement: Text = Text("[verwijderd]", "[removed]")
+    kinds: tuple[GuardKind, ...] = ()
+    patterns: tuple[GuardPattern, ...] = ()
+    names: GuardNames | None = None
+    allow: tuple[str, ...] = ()
+    tests: tuple[GuardTest, ...] = ()
+
+
+# --- the whole knowledge base -----------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Knowledge:
     """Everything the bot can say, validated for structure."""
@@ -205,6 +266,8 @@ class Knowledge:
     message_where: Mapping[str, Where] = field(default_factory=dict)
     plans: tuple[Plan, ...] = ()
     windows: tuple[Window, ...] = ()
+    # Not in repr: its test texts are made-up client data (phone numbers, e-mail addresses).
+    guard: GuardSpec = field(default_factory=GuardSpec, repr=False)
 
     def plan(self, plan_id: str | None = None) -> Plan | None:
         """The plan with this id, or the default plan."""
