@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -17,14 +18,21 @@ from functools import partial
 
 from flows.conversation import AdvisorFlow
 from flows.events import (
+    DeleteReflection,
     Event,
+    ExportData,
+    ForgetMe,
+    ListReflections,
     Outcome,
     SaveAdvice,
     SaveReflection,
     ScheduleReminder,
+    SetConsent,
     SetLanguage,
     StoredState,
 )
+from flows.privacy import export_reply, reflections_screen
+from flows.screens import Say
 from knowledge.model import LANGUAGES, Knowledge
 from knowledge.store import KnowledgeStore
 from storage import ConcurrentUpdate, Database, Repository
@@ -130,18 +138,28 @@ class Advisor:
         visit = repo.visit(channel, user_key, language)
         record = visit.conversation
         if record is None:
-            stored = StoredState(lang=visit.language)
+            stored = StoredState(lang=visit.language, consent=visit.consent)
         else:
             stored = StoredState(
                 state=record.state,
                 flow_version=record.flow_version,
                 lang=visit.language,
+                consent=visit.consent,
                 answers=dict(record.answers),
                 data=dict(record.data),
             )
         outcome = flow.handle(stored, event)
-        self._apply(repo, visit.user_id, outcome, flow.knowledge.version, now)
+        if any(isinstance(effect, ForgetMe) for effect in outcome.effects):
+            repo.privacy.forget(visit.user_id)
+            return outcome
         new = outcome.state
+        if new.consent is not True:
+            # Before consent nothing but the user's choice is kept.
+            for effect in outcome.effects:
+                if isinstance(effect, SetConsent):
+                    repo.set_consent(visit.user_id, effect.consent)
+            return outcome
+        self._apply(repo, visit.user_id, outcome, flow.knowledge, now)
         repo.save_conversation(
             visit.user_id,
             new.state,
@@ -153,11 +171,27 @@ class Advisor:
         return outcome
 
     def _apply(
-        self, repo: Repository, user_id: int, outcome: Outcome, version: str, now: datetime
+        self, repo: Repository, user_id: int, outcome: Outcome, knowledge: Knowledge, now: datetime
     ) -> None:
+        say = Say(knowledge, outcome.state.lang)
         for effect in outcome.effects:
-            if isinstance(effect, SaveAdvice):
-                repo.record_advice(user_id, effect.profile, list(effect.dilemmas), version)
+            if isinstance(effect, SetConsent):
+                repo.set_consent(user_id, effect.consent)
+            elif isinstance(effect, ExportData):
+                document = json.dumps(repo.privacy.export(user_id), ensure_ascii=False, indent=2)
+                outcome.replies.append(export_reply(say, document.encode("utf-8")))
+            elif isinstance(effect, ListReflections):
+                items = [
+                    (r.id, _subject_title(say, r.subject), r.text)
+                    for r in repo.list_reflections(user_id)
+                ]
+                outcome.replies.append(reflections_screen(say, items))
+            elif isinstance(effect, DeleteReflection):
+                repo.delete_reflection(user_id, effect.reflection_id)
+            elif isinstance(effect, SaveAdvice):
+                repo.record_advice(
+                    user_id, effect.profile, list(effect.dilemmas), knowledge.version
+                )
             elif isinstance(effect, SaveReflection):
                 repo.add_reflection(user_id, effect.subject, effect.text)
             elif isinstance(effect, SetLanguage):
@@ -171,3 +205,9 @@ class Advisor:
                     {"subject": effect.subject},
                     f"reminder:{user_id}:{effect.subject}:{due.date().isoformat()}",
                 )
+
+
+def _subject_title(say: Say, subject: str) -> str:
+    """A reflection's subject as the user knows it: the dilemma's title, or "your advice"."""
+    dilemma = say.knowledge.dilemma(subject)
+    return say.plain(dilemma.title) if dilemma else say.label("note_general")

@@ -12,6 +12,7 @@ DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite:///data/netwerkwijzer.sqlite3"
 DEFAULT_TIMEZONE = "Europe/Amsterdam"
 DEFAULT_PORT = 8080
+DEFAULT_RETENTION_DAYS = 365
 
 
 class SettingsError(ValueError):
@@ -29,6 +30,8 @@ class Settings:
     admin_ids: frozenset[int]
     timezone: str
     knowledge_dir: Path | None
+    retention_days: int
+    """Data of users inactive this long is deleted by a daily job."""
     log_level: str | None
     """None when LOG_LEVEL is unset: each command picks its own default."""
 
@@ -62,6 +65,9 @@ class Settings:
         level = (get("LOG_LEVEL") or "").upper() or None
         if level not in (None, "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+        retention = get("RETENTION_DAYS") or str(DEFAULT_RETENTION_DAYS)
+        if not retention.isdigit() or int(retention) < 1:
+            raise SettingsError(f"RETENTION_DAYS must be a number of days ≥ 1, not {retention!r}")
         knowledge = get("KNOWLEDGE_DIR")
         return cls(
             bot_token=get("BOT_TOKEN"),
@@ -73,5 +79,6 @@ class Settings:
             admin_ids=frozenset(admin_ids),
             timezone=timezone,
             knowledge_dir=Path(knowledge) if knowledge else None,
+            retention_days=int(retention),
             log_level=level,
         )

@@ -14,6 +14,7 @@ import secrets
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 from urllib.parse import urlparse
@@ -42,17 +43,31 @@ from flows.events import Event, Outcome
 from flows.replies import Reply
 from flows.screens import Say, notice
 from knowledge.model import LANGUAGES
+from storage import Repository
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-COMMANDS = ("start", "advies", "profiel", "dilemmas", "vraag", "taal", "privacy", "help")
+COMMANDS = (
+    "start",
+    "advies",
+    "profiel",
+    "dilemmas",
+    "vraag",
+    "reflecties",
+    "taal",
+    "privacy",
+    "mijngegevens",
+    "vergeet",
+    "help",
+)
 """Command names (Dutch, part of the interface); descriptions are ``cmd_<name>`` messages."""
 MAX_CONCURRENT_UPDATES = 8
 """Measured: a small cap beats many requests in flight on one httpx client."""
 SEND_ATTEMPTS = 3
 MAX_RETRY_AFTER = 10.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+RETENTION_INTERVAL = timedelta(days=1)
 DEFAULT_WEBHOOK_PATH = "/telegram"
 
 AppType = Application[Any, Any, Any, Any, Any, Any]
@@ -248,6 +263,13 @@ class RunningBot:
     runner: web.AppRunner | None = None
     dispatcher: Dispatcher | None = None
     dispatching: asyncio.Task[None] | None = None
+    retention: asyncio.Task[None] | None = None
+
+    def start_retention(self, days: int) -> None:
+        """Once a day, forget every user inactive for ``days`` days."""
+        self.retention = asyncio.create_task(
+            forget_inactive_daily(self.advisor, timedelta(days=days)), name="retention"
+        )
 
     def start_dispatcher(self) -> None:
         """Deliver the outbox (reminders) beside the replies, as its own task."""
@@ -258,6 +280,10 @@ class RunningBot:
         self.dispatching = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
 
     async def stop(self) -> None:
+        if self.retention is not None:
+            self.retention.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.retention
         if self.dispatcher is not None and self.dispatching is not None:
             self.dispatcher.stop()
             await self.dispatching
@@ -270,6 +296,23 @@ class RunningBot:
             await self.runner.cleanup()
         await app.shutdown()
         await self.advisor.db.dispose()
+
+
+def _forget_inactive(repo: Repository, *, cutoff: datetime) -> int:
+    return repo.privacy.forget_inactive(cutoff)
+
+
+async def forget_inactive_daily(advisor: Advisor, period: timedelta) -> None:
+    """The retention rule: at start and then every day."""
+    while True:
+        cutoff = advisor.clock() - period
+        try:
+            forgotten = await advisor.db.run(partial(_forget_inactive, cutoff=cutoff))
+            if forgotten:
+                log.info("retention: forgot %d inactive users", forgotten)
+        except Exception:
+            log.exception("retention run failed; trying again tomorrow")
+        await asyncio.sleep(RETENTION_INTERVAL.total_seconds())
 
 
 def webhook_app(application: AppType, advisor: Advisor, secret: str, path: str) -> web.Application:
@@ -331,6 +374,7 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
         await running.stop()
         raise
     running.start_dispatcher()
+    running.start_retention(settings.retention_days)
     log.info("bot ready (%s)", "webhook" if webhook else "polling")
     return running
 

@@ -21,6 +21,7 @@ from flows.definition import (
     FLOW_VERSION,
     NEW,
     NOTE,
+    PRIVACY_TAG,
     advisor_flow,
     question_state,
 )
@@ -34,9 +35,17 @@ from flows.events import (
     StoredState,
 )
 from flows.machine import build_machine, fire
+from flows.privacy import (
+    PRIVACY_COMMANDS,
+    STATELESS_COMMANDS,
+    PrivacyActions,
+    consent_screen,
+    declined_screen,
+)
 from flows.replies import Reply, Span
 from flows.screens import Say
 from knowledge.engine import Advice, Engine
+from knowledge.guard import Guard
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
 from knowledge.textmatch import map_answer, match_dilemmas, normalize
 
@@ -45,7 +54,7 @@ MAX_TEXT = 4096
 MAX_REFLECTION = 2000
 REMIND_DAYS = 7
 FAILURES_BEFORE_OPTIONS = 2
-ADVICE_ACTIONS = ("show", "why", "more", "edit", "note", "advice", "remind", "restart")
+ADVICE_ACTIONS = ("show", "why", "more", "edit", "note", "advice", "remind", "restart", "redacted")
 
 
 def clean_text(text: str) -> str:
@@ -64,6 +73,7 @@ class AdvisorFlow:
         self.machine = build_machine(self.definition)
         self.state_names = frozenset(spec.name for spec in self.definition.states)
         self.questions = {question_state(q.id): q for q in knowledge.intake}
+        self.guard = Guard.from_knowledge(knowledge)
 
     def handle(self, stored: StoredState, event: Event) -> Outcome:
         """Handle one event; ``stored`` is not modified."""
@@ -72,7 +82,7 @@ class AdvisorFlow:
         return conversation.outcome()
 
 
-class Conversation:
+class Conversation(PrivacyActions):
     """The model of one event's run through the machine."""
 
     def __init__(self, flow: AdvisorFlow, stored: StoredState) -> None:
@@ -82,6 +92,7 @@ class Conversation:
         self.answers: dict[str, str] = dict(stored.answers)
         self.data: dict[str, Any] = copy.deepcopy(stored.data)
         self.state = stored.state
+        self.consent = stored.consent
         self.replies: list[Reply] = []
         self.effects: list[Any] = []
         self.notice: str | None = None
@@ -140,6 +151,7 @@ class Conversation:
             state=self.state,
             flow_version=FLOW_VERSION,
             lang=self.lang,
+            consent=self.consent,
             answers=dict(self.answers),
             data=self.data,
         )
@@ -167,9 +179,17 @@ class Conversation:
 
     def dispatch(self, event: Event) -> None:
         if event.kind == "command":
-            self.command(event.name.lower(), clean_text(event.text))
+            name = event.name.lower()
+            if name in PRIVACY_COMMANDS or name == "privacy":
+                self.privacy_command(name)
+            elif self.at_gate and name not in STATELESS_COMMANDS:
+                self.to_gate()
+            else:
+                self.command(name, clean_text(event.text))
         elif event.kind == "action":
             self.press(event.text)
+        elif self.at_gate:
+            self.typed_at_gate(event.text)
         else:
             self.typed(event.text)
 
@@ -180,14 +200,13 @@ class Conversation:
     def command(self, name: str, args: str) -> None:
         if name in ("taal", "language", "lang"):
             self.choose_language(args.lower())
-            return
-        if name in ("help", "hulp"):
+        elif name in ("help", "hulp"):
             self.tell("help")
-            return
-        if self.state == NEW and name in ("start", "opnieuw", "restart", "terug", "back"):
-            self.begin()
-            return
-        if name == "start":
+        elif name == "dilemmas":
+            self.replies.append(screens.levels(self.say))
+        elif name == "vraag":
+            self.reflection_question()
+        elif name == "start":
             self.lead = self.say("welcome_back")
             self.reshow()
         elif name in ("opnieuw", "restart"):
@@ -198,14 +217,17 @@ class Conversation:
             self.fire("advice")
         elif name == "profiel":
             self.fire("edit")
-        elif name == "dilemmas":
-            self.replies.append(screens.levels(self.say))
-        elif name == "vraag":
-            self.reflection_question()
-        elif name == "privacy":
-            self.tell("privacy")
         else:
             self.tell("unknown_command")
+
+    def typed_at_gate(self, raw: str) -> None:
+        """Before consent: a description can still be matched to dilemmas (nothing is stored)."""
+        if len(raw) > MAX_TEXT:
+            self.tell("too_long", limit=MAX_TEXT)
+        elif self.consent is False and clean_text(raw):
+            self.describe(clean_text(raw))
+        else:
+            self.to_gate()
 
     def choose_language(self, lang: str) -> None:
         if lang not in LANGUAGES:
@@ -214,8 +236,8 @@ class Conversation:
         self.lang = lang
         self.effects.append(SetLanguage(lang))
         self.lead = self.say("language_set")
-        if self.state == NEW:
-            self.begin()
+        if self.at_gate:
+            self.to_gate()
         else:
             self.reshow()
 
@@ -249,7 +271,10 @@ class Conversation:
 
     def stale(self) -> None:
         self.notice = self.say.label("stale")
-        self.reshow()
+        if self.at_gate:
+            self.to_gate()
+        else:
+            self.reshow()
 
     def press(self, data: str) -> None:
         if (
@@ -265,7 +290,11 @@ class Conversation:
             self.stale()
             return
         before = len(self.replies)
-        if parsed.tag == BROWSE_TAG:
+        if parsed.tag == PRIVACY_TAG:
+            handled = self.privacy_action(parsed.choice)
+        elif self.at_gate and parsed.tag != BROWSE_TAG:
+            handled = False
+        elif parsed.tag == BROWSE_TAG:
             handled = self.browse(parsed.choice)
         elif parsed.tag == ADVICE_TAG:
             handled = self.state in ADVICE_PHASE and self.advice_action(parsed.choice)
@@ -288,7 +317,7 @@ class Conversation:
         elif head == "show" and (dilemma := self.knowledge.dilemma(arg)) is not None:
             self.replies.append(screens.browse_detail(say, dilemma))
         elif head == "resume":
-            self.reshow() if self.state != NEW else self.begin()
+            self.to_gate() if self.at_gate else self.reshow()
         elif head == "lang" and arg in LANGUAGES:
             self.choose_language(arg)
         else:
@@ -301,6 +330,12 @@ class Conversation:
             return False
         if head == "restart":
             self.restart()
+            return True
+        if head == "redacted":
+            redacted = self.data.get("redacted_note")
+            if self.state != NOTE or not isinstance(redacted, str):
+                return False
+            self.keep_note(redacted)
             return True
         if head == "show" or (head == "note" and arg):
             if self.knowledge.dilemma(arg) is None:
@@ -346,9 +381,6 @@ class Conversation:
             self.tell("too_long", limit=MAX_TEXT)
             return
         text = clean_text(raw)
-        if self.state == NEW:
-            self.begin()
-            return
         if not text:
             self.lead = self.say("empty")
             self.reshow()
@@ -410,6 +442,12 @@ class Conversation:
         if len(text) > MAX_REFLECTION:
             self.tell("note_too_long", limit=MAX_REFLECTION)
             return
+        if not self.clean_or_warn(self.flow.guard, text):
+            return
+        self.keep_note(text)
+
+    def keep_note(self, text: str) -> None:
+        self.data.pop("redacted_note", None)
         subject = str(self.data.get("dilemma") or "advice")
         self.effects.append(SaveReflection(subject, text))
         self.lead = self.say("note_saved", text=text)
@@ -438,6 +476,12 @@ class Conversation:
 
     def show_welcome(self, event: object) -> None:
         self.begin()
+
+    def show_consent(self, event: object) -> None:
+        self._emit(consent_screen(self.say))
+
+    def show_declined(self, event: object) -> None:
+        self._emit(declined_screen(self.say))
 
     def show_question(self, event: object) -> None:
         question = self.current_question()

@@ -19,6 +19,8 @@ FLOW_VERSION = 1
 """Raise when states or action ids change: buttons of older versions then expire."""
 
 NEW = "new"
+CONSENT = "consent"
+DECLINED = "declined"
 ADVICE = "advice"
 DETAIL = "detail"
 WHY = "why"
@@ -30,6 +32,8 @@ ADVICE_TAG = "a"
 """Action ids of the advice phase carry this tag and stay valid in the whole phase."""
 BROWSE_TAG = "b"
 """Browsing (dilemmas by level, language) changes no state, so it is valid anywhere."""
+PRIVACY_TAG = "p"
+"""Consent, export, erasure and reflections: valid anywhere (they check what they need)."""
 
 
 def question_state(question_id: str) -> str:
@@ -65,7 +69,11 @@ class FlowDefinition:
 def advisor_flow(question_ids: Sequence[str]) -> FlowDefinition:
     """The whole advisor conversation for an intake with these questions, in order."""
     qs = [question_state(q) for q in question_ids]
-    states = [StateSpec(NEW, "show_welcome")]
+    states = [
+        StateSpec(NEW, "show_welcome"),
+        StateSpec(CONSENT, "show_consent"),
+        StateSpec(DECLINED, "show_declined"),
+    ]
     states += [StateSpec(q, "show_question") for q in qs]
     states += [
         StateSpec(ADVICE, "show_advice"),
@@ -77,7 +85,9 @@ def advisor_flow(question_ids: Sequence[str]) -> FlowDefinition:
     ]
     edges: list[Edge] = []
     first = qs[0] if qs else ADVICE
-    edges.append(Edge("begin", NEW, first))
+    edges.append(Edge("begin", (NEW, DECLINED), CONSENT))
+    edges.append(Edge("agree", CONSENT, first))
+    edges.append(Edge("decline", CONSENT, DECLINED))
     for i, source in enumerate(qs):
         for trigger in ("answer", "skip"):
             edges.append(Edge(trigger, source, ADVICE, guard="editing"))
@@ -92,10 +102,11 @@ def advisor_flow(question_ids: Sequence[str]) -> FlowDefinition:
             for j in range(i - 1, -1, -1)
         ]
         edges.append(Edge("back", source, source))
-    every = (NEW, *qs, *ADVICE_PHASE)
+    consented = (*qs, *ADVICE_PHASE)
     edges += [
-        Edge("restart", every, first),
-        Edge("advice", every, ADVICE),
+        Edge("ask_consent", consented, CONSENT),
+        Edge("restart", consented, first),
+        Edge("advice", consented, ADVICE),
         Edge("show", ADVICE_PHASE, DETAIL),
         Edge("why", ADVICE_PHASE, WHY),
         Edge("more", ADVICE_PHASE, MORE),

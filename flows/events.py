@@ -30,6 +30,8 @@ class StoredState:
     state: str = "new"
     flow_version: int = 0
     lang: str = "nl"
+    consent: bool | None = None
+    """None: not asked yet; False: declined, so nothing about the user is stored."""
     answers: dict[str, str] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -63,7 +65,42 @@ class SetLanguage:
     lang: str
 
 
-Effect = SaveAdvice | SaveReflection | ScheduleReminder | SetLanguage
+@dataclass(frozen=True, slots=True)
+class SetConsent:
+    consent: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ExportData:
+    """Send the user everything stored about them, as a document."""
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetMe:
+    """Delete everything about the user; nothing of this event is stored either."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListReflections:
+    """Show the user's reflections, each with a button to delete it."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteReflection:
+    reflection_id: int
+
+
+Effect = (
+    SaveAdvice
+    | SaveReflection
+    | ScheduleReminder
+    | SetLanguage
+    | SetConsent
+    | ExportData
+    | ForgetMe
+    | ListReflections
+    | DeleteReflection
+)
 
 
 @dataclass

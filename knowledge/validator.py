@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from knowledge.engine import TOP_N, Engine
+from knowledge.guard import PROBE_LIMIT, Guard, compile_pattern, slowest_probe
 from knowledge.model import Knowledge, Where
 from knowledge.problems import Problem
 
@@ -31,6 +32,8 @@ class Report:
     top_counts: Counter[str] = field(default_factory=Counter)
     tests_run: int = 0
     tests_failed: int = 0
+    guard_tests_run: int = 0
+    guard_tests_failed: int = 0
 
     def add(self, where: Where, message: str, severity: str = "error") -> None:
         self.problems.append(
@@ -222,6 +225,55 @@ def _run_tests(knowledge: Knowledge, engine: Engine, report: Report) -> None:
             )
 
 
+# --- guard.yaml: the client-data guard ------------------------------------------------
+
+
+def _check_guard(knowledge: Knowledge, report: Report, *, run_tests: bool) -> None:
+    """Every pattern stays fast on long input; every kind is tested; the examples hold."""
+    spec = knowledge.guard
+    for pattern in spec.patterns:
+        compiled = compile_pattern(pattern.regex)
+        if isinstance(compiled, str):
+            continue  # reported by the loader
+        seconds, probe = slowest_probe(compiled, PROBE_LIMIT)
+        if seconds > PROBE_LIMIT:
+            report.add(
+                pattern.where,
+                f"pattern '{pattern.id}' takes {seconds * 1000:.0f} ms on {len(probe)} "
+                f"characters like {probe[:12]!r}: it backtracks; avoid nested or overlapping "
+                "repetition such as (a+)+ or \\s*\\s*",
+            )
+    tested = {kind for test in spec.tests for kind in test.hits}
+    for kind in spec.kinds:
+        if kind.id not in tested:
+            report.add(kind.where, f"guard kind '{kind.id}' is in no test's 'hits'", "warning")
+    if not run_tests:
+        return
+    guard = Guard.from_knowledge(knowledge)
+    for test in spec.tests:
+        report.guard_tests_run += 1
+        hits = guard.scan(test.text)
+        expected = sorted(set(test.hits))
+        got = sorted({h.kind for h in hits})
+        if got != expected:
+            report.guard_tests_failed += 1
+            shown = ", ".join(f"{h.kind} {h.matched!r}" for h in hits) or "no hits"
+            report.add(
+                test.where,
+                f"guard test failed: expected {', '.join(expected) or 'no hits'}, "
+                f"got {shown} in {test.text!r}",
+            )
+            continue
+        if test.redacted is not None:
+            redacted = guard.redact(test.text, "nl", hits)
+            if redacted != test.redacted:
+                report.guard_tests_failed += 1
+                report.add(
+                    test.where,
+                    f"guard test failed: expected redaction {test.redacted!r}, got {redacted!r}",
+                )
+
+
 def validate(knowledge: Knowledge, *, complete: bool = True) -> Report:
     """Every semantic check; the report also carries the figures ``check`` prints.
 
@@ -237,4 +289,5 @@ def validate(knowledge: Knowledge, *, complete: bool = True) -> Report:
     if complete:
         _walk(knowledge, engine, report)
         _run_tests(knowledge, engine, report)
+    _check_guard(knowledge, report, run_tests=complete)
     return report

@@ -41,6 +41,7 @@ from storage.models import (
     User,
     utc_now,
 )
+from storage.privacy import PrivacyStore
 
 Clock = Callable[[], datetime]
 OutboxKind = Literal["reminder", "nudge", "broadcast"]
@@ -69,6 +70,8 @@ class Visit:
     user_id: int
     language: str
     conversation: ConversationRecord | None
+    consent: bool | None = None
+    """None: not asked yet; False: declined (nothing is stored about them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +138,7 @@ _VISIT = (
         User.language,
         User.last_seen_at,
         User.blocked,
+        User.consent,
         Conversation.state,
         Conversation.flow_version,
         Conversation.answers,
@@ -219,7 +223,7 @@ class Repository:
         row = self._session.execute(_VISIT, params).one_or_none()
         if row is None:
             user = self.get_or_create_user(channel, channel_user_id, language)
-            return Visit(user.id, user.language, self.load_conversation(user.id))
+            return Visit(user.id, user.language, self.load_conversation(user.id), user.consent)
         changes: dict[str, Any] = {}
         if now - row.last_seen_at > LAST_SEEN_PRECISION:
             changes["last_seen_at"] = now
@@ -236,11 +240,20 @@ class Repository:
                 data=dict(row.data),
                 version=row.version,
             )
-        return Visit(row.id, row.language, record)
+        return Visit(row.id, row.language, record, row.consent)
 
     def _user_by_channel_id(self, channel: str, channel_user_id: str) -> User | None:
         query = select(User).where(User.channel == channel, User.channel_user_id == channel_user_id)
         return (self._session.execute(query)).scalar_one_or_none()
+
+    def set_consent(self, user_id: int, consent: bool) -> None:
+        """Record the user's answer to the privacy statement."""
+        self._session.execute(update(User).where(User.id == user_id).values(consent=consent))
+
+    @property
+    def privacy(self) -> PrivacyStore:
+        """Export and erasure of everything about a user (see :mod:`storage.privacy`)."""
+        return PrivacyStore(self._session)
 
     def set_language(self, user_id: int, lang: str) -> None:
         """Remember the language the user chose."""

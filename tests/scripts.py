@@ -3,7 +3,7 @@
 A step is ``send`` (a line: text or /command; ``{repeat, times}`` builds long text),
 ``press`` (an action id) or ``restart`` (the process restarts; stored state remains),
 with an optional ``expect``: ``state``, ``says`` (substrings of the replies), ``offers``
-(action ids on the buttons), ``chosen``, ``notice``, ``effects`` (effect class names),
+(action ids on the buttons), ``absent`` (must not be said), ``chosen``, ``notice``, ``effects`` (effect class names),
 ``replies`` (how many).
 """
 
@@ -60,3 +60,5 @@ def load_scripts() -> list[Script]:
 def check_text(expect: dict[str, Any], said: str, where: str) -> None:
     for fragment in expect.get("says", []):
         assert fragment in said, f"{where}: expected {fragment!r} in:\n{said}"
+    for fragment in expect.get("absent", []):
+        assert fragment not in said, f"{where}: {fragment!r} must not be in:\n{said}"

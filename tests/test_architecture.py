@@ -49,7 +49,7 @@ def test_one_machine_serves_every_conversation(knowledge: Knowledge) -> None:
         outcome = flow.handle(state, Event("command", name="start"))
         states[i] = outcome.state
     assert flow.machine is machine and not machine.models
-    assert all(s.state == "q_size" for s in states)
+    assert all(s.state == "consent" for s in states)
 
 
 def test_every_command_has_a_description_in_both_languages(knowledge: Knowledge) -> None:

@@ -78,15 +78,20 @@ async def press(
     return await next_message(api, chat, before)
 
 
+async def start(api: FakeBotAPI, chat: int = USER, lang: str = "nl") -> StoredMessage:
+    """/start and agree to the privacy statement: returns the first question."""
+    consent = await send(api, "/start", chat=chat, lang=lang)
+    assert "1:p:consent:yes" in callback_datas(consent)
+    return await press(api, consent, "1:p:consent:yes", chat=chat)
+
+
 def callback_datas(message: StoredMessage) -> list[str]:
     return [str(b.get("callback_data")) for b in message.buttons]
 
 
 async def test_full_intake_with_buttons_to_advice_and_why(api: FakeBotAPI, bot: RunningBot) -> None:
-    question = await send(api, "/start")
-    assert "Welkom bij" in (question.plain_text or "") and "Vraag 1 van" in (
-        question.plain_text or ""
-    )
+    question = await start(api)
+    assert "Vraag 1 van" in (question.plain_text or "")
     assert "1:size:zeer_groot" in callback_datas(question)
     answers = [
         "1:size:zeer_groot",
@@ -113,11 +118,11 @@ async def test_full_intake_with_buttons_to_advice_and_why(api: FakeBotAPI, bot: 
         why.plain_text or ""
     )
     calls = api.calls_to("answerCallbackQuery")
-    assert len(calls) == len(answers) + 1 and all(c.ok for c in calls)
+    assert len(calls) == len(answers) + 2 and all(c.ok for c in calls)
 
 
 async def test_free_text_back_skip_and_edit(api: FakeBotAPI, bot: RunningBot) -> None:
-    await send(api, "/start")
+    await start(api)
     reply = await send(api, "we zitten met zo'n 70 partijen aan tafel")
     assert "Genoteerd: Meer dan 65" in (reply.plain_text or "")
     back = await press(api, reply, "1:subgroups:_back")
@@ -133,7 +138,7 @@ async def test_free_text_back_skip_and_edit(api: FakeBotAPI, bot: RunningBot) ->
 
 
 async def test_stale_and_forged_buttons_expire(api: FakeBotAPI, bot: RunningBot) -> None:
-    first = await send(api, "/start")
+    first = await start(api)
     second = await press(api, first, "1:size:groot")
     for data in ("1:size:klein", "0:subgroups:veel", "<b>forged</b>", "1:a:why"):
         before = last_id(api, USER)
@@ -146,11 +151,11 @@ async def test_stale_and_forged_buttons_expire(api: FakeBotAPI, bot: RunningBot)
 
 
 async def test_double_tap_advances_once(api: FakeBotAPI, bot: RunningBot) -> None:
-    question = await send(api, "/start")
+    question = await start(api)
     before = last_id(api, USER)
     api.user_presses(USER, question.message_id, "1:size:middel")
     api.user_presses(USER, question.message_id, "1:size:middel")
-    await api.wait_for(lambda a: len(a.calls_to("answerCallbackQuery")) == 2)
+    await api.wait_for(lambda a: len(a.calls_to("answerCallbackQuery")) == 3)
     await asyncio.sleep(0.3)
     new = [m for m in api.sent_to(USER) if m.message_id > before]
     assert len(new) == 1 and "Vraag 2 van" in (new[0].plain_text or "")
@@ -163,7 +168,7 @@ async def test_restart_mid_intake_resumes_at_the_same_question(
 ) -> None:
     settings = bot_settings(api, tmp_path)
     async with running_bot(settings, webhook=False, host="127.0.0.1"):
-        first = await send(api, "/start")
+        first = await start(api)
         await press(api, first, "1:size:groot")
     async with running_bot(settings, webhook=False, host="127.0.0.1"):
         resumed = await send(api, "/start")
@@ -172,7 +177,7 @@ async def test_restart_mid_intake_resumes_at_the_same_question(
 
 
 async def test_typed_html_is_escaped(api: FakeBotAPI, bot: RunningBot) -> None:
-    await send(api, "/start")
+    await start(api)
     advice = await send(api, "/advies")
     detail = await press(api, advice, callback_datas(advice)[0])
     prompt = await press(api, detail, next(d for d in callback_datas(detail) if ":note:" in d))
@@ -186,9 +191,9 @@ async def test_english_user_and_commands_per_language(
     api: FakeBotAPI, bot: RunningBot, knowledge: Knowledge
 ) -> None:
     welcome = await send(api, "/start", chat=ENGLISH_USER, lang="en-GB")
-    assert "Welcome to" in (welcome.plain_text or "") and "Question 1 of" in (
-        welcome.plain_text or ""
-    )
+    assert "Welcome to" in (welcome.plain_text or "") and "May I keep" in (welcome.plain_text or "")
+    question = await press(api, welcome, "1:p:consent:yes", chat=ENGLISH_USER)
+    assert "Question 1 of" in (question.plain_text or "")
     dutch = api.commands_for("default", "")
     english = api.commands_for("default", "en")
     assert [c["command"] for c in dutch] == list(COMMANDS) == [c["command"] for c in english]
@@ -251,7 +256,7 @@ async def test_webhook_mode_secret_and_health(api: FakeBotAPI, tmp_path: Path) -
 async def test_database_failure_apologises_and_loses_nothing(
     api: FakeBotAPI, bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = await send(api, "/start")
+    first = await start(api)
     question = await press(api, first, "1:size:groot")
     db = bot.advisor.db
 
@@ -266,7 +271,7 @@ async def test_database_failure_apologises_and_loses_nothing(
         api.user_presses(USER, question.message_id, "1:subgroups:veel")
         again = await next_message(api, USER, before)
         assert "er ging iets mis" in (again.plain_text or "")
-        await api.wait_for(lambda a: len(a.calls_to("answerCallbackQuery")) == 2)
+        await api.wait_for(lambda a: len(a.calls_to("answerCallbackQuery")) == 3)
     resumed = await send(api, "/start")
     assert "Vraag 2 van" in (resumed.plain_text or "")
 
@@ -276,7 +281,7 @@ async def test_remind_me_later_arrives_when_due(api: FakeBotAPI, bot: RunningBot
     bot.advisor.clock = lambda: now[0]
     assert bot.dispatcher is not None
     bot.dispatcher.clock = lambda: now[0]
-    await send(api, "/start")
+    await start(api)
     advice = await send(api, "/advies")
     reminded = await press(api, advice, "1:a:remind")
     assert "7 dagen" in (reminded.plain_text or "")

@@ -1,0 +1,207 @@
+"""Consent and the user's own data, as part of the conversation.
+
+Until a user agrees to the privacy statement the conversation stays at the gate: the
+statement with "Akkoord" and "Liever niet", browsing the dilemmas, reflection questions,
+help and privacy commands (none of which stores anything). Export, erasure and the list of
+reflections are effects: the service has the data; the flow decides when.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flows.actions import action
+from flows.definition import ADVICE_TAG, BROWSE_TAG, CONSENT, DECLINED, NEW, PRIVACY_TAG
+from flows.events import (
+    DeleteReflection,
+    ExportData,
+    ForgetMe,
+    ListReflections,
+    SetConsent,
+)
+from flows.replies import Attachment, Button, Reply, join
+
+if TYPE_CHECKING:
+    from flows.screens import Say
+    from knowledge.guard import Guard
+
+GATE_STATES = (NEW, CONSENT, DECLINED)
+STATELESS_COMMANDS = ("help", "hulp", "privacy", "dilemmas", "vraag", "taal", "language", "lang")
+PRIVACY_COMMANDS = ("mijngegevens", "vergeet", "reflecties")
+
+
+def consent_screen(say: Say) -> Reply:
+    rows = (
+        (Button(say.label("btn_agree"), action(PRIVACY_TAG, "consent", "yes")),),
+        (Button(say.label("btn_decline"), action(PRIVACY_TAG, "consent", "no")),),
+    )
+    return Reply(tuple(say("consent")), rows, meta={"screen": "consent"})
+
+
+def declined_screen(say: Say) -> Reply:
+    rows = (
+        (Button(say.label("btn_browse"), action(BROWSE_TAG, "levels")),),
+        (Button(say.label("btn_agree_now"), action(PRIVACY_TAG, "consent", "yes")),),
+    )
+    return Reply(tuple(say("declined")), rows, meta={"screen": "declined"})
+
+
+def privacy_screen(say: Say, consent: bool | None) -> Reply:
+    rows: tuple[tuple[Button, ...], ...] = ()
+    if consent:
+        rows = (
+            (Button(say.label("btn_export"), action(PRIVACY_TAG, "export")),),
+            (Button(say.label("btn_reflections"), action(PRIVACY_TAG, "reflections")),),
+            (Button(say.label("btn_forget"), action(PRIVACY_TAG, "forget")),),
+        )
+    return Reply(tuple(say("privacy")), rows, meta={"screen": "privacy"})
+
+
+def forget_confirm_screen(say: Say) -> Reply:
+    rows = (
+        (Button(say.label("btn_forget_yes"), action(PRIVACY_TAG, "forget", "yes")),),
+        (Button(say.label("btn_forget_no"), action(PRIVACY_TAG, "keep")),),
+    )
+    return Reply(tuple(say("forget_confirm")), rows, meta={"screen": "forget"})
+
+
+class PrivacyActions:
+    """Mixed into :class:`flows.conversation.Conversation`."""
+
+    state: str
+    consent: bool | None
+    data: dict[str, Any]
+    answers: dict[str, str]
+    effects: list[Any]
+    replies: list[Reply]
+    notice: str | None
+    lead: list[Any]
+
+    @property
+    def say(self) -> Say:
+        raise NotImplementedError
+
+    def fire(self, trigger: str, **kwargs: Any) -> bool:
+        raise NotImplementedError
+
+    def reshow(self) -> None:
+        raise NotImplementedError
+
+    def begin(self) -> None:
+        raise NotImplementedError
+
+    def tell(self, key: str, **values: Any) -> None:
+        raise NotImplementedError
+
+    @property
+    def at_gate(self) -> bool:
+        """Whether the conversation waits for consent (or was declined)."""
+        return self.state in GATE_STATES or self.consent is not True
+
+    def to_gate(self) -> None:
+        """Ask for consent first; a conversation from before consent existed is asked too."""
+        if self.consent is False or self.state == DECLINED:
+            self.state = DECLINED
+            self.reshow()
+        elif self.state == NEW:
+            self.begin()
+        elif self.state == CONSENT:
+            self.reshow()
+        else:
+            self.fire("ask_consent")
+
+    def privacy_command(self, name: str) -> None:
+        if name == "privacy":
+            self.replies.append(privacy_screen(self.say, self.consent))
+        elif not self.consent:
+            self.tell("privacy_nothing_stored")
+        elif name == "mijngegevens":
+            self.effects.append(ExportData())
+        elif name == "vergeet":
+            self.replies.append(forget_confirm_screen(self.say))
+        else:
+            self.effects.append(ListReflections())
+
+    def privacy_action(self, choice: tuple[str, ...]) -> bool:
+        head, arg = choice[0], choice[1] if len(choice) > 1 else ""
+        if head == "consent" and arg in ("yes", "no"):
+            return self.answer_consent(arg == "yes")
+        if not self.consent:
+            return False
+        if head == "export":
+            self.effects.append(ExportData())
+        elif head == "reflections":
+            self.effects.append(ListReflections())
+        elif head == "forget" and not arg:
+            self.replies.append(forget_confirm_screen(self.say))
+        elif head == "forget" and arg == "yes":
+            self.effects.append(ForgetMe())
+            self.answers.clear()
+            self.data.clear()
+            self.consent = None
+            self.state = NEW
+            self.tell("forgotten")
+        elif head == "keep":
+            self.notice = self.say.label("kept")
+        elif head == "delref" and arg.isdigit():
+            self.effects.append(DeleteReflection(int(arg)))
+            self.notice = self.say.label("reflection_deleted")
+        else:
+            return False
+        return True
+
+    def clean_or_warn(self, guard: Guard, text: str) -> bool:
+        """True if ``text`` holds no client data. Otherwise nothing is kept but the
+        redacted version (in the conversation), and the user chooses to store that or not."""
+        hits = guard.scan(text)
+        if not hits:
+            return True
+        redacted = guard.redact(text, self.say.lang, hits)
+        self.data["redacted_note"] = redacted
+        kinds = ", ".join(dict.fromkeys(guard.labels(hits, self.say.lang)))
+        rows = (
+            (Button(self.say.label("btn_save_redacted"), action(ADVICE_TAG, "redacted")),),
+            (Button(self.say.label("btn_discard"), action(ADVICE_TAG, "advice")),),
+        )
+        text_spans = self.say("client_data_found", kinds=kinds, redacted=redacted)
+        self.replies.append(Reply(tuple(text_spans), rows, meta={"screen": "client_data"}))
+        return False
+
+    def answer_consent(self, agreed: bool) -> bool:
+        if self.consent is True:
+            return False
+        if self.state == NEW:  # nothing is stored before consent, so this is where we are
+            self.state = CONSENT
+        if agreed:
+            self.consent = True
+            self.effects.append(SetConsent(True))
+            self.lead = self.say("consent_thanks")
+            if self.state == DECLINED:
+                self.fire("begin")
+            return self.fire("agree")
+        self.consent = False
+        self.effects.append(SetConsent(False))
+        return self.state == DECLINED or self.fire("decline")
+
+
+def reflections_screen(say: Say, items: list[tuple[int, str, str]]) -> Reply:
+    """The user's reflections (id, subject title, text), each with a delete button."""
+    if not items:
+        return Reply(tuple(say("reflections_none")), meta={"screen": "reflections"})
+    lines = [say("reflections_item", subject=subject, text=text) for _, subject, text in items]
+    rows = tuple(
+        (
+            Button(
+                say.label("btn_delete_reflection", number=n), action(PRIVACY_TAG, "delref", str(i))
+            ),
+        )
+        for n, (i, _, _) in enumerate(items, start=1)
+    )
+    text = join([say("reflections_intro"), join(lines, "\n\n")], "\n\n")
+    return Reply(tuple(text), rows, meta={"screen": "reflections"})
+
+
+def export_reply(say: Say, document: bytes) -> Reply:
+    """The export as a JSON document with a short explanation."""
+    attachment = Attachment("document", "netwerkwijzer-gegevens.json", document)
+    return Reply(tuple(say("export_ready")), attachment=attachment, meta={"screen": "export"})

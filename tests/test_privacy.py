@@ -1,0 +1,115 @@
+"""Export and erasure walk the schema itself; retention; declining consent stores nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from bot.service import Advisor
+from flows.events import Event
+from knowledge.store import KnowledgeStore
+from storage import Database, Repository
+from storage.models import Base, User
+from storage.privacy import user_references
+
+pytest_plugins = ["tests.storage_fixtures"]
+
+WEEK = timedelta(days=7)
+
+
+def populate(repo: Repository, key: str) -> int:
+    """A user with a row in every table that refers to users."""
+    user = repo.get_or_create_user("telegram", key, "nl")
+    repo.set_consent(user.id, True)
+    repo.save_conversation(user.id, "advice", 1, {"size": "groot"}, {}, None)
+    repo.record_advice(user.id, {"size": "groot"}, ["inclusief_vs_efficient"], "v1")
+    repo.add_reflection(user.id, "inclusief_vs_efficient", f"reflectie van {key}")
+    repo.schedule(user.id, "reminder", user.created_at + WEEK, {"subject": "advice"}, f"r:{key}")
+    repo.audit(user.id, "test", f"user:{user.id}", {"why": "test"})
+    return user.id
+
+
+def rows_naming(connection: Connection, user_id: int) -> dict[str, int]:
+    counts = {
+        "users": connection.execute(
+            select(func.count()).select_from(User).where(User.id == user_id)
+        ).scalar_one()
+    }
+    for table, column, _ in user_references():
+        counts[table.name] = (
+            counts.get(table.name, 0)
+            + connection.execute(
+                select(func.count()).select_from(table).where(column == user_id)
+            ).scalar_one()
+        )
+    return counts
+
+
+async def test_every_table_that_names_a_user_is_covered(db: Database) -> None:
+    referencing = {table.name for table, _, _ in user_references()}
+    assert referencing == {t.name for t in Base.metadata.sorted_tables} - {"users"}
+
+
+async def test_export_has_every_row_of_the_user_and_nothing_of_others(db: Database) -> None:
+    alice = await db.run(lambda repo: populate(repo, "alice"))
+    await db.run(lambda repo: populate(repo, "bob"))
+    export = await db.run(lambda repo: repo.privacy.export(alice))
+    json.dumps(export)  # JSON-ready
+    counts = await db.run_connection(lambda c: rows_naming(c, alice))
+    for table, count in counts.items():
+        assert len(export[table]) == count >= 1, table
+    assert "bob" not in json.dumps(export)
+
+
+async def test_forget_leaves_no_row_naming_the_user(db: Database) -> None:
+    alice = await db.run(lambda repo: populate(repo, "alice"))
+    bob = await db.run(lambda repo: populate(repo, "bob"))
+    await db.run(lambda repo: repo.privacy.forget(alice))
+    assert set((await db.run_connection(lambda c: rows_naming(c, alice))).values()) == {0}
+    assert min((await db.run_connection(lambda c: rows_naming(c, bob))).values()) >= 1
+    subjects = await db.run_connection(
+        lambda c: c.exec_driver_sql("SELECT subject FROM audit").scalars().all()
+    )
+    assert f"user:{alice}" not in subjects and "anonymous" in subjects
+
+
+async def test_retention_forgets_only_the_inactive(db: Database, clock: Any) -> None:
+    old = await db.run(lambda repo: populate(repo, "old"))
+    clock.advance(days=300)
+    recent = await db.run(lambda repo: populate(repo, "recent"))
+    clock.advance(days=100)
+    cutoff = clock() - timedelta(days=365)
+    assert await db.run(lambda repo: repo.privacy.forget_inactive(cutoff)) == 1
+    assert set((await db.run_connection(lambda c: rows_naming(c, old))).values()) == {0}
+    assert (await db.run_connection(lambda c: rows_naming(c, recent)))["users"] == 1
+
+
+async def test_declining_consent_stores_nothing_but_the_choice(db: Database) -> None:
+    advisor = Advisor(db, KnowledgeStore())
+
+    def totals(connection: Connection) -> dict[str, int]:
+        return {
+            t.name: connection.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in Base.metadata.sorted_tables
+            if t.name != "alembic_version"
+        }
+
+    before = await db.run_connection(totals)
+    for event in (
+        Event("command", name="start"),
+        Event("text", text="we zijn met 70 organisaties, cliënt Jan de Vries"),
+        Event("action", text="1:p:consent:no"),
+        Event("command", name="advies"),
+        Event("action", text="1:b:show:inclusief_vs_efficient"),
+    ):
+        await advisor.handle("telegram", "555", event)
+    after = await db.run_connection(totals)
+    assert after["users"] == before["users"] + 1
+    assert {k: v for k, v in after.items() if k != "users"} == {
+        k: v for k, v in before.items() if k != "users"
+    }
+    consent = await db.run(lambda repo: repo.get_or_create_user("telegram", "555", "nl").consent)
+    assert consent is False
