@@ -2,9 +2,9 @@
 
 A step is ``send`` (a line: text or /command; ``{repeat, times}`` builds long text),
 ``press`` (an action id) or ``restart`` (the process restarts; stored state remains),
-with an optional ``expect``: ``state``, ``says`` (substrings of the replies), ``offers``
-(action ids on the buttons), ``absent`` (must not be said), ``chosen``, ``notice``, ``effects`` (effect class names),
-``replies`` (how many).
+with an optional ``expect``: ``state``, ``says`` (substrings of the replies), ``absent``
+(must not be said), ``offers`` (action ids on the buttons), ``buttons`` (labels),
+``chosen``, ``notice``, ``effects`` (effect class names), ``replies`` (how many).
 """
 
 from __future__ import annotations
