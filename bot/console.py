@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.service import Advisor
@@ -50,7 +51,10 @@ class ConsoleChat:
     def render(self, reply: Reply) -> None:
         print(reply.plain, file=self.out)
         if reply.attachment is not None:
-            print(f"[{reply.attachment.kind}: {reply.attachment.name}]", file=self.out)
+            # A terminal cannot show a photo or a document: it is saved beside the user.
+            path = Path(reply.attachment.name).resolve()
+            path.write_bytes(reply.attachment.data)
+            print(f"[{reply.attachment.kind}: {path}]", file=self.out)
         if reply.buttons:
             self.buttons = [button for row in reply.buttons for button in row]
             for number, button in enumerate(self.buttons, start=1):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -290,3 +291,37 @@ async def test_remind_me_later_arrives_when_due(api: FakeBotAPI, bot: RunningBot
     now[0] += timedelta(days=7, minutes=1)
     reminder = await next_message(api, USER, reminded.message_id)
     assert "herinnering aan uw advies" in (reminder.plain_text or "")
+
+
+async def test_privacy_journey_over_http(api: FakeBotAPI, bot: RunningBot) -> None:
+    """Consent, a reflection with a phone number stored only redacted, the export as a
+    document, and erasure that empties the user's data."""
+    first = await start(api)
+    advice = await send(api, "/advies")
+    detail = await press(api, advice, callback_datas(advice)[0])
+    prompt = await press(api, detail, next(d for d in callback_datas(detail) if ":note:" in d))
+    assert "Typ uw reflectie" in (prompt.plain_text or "")
+    warning = await send(api, "Bel de moeder van Sanne op 06-12345678 over de afspraak.")
+    assert "gegevens van cliënten" in (warning.plain_text or "")
+    assert "06-12345678" not in (warning.plain_text or "")
+    saved = await press(api, warning, "1:a:redacted")
+    assert "Uw reflectie is bewaard" in (saved.plain_text or "")
+    export_reply = await send(api, "/mijngegevens")
+    await api.wait_for(lambda a: any(m.kind == "document" for m in a.sent_to(USER)))
+    await api.wait_for(
+        lambda a: "Hier is alles wat ik over u bewaar" in (a.sent_to(USER)[-1].plain_text or "")
+    )
+    document = next(m for m in api.sent_to(USER) if m.kind == "document")
+    assert document.file is not None
+    exported = json.loads(document.file.data)
+    texts = [r["text"] for r in exported["reflections"]]
+    assert texts and all("06-12345678" not in t and "[verwijderd]" in t for t in texts)
+    assert exported["users"][0]["channel_user_id"] == str(USER)
+    assert first.message_id < export_reply.message_id
+    confirm = await send(api, "/vergeet")
+    gone = await press(api, confirm, "1:p:forget:yes")
+    assert "verwijderd" in (gone.plain_text or "")
+    remaining = await bot.advisor.db.run(
+        lambda repo: repo.privacy.export(repo.get_or_create_user("telegram", str(USER), "nl").id)
+    )
+    assert all(not rows for table, rows in remaining.items() if table != "users")
