@@ -113,3 +113,36 @@ async def test_declining_consent_stores_nothing_but_the_choice(db: Database) -> 
     }
     consent = await db.run(lambda repo: repo.get_or_create_user("telegram", "555", "nl").consent)
     assert consent is False
+
+
+async def test_reflections_are_listed_deleted_and_never_stored_raw(db: Database) -> None:
+    advisor = Advisor(db, KnowledgeStore())
+
+    async def say(kind: str, text: str = "", name: str = "") -> list[str]:
+        outcome = await advisor.handle("telegram", "777", Event(kind, text=text, name=name))
+        return [reply.plain for reply in outcome.replies] + [
+            a for reply in outcome.replies for a in reply.actions
+        ]
+
+    await say("command", name="start")
+    await say("action", "1:p:consent:yes")
+    await say("command", name="advies")
+    await say("action", "1:a:note:inclusief_vs_efficient")
+    warned = await say("text", "Cliënt met BSN 123456782 besproken in het overleg.")
+    assert any("gegevens van cliënten" in line for line in warned)
+    await say("action", "1:a:redacted")
+    await say("action", "1:a:note:inclusief_vs_efficient")
+    await say("text", "Eerst de RvT meenemen.")
+    listed = await say("command", name="reflecties")
+    assert any("[verwijderd]" in line and "Eerst de RvT meenemen." in line for line in listed)
+    delete = [a for a in listed if a.startswith("1:p:delref:")]
+    assert len(delete) == 2
+    stored = await db.run_connection(
+        lambda c: c.exec_driver_sql("SELECT text FROM reflections").scalars().all()
+    )
+    assert len(stored) == 2 and not any("123456782" in text for text in stored)
+    await say("action", delete[0])
+    remaining = await db.run_connection(
+        lambda c: c.exec_driver_sql("SELECT text FROM reflections").scalars().all()
+    )
+    assert remaining == ["Eerst de RvT meenemen."]
