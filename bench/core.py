@@ -50,6 +50,7 @@ def full_check(rounds: int = 5) -> Figure:
 
 SCRIPT = [
     Event("command", name="start"),
+    Event("action", text="1:p:consent:yes"),
     Event("action", text="1:size:groot"),
     Event("action", text="1:subgroups:geen"),
     Event("text", text="beperkt"),

@@ -153,11 +153,14 @@ class Advisor:
             repo.privacy.forget(visit.user_id)
             return outcome
         new = outcome.state
-        if new.consent is not True:
-            # Before consent nothing but the user's choice is kept.
-            for effect in outcome.effects:
-                if isinstance(effect, SetConsent):
-                    repo.set_consent(visit.user_id, effect.consent)
+        if new.consent is None:
+            # Not asked or not answered yet: keep nothing at all, not even the user row.
+            repo.privacy.forget(visit.user_id)
+            return outcome
+        if new.consent is False:
+            # Declined: only the choice is kept (so we do not ask again), and the
+            # timestamps by which retention eventually removes it.
+            repo.set_consent(visit.user_id, False)
             return outcome
         self._apply(repo, visit.user_id, outcome, flow.knowledge, now)
         repo.save_conversation(

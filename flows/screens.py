@@ -224,19 +224,27 @@ def answer_label(say: Say, question: IntakeQuestion, value: str | None) -> str:
     return say.plain(option.label) if option is not None else say.label("answer_skipped")
 
 
+def answer_lines(
+    say: Say, asked: Sequence[IntakeQuestion], answers: Mapping[str, str]
+) -> list[Span]:
+    """One line per question asked: its short name and the answer (or "overgeslagen")."""
+    return join(
+        [
+            say(
+                "why_answer",
+                question=question_name(say, q),
+                answer=answer_label(say, q, answers.get(q.id)),
+            )
+            for q in asked
+        ]
+    )
+
+
 def why(
     say: Say, result: Advice, asked: Sequence[IntakeQuestion], answers: Mapping[str, str]
 ) -> Reply:
     """Which answers triggered which rule, for each dilemma of the advice."""
-    lines = [
-        say(
-            "why_answer",
-            question=question_name(say, q),
-            answer=answer_label(say, q, answers.get(q.id)),
-        )
-        for q in asked
-    ]
-    parts = [say("why_intro"), join(lines)]
+    parts = [say("why_intro"), answer_lines(say, asked, answers)]
     for rank, scored in enumerate(result.top(), start=1):
         parts.append(
             say("why_item", rank=rank, title=say.plain(scored.dilemma.title), score=scored.score)
@@ -280,14 +288,6 @@ def more(say: Say, result: Advice) -> Reply:
 
 def profile(say: Say, asked: Sequence[IntakeQuestion], answers: Mapping[str, str]) -> Reply:
     """The user's answers, each with a button to change it."""
-    lines = [
-        say(
-            "why_answer",
-            question=question_name(say, q),
-            answer=answer_label(say, q, answers.get(q.id)),
-        )
-        for q in asked
-    ]
     buttons = [
         Button(
             say.label("btn_change", question=question_name(say, q)),
@@ -298,7 +298,7 @@ def profile(say: Say, asked: Sequence[IntakeQuestion], answers: Mapping[str, str
     rows = _rows(buttons)
     rows.append((Button(say.label("btn_back_advice"), action(ADVICE_TAG, "advice")),))
     return Reply(
-        tuple(join([say("profile_intro"), join(lines)], "\n\n")),
+        tuple(join([say("profile_intro"), answer_lines(say, asked, answers)], "\n\n")),
         tuple(rows),
         meta={"screen": "profile"},
     )

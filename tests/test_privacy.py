@@ -98,9 +98,10 @@ async def test_declining_consent_stores_nothing_but_the_choice(db: Database) -> 
         }
 
     before = await db.run_connection(totals)
+    await advisor.handle("telegram", "555", Event("command", name="start"))
+    await advisor.handle("telegram", "555", Event("text", text="we zijn met 70 organisaties"))
+    assert await db.run_connection(totals) == before, "stored before consent was asked"
     for event in (
-        Event("command", name="start"),
-        Event("text", text="we zijn met 70 organisaties, cliënt Jan de Vries"),
         Event("action", text="1:p:consent:no"),
         Event("command", name="advies"),
         Event("action", text="1:b:show:inclusief_vs_efficient"),

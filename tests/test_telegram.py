@@ -72,10 +72,10 @@ async def send(api: FakeBotAPI, text: str, chat: int = USER, lang: str = "nl") -
 
 
 async def press(
-    api: FakeBotAPI, message: StoredMessage, data: str, chat: int = USER
+    api: FakeBotAPI, message: StoredMessage, data: str, chat: int = USER, lang: str = "nl"
 ) -> StoredMessage:
     before = last_id(api, chat)
-    api.user_presses(chat, message.message_id, data)
+    api.user_presses(chat, message.message_id, data, language_code=lang)
     return await next_message(api, chat, before)
 
 
@@ -83,7 +83,7 @@ async def start(api: FakeBotAPI, chat: int = USER, lang: str = "nl") -> StoredMe
     """/start and agree to the privacy statement: returns the first question."""
     consent = await send(api, "/start", chat=chat, lang=lang)
     assert "1:p:consent:yes" in callback_datas(consent)
-    return await press(api, consent, "1:p:consent:yes", chat=chat)
+    return await press(api, consent, "1:p:consent:yes", chat=chat, lang=lang)
 
 
 def callback_datas(message: StoredMessage) -> list[str]:
@@ -193,7 +193,7 @@ async def test_english_user_and_commands_per_language(
 ) -> None:
     welcome = await send(api, "/start", chat=ENGLISH_USER, lang="en-GB")
     assert "Welcome to" in (welcome.plain_text or "") and "May I keep" in (welcome.plain_text or "")
-    question = await press(api, welcome, "1:p:consent:yes", chat=ENGLISH_USER)
+    question = await press(api, welcome, "1:p:consent:yes", chat=ENGLISH_USER, lang="en-GB")
     assert "Question 1 of" in (question.plain_text or "")
     dutch = api.commands_for("default", "")
     english = api.commands_for("default", "en")
