@@ -1,0 +1,134 @@
+"""Reading ``guard.yaml``: the client-data guard's kinds, patterns, names and tests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from knowledge.guard import VALIDATORS, compile_pattern
+from knowledge.model import GuardKind, GuardNames, GuardPattern, GuardSpec, GuardTest, Text
+from knowledge.sourcefile import SourceFile, unique
+from knowledge.yamlio import LineDict, LineList
+
+# --- guard.yaml: the client-data guard ------------------------------------------------
+
+MAX_NAME_WINDOW = 10
+
+
+def _word_list(file: SourceFile, holder: LineDict, key: str) -> tuple[str, ...]:
+    """A flat list of single words (no spaces) under ``key``."""
+    raw = holder.get(key, LineList())
+    if not isinstance(raw, list) or not all(isinstance(w, str) and w.strip() for w in raw):
+        file.error(holder.line_of(key), f"'{key}' must be a list of words")
+        return ()
+    for word in raw:
+        if len(word.split()) != 1:
+            file.error(holder.line_of(key), f"'{key}': '{word}' is not a single word")
+    return tuple(w.strip() for w in raw)
+
+
+def _read_guard_names(file: SourceFile, kinds: Mapping[str, GuardKind]) -> GuardNames | None:
+    raw = file.root.get("names")
+    if raw is None:
+        return None
+    if not isinstance(raw, LineDict):
+        file.error(file.root.line_of("names"), "'names' must be a mapping")
+        return None
+    kind = raw.get("kind", "name")
+    if kind not in kinds:
+        file.error(raw.line_of("kind"), f"unknown kind '{kind}' (known: {', '.join(kinds)})")
+    window = raw.get("window", GuardNames().window)
+    if (
+        not isinstance(window, int)
+        or isinstance(window, bool)
+        or not 0 <= window <= MAX_NAME_WINDOW
+    ):
+        file.error(raw.line_of("window"), f"'window' must be a whole number 0-{MAX_NAME_WINDOW}")
+        window = GuardNames().window
+    context = [w for words in file.words(raw, "context").values() for w in words]
+    if not context:
+        file.error(raw.line_of("context"), "'names' needs 'context' words (nl and en)")
+    for word in context:
+        if len(word.split()) != 1:
+            file.error(raw.line_of("context"), f"'context': '{word}' is not a single word")
+    return GuardNames(
+        kind=str(kind),
+        window=window,
+        context=tuple(context),
+        between=_word_list(file, raw, "between"),
+        particles=_word_list(file, raw, "particles"),
+        list_words=_word_list(file, raw, "list_words"),
+        stop=_word_list(file, raw, "stop"),
+    )
+
+
+def read_guard(file: SourceFile) -> GuardSpec:
+    """guard.yaml: replacement text, kinds, patterns, the name finder, allowed texts, tests."""
+    if not file.root:
+        return GuardSpec()
+    replacement = file.text(file.root, "replacement") or GuardSpec().replacement
+    kinds = unique(
+        file,
+        file.entries("kinds"),
+        lambda e, i: GuardKind(i, file.text(e, "label") or Text("", ""), file.where(e.line)),
+    )
+
+    def build_pattern(e: LineDict, ident: str) -> GuardPattern | None:
+        kind = e.get("kind")
+        if kind not in kinds:
+            file.error(e.line_of("kind"), f"unknown kind '{kind}' (known: {', '.join(kinds)})")
+        validate = e.get("validate")
+        if validate is not None and validate not in VALIDATORS:
+            file.error(
+                e.line_of("validate"),
+                f"unknown check '{validate}' (known: {', '.join(VALIDATORS)})",
+            )
+        regex = e.get("regex")
+        if not isinstance(regex, str) or not regex:
+            file.error(e.line_of("regex"), f"pattern '{ident}' needs a 'regex'")
+            return None
+        compiled = compile_pattern(regex)
+        if isinstance(compiled, str):
+            file.error(e.line_of("regex"), f"pattern '{ident}': bad regular expression: {compiled}")
+            return None
+        if compiled.search("") is not None:
+            file.error(e.line_of("regex"), f"pattern '{ident}' matches empty text")
+            return None
+        return GuardPattern(
+            id=ident,
+            kind=str(kind),
+            regex=regex,
+            validate=str(validate) if validate is not None else None,
+            where=file.where(e.line),
+        )
+
+    patterns = unique(file, file.entries("patterns"), build_pattern)
+    names = _read_guard_names(file, kinds)
+    allow = file.root.get("allow", LineList())
+    if not isinstance(allow, list) or not all(isinstance(a, str) and a.strip() for a in allow):
+        file.error(file.root.line_of("allow"), "'allow' must be a list of texts")
+        allow = []
+    tests: list[GuardTest] = []
+    for e in file.entries("tests"):
+        text = e.get("text")
+        if not isinstance(text, str):
+            file.error(e.line_of("text"), "a guard test needs a 'text'")
+            continue
+        hits = file.id_list(e, "hits")
+        if "hits" not in e:
+            file.error(e.line, "a guard test needs 'hits' (use [] for a near-miss)")
+        for kind in hits:
+            if kind not in kinds:
+                file.error(e.line_of("hits"), f"unknown kind '{kind}' (known: {', '.join(kinds)})")
+        redacted = e.get("redacted")
+        if redacted is not None and not isinstance(redacted, str):
+            file.error(e.line_of("redacted"), "'redacted' must be text")
+            redacted = None
+        tests.append(GuardTest(text, hits, redacted, file.where(e.line)))
+    return GuardSpec(
+        replacement=replacement,
+        kinds=tuple(kinds.values()),
+        patterns=tuple(patterns.values()),
+        names=names,
+        allow=tuple(allow),
+        tests=tuple(tests),
+    )
