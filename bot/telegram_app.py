@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from aiohttp import web
-from telegram import BotCommand, CallbackQuery, Message, Update
+from telegram import BotCommand, CallbackQuery, Message, MessageEntity, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
@@ -95,6 +95,11 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         """Nothing to release."""
 
 
+def _utf16_len(text: str) -> int:
+    """Telegram counts entity offsets in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def _retry_seconds(exc: RetryAfter) -> float:
     value = exc.retry_after
     return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
@@ -156,11 +161,14 @@ class TelegramChannel:
         await self.deliver(context, chat_id, outcome)
 
     async def _mark_chosen(self, query: CallbackQuery, message: Message, outcome: Outcome) -> None:
+        """The question as it was (its own entities, not re-rendered), then the choice in bold."""
         say = Say(self.advisor.knowledge, outcome.state.lang)
-        mark = to_html(say("chosen", choice=outcome.chosen or ""))
-        text = f"{message.text_html}\n\n<b>{mark}</b>"
+        mark = "".join(span.text for span in say("chosen", choice=outcome.chosen or ""))
+        head = f"{message.text or ''}\n\n"
+        bold = MessageEntity(MessageEntity.BOLD, _utf16_len(head), _utf16_len(mark))
+        entities = [*message.entities, bold]
         try:
-            await _with_retry(partial(query.edit_message_text, text, parse_mode=ParseMode.HTML))
+            await _with_retry(partial(query.edit_message_text, head + mark, entities=entities))
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 raise

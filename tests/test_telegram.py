@@ -111,6 +111,11 @@ async def test_full_intake_with_buttons_to_advice_and_why(api: FakeBotAPI, bot: 
         edited = api.message(USER, pressed.message_id)
         assert edited.reply_markup is None or not edited.buttons, "keyboard not dropped"
         assert "✓" in (edited.plain_text or ""), "choice not shown on the question"
+        bold = [e for e in edited.entities if e["type"] == "bold"]
+        assert len(bold) >= 2, "the question's own bold and the bold choice"
+        assert (edited.plain_text or "").endswith(
+            (edited.plain_text or "")[bold[-1]["offset"] : bold[-1]["offset"] + bold[-1]["length"]]
+        )
     advice = message
     assert "passen deze" in (advice.plain_text or "")
     assert "1:a:why" in callback_datas(advice)
