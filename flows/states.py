@@ -1,0 +1,109 @@
+"""The screens shown on entering each state: the ``on_enter`` callbacks of the machine.
+
+Mixed into :class:`flows.conversation.Conversation`; ``event`` is transitions' EventData,
+or None when a screen is shown again without a transition.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flows import screens
+from flows.definition import ADVICE
+from flows.events import SaveAdvice
+from flows.privacy import consent_screen, declined_screen
+from flows.replies import Reply, Span
+
+if TYPE_CHECKING:
+    from flows.screens import Say
+    from knowledge.engine import Advice
+    from knowledge.model import IntakeQuestion, Knowledge
+
+
+class StateScreens:
+    """What each state shows; the conversation supplies the state and the answers."""
+
+    state: str
+    knowledge: Knowledge
+    answers: dict[str, str]
+    data: dict[str, Any]
+    effects: list[Any]
+    replies: list[Reply]
+    lead: list[Span]
+
+    @property
+    def say(self) -> Say:
+        raise NotImplementedError
+
+    def begin(self) -> None:
+        raise NotImplementedError
+
+    def advice(self) -> Advice:
+        raise NotImplementedError
+
+    def asked(self) -> list[IntakeQuestion]:
+        raise NotImplementedError
+
+    def current_question(self) -> IntakeQuestion | None:
+        raise NotImplementedError
+
+    def _emit(self, reply: Reply) -> None:
+        """Add a screen, led by whatever the event had to say first (e.g. "Genoteerd")."""
+        lead, self.lead = self.lead, []
+        if lead:
+            reply = Reply(
+                (*lead, Span("\n\n"), *reply.spans), reply.buttons, reply.attachment, reply.meta
+            )
+        self.replies.append(reply)
+
+    def show_welcome(self, event: object) -> None:
+        self.begin()
+
+    def show_consent(self, event: object) -> None:
+        self._emit(consent_screen(self.say))
+
+    def show_declined(self, event: object) -> None:
+        self._emit(declined_screen(self.say))
+
+    def show_question(self, event: object) -> None:
+        question = self.current_question()
+        assert question is not None
+        asked = self.asked()
+        number = next((i for i, q in enumerate(asked, start=1) if q.id == question.id), 1)
+        current = self.answers.get(question.id)
+        self._emit(screens.question(self.say, question, number, len(asked), current))
+
+    def show_advice(self, event: object) -> None:
+        was_editing = self.data.pop("editing", False)
+        advice = self.advice()
+        profile = dict(advice.profile)
+        if profile != self.data.get("advised"):
+            if was_editing:
+                self.lead = (
+                    self.lead + ([Span("\n")] if self.lead else []) + self.say("advice_updated")
+                )
+            self.data["advised"] = profile
+            self.effects.append(SaveAdvice(profile, tuple(s.dilemma.id for s in advice.ranked)))
+        self._emit(screens.advice(self.say, advice))
+
+    def show_detail(self, event: object) -> None:
+        dilemma = self.knowledge.dilemma(str(self.data.get("dilemma", "")))
+        if dilemma is None:
+            self.state = ADVICE
+            self.show_advice(event)
+            return
+        self._emit(screens.detail(self.say, dilemma, self.advice().find(dilemma.id)))
+
+    def show_why(self, event: object) -> None:
+        self._emit(screens.why(self.say, self.advice(), self.asked(), self.answers))
+
+    def show_more(self, event: object) -> None:
+        self._emit(screens.more(self.say, self.advice()))
+
+    def show_profile(self, event: object) -> None:
+        self.data.pop("editing", None)
+        self._emit(screens.profile(self.say, self.asked(), self.answers))
+
+    def show_note_prompt(self, event: object) -> None:
+        dilemma = self.knowledge.dilemma(str(self.data.get("dilemma", "")))
+        self._emit(screens.note_prompt(self.say, dilemma))
