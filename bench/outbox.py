@@ -69,7 +69,7 @@ async def _claims(db: Database, rounds: int) -> list[float]:
 
     def claim(repo: Repository) -> None:
         started = time.perf_counter()
-        items = repo.claim_due(NOW, BATCH, "bench", LEASE)
+        items = repo.outbox.claim_due(NOW, BATCH, "bench", LEASE)
         timings.append(time.perf_counter() - started)
         assert len(items) == BATCH
         raise _Rollback

@@ -99,7 +99,9 @@ class Dispatcher:
         """Claim one batch of due rows and deliver each; returns how many were handled."""
         s = self.settings
         now = self.clock()
-        items = await self.db.run(lambda repo: repo.claim_due(now, s.batch, self.claimer, s.lease))
+        items = await self.db.run(
+            lambda repo: repo.outbox.claim_due(now, s.batch, self.claimer, s.lease)
+        )
         for item in items:
             if self._stopping.is_set():
                 # Not sent: the lease gives them to the next process or round.
@@ -114,11 +116,11 @@ class Dispatcher:
         claimer = self.claimer
         if now - item.due_at > self.settings.grace:
             reason = f"overdue by {now - item.due_at}, more than the grace period"
-            await self.db.run(lambda repo: repo.skip(item.id, claimer, reason))
+            await self.db.run(lambda repo: repo.outbox.skip(item.id, claimer, reason))
             return
         if item.channel != "telegram":
             reason = f"channel {item.channel} cannot receive messages from the bot"
-            await self.db.run(lambda repo: repo.mark_failed(item.id, claimer, reason))
+            await self.db.run(lambda repo: repo.outbox.mark_failed(item.id, claimer, reason))
             return
         try:
             await self._send(item)
@@ -126,28 +128,30 @@ class Dispatcher:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             retry_at = now + timedelta(seconds=seconds)
-            await self.db.run(lambda repo: repo.release(item.id, claimer, retry_at, "429"))
+            await self.db.run(lambda repo: repo.outbox.release(item.id, claimer, retry_at, "429"))
             log.info("Telegram asks to slow down: dispatcher pauses %.1f s", seconds)
             await self._sleep(seconds)
         except Forbidden:
             await self.db.run(lambda repo: self._blocked(repo, item))
         except BadRequest as exc:
             reason = f"refused by Telegram: {exc.message}"[:250]
-            await self.db.run(lambda repo: repo.mark_failed(item.id, claimer, reason))
+            await self.db.run(lambda repo: repo.outbox.mark_failed(item.id, claimer, reason))
         except NetworkError as exc:
             reason = f"{type(exc).__name__}: {exc.message}"[:250]
             if item.attempts >= MAX_ATTEMPTS:
-                await self.db.run(lambda repo: repo.mark_failed(item.id, claimer, reason))
+                await self.db.run(lambda repo: repo.outbox.mark_failed(item.id, claimer, reason))
             else:
                 retry_at = now + self.settings.backoff * 2 ** (item.attempts - 1)
-                await self.db.run(lambda repo: repo.release(item.id, claimer, retry_at, reason))
+                await self.db.run(
+                    lambda repo: repo.outbox.release(item.id, claimer, retry_at, reason)
+                )
         else:
-            await self.db.run(lambda repo: repo.mark_sent(item.id, claimer, self.clock()))
+            await self.db.run(lambda repo: repo.outbox.mark_sent(item.id, claimer, self.clock()))
 
     def _blocked(self, repo: Repository, item: OutboxItem) -> None:
         repo.set_blocked(item.user_id, True)
-        repo.mark_failed(item.id, self.claimer, "the user has blocked the bot")
-        repo.cancel_pending(item.user_id)
+        repo.outbox.mark_failed(item.id, self.claimer, "the user has blocked the bot")
+        repo.outbox.cancel_pending(item.user_id)
 
     async def _send(self, item: OutboxItem) -> None:
         say = Say(self.knowledge.current, item.language)

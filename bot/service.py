@@ -201,7 +201,7 @@ class Advisor:
                 repo.set_language(user_id, effect.lang)
             elif isinstance(effect, ScheduleReminder):
                 due = now + timedelta(days=effect.days)
-                repo.schedule(
+                repo.outbox.schedule(
                     user_id,
                     "reminder",
                     due,

@@ -18,20 +18,15 @@ from storage.errors import ConcurrentUpdate, DatabaseUnavailable, SchemaBehind, 
 from storage.models import (
     AdviceGiven,
     AuditEntry,
+    Clock,
     Conversation,
     OutboxMessage,
     Reflection,
     User,
     utc_now,
 )
-from storage.repository import (
-    Clock,
-    ConversationRecord,
-    OutboxItem,
-    OutboxKind,
-    Repository,
-    Visit,
-)
+from storage.outbox import OutboxItem, OutboxKind, OutboxStore
+from storage.repository import ConversationRecord, Repository, Visit
 
 __all__ = [
     "AdviceGiven",
@@ -45,6 +40,7 @@ __all__ = [
     "OutboxItem",
     "OutboxKind",
     "OutboxMessage",
+    "OutboxStore",
     "Reflection",
     "Repository",
     "SchemaBehind",

@@ -49,8 +49,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, Pool, QueuePool, StaticPool
 
 from storage.errors import DatabaseUnavailable, StorageError
-from storage.models import utc_now
-from storage.repository import Clock, Repository
+from storage.models import Clock, utc_now
+from storage.repository import Repository
 
 T = TypeVar("T")
 

@@ -9,6 +9,7 @@ two.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -38,6 +39,10 @@ NAMING_CONVENTION = {
 }
 
 OUTBOX_STATUSES = ("pending", "claimed", "sent", "failed", "skipped", "cancelled")
+
+
+Clock = Callable[[], datetime]
+"""Where the repository gets the time: injected by tests."""
 
 
 def utc_now() -> datetime:

@@ -75,7 +75,7 @@ async def remind(
 ) -> None:
     def schedule(repo: Repository) -> None:
         account = repo.get_or_create_user("telegram", str(user), "nl")
-        repo.schedule(
+        repo.outbox.schedule(
             account.id, "reminder", due, {"subject": subject}, f"reminder:{user}:{subject}"
         )
 
@@ -83,7 +83,7 @@ async def remind(
 
 
 async def statuses(db: Database) -> dict[str, int]:
-    return await db.run(lambda repo: repo.count_by_status())
+    return await db.run(lambda repo: repo.outbox.count_by_status())
 
 
 async def test_a_due_reminder_is_sent_once_and_not_before(
@@ -194,7 +194,7 @@ async def test_a_claim_left_by_a_crash_is_delivered_once_after_the_lease(
     api.add_user(106)
     await remind(database, 106, START)
     crashed = await database.run(
-        lambda repo: repo.claim_due(START, 10, "crashed-process", FAST.lease)
+        lambda repo: repo.outbox.claim_due(START, 10, "crashed-process", FAST.lease)
     )
     assert len(crashed) == 1
     worker = dispatcher(database, knowledge_store, telegram_bot, clock, name="b")

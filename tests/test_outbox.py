@@ -51,7 +51,7 @@ async def schedule(
 ) -> int:
     """Schedule one message; returns its id."""
     assert await db.run(
-        lambda repo: repo.schedule(user_id, kind, due_at, payload or {}, key, lane=lane)
+        lambda repo: repo.outbox.schedule(user_id, kind, due_at, payload or {}, key, lane=lane)
     )
     query = select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)
     return await db.run_connection(lambda connection: connection.execute(query).scalar_one())
@@ -64,7 +64,7 @@ async def claim(
     limit: int = 50,
     lane: str | None = None,
 ) -> list[OutboxItem]:
-    return await db.run(lambda repo: repo.claim_due(now, limit, claimer, LEASE, lane))
+    return await db.run(lambda repo: repo.outbox.claim_due(now, limit, claimer, LEASE, lane))
 
 
 async def row(db: Database, item_id: int) -> Any:
@@ -134,7 +134,7 @@ async def test_claim_limit_and_lease_are_checked(db: Database, clock: FakeClock)
     await schedule(db, user_id, "k", clock.now)
     assert await claim(db, clock.now, limit=0) == []
     with pytest.raises(ValueError, match="lease"):
-        await db.run(lambda repo: repo.claim_due(clock.now, 5, "a", timedelta(0)))
+        await db.run(lambda repo: repo.outbox.claim_due(clock.now, 5, "a", timedelta(0)))
     assert len(await claim(db, clock.now, limit=1)) == 1
 
 
@@ -150,7 +150,7 @@ async def test_a_claim_is_claimed_again_only_after_its_lease(
     # Claimer "a" dies before sending. Within its lease nobody else gets the row...
     almost = now + LEASE - timedelta(seconds=1)
     assert ids(await claim(db, almost, "b")) == [newer]
-    assert await db.run(lambda repo: repo.mark_sent(newer, "b", almost))
+    assert await db.run(lambda repo: repo.outbox.mark_sent(newer, "b", almost))
     # ... then the next claimer does, ahead of newer rows, with one attempt more.
     expired = now + LEASE
     (again,) = await claim(db, expired, "c")
@@ -159,21 +159,21 @@ async def test_a_claim_is_claimed_again_only_after_its_lease(
     assert (reclaimed.claimed_by, reclaimed.claimed_at) == ("c", expired)
 
     # "a" comes back too late: the row is no longer its to settle.
-    assert not await db.run(lambda repo: repo.mark_sent(item_id, "a", expired))
-    assert await db.run(lambda repo: repo.mark_sent(item_id, "c", expired))
+    assert not await db.run(lambda repo: repo.outbox.mark_sent(item_id, "a", expired))
+    assert await db.run(lambda repo: repo.outbox.mark_sent(item_id, "c", expired))
     assert await claim(db, expired + LEASE * 10, "d") == []  # sent rows never come back
 
 
 async def test_mark_sent_only_by_the_claimer(db: Database, clock: FakeClock) -> None:
     user_id = await new_user(db)
     item_id = await schedule(db, user_id, "k", clock.now)
-    assert not await db.run(lambda repo: repo.mark_sent(item_id, "a", clock.now))  # pending
+    assert not await db.run(lambda repo: repo.outbox.mark_sent(item_id, "a", clock.now))  # pending
     await claim(db, clock.now, "a")
     sent_at = clock.advance(seconds=2)
-    assert not await db.run(lambda repo: repo.mark_sent(item_id, "b", sent_at))
+    assert not await db.run(lambda repo: repo.outbox.mark_sent(item_id, "b", sent_at))
     assert (await row(db, item_id)).status == "claimed"
-    assert await db.run(lambda repo: repo.mark_sent(item_id, "a", sent_at))
-    assert not await db.run(lambda repo: repo.mark_sent(item_id, "a", sent_at))  # once
+    assert await db.run(lambda repo: repo.outbox.mark_sent(item_id, "a", sent_at))
+    assert not await db.run(lambda repo: repo.outbox.mark_sent(item_id, "a", sent_at))  # once
     sent = await row(db, item_id)
     assert (sent.status, sent.sent_at, sent.claimed_by) == ("sent", sent_at, "a")
 
@@ -184,8 +184,8 @@ async def test_release_puts_the_message_back_for_later(db: Database, clock: Fake
     item_id = await schedule(db, user_id, "k", now)
     await claim(db, now, "a")
     retry_at = now + timedelta(seconds=30)
-    assert not await db.run(lambda repo: repo.release(item_id, "b", retry_at, "429"))
-    assert await db.run(lambda repo: repo.release(item_id, "a", retry_at, "429"))
+    assert not await db.run(lambda repo: repo.outbox.release(item_id, "b", retry_at, "429"))
+    assert await db.run(lambda repo: repo.outbox.release(item_id, "a", retry_at, "429"))
     released = await row(db, item_id)
     assert (released.status, released.due_at, released.claimed_by, released.claimed_at) == (
         "pending",
@@ -194,17 +194,17 @@ async def test_release_puts_the_message_back_for_later(db: Database, clock: Fake
         None,
     )
     assert (released.last_error, released.attempts) == ("429", 1)
-    assert not await db.run(lambda repo: repo.release(item_id, "a", retry_at))  # not claimed
+    assert not await db.run(lambda repo: repo.outbox.release(item_id, "a", retry_at))  # not claimed
 
     assert await claim(db, retry_at - timedelta(seconds=1), "a") == []
     (again,) = await claim(db, retry_at, "a")
     assert again.attempts == 2
     backoff = retry_at + timedelta(minutes=1)
     long_error = "ConnectionError: " + "x" * 400
-    assert await db.run(lambda repo: repo.release(item_id, "a", backoff, long_error))
+    assert await db.run(lambda repo: repo.outbox.release(item_id, "a", backoff, long_error))
     assert (await row(db, item_id)).last_error == long_error[:255]
     (third,) = await claim(db, backoff, "a")
-    assert await db.run(lambda repo: repo.release(item_id, "a", backoff))  # no error given
+    assert await db.run(lambda repo: repo.outbox.release(item_id, "a", backoff))  # no error given
     assert (await row(db, item_id)).last_error == long_error[:255]  # the last one stays
     assert third.attempts == 3
 
@@ -214,11 +214,13 @@ async def test_mark_failed_and_skip_record_the_reason(db: Database, clock: FakeC
     failing = await schedule(db, user_id, "f", clock.now)
     late = await schedule(db, user_id, "s", clock.now)
     await claim(db, clock.now, "a")
-    assert not await db.run(lambda repo: repo.mark_failed(failing, "b", "nope"))
-    assert not await db.run(lambda repo: repo.skip(late, "b", "nope"))
-    assert await db.run(lambda repo: repo.mark_failed(failing, "a", "refused: chat not found"))
-    assert await db.run(lambda repo: repo.skip(late, "a", "overdue by 2 days"))
-    assert not await db.run(lambda repo: repo.skip(late, "a", "again"))
+    assert not await db.run(lambda repo: repo.outbox.mark_failed(failing, "b", "nope"))
+    assert not await db.run(lambda repo: repo.outbox.skip(late, "b", "nope"))
+    assert await db.run(
+        lambda repo: repo.outbox.mark_failed(failing, "a", "refused: chat not found")
+    )
+    assert await db.run(lambda repo: repo.outbox.skip(late, "a", "overdue by 2 days"))
+    assert not await db.run(lambda repo: repo.outbox.skip(late, "a", "again"))
     failed, skipped = await row(db, failing), await row(db, late)
     assert (failed.status, failed.last_error) == ("failed", "refused: chat not found")
     assert (skipped.status, skipped.last_error) == ("skipped", "overdue by 2 days")
@@ -238,14 +240,14 @@ async def test_cancel_pending(db: Database, clock: FakeClock) -> None:
     nudge = await schedule(db, user_id, "n1", now + timedelta(days=1), kind="nudge")
     others = await schedule(db, other_id, "o1", now + timedelta(days=1))
 
-    assert await db.run(lambda repo: repo.cancel_pending(user_id, "reminder")) == 2
-    assert [m.id for m in await db.run(lambda repo: repo.pending_for(user_id))] == [nudge]
-    assert await db.run(lambda repo: repo.cancel_pending(user_id)) == 1
-    assert await db.run(lambda repo: repo.cancel_pending(user_id)) == 0
-    assert await db.run(lambda repo: repo.pending_for(user_id)) == []
+    assert await db.run(lambda repo: repo.outbox.cancel_pending(user_id, "reminder")) == 2
+    assert [m.id for m in await db.run(lambda repo: repo.outbox.pending_for(user_id))] == [nudge]
+    assert await db.run(lambda repo: repo.outbox.cancel_pending(user_id)) == 1
+    assert await db.run(lambda repo: repo.outbox.cancel_pending(user_id)) == 0
+    assert await db.run(lambda repo: repo.outbox.pending_for(user_id)) == []
     assert (await row(db, in_flight)).status == "claimed"  # being sent: left alone
     assert (await row(db, others)).status == "pending"
-    assert await db.run(lambda repo: repo.mark_sent(in_flight, "a", now))
+    assert await db.run(lambda repo: repo.outbox.mark_sent(in_flight, "a", now))
     assert ids(await claim(db, now + timedelta(days=2), "b")) == [others]
 
 
@@ -260,7 +262,9 @@ async def test_reschedule_pending(db: Database, clock: FakeClock) -> None:
     others = await schedule(db, other_id, "o1", now + timedelta(hours=1))
     snoozed = now + timedelta(days=3)
 
-    assert await db.run(lambda repo: repo.reschedule_pending(user_id, "reminder", snoozed)) == 2
+    assert (
+        await db.run(lambda repo: repo.outbox.reschedule_pending(user_id, "reminder", snoozed)) == 2
+    )
     due = {i: (await row(db, i)).due_at for i in (in_flight, first, second, nudge, others)}
     assert due == {
         in_flight: now,
@@ -269,10 +273,12 @@ async def test_reschedule_pending(db: Database, clock: FakeClock) -> None:
         nudge: now + timedelta(hours=1),
         others: now + timedelta(hours=1),
     }
-    assert await db.run(lambda repo: repo.mark_sent(in_flight, "a", now))
+    assert await db.run(lambda repo: repo.outbox.mark_sent(in_flight, "a", now))
     assert ids(await claim(db, now + timedelta(days=1), "b")) == [nudge, others]
     assert await db.run(
-        lambda repo: repo.mark_sent(nudge, "b", now) and repo.mark_sent(others, "b", now)
+        lambda repo: (
+            repo.outbox.mark_sent(nudge, "b", now) and repo.outbox.mark_sent(others, "b", now)
+        )
     )
     assert ids(await claim(db, snoozed, "b")) == [first, second]
 
@@ -292,7 +298,7 @@ async def test_set_blocked(db: Database) -> None:
 
 
 async def test_count_by_status(db: Database, clock: FakeClock) -> None:
-    empty = await db.run(lambda repo: repo.count_by_status())
+    empty = await db.run(lambda repo: repo.outbox.count_by_status())
     assert empty == dict.fromkeys(
         ("pending", "claimed", "sent", "failed", "skipped", "cancelled"), 0
     )
@@ -301,10 +307,10 @@ async def test_count_by_status(db: Database, clock: FakeClock) -> None:
         await schedule(db, user_id, key, clock.now)
     later = await schedule(db, user_id, "later", clock.now + timedelta(days=1))
     first, second, *_ = await claim(db, clock.now, limit=3)
-    await db.run(lambda repo: repo.mark_sent(first.id, "a", clock.now))
-    await db.run(lambda repo: repo.mark_failed(second.id, "a", "no"))
-    await db.run(lambda repo: repo.cancel_pending(user_id, "reminder"))
-    counts = await db.run(lambda repo: repo.count_by_status())
+    await db.run(lambda repo: repo.outbox.mark_sent(first.id, "a", clock.now))
+    await db.run(lambda repo: repo.outbox.mark_failed(second.id, "a", "no"))
+    await db.run(lambda repo: repo.outbox.cancel_pending(user_id, "reminder"))
+    counts = await db.run(lambda repo: repo.outbox.count_by_status())
     assert counts == {
         "pending": 0,
         "claimed": 1,
@@ -331,7 +337,7 @@ async def test_two_claimers_never_get_the_same_row(
     def fill(repo: Repository) -> None:
         for n in range(200):
             due = now - timedelta(seconds=n % 13)
-            repo.schedule(user_ids[n % 10], "reminder", due, {"n": n}, f"k{n}")
+            repo.outbox.schedule(user_ids[n % 10], "reminder", due, {"n": n}, f"k{n}")
 
     await db.run(fill)
     other = make_database()
@@ -347,7 +353,7 @@ async def test_two_claimers_never_get_the_same_row(
     every = claimed["a"] + claimed["b"]
     assert len(every) == len(set(every)) == 200
     assert claimed["a"] and claimed["b"]
-    counts = await db.run(lambda repo: repo.count_by_status())
+    counts = await db.run(lambda repo: repo.outbox.count_by_status())
     assert (counts["claimed"], counts["pending"]) == (200, 0)
 
 
@@ -363,14 +369,14 @@ async def test_a_claim_passes_over_rows_another_claim_holds(
     user_id = await new_user(db)
     for n in range(20):
         await schedule(db, user_id, f"k{n}", now - timedelta(minutes=20 - n))
-    everything = [i.id for i in await db.run(lambda repo: repo.pending_for(user_id))]
+    everything = [i.id for i in await db.run(lambda repo: repo.outbox.pending_for(user_id))]
     engine = create_async_engine(
         normalize_url(database_target.url), connect_args=database_target.connect_args
     )
 
     def claim_in_open_transaction(connection: Connection) -> list[int]:
         with Session(bind=connection) as session:
-            return ids(Repository(session, clock).claim_due(now, 7, "slow", LEASE))
+            return ids(Repository(session, clock).outbox.claim_due(now, 7, "slow", LEASE))
 
     try:
         async with engine.connect() as connection:

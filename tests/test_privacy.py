@@ -27,7 +27,9 @@ def populate(repo: Repository, key: str) -> int:
     repo.save_conversation(user.id, "advice", 1, {"size": "groot"}, {}, None)
     repo.record_advice(user.id, {"size": "groot"}, ["inclusief_vs_efficient"], "v1")
     repo.add_reflection(user.id, "inclusief_vs_efficient", f"reflectie van {key}")
-    repo.schedule(user.id, "reminder", user.created_at + WEEK, {"subject": "advice"}, f"r:{key}")
+    repo.outbox.schedule(
+        user.id, "reminder", user.created_at + WEEK, {"subject": "advice"}, f"r:{key}"
+    )
     repo.audit(user.id, "test", f"user:{user.id}", {"why": "test"})
     return user.id
 

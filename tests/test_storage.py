@@ -373,7 +373,7 @@ async def test_deleting_a_user_cascades(db: Database) -> None:
         repo.save_conversation(user_id, "intake", 1, {}, {}, expected_version=None)
         repo.record_advice(user_id, {"size": "groot"}, ["inclusief_vs_efficient"], "k1")
         repo.add_reflection(user_id, "advice", "Morgen bellen.")
-        repo.schedule(user_id, "nudge", due(days=2), {}, "nudge:1")
+        repo.outbox.schedule(user_id, "nudge", due(days=2), {}, "nudge:1")
         repo.audit(user_id, "role.grant", "user:1", {"role": "coordinator"})
 
     await db.run(fill)
@@ -422,7 +422,7 @@ async def test_unit_of_work_rolls_back_everything_on_error(db: Database) -> None
     def handler(repo: Repository) -> None:
         user = repo.get_or_create_user("telegram", "4004", "nl")
         repo.save_conversation(user.id, "intake", 1, {}, {}, expected_version=None)
-        repo.schedule(user.id, "reminder", due(days=1), {}, "reminder:4004")
+        repo.outbox.schedule(user.id, "reminder", due(days=1), {}, "reminder:4004")
         raise RuntimeError("handler failed")
 
     with pytest.raises(RuntimeError, match="handler failed"):
@@ -620,13 +620,15 @@ async def test_schedule_is_idempotent(db: Database) -> None:
     user_id = await new_user(db)
 
     def schedule_twice(repo: Repository) -> None:
-        assert repo.schedule(user_id, "nudge", due(days=2), {"n": 1}, "nudge:a:1")
-        assert not repo.schedule(user_id, "nudge", due(days=3), {"n": 2}, "nudge:a:1")
+        assert repo.outbox.schedule(user_id, "nudge", due(days=2), {"n": 1}, "nudge:a:1")
+        assert not repo.outbox.schedule(user_id, "nudge", due(days=3), {"n": 2}, "nudge:a:1")
 
     def schedule_again(repo: Repository) -> list[OutboxMessage]:
-        assert not repo.schedule(user_id, "nudge", due(days=4), {}, "nudge:a:1")
-        assert repo.schedule(user_id, "broadcast", due(hours=1), {}, "broadcast:7:1", lane="bulk")
-        return repo.pending_for(user_id)
+        assert not repo.outbox.schedule(user_id, "nudge", due(days=4), {}, "nudge:a:1")
+        assert repo.outbox.schedule(
+            user_id, "broadcast", due(hours=1), {}, "broadcast:7:1", lane="bulk"
+        )
+        return repo.outbox.pending_for(user_id)
 
     await db.run(schedule_twice)
     pending = await db.run(schedule_again)
@@ -642,8 +644,8 @@ async def test_pending_for_skips_messages_no_longer_pending(db: Database) -> Non
     user_id = await new_user(db)
 
     def schedule_two(repo: Repository) -> None:
-        repo.schedule(user_id, "reminder", due(days=1), {}, "r:1")
-        repo.schedule(user_id, "reminder", due(days=2), {}, "r:2")
+        repo.outbox.schedule(user_id, "reminder", due(days=1), {}, "r:1")
+        repo.outbox.schedule(user_id, "reminder", due(days=2), {}, "r:2")
 
     await db.run(schedule_two)
     await db.run_connection(
@@ -653,7 +655,7 @@ async def test_pending_for_skips_messages_no_longer_pending(db: Database) -> Non
             .values(status="sent")
         )
     )
-    pending = await db.run(lambda repo: repo.pending_for(user_id))
+    pending = await db.run(lambda repo: repo.outbox.pending_for(user_id))
     assert [m.idempotency_key for m in pending] == ["r:2"]
 
 
@@ -685,11 +687,11 @@ async def test_timestamps_come_back_aware_in_utc(db: Database, clock: FakeClock)
     user_id = await new_user(db)
 
     def schedule_and_reflect(repo: Repository) -> None:
-        repo.schedule(user_id, "nudge", due, {}, "nudge:tz")
+        repo.outbox.schedule(user_id, "nudge", due, {}, "nudge:tz")
         repo.add_reflection(user_id, "advice", "tijd")
 
     def read_back(repo: Repository) -> tuple[OutboxMessage, Reflection]:
-        (message,) = repo.pending_for(user_id)
+        (message,) = repo.outbox.pending_for(user_id)
         (reflection,) = repo.list_reflections(user_id)
         return message, reflection
 
@@ -706,4 +708,4 @@ async def test_naive_datetimes_are_refused(db: Database) -> None:
     user_id = await new_user(db)
     naive = datetime(2026, 7, 3, 9, 0)
     with pytest.raises(StatementError, match="naive datetime"):
-        await db.run(lambda repo: repo.schedule(user_id, "nudge", naive, {}, "nudge:naive"))
+        await db.run(lambda repo: repo.outbox.schedule(user_id, "nudge", naive, {}, "nudge:naive"))
