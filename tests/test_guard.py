@@ -3,7 +3,6 @@ input, and how ``check`` reports a broken guard.yaml at its file:line."""
 
 from __future__ import annotations
 
-import io
 import re
 import time
 from pathlib import Path
@@ -13,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import knowledge.validator
-from bot.cli import run_check
 from knowledge.guard import Guard, Hit, elfproef, merge_spans, slowest_probe
 from knowledge.loader import read_knowledge
 from knowledge.model import (
@@ -25,6 +23,7 @@ from knowledge.model import (
     Text,
     Where,
 )
+from tests.knowledge_helpers import check, line_of
 
 BUNDLED, _ = read_knowledge()
 EXAMPLES = BUNDLED.guard.tests
@@ -37,19 +36,6 @@ def guard() -> Guard:
 
 def kinds(guard: Guard, text: str) -> set[str]:
     return {hit.kind for hit in guard.scan(text)}
-
-
-def check(directory: Path, strict: bool = False) -> tuple[int, str]:
-    out = io.StringIO()
-    code = run_check(directory, strict, out)
-    return code, out.getvalue()
-
-
-def line_of(path: Path, pattern: str) -> int:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if re.search(pattern, line):
-            return number
-    raise AssertionError(f"{pattern!r} not in {path}")
 
 
 # --- the elfproef -----------------------------------------------------------------------

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 import pytest
 
-from bot.cli import run_check
 from knowledge.loader import read_knowledge
 from knowledge.model import Knowledge
 from knowledge.problems import KnowledgeError
 from knowledge.store import KnowledgeStore
+from tests.knowledge_helpers import check, edit, line_of
 
 CONTRACT_DILEMMAS = {
     "binnen_subgroep": [
@@ -42,20 +41,6 @@ CONTRACT_DIMENSIONS = {
     "mandate": ("ruim", "beperkt", "geen", "onduidelijk"),
     "interests": ("laag", "gemiddeld", "hoog"),
 }
-
-
-def check(directory: Path, strict: bool = False) -> tuple[int, str]:
-    out = io.StringIO()
-    code = run_check(directory, strict, out)
-    return code, out.getvalue()
-
-
-def line_of(path: Path, pattern: str) -> int:
-    """The 1-based line of the first line matching ``pattern``."""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if re.search(pattern, line):
-            return number
-    raise AssertionError(f"{pattern!r} not in {path}")
 
 
 def test_bundled_knowledge_passes_strict_check(knowledge_copy: Path) -> None:
@@ -108,10 +93,7 @@ def test_contacts_only_carry_details_from_the_sources(knowledge: Knowledge) -> N
 
 def test_broken_reference_is_reported_at_its_line(knowledge_copy: Path) -> None:
     path = knowledge_copy / "dilemmas.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert "actions: [weeg_af_en_kies" in text
-    path.write_text(text.replace("actions: [weeg_af_en_kies", "actions: [bestaat_niet", 1), "utf-8")
-    line = line_of(path, "bestaat_niet")
+    line = edit(path, "actions: [weeg_af_en_kies", "actions: [bestaat_niet")
     code, out = check(knowledge_copy)
     assert code == 1
     assert (
@@ -122,10 +104,7 @@ def test_broken_reference_is_reported_at_its_line(knowledge_copy: Path) -> None:
 
 def test_value_outside_a_dimension_is_reported_at_its_line(knowledge_copy: Path) -> None:
     path = knowledge_copy / "rules.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert "size: zeer_groot" in text
-    path.write_text(text.replace("size: zeer_groot", "size: reusachtig", 1), "utf-8")
-    line = line_of(path, "reusachtig")
+    line = edit(path, "size: zeer_groot", "size: reusachtig")
     code, out = check(knowledge_copy)
     assert code == 1
     assert f"rules.yaml:{line}: 'reusachtig' is not a value of 'size'" in out
@@ -145,15 +124,8 @@ def test_yaml_syntax_error_is_reported_at_its_line(knowledge_copy: Path) -> None
 
 
 def test_every_problem_is_reported_at_once(knowledge_copy: Path) -> None:
-    dilemmas = knowledge_copy / "dilemmas.yaml"
-    dilemmas.write_text(
-        dilemmas.read_text("utf-8").replace("actions: [weeg_af_en_kies", "actions: [nergens", 1),
-        "utf-8",
-    )
-    rules = knowledge_copy / "rules.yaml"
-    rules.write_text(
-        rules.read_text("utf-8").replace("size: zeer_groot", "size: reusachtig", 1), "utf-8"
-    )
+    edit(knowledge_copy / "dilemmas.yaml", "actions: [weeg_af_en_kies", "actions: [nergens")
+    edit(knowledge_copy / "rules.yaml", "size: zeer_groot", "size: reusachtig")
     _, problems = read_knowledge(knowledge_copy)
     messages = [str(p) for p in problems]
     assert any("reusachtig" in m for m in messages)

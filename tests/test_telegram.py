@@ -15,7 +15,8 @@ import pytest
 from bot.settings import Settings
 from bot.telegram_app import COMMANDS, SECRET_HEADER, RunningBot, running_bot
 from knowledge.model import Knowledge
-from storage import DatabaseUnavailable
+from storage import Database, DatabaseUnavailable
+from storage.migrate import upgrade
 from tests.fakebotapi import FakeBotAPI, StoredMessage
 
 USER = 4242
@@ -330,3 +331,24 @@ async def test_privacy_journey_over_http(api: FakeBotAPI, bot: RunningBot) -> No
         lambda repo: repo.privacy.export(repo.get_or_create_user("telegram", str(USER), "nl").id)
     )
     assert all(not rows for table, rows in remaining.items() if table != "users")
+
+
+async def test_retention_runs_when_the_bot_starts(api: FakeBotAPI, tmp_path: Path) -> None:
+    settings = bot_settings(api, tmp_path, RETENTION_DAYS="365")
+    old = Database(settings.database_url, clock=lambda: datetime.now(UTC) - timedelta(days=400))
+    await upgrade(old)
+    await old.run(lambda repo: repo.get_or_create_user("telegram", "31337", "nl"))
+    await old.dispose()
+
+    async def users(running: RunningBot) -> int:
+        query = "SELECT count(*) FROM users WHERE channel_user_id = '31337'"
+        return int(
+            await running.advisor.db.run_connection(lambda c: c.exec_driver_sql(query).scalar_one())
+        )
+
+    async with running_bot(settings, webhook=False, host="127.0.0.1") as running:
+        for _ in range(50):
+            if not await users(running):
+                break
+            await asyncio.sleep(0.05)
+        assert await users(running) == 0, "the inactive user was not forgotten"

@@ -1,0 +1,32 @@
+"""Helpers for tests that run `check` on an edited copy of the knowledge base."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from bot.cli import run_check
+
+
+def check(directory: Path, strict: bool = False) -> tuple[int, str]:
+    """``python -m bot check`` on ``directory``: the exit code and everything printed."""
+    out = io.StringIO()
+    code = run_check(directory, strict, out)
+    return code, out.getvalue()
+
+
+def line_of(path: Path, pattern: str) -> int:
+    """The 1-based line of the first line matching ``pattern``."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if re.search(pattern, line):
+            return number
+    raise AssertionError(f"{pattern!r} not in {path}")
+
+
+def edit(path: Path, old: str, new: str) -> int:
+    """Replace the first ``old`` by ``new`` (which must be there); returns the new text's line."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}: the edit would test nothing"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return line_of(path, re.escape(new.splitlines()[0])) if new else 0
