@@ -53,4 +53,5 @@ async def open_advisor(settings: Settings) -> Advisor:
     except BaseException:
         await db.dispose()
         raise
-    return Advisor(db, knowledge)
+    admins = [("telegram", str(admin)) for admin in settings.admin_ids]
+    return Advisor(db, knowledge, admins=admins, timezone=settings.timezone)

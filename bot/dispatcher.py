@@ -1,4 +1,5 @@
-"""The outbox dispatcher: delivers what the bot sends on its own (reminders), durably.
+"""The outbox dispatcher: delivers what the bot sends on its own (reminders, follow-up
+nudges), durably.
 
 It claims due rows in small batches, sends them one at a time within a rate, and marks
 each row sent. A 429 pauses it for ``retry_after`` and puts the row back; a 403 marks the
@@ -32,7 +33,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.telegram_render import keyboard, split_spans, to_html
+from flows.followup_screens import nudge
 from flows.nudges import reminder
+from flows.replies import Reply
 from flows.screens import Say
 from knowledge.store import KnowledgeStore
 from storage import Database, OutboxItem, Repository
@@ -153,9 +156,24 @@ class Dispatcher:
         repo.outbox.mark_failed(item.id, self.claimer, "the user has blocked the bot")
         repo.outbox.cancel_pending(item.user_id)
 
+    async def render(self, item: OutboxItem) -> Reply:
+        """The message of an outbox row, in the user's language, from the current knowledge."""
+        knowledge = self.knowledge.current
+        say = Say(knowledge, item.language)
+        if item.kind != "nudge":
+            return reminder(say, str(item.payload.get("subject", "advice")))
+        plan = knowledge.plan(str(item.payload.get("plan", "")))
+        step_id = item.payload.get("step")
+        step = next((s for s in plan.steps if s.id == step_id), None) if plan else None
+        title = None
+        if step is not None and step.personal is not None:
+            advice = await self.db.run(lambda repo: repo.latest_advice(item.user_id))
+            first = knowledge.dilemma(advice.dilemmas[0]) if advice and advice.dilemmas else None
+            title = say.plain(first.title) if first is not None else None
+        return nudge(say, step, item.id, title)
+
     async def _send(self, item: OutboxItem) -> None:
-        say = Say(self.knowledge.current, item.language)
-        reply = reminder(say, str(item.payload.get("subject", "advice")))
+        reply = await self.render(item)
         chunks = split_spans(reply.spans)
         for index, chunk in enumerate(chunks, start=1):
             await self.bot.send_message(

@@ -12,15 +12,18 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+from bot.followup import FollowUp, Links, Visitor
+from flows.cohorts import ADMIN
 from flows.conversation import AdvisorFlow
 from flows.events import (
     DeleteReflection,
     Event,
     ExportData,
+    FollowUpEffect,
     ForgetMe,
     ListReflections,
     Outcome,
@@ -40,6 +43,7 @@ from storage import ConcurrentUpdate, Database, Repository
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
 Clock = Callable[[], datetime]
 
 
@@ -79,11 +83,24 @@ class UserLocks:
 class Advisor:
     """Handles events for every channel over one database and one knowledge store."""
 
-    def __init__(self, db: Database, knowledge: KnowledgeStore, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        db: Database,
+        knowledge: KnowledgeStore,
+        clock: Clock = utcnow,
+        *,
+        admins: Collection[tuple[str, str]] = (),
+        timezone: str = DEFAULT_TIMEZONE,
+    ) -> None:
         self.db = db
         self.knowledge_store = knowledge
         self.clock = clock
-        self._flow = AdvisorFlow(knowledge.current)
+        self.admins = frozenset(admins)
+        """(channel, channel user id) of the admins: ADMIN_IDS on Telegram."""
+        self.timezone = timezone
+        self.links = Links()
+        self.followup = FollowUp(timezone, self.links)
+        self._flow = AdvisorFlow(knowledge.current, timezone)
         self._locks = UserLocks()
 
     @property
@@ -91,7 +108,7 @@ class Advisor:
         """The flow for the current knowledge (rebuilt once after a reload)."""
         current = self.knowledge_store.current
         if self._flow.knowledge is not current:
-            self._flow = AdvisorFlow(current)
+            self._flow = AdvisorFlow(current, self.timezone)
         return self._flow
 
     @property
@@ -137,8 +154,9 @@ class Advisor:
         """Load, decide, store: the whole event in one transaction (and one thread hop)."""
         visit = repo.visit(channel, user_key, language)
         record = visit.conversation
+        roles = visit.roles | ({ADMIN} if (channel, user_key) in self.admins else frozenset())
         if record is None:
-            stored = StoredState(lang=visit.language, consent=visit.consent)
+            stored = StoredState(lang=visit.language, consent=visit.consent, roles=roles)
         else:
             stored = StoredState(
                 state=record.state,
@@ -147,8 +165,11 @@ class Advisor:
                 consent=visit.consent,
                 answers=dict(record.answers),
                 data=dict(record.data),
+                roles=roles,
             )
         outcome = flow.handle(stored, event)
+        if ADMIN in roles and event.kind == "command" and event.name == "start":
+            outcome.menus[user_key] = roles  # admins come from the environment
         if any(isinstance(effect, ForgetMe) for effect in outcome.effects):
             repo.privacy.forget(visit.user_id)
             return outcome
@@ -163,6 +184,22 @@ class Advisor:
             repo.set_consent(visit.user_id, False)
             return outcome
         self._apply(repo, visit.user_id, outcome, flow.knowledge, now)
+        if any(isinstance(effect, FollowUpEffect) for effect in outcome.effects):
+            visitor = Visitor(
+                repo,
+                flow.knowledge,
+                visit.user_id,
+                channel,
+                user_key,
+                roles,
+                Say(flow.knowledge, new.lang),
+                now,
+                outcome,
+            )
+            for effect in outcome.effects:
+                if isinstance(effect, FollowUpEffect):
+                    self.followup.apply(visitor, effect)
+            self.followup.finish(visitor)
         repo.save_conversation(
             visit.user_id,
             new.state,
@@ -213,4 +250,6 @@ class Advisor:
 def _subject_title(say: Say, subject: str) -> str:
     """A reflection's subject as the user knows it: the dilemma's title, or "your advice"."""
     dilemma = say.knowledge.dilemma(subject)
-    return say.plain(dilemma.title) if dilemma else say.label("note_general")
+    if dilemma is not None:
+        return say.plain(dilemma.title)
+    return say.label("note_followup" if subject == "followup" else "note_general")

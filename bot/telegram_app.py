@@ -12,7 +12,7 @@ import contextlib
 import logging
 import secrets
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -20,9 +20,17 @@ from typing import Any
 from urllib.parse import urlparse
 
 from aiohttp import web
-from telegram import BotCommand, CallbackQuery, Message, MessageEntity, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    Message,
+    MessageEntity,
+    Update,
+)
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -59,9 +67,14 @@ COMMANDS = (
     "privacy",
     "mijngegevens",
     "vergeet",
+    "herinneringen",
+    "stop",
     "help",
 )
 """Command names (Dutch, part of the interface); descriptions are ``cmd_<name>`` messages."""
+ROLE_COMMANDS = {"coordinator": ("cohort",), "admin": ("cohort", "coordinator")}
+"""Extra commands in the menu of a coordinator's or admin's own chat (members never see
+them; the commands check the role anyway)."""
 MAX_CONCURRENT_UPDATES = 8
 """Measured: a small cap beats many requests in flight on one httpx client."""
 SEND_ATTEMPTS = 3
@@ -181,6 +194,8 @@ class TelegramChannel:
     ) -> None:
         for reply in outcome.replies:
             await self._send(context, chat_id, reply)
+        for user_key, roles in outcome.menus.items():
+            await set_menu(context.bot, self.advisor, int(user_key), roles)
 
     async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
         """One reply: its attachment, then its text in chunks; buttons on the last chunk."""
@@ -252,13 +267,47 @@ def build_application(settings: Settings, advisor: Advisor, *, polling: bool = T
     return application
 
 
+def menu(advisor: Advisor, lang: str, roles: Collection[str] = ()) -> list[BotCommand]:
+    """The command menu in ``lang``: everyone's commands, then those of the roles."""
+    names = list(COMMANDS)
+    for role in sorted(roles):
+        names += [name for name in ROLE_COMMANDS.get(role, ()) if name not in names]
+    knowledge = advisor.knowledge
+    return [BotCommand(name, knowledge.message(f"cmd_{name}", lang)) for name in names]
+
+
+async def set_menu(bot: Bot, advisor: Advisor, chat_id: int, roles: Collection[str]) -> None:
+    """A role's menu in that user's own chat, or back to everyone's when they have none.
+
+    Best effort: a user who never opened a chat with the bot cannot get a menu (Telegram
+    answers "chat not found"); the role itself is stored either way.
+    """
+    scope = BotCommandScopeChat(chat_id)
+    try:
+        for lang in LANGUAGES:
+            language = None if lang == LANGUAGES[0] else lang
+            if any(role in ROLE_COMMANDS for role in roles):
+                await _with_retry(
+                    partial(
+                        bot.set_my_commands,
+                        menu(advisor, lang, roles),
+                        scope=scope,
+                        language_code=language,
+                    )
+                )
+            else:
+                await _with_retry(
+                    partial(bot.delete_my_commands, scope=scope, language_code=language)
+                )
+    except TelegramError as exc:
+        log.info("menu of chat %s not changed: %s", chat_id, type(exc).__name__)
+
+
 async def register_commands(application: AppType, advisor: Advisor) -> None:
     """The command menu, described in Dutch by default and in English for English users."""
-    knowledge = advisor.knowledge
     for lang in LANGUAGES:
-        commands = [BotCommand(name, knowledge.message(f"cmd_{name}", lang)) for name in COMMANDS]
         await application.bot.set_my_commands(
-            commands, language_code=None if lang == "nl" else lang
+            menu(advisor, lang), language_code=None if lang == LANGUAGES[0] else lang
         )
 
 
@@ -357,6 +406,7 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
     running = RunningBot(application, advisor)
     try:
         await application.initialize()
+        advisor.links.username = application.bot.username
         await register_commands(application, advisor)
         if webhook:
             if not settings.webhook_url:

@@ -13,15 +13,20 @@ from typing import Any
 
 from flows import screens
 from flows.actions import parse_action
+from flows.cohorts import CohortActions
 from flows.definition import (
     ADVICE,
     ADVICE_PHASE,
     ADVICE_TAG,
     BROWSE_TAG,
+    COHORT_STATES,
+    COHORT_TAG,
     FLOW_VERSION,
     NEW,
     NOTE,
+    NUDGE_TAG,
     PRIVACY_TAG,
+    REPLY,
     advisor_flow,
     question_state,
 )
@@ -64,8 +69,9 @@ def clean_text(text: str) -> str:
 class AdvisorFlow:
     """The conversation definition, machine and engine for one knowledge base."""
 
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge, default_timezone: str = "Europe/Amsterdam") -> None:
         self.knowledge = knowledge
+        self.default_timezone = default_timezone
         self.engine = Engine(knowledge)
         self.definition = advisor_flow([q.id for q in knowledge.intake])
         self.machine = build_machine(self.definition)
@@ -80,7 +86,7 @@ class AdvisorFlow:
         return conversation.outcome()
 
 
-class Conversation(StateScreens, PrivacyActions):
+class Conversation(StateScreens, CohortActions, PrivacyActions):
     """The model of one event's run through the machine."""
 
     def __init__(self, flow: AdvisorFlow, stored: StoredState) -> None:
@@ -91,6 +97,9 @@ class Conversation(StateScreens, PrivacyActions):
         self.data: dict[str, Any] = copy.deepcopy(stored.data)
         self.state = stored.state
         self.consent = stored.consent
+        self.roles = stored.roles
+        self.default_timezone = flow.default_timezone
+        self.start_payload_pending: str | None = None
         self.replies: list[Reply] = []
         self.effects: list[Any] = []
         self.notice: str | None = None
@@ -118,6 +127,10 @@ class Conversation(StateScreens, PrivacyActions):
     @property
     def say(self) -> Say:
         return Say(self.knowledge, self.lang)
+
+    @property
+    def guard(self) -> Guard:
+        return self.flow.guard
 
     @property
     def editing(self) -> bool:
@@ -152,6 +165,7 @@ class Conversation(StateScreens, PrivacyActions):
             consent=self.consent,
             answers=dict(self.answers),
             data=self.data,
+            roles=self.roles,
         )
         return Outcome(
             state=stored,
@@ -181,6 +195,9 @@ class Conversation(StateScreens, PrivacyActions):
             if name in PRIVACY_COMMANDS or name == "privacy":
                 self.privacy_command(name)
             elif self.at_gate and name not in STATELESS_COMMANDS:
+                if name == "start" and event.text.strip():
+                    # Joining through a deep link: the code rides on the consent buttons.
+                    self.start_payload_pending = event.text.strip()
                 self.to_gate()
             else:
                 self.command(name, clean_text(event.text))
@@ -207,6 +224,8 @@ class Conversation(StateScreens, PrivacyActions):
         elif name == "start":
             self.lead = self.say("welcome_back")
             self.reshow()
+            if args:
+                self.start_payload(args)
         elif name in ("opnieuw", "restart"):
             self.restart()
         elif name in ("terug", "back"):
@@ -215,7 +234,7 @@ class Conversation(StateScreens, PrivacyActions):
             self.fire("advice")
         elif name == "profiel":
             self.fire("edit")
-        else:
+        elif not self.followup_command(name, args):
             self.tell("unknown_command")
 
     def typed_at_gate(self, raw: str) -> None:
@@ -294,6 +313,10 @@ class Conversation(StateScreens, PrivacyActions):
             handled = False
         elif parsed.tag == BROWSE_TAG:
             handled = self.browse(parsed.choice)
+        elif parsed.tag == COHORT_TAG:
+            handled = self.cohort_action(parsed.choice)
+        elif parsed.tag == NUDGE_TAG:
+            handled = self.nudge_action(parsed.choice)
         elif parsed.tag == ADVICE_TAG:
             handled = self.state in ADVICE_PHASE and self.advice_action(parsed.choice)
         else:
@@ -388,6 +411,10 @@ class Conversation(StateScreens, PrivacyActions):
             self.typed_answer(question, text)
         elif self.state == NOTE:
             self.save_note(text)
+        elif self.state in COHORT_STATES:
+            self.cohort_typed(text)
+        elif self.state == REPLY:
+            self.answer_typed(text)
         else:
             self.describe(text)
 

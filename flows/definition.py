@@ -7,7 +7,9 @@ fixed. :mod:`flows.machine` turns this into one ``transitions`` machine and
 
 Guards are named, so diagrams can show them: ``asks:<question>`` (its ``ask_if`` holds),
 ``target:<question>`` (the edit asks for that question), ``editing`` (an answer is being
-changed from the advice) and ``first`` (no earlier question applies).
+changed from the advice) and ``first`` (no earlier question applies). A detour (creating a
+cohort, answering a nudge) resumes at the question the user was at (``target:<question>``)
+or at the advice.
 """
 
 from __future__ import annotations
@@ -28,12 +30,33 @@ MORE = "more"
 PROFILE = "profile"
 NOTE = "note"
 ADVICE_PHASE: tuple[str, ...] = (ADVICE, DETAIL, WHY, MORE, PROFILE, NOTE)
+COHORT_NAME = "cohort_name"
+COHORT_WHEN = "cohort_when"
+COHORT_PLAN = "cohort_plan"
+COHORT_ZONE = "cohort_zone"
+COHORT_CONFIRM = "cohort_confirm"
+COHORT_STATES: tuple[str, ...] = (
+    COHORT_NAME,
+    COHORT_WHEN,
+    COHORT_PLAN,
+    COHORT_ZONE,
+    COHORT_CONFIRM,
+)
+"""A coordinator creating a cohort: name, workshop date and time, plan, time zone."""
+REPLY = "reply"
+"""A member answering a nudge or broadcast prompt."""
+SIDE_STATES: tuple[str, ...] = (*COHORT_STATES, REPLY)
+"""Short detours from anywhere after consent; they resume where the user was."""
 ADVICE_TAG = "a"
 """Action ids of the advice phase carry this tag and stay valid in the whole phase."""
 BROWSE_TAG = "b"
 """Browsing (dilemmas by level, language) changes no state, so it is valid anywhere."""
 PRIVACY_TAG = "p"
 """Consent, export, erasure and reflections: valid anywhere (they check what they need)."""
+COHORT_TAG = "c"
+"""Coordinator actions (cohorts, appointments): valid anywhere after consent, for the role."""
+NUDGE_TAG = "n"
+"""Buttons on nudges and the nudge settings: valid anywhere after consent."""
 
 
 def question_state(question_id: str) -> str:
@@ -82,6 +105,12 @@ def advisor_flow(question_ids: Sequence[str]) -> FlowDefinition:
         StateSpec(MORE, "show_more"),
         StateSpec(PROFILE, "show_profile"),
         StateSpec(NOTE, "show_note_prompt"),
+        StateSpec(COHORT_NAME, "show_cohort_name"),
+        StateSpec(COHORT_WHEN, "show_cohort_when"),
+        StateSpec(COHORT_PLAN, "show_cohort_plan"),
+        StateSpec(COHORT_ZONE, "show_cohort_zone"),
+        StateSpec(COHORT_CONFIRM, "show_cohort_confirm"),
+        StateSpec(REPLY, "show_reply_prompt"),
     ]
     edges: list[Edge] = []
     first = qs[0] if qs else ADVICE
@@ -102,7 +131,19 @@ def advisor_flow(question_ids: Sequence[str]) -> FlowDefinition:
             for j in range(i - 1, -1, -1)
         ]
         edges.append(Edge("back", source, source))
-    consented = (*qs, *ADVICE_PHASE)
+    consented = (*qs, *ADVICE_PHASE, *SIDE_STATES)
+    edges += [
+        Edge("new_cohort", consented, COHORT_NAME),
+        Edge("cohort_next", COHORT_NAME, COHORT_WHEN),
+        Edge("cohort_next", COHORT_WHEN, COHORT_PLAN),
+        Edge("cohort_next", (COHORT_PLAN, COHORT_ZONE), COHORT_CONFIRM),
+        Edge("cohort_zone", COHORT_CONFIRM, COHORT_ZONE),
+        Edge("reply", consented, REPLY),
+    ]
+    edges += [
+        Edge("resume", SIDE_STATES, question_state(q), guard=f"target:{q}") for q in question_ids
+    ]
+    edges.append(Edge("resume", SIDE_STATES, ADVICE))
     edges += [
         Edge("ask_consent", consented, CONSENT),
         Edge("restart", consented, first),

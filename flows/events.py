@@ -34,6 +34,8 @@ class StoredState:
     """None: not asked yet; False: declined, so nothing about the user is stored."""
     answers: dict[str, str] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
+    roles: frozenset[str] = frozenset()
+    """"admin" (from ADMIN_IDS) and "coordinator" (appointed); not changed by the flow."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,121 @@ class DeleteReflection:
     reflection_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class JoinCohort:
+    """Join the cohort of this deep-link code and plan its nudges."""
+
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemInvite:
+    """Become a coordinator through a one-time invite link."""
+
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreateCohort:
+    """A new cohort of the coordinator: ``workshop`` is ISO wall-clock time in ``timezone``."""
+
+    name: str
+    workshop: str
+    plan: str
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListCohorts:
+    """Show the coordinator's own cohorts."""
+
+
+@dataclass(frozen=True, slots=True)
+class CohortLink:
+    """Show a cohort's deep link and QR code again (only to its coordinator)."""
+
+    cohort_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CloseCohort:
+    """Close a cohort to new members; unconfirmed, ask first."""
+
+    cohort_id: int
+    confirmed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ListCoordinators:
+    """Show the coordinators, to an admin."""
+
+
+@dataclass(frozen=True, slots=True)
+class CreateInvite:
+    """Make a one-time coordinator invite link (admins)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Appoint:
+    """Make the user with this Telegram id a coordinator (admins)."""
+
+    channel_user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Revoke:
+    """Take the coordinator role away from this user (admins)."""
+
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShowNudgeSettings:
+    """Show when nudges may arrive, and the choices."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetNudges:
+    """Nudges in this window (None: the default), or ``off``: no nudges or reminders."""
+
+    window: str | None
+    off: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Snooze:
+    """Send this nudge again: the next working day ("day") or next week ("week")."""
+
+    outbox_id: int
+    until: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerPrompt:
+    """Keep the answer to a nudge or broadcast (its outbox id) as the user's reflection."""
+
+    outbox_id: int
+    text: str
+
+
+FollowUpEffect = (
+    JoinCohort
+    | RedeemInvite
+    | CreateCohort
+    | ListCohorts
+    | CohortLink
+    | CloseCohort
+    | ListCoordinators
+    | CreateInvite
+    | Appoint
+    | Revoke
+    | ShowNudgeSettings
+    | SetNudges
+    | Snooze
+    | AnswerPrompt
+)
+"""Effects about cohorts, roles and nudges: applied by ``bot.followup``."""
+
 Effect = (
     SaveAdvice
     | SaveReflection
@@ -100,6 +217,7 @@ Effect = (
     | ForgetMe
     | ListReflections
     | DeleteReflection
+    | FollowUpEffect
 )
 
 
@@ -118,3 +236,6 @@ class Outcome:
     notice: str | None = None
     chosen: str | None = None
     duplicate: bool = False
+    menus: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Users (channel ids) whose roles changed, with their roles now: their command menu
+    should change (set by the service)."""

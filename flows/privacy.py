@@ -28,20 +28,29 @@ if TYPE_CHECKING:
 GATE_STATES = (NEW, CONSENT, DECLINED)
 STATELESS_COMMANDS = ("help", "hulp", "privacy", "dilemmas", "vraag", "taal", "language", "lang")
 PRIVACY_COMMANDS = ("mijngegevens", "vergeet", "reflecties")
+MAX_PAYLOAD = 40
+"""Longest deep-link payload carried on the agree button (callback data ≤ 64 bytes)."""
 
 
-def consent_screen(say: Say) -> Reply:
+def _agree(payload: str | None) -> str:
+    """The agree button's action; a deep-link payload (cohort code) rides along, so that
+    nothing has to be stored before the user agrees."""
+    extra = (payload,) if payload and len(payload) <= MAX_PAYLOAD else ()
+    return action(PRIVACY_TAG, "consent", "yes", *extra)
+
+
+def consent_screen(say: Say, payload: str | None = None) -> Reply:
     rows = (
-        (Button(say.label("btn_agree"), action(PRIVACY_TAG, "consent", "yes")),),
+        (Button(say.label("btn_agree"), _agree(payload)),),
         (Button(say.label("btn_decline"), action(PRIVACY_TAG, "consent", "no")),),
     )
     return Reply(tuple(say("consent")), rows, meta={"screen": "consent"})
 
 
-def declined_screen(say: Say) -> Reply:
+def declined_screen(say: Say, payload: str | None = None) -> Reply:
     rows = (
         (Button(say.label("btn_browse"), action(BROWSE_TAG, "levels")),),
-        (Button(say.label("btn_agree_now"), action(PRIVACY_TAG, "consent", "yes")),),
+        (Button(say.label("btn_agree_now"), _agree(payload)),),
     )
     return Reply(tuple(say("declined")), rows, meta={"screen": "declined"})
 
@@ -93,6 +102,9 @@ class PrivacyActions:
     def tell(self, key: str, **values: Any) -> None:
         raise NotImplementedError
 
+    def start_payload(self, payload: str) -> None:
+        raise NotImplementedError
+
     @property
     def at_gate(self) -> bool:
         """Whether the conversation waits for consent (or was declined)."""
@@ -125,7 +137,10 @@ class PrivacyActions:
     def privacy_action(self, choice: tuple[str, ...]) -> bool:
         head, arg = choice[0], choice[1] if len(choice) > 1 else ""
         if head == "consent" and arg in ("yes", "no"):
-            return self.answer_consent(arg == "yes")
+            agreed = self.answer_consent(arg == "yes")
+            if agreed and arg == "yes" and len(choice) > 2:
+                self.start_payload(choice[2])
+            return agreed
         if not self.consent:
             return False
         if head == "export":
@@ -150,9 +165,12 @@ class PrivacyActions:
             return False
         return True
 
-    def clean_or_warn(self, guard: Guard, text: str) -> bool:
+    def clean_or_warn(
+        self, guard: Guard, text: str, tag: str = ADVICE_TAG, discard: str = "advice"
+    ) -> bool:
         """True if ``text`` holds no client data. Otherwise nothing is kept but the
-        redacted version (in the conversation), and the user chooses to store that or not."""
+        redacted version (in the conversation), and the user chooses to store that
+        (``<tag>:redacted``) or not (``<tag>:<discard>``)."""
         hits = guard.scan(text)
         if not hits:
             return True
@@ -160,8 +178,8 @@ class PrivacyActions:
         self.data["redacted_note"] = redacted
         kinds = ", ".join(dict.fromkeys(guard.labels(hits, self.say.lang)))
         rows = (
-            (Button(self.say.label("btn_save_redacted"), action(ADVICE_TAG, "redacted")),),
-            (Button(self.say.label("btn_discard"), action(ADVICE_TAG, "advice")),),
+            (Button(self.say.label("btn_save_redacted"), action(tag, "redacted")),),
+            (Button(self.say.label("btn_discard"), action(tag, discard)),),
         )
         text_spans = self.say("client_data_found", kinds=kinds, redacted=redacted)
         self.replies.append(Reply(tuple(text_spans), rows, meta={"screen": "client_data"}))

@@ -30,6 +30,7 @@ class StateScreens:
     effects: list[Any]
     replies: list[Reply]
     lead: list[Span]
+    start_payload_pending: str | None
 
     @property
     def say(self) -> Say:
@@ -60,10 +61,10 @@ class StateScreens:
         self.begin()
 
     def show_consent(self, event: object) -> None:
-        self._emit(consent_screen(self.say))
+        self._emit(consent_screen(self.say, self.start_payload_pending))
 
     def show_declined(self, event: object) -> None:
-        self._emit(declined_screen(self.say))
+        self._emit(declined_screen(self.say, self.start_payload_pending))
 
     def show_question(self, event: object) -> None:
         question = self.current_question()

@@ -100,6 +100,11 @@ class User(Base):
     # text("''"): Alembic reads a plain "" back from SQLite as a difference.
     roles: Mapped[str] = mapped_column(String(64), default="", server_default=text("''"))
     blocked: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Follow-up nudges: the member's window (None: the knowledge base's default), their
+    # time zone (None: their cohort's), and whether they asked for no nudges at all.
+    nudge_window: Mapped[str | None] = mapped_column(String(32))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    nudges_off: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def role_names(self) -> frozenset[str]:
@@ -151,6 +156,10 @@ class Reflection(Base):
     subject: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # The nudge or broadcast this reflection answers, if any.
+    outbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox.id", ondelete="SET NULL"), index=True
+    )
 
 
 class OutboxMessage(Base):
@@ -196,3 +205,44 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(128))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Cohort(Base):
+    """The participants of one workshop, joined through the cohort's deep-link ``code``."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    workshop_at: Mapped[datetime]
+    timezone: Mapped[str] = mapped_column(String(64))
+    plan: Mapped[str] = mapped_column(String(64))
+    owner_user_id: Mapped[int | None] = mapped_column(_user_fk("SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    closed_at: Mapped[datetime | None]
+
+
+class Membership(Base):
+    """A member of a cohort: joined once, whatever the number of times they use the link."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(_user_fk("CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class CoordinatorInvite(Base):
+    """A one-time deep link by which an admin appoints a coordinator."""
+
+    __tablename__ = "coordinator_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int | None] = mapped_column(_user_fk("SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    used_by: Mapped[int | None] = mapped_column(_user_fk("SET NULL"), index=True)
+    used_at: Mapped[datetime | None]

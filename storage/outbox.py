@@ -8,7 +8,7 @@ messages back when the lease expires.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVarTuple
@@ -114,6 +114,42 @@ class OutboxStore:
             .returning(OutboxMessage.id)
         )
         return (self._session.execute(statement)).scalar_one_or_none() is not None
+
+    def plan(
+        self,
+        user_id: int,
+        kind: OutboxKind,
+        planned: Sequence[tuple[str, datetime, Mapping[str, Any]]],
+    ) -> int:
+        """Schedule each planned ``(idempotency key, due, payload)``; how many are new.
+
+        A key used before keeps its one row: pending or cancelled, it becomes pending at
+        the new due time (a new window, nudges switched on again, a re-planned workshop);
+        claimed, sent, failed or skipped, it stays as it is. So planning twice, or after a
+        restart, never makes a second message.
+        """
+        new = 0
+        for key, due_at, payload in planned:
+            if self.schedule(user_id, kind, due_at, payload, key):
+                new += 1
+                continue
+            self._session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.idempotency_key == key,
+                    OutboxMessage.user_id == user_id,
+                    OutboxMessage.status.in_(("pending", "cancelled")),
+                )
+                .values(status="pending", due_at=due_at)
+            )
+        return new
+
+    def get(self, user_id: int, item_id: int) -> OutboxMessage | None:
+        """One of the user's own outbox messages, or None (someone else's, or gone)."""
+        query = select(OutboxMessage).where(
+            OutboxMessage.id == item_id, OutboxMessage.user_id == user_id
+        )
+        return self._session.execute(query).scalar_one_or_none()
 
     def pending_for(self, user_id: int) -> list[OutboxMessage]:
         """The user's messages that still wait to be sent, soonest first."""
@@ -246,8 +282,8 @@ class OutboxStore:
         )
         return self._session.execute(statement).scalar_one_or_none() is not None
 
-    def cancel_pending(self, user_id: int, kind: str | None = None) -> int:
-        """Cancel the user's pending messages (of ``kind`` only, if given); how many.
+    def cancel_pending(self, user_id: int, *kinds: str) -> int:
+        """Cancel the user's pending messages (of those ``kinds`` only, if given); how many.
 
         Messages already claimed are being sent and stay as they are.
         """
@@ -257,8 +293,8 @@ class OutboxStore:
             .values(status="cancelled")
             .returning(OutboxMessage.id)
         )
-        if kind is not None:
-            statement = statement.where(OutboxMessage.kind == kind)
+        if kinds:
+            statement = statement.where(OutboxMessage.kind.in_(kinds))
         return len(self._session.execute(statement).all())
 
     def reschedule_pending(self, user_id: int, kind: str, new_due_at: datetime) -> int:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
+from storage.cohorts import CohortStore
 from storage.errors import ConcurrentUpdate
 from storage.models import (
     AdviceGiven,
@@ -63,6 +64,7 @@ class Visit:
     conversation: ConversationRecord | None
     consent: bool | None = None
     """None: not asked yet; False: declined (nothing is stored about them)."""
+    roles: frozenset[str] = frozenset()
 
 
 # The two statements of every event, built once: building a statement (and its cache
@@ -74,6 +76,7 @@ _VISIT = (
         User.last_seen_at,
         User.blocked,
         User.consent,
+        User.roles,
         Conversation.state,
         Conversation.flow_version,
         Conversation.answers,
@@ -175,7 +178,8 @@ class Repository:
                 data=dict(row.data),
                 version=row.version,
             )
-        return Visit(row.id, row.language, record, row.consent)
+        roles = frozenset(r for r in row.roles.split(",") if r) if row.roles else frozenset()
+        return Visit(row.id, row.language, record, row.consent, roles)
 
     def _user_by_channel_id(self, channel: str, channel_user_id: str) -> User | None:
         query = select(User).where(User.channel == channel, User.channel_user_id == channel_user_id)
@@ -189,6 +193,11 @@ class Repository:
     def outbox(self) -> OutboxStore:
         """What the bot sends on its own: scheduling and the dispatcher's claims."""
         return OutboxStore(self._session, self._clock)
+
+    @property
+    def cohorts(self) -> CohortStore:
+        """Cohorts, members, coordinators and nudge settings (see :mod:`storage.cohorts`)."""
+        return CohortStore(self._session, self._clock)
 
     @property
     def privacy(self) -> PrivacyStore:
@@ -292,10 +301,17 @@ class Repository:
         )
         return (self._session.execute(query)).scalar_one_or_none()
 
-    def add_reflection(self, user_id: int, subject: str, text: str) -> int:
-        """Keep a reflection on ``subject`` (a dilemma id or "advice"); returns its id."""
+    def add_reflection(
+        self, user_id: int, subject: str, text: str, outbox_id: int | None = None
+    ) -> int:
+        """Keep a reflection on ``subject`` (a dilemma id, "advice", or a follow-up prompt);
+        ``outbox_id`` is the nudge or broadcast it answers. Returns its id."""
         reflection = Reflection(
-            user_id=user_id, subject=subject, text=text, created_at=self._clock()
+            user_id=user_id,
+            subject=subject,
+            text=text,
+            outbox_id=outbox_id,
+            created_at=self._clock(),
         )
         return self._add(reflection)
 

@@ -13,8 +13,11 @@ def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def insert_unless_exists(session: Session, model: type[Base], unique_column: str) -> Insert:
-    """INSERT … ON CONFLICT (unique_column) DO NOTHING, in this database's dialect."""
+def insert_unless_exists(
+    session: Session, model: type[Base], unique: str | tuple[str, ...]
+) -> Insert:
+    """INSERT … ON CONFLICT (unique columns) DO NOTHING, in this database's dialect."""
+    columns = [unique] if isinstance(unique, str) else list(unique)
     if is_postgresql(session):
-        return postgresql.insert(model).on_conflict_do_nothing(index_elements=[unique_column])
-    return sqlite.insert(model).on_conflict_do_nothing(index_elements=[unique_column])
+        return postgresql.insert(model).on_conflict_do_nothing(index_elements=columns)
+    return sqlite.insert(model).on_conflict_do_nothing(index_elements=columns)

@@ -31,6 +31,12 @@ def populate(repo: Repository, key: str) -> int:
         user.id, "reminder", user.created_at + WEEK, {"subject": "advice"}, f"r:{key}"
     )
     repo.audit(user.id, "test", f"user:{user.id}", {"why": "test"})
+    cohort = repo.cohorts.create(
+        user.id, f"code{key}", f"workshop van {key}", user.created_at, "Europe/Amsterdam", "kort"
+    )
+    repo.cohorts.join(cohort.id, user.id)
+    repo.cohorts.add_invite(f"inv_{key}", user.id)
+    repo.cohorts.redeem_invite(f"inv_{key}", user.id)
     return user.id
 
 

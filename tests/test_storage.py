@@ -66,7 +66,17 @@ if TYPE_CHECKING:
 
 pytest_plugins = ["tests.storage_fixtures"]
 
-TABLES = {"users", "conversations", "advice_given", "reflections", "outbox", "audit"}
+TABLES = {
+    "users",
+    "conversations",
+    "advice_given",
+    "reflections",
+    "outbox",
+    "audit",
+    "cohorts",
+    "memberships",
+    "coordinator_invites",
+}
 
 
 def due(**delta: float) -> datetime:

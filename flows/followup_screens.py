@@ -1,0 +1,270 @@
+"""The screens of cohorts, coordinators and follow-up nudges, as pure functions.
+
+The flow shows the dialogue screens itself; the service shows the ones that need the
+database (lists, confirmations) after applying an effect. Times are shown on the
+member's or cohort's own wall clock, with the weekday: "dinsdag 25-11-2026 om 08:30".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from flows.actions import action
+from flows.definition import COHORT_TAG, NUDGE_TAG
+from flows.replies import Attachment, Button, Reply, Span, fill, join
+from flows.screens import Say
+from knowledge.model import Plan, PlanStep, Window
+
+
+@dataclass(frozen=True, slots=True)
+class CohortSummary:
+    """A cohort as its coordinator sees it; ``workshop`` on the cohort's wall clock."""
+
+    id: int
+    name: str
+    workshop: datetime
+    timezone: str
+    plan: str
+    members: int
+    closed: bool
+
+
+def when(say: Say, moment: datetime) -> str:
+    """A wall-clock moment in words: weekday, date and time, in the user's language."""
+    days = [d.strip() for d in say.label("weekdays").split(",")]
+    weekday = days[moment.weekday()] if len(days) == 7 else ""
+    return say.label(
+        "when_format",
+        weekday=weekday,
+        date=moment.strftime(say.label("date_format")),
+        time=moment.strftime("%H:%M"),
+    ).strip()
+
+
+def plan_title(say: Say, plan_id: str) -> str:
+    plan = say.knowledge.plan(plan_id)
+    return say.plain(plan.title) if plan is not None else plan_id
+
+
+def _cancel_row(say: Say) -> tuple[Button, ...]:
+    return (Button(say.label("btn_cancel"), action(COHORT_TAG, "cancel")),)
+
+
+# -- creating a cohort (the flow's own screens) ---------------------------------------
+
+
+def ask_cohort_name(say: Say) -> Reply:
+    return Reply(tuple(say("cohort_ask_name")), (_cancel_row(say),), meta={"screen": "c_name"})
+
+
+def ask_cohort_when(say: Say, name: str) -> Reply:
+    return Reply(
+        tuple(say("cohort_ask_when", name=name)), (_cancel_row(say),), meta={"screen": "c_when"}
+    )
+
+
+def ask_cohort_plan(say: Say, plans: Sequence[Plan]) -> Reply:
+    rows: list[tuple[Button, ...]] = [
+        (Button(say.plain(p.title), action(COHORT_TAG, "plan", p.id)),) for p in plans
+    ]
+    rows.append(_cancel_row(say))
+    return Reply(tuple(say("cohort_ask_plan")), tuple(rows), meta={"screen": "c_plan"})
+
+
+def ask_cohort_zone(say: Say, default_zone: str) -> Reply:
+    return Reply(
+        tuple(say("cohort_ask_zone", zone=default_zone)),
+        (_cancel_row(say),),
+        meta={"screen": "c_zone"},
+    )
+
+
+def confirm_cohort(say: Say, name: str, workshop: datetime, plan_id: str, zone: str) -> Reply:
+    text = say(
+        "cohort_confirm",
+        name=name,
+        when=when(say, workshop),
+        plan=plan_title(say, plan_id),
+        zone=zone,
+    )
+    rows = (
+        (Button(say.label("btn_cohort_create"), action(COHORT_TAG, "create")),),
+        (Button(say.label("btn_cohort_zone"), action(COHORT_TAG, "zone")),),
+        _cancel_row(say),
+    )
+    return Reply(tuple(text), rows, meta={"screen": "c_confirm"})
+
+
+# -- coordinators' lists and links (shown by the service) -----------------------------
+
+
+def cohort_list(say: Say, cohorts: Sequence[CohortSummary]) -> Reply:
+    """The coordinator's cohorts: members, workshop, plan; link and close buttons."""
+    if not cohorts:
+        text = say("cohorts_none")
+    else:
+        lines = [
+            say(
+                "cohorts_item_closed" if c.closed else "cohorts_item",
+                name=c.name,
+                when=when(say, c.workshop),
+                plan=plan_title(say, c.plan),
+                members=c.members,
+            )
+            for c in cohorts
+        ]
+        text = join([say("cohorts_intro"), join(lines, "\n\n")], "\n\n")
+    rows: list[tuple[Button, ...]] = []
+    for number, c in enumerate(cohorts, start=1):
+        if c.closed:
+            continue
+        rows.append(
+            (
+                Button(
+                    say.label("btn_cohort_link", number=number),
+                    action(COHORT_TAG, "link", str(c.id)),
+                ),
+                Button(
+                    say.label("btn_cohort_close", number=number),
+                    action(COHORT_TAG, "close", str(c.id)),
+                ),
+            )
+        )
+    rows.append((Button(say.label("btn_cohort_new"), action(COHORT_TAG, "new")),))
+    return Reply(tuple(text), tuple(rows), meta={"screen": "cohorts"})
+
+
+def cohort_link(
+    say: Say, key: str, cohort: CohortSummary, link: str | None, code: str, qr: bytes | None
+) -> Reply:
+    """The deep link (and its QR code) of a cohort: after creating it, or on request."""
+    parts = [
+        say(
+            key,
+            name=cohort.name,
+            when=when(say, cohort.workshop),
+            plan=plan_title(say, cohort.plan),
+        ),
+        say("cohort_link_line", link=link) if link else say("cohort_code_line", code=code),
+    ]
+    attachment = Attachment("photo", "cohort-qr.png", qr) if qr is not None else None
+    return Reply(tuple(join(parts, "\n\n")), attachment=attachment, meta={"screen": "cohort_link"})
+
+
+def close_confirm(say: Say, cohort: CohortSummary) -> Reply:
+    rows = (
+        (
+            Button(
+                say.label("btn_cohort_close_yes"), action(COHORT_TAG, "closeyes", str(cohort.id))
+            ),
+        ),
+        (Button(say.label("btn_cohort_keep"), action(COHORT_TAG, "keep")),),
+    )
+    return Reply(
+        tuple(say("cohort_close_confirm", name=cohort.name)), rows, meta={"screen": "c_close"}
+    )
+
+
+def coordinators_screen(say: Say, coordinators: Sequence[tuple[int, str]]) -> Reply:
+    """The coordinators (user id, Telegram id), each with a revoke button; an invite button."""
+    if coordinators:
+        lines = [say("coordinators_item", who=who) for _, who in coordinators]
+        text = join([say("coordinators_intro"), join(lines, "\n")], "\n\n")
+    else:
+        text = say("coordinators_none")
+    rows = [
+        (Button(say.label("btn_revoke", who=who), action(COHORT_TAG, "revoke", str(user_id))),)
+        for user_id, who in coordinators
+    ]
+    rows.append((Button(say.label("btn_invite"), action(COHORT_TAG, "invite")),))
+    return Reply(tuple(text), tuple(rows), meta={"screen": "coordinators"})
+
+
+# -- members: nudges and their settings -------------------------------------------------
+
+
+def nudge(
+    say: Say, step: PlanStep | None, outbox_id: int, dilemma_title: str | None = None
+) -> Reply:
+    """A follow-up prompt with its buttons: answer, later (next working day or next week),
+    no more reminders. ``dilemma_title`` (the member's latest advice) personalises it."""
+    parts: list[list[Span]] = [say("nudge_head")]
+    if step is not None and step.personal is not None and dilemma_title:
+        parts.append(fill(step.personal.get(say.lang), dilemma=dilemma_title))
+    parts.append(prompt_of(say, step))
+    ident = str(outbox_id)
+    rows = (
+        (Button(say.label("btn_nudge_answer"), action(NUDGE_TAG, "reply", ident)),),
+        (
+            Button(say.label("btn_nudge_later"), action(NUDGE_TAG, "later", ident)),
+            Button(say.label("btn_nudge_week"), action(NUDGE_TAG, "week", ident)),
+        ),
+        (Button(say.label("btn_nudge_stop"), action(NUDGE_TAG, "stop")),),
+    )
+    return Reply(tuple(join(parts, "\n\n")), rows, meta={"screen": "nudge"})
+
+
+def prompt_of(say: Say, step: PlanStep | None) -> list[Span]:
+    """What a plan step asks: its reflection question or its own text (a plan edited since
+    the nudge was planned falls back to a general prompt)."""
+    if step is not None and step.question is not None:
+        question = say.knowledge.questions.get(step.question)
+        if question is not None:
+            return say.text(question.text)
+    if step is not None and step.text is not None:
+        return say.text(step.text)
+    return say("nudge_general")
+
+
+def nudge_settings(
+    say: Say,
+    windows: Sequence[Window],
+    current: str | None,
+    off: bool,
+    zone: str,
+    upcoming: datetime | None,
+) -> Reply:
+    """The member's reminder settings: the windows to choose from, or none at all."""
+    chosen = None if off else (current or next((w.id for w in windows if w.default), None))
+    parts = [say("nudges_off_now") if off else say("nudges_on_now", zone=zone)]
+    if not off and upcoming is not None:
+        parts.append(say("nudges_next", when=when(say, upcoming)))
+    parts.append(say("nudges_choose"))
+    rows = []
+    for window in windows:
+        label = say.plain(window.label)
+        if window.id == chosen:
+            label = say.label("current_mark", label=label)
+        rows.append((Button(label, action(NUDGE_TAG, "window", window.id)),))
+    none = say.label("btn_nudges_none")
+    rows.append(
+        (Button(say.label("current_mark", label=none) if off else none, action(NUDGE_TAG, "off")),)
+    )
+    return Reply(tuple(join(parts, "\n\n")), tuple(rows), meta={"screen": "nudge_settings"})
+
+
+def reply_prompt(say: Say) -> Reply:
+    rows = ((Button(say.label("btn_cancel"), action(NUDGE_TAG, "cancel")),),)
+    return Reply(tuple(say("reply_prompt")), rows, meta={"screen": "reply"})
+
+
+__all__ = [
+    "CohortSummary",
+    "ask_cohort_name",
+    "ask_cohort_plan",
+    "ask_cohort_when",
+    "ask_cohort_zone",
+    "close_confirm",
+    "cohort_link",
+    "cohort_list",
+    "confirm_cohort",
+    "coordinators_screen",
+    "nudge",
+    "nudge_settings",
+    "plan_title",
+    "prompt_of",
+    "reply_prompt",
+    "when",
+]
