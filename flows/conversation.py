@@ -190,6 +190,9 @@ class Conversation(StateScreens, CohortActions, PrivacyActions):
     # -- dispatch ------------------------------------------------------------------------
 
     def dispatch(self, event: Event) -> None:
+        if event.kind != "action":
+            # A double tap is two presses with nothing in between.
+            self.data.pop("last_action", None)
         if event.kind == "command":
             name = event.name.lower()
             if name in PRIVACY_COMMANDS or name == "privacy":

@@ -17,6 +17,7 @@ from knowledge.store import KnowledgeStore
 from storage import Database, Repository
 from storage.migrate import upgrade
 from tests.fakebotapi import FakeBotAPI
+from tests.followup_helpers import People
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 FAST = DispatchSettings(per_second=1000.0, idle_interval=0.01, backoff=timedelta(seconds=30))
@@ -202,3 +203,95 @@ async def test_two_dispatchers_deliver_every_row_exactly_once(rig: Rig) -> None:
     await asyncio.gather(drain(first), drain(second))
     assert all(len(rig.api.sent_to(user)) == 1 for user in users)
     assert (await rig.statuses()).get("sent") == len(users)
+
+
+# -- follow-up nudges ---------------------------------------------------------------------
+
+
+async def member_with_nudges(rig: Rig, member: int, *, advice: bool = False) -> People:
+    """A coordinator's cohort (workshop Tuesday 24 November 09:00 UTC) that ``member`` joined."""
+    people = People(rig.db, rig.clock, rig.store)
+    await people.coordinator("5")
+    _, code = await people.create_cohort("5", "Workshop", "24-11-2026 10:00")
+    rig.api.add_user(member)
+    await people.join_bot(str(member), code)
+    if advice:
+        await people.send(str(member), "/advies")
+    return people
+
+
+async def test_a_nudge_goes_out_once_at_its_time_with_its_buttons(rig: Rig) -> None:
+    people = await member_with_nudges(rig, 201, advice=True)
+    first = (await people.nudges("201"))[0]
+    assert first.due_at == datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # Thursday 10:00 local
+    worker = rig.worker()
+    rig.clock.now = first.due_at - timedelta(minutes=1)
+    assert await worker.drain_once() == 0
+    rig.clock.now = first.due_at
+    assert await worker.drain_once() == 1
+    assert await worker.drain_once() == 0
+    sent = rig.api.sent_to(201)
+    assert len(sent) == 1
+    text = sent[0].plain_text or ""
+    assert "Reflectievraag na de workshop" in text
+    assert "Twee dagen geleden, in de workshop, herkende u het dilemma" in text
+    assert [b["callback_data"] for b in sent[0].buttons] == [
+        f"1:n:reply:{first.id}",
+        f"1:n:later:{first.id}",
+        f"1:n:week:{first.id}",
+        "1:n:stop",
+    ]
+
+
+async def test_without_advice_the_nudge_is_not_personalised(rig: Rig) -> None:
+    people = await member_with_nudges(rig, 202)
+    rig.clock.now = (await people.nudges("202"))[0].due_at
+    assert await rig.worker().drain_once() == 1
+    text = rig.api.sent_to(202)[0].plain_text or ""
+    assert "Reflectievraag na de workshop" in text and "herkende u" not in text
+
+
+async def test_a_nudge_claimed_by_a_process_that_died_goes_out_once(rig: Rig) -> None:
+    people = await member_with_nudges(rig, 203)
+    first = (await people.nudges("203"))[0]
+    rig.clock.now = first.due_at
+    lease = FAST.lease
+    # Process "a" claims the nudge and dies before sending it.
+    claimed = await rig.db.run(lambda repo: repo.outbox.claim_due(first.due_at, 10, "a", lease))
+    assert [item.id for item in claimed] == [first.id]
+    other = rig.worker("b")
+    assert await other.drain_once() == 0, "claimed: nobody else may send it"
+    rig.clock.now = first.due_at + lease + timedelta(seconds=1)
+    assert await other.drain_once() == 1
+    assert await other.drain_once() == 0
+    assert len(rig.api.sent_to(203)) == 1
+
+
+async def test_two_dispatchers_deliver_each_nudge_once(rig: Rig) -> None:
+    members = [211, 212, 213, 214]
+    people = await member_with_nudges(rig, members[0])
+    owner = await people.user_id("5")
+    code = (await rig.db.run(lambda repo: repo.cohorts.owned_by(owner)))[0].code
+    for member in members[1:]:
+        rig.api.add_user(member)
+        await people.join_bot(str(member), code)
+    rig.clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    a, b = rig.worker("a"), rig.worker("b")
+    await asyncio.gather(a.drain_once(), b.drain_once(), a.drain_once(), b.drain_once())
+    assert [len(rig.api.sent_to(m)) for m in members] == [1, 1, 1, 1]
+
+
+async def test_a_member_who_blocked_the_bot_gets_nothing_more(rig: Rig) -> None:
+    people = await member_with_nudges(rig, 204)
+    steps = await people.nudges("204")
+    assert len(steps) == 3
+    rig.api.block(204)
+    worker = rig.worker()
+    rig.clock.now = steps[0].due_at
+    assert await worker.drain_once() == 1
+    assert await people.nudges("204") == [], "the later steps are cancelled"
+    rig.clock.now = steps[-1].due_at + timedelta(days=1)
+    assert await worker.drain_once() == 0
+    assert rig.api.sent_to(204) == []
+    blocked = await rig.db.run(lambda repo: repo.cohorts.consented_user("telegram", "204"))
+    assert blocked is not None
