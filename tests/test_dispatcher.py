@@ -14,7 +14,7 @@ from telegram import Bot
 
 from bot.dispatcher import Dispatcher, DispatchSettings
 from knowledge.store import KnowledgeStore
-from storage import Database, Repository
+from storage import Database, Repository, User
 from storage.migrate import upgrade
 from tests.fakebotapi import FakeBotAPI
 from tests.followup_helpers import People
@@ -293,5 +293,6 @@ async def test_a_member_who_blocked_the_bot_gets_nothing_more(rig: Rig) -> None:
     rig.clock.now = steps[-1].due_at + timedelta(days=1)
     assert await worker.drain_once() == 0
     assert rig.api.sent_to(204) == []
-    blocked = await rig.db.run(lambda repo: repo.cohorts.consented_user("telegram", "204"))
-    assert blocked is not None
+    member = await people.user_id("204")
+    user = await rig.db.run(lambda repo: repo._session.get(User, member))
+    assert user is not None and user.blocked
