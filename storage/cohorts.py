@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Clock, Cohort, CoordinatorInvite, Membership, User
@@ -192,7 +192,7 @@ class CohortStore:
     def coordinators(self) -> list[Coordinator]:
         query = (
             select(User.id, User.channel, User.channel_user_id)
-            .where(User.roles.contains(COORDINATOR))
+            .where((literal(",") + User.roles + literal(",")).contains(f",{COORDINATOR},"))
             .order_by(User.id)
         )
         return [Coordinator(*row) for row in self._session.execute(query)]

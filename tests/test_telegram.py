@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -352,3 +353,65 @@ async def test_retention_runs_when_the_bot_starts(api: FakeBotAPI, tmp_path: Pat
                 break
             await asyncio.sleep(0.05)
         assert await users(running) == 0, "the inactive user was not forgotten"
+
+
+async def test_cohort_deep_link_and_nudges_end_to_end(api: FakeBotAPI, tmp_path: Path) -> None:
+    """A coordinator (an admin here) creates a cohort, a member joins through the deep
+    link, the first nudge arrives at its planned time; the member snoozes and answers."""
+    settings = bot_settings(api, tmp_path, ADMIN_IDS=str(USER))
+    async with running_bot(settings, webhook=False, host="127.0.0.1") as running:
+        now = [datetime(2026, 11, 23, 9, 0, tzinfo=UTC)]  # Monday
+        running.advisor.clock = lambda: now[0]
+        assert running.dispatcher is not None
+        running.dispatcher.clock = lambda: now[0]
+        await start(api)
+        menu = [c["command"] for c in api.commands_for(f"chat:{USER}", "")]
+        assert {"cohort", "coordinator"} <= set(menu), "the admin's own menu"
+        assert "cohort" not in [c["command"] for c in api.commands_for("default", "")]
+
+        listing = await send(api, "/cohort")
+        ask_name = await press(api, listing, "1:c:new")
+        assert "Hoe heet de workshop?" in (ask_name.plain_text or "")
+        ask_when = await send(api, "Regio <Utrecht>")
+        assert "«Regio <Utrecht>»" in (ask_when.plain_text or "")
+        plans = await send(api, "24-11-2026 10:00")
+        confirm = await press(api, plans, "1:c:plan:standaard")
+        assert "dinsdag 24-11-2026 om 10:00" in (confirm.plain_text or "")
+        before = last_id(api, USER)
+        await press(api, confirm, "1:c:create")
+        photo = await next_message(api, USER, before)
+        assert photo.kind == "photo"
+        link_message = await next_message(api, USER, photo.message_id)
+        match = re.search(
+            r"https://t\.me/(\w+)\?start=([A-Za-z0-9]+)", link_message.plain_text or ""
+        )
+        assert match is not None and match.group(1) == api.bot_username
+        code = match.group(2)
+
+        member = 777
+        consent = await send(api, f"/start {code}", chat=member)
+        joined = await press(api, consent, f"1:p:consent:yes:{code}", chat=member)
+        assert "U volgt nu de workshop Regio <Utrecht>" in (joined.plain_text or "")
+        assert "donderdag 26-11-2026 om 10:00" in (joined.plain_text or "")
+        question = await next_message(api, member, joined.message_id)
+        assert "Vraag 1 van" in (question.plain_text or "")
+
+        await asyncio.sleep(1.2)
+        assert last_id(api, member) == question.message_id, "no nudge before its time"
+        now[0] = datetime(2026, 11, 26, 9, 0, 30, tzinfo=UTC)  # Thursday 10:00:30 local
+        nudge = await next_message(api, member, question.message_id)
+        assert "Reflectievraag na de workshop" in (nudge.plain_text or "")
+        data = callback_datas(nudge)
+        later = next(d for d in data if d.startswith("1:n:later:"))
+        snoozed = await press(api, nudge, later, chat=member)
+        assert "vrijdag 27-11-2026 om 08:30" in (snoozed.plain_text or "")
+        reply = next(d for d in data if d.startswith("1:n:reply:"))
+        prompt = await press(api, nudge, reply, chat=member)
+        assert "Typ uw antwoord" in (prompt.plain_text or "")
+        kept = await send(api, "We bespreken het dilemma in het <b>bestuur</b>.", chat=member)
+        assert "Uw reflectie is bewaard" in (kept.plain_text or "")
+        assert "<b>bestuur</b>" in (kept.plain_text or ""), "typed HTML shown as text"
+        assert "Vraag 1 van" in (kept.plain_text or ""), "back at the member's question"
+        listing = await send(api, "/cohort")
+        assert "1 deelnemer(s)" in (listing.plain_text or "")
+        assert "ken ik niet" in ((await send(api, "/cohort", chat=member)).plain_text or "")
