@@ -8,7 +8,7 @@ import sys
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from bench import core, outbox, over_http
+from bench import core, dispatch_memory, outbox, over_http
 from bench.report import Figure, table
 
 
@@ -22,7 +22,10 @@ def main(argv: list[str]) -> int:
     suites = {
         "core": lambda: [core.advice_decision(), core.full_check(), core.event_handling()],
     }
-    suites["outbox"] = outbox.claim_next_batch
+    suites["outbox"] = lambda: [
+        *outbox.claim_next_batch(),
+        *dispatch_memory.dispatcher_memory(),
+    ]
     suites["telegram"] = over_http.run_all
     for name, run in suites.items():
         if only and name not in only:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flows import screens
 from flows.actions import MAX_ACTION_BYTES
+from flows.followup_screens import ask_cohort_plan, nudge
 from flows.replies import Reply
 from knowledge.engine import Engine, Reason, ScoredDilemma
 from knowledge.model import LANGUAGES, Knowledge, Where
@@ -21,6 +22,8 @@ _KEY_USE = re.compile(
     r"""(?:say|say\.label|self\.say|self\.say\.label|tell|\bnotice)\(\s*"([a-z_]+)\""""
 )
 _CODE_DIRS = ("flows", "bot")
+LARGEST_OUTBOX_ID = 2**63 - 1
+"""Nudge buttons carry the outbox id: checked with the longest one there can be."""
 
 
 def used_message_keys() -> set[str]:
@@ -92,4 +95,13 @@ def check_rendering(knowledge: Knowledge) -> list[Problem]:
             _check_reply(screens.browse_detail(say, dilemma), dilemma.where, what, problems)
         for level in knowledge.levels:
             _check_reply(screens.level(say, level.id), level.where, f"level '{level.id}'", problems)
+        longest_title = max(
+            (say.plain(d.title) for d in knowledge.dilemmas), key=len, default="dilemma"
+        )
+        for plan in knowledge.plans:
+            what = f"plan '{plan.id}'"
+            _check_reply(ask_cohort_plan(say, [plan]), plan.where, what, problems)
+            for step in plan.steps:
+                reply = nudge(say, step, LARGEST_OUTBOX_ID, longest_title)
+                _check_reply(reply, plan.where, f"{what} step '{step.id}' ({lang})", problems)
     return problems

@@ -184,3 +184,12 @@ def test_store_refuses_to_start_on_invalid_knowledge(knowledge_copy: Path) -> No
     with pytest.raises(KnowledgeError) as info:
         KnowledgeStore(knowledge_copy)
     assert "intake.yaml:" in str(info.value)
+
+
+def test_a_plan_id_too_long_for_its_button_is_reported(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "plans.yaml"
+    long_id = "vervolg_" + "x" * 60
+    line = edit(path, "  - id: kort", f"  - id: {long_id}")
+    code, out = check(knowledge_copy)
+    assert code == 1
+    assert f"plans.yaml:{line}: plan '{long_id}'" in out and "bytes" in out

@@ -1,0 +1,134 @@
+"""Memory of the dispatcher: a process of its own drains the due nudges of an outbox with
+100,000 pending rows through the fake Bot API, and reports its resident memory.
+
+Run by :func:`dispatcher_memory` (``make bench``); the child is ``python -m
+bench.dispatch_memory <database url> <api url> <token> <due>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import Connection, insert
+
+from bench.outbox import NOW, ROWS, USERS
+from bench.report import Figure
+from storage import Database, OutboxMessage, User
+from storage.migrate import upgrade
+
+DUE = 2_000
+"""Nudges due when the dispatcher starts (the rest are weeks ahead)."""
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def _fill(connection: Connection) -> None:
+    connection.execute(
+        insert(User),
+        [
+            {
+                "channel": "telegram",
+                "channel_user_id": str(1000 + i),
+                "language": "nl",
+                "created_at": NOW,
+                "last_seen_at": NOW,
+                "consent": True,
+            }
+            for i in range(USERS)
+        ],
+    )
+    connection.execute(
+        insert(OutboxMessage),
+        [
+            {
+                "user_id": 1 + i % USERS,
+                "kind": "nudge",
+                "due_at": NOW - timedelta(seconds=DUE - i)
+                if i < DUE
+                else NOW + timedelta(days=1 + i % 40),
+                "payload": {"cohort": 1, "plan": "standaard", "step": "na_twee_weken"},
+                "idempotency_key": f"bench:{i}",
+                "status": "pending",
+                "created_at": NOW,
+            }
+            for i in range(ROWS)
+        ],
+    )
+
+
+async def _child(url: str, api_url: str, token: str, due: int) -> None:
+    """Drain every due nudge, then print baseline, final and peak RSS (kB)."""
+    from telegram import Bot
+
+    from bot.dispatcher import Dispatcher, DispatchSettings
+    from knowledge.store import KnowledgeStore
+
+    db = Database(url)
+    store = KnowledgeStore()
+    bot = Bot(token, base_url=f"{api_url}/bot", base_file_url=f"{api_url}/file/bot")
+    await bot.initialize()
+    settings = DispatchSettings(per_second=100_000.0, batch=50)
+    dispatcher = Dispatcher(db, store, bot, lambda: NOW, settings, claimer="bench")
+    baseline = _status_kb("VmRSS")
+    sent = 0
+    while sent < due:
+        handled = await dispatcher.drain_once()
+        if not handled:
+            break
+        sent += handled
+    print(baseline, _status_kb("VmRSS"), _status_kb("VmHWM"), sent, flush=True)
+    await bot.shutdown()
+    await db.dispose()
+
+
+async def _measure() -> tuple[float, float, int]:
+    from tests.fakebotapi import FakeBotAPI
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/dispatch.sqlite3"
+        db = Database(url)
+        await upgrade(db)
+        await db.run_connection(_fill)
+        await db.dispose()
+        async with FakeBotAPI() as api:
+            for i in range(USERS):
+                api.add_user(1000 + i)
+            child = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bench.dispatch_memory",
+                url,
+                api.root_url,
+                api.token,
+                str(DUE),
+                stdout=asyncio.subprocess.PIPE,
+                env={**os.environ, "PTB_TIMEDELTA": "1"},
+            )
+            out, _ = await child.communicate()
+            baseline, final, peak, sent = (int(x) for x in out.split())
+            delivered = sum(len(api.sent_to(1000 + i)) for i in range(USERS))
+            assert sent == DUE == delivered, (sent, delivered)
+    return peak / 1024, (final - baseline) / 1024, sent
+
+
+def dispatcher_memory() -> list[Figure]:
+    peak, growth, sent = asyncio.run(_measure())
+    note = (
+        f"peak RSS of a dispatcher process draining {sent:,} due nudges of {ROWS:,} pending "
+        f"(SQLite); +{growth:.1f} MB while draining"
+    )
+    return [Figure("dispatcher memory (peak RSS)", peak, "MB", None, note)]
+
+
+if __name__ == "__main__":
+    asyncio.run(_child(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])))
