@@ -16,7 +16,7 @@ import io
 import secrets
 import string
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,7 @@ from flows.events import (
     ListCoordinators,
     Outcome,
     RedeemInvite,
+    RescheduleCohort,
     Revoke,
     SetNudges,
     ShowNudgeSettings,
@@ -132,26 +133,34 @@ class FollowUp:
     # -- planning ------------------------------------------------------------------------
 
     def window_and_zone(
-        self, v: Visitor, cohort_zone: str | None = None
+        self, v: Visitor, cohort_zone: str | None = None, user_id: int | None = None
     ) -> tuple[Window | None, ZoneInfo]:
-        settings = v.repo.cohorts.nudge_settings(v.user_id)
+        """The member's delivery window and time zone (theirs, else the cohort's)."""
+        settings = v.repo.cohorts.nudge_settings(v.user_id if user_id is None else user_id)
         window = v.knowledge.window(settings.window) or v.knowledge.window()
         return window, ZoneInfo(settings.timezone or cohort_zone or self.default_timezone)
 
-    def plan_member(self, v: Visitor, cohort: CohortInfo) -> datetime | None:
-        """Write the member's nudges for ``cohort`` to the outbox; the first due time."""
+    def plan_member(
+        self, v: Visitor, cohort: CohortInfo, user_id: int | None = None
+    ) -> datetime | None:
+        """Write a member's nudges for ``cohort`` to the outbox (pending ones move; a step
+        now in the past is cancelled); returns the first due time."""
+        member = v.user_id if user_id is None else user_id
         plan = v.knowledge.plan(cohort.plan) or v.knowledge.plan()
-        window, zone = self.window_and_zone(v, cohort.timezone)
+        window, zone = self.window_and_zone(v, cohort.timezone, member)
         if plan is None or window is None:
             return None
-        planned = []
+        planned, past = [], []
         for step in plan.steps:
+            key = nudge_key(member, cohort.id, plan.id, step.id)
             due = step_due(cohort.workshop_at, step, window, zone)
             if due <= v.now:
-                continue  # a step whose moment has passed belongs to the past
+                past.append(key)  # a step whose moment has passed belongs to the past
+                continue
             payload = {"cohort": cohort.id, "plan": plan.id, "step": step.id}
-            planned.append((nudge_key(v.user_id, cohort.id, plan.id, step.id), due, payload))
-        v.repo.outbox.plan(v.user_id, "nudge", planned)
+            planned.append((key, due, payload))
+        v.repo.outbox.plan(member, "nudge", planned)
+        v.repo.outbox.cancel_keys(member, past)
         return min((due for _, due, _ in planned), default=None)
 
     def replan_all(self, v: Visitor) -> datetime | None:
@@ -278,6 +287,29 @@ class FollowUp:
             {"plan": effect.plan, "timezone": effect.timezone},
         )
         v.show(self._link(v, "cohort_created", cohort), first=True)
+
+    def _RescheduleCohort(self, v: Visitor, effect: RescheduleCohort) -> None:
+        cohort = self._owned(v, effect.cohort_id)
+        if cohort is None:
+            return
+        zone = ZoneInfo(cohort.timezone)
+        workshop = datetime.fromisoformat(effect.workshop).replace(tzinfo=zone).astimezone(UTC)
+        v.repo.cohorts.reschedule(cohort.id, v.user_id, workshop)
+        moved = replace(cohort, workshop_at=workshop)
+        members = v.repo.cohorts.members(cohort.id)
+        for member in members:
+            if not v.repo.cohorts.nudge_settings(member).off:
+                self.plan_member(v, moved, member)
+        v.repo.audit(
+            v.user_id, "cohort.rescheduled", f"cohort:{cohort.id}", {"members": len(members)}
+        )
+        summary = self._summary(moved)
+        v.tell(
+            "cohort_rescheduled",
+            name=cohort.name,
+            when=fs.when(v.say, summary.workshop),
+            members=len(members),
+        )
 
     def _ListCohorts(self, v: Visitor, effect: ListCohorts) -> None:
         cohorts = v.repo.cohorts.owned_by(v.user_id)

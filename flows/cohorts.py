@@ -40,6 +40,7 @@ from flows.events import (
     ListCohorts,
     ListCoordinators,
     RedeemInvite,
+    RescheduleCohort,
     Revoke,
     SetNudges,
     ShowNudgeSettings,
@@ -220,6 +221,9 @@ class CohortActions:
         if head == "keep":
             self.notice = self.say.label("cohort_kept")
             return True
+        if head == "redate" and arg.isdigit():
+            self.data["cohort"] = {"redate": int(arg)}
+            return self.detour("redate_cohort")
         if head in ("link", "close", "closeyes") and arg.isdigit():
             cohort_id = int(arg)
             if head == "link":
@@ -281,6 +285,10 @@ class CohortActions:
                 self.lead = self.say("cohort_when_invalid")
                 self.reshow()
                 return
+            if isinstance(draft.get("redate"), int):
+                self.effects.append(RescheduleCohort(draft["redate"], workshop.isoformat()))
+                self.resume()
+                return
             draft["when"] = workshop.isoformat()
             self.fire("cohort_next")
         elif self.state == COHORT_ZONE:
@@ -301,6 +309,9 @@ class CohortActions:
         self._emit(fs.ask_cohort_name(self.say))
 
     def show_cohort_when(self, event: object) -> None:
+        if isinstance(self._draft().get("redate"), int):
+            self._emit(fs.ask_new_workshop_time(self.say))
+            return
         name = self._draft().get("name")
         if not isinstance(name, str):
             self.state = COHORT_NAME

@@ -134,6 +134,7 @@ def advisor_flow(question_ids: Sequence[str]) -> FlowDefinition:
     consented = (*qs, *ADVICE_PHASE, *SIDE_STATES)
     edges += [
         Edge("new_cohort", consented, COHORT_NAME),
+        Edge("redate_cohort", consented, COHORT_WHEN),
         Edge("cohort_next", COHORT_NAME, COHORT_WHEN),
         Edge("cohort_next", COHORT_WHEN, COHORT_PLAN),
         Edge("cohort_next", (COHORT_PLAN, COHORT_ZONE), COHORT_CONFIRM),

@@ -137,6 +137,14 @@ class CloseCohort:
 
 
 @dataclass(frozen=True, slots=True)
+class RescheduleCohort:
+    """Move the workshop (ISO wall-clock time in the cohort's zone); re-plan the nudges."""
+
+    cohort_id: int
+    workshop: str
+
+
+@dataclass(frozen=True, slots=True)
 class ListCoordinators:
     """Show the coordinators, to an admin."""
 
@@ -196,6 +204,7 @@ FollowUpEffect = (
     | ListCohorts
     | CohortLink
     | CloseCohort
+    | RescheduleCohort
     | ListCoordinators
     | CreateInvite
     | Appoint

@@ -65,6 +65,10 @@ def ask_cohort_when(say: Say, name: str) -> Reply:
     )
 
 
+def ask_new_workshop_time(say: Say) -> Reply:
+    return Reply(tuple(say("cohort_ask_new_when")), (_cancel_row(say),), meta={"screen": "c_when"})
+
+
 def ask_cohort_plan(say: Say, plans: Sequence[Plan]) -> Reply:
     rows: list[tuple[Button, ...]] = [
         (Button(say.plain(p.title), action(COHORT_TAG, "plan", p.id)),) for p in plans
@@ -125,6 +129,10 @@ def cohort_list(say: Say, cohorts: Sequence[CohortSummary]) -> Reply:
                 Button(
                     say.label("btn_cohort_link", number=number),
                     action(COHORT_TAG, "link", str(c.id)),
+                ),
+                Button(
+                    say.label("btn_cohort_redate", number=number),
+                    action(COHORT_TAG, "redate", str(c.id)),
                 ),
                 Button(
                     say.label("btn_cohort_close", number=number),
@@ -256,6 +264,7 @@ __all__ = [
     "ask_cohort_plan",
     "ask_cohort_when",
     "ask_cohort_zone",
+    "ask_new_workshop_time",
     "close_confirm",
     "cohort_link",
     "cohort_list",

@@ -135,7 +135,26 @@ class CohortStore:
         )
         return self._session.execute(statement).scalar_one_or_none() is not None
 
+    def reschedule(self, cohort_id: int, owner_user_id: int, workshop_at: datetime) -> bool:
+        """Move the workshop of one of the owner's cohorts; False if it is not theirs."""
+        statement = (
+            update(Cohort)
+            .where(Cohort.id == cohort_id, Cohort.owner_user_id == owner_user_id)
+            .values(workshop_at=workshop_at)
+            .returning(Cohort.id)
+        )
+        return self._session.execute(statement).scalar_one_or_none() is not None
+
     # members
+
+    def members(self, cohort_id: int) -> list[int]:
+        """The user ids of the cohort's members, in order of joining."""
+        query = (
+            select(Membership.user_id)
+            .where(Membership.cohort_id == cohort_id)
+            .order_by(Membership.joined_at, Membership.id)
+        )
+        return list(self._session.scalars(query))
 
     def join(self, cohort_id: int, user_id: int) -> bool:
         """Make the user a member; False (and nothing changes) when they already were."""

@@ -144,6 +144,22 @@ class OutboxStore:
             )
         return new
 
+    def cancel_keys(self, user_id: int, keys: Sequence[str]) -> int:
+        """Cancel the user's pending messages with these idempotency keys; how many."""
+        if not keys:
+            return 0
+        statement = (
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.user_id == user_id,
+                OutboxMessage.idempotency_key.in_(list(keys)),
+                OutboxMessage.status == "pending",
+            )
+            .values(status="cancelled")
+            .returning(OutboxMessage.id)
+        )
+        return len(self._session.execute(statement).all())
+
     def get(self, user_id: int, item_id: int) -> OutboxMessage | None:
         """One of the user's own outbox messages, or None (someone else's, or gone)."""
         query = select(OutboxMessage).where(

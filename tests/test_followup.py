@@ -298,3 +298,40 @@ async def test_an_answer_is_kept_as_a_reflection_after_the_client_data_guard(
     assert "niets bewaard" in text_of(cancelled)
     texts = [r.text for r in await db.run(lambda repo: repo.list_reflections(user_id))]
     assert texts[1:] == ["We hebben de agenda omgegooid."]
+
+
+async def test_moving_the_workshop_re_plans_every_member_without_duplicates(
+    people: People, db: Database
+) -> None:
+    await people.coordinator("5")
+    _, code = await people.create_cohort("5", "Verplaatst", "25-11-2026 14:00")
+    await people.join_bot("7", code)
+    await people.join_bot("8", code)
+    await people.press("8", "1:n:window:ochtend")
+    cohort = await db.run(lambda repo: repo.cohorts.by_code(code))
+    assert cohort is not None
+    ask = await people.press("5", f"1:c:redate:{cohort.id}")
+    assert "nieuwe datum" in text_of(ask)
+    moved = await people.send("5", "02-12-2026 10:00")
+    assert "woensdag 02-12-2026 om 10:00" in text_of(moved) and "2 deelnemer(s)" in text_of(moved)
+    seven = await people.nudges("7")
+    assert [row.due_at for row in seven] == [
+        local(2026, 12, 4, 10).astimezone(UTC),
+        local(2026, 12, 16, 10).astimezone(UTC),
+        local(2027, 1, 13, 10).astimezone(UTC),
+    ], "moved, not added"
+    eight = await people.nudges("8")
+    assert len(eight) == 3 and all(in_window(r.due_at, "08:30", "12:00") for r in eight)
+    # Moved into the past: the steps that have passed are cancelled, not sent late.
+    await people.press("5", f"1:c:redate:{cohort.id}")
+    await people.send("5", "20-10-2026 10:00")
+    assert [r.payload["step"] for r in await people.nudges("7")] == ["na_zes_weken"]
+    assert len(await people.nudges("7", "cancelled")) == 2
+    # Another coordinator cannot move it.
+    await people.coordinator("6")
+    await people.press("6", f"1:c:redate:{cohort.id}")
+    refused = await people.send("6", "01-01-2027 10:00")
+    assert "vind ik niet" in text_of(refused)
+    assert (await db.run(lambda repo: repo.cohorts.get(cohort.id))).workshop_at == local(  # type: ignore[union-attr]
+        2026, 10, 20, 10
+    ).astimezone(UTC)
