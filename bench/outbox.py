@@ -1,4 +1,4 @@
-"""The outbox with 100,000 pending rows (1,000 due): the median time of one claim of the
+"""The outbox with 100,000 pending nudges (1,000 due): the median time of one claim of the
 next due batch (50 rows), on SQLite and, when ``BENCH_DATABASE_URL`` names one, on
 PostgreSQL. Each claim is rolled back, so every round sees the same rows."""
 
@@ -47,11 +47,11 @@ def _fill(connection: Connection) -> None:
         [
             {
                 "user_id": 1 + i % USERS,
-                "kind": "reminder",
+                "kind": "nudge",
                 "due_at": NOW - timedelta(seconds=DUE - i)
                 if i < DUE
                 else NOW + timedelta(minutes=i),
-                "payload": {"subject": "advice"},
+                "payload": {"cohort": 1, "plan": "standaard", "step": "na_twee_weken"},
                 "idempotency_key": f"bench:{i}",
                 "status": "pending",
                 "created_at": NOW,
