@@ -27,18 +27,23 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from bot.broadcast_progress import BroadcastProgress
+from bot.ratelimit import Pacer, SendBudget
 from bot.telegram_render import keyboard, split_spans, to_html
+from flows.broadcast_screens import message as broadcast_message
 from flows.followup_screens import nudge
 from flows.nudges import reminder
-from flows.replies import Reply
+from flows.replies import Reply, Span
 from flows.screens import Say
 from knowledge.store import KnowledgeStore
 from storage import Database, OutboxItem, Repository
+from storage.broadcasts import BLOCKED_REASON
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +54,14 @@ MAX_ATTEMPTS = 5
 class DispatchSettings:
     batch: int = 20
     idle_interval: float = 1.0
-    lease: timedelta = timedelta(minutes=5)
+    lease: timedelta = timedelta(minutes=1)
+    """A claimed row not settled within this time is claimed again (its claimer died).
+    Far longer than a batch takes: 20 rows at 28/s; a 429 gives the batch back at once."""
     grace: timedelta = timedelta(hours=24)
     per_second: float = 28.0
     backoff: timedelta = timedelta(seconds=30)
+    progress_every: float = 3.0
+    """Seconds between edits of a broadcast's progress message."""
 
 
 def claimer_name() -> str:
@@ -71,6 +80,7 @@ class Dispatcher:
         clock: Callable[[], datetime],
         settings: DispatchSettings | None = None,
         claimer: str | None = None,
+        budget: SendBudget | None = None,
     ) -> None:
         self.db = db
         self.knowledge = knowledge
@@ -78,6 +88,9 @@ class Dispatcher:
         self.clock = clock
         self.settings = settings or DispatchSettings()
         self.claimer = claimer or claimer_name()
+        self.pacer = Pacer(budget or SendBudget(), self.settings.per_second)
+        self.progress = BroadcastProgress(self)
+        self._broadcasts: dict[int, tuple[str, str | None]] = {}
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
@@ -85,6 +98,7 @@ class Dispatcher:
         while not self._stopping.is_set():
             try:
                 delivered = await self.drain_once()
+                await self.progress.report()
             except Exception:
                 log.exception("dispatcher round failed; trying again shortly")
                 delivered = 0
@@ -105,35 +119,46 @@ class Dispatcher:
         items = await self.db.run(
             lambda repo: repo.outbox.claim_due(now, s.batch, self.claimer, s.lease)
         )
-        for item in items:
+        for index, item in enumerate(items):
             if self._stopping.is_set():
                 # Not sent: the lease gives them to the next process or round.
                 break
-            await self.deliver(item)
-            await asyncio.sleep(1 / s.per_second)
+            if not await self.deliver(item):
+                # Telegram said to slow down: the rest of the batch goes back at once,
+                # so that no other dispatcher has to wait for the lease.
+                rest = [i.id for i in items[index + 1 :]]
+                await self.db.run(partial(self._give_back, ids=rest, due=now))
+                break
         return len(items)
 
-    async def deliver(self, item: OutboxItem) -> None:
-        """Send one claimed row and record what happened."""
+    def _give_back(self, repo: Repository, *, ids: list[int], due: datetime) -> None:
+        for item_id in ids:
+            repo.outbox.release(item_id, self.claimer, due)
+
+    async def deliver(self, item: OutboxItem) -> bool:
+        """Send one claimed row and record what happened; False after a 429."""
         now = self.clock()
         claimer = self.claimer
         if now - item.due_at > self.settings.grace:
             reason = f"overdue by {now - item.due_at}, more than the grace period"
             await self.db.run(lambda repo: repo.outbox.skip(item.id, claimer, reason))
-            return
+            return True
         if item.channel != "telegram":
             reason = f"channel {item.channel} cannot receive messages from the bot"
             await self.db.run(lambda repo: repo.outbox.mark_failed(item.id, claimer, reason))
-            return
+            return True
         try:
-            await self._send(item)
+            reply = await self.render(item)
+            await self.pacer.wait()
+            await self._send(item, reply)
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             retry_at = now + timedelta(seconds=seconds)
             await self.db.run(lambda repo: repo.outbox.release(item.id, claimer, retry_at, "429"))
             log.info("Telegram asks to slow down: dispatcher pauses %.1f s", seconds)
-            await self._sleep(seconds)
+            self.pacer.pause(seconds)
+            return False
         except Forbidden:
             await self.db.run(lambda repo: self._blocked(repo, item))
         except BadRequest as exc:
@@ -150,16 +175,21 @@ class Dispatcher:
                 )
         else:
             await self.db.run(lambda repo: repo.outbox.mark_sent(item.id, claimer, self.clock()))
+        if item.kind == "broadcast":
+            self.progress.touched()
+        return True
 
     def _blocked(self, repo: Repository, item: OutboxItem) -> None:
         repo.set_blocked(item.user_id, True)
-        repo.outbox.mark_failed(item.id, self.claimer, "the user has blocked the bot")
+        repo.outbox.mark_failed(item.id, self.claimer, BLOCKED_REASON)
         repo.outbox.cancel_pending(item.user_id)
 
     async def render(self, item: OutboxItem) -> Reply:
         """The message of an outbox row, in the user's language, from the current knowledge."""
         knowledge = self.knowledge.current
         say = Say(knowledge, item.language)
+        if item.kind == "broadcast":
+            return await self._broadcast(say, item)
         if item.kind != "nudge":
             return reminder(say, str(item.payload.get("subject", "advice")))
         plan = knowledge.plan(str(item.payload.get("plan", "")))
@@ -172,8 +202,20 @@ class Dispatcher:
             title = say.plain(first.title) if first is not None else None
         return nudge(say, step, item.id, title)
 
-    async def _send(self, item: OutboxItem) -> None:
-        reply = await self.render(item)
+    async def _broadcast(self, say: Say, item: OutboxItem) -> Reply:
+        """A broadcast in the member's language: a ready-made question is translated,
+        a typed text is sent as the coordinator wrote it (escaped)."""
+        broadcast_id = int(item.payload.get("broadcast", 0))
+        if broadcast_id not in self._broadcasts:
+            info = await self.db.run(lambda repo: repo.broadcasts.get(broadcast_id))
+            template = info.template if info is not None else None
+            self._broadcasts[broadcast_id] = (info.text if info else "", template)
+        text, template = self._broadcasts[broadcast_id]
+        question = say.knowledge.questions.get(template) if template else None
+        spans = say.text(question.text) if question is not None else [Span(text)]
+        return broadcast_message(say, spans, item.id)
+
+    async def _send(self, item: OutboxItem, reply: Reply) -> None:
         chunks = split_spans(reply.spans)
         for index, chunk in enumerate(chunks, start=1):
             await self.bot.send_message(

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 import segno
 
+from bot.broadcasting import BroadcastEffects
+from flows import broadcast_screens as bs
 from flows import followup_screens as fs
 from flows.events import (
     AnswerPrompt,
@@ -108,7 +110,7 @@ class Visitor:
         self.show(notice(self.say, key, **values), first=first)
 
 
-class FollowUp:
+class FollowUp(BroadcastEffects):
     """Applies :data:`flows.events.FollowUpEffect` values for the advisor service."""
 
     def __init__(
@@ -255,9 +257,11 @@ class FollowUp:
 
     def _AnswerPrompt(self, v: Visitor, effect: AnswerPrompt) -> None:
         row = v.repo.outbox.get(v.user_id, effect.outbox_id) if effect.outbox_id else None
-        v.repo.add_reflection(
+        reflection = v.repo.add_reflection(
             v.user_id, "followup", effect.text, outbox_id=row.id if row is not None else None
         )
+        if row is not None and row.broadcast_id is not None:
+            v.show(bs.share_offer(v.say, reflection))
 
     # -- coordinators ----------------------------------------------------------------------
 

@@ -34,6 +34,13 @@ class Settings:
     """Data of users inactive this long is deleted by a daily job."""
     log_level: str | None
     """None when LOG_LEVEL is unset: each command picks its own default."""
+    broadcast_rate: float = 28.0
+    """BROADCAST_RATE: bulk messages (nudges, broadcasts) per second, under Telegram's ~30."""
+    dispatch_lease_seconds: float = 60.0
+    """DISPATCH_LEASE_SECONDS: a bulk message claimed by a process that died is sent by
+    another after this long."""
+    insight_min_group: int = 5
+    """INSIGHT_MIN_GROUP: groups smaller than this show no figures in /inzicht."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -69,6 +76,11 @@ class Settings:
         if not retention.isdigit() or int(retention) < 1:
             raise SettingsError(f"RETENTION_DAYS must be a number of days ≥ 1, not {retention!r}")
         knowledge = get("KNOWLEDGE_DIR")
+        rate = _positive(get("BROADCAST_RATE"), "BROADCAST_RATE", 28.0, maximum=30.0)
+        lease = _positive(get("DISPATCH_LEASE_SECONDS"), "DISPATCH_LEASE_SECONDS", 60.0)
+        group = get("INSIGHT_MIN_GROUP") or "5"
+        if not group.isdigit() or int(group) < 2:
+            raise SettingsError(f"INSIGHT_MIN_GROUP must be a whole number ≥ 2, not {group!r}")
         return cls(
             bot_token=get("BOT_TOKEN"),
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -81,4 +93,21 @@ class Settings:
             knowledge_dir=Path(knowledge) if knowledge else None,
             retention_days=int(retention),
             log_level=level,
+            broadcast_rate=rate,
+            dispatch_lease_seconds=lease,
+            insight_min_group=int(group),
         )
+
+
+def _positive(text: str | None, name: str, default: float, maximum: float | None = None) -> float:
+    """A positive number from the environment (at most ``maximum``), or ``default``."""
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {text!r}") from None
+    if not value > 0 or (maximum is not None and value > maximum):
+        limit = f" and at most {maximum:g}" if maximum is not None else ""
+        raise SettingsError(f"{name} must be more than 0{limit}, not {text!r}")
+    return value

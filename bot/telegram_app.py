@@ -43,7 +43,8 @@ from telegram.ext import (
 
 from bot.app import open_advisor
 from bot.console import parse_command
-from bot.dispatcher import Dispatcher
+from bot.dispatcher import Dispatcher, DispatchSettings
+from bot.ratelimit import SendBudget
 from bot.service import Advisor, UserLocks, language_for
 from bot.settings import Settings
 from bot.telegram_render import keyboard, split_spans, to_html
@@ -72,7 +73,10 @@ COMMANDS = (
     "help",
 )
 """Command names (Dutch, part of the interface); descriptions are ``cmd_<name>`` messages."""
-ROLE_COMMANDS = {"coordinator": ("cohort",), "admin": ("cohort", "coordinator")}
+ROLE_COMMANDS = {
+    "coordinator": ("cohort", "broadcast", "inzicht"),
+    "admin": ("cohort", "broadcast", "inzicht", "coordinator"),
+}
 """Extra commands in the menu of a coordinator's or admin's own chat (members never see
 them; the commands check the role anyway)."""
 MAX_CONCURRENT_UPDATES = 8
@@ -82,6 +86,8 @@ MAX_RETRY_AFTER = 10.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 RETENTION_INTERVAL = timedelta(days=1)
 DEFAULT_WEBHOOK_PATH = "/telegram"
+BUDGET_KEY = "send_budget"
+"""Where the application keeps the channel's :class:`SendBudget` for the dispatcher."""
 
 AppType = Application[Any, Any, Any, Any, Any, Any]
 
@@ -138,8 +144,10 @@ async def _with_retry(make: Callable[[], Awaitable[Any]]) -> Any:
 class TelegramChannel:
     """The handlers: translate the update, call the advisor, render the outcome."""
 
-    def __init__(self, advisor: Advisor) -> None:
+    def __init__(self, advisor: Advisor, budget: SendBudget | None = None) -> None:
         self.advisor = advisor
+        self.budget = budget or SendBudget()
+        """Replies are counted here, so that bulk traffic leaves them room."""
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message in a private chat: text or a command into the flow."""
@@ -171,7 +179,31 @@ class TelegramChannel:
         if outcome.chosen and isinstance(message, Message):
             await self._mark_chosen(query, message, outcome)
         chat_id = message.chat.id if message is not None else query.from_user.id
-        await self.deliver(context, chat_id, outcome)
+        replies = outcome.replies
+        edit = outcome.edit and replies and isinstance(message, Message)
+        if edit and await self._replace(query, replies[0]):
+            replies = replies[1:]
+        await self.deliver(context, chat_id, outcome, replies)
+
+    async def _replace(self, query: CallbackQuery, reply: Reply) -> bool:
+        """Show ``reply`` in the pressed message itself (a toggle); False if it cannot."""
+        chunks = split_spans(reply.spans)
+        if reply.attachment is not None or len(chunks) != 1:
+            return False
+        try:
+            await _with_retry(
+                partial(
+                    query.edit_message_text,
+                    to_html(chunks[0]),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard(reply.buttons),
+                    disable_web_page_preview=True,
+                )
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+        return True
 
     async def _mark_chosen(self, query: CallbackQuery, message: Message, outcome: Outcome) -> None:
         """The question as it was (its own entities, not re-rendered), then the choice in bold."""
@@ -190,9 +222,13 @@ class TelegramChannel:
         return notice(Say(self.advisor.knowledge, lang), key)
 
     async def deliver(
-        self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, outcome: Outcome
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        chat_id: int,
+        outcome: Outcome,
+        replies: list[Reply] | None = None,
     ) -> None:
-        for reply in outcome.replies:
+        for reply in outcome.replies if replies is None else replies:
             await self._send(context, chat_id, reply)
         for user_key, roles in outcome.menus.items():
             await set_menu(context.bot, self.advisor, int(user_key), roles)
@@ -207,6 +243,7 @@ class TelegramChannel:
                 file = reply.attachment
                 method = bot.send_photo if file.kind == "photo" else bot.send_document
                 await _with_retry(partial(method, chat_id, file.data, filename=file.name))
+                self.budget.note()
             for index, chunk in enumerate(chunks, start=1):
                 await _with_retry(
                     partial(
@@ -218,6 +255,7 @@ class TelegramChannel:
                         disable_web_page_preview=True,
                     )
                 )
+                self.budget.note()
         except Forbidden:
             log.info("chat %s has blocked the bot; reply dropped", chat_id)
 
@@ -258,6 +296,7 @@ def build_application(settings: Settings, advisor: Advisor, *, polling: bool = T
         builder = builder.updater(None)
     application = builder.build()
     channel = TelegramChannel(advisor)
+    application.bot_data[BUDGET_KEY] = channel.budget
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(channel.on_callback))
     application.add_handler(
@@ -328,11 +367,18 @@ class RunningBot:
             forget_inactive_daily(self.advisor, timedelta(days=days)), name="retention"
         )
 
-    def start_dispatcher(self) -> None:
-        """Deliver the outbox (reminders) beside the replies, as its own task."""
+    def start_dispatcher(self, settings: DispatchSettings | None = None) -> None:
+        """Deliver the outbox (reminders, nudges, broadcasts) beside the replies, as its
+        own task, within the message budget the replies leave."""
         advisor = self.advisor
+        budget = self.application.bot_data.get(BUDGET_KEY)
         self.dispatcher = Dispatcher(
-            advisor.db, advisor.knowledge_store, self.application.bot, advisor.clock
+            advisor.db,
+            advisor.knowledge_store,
+            self.application.bot,
+            lambda: advisor.clock(),
+            settings,
+            budget=budget if isinstance(budget, SendBudget) else None,
         )
         self.dispatching = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
 
@@ -431,7 +477,12 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
     except BaseException:
         await running.stop()
         raise
-    running.start_dispatcher()
+    running.start_dispatcher(
+        DispatchSettings(
+            per_second=settings.broadcast_rate,
+            lease=timedelta(seconds=settings.dispatch_lease_seconds),
+        )
+    )
     running.start_retention(settings.retention_days)
     log.info("bot ready (%s)", "webhook" if webhook else "polling")
     return running

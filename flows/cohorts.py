@@ -19,6 +19,8 @@ from zoneinfo import available_timezones
 from flows import followup_screens as fs
 from flows.definition import (
     ADVICE,
+    BC_TEXT,
+    BROADCAST_STATES,
     COHORT_CONFIRM,
     COHORT_NAME,
     COHORT_PLAN,
@@ -43,6 +45,8 @@ from flows.events import (
     RescheduleCohort,
     Revoke,
     SetNudges,
+    ShareAnswer,
+    ShowInsight,
     ShowNudgeSettings,
     Snooze,
 )
@@ -56,6 +60,10 @@ if TYPE_CHECKING:
 ADMIN = "admin"
 COORDINATOR = "coordinator"
 COHORT_COMMANDS = ("cohort", "cohorten")
+COORDINATOR_COMMANDS = ("broadcast", "inzicht")
+BROADCAST_HEADS = frozenset(
+    {"btpl", "ball", "btog", "bdil", "bnext", "baud", "bsend", "bstop", "brep"}
+)
 ADMIN_COMMANDS = ("coordinator",)
 NUDGE_COMMANDS = ("herinneringen", "stop")
 INVITE_PREFIX = "inv_"
@@ -134,6 +142,10 @@ class CohortActions:
 
         def asks(self, question_id: str) -> bool: ...
 
+        def start_broadcast_dialogue(self) -> bool: ...
+
+        def broadcast_action(self, head: str, arg: str) -> bool: ...
+
         def clean_or_warn(
             self, guard: Guard, text: str, tag: str = ..., discard: str = ...
         ) -> bool: ...
@@ -159,6 +171,10 @@ class CohortActions:
             self.effects.append(ShowNudgeSettings())
         elif name in COHORT_COMMANDS and self.is_coordinator:
             self.effects.append(ListCohorts())
+        elif name == "broadcast" and self.is_coordinator:
+            self.start_broadcast_dialogue()
+        elif name == "inzicht" and self.is_coordinator:
+            self.effects.append(ShowInsight())
         elif name in ADMIN_COMMANDS and self.is_admin:
             if not args:
                 self.effects.append(ListCoordinators())
@@ -169,6 +185,9 @@ class CohortActions:
         else:
             return False
         return True
+
+    def resume_after_detour(self) -> None:
+        self.resume()
 
     def start_payload(self, payload: str) -> None:
         """``/start <payload>`` after consent: join a cohort, or redeem a coordinator invite."""
@@ -190,7 +209,7 @@ class CohortActions:
     def resume(self) -> None:
         """Back to where the user was before the detour: their question, or the advice."""
         target = str(self.data.pop("resume", ADVICE))
-        for key in ("cohort", "reply_to", "redacted_note"):
+        for key in ("cohort", "broadcast", "reply_to", "redacted_note"):
             self.data.pop(key, None)
         question = self.knowledge.intake_question(target.removeprefix("q_"))
         if target.startswith("q_") and question is not None and self.asks(question.id):
@@ -204,11 +223,18 @@ class CohortActions:
         head, arg = choice[0], choice[1] if len(choice) > 1 else ""
         if not self.is_coordinator:
             return False
+        if head in BROADCAST_HEADS or (head == "redacted" and self.state == BC_TEXT):
+            return self.broadcast_action(head, arg)
         if head == "new":
             self.data["cohort"] = {}
             return self.detour("new_cohort")
         if head == "cancel" and self.state in COHORT_STATES:
             self.lead = self.say("cohort_cancelled")
+            self.resume()
+            return True
+        if head == "cancel" and self.state in BROADCAST_STATES:
+            self.lead = self.say("broadcast_cancelled")
+            self.data.pop("broadcast", None)
             self.resume()
             return True
         if head == "plan" and self.state == COHORT_PLAN and self.knowledge.plan(arg):
@@ -351,6 +377,9 @@ class CohortActions:
             return True
         if head == "window" and self.knowledge.window(arg) is not None and arg:
             self.effects.append(SetNudges(arg, off=False))
+            return True
+        if head == "share" and arg.isdigit():
+            self.effects.append(ShareAnswer(int(arg)))
             return True
         if head == "cancel" and self.state == REPLY:
             self.lead = self.say("reply_cancelled")

@@ -13,11 +13,13 @@ from typing import Any
 
 from flows import screens
 from flows.actions import parse_action
+from flows.broadcasts import BroadcastActions
 from flows.cohorts import CohortActions
 from flows.definition import (
     ADVICE,
     ADVICE_PHASE,
     ADVICE_TAG,
+    BROADCAST_STATES,
     BROWSE_TAG,
     COHORT_STATES,
     COHORT_TAG,
@@ -86,7 +88,7 @@ class AdvisorFlow:
         return conversation.outcome()
 
 
-class Conversation(StateScreens, CohortActions, PrivacyActions):
+class Conversation(StateScreens, CohortActions, BroadcastActions, PrivacyActions):
     """The model of one event's run through the machine."""
 
     def __init__(self, flow: AdvisorFlow, stored: StoredState) -> None:
@@ -416,6 +418,8 @@ class Conversation(StateScreens, CohortActions, PrivacyActions):
             self.save_note(text)
         elif self.state in COHORT_STATES:
             self.cohort_typed(text)
+        elif self.state in BROADCAST_STATES:
+            self.broadcast_typed(text)
         elif self.state == REPLY:
             self.answer_typed(text)
         else:

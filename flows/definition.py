@@ -45,7 +45,13 @@ COHORT_STATES: tuple[str, ...] = (
 """A coordinator creating a cohort: name, workshop date and time, plan, time zone."""
 REPLY = "reply"
 """A member answering a nudge or broadcast prompt."""
-SIDE_STATES: tuple[str, ...] = (*COHORT_STATES, REPLY)
+BC_TEXT = "broadcast_text"
+BC_AUDIENCE = "broadcast_audience"
+BC_DILEMMA = "broadcast_dilemma"
+BC_PREVIEW = "broadcast_preview"
+BROADCAST_STATES: tuple[str, ...] = (BC_TEXT, BC_AUDIENCE, BC_DILEMMA, BC_PREVIEW)
+"""A coordinator composing a broadcast: text, audience (and dilemma filter), preview."""
+SIDE_STATES: tuple[str, ...] = (*COHORT_STATES, *BROADCAST_STATES, REPLY)
 """Short detours from anywhere after consent; they resume where the user was."""
 ADVICE_TAG = "a"
 """Action ids of the advice phase carry this tag and stay valid in the whole phase."""
@@ -110,6 +116,10 @@ def advisor_flow(question_ids: Sequence[str]) -> FlowDefinition:
         StateSpec(COHORT_PLAN, "show_cohort_plan"),
         StateSpec(COHORT_ZONE, "show_cohort_zone"),
         StateSpec(COHORT_CONFIRM, "show_cohort_confirm"),
+        StateSpec(BC_TEXT, "show_broadcast_text"),
+        StateSpec(BC_AUDIENCE, "show_broadcast_audience"),
+        StateSpec(BC_DILEMMA, "show_broadcast_dilemma"),
+        StateSpec(BC_PREVIEW, "show_broadcast_preview"),
         StateSpec(REPLY, "show_reply_prompt"),
     ]
     edges: list[Edge] = []
@@ -140,6 +150,12 @@ def advisor_flow(question_ids: Sequence[str]) -> FlowDefinition:
         Edge("cohort_next", (COHORT_PLAN, COHORT_ZONE), COHORT_CONFIRM),
         Edge("cohort_zone", COHORT_CONFIRM, COHORT_ZONE),
         Edge("reply", consented, REPLY),
+        Edge("new_broadcast", consented, BC_TEXT),
+        Edge("bc_next", BC_TEXT, BC_AUDIENCE),
+        Edge("bc_next", BC_AUDIENCE, BC_PREVIEW),
+        Edge("bc_next", BC_DILEMMA, BC_AUDIENCE),
+        Edge("bc_dilemma", BC_AUDIENCE, BC_DILEMMA),
+        Edge("bc_audience", BC_PREVIEW, BC_AUDIENCE),
     ]
     edges += [
         Edge("resume", SIDE_STATES, question_state(q), guard=f"target:{q}") for q in question_ids

@@ -197,6 +197,64 @@ class AnswerPrompt:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A broadcast being composed: typed ``text`` or a ``template`` (question id), the
+    ``cohorts`` it goes to (None: all of the coordinator's) and an optional ``dilemma``
+    filter (only members whose latest advice showed it)."""
+
+    text: str | None
+    template: str | None
+    cohorts: tuple[int, ...] | None
+    dilemma: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShowAudience:
+    """Show the coordinator's cohorts to choose from, marking the draft's choice."""
+
+    draft: Draft
+
+
+@dataclass(frozen=True, slots=True)
+class ShowPreview:
+    """Show the broadcast exactly as members get it, and to how many it goes."""
+
+    draft: Draft
+
+
+@dataclass(frozen=True, slots=True)
+class StartBroadcast:
+    draft: Draft
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastHistory:
+    """The coordinator's latest broadcasts, each with a button for its report."""
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastReport:
+    broadcast_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CancelBroadcast:
+    broadcast_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShareAnswer:
+    """Share one's own answer to a broadcast, without name, with its coordinator."""
+
+    reflection_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShowInsight:
+    """Anonymous aggregates of the coordinator's cohorts."""
+
+
 FollowUpEffect = (
     JoinCohort
     | RedeemInvite
@@ -213,6 +271,14 @@ FollowUpEffect = (
     | SetNudges
     | Snooze
     | AnswerPrompt
+    | ShowAudience
+    | ShowPreview
+    | StartBroadcast
+    | BroadcastHistory
+    | BroadcastReport
+    | CancelBroadcast
+    | ShareAnswer
+    | ShowInsight
 )
 """Effects about cohorts, roles and nudges: applied by ``bot.followup``."""
 
@@ -245,6 +311,9 @@ class Outcome:
     notice: str | None = None
     chosen: str | None = None
     duplicate: bool = False
+    edit: bool = False
+    """The first reply replaces the message whose button was pressed (a toggle), rather
+    than coming as a new message."""
     menus: dict[str, frozenset[str]] = field(default_factory=dict)
     """Users (channel ids) whose roles changed, with their roles now: their command menu
     should change (set by the service)."""

@@ -27,6 +27,7 @@ from knowledge.model import (
     ReflectionQuestion,
     Rule,
     RuleTest,
+    Template,
     Text,
     Where,
 )
@@ -327,6 +328,13 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
     f = files["plans.yaml"]
     plans = unique(f, f.entries("plans"), lambda e, i: read_plan(f, e, i))
     windows = unique(f, f.entries("windows"), lambda e, i: read_window(f, e, i))
+    templates: list[Template] = []
+    raw_templates = f.root.get("templates") if f.root else None
+    if isinstance(raw_templates, LineList):
+        for index, question in enumerate(raw_templates):
+            templates.append(Template(str(question), f.where(raw_templates.line_of(index))))
+    elif raw_templates is not None:
+        f.error(f.root.line_of("templates"), "'templates' must be a list of question ids")
     for kind, items in (("plan", plans), ("window", windows)):
         defaults = [item for item in items.values() if item.default]
         if items and len(defaults) != 1:
@@ -350,6 +358,7 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
         message_where=message_where,
         plans=tuple(plans.values()),
         windows=tuple(windows.values()),
+        templates=tuple(templates),
         guard=guard,
     )
     return knowledge, problems

@@ -186,6 +186,14 @@ class Window:
     where: Where
 
 
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A ready-made broadcast prompt: a reflection question a coordinator can pick."""
+
+    question: str
+    where: Where
+
+
 # --- client-data guard (guard.yaml; used by knowledge.guard) ---------------------------
 
 
@@ -266,6 +274,7 @@ class Knowledge:
     message_where: Mapping[str, Where] = field(default_factory=dict)
     plans: tuple[Plan, ...] = ()
     windows: tuple[Window, ...] = ()
+    templates: tuple[Template, ...] = ()
     # Not in repr: its test texts are made-up client data (phone numbers, e-mail addresses).
     guard: GuardSpec = field(default_factory=GuardSpec, repr=False)
 

@@ -121,6 +121,9 @@ def _check_references(knowledge: Knowledge, report: Report) -> None:
                     plan.where,
                     f"plan '{plan.id}' step '{step.id}': unknown question '{step.question}'",
                 )
+    for template in k.templates:
+        if template.question not in k.questions:
+            report.add(template.where, f"template: unknown question '{template.question}'")
     used = {q for d in k.dilemmas for q in d.questions} | {q for r in k.rules for q in r.questions}
     used |= {s.question for p in k.plans for s in p.steps if s.question}
     for question in k.questions.values():

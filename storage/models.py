@@ -160,6 +160,8 @@ class Reflection(Base):
     outbox_id: Mapped[int | None] = mapped_column(
         ForeignKey("outbox.id", ondelete="SET NULL"), index=True
     )
+    # Shared anonymously with the coordinator who asked (answers to broadcasts only).
+    shared: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class OutboxMessage(Base):
@@ -192,6 +194,9 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True
+    )
 
 
 class AuditEntry(Base):
@@ -246,3 +251,23 @@ class CoordinatorInvite(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     used_by: Mapped[int | None] = mapped_column(_user_fk("SET NULL"), index=True)
     used_at: Mapped[datetime | None]
+
+
+BROADCAST_STATUSES = ("sending", "done", "cancelled")
+
+
+class Broadcast(Base):
+    """A coordinator's message to their members; its deliveries are outbox rows."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_user_id: Mapped[int | None] = mapped_column(_user_fk("SET NULL"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    total: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(16), default="sending", server_default="sending")
+    progress_message_id: Mapped[int | None]
+    progress_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    finished_at: Mapped[datetime | None]

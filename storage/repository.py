@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
+from storage.broadcasts import BroadcastStore
 from storage.cohorts import CohortStore
 from storage.errors import ConcurrentUpdate
 from storage.models import (
@@ -193,6 +194,11 @@ class Repository:
     def outbox(self) -> OutboxStore:
         """What the bot sends on its own: scheduling and the dispatcher's claims."""
         return OutboxStore(self._session, self._clock)
+
+    @property
+    def broadcasts(self) -> BroadcastStore:
+        """Coordinators' broadcasts and their delivery (see :mod:`storage.broadcasts`)."""
+        return BroadcastStore(self._session, self._clock)
 
     @property
     def cohorts(self) -> CohortStore:

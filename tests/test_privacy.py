@@ -37,6 +37,7 @@ def populate(repo: Repository, key: str) -> int:
     repo.cohorts.join(cohort.id, user.id)
     repo.cohorts.add_invite(f"inv_{key}", user.id)
     repo.cohorts.redeem_invite(f"inv_{key}", user.id)
+    repo.broadcasts.create(user.id, f"bericht van {key}", {}, [user.id])
     return user.id
 
 

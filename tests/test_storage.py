@@ -76,6 +76,7 @@ TABLES = {
     "cohorts",
     "memberships",
     "coordinator_invites",
+    "broadcasts",
 }
 
 

@@ -1,0 +1,79 @@
+"""Sharing Telegram's overall message budget between replies and bulk traffic.
+
+Telegram allows a bot about 30 messages per second overall. Replies to people chatting
+go out at once and are only *counted* here; the dispatcher's bulk messages (nudges,
+broadcasts) are paced: at most ``rate`` per second of their own, and never while replies
+and bulk together already used the overall budget in the last second. So a broadcast
+fills what replies leave over, and a reply never waits for a broadcast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+
+OVERALL_PER_SECOND = 30
+WINDOW = 1.0
+
+
+class SendBudget:
+    """The messages sent in the last second, by anyone in this process."""
+
+    def __init__(
+        self,
+        overall: int = OVERALL_PER_SECOND,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.overall = overall
+        self._clock = clock
+        self._sent: deque[float] = deque()
+
+    def note(self) -> None:
+        """A message went out (a reply, or bulk after :meth:`Pacer.wait`)."""
+        self._sent.append(self._clock())
+
+    def used(self) -> int:
+        """Messages sent within the last second."""
+        horizon = self._clock() - WINDOW
+        while self._sent and self._sent[0] <= horizon:
+            self._sent.popleft()
+        return len(self._sent)
+
+    def free_in(self) -> float:
+        """Seconds until one more message fits in the overall budget (0: now)."""
+        if self.used() < self.overall:
+            return 0.0
+        return max(0.0, self._sent[0] + WINDOW - self._clock())
+
+
+class Pacer:
+    """Bulk sending at ``rate`` per second within a :class:`SendBudget`."""
+
+    def __init__(
+        self, budget: SendBudget, rate: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if rate <= 0:
+            raise ValueError(f"the rate must be positive, not {rate}")
+        self.budget = budget
+        self.interval = 1.0 / rate
+        self._clock = clock
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        """Wait for the next bulk slot; counts the message as sent."""
+        while True:
+            now = self._clock()
+            delay = max(self._next - now, self.budget.free_in())
+            if delay <= 0:
+                break
+            await asyncio.sleep(delay)
+        now = self._clock()
+        # Catch up after idle time, but never burst more than one slot ahead.
+        self._next = max(self._next, now - self.interval) + self.interval
+        self.budget.note()
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said 429: no bulk message before ``seconds`` from now."""
+        self._next = max(self._next, self._clock() + seconds)
