@@ -1,0 +1,71 @@
+"""The message budget shared by replies and bulk traffic, with a fake monotonic clock."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.ratelimit import Pacer, SendBudget
+
+
+class Ticks:
+    """A monotonic clock that ``asyncio.sleep`` (patched) moves forward."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def ticks(monkeypatch: pytest.MonkeyPatch) -> Ticks:
+    clock = Ticks()
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float) -> None:
+        clock.now += seconds
+        await real_sleep(0)
+
+    monkeypatch.setattr("bot.ratelimit.asyncio.sleep", sleep)
+    return clock
+
+
+async def test_bulk_keeps_its_own_rate(ticks: Ticks) -> None:
+    pacer = Pacer(SendBudget(30, ticks), 28, ticks)
+    start = ticks.now
+    for _ in range(56):
+        await pacer.wait()
+    assert 1.9 < ticks.now - start <= 2.0, "56 messages at 28/s take two seconds"
+
+
+async def test_replies_take_their_share_and_bulk_fills_the_rest(ticks: Ticks) -> None:
+    budget = SendBudget(30, ticks)
+    pacer = Pacer(budget, 28, ticks)
+    sent_at: list[float] = []
+    for second in range(3):
+        for _ in range(10):  # ten replies at the start of every second
+            budget.note()
+        while ticks.now < 100.0 + second + 1:
+            await pacer.wait()
+            if ticks.now < 100.0 + second + 1:
+                sent_at.append(ticks.now)
+    for second in range(3):
+        in_second = [t for t in sent_at if 100.0 + second <= t < 101.0 + second]
+        assert len(in_second) <= 20, "replies and bulk together stay within 30 a second"
+    assert budget.used() <= 30
+
+
+async def test_a_429_pauses_bulk(ticks: Ticks) -> None:
+    pacer = Pacer(SendBudget(30, ticks), 28, ticks)
+    await pacer.wait()
+    pacer.pause(5)
+    before = ticks.now
+    await pacer.wait()
+    assert ticks.now - before >= 5
+
+
+def test_a_rate_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        Pacer(SendBudget(), 0)
