@@ -186,7 +186,7 @@ class PrivacyActions:
         return False
 
     def answer_consent(self, agreed: bool) -> bool:
-        if self.consent is True:
+        if self.consent is True and self.state not in GATE_STATES:
             return False
         if self.state == NEW:  # nothing is stored before consent, so this is where we are
             self.state = CONSENT

@@ -335,3 +335,17 @@ async def test_moving_the_workshop_re_plans_every_member_without_duplicates(
     assert (await db.run(lambda repo: repo.cohorts.get(cohort.id))).workshop_at == local(  # type: ignore[union-attr]
         2026, 10, 20, 10
     ).astimezone(UTC)
+
+
+async def test_a_user_with_consent_but_no_conversation_gets_past_the_gate(
+    people: People, db: Database
+) -> None:
+    def seed(repo: Repository) -> None:
+        user = repo.get_or_create_user("telegram", "77", "nl")
+        repo.set_consent(user.id, True)
+
+    await db.run(seed)
+    consent = await people.send("77", "/start")
+    assert "1:p:consent:yes" in actions_of(consent)
+    agreed = await people.press("77", "1:p:consent:yes")
+    assert agreed.notice is None and "Vraag 1 van" in text_of(agreed)
