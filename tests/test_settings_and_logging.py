@@ -17,6 +17,8 @@ def test_defaults() -> None:
     assert settings.bot_api_url == "https://api.telegram.org"
     assert settings.timezone == "Europe/Amsterdam" and settings.port == 8080
     assert settings.admin_ids == frozenset() and settings.log_level is None
+    assert settings.broadcast_rate == 28 and settings.dispatch_lease_seconds == 60
+    assert settings.insight_min_group == 5
 
 
 def test_values_are_read_and_cleaned() -> None:
@@ -28,8 +30,13 @@ def test_values_are_read_and_cleaned() -> None:
             "PORT": "5000",
             "LOG_LEVEL": "debug",
             "BOT_TIMEZONE": "Europe/London",
+            "BROADCAST_RATE": "20",
+            "DISPATCH_LEASE_SECONDS": "2.5",
+            "INSIGHT_MIN_GROUP": "10",
         }
     )
+    assert settings.broadcast_rate == 20 and settings.dispatch_lease_seconds == 2.5
+    assert settings.insight_min_group == 10
     assert settings.bot_token == "123:abc"
     assert settings.bot_api_url == "http://127.0.0.1:8081"
     assert settings.admin_ids == {1, 2, 3}
@@ -44,6 +51,10 @@ def test_values_are_read_and_cleaned() -> None:
         ({"ADMIN_IDS": "1,bob"}, "ADMIN_IDS"),
         ({"BOT_TIMEZONE": "Mars/Olympus"}, "BOT_TIMEZONE"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"BROADCAST_RATE": "40"}, "BROADCAST_RATE"),
+        ({"BROADCAST_RATE": "snel"}, "BROADCAST_RATE"),
+        ({"DISPATCH_LEASE_SECONDS": "0"}, "DISPATCH_LEASE_SECONDS"),
+        ({"INSIGHT_MIN_GROUP": "1"}, "INSIGHT_MIN_GROUP"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], names: str) -> None:
