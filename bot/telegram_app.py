@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import secrets
 import signal
@@ -52,7 +53,7 @@ from flows.events import Event, Outcome
 from flows.replies import Reply
 from flows.screens import Say, notice
 from knowledge.model import LANGUAGES
-from storage import Repository
+from storage import Repository, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,10 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 RETENTION_INTERVAL = timedelta(days=1)
 DEFAULT_WEBHOOK_PATH = "/telegram"
 BUDGET_KEY = "send_budget"
+CHANNEL_KEY = "channel"
+UPDATE_RETRIES = 3
+"""Polling: an update that failed for want of the database is handled again this often."""
+UPDATE_RETRY_DELAY = 2.0
 """Where the application keeps the channel's :class:`SendBudget` for the dispatcher."""
 
 AppType = Application[Any, Any, Any, Any, Any, Any]
@@ -144,10 +149,16 @@ async def _with_retry(make: Callable[[], Awaitable[Any]]) -> Any:
 class TelegramChannel:
     """The handlers: translate the update, call the advisor, render the outcome."""
 
-    def __init__(self, advisor: Advisor, budget: SendBudget | None = None) -> None:
+    def __init__(
+        self, advisor: Advisor, budget: SendBudget | None = None, *, polling: bool = True
+    ) -> None:
         self.advisor = advisor
         self.budget = budget or SendBudget()
         """Replies are counted here, so that bulk traffic leaves them room."""
+        self.polling = polling
+        self.failed: set[int] = set()
+        """Webhook mode: updates whose handling failed; their request answers 500."""
+        self._attempts: dict[int, int] = {}
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message in a private chat: text or a command into the flow."""
@@ -162,7 +173,9 @@ class TelegramChannel:
         event = (
             parse_command(text) if text.startswith("/") and len(text) > 1 else Event("text", text)
         )
+        event = dataclasses.replace(event, update_id=update.update_id)
         outcome = await self.advisor.handle(CHANNEL, str(user.id), event, user.language_code)
+        self._attempts.pop(update.update_id, None)
         await self.deliver(context, message.chat_id, outcome)
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -170,11 +183,15 @@ class TelegramChannel:
         query = update.callback_query
         if query is None:
             return
-        event = Event("action", query.data or "")
+        event = Event("action", query.data or "", update_id=update.update_id)
         outcome = await self.advisor.handle(
             CHANNEL, str(query.from_user.id), event, query.from_user.language_code
         )
-        await _with_retry(partial(query.answer, outcome.notice))
+        self._attempts.pop(update.update_id, None)
+        try:
+            await _with_retry(partial(query.answer, outcome.notice))
+        except BadRequest as exc:  # e.g. "query is too old" when handled again later
+            log.info("callback query of update %s not answered: %s", update.update_id, exc)
         message = query.message
         if outcome.chosen and isinstance(message, Message):
             await self._mark_chosen(query, message, outcome)
@@ -272,12 +289,35 @@ class TelegramChannel:
         )
         if not isinstance(update, Update) or user is None:
             return
+        key = "error"
+        if isinstance(context.error, StorageError):
+            # Nothing of the update was kept: have it handled again, and say so once.
+            attempt = self._attempts.get(update.update_id, 0) + 1
+            self._attempts[update.update_id] = attempt
+            retried = not self.polling or attempt <= UPDATE_RETRIES
+            if not self.polling:
+                self.failed.add(update.update_id)  # Telegram sends it again
+            elif retried:
+                context.application.create_task(
+                    self._again(context.application, update, attempt), update=update
+                )
+            if retried and attempt > 1:
+                return
+            if retried:
+                key = "error_retry"
+            else:
+                del self._attempts[update.update_id]
         lang = language_for(user.language_code)
         with contextlib.suppress(Exception):
             if update.callback_query is not None:
                 await update.callback_query.answer()
             chat_id = update.effective_chat.id if update.effective_chat else user.id
-            await self._send(context, chat_id, self._notice("error", lang))
+            await self._send(context, chat_id, self._notice(key, lang))
+
+    async def _again(self, application: AppType, update: Update, attempt: int) -> None:
+        """Polling: put a failed update back in the queue after a pause."""
+        await asyncio.sleep(UPDATE_RETRY_DELAY * attempt)
+        await application.update_queue.put(update)
 
 
 def build_application(settings: Settings, advisor: Advisor, *, polling: bool = True) -> AppType:
@@ -295,8 +335,9 @@ def build_application(settings: Settings, advisor: Advisor, *, polling: bool = T
     if not polling:
         builder = builder.updater(None)
     application = builder.build()
-    channel = TelegramChannel(advisor)
+    channel = TelegramChannel(advisor, polling=polling)
     application.bot_data[BUDGET_KEY] = channel.budget
+    application.bot_data[CHANNEL_KEY] = channel
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(channel.on_callback))
     application.add_handler(
@@ -432,6 +473,11 @@ def webhook_app(application: AppType, advisor: Advisor, secret: str, path: str) 
         await application.update_processor.process_update(
             update, application.process_update(update)
         )
+        channel = application.bot_data.get(CHANNEL_KEY)
+        if isinstance(channel, TelegramChannel) and update.update_id in channel.failed:
+            channel.failed.discard(update.update_id)
+            # Not handled (the database was away): Telegram delivers it again later.
+            return web.Response(status=503, text="try again")
         return web.Response(text="ok")
 
     async def health(request: web.Request) -> web.Response:

@@ -192,6 +192,11 @@ class Conversation(StateScreens, CohortActions, BroadcastActions, PrivacyActions
     # -- dispatch ------------------------------------------------------------------------
 
     def dispatch(self, event: Event) -> None:
+        if event.update_id:
+            if self.data.get("update") == event.update_id:
+                self.repeated_update()
+                return
+            self.data["update"] = event.update_id
         if event.kind != "action":
             # A double tap is two presses with nothing in between.
             self.data.pop("last_action", None)
@@ -212,6 +217,13 @@ class Conversation(StateScreens, CohortActions, BroadcastActions, PrivacyActions
             self.typed_at_gate(event.text)
         else:
             self.typed(event.text)
+
+    def repeated_update(self) -> None:
+        """The same update again (the channel retried it): show where the user is."""
+        if self.at_gate:
+            self.to_gate()
+        else:
+            self.reshow()
 
     def begin(self) -> None:
         self.lead = self.say("welcome")

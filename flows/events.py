@@ -21,6 +21,10 @@ class Event:
     kind: EventKind
     text: str = ""
     name: str = ""
+    update_id: int = 0
+    """The channel's id of the update (Telegram's ``update_id``; 0: none). An update handled
+    again — redelivered after a failure that may have been committed anyway — changes
+    nothing and shows the current screen."""
 
 
 @dataclass

@@ -1971,7 +1971,9 @@ class FakeBotAPI:
         call.status = status
         call.response = body
         call.duration = time.monotonic() - started
-        call.abandoned = request.transport is None or request.transport.is_closing()
+        call.abandoned = (
+            call.abandoned or request.transport is None or request.transport.is_closing()
+        )
         self._record(call)
         return web.json_response(body, status=status)
 
@@ -1991,6 +1993,11 @@ class FakeBotAPI:
             result = await entry[1](params)
         except ApiError as exc:
             return exc.status, exc.body()
+        except ConnectionResetError:
+            # The client went away while we read its request (a bot stopping mid-poll):
+            # nobody to answer, and no fault of the server.
+            call.abandoned = True
+            return 499, ApiError(499, "Client Closed Request").body()
         except Exception as exc:
             _LOGGER.exception("FakeBotAPI failed on %s", call.method)
             self.internal_errors.append(exc)

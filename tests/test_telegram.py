@@ -9,6 +9,7 @@ import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -264,24 +265,81 @@ async def test_webhook_mode_secret_and_health(api: FakeBotAPI, tmp_path: Path) -
 async def test_database_failure_apologises_and_loses_nothing(
     api: FakeBotAPI, bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Polling: an update that failed for want of the database is handled again a moment
+    later; the user is told once and gets the one real reply."""
+    monkeypatch.setattr("bot.telegram_app.UPDATE_RETRY_DELAY", 0.2)
     first = await start(api)
-    question = await press(api, first, "1:size:groot")
+    await press(api, first, "1:size:groot")
     db = bot.advisor.db
+    real_run = db.run
+    failures = [2]
 
-    async def unavailable(work: object) -> object:
-        raise DatabaseUnavailable("the database went away")
+    async def flaky(work: Any) -> Any:
+        if failures[0]:
+            failures[0] -= 1
+            raise DatabaseUnavailable("the database went away")
+        return await real_run(work)
 
-    with monkeypatch.context() as patch:
-        patch.setattr(db, "run", unavailable)
-        sorry = await send(api, "veel werkgroepen")
-        assert "er ging iets mis" in (sorry.plain_text or "")
-        before = last_id(api, USER)
-        api.user_presses(USER, question.message_id, "1:subgroups:veel")
-        again = await next_message(api, USER, before)
-        assert "er ging iets mis" in (again.plain_text or "")
-        await api.wait_for(lambda a: len(a.calls_to("answerCallbackQuery")) == 3)
+    monkeypatch.setattr(db, "run", flaky)
+    sorry = await send(api, "veel werkgroepen")
+    assert "Ik probeer uw bericht zo opnieuw" in (sorry.plain_text or "")
+    answered = await next_message(api, USER, sorry.message_id)
+    assert "Vraag 3 van" in (answered.plain_text or ""), "handled after all, once"
+    assert [m.plain_text for m in api.sent_to(USER)].count(sorry.plain_text) == 1
+    # A button pressed while the database is away: answered, then handled.
+    failures[0] = 1
+    before = last_id(api, USER)
+    api.user_presses(USER, answered.message_id, "1:bestuurlijke_subgroep:informeel")
+    again = await next_message(api, USER, before)
+    assert "Ik probeer uw bericht zo opnieuw" in (again.plain_text or "")
+    handled = await next_message(api, USER, again.message_id)
+    assert "Vraag 4 van" in (handled.plain_text or "")
     resumed = await send(api, "/start")
-    assert "Vraag 2 van" in (resumed.plain_text or "")
+    assert "Vraag 4 van" in (resumed.plain_text or "")
+
+
+async def test_webhook_answers_503_when_the_database_is_away_and_takes_the_retry(
+    api: FakeBotAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()
+    settings = bot_settings(
+        api,
+        tmp_path,
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+        WEBHOOK_SECRET="s3cret",
+        PORT=str(port),
+    )
+    async with running_bot(settings, webhook=True, host="127.0.0.1") as running:
+        first = await start(api)
+        question = await press(api, first, "1:size:groot")
+        db = running.advisor.db
+        real_run = db.run
+        down = [True]
+
+        async def flaky(work: Any) -> Any:
+            if down[0]:
+                raise DatabaseUnavailable("the database went away")
+            return await real_run(work)
+
+        monkeypatch.setattr(db, "run", flaky)
+        api.user_presses(USER, question.message_id, "1:subgroups:veel")
+        update = api.pending_updates[-1]
+        url = f"http://127.0.0.1:{port}/telegram"
+        headers = {SECRET_HEADER: "s3cret"}
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, json=update, headers=headers) as resp:
+                assert resp.status == 503, "Telegram is asked to deliver it again"
+            down[0] = False
+            async with http.post(url, json=update, headers=headers) as resp:
+                assert resp.status == 200
+            # Delivered a third time (a retry racing the first answer): no second reply.
+            async with http.post(url, json=update, headers=headers) as resp:
+                assert resp.status == 200
+        texts = [m.plain_text or "" for m in api.sent_to(USER)]
+        assert sum("Ik probeer uw bericht zo opnieuw" in t for t in texts) == 1
+        assert sum("Vraag 3 van" in t for t in texts) == 2, "the question, then shown again"
+        resumed = await send(api, "/start")
+        assert "Vraag 3 van" in (resumed.plain_text or "")
 
 
 async def test_remind_me_later_arrives_when_due(api: FakeBotAPI, bot: RunningBot) -> None:
