@@ -26,13 +26,28 @@ up front and waits for it (``busy_timeout``) instead of failing halfway when it 
 first and then tries to write. Schema changes run with foreign-key enforcement off, as
 SQLite prescribes for rebuilding a table (which Alembic's batch mode does): with it on,
 dropping the old ``users`` table would cascade-delete every row that points at it.
+
+Connections that die (a PostgreSQL restart or failover, a proxy's idle timeout): the pool
+pings a PostgreSQL connection before handing it out (``pool_pre_ping``), so one that died
+between units is replaced, and when the server is down the unit fails with
+:class:`~storage.errors.DatabaseUnavailable`. A connection lost *during* a unit, before
+its COMMIT, took its transaction with it: nothing was written, so the unit runs once
+more, from scratch, on a new connection. A connection lost during the COMMIT is
+different: the commit may have happened, so the unit is not run again and fails with
+``DatabaseUnavailable`` (so does a unit that loses its connection a second time). "Lost"
+is SQLAlchemy's verdict on the driver's error (``DBAPIError.connection_invalidated``:
+asyncpg's connection is closed, sqlite3's "closed database"); any other error is the
+unit's own and passes through. SQLite gets no pre-ping: a connection to a file does not
+drop, and the ping would be one more statement in every unit of the hot path.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,6 +68,8 @@ from storage.models import Clock, utc_now
 from storage.repository import Repository
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 SQLITE_DRIVER = "sqlite+pysqlite"
 POSTGRESQL_DRIVER = "postgresql+asyncpg"
@@ -165,12 +182,21 @@ class Database:
                 poolclass=poolclass,
                 # Every unit ends in COMMIT or ROLLBACK: the pool need not roll back again.
                 pool_reset_on_return=None,
+                # Errors name the statement, never its parameters (what users wrote).
+                hide_parameters=True,
             )
             _configure_sqlite(self.sync_engine, wal=not memory)
             self._sync_sessions = sessionmaker(self.sync_engine, expire_on_commit=False)
         else:
+            # pool_pre_ping: a connection that died while pooled (server restart) is
+            # replaced at checkout instead of failing the unit's first statement.
             self._async_engine = create_async_engine(
-                parsed, connect_args=args, pool_pre_ping=True, pool_size=5, max_overflow=5
+                parsed,
+                connect_args=args,
+                pool_pre_ping=True,
+                pool_size=5,
+                max_overflow=5,
+                hide_parameters=True,
             )
             self.sync_engine = self._async_engine.sync_engine
             self._async_sessions = async_sessionmaker(self._async_engine, expire_on_commit=False)
@@ -180,16 +206,17 @@ class Database:
 
         Commits when ``work`` returns, rolls back (and re-raises) when it raises. ``work``
         is a plain function: it must not await, and must not keep ``repo`` (or its
-        session) beyond the call. On SQLite the whole unit runs inline, without yielding
-        to the event loop: other units wait, and a cancellation of the awaiting task takes
-        effect after the commit, at its next ``await``.
+        session) beyond the call. It may be called a second time, in a new transaction,
+        when the connection was lost before the commit (see the module docstring), so it
+        must not do anything outside the database that cannot be done twice. On SQLite
+        the whole unit runs inline, without yielding to the event loop: other units
+        wait, and a cancellation of the awaiting task takes effect after the commit, at
+        its next ``await``.
         """
         self._check_open()
         if self._sync_sessions is not None:
-            with self._sync_transaction() as session:
-                return self._call(session, work)
-        async with self._async_transaction() as session:
-            return await session.run_sync(self._call, work)
+            return await self._retried(partial(self._run_inline, work))
+        return await self._retried(partial(self._run_async, work))
 
     async def run_connection(
         self, work: Callable[[Connection], T], *, schema_change: bool = False
@@ -202,10 +229,8 @@ class Database:
         """
         self._check_open()
         if self._sync_sessions is not None:
-            return self._run_connection_inline(work, schema_change)
-        async with self._async_transaction() as session:
-            connection = await session.connection()
-            return await connection.run_sync(work)
+            return await self._retried(partial(self._run_connection_inline, work, schema_change))
+        return await self._retried(partial(self._run_connection_async, work))
 
     async def dispose(self) -> None:
         """Close every pooled connection; call when stopping.
@@ -221,9 +246,16 @@ class Database:
         else:
             self.sync_engine.dispose()  # on the loop's thread, which opened the connections
 
-    # SQLite: inline, on the event loop's thread
+    # SQLite: inline, on the event loop's thread (async only to share _retried: these
+    # never await, so a unit still runs whole without yielding to the loop)
 
-    def _run_connection_inline(self, work: Callable[[Connection], T], schema_change: bool) -> T:
+    async def _run_inline(self, work: Callable[[Repository], T]) -> T:
+        with self._sync_transaction() as session:
+            return self._call(session, work)
+
+    async def _run_connection_inline(
+        self, work: Callable[[Connection], T], schema_change: bool
+    ) -> T:
         options = {_FOREIGN_KEYS_OFF: True} if schema_change else None
         with self._sync_transaction(options) as session:
             connection = session.connection()
@@ -235,22 +267,62 @@ class Database:
     @contextmanager
     def _sync_transaction(self, options: Mapping[str, Any] | None = None) -> Iterator[Session]:
         assert self._sync_sessions is not None
-        with self._sync_sessions() as session, session.begin():
+        with self._sync_sessions() as session, session.begin() as transaction:
             with self._reaching():
                 session.connection(execution_options=options)
             yield session
+            with self._committing():
+                transaction.commit()
 
     # PostgreSQL: on the event loop
+
+    async def _run_async(self, work: Callable[[Repository], T]) -> T:
+        async with self._async_transaction() as session:
+            return await session.run_sync(self._call, work)
+
+    async def _run_connection_async(self, work: Callable[[Connection], T]) -> T:
+        async with self._async_transaction() as session:
+            connection = await session.connection()
+            return await connection.run_sync(work)
 
     @asynccontextmanager
     async def _async_transaction(self) -> AsyncIterator[AsyncSession]:
         assert self._async_sessions is not None
-        async with self._async_sessions() as session, session.begin():
+        async with self._async_sessions() as session, session.begin() as transaction:
             with self._reaching():
                 await session.connection()
             yield session
+            with self._committing():
+                await transaction.commit()
 
     # both
+
+    async def _retried(self, unit: Callable[[], Awaitable[T]]) -> T:
+        """``unit()``, run once more if it lost its connection before the commit.
+
+        Safe because such a unit wrote nothing: its transaction died with the connection.
+        A loss during the commit never reaches here as a ``DBAPIError`` (see
+        :meth:`_committing`).
+        """
+        try:
+            return await unit()
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            log.warning(
+                "lost the connection to the database at %s (%s); running the unit of work again",
+                self.url,
+                _driver_message(error),
+            )
+        try:
+            return await unit()
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            raise DatabaseUnavailable(
+                f"lost the connection to the database at {self.url} twice in one unit of "
+                f"work; nothing was written: {_driver_message(error)}"
+            ) from error
 
     def _call(self, session: Session, work: Callable[[Repository], T]) -> T:
         result = work(Repository(session, clock=self.clock))
@@ -274,6 +346,26 @@ class Database:
             yield
         except (OSError, DBAPIError) as error:
             raise DatabaseUnavailable(f"cannot use the database at {self.url}: {error}") from error
+
+    @contextmanager
+    def _committing(self) -> Iterator[None]:
+        """A connection lost during COMMIT: whether it committed is unknown, so the unit
+        must not run again; it becomes :class:`DatabaseUnavailable`."""
+        try:
+            yield
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            raise DatabaseUnavailable(
+                f"lost the connection to the database at {self.url} during COMMIT: the unit "
+                f"of work may or may not have been written: {_driver_message(error)}"
+            ) from error
+
+
+def _driver_message(error: DBAPIError) -> str:
+    """The driver's own message, without the SQL and parameters SQLAlchemy adds (they may
+    hold what users wrote, which never goes into the log)."""
+    return str(error.orig) or type(error.orig).__name__
 
 
 def _check_foreign_keys(connection: Connection) -> None:

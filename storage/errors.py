@@ -5,7 +5,8 @@ Exception tree::
     StorageError              the database cannot be used as asked; the message says why
     ├── ConcurrentUpdate      another unit of work changed the row first; retry the event
     ├── SchemaBehind          migrations are pending; run ``python -m bot db upgrade``
-    └── DatabaseUnavailable   no connection (server down, wrong address, file locked)
+    └── DatabaseUnavailable   no connection (server down, wrong address, file locked),
+                              or it was lost where the unit could not run again
 
 Errors of the database itself (constraint violations, bad SQL) are bugs and pass
 through as SQLAlchemy exceptions.
@@ -38,4 +39,6 @@ class SchemaBehind(StorageError):
 
 
 class DatabaseUnavailable(StorageError):
-    """No connection to the database could be made (or it stayed locked too long)."""
+    """No connection to the database could be made (or it stayed locked too long), or the
+    connection was lost where running the unit again is not safe: during its COMMIT, which
+    may have gone through, or a second time."""
