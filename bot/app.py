@@ -54,4 +54,10 @@ async def open_advisor(settings: Settings) -> Advisor:
         await db.dispose()
         raise
     admins = [("telegram", str(admin)) for admin in settings.admin_ids]
-    return Advisor(db, knowledge, admins=admins, timezone=settings.timezone)
+    return Advisor(
+        db,
+        knowledge,
+        admins=admins,
+        timezone=settings.timezone,
+        insight_min_group=settings.insight_min_group,
+    )

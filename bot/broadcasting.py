@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.broadcast_progress import report_reply
+from bot.insight import insight_replies
 from flows import broadcast_screens as bs
 from flows import followup_screens as fs
 from flows.events import (
@@ -22,6 +23,7 @@ from flows.events import (
     Draft,
     ShareAnswer,
     ShowAudience,
+    ShowInsight,
     ShowPreview,
     StartBroadcast,
 )
@@ -37,6 +39,7 @@ PREVIEW_WORDS = 8
 
 class BroadcastEffects:
     default_timezone: str
+    insight_min_group: int
 
     def _spans(self, v: Visitor, draft: Draft) -> list[Span]:
         question = v.knowledge.questions.get(draft.template) if draft.template else None
@@ -127,6 +130,13 @@ class BroadcastEffects:
         delivery = v.repo.broadcasts.delivery(info.id)
         v.tell("broadcast_stopped", count=cancelled)
         v.show(report_reply(v.say, info, delivery, v.repo.broadcasts.shared_answers(info.id)))
+
+    def _ShowInsight(self, v: Visitor, effect: ShowInsight) -> None:
+        k = self.insight_min_group
+        groups = v.repo.insight.figures(v.user_id, v.now, k)
+        v.repo.audit(v.user_id, "insight.export", "insight", {"groups": len(groups)})
+        say = v.say
+        v.outcome.deferred.append(lambda: insight_replies(say, groups, k))
 
     def _ShareAnswer(self, v: Visitor, effect: ShareAnswer) -> None:
         if v.repo.broadcasts.share(v.user_id, effect.reflection_id):

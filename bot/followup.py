@@ -118,10 +118,12 @@ class FollowUp(BroadcastEffects):
         default_timezone: str,
         links: Links,
         make_code: Callable[[int], str] = random_code,
+        insight_min_group: int = 5,
     ) -> None:
         self.default_timezone = default_timezone
         self.links = links
         self.make_code = make_code
+        self.insight_min_group = insight_min_group
 
     def apply(self, v: Visitor, effect: FollowUpEffect) -> None:
         handler = getattr(self, f"_{type(effect).__name__}")

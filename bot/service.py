@@ -91,6 +91,7 @@ class Advisor:
         *,
         admins: Collection[tuple[str, str]] = (),
         timezone: str = DEFAULT_TIMEZONE,
+        insight_min_group: int = 5,
     ) -> None:
         self.db = db
         self.knowledge_store = knowledge
@@ -99,7 +100,7 @@ class Advisor:
         """(channel, channel user id) of the admins: ADMIN_IDS on Telegram."""
         self.timezone = timezone
         self.links = Links()
-        self.followup = FollowUp(timezone, self.links)
+        self.followup = FollowUp(timezone, self.links, insight_min_group=insight_min_group)
         self._flow = AdvisorFlow(knowledge.current, timezone)
         self._locks = UserLocks()
 
@@ -120,12 +121,21 @@ class Advisor:
     ) -> Outcome:
         """Handle one event of one user; state, advice and reflections are stored together."""
         async with self._locks.hold((channel, user_key)):
-            for attempt in range(1, MAX_ATTEMPTS + 1):
-                try:
-                    return await self._handle_once(channel, user_key, event, language_code)
-                except ConcurrentUpdate:
-                    log.info("conversation changed concurrently; retry %d", attempt)
-            return await self._handle_once(channel, user_key, event, language_code)
+            outcome = await self._handle_retrying(channel, user_key, event, language_code)
+        for build in outcome.deferred:
+            outcome.replies.extend(await asyncio.to_thread(build))
+        outcome.deferred.clear()
+        return outcome
+
+    async def _handle_retrying(
+        self, channel: str, user_key: str, event: Event, language_code: str | None
+    ) -> Outcome:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return await self._handle_once(channel, user_key, event, language_code)
+            except ConcurrentUpdate:
+                log.info("conversation changed concurrently; retry %d", attempt)
+        return await self._handle_once(channel, user_key, event, language_code)
 
     async def _handle_once(
         self, channel: str, user_key: str, event: Event, language_code: str | None

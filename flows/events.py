@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -318,6 +319,9 @@ class Outcome:
     edit: bool = False
     """The first reply replaces the message whose button was pressed (a toggle), rather
     than coming as a new message."""
+    deferred: list[Callable[[], list[Reply]]] = field(default_factory=list)
+    """Replies too slow to build inside the unit of work (a chart): built afterwards, off
+    the event loop, and added after the others (set by the service)."""
     menus: dict[str, frozenset[str]] = field(default_factory=dict)
     """Users (channel ids) whose roles changed, with their roles now: their command menu
     should change (set by the service)."""

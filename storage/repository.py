@@ -26,6 +26,7 @@ from sqlalchemy.sql.dml import Insert
 from storage.broadcasts import BroadcastStore
 from storage.cohorts import CohortStore
 from storage.errors import ConcurrentUpdate
+from storage.insight import InsightStore
 from storage.models import (
     AdviceGiven,
     AuditEntry,
@@ -199,6 +200,11 @@ class Repository:
     def broadcasts(self) -> BroadcastStore:
         """Coordinators' broadcasts and their delivery (see :mod:`storage.broadcasts`)."""
         return BroadcastStore(self._session, self._clock)
+
+    @property
+    def insight(self) -> InsightStore:
+        """Anonymous aggregates of a coordinator's cohorts (see :mod:`storage.insight`)."""
+        return InsightStore(self._session, self._clock)
 
     @property
     def cohorts(self) -> CohortStore:

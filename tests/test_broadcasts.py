@@ -194,3 +194,38 @@ async def test_an_answer_shared_anonymously_reaches_the_report_without_a_name(
     assert "Meer tijd voor de relaties aan tafel." in text
     assert "Dit houd ik voor mezelf." not in text
     assert not re.search(r"\b[789]\b", text.replace("Beantwoord: 2", "")), "no ids in a report"
+
+
+async def test_insight_for_the_owner_only_with_small_groups_hidden(
+    people: People, db: Database
+) -> None:
+    await people.coordinator("5")
+    _, big = await people.create_cohort("5", "Groot cohort", "20-11-2026 10:00")
+    _, small = await people.create_cohort("5", "Klein cohort", "20-11-2026 10:00")
+    for n in range(6):
+        await people.join_bot(str(700 + n), big)
+        await people.send(str(700 + n), "/advies")
+    for n in range(2):
+        await people.join_bot(str(800 + n), small)
+    insight = await people.send("5", "/inzicht")
+    text = text_of(insight)
+    assert "Groot cohort" in text and "Klein cohort" in text
+    assert "te weinig deelnemers" in text
+    kinds = [r.attachment.kind for r in insight.replies if r.attachment is not None]
+    assert kinds == ["photo", "document"]
+    csv = next(
+        r.attachment for r in insight.replies if r.attachment and r.attachment.kind == "document"
+    )
+    assert csv is not None and b"Groot cohort" in csv.data
+    for n in range(6):
+        assert str(700 + n) not in text
+    await people.coordinator("6")
+    other = await people.send("6", "/inzicht")
+    assert "Groot cohort" not in text_of(other)
+    assert all(r.attachment is None or b"Groot" not in r.attachment.data for r in other.replies)
+
+    def audit(repo: Repository) -> list[str]:
+        query = select(AuditEntry.action).where(AuditEntry.action == "insight.export")
+        return list(repo._session.scalars(query))
+
+    assert await db.run(audit) == ["insight.export", "insight.export"]

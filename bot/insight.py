@@ -1,0 +1,210 @@
+"""A coordinator's insight into their cohorts: the anonymous figures of
+:mod:`storage.insight` as a text, a bar chart of the dilemmas their members recognise,
+and a CSV file for a spreadsheet.
+
+A group with fewer than ``k`` members shows nothing but its name and "too few
+participants" — not even its size. Every text comes from the message catalogue; the chart
+is drawn with matplotlib's Agg canvas, imported only when a chart is drawn (it takes a
+noticeable part of a second), without pyplot and its global state.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import textwrap
+from collections.abc import Mapping, Sequence
+
+from flows.replies import Attachment, Reply, Span, join
+from flows.screens import Say
+from storage.insight import ACTIVE_DAYS, GroupFigures
+
+TEXT_LIMIT = 4096
+"""Telegram's limit on one message: the figures are spread over replies below it."""
+TOP_DILEMMAS = 3
+"""The most recognised dilemmas listed per group in the text (the chart and the CSV
+have them all)."""
+TITLE_WIDTH = 34
+"""Dilemma titles on the chart's axis wrap at this many characters."""
+BAR_COLOUR = "#2f6f8f"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet reads a cell starting with one of these as a formula."""
+
+
+def insight_replies(say: Say, groups: Sequence[GroupFigures], k: int) -> list[Reply]:
+    """The figures as text (one or more replies, each under :data:`TEXT_LIMIT`), a bar
+    chart of the combined group's dilemmas (when it is shown and anyone got advice) and a
+    CSV document. ``groups`` as :meth:`storage.insight.InsightStore.figures` returns them."""
+    cohorts = [g for g in groups if g.cohort_id is not None]
+    if not cohorts:
+        return [Reply(tuple(say("insight_none")), meta={"screen": "insight"})]
+    combined = next((g for g in groups if g.cohort_id is None and g.members >= k), None)
+    shown = [g for g in cohorts if g.members >= k]
+    # With one cohort shown, the combined group is that cohort again: no second row.
+    total = combined if len(shown) > 1 else None
+    parts = [say("insight_intro", k=k)]
+    parts += [_group_text(say, g) if g.members >= k else _hidden_text(say, g) for g in cohorts]
+    if total is not None:
+        parts.append(_group_text(say, total))
+    elif len(shown) > 1:
+        parts.append(say("insight_all_hidden"))
+    replies = [
+        Reply(tuple(chunk), meta={"screen": "insight"}) for chunk in _packed(parts, TEXT_LIMIT)
+    ]
+    if combined is not None and (chart := _chart(say, combined)) is not None:
+        replies.append(
+            Reply(
+                tuple(say("insight_chart_caption", members=combined.members)),
+                attachment=Attachment("photo", "inzicht.png", chart),
+                meta={"screen": "insight_chart"},
+            )
+        )
+    replies.append(
+        Reply(
+            tuple(say("insight_csv_caption")),
+            attachment=Attachment("document", "inzicht.csv", _csv(say, cohorts, total, k)),
+            meta={"screen": "insight_csv"},
+        )
+    )
+    return replies
+
+
+# -- text ---------------------------------------------------------------------------
+
+
+def _name(say: Say, group: GroupFigures) -> str:
+    return group.name if group.cohort_id is not None else say.label("insight_all")
+
+
+def _title(say: Say, dilemma_id: str) -> str:
+    """A dilemma's title in the user's language (its id, if it left the knowledge base)."""
+    dilemma = say.knowledge.dilemma(dilemma_id)
+    return say.plain(dilemma.title) if dilemma is not None else dilemma_id
+
+
+def _ranked(say: Say, counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """Every dilemma of the knowledge base, then any other counted id, with its count:
+    most recognised first, ties in knowledge-base order."""
+    ids = [d.id for d in say.knowledge.dilemmas]
+    ids += sorted(set(counts) - set(ids))
+    order = sorted(range(len(ids)), key=lambda i: (-counts.get(ids[i], 0), i))
+    return [(ids[i], counts.get(ids[i], 0)) for i in order]
+
+
+def _group_text(say: Say, group: GroupFigures) -> list[Span]:
+    lines = [
+        say(
+            "insight_group",
+            name=_name(say, group),
+            members=group.members,
+            active=group.active_30d,
+            days=ACTIVE_DAYS,
+            nudges_sent=group.nudges_sent,
+            nudges_answered=group.nudges_answered,
+            broadcasts_sent=group.broadcasts_sent,
+            broadcasts_answered=group.broadcasts_answered,
+        )
+    ]
+    top = [(d, n) for d, n in _ranked(say, group.dilemmas) if n > 0][:TOP_DILEMMAS]
+    if top:
+        lines.append(say("insight_recognised"))
+        lines += [say("insight_dilemma", title=_title(say, d), count=n) for d, n in top]
+    else:
+        lines.append(say("insight_no_advice"))
+    return join(lines)
+
+
+def _hidden_text(say: Say, group: GroupFigures) -> list[Span]:
+    return say("insight_group_hidden", name=group.name)
+
+
+def _packed(parts: Sequence[list[Span]], limit: int) -> list[list[Span]]:
+    """The parts, a blank line apart, in as few chunks of at most ``limit`` characters
+    as keep each part whole (each part is far shorter than a message)."""
+    chunks: list[list[Span]] = []
+    for part in parts:
+        if chunks and _length(chunks[-1]) + 2 + _length(part) <= limit:
+            chunks[-1] = join([chunks[-1], part], "\n\n")
+        else:
+            chunks.append(part)
+    return chunks
+
+
+def _length(spans: Sequence[Span]) -> int:
+    return sum(len(span.text) for span in spans)
+
+
+# -- chart --------------------------------------------------------------------------
+
+
+def _chart(say: Say, group: GroupFigures) -> bytes | None:
+    """A horizontal bar chart (PNG) of how many members recognise each dilemma; None when
+    nobody got advice yet."""
+    ranked = _ranked(say, group.dilemmas)
+    if not any(count for _, count in ranked):
+        return None
+    # Imported here: matplotlib costs start-up time, and only coordinators draw charts.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    titles = [textwrap.fill(_title(say, d), TITLE_WIDTH) for d, _ in ranked]
+    counts = [count for _, count in ranked]
+    figure = Figure(figsize=(8, 1.5 + 0.55 * len(ranked)), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    positions = list(range(len(ranked)))
+    bars = axes.barh(positions, counts, color=BAR_COLOUR)
+    # parse_math=False: a "$" in a title is text, not the start of a formula.
+    axes.set_yticks(positions, labels=titles, parse_math=False)
+    axes.invert_yaxis()  # the most recognised on top
+    axes.bar_label(bars, padding=3)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlim(0, max(counts) * 1.15)
+    axes.set_xlabel(say.label("insight_chart_axis"), parse_math=False)
+    axes.set_title(say.label("insight_chart_title", members=group.members), parse_math=False)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()
+
+
+# -- CSV ----------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    """Text a spreadsheet shows as text, never runs as a formula."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _csv(say: Say, cohorts: Sequence[GroupFigures], total: GroupFigures | None, k: int) -> bytes:
+    """A header row, then per cohort its figures and one column per dilemma id (a hidden
+    cohort: its name and "too few participants" only), then the combined group."""
+    columns = [c.strip() for c in say.label("insight_csv_header", days=ACTIVE_DAYS).split(",")]
+    shown = [g for g in (*cohorts, total) if g is not None and g.members >= k]
+    dilemma_ids = [d.id for d in say.knowledge.dilemmas]
+    dilemma_ids += sorted({d for g in shown for d in g.dilemmas} - set(dilemma_ids))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([*columns, *dilemma_ids])
+    for group in (*cohorts, total):
+        if group is None:
+            continue
+        name = _cell(_name(say, group))
+        if group.members < k:
+            writer.writerow([name, say.label("insight_too_few")])
+            continue
+        figures = (
+            group.members,
+            group.active_30d,
+            group.nudges_sent,
+            group.nudges_answered,
+            group.broadcasts_sent,
+            group.broadcasts_answered,
+        )
+        writer.writerow([name, *figures, *(group.dilemmas.get(d, 0) for d in dilemma_ids)])
+    return buffer.getvalue().encode("utf-8")
+
+
+__all__ = ["insight_replies"]

@@ -1,0 +1,237 @@
+"""Anonymous figures of a coordinator's cohorts: how many members, how active, how many
+follow-up prompts went out and were answered, and which dilemmas their advice named.
+
+Nothing here names a person: every figure counts a group. Groups smaller than
+``min_group`` are withheld, and the combined group of "all of theirs" is computed so that
+it cannot reveal, by subtraction, what a small group answered (see
+:meth:`InsightStore.figures`). Reflection texts are never read, only whether one exists.
+
+Every method runs inside the caller's unit of work (see :mod:`storage.repository`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import String, and_, cast, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from storage.cohorts import CohortInfo, CohortStore
+from storage.models import (
+    AdviceGiven,
+    Broadcast,
+    Clock,
+    Membership,
+    OutboxMessage,
+    Reflection,
+    User,
+)
+
+ACTIVE_DAYS = 30
+"""A member who used the bot within this many days counts as active."""
+ADVICE_SHOWN = 3
+"""How many dilemmas the advice shows (``knowledge.engine.TOP_N``): a member recognises
+the dilemmas among the first this many of their latest advice."""
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """The figures of one cohort, or of all of a coordinator's cohorts (``cohort_id`` None,
+    ``name`` empty: the caller names it).
+
+    ``dilemmas`` maps a dilemma id to the number of members whose latest advice has it
+    among its first three, most often named first; ``*_answered`` count the messages that
+    at least one reflection answers.
+    """
+
+    cohort_id: int | None
+    name: str
+    members: int
+    active_30d: int
+    nudges_sent: int
+    nudges_answered: int
+    broadcasts_sent: int
+    broadcasts_answered: int
+    dilemmas: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Message:
+    """A sent nudge or broadcast, and whether a reflection answers it."""
+
+    id: int
+    kind: str
+    answered: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What the figures are counted from: per cohort its members (user id → active) and
+    the prompts sent to them; per member the dilemmas of their latest advice."""
+
+    members: Mapping[int, Mapping[int, bool]]
+    messages: Mapping[int, frozenset[_Message]]
+    recognised: Mapping[int, Sequence[str]]
+
+    def figures(self, cohort_id: int | None, name: str, cohorts: Collection[int]) -> GroupFigures:
+        """The figures of the members of ``cohorts`` together, each member counted once."""
+        members: dict[int, bool] = {}
+        messages: set[_Message] = set()
+        for cohort in cohorts:
+            members.update(self.members.get(cohort, {}))
+            messages.update(self.messages.get(cohort, frozenset()))
+        dilemmas = Counter(
+            dilemma for user_id in members for dilemma in self.recognised.get(user_id, ())
+        )
+
+        nudges = [m for m in messages if m.kind == "nudge"]
+        broadcasts = [m for m in messages if m.kind == "broadcast"]
+        return GroupFigures(
+            cohort_id=cohort_id,
+            name=name,
+            members=len(members),
+            active_30d=sum(members.values()),
+            nudges_sent=len(nudges),
+            nudges_answered=sum(m.answered for m in nudges),
+            broadcasts_sent=len(broadcasts),
+            broadcasts_answered=sum(m.answered for m in broadcasts),
+            dilemmas=dict(sorted(dilemmas.items(), key=lambda item: (-item[1], item[0]))),
+        )
+
+
+def _withheld(cohort: CohortInfo, members: int) -> GroupFigures:
+    """A cohort too small to show: its name and size only, so the caller can say so."""
+    return GroupFigures(cohort.id, cohort.name, members, 0, 0, 0, 0, 0, {})
+
+
+class InsightStore:
+    """Aggregate queries over a coordinator's cohorts inside one unit of work."""
+
+    def __init__(self, session: Session, clock: Clock) -> None:
+        self._session = session
+        self._clock = clock
+
+    def figures(self, owner_user_id: int, now: datetime, min_group: int) -> list[GroupFigures]:
+        """The figures of each cohort the user owns (in :meth:`CohortStore.owned_by`
+        order), then those of all of them together (``cohort_id`` None).
+
+        A cohort with fewer than ``min_group`` members is withheld: only its name and
+        member count come back (the count is for deciding, not for showing), and it takes
+        no part in the combined group — otherwise the combined figures minus those of
+        the shown cohorts would be the hidden cohort's. For the same reason the combined
+        group is left out when fewer than ``min_group`` members belong to more than one
+        shown cohort (the shown cohorts' figures minus the combined ones would be theirs),
+        and when no cohort is shown.
+
+        Counted: ``active_30d``, members seen in the last :data:`ACTIVE_DAYS` days before
+        ``now``; ``nudges_sent``, outbox rows of kind 'nudge' with status 'sent' whose
+        payload names the cohort (``{"cohort": id, ...}``; a snoozed nudge that went out
+        again counts twice); ``broadcasts_sent``, the owner's own broadcasts sent to the
+        cohort's members, when they addressed all the owner's cohorts or this one;
+        ``*_answered``, those with at least one reflection pointing at them;
+        ``dilemmas``, per member their latest advice (by ``created_at``, then id), its
+        first :data:`ADVICE_SHOWN` dilemmas.
+
+        Four queries (two when no cohort is shown), whatever the number of members.
+        """
+        cohorts = CohortStore(self._session, self._clock).owned_by(owner_user_id)
+        if not cohorts:
+            return []
+        members = self._members([c.id for c in cohorts], now - timedelta(days=ACTIVE_DAYS))
+        shown = [c.id for c in cohorts if len(members.get(c.id, {})) >= min_group]
+        # A withheld cohort's prompts and advice are not even read.
+        facts = _Facts(members, self._messages(owner_user_id, shown), self._recognised(shown))
+        groups = [
+            facts.figures(c.id, c.name, [c.id])
+            if c.id in shown
+            else _withheld(c, len(members.get(c.id, {})))
+            for c in cohorts
+        ]
+        in_several = Counter(user_id for cohort in shown for user_id in members[cohort])
+        overlap = sum(1 for times in in_several.values() if times > 1)
+        if shown and not 0 < overlap < min_group:
+            groups.append(facts.figures(None, "", shown))
+        return groups
+
+    def _members(
+        self, cohort_ids: Sequence[int], active_since: datetime
+    ) -> dict[int, dict[int, bool]]:
+        """Per cohort: its members' user ids, each with whether they were seen lately."""
+        query = (
+            select(Membership.cohort_id, Membership.user_id, User.last_seen_at)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.cohort_id.in_(cohort_ids))
+        )
+        members: dict[int, dict[int, bool]] = {}
+        for cohort_id, user_id, last_seen_at in self._session.execute(query):
+            members.setdefault(cohort_id, {})[user_id] = last_seen_at >= active_since
+        return members
+
+    def _messages(
+        self, owner_user_id: int, cohort_ids: Sequence[int]
+    ) -> dict[int, frozenset[_Message]]:
+        """Per cohort: the nudges and the owner's broadcasts sent to its members that
+        belong to it."""
+        if not cohort_ids:
+            return {}
+        # Compared as text: a payload's "cohort" that is not a number matches nothing
+        # instead of failing the cast (PostgreSQL) or comparing as a string (SQLite).
+        named = cast(OutboxMessage.payload["cohort"].as_string(), String)
+        answered = exists().where(Reflection.outbox_id == OutboxMessage.id)
+        query = (
+            select(
+                Membership.cohort_id,
+                OutboxMessage.id,
+                OutboxMessage.kind,
+                answered.label("answered"),
+                Broadcast.audience,
+            )
+            .join(Membership, Membership.user_id == OutboxMessage.user_id)
+            .outerjoin(Broadcast, Broadcast.id == OutboxMessage.broadcast_id)
+            .where(
+                Membership.cohort_id.in_(cohort_ids),
+                OutboxMessage.status == "sent",
+                or_(
+                    and_(
+                        OutboxMessage.kind == "nudge",
+                        named == cast(Membership.cohort_id, String),
+                    ),
+                    and_(
+                        OutboxMessage.kind == "broadcast",
+                        Broadcast.owner_user_id == owner_user_id,
+                    ),
+                ),
+            )
+        )
+        messages: dict[int, set[_Message]] = {}
+        for cohort_id, message_id, kind, was_answered, audience in self._session.execute(query):
+            # A broadcast to some of the owner's cohorts reached a member of another one.
+            addressed = (audience or {}).get("cohorts")
+            if isinstance(addressed, list) and cohort_id not in addressed:
+                continue
+            found = _Message(message_id, kind, bool(was_answered))
+            messages.setdefault(cohort_id, set()).add(found)
+        return {cohort_id: frozenset(found) for cohort_id, found in messages.items()}
+
+    def _recognised(self, cohort_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """Per member of these cohorts: the first dilemmas of their latest advice."""
+        if not cohort_ids:
+            return {}
+        members = select(Membership.user_id).where(Membership.cohort_id.in_(cohort_ids))
+        newest_first = func.row_number().over(
+            partition_by=AdviceGiven.user_id,
+            order_by=(AdviceGiven.created_at.desc(), AdviceGiven.id.desc()),
+        )
+        ranked = (
+            select(AdviceGiven.user_id, AdviceGiven.dilemmas, newest_first.label("rank"))
+            .where(AdviceGiven.user_id.in_(members))
+            .subquery()
+        )
+        query = select(ranked.c.user_id, ranked.c.dilemmas).where(ranked.c.rank == 1)
+        return {
+            user_id: tuple(dict.fromkeys(str(d) for d in dilemmas[:ADVICE_SHOWN]))
+            for user_id, dilemmas in self._session.execute(query)
+        }
