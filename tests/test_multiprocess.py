@@ -1,0 +1,163 @@
+"""Two bot processes in webhook mode on one PostgreSQL database, fed by this test as a load
+balancer would: one user's double tap landing on both advances the conversation once,
+and a broadcast delivered by both dispatchers reaches each member once.
+
+PostgreSQL only (``TEST_DATABASE_URL``): each run gets a database of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.telegram_app import SECRET_HEADER
+from storage import normalize_url
+from tests.fakebotapi import FakeBotAPI
+from tests.storage_fixtures import TEST_DATABASE_URL
+from tests.test_broadcast_delivery import FIRST_MEMBER, received, seed
+from tests.test_telegram import free_port
+
+pytestmark = pytest.mark.skipif(
+    not TEST_DATABASE_URL, reason="set TEST_DATABASE_URL to test on PostgreSQL"
+)
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "shared-secret"
+USER = 4242
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as server:
+        yield server
+        assert not server.internal_errors
+
+
+@pytest.fixture
+async def database_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards."""
+    name = f"nw_multi_{uuid.uuid4().hex[:10]}"
+    # CREATE/DROP DATABASE cannot run inside a transaction block.
+    admin = create_async_engine(normalize_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")
+
+    async def execute(statement: str) -> None:
+        async with admin.connect() as connection:
+            await connection.exec_driver_sql(statement)
+
+    await execute(f"CREATE DATABASE {name}")
+    url = make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        await execute(f"DROP DATABASE {name} WITH (FORCE)")
+        await admin.dispose()
+
+
+class BotProcess:
+    def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
+        self.process = process
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}/telegram"
+
+    async def post(self, http: aiohttp.ClientSession, update: dict[str, Any]) -> int:
+        async with http.post(self.url, json=update, headers={SECRET_HEADER: SECRET}) as resp:
+            return resp.status
+
+    async def stop(self) -> None:
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), 20)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+
+
+async def start(api: FakeBotAPI, url: str) -> BotProcess:
+    port = free_port()
+    env = {
+        **os.environ,
+        "BOT_TOKEN": api.token,
+        "BOT_API_URL": api.root_url,
+        "DATABASE_URL": url,
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+        "WEBHOOK_SECRET": SECRET,
+        "PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+        "PTB_TIMEDELTA": "1",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--webhook", cwd=ROOT, env=env
+    )
+    bot = BotProcess(process, port)
+    async with aiohttp.ClientSession() as http:
+        for _ in range(200):
+            try:
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                    if resp.status == 200:
+                        return bot
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    await bot.stop()
+    raise AssertionError("the bot did not come up")
+
+
+async def test_two_processes_on_one_database(api: FakeBotAPI, database_url: str) -> None:
+    members = 200
+    await seed(database_url, members, broadcast="Een vraag aan iedereen")
+    for n in range(members):
+        api.add_user(FIRST_MEMBER + n)
+    api.add_user(USER)
+    a = await start(api, database_url)
+    b = await start(api, database_url)
+    try:
+        # From here on this test is the load balancer: updates wait for it to post them.
+        async with api.make_bot() as telegram:
+            await telegram.delete_webhook()
+        async with aiohttp.ClientSession() as http:
+
+            async def deliver(process: BotProcess) -> int:
+                update = api.pending_updates[-1]
+                return await process.post(http, update)
+
+            api.user_sends(USER, "/start")
+            assert await deliver(a) == 200
+            consent = (await api.wait_for_messages(USER, 1))[-1]
+            api.user_presses(USER, consent.message_id, "1:p:consent:yes")
+            assert await deliver(b) == 200
+            question = (await api.wait_for_messages(USER, 2))[-1]
+            assert "Vraag 1 van" in (question.plain_text or "")
+            # A double tap: two updates, one to each process, at the same moment.
+            api.user_presses(USER, question.message_id, "1:size:groot")
+            first = api.pending_updates[-1]
+            api.user_presses(USER, question.message_id, "1:size:groot")
+            second = api.pending_updates[-1]
+            statuses = await asyncio.gather(a.post(http, first), b.post(http, second))
+            assert statuses == [200, 200]
+            await api.wait_for(lambda x: len(x.calls_to("answerCallbackQuery")) >= 3)
+            texts = [m.plain_text or "" for m in api.sent_to(USER)]
+            assert sum("Vraag 2 van" in t for t in texts) == 1, "advanced once"
+            api.user_sends(USER, "/start")
+            assert await deliver(a) == 200
+            await api.wait_for(
+                lambda x: "Vraag 2 van" in (x.sent_to(USER)[-1].plain_text or ""), timeout=10
+            )
+        # Both dispatchers deliver the broadcast: each member once.
+        marker = "Een vraag aan iedereen"
+        await api.wait_for(lambda x: sum(received(x, members, marker)) >= members, 60)
+        await asyncio.sleep(1.0)
+        assert received(api, members, marker) == [1] * members
+    finally:
+        await a.stop()
+        await b.stop()
