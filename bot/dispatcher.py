@@ -31,7 +31,7 @@ from functools import partial
 
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.broadcast_progress import BroadcastProgress
 from bot.ratelimit import Pacer, SendBudget
@@ -164,6 +164,10 @@ class Dispatcher:
         except BadRequest as exc:
             reason = f"refused by Telegram: {exc.message}"[:250]
             await self.db.run(lambda repo: repo.outbox.mark_failed(item.id, claimer, reason))
+        except TimedOut:
+            # No answer in time: Telegram has most likely sent it. Sending it again risks
+            # a second copy, which is worse for a member than a rare missing one.
+            await self.db.run(lambda repo: self._sent_unconfirmed(repo, item.id))
         except NetworkError as exc:
             reason = f"{type(exc).__name__}: {exc.message}"[:250]
             if item.attempts >= MAX_ATTEMPTS:
@@ -178,6 +182,10 @@ class Dispatcher:
         if item.kind == "broadcast":
             self.progress.touched()
         return True
+
+    def _sent_unconfirmed(self, repo: Repository, item_id: int) -> None:
+        repo.outbox.mark_sent(item_id, self.claimer, self.clock())
+        repo.outbox.note(item_id, "timed out: assumed delivered, not sent again")
 
     def _blocked(self, repo: Repository, item: OutboxItem) -> None:
         repo.set_blocked(item.user_id, True)

@@ -31,7 +31,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -140,7 +147,9 @@ async def _with_retry(make: Callable[[], Awaitable[Any]]) -> Any:
                 raise
             await asyncio.sleep(wait)
         except NetworkError as exc:
-            if isinstance(exc, BadRequest | Forbidden) or attempt == SEND_ATTEMPTS:
+            # A timeout is no answer: Telegram may have sent the message anyway, so it is
+            # not sent again (the user would get it twice).
+            if isinstance(exc, BadRequest | Forbidden | TimedOut) or attempt == SEND_ATTEMPTS:
                 raise
             await asyncio.sleep(0.2 * attempt)
     return None

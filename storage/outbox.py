@@ -285,6 +285,14 @@ class OutboxStore:
         ``reason``; False when ``claimer`` no longer holds it."""
         return self._settle(item_id, claimer, status="skipped", last_error=reason[:ERROR_LENGTH])
 
+    def note(self, item_id: int, text: str) -> None:
+        """Keep a remark about a message (why it counts as sent) as its last error."""
+        self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == item_id)
+            .values(last_error=text[:ERROR_LENGTH])
+        )
+
     def _settle(self, item_id: int, claimer: str, **values: Any) -> bool:
         statement = (
             update(OutboxMessage)

@@ -296,3 +296,19 @@ async def test_a_member_who_blocked_the_bot_gets_nothing_more(rig: Rig) -> None:
     member = await people.user_id("204")
     user = await rig.db.run(lambda repo: repo._session.get(User, member))
     assert user is not None and user.blocked
+
+
+async def test_a_send_that_times_out_is_not_sent_again(rig: Rig) -> None:
+    rig.api.add_user(105)
+    await rig.remind(105, START)
+    impatient = rig.api.make_bot(request=rig.api.httpx_request(read_timeout=0.3, write_timeout=0.3))
+    async with impatient:
+        worker = Dispatcher(rig.db, rig.store, impatient, rig.clock, FAST, claimer="t")
+        rig.api.delay_next("sendMessage", 1.0)
+        assert await worker.drain_once() == 1
+        rig.clock.now = START + timedelta(hours=1)
+        assert await worker.drain_once() == 0, "not claimed again"
+        await rig.api.wait_for(lambda a: len(a.sent_to(105)) == 1, timeout=3)
+        await asyncio.sleep(0.5)
+    assert len(rig.api.sent_to(105)) == 1
+    assert (await rig.statuses())["sent"] == 1
