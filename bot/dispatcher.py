@@ -24,6 +24,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -113,9 +114,15 @@ class Dispatcher:
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
 
     async def drain_once(self) -> int:
-        """Claim one batch of due rows and deliver each; returns how many were handled."""
+        """Claim one batch of due rows and deliver each; returns how many were handled.
+
+        A row is sent only while at most half its lease has passed: a batch slowed down
+        (timeouts, a busy database) gives its rest back rather than risk sending a row
+        another process may meanwhile have claimed after the lease ran out.
+        """
         s = self.settings
         now = self.clock()
+        claimed_at = time.monotonic()
         items = await self.db.run(
             lambda repo: repo.outbox.claim_due(now, s.batch, self.claimer, s.lease)
         )
@@ -123,11 +130,14 @@ class Dispatcher:
             if self._stopping.is_set():
                 # Not sent: the lease gives them to the next process or round.
                 break
+            rest = [i.id for i in items[index:]]
+            if time.monotonic() - claimed_at > s.lease.total_seconds() / 2:
+                await self.db.run(partial(self._give_back, ids=rest, due=now))
+                break
             if not await self.deliver(item):
                 # Telegram said to slow down: the rest of the batch goes back at once,
                 # so that no other dispatcher has to wait for the lease.
-                rest = [i.id for i in items[index + 1 :]]
-                await self.db.run(partial(self._give_back, ids=rest, due=now))
+                await self.db.run(partial(self._give_back, ids=rest[1:], due=now))
                 break
         return len(items)
 

@@ -4,6 +4,7 @@ with 429, 403, 5xx, downtime and crashes handled."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -312,3 +313,19 @@ async def test_a_send_that_times_out_is_not_sent_again(rig: Rig) -> None:
         await asyncio.sleep(0.5)
     assert len(rig.api.sent_to(105)) == 1
     assert (await rig.statuses())["sent"] == 1
+
+
+async def test_a_slow_batch_gives_back_what_it_has_not_sent_before_its_lease_runs_out(
+    rig: Rig,
+) -> None:
+    for user in (106, 107):
+        rig.api.add_user(user)
+        await rig.remind(user, START)
+    settings = dataclasses.replace(FAST, lease=timedelta(seconds=1))
+    worker = Dispatcher(rig.db, rig.store, rig.bot, rig.clock, settings, claimer="slow")
+    rig.api.delay_next("sendMessage", 0.7)
+    assert await worker.drain_once() == 2
+    statuses = await rig.statuses()
+    assert statuses["sent"] == 1 and statuses["pending"] == 1 and statuses["claimed"] == 0
+    assert await rig.worker("other").drain_once() == 1, "claimable at once, no lease wait"
+    assert [len(rig.api.sent_to(u)) for u in (106, 107)] == [1, 1]
