@@ -97,7 +97,8 @@ DEFAULT_WEBHOOK_PATH = "/telegram"
 BUDGET_KEY = "send_budget"
 CHANNEL_KEY = "channel"
 UPDATE_RETRIES = 3
-"""Polling: an update that failed for want of the database is handled again this often."""
+"""An update that failed for want of the database is handled again this often (polling:
+by us, after a pause; webhook: by Telegram, after a 503) before the user is told."""
 UPDATE_RETRY_DELAY = 2.0
 """Where the application keeps the channel's :class:`SendBudget` for the dispatcher."""
 
@@ -298,30 +299,29 @@ class TelegramChannel:
         )
         if not isinstance(update, Update) or user is None:
             return
-        key = "error"
         if isinstance(context.error, StorageError):
-            # Nothing of the update was kept: have it handled again, and say so once.
+            # Nothing of the update was kept: have it handled again a moment later (the
+            # user then gets the one real reply), and apologise only when giving up.
             attempt = self._attempts.get(update.update_id, 0) + 1
             self._attempts[update.update_id] = attempt
-            retried = not self.polling or attempt <= UPDATE_RETRIES
-            if not self.polling:
-                self.failed.add(update.update_id)  # Telegram sends it again
-            elif retried:
-                context.application.create_task(
-                    self._again(context.application, update, attempt), update=update
-                )
-            if retried and attempt > 1:
+            if attempt <= UPDATE_RETRIES:
+                if self.polling:
+                    context.application.create_task(
+                        self._again(context.application, update, attempt), update=update
+                    )
+                else:
+                    self.failed.add(update.update_id)  # 503: Telegram sends it again
+                if update.callback_query is not None:
+                    with contextlib.suppress(Exception):
+                        await update.callback_query.answer()
                 return
-            if retried:
-                key = "error_retry"
-            else:
-                del self._attempts[update.update_id]
+            del self._attempts[update.update_id]
         lang = language_for(user.language_code)
         with contextlib.suppress(Exception):
             if update.callback_query is not None:
                 await update.callback_query.answer()
             chat_id = update.effective_chat.id if update.effective_chat else user.id
-            await self._send(context, chat_id, self._notice(key, lang))
+            await self._send(context, chat_id, self._notice("error", lang))
 
     async def _again(self, application: AppType, update: Update, attempt: int) -> None:
         """Polling: put a failed update back in the queue after a pause."""
