@@ -89,7 +89,7 @@ ROLE_COMMANDS = {
 them; the commands check the role anyway)."""
 MAX_CONCURRENT_UPDATES = 8
 """Measured: a small cap beats many requests in flight on one httpx client."""
-SEND_ATTEMPTS = 3
+SEND_ATTEMPTS = 5
 MAX_RETRY_AFTER = 10.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 RETENTION_INTERVAL = timedelta(days=1)
@@ -290,6 +290,11 @@ class TelegramChannel:
         """Log with ids only (never texts or the token) and apologise to the user."""
         update_id = update.update_id if isinstance(update, Update) else None
         user = update.effective_user if isinstance(update, Update) else None
+        if isinstance(context.error, TimedOut):
+            # Telegram did not answer in time but most likely delivered the reply: an
+            # apology would only add to it.
+            log.warning("a reply to update %s timed out; probably delivered", update_id)
+            return
         log.error(
             "update %s of user %s failed: %s",
             update_id,
