@@ -55,6 +55,7 @@ from bot.dispatcher import Dispatcher, DispatchSettings
 from bot.ratelimit import SendBudget
 from bot.service import Advisor, UserLocks, language_for
 from bot.settings import Settings
+from bot.telegram_http import AiohttpRequest
 from bot.telegram_render import keyboard, split_spans, to_html
 from flows.events import Event, Outcome
 from flows.replies import Reply
@@ -345,6 +346,8 @@ def build_application(settings: Settings, advisor: Advisor, *, polling: bool = T
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
     )
     if not polling:
         builder = builder.updater(None)
