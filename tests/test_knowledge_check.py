@@ -193,3 +193,11 @@ def test_a_plan_id_too_long_for_its_button_is_reported(knowledge_copy: Path) -> 
     code, out = check(knowledge_copy)
     assert code == 1
     assert f"plans.yaml:{line}: plan '{long_id}'" in out and "bytes" in out
+
+
+def test_an_unknown_template_question_is_reported_at_its_line(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "plans.yaml"
+    line = edit(path, "  - wie_mist_er", "  - bestaat_niet")
+    code, out = check(knowledge_copy)
+    assert code == 1
+    assert f"plans.yaml:{line}: template: unknown question 'bestaat_niet'" in out
