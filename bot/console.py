@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.service import Advisor
+from flows.actions import is_id
 from flows.events import Event, Outcome
 from flows.replies import Button, Reply
 
@@ -39,7 +40,7 @@ class ConsoleChat:
         text = line.strip()
         if text.startswith("/") and len(text) > 1:
             return parse_command(text)
-        if text.isdigit() and 1 <= int(text) <= len(self.buttons):
+        if is_id(text) and 1 <= int(text) <= len(self.buttons):
             return Event("action", text=self.buttons[int(text) - 1].action)
         folded = text.casefold()
         for button in self.buttons:

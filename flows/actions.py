@@ -6,11 +6,21 @@ is asked), ``a`` (anywhere in the advice phase) or ``b`` (browsing, valid anywhe
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flows.definition import FLOW_VERSION
 
 MAX_ACTION_BYTES = 64
+_ID = re.compile(r"[0-9]{1,18}")
+START_PAYLOAD_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""A Telegram deep-link payload (``t.me/<bot>?start=<payload>``)."""
+
+
+def is_id(text: str) -> bool:
+    """Whether ``text`` is a row id or number we made: ASCII digits that fit in 63 bits
+    (``str.isdigit`` also accepts "²", which ``int`` refuses)."""
+    return _ID.fullmatch(text) is not None
 
 
 def action(tag: str, *choice: str) -> str:
@@ -31,6 +41,6 @@ def parse_action(data: str) -> ParsedAction | None:
         return None
     version, _, rest = data.partition(":")
     tag, _, choice = rest.partition(":")
-    if not version.isdigit() or not tag or not choice:
+    if not is_id(version) or not tag or not choice:
         return None
     return ParsedAction(int(version), tag, tuple(choice.split(":")))

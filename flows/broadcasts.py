@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from flows import broadcast_screens as bs
+from flows.actions import is_id
 from flows.definition import BC_AUDIENCE, BC_DILEMMA, BC_PREVIEW, BC_TEXT, COHORT_TAG
 from flows.events import (
     BroadcastHistory,
@@ -96,7 +97,7 @@ class BroadcastActions:
     def broadcast_action(self, head: str, arg: str) -> bool:
         """The coordinator's broadcast buttons; False when not valid here."""
         raw = self._bdraft()
-        if head == "btpl" and self.state == BC_TEXT and arg.isdigit():
+        if head == "btpl" and self.state == BC_TEXT and is_id(arg):
             templates = self.knowledge.templates
             if int(arg) >= len(templates):
                 return False
@@ -113,7 +114,7 @@ class BroadcastActions:
             raw.pop("cohorts", None)
             self.reshow()
             return True
-        if head == "btog" and self.state == BC_AUDIENCE and arg.isdigit():
+        if head == "btog" and self.state == BC_AUDIENCE and is_id(arg):
             chosen = [c for c in raw.get("cohorts") or [] if isinstance(c, int)]
             cohort = int(arg)
             chosen = [c for c in chosen if c != cohort] if cohort in chosen else [*chosen, cohort]
@@ -142,7 +143,7 @@ class BroadcastActions:
             self.data.pop("broadcast", None)
             self.resume_after_detour()
             return True
-        if head in ("bstop", "brep") and arg.isdigit():
+        if head in ("bstop", "brep") and is_id(arg):
             effect = CancelBroadcast if head == "bstop" else BroadcastReport
             self.effects.append(effect(int(arg)))
             return True

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
 from flows import followup_screens as fs
+from flows.actions import START_PAYLOAD_PATTERN, is_id
 from flows.definition import (
     ADVICE,
     BC_TEXT,
@@ -68,10 +69,12 @@ ADMIN_COMMANDS = ("coordinator",)
 NUDGE_COMMANDS = ("herinneringen", "stop")
 INVITE_PREFIX = "inv_"
 """Start payloads of coordinator invites begin with this; cohort codes never do."""
-START_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
+START_PAYLOAD = START_PAYLOAD_PATTERN
 MAX_COHORT_NAME = 80
 MAX_ANSWER = 2000
 DEFAULT_WORKSHOP_TIME = time(9, 0)
+MIN_YEAR, MAX_YEAR = 2000, 2100
+"""Workshop years accepted: anything else is a typing error (and 9999 would overflow)."""
 _WORKSHOP = re.compile(
     r"(?P<a>\d{1,4})[-/.](?P<b>\d{1,2})[-/.](?P<c>\d{1,4})"
     r"(?:[\s,T]+(?:om\s+|at\s+)?(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?:u|uur|h)?)?",
@@ -91,6 +94,8 @@ def parse_workshop(text: str) -> datetime | None:
     elif len(c) == 4:
         year, month, day = int(c), int(b), int(a)
     else:
+        return None
+    if not MIN_YEAR <= year <= MAX_YEAR:
         return None
     at = DEFAULT_WORKSHOP_TIME
     try:
@@ -178,7 +183,7 @@ class CohortActions:
         elif name in ADMIN_COMMANDS and self.is_admin:
             if not args:
                 self.effects.append(ListCoordinators())
-            elif args.isdigit() and len(args) <= 20:
+            elif is_id(args) and len(args) <= 20:
                 self.effects.append(Appoint(args))
             else:
                 self.tell("coordinator_usage")
@@ -247,10 +252,10 @@ class CohortActions:
         if head == "keep":
             self.notice = self.say.label("cohort_kept")
             return True
-        if head == "redate" and arg.isdigit():
+        if head == "redate" and is_id(arg):
             self.data["cohort"] = {"redate": int(arg)}
             return self.detour("redate_cohort")
-        if head in ("link", "close", "closeyes") and arg.isdigit():
+        if head in ("link", "close", "closeyes") and is_id(arg):
             cohort_id = int(arg)
             if head == "link":
                 self.effects.append(CohortLink(cohort_id))
@@ -260,7 +265,7 @@ class CohortActions:
         if head == "invite" and self.is_admin:
             self.effects.append(CreateInvite())
             return True
-        if head == "revoke" and self.is_admin and arg.isdigit():
+        if head == "revoke" and self.is_admin and is_id(arg):
             self.effects.append(Revoke(int(arg)))
             return True
         return False
@@ -366,10 +371,10 @@ class CohortActions:
 
     def nudge_action(self, choice: tuple[str, ...]) -> bool:
         head, arg = choice[0], choice[1] if len(choice) > 1 else ""
-        if head == "reply" and arg.isdigit():
+        if head == "reply" and is_id(arg):
             self.data["reply_to"] = int(arg)
             return self.detour("reply")
-        if head in ("later", "week") and arg.isdigit():
+        if head in ("later", "week") and is_id(arg):
             self.effects.append(Snooze(int(arg), "day" if head == "later" else "week"))
             return True
         if head in ("stop", "off") and not arg:
@@ -378,7 +383,7 @@ class CohortActions:
         if head == "window" and self.knowledge.window(arg) is not None and arg:
             self.effects.append(SetNudges(arg, off=False))
             return True
-        if head == "share" and arg.isdigit():
+        if head == "share" and is_id(arg):
             self.effects.append(ShareAnswer(int(arg)))
             return True
         if head == "cancel" and self.state == REPLY:

@@ -200,6 +200,13 @@ class Conversation(StateScreens, CohortActions, BroadcastActions, PrivacyActions
         if event.kind != "action":
             # A double tap is two presses with nothing in between.
             self.data.pop("last_action", None)
+        if self.state in (*COHORT_STATES, *BROADCAST_STATES) and not self.is_coordinator:
+            # The role was taken away in the middle of a coordinator's dialogue: back to
+            # where the user was, and that is all this event does.
+            self.data.pop("cohort", None)
+            self.data.pop("broadcast", None)
+            self.resume()
+            return
         if event.kind == "command":
             name = event.name.lower()
             if name in PRIVACY_COMMANDS or name == "privacy":
@@ -304,6 +311,7 @@ class Conversation(StateScreens, CohortActions, BroadcastActions, PrivacyActions
     # -- buttons -------------------------------------------------------------------------
 
     def stale(self) -> None:
+        self.data.pop("last_action", None)
         self.notice = self.say.label("stale")
         if self.at_gate:
             self.to_gate()
@@ -342,8 +350,13 @@ class Conversation(StateScreens, CohortActions, BroadcastActions, PrivacyActions
             del self.replies[before:]
             self.stale()
             return
-        self.data["last_action"] = data
-        self.data["last_state"] = self.state
+        if any(data in reply.actions for reply in self.replies):
+            # The same button is offered again (a screen shown anew): pressing it next is
+            # a new press, not a double tap.
+            self.data.pop("last_action", None)
+        else:
+            self.data["last_action"] = data
+            self.data["last_state"] = self.state
 
     def browse(self, choice: tuple[str, ...]) -> bool:
         say = self.say
@@ -385,6 +398,8 @@ class Conversation(StateScreens, CohortActions, BroadcastActions, PrivacyActions
             self.data["editing"] = True
             return self.fire("edit", question=arg)
         if head == "remind":
+            if arg and self.knowledge.dilemma(arg) is None:
+                return False
             self.effects.append(ScheduleReminder(REMIND_DAYS, arg or "advice"))
             self.notice = self.say.label("remind_set_short")
             self.tell("remind_set", days=REMIND_DAYS)

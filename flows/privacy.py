@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flows.actions import action
+from flows.actions import START_PAYLOAD_PATTERN, action, is_id
 from flows.definition import ADVICE_TAG, BROWSE_TAG, CONSENT, DECLINED, NEW, PRIVACY_TAG
 from flows.events import (
     DeleteReflection,
@@ -35,7 +35,8 @@ MAX_PAYLOAD = 40
 def _agree(payload: str | None) -> str:
     """The agree button's action; a deep-link payload (cohort code) rides along, so that
     nothing has to be stored before the user agrees."""
-    extra = (payload,) if payload and len(payload) <= MAX_PAYLOAD else ()
+    carried = payload and len(payload) <= MAX_PAYLOAD and START_PAYLOAD_PATTERN.fullmatch(payload)
+    extra = (payload,) if payload and carried else ()
     return action(PRIVACY_TAG, "consent", "yes", *extra)
 
 
@@ -158,7 +159,7 @@ class PrivacyActions:
             self.tell("forgotten")
         elif head == "keep":
             self.notice = self.say.label("kept")
-        elif head == "delref" and arg.isdigit():
+        elif head == "delref" and is_id(arg):
             self.effects.append(DeleteReflection(int(arg)))
             self.notice = self.say.label("reflection_deleted")
         else:
@@ -188,14 +189,14 @@ class PrivacyActions:
     def answer_consent(self, agreed: bool) -> bool:
         if self.consent is True and self.state not in GATE_STATES:
             return False
-        if self.state == NEW:  # nothing is stored before consent, so this is where we are
+        if self.state in (NEW, DECLINED):
+            # Nothing is stored before consent (NEW), and a declined user agreeing now
+            # answers the same question: either way this is where we are.
             self.state = CONSENT
         if agreed:
             self.consent = True
             self.effects.append(SetConsent(True))
             self.lead = self.say("consent_thanks")
-            if self.state == DECLINED:
-                self.fire("begin")
             return self.fire("agree")
         self.consent = False
         self.effects.append(SetConsent(False))
