@@ -227,6 +227,7 @@ class Conversation(StateScreens, CohortActions, BroadcastActions, PrivacyActions
 
     def repeated_update(self) -> None:
         """The same update again (the channel retried it): show where the user is."""
+        self.data.pop("last_action", None)  # its buttons are offered anew
         if self.at_gate:
             self.to_gate()
         else:

@@ -24,6 +24,7 @@ import copy
 import dataclasses
 import itertools
 import json
+import os
 import re
 import string
 from collections import deque
@@ -205,13 +206,20 @@ VARIANTS = 2
 WALK_LIMIT = 3000
 """Conversations the walk expands at most (every state is found within a few hundred)."""
 
+# The same examples on every run (CI must not turn red by chance); FUZZ_EXAMPLES=200 (say)
+# explores anew, with that many examples per starting point.
+EXPLORE = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 # Building Hypothesis's table of characters on a fresh machine is slow (as in test_guard.py).
 CORE_SETTINGS = settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=EXPLORE or 15,
+    deadline=None,
+    derandomize=not EXPLORE,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 SERVICE_SETTINGS = settings(
-    max_examples=50,
+    max_examples=EXPLORE * 4 or 50,
     deadline=None,
+    derandomize=not EXPLORE,
     # One database serves every example; each example has users of its own.
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
