@@ -42,7 +42,7 @@ def run_command(command: str | None, args: argparse.Namespace) -> int:
         if chatting:
             asyncio.run(_chat(settings, greeting=command is None))
             return 0
-        from bot.telegram_app import run_telegram
+        from bot.telegram_run import run_telegram
 
         return run_telegram(settings, webhook=bool(getattr(args, "webhook", False)))
     except (SettingsError, KnowledgeError, StorageError) as exc:

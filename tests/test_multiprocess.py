@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.telegram_app import SECRET_HEADER
+from bot.telegram_run import SECRET_HEADER
 from storage import normalize_url
 from tests.fakebotapi import FakeBotAPI
 from tests.storage_fixtures import TEST_DATABASE_URL

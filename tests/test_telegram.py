@@ -15,7 +15,8 @@ import aiohttp
 import pytest
 
 from bot.settings import Settings
-from bot.telegram_app import COMMANDS, SECRET_HEADER, RunningBot, running_bot
+from bot.telegram_app import COMMANDS
+from bot.telegram_run import SECRET_HEADER, RunningBot, running_bot
 from knowledge.model import Knowledge
 from storage import Database, DatabaseUnavailable
 from storage.migrate import upgrade
