@@ -8,7 +8,6 @@ event, fires a trigger and collects what the screens say.
 from __future__ import annotations
 
 import copy
-import unicodedata
 from typing import Any
 
 from flows import screens
@@ -28,7 +27,6 @@ from flows.definition import (
     NOTE,
     NUDGE_TAG,
     PRIVACY_TAG,
-    REPLY,
     advisor_flow,
     question_state,
 )
@@ -49,23 +47,14 @@ from flows.privacy import (
 from flows.replies import Reply, Span
 from flows.screens import Say
 from flows.states import StateScreens
+from flows.typed import TypedText, clean_text
 from knowledge.engine import Advice, Engine
 from knowledge.guard import Guard
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
-from knowledge.textmatch import map_answer, match_dilemmas, normalize
 
-MAX_TEXT = 4096
-"""Longer messages are refused politely (Telegram cannot send more either)."""
 MAX_REFLECTION = 2000
 REMIND_DAYS = 7
-FAILURES_BEFORE_OPTIONS = 2
 ADVICE_ACTIONS = ("show", "why", "more", "edit", "note", "advice", "remind", "restart", "redacted")
-
-
-def clean_text(text: str) -> str:
-    """Drop control and invisible format characters (keeping line breaks); trim."""
-    kept = (c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf", "Cs"))
-    return "".join(kept).strip()
 
 
 class AdvisorFlow:
@@ -88,7 +77,7 @@ class AdvisorFlow:
         return conversation.outcome()
 
 
-class Conversation(StateScreens, CohortActions, BroadcastActions, PrivacyActions):
+class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, PrivacyActions):
     """The model of one event's run through the machine."""
 
     def __init__(self, flow: AdvisorFlow, stored: StoredState) -> None:
@@ -262,15 +251,6 @@ class Conversation(StateScreens, CohortActions, BroadcastActions, PrivacyActions
         elif not self.followup_command(name, args):
             self.tell("unknown_command")
 
-    def typed_at_gate(self, raw: str) -> None:
-        """Before consent: a description can still be matched to dilemmas (nothing is stored)."""
-        if len(raw) > MAX_TEXT:
-            self.tell("too_long", limit=MAX_TEXT)
-        elif self.consent is False and clean_text(raw):
-            self.describe(clean_text(raw))
-        else:
-            self.to_gate()
-
     def choose_language(self, lang: str) -> None:
         if lang not in LANGUAGES:
             self.replies.append(screens.language_choice(self.say))
@@ -430,62 +410,6 @@ class Conversation(StateScreens, CohortActions, BroadcastActions, PrivacyActions
 
     # -- typed text ----------------------------------------------------------------------
 
-    def typed(self, raw: str) -> None:
-        if len(raw) > MAX_TEXT:
-            self.tell("too_long", limit=MAX_TEXT)
-            return
-        text = clean_text(raw)
-        if not text:
-            self.lead = self.say("empty")
-            self.reshow()
-            return
-        question = self.current_question()
-        if question is not None:
-            self.typed_answer(question, text)
-        elif self.state == NOTE:
-            self.save_note(text)
-        elif self.state in COHORT_STATES:
-            self.cohort_typed(text)
-        elif self.state in BROADCAST_STATES:
-            self.broadcast_typed(text)
-        elif self.state == REPLY:
-            self.answer_typed(text)
-        else:
-            self.describe(text)
-
-    def _words(self, key: str) -> set[str]:
-        """A comma-separated word list from the catalogue, in every language."""
-        text = self.knowledge.messages.get(key)
-        if text is None:
-            return set()
-        return {normalize(w) for lang in LANGUAGES for w in text.get(lang).split(",")} - {""}
-
-    def typed_answer(self, question: IntakeQuestion, text: str) -> None:
-        norm = normalize(text)
-        if norm and norm in self._words("words_skip"):
-            self.skip(question)
-            return
-        if norm and norm in self._words("words_back"):
-            self.back()
-            return
-        match = map_answer(question, text, self.knowledge)
-        if match.outcome == "matched" and match.option is not None:
-            option = question.option(match.option)
-            label = self.say.plain(option.label) if option else match.option
-            self.lead = self.say("understood", answer=label)
-            self.record(question, match.option)
-            return
-        failures = int(self.data.get("failures", 0)) + 1
-        self.data["failures"] = failures
-        if match.outcome == "ambiguous":
-            labels = [self.say.plain(o.label) for o in question.options if o.id in match.candidates]
-            self.lead = self.say("ambiguous", options=" / ".join(labels))
-        elif failures >= FAILURES_BEFORE_OPTIONS:
-            self.lead = self.say("not_understood_again")
-        else:
-            self.lead = self.say("not_understood")
-        self.reshow()
-
     def record(self, question: IntakeQuestion, option_id: str) -> None:
         self.answers[question.id] = option_id
         self.data.pop("failures", None)
@@ -515,10 +439,3 @@ class Conversation(StateScreens, CohortActions, BroadcastActions, PrivacyActions
             self.fire("done")
         else:
             self.fire("advice")
-
-    def describe(self, text: str) -> None:
-        matches = match_dilemmas(text, self.knowledge)[:3]
-        found = [
-            (d, m.words) for m in matches if (d := self.knowledge.dilemma(m.dilemma)) is not None
-        ]
-        self.replies.append(screens.text_matches(self.say, found))

@@ -1,0 +1,139 @@
+"""Typed text in the conversation: an answer to the question being asked (free text mapped
+onto its options), a note, a line of a coordinator's dialogue, an answer to a nudge, or a
+description of the user's situation, matched to dilemmas.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+from flows import screens
+from flows.definition import BROADCAST_STATES, COHORT_STATES, NOTE, REPLY
+from knowledge.model import LANGUAGES
+from knowledge.textmatch import map_answer, match_dilemmas, normalize
+
+if TYPE_CHECKING:
+    from flows.replies import Reply, Span
+    from flows.screens import Say
+    from knowledge.model import IntakeQuestion, Knowledge
+
+MAX_TEXT = 4096
+"""Longer messages are refused politely (Telegram cannot send more either)."""
+FAILURES_BEFORE_OPTIONS = 2
+
+
+def clean_text(text: str) -> str:
+    """Drop control and invisible format characters (keeping line breaks); trim."""
+    kept = (c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf", "Cs"))
+    return "".join(kept).strip()
+
+
+class TypedText:
+    """Mixed into :class:`flows.conversation.Conversation`."""
+
+    state: str
+    consent: bool | None
+    data: dict[str, Any]
+    lead: list[Span]
+    replies: list[Reply]
+    knowledge: Knowledge
+
+    if TYPE_CHECKING:  # supplied by the conversation and the other mixins
+
+        @property
+        def say(self) -> Say: ...
+
+        def reshow(self) -> None: ...
+
+        def tell(self, key: str, **values: Any) -> None: ...
+
+        def to_gate(self) -> None: ...
+
+        def back(self) -> None: ...
+
+        def current_question(self) -> IntakeQuestion | None: ...
+
+        def record(self, question: IntakeQuestion, option_id: str) -> None: ...
+
+        def skip(self, question: IntakeQuestion) -> None: ...
+
+        def save_note(self, text: str) -> None: ...
+
+        def cohort_typed(self, text: str) -> None: ...
+
+        def broadcast_typed(self, text: str) -> None: ...
+
+        def answer_typed(self, text: str) -> None: ...
+
+    def typed_at_gate(self, raw: str) -> None:
+        """Before consent: a description can still be matched to dilemmas (nothing is stored)."""
+        if len(raw) > MAX_TEXT:
+            self.tell("too_long", limit=MAX_TEXT)
+        elif self.consent is False and clean_text(raw):
+            self.describe(clean_text(raw))
+        else:
+            self.to_gate()
+
+    def typed(self, raw: str) -> None:
+        if len(raw) > MAX_TEXT:
+            self.tell("too_long", limit=MAX_TEXT)
+            return
+        text = clean_text(raw)
+        if not text:
+            self.lead = self.say("empty")
+            self.reshow()
+            return
+        question = self.current_question()
+        if question is not None:
+            self.typed_answer(question, text)
+        elif self.state == NOTE:
+            self.save_note(text)
+        elif self.state in COHORT_STATES:
+            self.cohort_typed(text)
+        elif self.state in BROADCAST_STATES:
+            self.broadcast_typed(text)
+        elif self.state == REPLY:
+            self.answer_typed(text)
+        else:
+            self.describe(text)
+
+    def _words(self, key: str) -> set[str]:
+        """A comma-separated word list from the catalogue, in every language."""
+        text = self.knowledge.messages.get(key)
+        if text is None:
+            return set()
+        return {normalize(w) for lang in LANGUAGES for w in text.get(lang).split(",")} - {""}
+
+    def typed_answer(self, question: IntakeQuestion, text: str) -> None:
+        norm = normalize(text)
+        if norm and norm in self._words("words_skip"):
+            self.skip(question)
+            return
+        if norm and norm in self._words("words_back"):
+            self.back()
+            return
+        match = map_answer(question, text, self.knowledge)
+        if match.outcome == "matched" and match.option is not None:
+            option = question.option(match.option)
+            label = self.say.plain(option.label) if option else match.option
+            self.lead = self.say("understood", answer=label)
+            self.record(question, match.option)
+            return
+        failures = int(self.data.get("failures", 0)) + 1
+        self.data["failures"] = failures
+        if match.outcome == "ambiguous":
+            labels = [self.say.plain(o.label) for o in question.options if o.id in match.candidates]
+            self.lead = self.say("ambiguous", options=" / ".join(labels))
+        elif failures >= FAILURES_BEFORE_OPTIONS:
+            self.lead = self.say("not_understood_again")
+        else:
+            self.lead = self.say("not_understood")
+        self.reshow()
+
+    def describe(self, text: str) -> None:
+        matches = match_dilemmas(text, self.knowledge)[:3]
+        found = [
+            (d, m.words) for m in matches if (d := self.knowledge.dilemma(m.dilemma)) is not None
+        ]
+        self.replies.append(screens.text_matches(self.say, found))
