@@ -15,7 +15,6 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
-    AdviceGiven,
     Broadcast,
     Clock,
     Cohort,
@@ -24,11 +23,10 @@ from storage.models import (
     Reflection,
     User,
 )
+from storage.sql import latest_advice_shown
 
 BLOCKED_REASON = "the user has blocked the bot"
 """``outbox.last_error`` of a message Telegram refused because the user blocked the bot."""
-ADVICE_SHOWN = 3
-"""A dilemma was "in the member's advice" when it was among the first three shown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,29 +107,8 @@ class BroadcastStore:
         members = sorted(self._session.scalars(query))
         if dilemma is None or not members:
             return members
-        advised = self.latest_advice(members)
+        advised = latest_advice_shown(self._session, members)
         return [m for m in members if dilemma in advised.get(m, ())]
-
-    def latest_advice(self, user_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-        """For each user, the dilemmas shown in their latest advice (first three)."""
-        latest = (
-            select(
-                AdviceGiven.user_id,
-                AdviceGiven.dilemmas,
-                func.row_number()
-                .over(
-                    partition_by=AdviceGiven.user_id,
-                    order_by=(AdviceGiven.created_at.desc(), AdviceGiven.id.desc()),
-                )
-                .label("rank"),
-            )
-            .where(AdviceGiven.user_id.in_(list(user_ids)))
-            .subquery()
-        )
-        rows = self._session.execute(
-            select(latest.c.user_id, latest.c.dilemmas).where(latest.c.rank == 1)
-        )
-        return {user_id: tuple(dilemmas[:ADVICE_SHOWN]) for user_id, dilemmas in rows}
 
     def create(
         self, owner_user_id: int, text: str, audience: dict[str, Any], recipients: Sequence[int]

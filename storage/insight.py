@@ -16,12 +16,11 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, and_, cast, exists, func, or_, select
+from sqlalchemy import String, and_, cast, exists, or_, select
 from sqlalchemy.orm import Session
 
 from storage.cohorts import CohortInfo, CohortStore
 from storage.models import (
-    AdviceGiven,
     Broadcast,
     Clock,
     Membership,
@@ -29,12 +28,10 @@ from storage.models import (
     Reflection,
     User,
 )
+from storage.sql import latest_advice_shown
 
 ACTIVE_DAYS = 30
 """A member who used the bot within this many days counts as active."""
-ADVICE_SHOWN = 3
-"""How many dilemmas the advice shows (``knowledge.engine.TOP_N``): a member recognises
-the dilemmas among the first this many of their latest advice."""
 
 
 @dataclass(frozen=True)
@@ -221,17 +218,4 @@ class InsightStore:
         if not cohort_ids:
             return {}
         members = select(Membership.user_id).where(Membership.cohort_id.in_(cohort_ids))
-        newest_first = func.row_number().over(
-            partition_by=AdviceGiven.user_id,
-            order_by=(AdviceGiven.created_at.desc(), AdviceGiven.id.desc()),
-        )
-        ranked = (
-            select(AdviceGiven.user_id, AdviceGiven.dilemmas, newest_first.label("rank"))
-            .where(AdviceGiven.user_id.in_(members))
-            .subquery()
-        )
-        query = select(ranked.c.user_id, ranked.c.dilemmas).where(ranked.c.rank == 1)
-        return {
-            user_id: tuple(dict.fromkeys(str(d) for d in dilemmas[:ADVICE_SHOWN]))
-            for user_id, dilemmas in self._session.execute(query)
-        }
+        return latest_advice_shown(self._session, members)

@@ -1,12 +1,20 @@
-"""Small dialect helpers shared by the repository's stores."""
+"""Small dialect helpers and queries shared by the repository's stores."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
-from storage.models import Base
+from storage.models import AdviceGiven, Base
+
+ADVICE_SHOWN = 3
+"""How many dilemmas the advice shows (``knowledge.engine.TOP_N``): a member recognises
+the dilemmas among the first this many of their latest advice."""
 
 
 def is_postgresql(session: Session) -> bool:
@@ -21,3 +29,26 @@ def insert_unless_exists(
     if is_postgresql(session):
         return postgresql.insert(model).on_conflict_do_nothing(index_elements=columns)
     return sqlite.insert(model).on_conflict_do_nothing(index_elements=columns)
+
+
+def latest_advice_shown(
+    session: Session, users: Sequence[int] | Select[Any]
+) -> dict[int, tuple[str, ...]]:
+    """Per user (ids, or a query of them): the dilemmas shown in their latest advice."""
+    newest_first = func.row_number().over(
+        partition_by=AdviceGiven.user_id,
+        order_by=(AdviceGiven.created_at.desc(), AdviceGiven.id.desc()),
+    )
+    who: ColumnElement[bool] = AdviceGiven.user_id.in_(
+        users if isinstance(users, Select) else list(users)
+    )
+    ranked = (
+        select(AdviceGiven.user_id, AdviceGiven.dilemmas, newest_first.label("rank"))
+        .where(who)
+        .subquery()
+    )
+    query = select(ranked.c.user_id, ranked.c.dilemmas).where(ranked.c.rank == 1)
+    return {
+        user_id: tuple(dict.fromkeys(str(d) for d in dilemmas[:ADVICE_SHOWN]))
+        for user_id, dilemmas in session.execute(query)
+    }
