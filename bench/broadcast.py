@@ -9,11 +9,11 @@ import asyncio
 import os
 import signal
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.procs import start_polling_bot
 from bench.report import Figure
 from tests.test_broadcast_delivery import FIRST_MEMBER, seed
 
@@ -40,18 +40,7 @@ async def _measure() -> tuple[float, float, float, int, int, int]:
                 api.add_user(FIRST_MEMBER + n)
             api.add_user(CHATTER)
             api.rate_limits(30)
-            env = {
-                **os.environ,
-                "BOT_TOKEN": api.token,
-                "BOT_API_URL": api.root_url,
-                "DATABASE_URL": url,
-                "LOG_LEVEL": "WARNING",
-                "PTB_TIMEDELTA": "1",
-            }
-            env.pop("WEBHOOK_URL", None)
-            bot = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=ROOT, env=env
-            )
+            bot = await start_polling_bot(api.token, api.root_url, url)
             latencies: list[float] = []
             try:
                 deadline = time.monotonic() + MEMBERS / 20 + 60

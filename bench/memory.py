@@ -5,15 +5,14 @@ state is loaded, handled and saved) before the bot's memory is read from ``/proc
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, insert
 
+from bench.procs import rss_mb, start_polling_bot
 from bench.report import Figure
 from storage import AdviceGiven, Conversation, Database, User
 from storage.migrate import upgrade
@@ -84,36 +83,19 @@ async def _measure() -> tuple[float, float]:
         async with FakeBotAPI() as api:
             for i in range(ACTIVE):
                 api.add_user(FIRST_USER + i)
-            env = {
-                **os.environ,
-                "BOT_TOKEN": api.token,
-                "BOT_API_URL": api.root_url,
-                "DATABASE_URL": url,
-                "LOG_LEVEL": "WARNING",
-                "PTB_TIMEDELTA": "1",
-            }
-            env.pop("WEBHOOK_URL", None)
-            bot = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=ROOT, env=env
-            )
+            bot = await start_polling_bot(api.token, api.root_url, url)
             try:
                 await api.wait_for(lambda a: a.commands_for("default", ""), timeout=60)
-                idle = _rss_mb(bot.pid)
+                idle = rss_mb(bot.pid)
                 for i in range(ACTIVE):
                     api.user_sends(FIRST_USER + i, "/advies")
                 await api.wait_for(
                     lambda a: all(a.sent_to(FIRST_USER + i) for i in range(ACTIVE)), timeout=120
                 )
-                return idle, _rss_mb(bot.pid)
+                return idle, rss_mb(bot.pid)
             finally:
                 bot.send_signal(signal.SIGTERM)
                 await bot.wait()
-
-
-def _rss_mb(pid: int) -> float:
-    status = Path(f"/proc/{pid}/status").read_text()
-    kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
-    return kb / 1024
 
 
 def memory_with_users() -> list[Figure]:

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.procs import rss_mb
 from bench.report import Figure
 from tests.fakebotapi import ChatState, FakeBotAPI, StoredMessage
 
@@ -127,9 +128,7 @@ class BotProcess:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def rss_mb(self) -> float:
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
-        return kb / 1024
+        return rss_mb(self.process.pid)
 
     async def stop(self) -> None:
         if self.process.returncode is None:
