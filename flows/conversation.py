@@ -54,6 +54,9 @@ from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
 
 MAX_REFLECTION = 2000
 REMIND_DAYS = 7
+REMEMBERED_UPDATES = 32
+"""Update ids kept per user before the latest: a poller that restarts fetches again the
+updates above one it could not handle yet, and these must not be handled twice."""
 ADVICE_ACTIONS = ("show", "why", "more", "edit", "note", "advice", "remind", "restart", "redacted")
 
 
@@ -181,11 +184,8 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
     # -- dispatch ------------------------------------------------------------------------
 
     def dispatch(self, event: Event) -> None:
-        if event.update_id:
-            if self.data.get("update") == event.update_id:
-                self.repeated_update()
-                return
-            self.data["update"] = event.update_id
+        if event.update_id and self.seen_update(event.update_id):
+            return
         if event.kind != "action":
             # A double tap is two presses with nothing in between.
             self.data.pop("last_action", None)
@@ -214,9 +214,31 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
         else:
             self.typed(event.text)
 
+    def seen_update(self, update_id: int) -> bool:
+        """Whether the update was handled before; if not, it is remembered.
+
+        The latest update again (its reply may have been lost) shows where the user is;
+        an earlier one (fetched again after a restart, with later ones handled since)
+        does nothing. Ids are compared, not ordered: Telegram may start its ids afresh.
+        """
+        latest = self.data.get("update")
+        earlier = list(self.data.get("earlier_updates", ()))
+        if update_id == latest:
+            self.repeated_update()
+            return True
+        if update_id in earlier:
+            return True
+        if isinstance(latest, int):
+            self.data["earlier_updates"] = [*earlier, latest][-REMEMBERED_UPDATES:]
+        self.data["update"] = update_id
+        return False
+
     def repeated_update(self) -> None:
         """The same update again (the channel retried it): show where the user is."""
         self.data.pop("last_action", None)  # its buttons are offered anew
+        self.show_where_we_are()
+
+    def show_where_we_are(self) -> None:
         if self.at_gate:
             self.to_gate()
         else:
@@ -247,7 +269,9 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
         elif name == "advies":
             self.fire("advice")
         elif name == "profiel":
-            self.fire("edit")
+            if not self.fire("edit"):
+                self.lead = self.say("profile_not_yet")
+                self.show_where_we_are()
         elif not self.followup_command(name, args):
             self.tell("unknown_command")
 

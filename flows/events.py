@@ -24,8 +24,8 @@ class Event:
     name: str = ""
     update_id: int = 0
     """The channel's id of the update (Telegram's ``update_id``; 0: none). An update handled
-    again — redelivered after a failure that may have been committed anyway — changes
-    nothing and shows the current screen."""
+    again changes nothing: the user's latest (redelivered after a failure that may have been
+    committed anyway) shows the current screen, an earlier one shows nothing."""
 
 
 @dataclass

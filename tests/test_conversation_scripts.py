@@ -154,3 +154,30 @@ def test_a_conversation_from_an_older_flow_version_resumes(knowledge: Knowledge)
     outcome = flow.handle(old, Event("action", text="0:q_vanished:x"))
     assert outcome.state.state == "q_subgroups" and outcome.notice == "Deze knop is verlopen."
     assert outcome.state.answers == {"size": "groot"}
+
+
+def test_updates_handled_before_change_nothing(knowledge: Knowledge) -> None:
+    """The latest update again shows where the user is; an earlier one (fetched again by
+    a poller that restarted) does nothing; a new one counts."""
+    flow = AdvisorFlow(knowledge)
+    state = StoredState(state="q_size", flow_version=1, consent=True)
+    press = flow.handle(state, Event("action", text="1:size:groot", update_id=10)).state
+    typed = flow.handle(stored_roundtrip(press), Event("text", "veel", update_id=11))
+    after = stored_roundtrip(typed.state)
+    assert after.answers == {"size": "groot", "subgroups": "veel"}
+    again = flow.handle(after, Event("text", "veel", update_id=11))
+    assert again.state.answers == after.answers and again.state.state == after.state
+    assert [r.meta.get("screen") for r in again.replies] == [
+        r.meta.get("screen") for r in typed.replies[-1:]
+    ], "the latest: its screen again"
+    earlier = flow.handle(after, Event("action", text="1:size:klein", update_id=10))
+    assert earlier.state.answers == after.answers and not earlier.replies, "nothing at all"
+    new = flow.handle(after, Event("command", name="help", update_id=12))
+    assert [r.meta.get("screen") for r in new.replies] == ["help"], "a new update counts"
+    assert new.state.data["update"] == 12 and new.state.data["earlier_updates"] == [10, 11]
+    kept = after
+    for update_id in range(100, 140):
+        kept = stored_roundtrip(
+            flow.handle(kept, Event("command", name="help", update_id=update_id)).state
+        )
+    assert len(kept.data["earlier_updates"]) == 32, "a bounded memory"

@@ -692,6 +692,12 @@ def changes_nothing(before: StoredState, outcome: Outcome) -> None:
             assert after.data.get(draft) == before.data.get(draft, after.data.get(draft))
 
 
+def answered(outcome: Outcome) -> bool:
+    """Something for the user: a reply here, or one the service makes of an effect (a
+    list of cohorts, a broadcast's preview with its count)."""
+    return bool(outcome.replies or outcome.effects or outcome.deferred or outcome.notice)
+
+
 def check_outcome(before: StoredState, event: Event, outcome: Outcome, *, fresh: bool) -> None:
     """Everything that holds after one event, whatever it was; ``fresh``: the event pressed
     a button of the replies just before."""
@@ -705,7 +711,10 @@ def check_outcome(before: StoredState, event: Event, outcome: Outcome, *, fresh:
         assert (after.state, after.answers) == (before.state, before.answers)
     if event.update_id and before.data.get("update") == event.update_id:
         changes_nothing(before, outcome)  # handled before: it is only shown again
+        assert answered(outcome), "shown again"
         return
+    if event.kind in ("command", "text"):
+        assert answered(outcome), f"{event} got no answer at all"
     if before.state in DIALOGUES and not before.roles & {COORDINATOR, ADMIN}:
         # A coordinator whose role was taken away mid-dialogue: any event brings them
         # back to where they were (and does nothing else).
