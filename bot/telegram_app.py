@@ -86,12 +86,12 @@ MAX_CONCURRENT_UPDATES = 8
 SEND_ATTEMPTS = 5
 MAX_RETRY_AFTER = 10.0
 BUDGET_KEY = "send_budget"
+"""Where the application keeps the channel's :class:`SendBudget` for the dispatcher."""
 CHANNEL_KEY = "channel"
 UPDATE_RETRIES = 3
 """An update that failed for want of the database is handled again this often (polling:
-by us, after a pause; webhook: by Telegram, after a 503) before the user is told."""
+by the poller, after a pause; webhook: by Telegram, after a 503) before the user is told."""
 UPDATE_RETRY_DELAY = 2.0
-"""Where the application keeps the channel's :class:`SendBudget` for the dispatcher."""
 
 AppType = Application[Any, Any, Any, Any, Any, Any]
 
@@ -150,16 +150,20 @@ async def _with_retry(make: Callable[[], Awaitable[Any]]) -> Any:
 class TelegramChannel:
     """The handlers: translate the update, call the advisor, render the outcome."""
 
-    def __init__(
-        self, advisor: Advisor, budget: SendBudget | None = None, *, polling: bool = True
-    ) -> None:
+    def __init__(self, advisor: Advisor, budget: SendBudget | None = None) -> None:
         self.advisor = advisor
         self.budget = budget or SendBudget()
         """Replies are counted here, so that bulk traffic leaves them room."""
-        self.polling = polling
         self.failed: set[int] = set()
-        """Webhook mode: updates whose handling failed; their request answers 500."""
+        """Updates whose handling failed for want of the database and that are to be
+        handled again: webhook mode answers their request 503 (Telegram sends it again),
+        the poller tries again after :meth:`retry_delay` before its offset moves on."""
         self._attempts: dict[int, int] = {}
+
+    @staticmethod
+    def retry_delay(attempt: int) -> float:
+        """Seconds before handling a failed update for the ``attempt``-th time again."""
+        return UPDATE_RETRY_DELAY * attempt
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message in a private chat: text or a command into the flow."""
@@ -301,12 +305,7 @@ class TelegramChannel:
             attempt = self._attempts.get(update.update_id, 0) + 1
             self._attempts[update.update_id] = attempt
             if attempt <= UPDATE_RETRIES:
-                if self.polling:
-                    context.application.create_task(
-                        self._again(context.application, update, attempt), update=update
-                    )
-                else:
-                    self.failed.add(update.update_id)  # 503: Telegram sends it again
+                self.failed.add(update.update_id)
                 if update.callback_query is not None:
                     with contextlib.suppress(Exception):
                         await update.callback_query.answer()
@@ -319,14 +318,12 @@ class TelegramChannel:
             chat_id = update.effective_chat.id if update.effective_chat else user.id
             await self._send(context, chat_id, self._notice("error", lang))
 
-    async def _again(self, application: AppType, update: Update, attempt: int) -> None:
-        """Polling: put a failed update back in the queue after a pause."""
-        await asyncio.sleep(UPDATE_RETRY_DELAY * attempt)
-        await application.update_queue.put(update)
 
+def build_application(settings: Settings, advisor: Advisor) -> AppType:
+    """The PTB application for ``settings``: Bot API URL, handlers, per-user processing.
 
-def build_application(settings: Settings, advisor: Advisor, *, polling: bool = True) -> AppType:
-    """The PTB application for ``settings``: Bot API URL, handlers, per-user processing."""
+    It has no updater: updates come from our :class:`bot.polling.Poller` or the webhook.
+    """
     if not settings.bot_token:
         raise ValueError("BOT_TOKEN is not set")
     api = settings.bot_api_url
@@ -338,11 +335,10 @@ def build_application(settings: Settings, advisor: Advisor, *, polling: bool = T
         .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .request(AiohttpRequest())
         .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .updater(None)
     )
-    if not polling:
-        builder = builder.updater(None)
     application = builder.build()
-    channel = TelegramChannel(advisor, polling=polling)
+    channel = TelegramChannel(advisor)
     application.bot_data[BUDGET_KEY] = channel.budget
     application.bot_data[CHANNEL_KEY] = channel
     private = filters.ChatType.PRIVATE

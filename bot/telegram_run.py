@@ -10,7 +10,7 @@ import contextlib
 import logging
 import secrets
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -21,6 +21,7 @@ from telegram import Update
 
 from bot.app import open_advisor
 from bot.dispatcher import Dispatcher, DispatchSettings
+from bot.polling import Poller
 from bot.ratelimit import SendBudget
 from bot.service import Advisor
 from bot.settings import Settings
@@ -48,6 +49,7 @@ class RunningBot:
     application: AppType
     advisor: Advisor
     runner: web.AppRunner | None = None
+    poller: Poller | None = None
     dispatcher: Dispatcher | None = None
     dispatching: asyncio.Task[None] | None = None
     retention: asyncio.Task[None] | None = None
@@ -74,22 +76,40 @@ class RunningBot:
         self.dispatching = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
 
     async def stop(self) -> None:
+        """Stop taking updates, let those being handled finish, then stop the rest.
+
+        Every step is taken even when one before it fails (each failure is logged), so a
+        stopped bot never goes on polling or delivering.
+        """
+        app = self.application
+        steps: list[tuple[str, Callable[[], Awaitable[object]]]] = []
+        if self.poller is not None:
+            steps.append(("poller", self.poller.stop))
         if self.retention is not None:
-            self.retention.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.retention
+            steps.append(("retention", partial(_cancelled, self.retention)))
         if self.dispatcher is not None and self.dispatching is not None:
             self.dispatcher.stop()
-            await self.dispatching
-        app = self.application
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
+            steps.append(("dispatcher", partial(_finished, self.dispatching)))
         if app.running:
-            await app.stop()
+            steps.append(("application", app.stop))
         if self.runner is not None:
-            await self.runner.cleanup()
-        await app.shutdown()
-        await self.advisor.db.dispose()
+            steps.append(("webhook server", self.runner.cleanup))
+        steps += [("application", app.shutdown), ("database", self.advisor.db.dispose)]
+        for name, step in steps:
+            try:
+                await step()
+            except Exception:
+                log.exception("stopping the %s failed; stopping the rest", name)
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _finished(task: asyncio.Task[None]) -> None:
+    await task
 
 
 def _forget_inactive(repo: Repository, *, cutoff: datetime) -> int:
@@ -109,6 +129,12 @@ async def forget_inactive_daily(advisor: Advisor, period: timedelta) -> None:
         await asyncio.sleep(RETENTION_INTERVAL.total_seconds())
 
 
+def _channel(application: AppType) -> TelegramChannel:
+    channel = application.bot_data[CHANNEL_KEY]
+    assert isinstance(channel, TelegramChannel)
+    return channel
+
+
 def webhook_app(application: AppType, advisor: Advisor, secret: str, path: str) -> web.Application:
     """The aiohttp app: POST ``path`` for Telegram, GET /healthz for the platform."""
 
@@ -123,9 +149,9 @@ def webhook_app(application: AppType, advisor: Advisor, secret: str, path: str) 
         await application.update_processor.process_update(
             update, application.process_update(update)
         )
-        channel = application.bot_data.get(CHANNEL_KEY)
-        if isinstance(channel, TelegramChannel) and update.update_id in channel.failed:
-            channel.failed.discard(update.update_id)
+        failed = _channel(application).failed
+        if update.update_id in failed:
+            failed.discard(update.update_id)
             # Not handled (the database was away): Telegram delivers it again later.
             return web.Response(status=503, text="try again")
         return web.Response(text="ok")
@@ -144,7 +170,7 @@ def webhook_app(application: AppType, advisor: Advisor, secret: str, path: str) 
 async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0") -> RunningBot:
     """Open the advisor, build the application and start polling or the webhook server."""
     advisor = await open_advisor(settings)
-    application = build_application(settings, advisor, polling=not webhook)
+    application = build_application(settings, advisor)
     running = RunningBot(application, advisor)
     try:
         await application.initialize()
@@ -165,11 +191,11 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
             )
         else:
             await application.bot.delete_webhook()
-            assert application.updater is not None
-            await application.updater.start_polling(
-                poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
-            )
             await application.start()
+            running.poller = Poller(
+                application, _channel(application).failed, TelegramChannel.retry_delay
+            )
+            running.poller.start()
     except BaseException:
         await running.stop()
         raise

@@ -301,6 +301,95 @@ async def test_database_failure_apologises_and_loses_nothing(
     assert "Vraag 4 van" in (resumed.plain_text or "")
 
 
+def pending_ids(api: FakeBotAPI) -> list[int]:
+    return [int(update["update_id"]) for update in api.pending_updates]
+
+
+async def test_polling_confirms_a_failed_update_only_once_it_is_handled(
+    api: FakeBotAPI, bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The offset waits for an update that failed for want of the database; updates
+    after it are handled meanwhile, each once, though Telegram hands them out again."""
+    monkeypatch.setattr("bot.telegram_app.UPDATE_RETRY_DELAY", 3.0)
+    question = await press(api, await start(api), "1:size:groot")
+    english = await start(api, chat=ENGLISH_USER, lang="en")
+    db = bot.advisor.db
+    real_run = db.run
+    failures = [1]
+
+    async def flaky(work: Any) -> Any:
+        if failures[0]:
+            failures[0] -= 1
+            raise DatabaseUnavailable("the database went away")
+        return await real_run(work)
+
+    monkeypatch.setattr(db, "run", flaky)
+    before = last_id(api, USER)
+    api.user_sends(USER, "veel werkgroepen")
+    held = pending_ids(api)[-1]
+    await api.wait_for(lambda _: failures == [0])
+    # Another user meanwhile: answered at once.
+    answer = await press(api, english, "1:size:klein", chat=ENGLISH_USER, lang="en")
+    assert "Question 2 of" in (answer.plain_text or "")
+    assert held in pending_ids(api), "not confirmed before it is handled"
+    polls = len(api.calls_to("getUpdates"))
+    await api.wait_for(lambda a: len(a.calls_to("getUpdates")) > polls + 1)
+    offsets = [call.params.get("offset") for call in api.calls_to("getUpdates")[polls:]]
+    assert offsets and all(offset == held for offset in offsets), "it waits for the update"
+    assert held in pending_ids(api)
+    handled = await next_message(api, USER, before)
+    assert "Vraag 3 van" in (handled.plain_text or ""), "handled after the pause"
+    await api.wait_for(lambda a: not a.pending_updates)  # now confirmed, all of them
+    user_texts = [m.plain_text or "" for m in api.sent_to(USER) if m.message_id > before]
+    assert user_texts == [handled.plain_text], "one reply, no apology"
+    english_texts = [m.plain_text or "" for m in api.sent_to(ENGLISH_USER)]
+    assert sum("Question 2 of" in t for t in english_texts) == 1, "handed out again, handled once"
+    assert question.message_id < handled.message_id
+
+
+async def test_polling_leaves_an_unhandled_update_to_the_next_start(
+    api: FakeBotAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped while an update waits for the database: it is not confirmed, and the next
+    process handles it (once, without an apology); a press handled after it is handed
+    out again but changes nothing."""
+    monkeypatch.setattr("bot.telegram_app.UPDATE_RETRY_DELAY", 30.0)
+    settings = bot_settings(api, tmp_path)
+    async with running_bot(settings, webhook=False, host="127.0.0.1") as first_bot:
+        await press(api, await start(api), "1:size:groot")
+        db = first_bot.advisor.db
+        real_run = db.run
+        attempts = [0]
+
+        async def away(work: Any) -> Any:
+            attempts[0] += 1
+            raise DatabaseUnavailable("the database went away")
+
+        monkeypatch.setattr(db, "run", away)
+        before = last_id(api, USER)
+        api.user_sends(USER, "veel werkgroepen")
+        held = pending_ids(api)[-1]
+        await api.wait_for(lambda _: attempts[0] >= 1)
+        monkeypatch.setattr(db, "run", real_run)
+        english = await start(api, chat=ENGLISH_USER, lang="en")
+        answer = await press(api, english, "1:size:klein", chat=ENGLISH_USER, lang="en")
+        assert "Question 2 of" in (answer.plain_text or "")
+        monkeypatch.setattr(db, "run", away)  # still away when the process stops
+    assert held in pending_ids(api), "left for the next start"
+    assert not [m for m in api.sent_to(USER) if m.message_id > before], "no apology"
+    async with running_bot(settings, webhook=False, host="127.0.0.1"):
+        handled = await next_message(api, USER, before)
+        assert "Vraag 3 van" in (handled.plain_text or "")
+        await api.wait_for(lambda a: not a.pending_updates)
+        await asyncio.sleep(0.3)
+        resumed = await send(api, "/start", chat=ENGLISH_USER, lang="en")
+    user_texts = [m.plain_text or "" for m in api.sent_to(USER) if m.message_id > before]
+    assert user_texts == [handled.plain_text], "one reply"
+    english_texts = [m.plain_text or "" for m in api.sent_to(ENGLISH_USER)]
+    assert not any("Question 3 of" in t for t in english_texts), "the press counted once"
+    assert "Question 2 of" in (resumed.plain_text or "")
+
+
 async def test_webhook_answers_503_when_the_database_is_away_and_takes_the_retry(
     api: FakeBotAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

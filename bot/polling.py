@@ -1,0 +1,187 @@
+"""Polling Telegram for updates, acknowledging an update only once it has been handled.
+
+Telegram keeps every update until a ``getUpdates`` call asks for a higher ``offset``.
+PTB's own updater asks for the next offset as soon as it has *fetched* a batch, so an
+update whose handling failed, or that was still waiting when the process died, is gone.
+This poller moves the offset only past updates that are done: handled, or given up on
+after the user was told. An update that failed for want of the database is handled again
+after a pause (its retries are counted by the channel), and the offset waits for it; a
+process that dies meanwhile leaves it to the next one, which gets it from Telegram again.
+
+Updates fetched again because the offset waits (those above a waiting one) are known and
+not handled twice. Per-user order and the cap on concurrent updates come from the
+application's update processor, as in webhook mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
+
+log = logging.getLogger(__name__)
+
+LONG_POLL_SECONDS = 10
+MAX_WAITING = 200
+"""Updates fetched and not yet done before the poller stops fetching more (back-pressure)."""
+IDLE_WAIT = 1.0
+"""Seconds to wait for progress when Telegram hands back only updates already known."""
+BACKOFF_START = 1.0
+BACKOFF_MAX = 30.0
+STOP_GRACE = 15.0
+"""Seconds that updates being handled get to finish when the bot stops."""
+
+
+def _level(exc: Exception) -> int:
+    """How loudly a failed ``getUpdates`` is logged: a network hiccup is a warning."""
+    if isinstance(exc, InvalidToken):
+        return logging.CRITICAL
+    return logging.WARNING if isinstance(exc, NetworkError) else logging.ERROR
+
+
+class Poller:
+    """Fetches updates with ``getUpdates`` and hands each to the application once."""
+
+    def __init__(
+        self,
+        application: Any,
+        failed: set[int],
+        retry_delay: Callable[[int], float],
+        *,
+        long_poll: int = LONG_POLL_SECONDS,
+    ) -> None:
+        self.application = application
+        self.failed = failed
+        """Shared with the channel: ids of updates whose handling failed and that should be
+        handled again (the channel decides, counting attempts)."""
+        self.retry_delay = retry_delay
+        self.long_poll = long_poll
+        self._next: int | None = None
+        """One above the highest update id fetched so far."""
+        self._acknowledged: int | None = None
+        self._waiting: set[int] = set()
+        self._known: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._progress = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def offset(self) -> int | None:
+        """What to confirm: everything below the oldest update not done yet."""
+        if self._waiting:
+            return min(self._waiting)
+        return self._next
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="poller")
+
+    async def run(self) -> None:
+        backoff = BACKOFF_START
+        failing = False
+        while not self._stopping.is_set():
+            if len(self._waiting) >= MAX_WAITING:
+                await self._wait_for_progress(IDLE_WAIT)
+                continue
+            offset = self.offset
+            try:
+                updates = await self.application.bot.get_updates(
+                    offset=offset, timeout=self.long_poll, allowed_updates=Update.ALL_TYPES
+                )
+            except TimedOut:
+                continue  # a long poll cut short: simply ask again
+            except Exception as exc:
+                if not failing:
+                    log.log(_level(exc), "polling failed (%s); trying again", type(exc).__name__)
+                failing = True
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX)
+                continue
+            if failing:
+                log.info("polling works again")
+                failing, backoff = False, BACKOFF_START
+            self._acknowledged = offset
+            fresh = [u for u in updates if self._is_new(u.update_id)]
+            for update in fresh:
+                self._take(update)
+            if updates and not fresh:
+                # Telegram hands back what waits above a retried update: wait for it.
+                await self._wait_for_progress(IDLE_WAIT)
+
+    def _is_new(self, update_id: int) -> bool:
+        """Not seen before. An update below the offset was done while the ``getUpdates``
+        that brought it back (asked with an older offset) was on its way."""
+        offset = self.offset
+        return update_id not in self._known and (offset is None or update_id >= offset)
+
+    def _take(self, update: Update) -> None:
+        update_id = update.update_id
+        self._known.add(update_id)
+        self._waiting.add(update_id)
+        self._next = max(self._next or 0, update_id + 1)
+        task = asyncio.create_task(self._handle(update), name=f"update-{update_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _handle(self, update: Update) -> None:
+        app = self.application
+        update_id = update.update_id
+        attempt = 0
+        try:
+            while True:
+                await app.update_processor.process_update(update, app.process_update(update))
+                if update_id not in self.failed:
+                    break
+                self.failed.discard(update_id)
+                if self._stopping.is_set():
+                    # Not confirmed: Telegram hands it to the next start.
+                    return
+                attempt += 1
+                # Stopping cuts the pause short: one more try before the process goes.
+                await self._sleep(self.retry_delay(attempt))
+        except Exception:
+            log.exception("update %s could not be handled", update_id)
+        self._done(update_id)
+
+    def _done(self, update_id: int) -> None:
+        self._waiting.discard(update_id)
+        offset = self.offset
+        if offset is not None:
+            self._known = {known for known in self._known if known >= offset}
+        self._progress.set()
+
+    async def _wait_for_progress(self, seconds: float) -> None:
+        self._progress.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._progress.wait(), timeout=seconds)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    async def stop(self) -> None:
+        """Stop fetching, let updates being handled finish, and confirm those done."""
+        self._stopping.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, TelegramError):
+                await self._task
+        if self._tasks:
+            _, late = await asyncio.wait(set(self._tasks), timeout=STOP_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        offset = self.offset
+        if offset is not None and offset != self._acknowledged:
+            try:
+                await self.application.bot.get_updates(offset=offset, timeout=0, limit=1)
+            except TelegramError as exc:
+                log.warning(
+                    "could not confirm the last updates (%s); they come again at the next start",
+                    type(exc).__name__,
+                )
