@@ -9,8 +9,14 @@ after a pause (its retries are counted by the channel), and the offset waits for
 process that dies meanwhile leaves it to the next one, which gets it from Telegram again.
 
 Updates fetched again because the offset waits (those above a waiting one) are known and
-not handled twice. Per-user order and the cap on concurrent updates come from the
-application's update processor, as in webhook mode.
+not handled twice; after a restart the conversation itself recognises them (it keeps the
+ids of each user's recent updates). Per-user order and the cap on concurrent updates come
+from the application's update processor, as in webhook mode.
+
+Stopping: no more fetching, updates being handled finish (up to ``STOP_GRACE``), one
+waiting for its next try gets it at once, and a last ``getUpdates`` confirms what is done.
+``getUpdates`` failing (5xx, 429, 409 from a second poller, no network) is retried after
+a pause that doubles up to ``BACKOFF_MAX`` (at least what a 429 asks for).
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +49,15 @@ def _level(exc: Exception) -> int:
     if isinstance(exc, InvalidToken):
         return logging.CRITICAL
     return logging.WARNING if isinstance(exc, NetworkError) else logging.ERROR
+
+
+def _retry_after(exc: Exception) -> float:
+    """The pause Telegram asked for with a 429, bounded; 0 for other errors."""
+    if not isinstance(exc, RetryAfter):
+        return 0.0
+    wait = exc.retry_after
+    seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+    return min(seconds, BACKOFF_MAX)
 
 
 class Poller:
@@ -99,7 +115,7 @@ class Poller:
                 if not failing:
                     log.log(_level(exc), "polling failed (%s); trying again", type(exc).__name__)
                 failing = True
-                await self._sleep(backoff)
+                await self._sleep(max(backoff, _retry_after(exc)))
                 backoff = min(backoff * 2, BACKOFF_MAX)
                 continue
             if failing:

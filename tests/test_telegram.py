@@ -219,6 +219,33 @@ async def test_replies_survive_429_and_5xx(api: FakeBotAPI, bot: RunningBot) -> 
     assert api.stats.rate_limited == 1
 
 
+async def test_polling_survives_getupdates_failing(
+    api: FakeBotAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram answering getUpdates with 5xx, 429 or 409 (another poller): polling goes on
+    after a pause (at least the one Telegram asked for), and every message gets its one
+    reply."""
+    monkeypatch.setattr("bot.polling.BACKOFF_START", 0.05)
+    async with running_bot(bot_settings(api, tmp_path), webhook=False, host="127.0.0.1"):
+        await send(api, "/start")
+        api.fail_next("getUpdates", status=502)
+        api.fail_next("getUpdates", status=429, retry_after=1)
+        api.fail_next("getUpdates", status=409)
+        before = last_id(api, USER)
+        api.user_sends(USER, "/help")
+        reply = await next_message(api, USER, before)
+        assert "Zo werkt Netwerkwijzer" in (reply.plain_text or "")
+        calls = api.calls_to("getUpdates")
+        failed = [(index, call.status) for index, call in enumerate(calls) if not call.ok]
+        assert sorted(status for _, status in failed) == [409, 429, 502]
+        after_429 = next(index for index, status in failed if status == 429) + 1
+        assert calls[after_429].time - calls[after_429 - 1].time >= 0.9, "waited as asked"
+        await asyncio.sleep(0.3)
+        assert [m.message_id for m in api.sent_to(USER) if m.message_id > before] == [
+            reply.message_id
+        ]
+
+
 async def test_blocked_user_does_not_break_the_bot(api: FakeBotAPI, bot: RunningBot) -> None:
     await send(api, "/start")
     api.block(USER)
