@@ -7,9 +7,16 @@ Telegram's rate limits and injects 5xx answers and timeouts; the test terminates
 database connection once and kills one bot process once (SIGKILL).
 
 Afterwards: every user message got its one reply; every member got the broadcast and
-every nudge arrived, each once — except at most one message per crash, the documented
-edge case of a process killed between Telegram's answer and its commit; the surviving
-process logged no error; its memory did not grow in the second half.
+every nudge arrived, each once; the surviving process logged no error; its memory did not
+grow in the second half.
+
+"Once" has one exception that no bot can avoid, because Telegram cannot tell a bot whether
+it already sent something: a process killed after Telegram accepted a message and before
+the process recorded that. The test does not allow a blanket margin for it; it names the
+messages that were in that window and allows a second copy of those only: a reply whose
+update was in flight at the victim when it died (the balancer had to deliver it again),
+and one bulk message whose first copy Telegram answered in the last moment before the
+kill (the victim's dispatcher sends one at a time).
 """
 
 from __future__ import annotations
@@ -131,6 +138,8 @@ class Balancer:
     def __init__(self, processes: list[Process]) -> None:
         self.processes = processes
         self.turn = 0
+        self.cut_off: list[dict[str, Any]] = []
+        """Updates whose connection broke (the process died): delivered again elsewhere."""
 
     async def post(self, http: aiohttp.ClientSession, update: dict[str, Any]) -> None:
         for _ in range(30):
@@ -142,8 +151,10 @@ class Balancer:
                 async with http.post(target.url, json=update, headers=headers) as resp:
                     if resp.status == 200:
                         return
+            except aiohttp.ClientConnectorError:
+                pass  # never reached a process
             except aiohttp.ClientError:
-                pass
+                self.cut_off.append(update)
             await asyncio.sleep(0.5)
         raise AssertionError(f"update {update['update_id']} was never accepted")
 
@@ -194,6 +205,7 @@ async def test_soak(api: FakeBotAPI, database_url: str, tmp_path: Path) -> None:
     balancer = Balancer([survivor, victim])
     posted = dict.fromkeys(range(CHATTERS), 0)
     memory: list[tuple[float, float]] = []
+    killed_at: list[float] = []
     started = time.monotonic()
 
     async def chat(http: aiohttp.ClientSession, n: int) -> None:
@@ -237,6 +249,7 @@ async def test_soak(api: FakeBotAPI, database_url: str, tmp_path: Path) -> None:
         assert victim.process is not None
         victim.process.send_signal(signal.SIGKILL)
         await victim.process.wait()
+        killed_at.append(time.monotonic())
 
     async def watch_memory(stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -266,15 +279,23 @@ async def test_soak(api: FakeBotAPI, database_url: str, tmp_path: Path) -> None:
         await survivor.stop()
         await victim.stop()
 
-    # Every user message got its one reply (a retried one shows the same screen again,
-    # at most once more, for the updates in flight when the process was killed).
-    replies = {n: len(api.sent_to(FIRST_CHATTER + n)) for n in range(CHATTERS)}
-    assert all(replies[n] >= posted[n] == len(JOURNEY) for n in range(CHATTERS))
-    extra = sum(replies[n] - posted[n] for n in range(CHATTERS))
-    assert extra <= 2, f"{extra} replies more than messages"
-    # The broadcast and the nudges: everyone, once (one crash: at most one repeat).
+    # Every user message got its one reply; a second copy only for an update that was in
+    # flight at the victim when it died (its reply may have gone out before the kill; the
+    # survivor, handling it again, shows the same screen).
+    cut_off = {int(u["message"]["chat"]["id"]) for u in balancer.cut_off if "message" in u}
+    cut_off |= {
+        int(u["callback_query"]["from"]["id"]) for u in balancer.cut_off if "callback_query" in u
+    }
+    assert len(balancer.cut_off) <= 8, "only what was in flight at one process"
+    for n in range(CHATTERS):
+        user = FIRST_CHATTER + n
+        replies = len(api.sent_to(user))
+        assert posted[n] == len(JOURNEY) and replies >= posted[n], f"user {user}: a lost reply"
+        allowed = posted[n] + (1 if user in cut_off else 0)
+        assert replies <= allowed, f"user {user}: {replies} replies to {posted[n]} messages"
+    # The broadcast and the nudges: everyone, once; a second copy only of the one message
+    # the victim's dispatcher had sent and not yet recorded when it died.
     counts = received(api, MEMBERS, BROADCAST)
-    assert min(counts) == 1 and sum(counts) - MEMBERS <= 1
     nudges = [
         sum(
             "Reflectievraag na de workshop" in (m.plain_text or "")
@@ -282,7 +303,21 @@ async def test_soak(api: FakeBotAPI, database_url: str, tmp_path: Path) -> None:
         )
         for n in range(NUDGED)
     ]
-    assert min(nudges) == 1 and sum(nudges) - NUDGED <= 1
+    assert min(counts) == 1 and min(nudges) == 1, "everyone reached"
+    twice = [FIRST_MEMBER + n for n, c in enumerate(counts) if c > 1]
+    twice += [FIRST_MEMBER + n for n, c in enumerate(nudges) if c > 1]
+    assert max(counts + nudges) <= 2 and len(twice) <= 1, f"sent again: {twice}"
+    for chat_id in twice:
+        first = next(
+            c
+            for c in api.calls_to("sendMessage")
+            if c.ok and str(c.params.get("chat_id")) == str(chat_id)
+        )
+        answered = first.time + first.duration
+        assert killed_at[0] - 1.0 < answered <= killed_at[0], (
+            f"{chat_id} got a second copy though the first was answered "
+            f"{killed_at[0] - answered:.2f} s before the kill"
+        )
     # The surviving process: no error logged, memory flat in the second half.
     log = survivor.log_path.read_text()
     assert "Traceback" not in log and " ERROR " not in log, log[-3000:]
