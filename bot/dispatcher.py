@@ -15,6 +15,15 @@ message per crash.
 
 Replies to users never wait for it: it runs as its own task, one request at a time, and
 pauses (rather than the whole bot) when Telegram says to slow down.
+
+Telegram's limit is per bot, and every process on the database runs a dispatcher. So
+each one beats a heartbeat in the database (``dispatchers``) and counts the dispatchers
+seen lately: with ``k`` of them it sends bulk at ``per_second ÷ k`` within ``30 ÷ k`` (see
+:mod:`bot.ratelimit`). One that stops deletes its row, and the others speed up at their
+next heartbeat; one that died is no longer counted after :data:`ALIVE_HEARTBEATS`. A
+dispatcher that joins others holds its bulk until they have all had a heartbeat to
+notice it; until then they still send as if it were not there. When the heartbeat
+cannot be written, the last share is kept.
 """
 
 from __future__ import annotations
@@ -49,6 +58,14 @@ from storage.broadcasts import BLOCKED_REASON
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+ALIVE_HEARTBEATS = 3
+"""A dispatcher counts as running while its last heartbeat is at most this many heartbeat
+intervals old."""
+FORGET_WINDOWS = 10
+"""The row of a dispatcher not seen for this many liveness windows is deleted."""
+JOIN_HOLD = 1.5
+"""Heartbeat intervals a joining dispatcher holds its bulk: one for the others to notice
+it at their next heartbeat, half of one for that heartbeat to take."""
 
 
 @dataclass(frozen=True)
@@ -63,11 +80,15 @@ class DispatchSettings:
     backoff: timedelta = timedelta(seconds=30)
     progress_every: float = 3.0
     """Seconds between edits of a broadcast's progress message."""
+    heartbeat: timedelta = timedelta(seconds=5)
+    """How often the dispatcher renews its row in ``dispatchers`` and counts the others:
+    how soon the others notice it come or go."""
 
 
 def claimer_name() -> str:
-    """Who claims: host and process, so a restarted process is a new claimer."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Who claims: host and process, so a restarted process is a new claimer (at most 64
+    characters, the width of the columns that keep it)."""
+    return f"{socket.gethostname()[:50]}:{os.getpid()}"
 
 
 class Dispatcher:
@@ -91,23 +112,94 @@ class Dispatcher:
         self.claimer = claimer or claimer_name()
         self.pacer = Pacer(budget or SendBudget(), self.settings.per_second)
         self.progress = BroadcastProgress(self)
+        self.shares = 1
+        """How many dispatchers share the bot's budget, as of the last heartbeat."""
+        self._beat_at: float | None = None
+        self._beat_failing = False
         self._broadcasts: dict[int, tuple[str, str | None]] = {}
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
-        """Deliver until :meth:`stop`; sleeps while nothing is due."""
-        while not self._stopping.is_set():
-            try:
-                delivered = await self.drain_once()
-                await self.progress.report()
-            except Exception:
-                log.exception("dispatcher round failed; trying again shortly")
-                delivered = 0
-            if not delivered:
-                await self._sleep(self.settings.idle_interval)
+        """Deliver until :meth:`stop`; sleeps while nothing is due. Beats the heartbeat
+        meanwhile, and deletes it when stopped."""
+        await self.heartbeat()
+        beating = asyncio.create_task(self._keep_beating(), name=f"heartbeat {self.claimer}")
+        try:
+            while not self._stopping.is_set():
+                try:
+                    delivered = await self.drain_once()
+                    await self.progress.report()
+                except Exception:
+                    log.exception("dispatcher round failed; trying again shortly")
+                    delivered = 0
+                if not delivered:
+                    await self._sleep(self.settings.idle_interval)
+        finally:
+            self._stopping.set()
+            await beating
+            await self._leave()
 
     def stop(self) -> None:
         self._stopping.set()
+
+    async def heartbeat(self) -> int:
+        """Say that this dispatcher runs, count those that do, and take this one's share:
+        with ``k`` of them, bulk at ``per_second ÷ k`` within ``30 ÷ k``. Returns ``k``.
+
+        Never raises: when the database cannot be reached the last share stays, and the
+        first failure of a row of them is logged as a warning.
+        """
+        s = self.settings
+        alive = s.heartbeat * ALIVE_HEARTBEATS
+        began = time.monotonic()
+        try:
+            live = await self.db.run(
+                lambda repo: repo.dispatchers.heartbeat(self.claimer, alive, alive * FORGET_WINDOWS)
+            )
+        except Exception:
+            if not self._beat_failing:
+                self._beat_failing = True
+                log.warning(
+                    "dispatcher heartbeat failed; sending at 1/%d of the bot's budget until "
+                    "it works again",
+                    self.shares,
+                    exc_info=True,
+                )
+            return self.shares
+        if self._beat_failing:
+            self._beat_failing = False
+            log.info("dispatcher heartbeat works again")
+        # Not seen for a liveness window (or ever): the others may not count this one.
+        joined = self._beat_at is None or began - self._beat_at > alive.total_seconds()
+        self._beat_at = began
+        if live != self.shares:
+            log.info(
+                "%d dispatchers share the bot's budget: bulk at %.1f/s", live, s.per_second / live
+            )
+            self.shares = live
+            self.pacer.share(live)
+        if joined and live > 1:
+            self.pacer.pause(s.heartbeat.total_seconds() * JOIN_HOLD)
+        return live
+
+    async def _keep_beating(self) -> None:
+        while not self._stopping.is_set():
+            await self._sleep(self.settings.heartbeat.total_seconds())
+            if not self._stopping.is_set():
+                await self.heartbeat()
+
+    async def _leave(self) -> None:
+        """Delete the heartbeat, so that the others take over this share at once."""
+        try:
+            await self.db.run(lambda repo: repo.dispatchers.leave(self.claimer))
+        except Exception:
+            log.warning(
+                "dispatcher %s stopped without deleting its heartbeat; the others stop "
+                "counting it within %s",
+                self.claimer,
+                self.settings.heartbeat * ALIVE_HEARTBEATS,
+                exc_info=True,
+            )
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -5,6 +5,9 @@ go out at once and are only *counted* here; the dispatcher's bulk messages (nudg
 broadcasts) are paced: at most ``rate`` per second of their own, and never while replies
 and bulk together already used the overall budget in the last second. So a broadcast
 fills what replies leave over, and a reply never waits for a broadcast.
+
+Telegram's limit is per bot, not per process: when ``k`` processes send for one bot, each
+takes an equal share (:meth:`Pacer.share`), bulk at ``rate ÷ k`` within ``30 ÷ k``.
 """
 
 from __future__ import annotations
@@ -19,16 +22,25 @@ WINDOW = 1.0
 
 
 class SendBudget:
-    """The messages sent in the last second, by anyone in this process."""
+    """The messages sent in the last second, by anyone in this process.
+
+    ``limit`` is the bot's overall budget; ``overall`` this process's share of it.
+    """
 
     def __init__(
         self,
         overall: int = OVERALL_PER_SECOND,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.limit = overall
         self.overall = overall
         self._clock = clock
         self._sent: deque[float] = deque()
+
+    def share(self, parts: int) -> None:
+        """Keep to one of ``parts`` equal shares of the limit (at least one message a
+        second); what was sent stays counted."""
+        self.overall = max(1, self.limit // parts)
 
     def note(self) -> None:
         """A message went out (a reply, or bulk after :meth:`Pacer.wait`)."""
@@ -57,9 +69,18 @@ class Pacer:
         if rate <= 0:
             raise ValueError(f"the rate must be positive, not {rate}")
         self.budget = budget
+        self.rate = rate
         self.interval = 1.0 / rate
         self._clock = clock
         self._next = 0.0
+
+    def share(self, parts: int) -> None:
+        """``parts`` processes send for the bot: bulk at ``rate ÷ parts`` within that
+        share of the budget. The next slot and a pause stay as they were."""
+        if parts < 1:
+            raise ValueError(f"the parts must be at least 1, not {parts}")
+        self.interval = parts / self.rate
+        self.budget.share(parts)
 
     async def wait(self) -> None:
         """Wait for the next bulk slot; counts the message as sent."""

@@ -14,12 +14,14 @@ hop); on PostgreSQL it runs on the loop through asyncpg. See :mod:`storage.db`.
 """
 
 from storage.db import Database, normalize_url
+from storage.dispatchers import DispatcherStore
 from storage.errors import ConcurrentUpdate, DatabaseUnavailable, SchemaBehind, StorageError
 from storage.models import (
     AdviceGiven,
     AuditEntry,
     Clock,
     Conversation,
+    DispatcherHeartbeat,
     OutboxMessage,
     Reflection,
     User,
@@ -37,6 +39,8 @@ __all__ = [
     "ConversationRecord",
     "Database",
     "DatabaseUnavailable",
+    "DispatcherHeartbeat",
+    "DispatcherStore",
     "OutboxItem",
     "OutboxKind",
     "OutboxMessage",

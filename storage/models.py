@@ -271,3 +271,16 @@ class Broadcast(Base):
     progress_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     finished_at: Mapped[datetime | None]
+
+
+class DispatcherHeartbeat(Base):
+    """An outbox dispatcher (its claimer name) and when it last said it was running.
+
+    The dispatchers seen lately share the bot's message budget equally; a row not renewed
+    for long belongs to a process that died and is deleted by the others.
+    """
+
+    __tablename__ = "dispatchers"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime]

@@ -25,6 +25,7 @@ from sqlalchemy.sql.dml import Insert
 
 from storage.broadcasts import BroadcastStore
 from storage.cohorts import CohortStore
+from storage.dispatchers import DispatcherStore
 from storage.errors import ConcurrentUpdate
 from storage.insight import InsightStore
 from storage.models import (
@@ -210,6 +211,11 @@ class Repository:
     def cohorts(self) -> CohortStore:
         """Cohorts, members, coordinators and nudge settings (see :mod:`storage.cohorts`)."""
         return CohortStore(self._session, self._clock)
+
+    @property
+    def dispatchers(self) -> DispatcherStore:
+        """The running outbox dispatchers' heartbeats (see :mod:`storage.dispatchers`)."""
+        return DispatcherStore(self._session, self._clock)
 
     @property
     def privacy(self) -> PrivacyStore:

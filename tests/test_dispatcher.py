@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from telegram import Bot
 
 from bot.dispatcher import Dispatcher, DispatchSettings
 from knowledge.store import KnowledgeStore
-from storage import Database, Repository, User
+from storage import Database, DispatcherHeartbeat, Repository, User
 from storage.migrate import upgrade
 from tests.fakebotapi import FakeBotAPI
 from tests.followup_helpers import People
@@ -329,3 +332,121 @@ async def test_a_slow_batch_gives_back_what_it_has_not_sent_before_its_lease_run
     assert statuses["sent"] == 1 and statuses["pending"] == 1 and statuses["claimed"] == 0
     assert await rig.worker("other").drain_once() == 1, "claimable at once, no lease wait"
     assert [len(rig.api.sent_to(u)) for u in (106, 107)] == [1, 1]
+
+
+# -- sharing the bot's budget -------------------------------------------------------------
+
+SHARED = dataclasses.replace(FAST, per_second=28.0, heartbeat=timedelta(seconds=0.2))
+ALIVE = 3 * SHARED.heartbeat
+"""The liveness window of :data:`SHARED`: three heartbeats."""
+NOWHERE = "postgresql://bot@127.0.0.1:1/nw"
+"""A database nobody answers at: every unit of work fails as the database being away."""
+
+
+def sharing(rig: Rig, name: str) -> Dispatcher:
+    return Dispatcher(rig.db, rig.store, rig.bot, rig.clock, SHARED, claimer=name)
+
+
+def share_of(worker: Dispatcher) -> tuple[float, int]:
+    """Bulk messages per second and the overall budget the dispatcher keeps to."""
+    return round(1 / worker.pacer.interval, 6), worker.pacer.budget.overall
+
+
+async def registered(db: Database) -> set[str]:
+    query = select(DispatcherHeartbeat.name)
+    return await db.run_connection(lambda connection: set(connection.execute(query).scalars()))
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait (up to five seconds) until ``condition()`` holds."""
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("never happened")
+
+
+async def test_two_dispatchers_each_take_half_and_one_that_stops_gives_it_back(rig: Rig) -> None:
+    first, second = sharing(rig, "one"), sharing(rig, "two")
+    running = [asyncio.create_task(first.run()), asyncio.create_task(second.run())]
+    try:
+        await until(lambda: first.shares == second.shares == 2)
+        assert share_of(first) == share_of(second) == (14.0, 15)
+        second.stop()
+        await running[1]
+        assert await registered(rig.db) == {"one"}, "the stopped one deleted its row"
+        stopped = time.monotonic()
+        await until(lambda: first.shares == 1)
+        assert time.monotonic() - stopped <= 2 * SHARED.heartbeat.total_seconds()
+        assert share_of(first) == (28.0, 30)
+    finally:
+        for worker in (first, second):
+            worker.stop()
+        await asyncio.gather(*running)
+    assert await registered(rig.db) == set()
+
+
+async def test_a_dispatcher_that_died_is_no_longer_counted_after_the_window(rig: Rig) -> None:
+    first, died = sharing(rig, "one"), sharing(rig, "died")
+    assert await first.heartbeat() == 1
+    assert await died.heartbeat() == 2
+    assert await first.heartbeat() == 2 and share_of(first) == (14.0, 15)
+    rig.clock.now += ALIVE
+    assert await first.heartbeat() == 2, "within the window: maybe only slow"
+    rig.clock.now += timedelta(seconds=0.1)
+    assert await first.heartbeat() == 1
+    assert share_of(first) == (28.0, 30)
+
+
+async def test_a_dispatcher_joining_others_holds_its_bulk_until_they_noticed(rig: Rig) -> None:
+    first, joiner = sharing(rig, "one"), sharing(rig, "two")
+    await first.heartbeat()
+    started = time.monotonic()
+    await first.pacer.wait()
+    assert time.monotonic() - started < 0.1, "alone: sends at once"
+    await joiner.heartbeat()
+    started = time.monotonic()
+    await joiner.pacer.wait()
+    assert time.monotonic() - started >= SHARED.heartbeat.total_seconds()
+
+
+async def test_a_failed_heartbeat_keeps_the_share_and_warns_once(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, other = sharing(rig, "one"), sharing(rig, "two")
+    await first.heartbeat()
+    assert await other.heartbeat() == 2
+    assert await first.heartbeat() == 2
+    await rig.db.run(lambda repo: repo.dispatchers.leave("two"))
+    away = Database(NOWHERE)
+    try:
+        first.db = away
+        with caplog.at_level(logging.INFO, logger="bot.dispatcher"):
+            assert await first.heartbeat() == 2
+            assert await first.heartbeat() == 2
+            assert share_of(first) == (14.0, 15)
+            warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+            assert len(warnings) == 1 and "heartbeat failed" in warnings[0].getMessage()
+            first.db = rig.db
+            assert await first.heartbeat() == 1, "the other left meanwhile"
+        assert share_of(first) == (28.0, 30)
+        assert "heartbeat works again" in caplog.text
+    finally:
+        await away.dispose()
+
+
+async def test_the_dispatcher_runs_on_while_the_database_is_away(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    away = Database(NOWHERE)
+    worker = Dispatcher(away, rig.store, rig.bot, rig.clock, SHARED, claimer="one")
+    try:
+        running = asyncio.create_task(worker.run())
+        await asyncio.sleep(3 * SHARED.heartbeat.total_seconds())
+        assert not running.done()
+        worker.stop()
+        await running  # returns: neither the heartbeats nor leaving raised
+    finally:
+        await away.dispose()
+    assert worker.shares == 1
+    assert sum("heartbeat failed" in r.getMessage() for r in caplog.records) == 1

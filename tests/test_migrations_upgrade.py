@@ -287,6 +287,8 @@ async def test_the_app_works_on_the_upgraded_data(empty_db: Database) -> None:
         ]
         newcomer = repo.get_or_create_user("telegram", "5550009", "nl")
         assert newcomer.id not in {row["id"] for row in data.rows["users"]}
+        # The dispatchers of the new release share the bot's budget by heartbeat.
+        assert repo.dispatchers.heartbeat("web.2:1", timedelta(seconds=15), timedelta(days=1)) == 1
         return repo.privacy.export(member["id"])
 
     exported = await empty_db.run(carry_on)

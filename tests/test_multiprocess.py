@@ -1,6 +1,7 @@
 """Two bot processes in webhook mode on one PostgreSQL database, fed by this test as a load
 balancer would: one user's double tap landing on both advances the conversation once,
-and a broadcast delivered by both dispatchers reaches each member once.
+and a broadcast delivered by both dispatchers reaches each member once; with Telegram's
+overall limit enforced, the two share it by themselves (no ``BROADCAST_RATE`` set).
 
 PostgreSQL only (``TEST_DATABASE_URL``): each run gets a database of its own.
 """
@@ -18,14 +19,15 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.telegram_run import SECRET_HEADER
-from storage import normalize_url
+from storage import Database, DispatcherHeartbeat, OutboxMessage, Repository, normalize_url
 from tests.fakebotapi import FakeBotAPI
 from tests.storage_fixtures import TEST_DATABASE_URL
-from tests.test_broadcast_delivery import FIRST_MEMBER, received, seed
+from tests.test_broadcast_delivery import COORDINATOR, FIRST_MEMBER, received, seed
 from tests.test_telegram import free_port
 
 pytestmark = pytest.mark.skipif(
@@ -161,3 +163,74 @@ async def test_two_processes_on_one_database(api: FakeBotAPI, database_url: str)
     finally:
         await a.stop()
         await b.stop()
+
+
+async def broadcast(url: str, members: int, text: str) -> None:
+    """The coordinator's broadcast of ``text`` to the ``members`` that :func:`seed` made."""
+
+    def create(repo: Repository) -> None:
+        owner = repo.get_or_create_user("telegram", str(COORDINATOR), "nl")
+        ids = [
+            repo.get_or_create_user("telegram", str(FIRST_MEMBER + n), "nl").id
+            for n in range(members)
+        ]
+        repo.broadcasts.create(owner.id, text, {"cohorts": None}, ids)
+
+    db = Database(url)
+    try:
+        await db.run(create)
+    finally:
+        await db.dispose()
+
+
+async def senders(url: str) -> tuple[set[str], set[str]]:
+    """The dispatchers registered, and those that sent a broadcast message."""
+    sent_by = (
+        select(OutboxMessage.claimed_by)
+        .where(OutboxMessage.kind == "broadcast", OutboxMessage.status == "sent")
+        .distinct()
+    )
+    db = Database(url)
+    try:
+        registered = await db.run_connection(
+            lambda c: set(c.execute(select(DispatcherHeartbeat.name)).scalars())
+        )
+        delivered = await db.run_connection(
+            lambda c: {str(n) for n in c.execute(sent_by).scalars()}
+        )
+    finally:
+        await db.dispose()
+    return registered, delivered
+
+
+async def test_two_processes_share_telegrams_overall_limit(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    """No BROADCAST_RATE: each process finds the other by its heartbeat and sends half."""
+    members = 300
+    await seed(database_url, members)
+    for n in range(members):
+        api.add_user(FIRST_MEMBER + n)
+    api.add_user(COORDINATOR)
+    api.rate_limits(30)  # Telegram's ~30 messages a second per bot, enforced
+    a = await start(api, database_url)
+    b = await start(api, database_url)
+    try:
+        # A process answers its health check before its dispatcher's first heartbeat.
+        for _ in range(100):
+            registered, _ = await senders(database_url)
+            if len(registered) == 2:
+                break
+            await asyncio.sleep(0.1)
+        assert len(registered) == 2, registered
+        marker = "Aan alle deelnemers"
+        await broadcast(database_url, members, marker)
+        await api.wait_for(lambda x: sum(received(x, members, marker)) >= members, 40)
+        assert received(api, members, marker) == [1] * members
+    finally:
+        await a.stop()
+        await b.stop()
+    assert api.stats.rate_limited == 0, "together within Telegram's overall limit"
+    registered, delivered = await senders(database_url)
+    assert registered == set(), "each deleted its heartbeat when it stopped"
+    assert len(delivered) == 2, "both processes delivered"

@@ -69,3 +69,42 @@ async def test_a_429_pauses_bulk(ticks: Ticks) -> None:
 def test_a_rate_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         Pacer(SendBudget(), 0)
+
+
+async def test_a_share_slows_bulk_and_narrows_the_budget(ticks: Ticks) -> None:
+    budget = SendBudget(30, ticks)
+    pacer = Pacer(budget, 28, ticks)
+    pacer.share(2)
+    assert (pacer.interval, budget.overall) == (2 / 28, 15)
+    start = ticks.now
+    for _ in range(29):
+        await pacer.wait()
+    assert 1.9 < ticks.now - start <= 2.0, "29 messages at 14/s take two seconds, as 56 at 28"
+    pacer.share(1)
+    assert (pacer.interval, budget.overall) == (1 / 28, 30)
+    pacer.share(4)
+    assert budget.overall == 7, "never more than the whole: 4 × 7 ≤ 30"
+    pacer.share(31)
+    assert budget.overall == 1, "one message a second, however many share"
+
+
+async def test_a_new_share_keeps_what_was_sent_and_a_pause(ticks: Ticks) -> None:
+    budget = SendBudget(30, ticks)
+    pacer = Pacer(budget, 28, ticks)
+    for _ in range(15):  # replies, in the second before the share changes
+        budget.note()
+    pacer.share(2)
+    assert budget.free_in() > 0, "the replies already used this process's 15"
+    before = ticks.now
+    await pacer.wait()
+    assert ticks.now - before == pytest.approx(1.0), "bulk waits for the replies to age"
+    pacer.pause(5)
+    pacer.share(1)
+    before = ticks.now
+    await pacer.wait()
+    assert ticks.now - before >= 5, "a 429's pause outlives the new share"
+
+
+def test_parts_must_be_at_least_one() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        Pacer(SendBudget(), 28).share(0)

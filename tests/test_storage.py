@@ -77,6 +77,7 @@ TABLES = {
     "memberships",
     "coordinator_invites",
     "broadcasts",
+    "dispatchers",
 }
 
 
