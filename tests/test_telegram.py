@@ -246,6 +246,18 @@ async def test_polling_survives_getupdates_failing(
         ]
 
 
+async def test_a_burst_of_users_gets_one_reply_each(api: FakeBotAPI, bot: RunningBot) -> None:
+    """More updates at once than the poller keeps in hand: each handled once, and all
+    confirmed to Telegram afterwards."""
+    users = range(7000, 7060)
+    for user in users:
+        api.user_sends(user, "/start")
+    await api.wait_for(lambda a: all(a.sent_to(u) for u in users), timeout=30)
+    await api.wait_for(lambda a: not a.pending_updates)
+    await asyncio.sleep(0.3)
+    assert all(len(api.sent_to(user)) == 1 for user in users)
+
+
 async def test_blocked_user_does_not_break_the_bot(api: FakeBotAPI, bot: RunningBot) -> None:
     await send(api, "/start")
     api.block(USER)
