@@ -109,6 +109,7 @@ class Poller:
                 await self._wait_for_progress(IDLE_WAIT)
                 continue
             offset = self.offset
+            self._progress.clear()  # from here on: did anything finish meanwhile?
             try:
                 updates = await self.application.bot.get_updates(
                     offset=offset, timeout=self.long_poll, allowed_updates=Update.ALL_TYPES
@@ -117,7 +118,12 @@ class Poller:
                 continue  # a long poll cut short: simply ask again
             except Exception as exc:
                 if not failing:
-                    log.log(_level(exc), "polling failed (%s); trying again", type(exc).__name__)
+                    log.log(
+                        _level(exc),
+                        "polling failed (%s); trying again",
+                        type(exc).__name__,
+                        exc_info=not isinstance(exc, TelegramError),
+                    )
                 failing = True
                 await self._sleep(max(backoff, _retry_after(exc)))
                 backoff = min(backoff * 2, BACKOFF_MAX)
@@ -130,8 +136,9 @@ class Poller:
             for update in fresh:
                 self._take(update)
             if updates and not fresh:
-                # Telegram hands back what waits above a retried update: wait for it.
-                await self._wait_for_progress(IDLE_WAIT)
+                # Only updates in hand came back: asking again at once would bring them
+                # back again. Wait until one is done (or was, since the ask).
+                await self._wait_for_progress(IDLE_WAIT, clear=False)
 
     def _is_new(self, update_id: int) -> bool:
         """Not seen before. An update below the offset was done while the ``getUpdates``
@@ -175,8 +182,9 @@ class Poller:
             self._known = {known for known in self._known if known >= offset}
         self._progress.set()
 
-    async def _wait_for_progress(self, seconds: float) -> None:
-        self._progress.clear()
+    async def _wait_for_progress(self, seconds: float, *, clear: bool = True) -> None:
+        if clear:
+            self._progress.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._progress.wait(), timeout=seconds)
 
