@@ -1,7 +1,8 @@
 """Two bot processes in webhook mode on one PostgreSQL database, fed by this test as a load
 balancer would: one user's double tap landing on both advances the conversation once,
 and a broadcast delivered by both dispatchers reaches each member once; with Telegram's
-overall limit enforced, the two share it by themselves (no ``BROADCAST_RATE`` set).
+overall limit enforced, the two share it by themselves (no ``BROADCAST_RATE`` set). And a
+polling process killed while it handles an update leaves that update to the next one.
 
 PostgreSQL only (``TEST_DATABASE_URL``): each run gets a database of its own.
 """
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.telegram_run import SECRET_HEADER
 from storage import Database, DispatcherHeartbeat, OutboxMessage, Repository, normalize_url
+from storage.migrate import upgrade
 from tests.fakebotapi import FakeBotAPI
 from tests.storage_fixtures import TEST_DATABASE_URL
 from tests.test_broadcast_delivery import COORDINATOR, FIRST_MEMBER, received, seed
@@ -234,3 +236,72 @@ async def test_two_processes_share_telegrams_overall_limit(
     registered, delivered = await senders(database_url)
     assert registered == set(), "each deleted its heartbeat when it stopped"
     assert len(delivered) == 2, "both processes delivered"
+
+
+async def start_polling(api: FakeBotAPI, url: str) -> BotProcess:
+    """``python -m bot run`` without a webhook: ready once it asks for updates."""
+    env = {
+        **os.environ,
+        "BOT_TOKEN": api.token,
+        "BOT_API_URL": api.root_url,
+        "DATABASE_URL": url,
+        "LOG_LEVEL": "WARNING",
+        "PTB_TIMEDELTA": "1",
+    }
+    env.pop("WEBHOOK_URL", None)
+    polls = len(api.calls_to("getUpdates"))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=ROOT, env=env
+    )
+    await api.wait_for(lambda a: len(a.calls_to("getUpdates")) > polls, timeout=30)
+    return BotProcess(process, 0)
+
+
+async def test_a_polling_process_killed_while_handling_leaves_the_update_to_the_next(
+    api: FakeBotAPI, database_url: str
+) -> None:
+    """SIGKILL while an update is being handled (its unit waits for a lock): Telegram was
+    not told it was handled, so the next process gets it and answers it, once."""
+    db = Database(database_url)
+    await upgrade(db)
+    await db.dispose()
+    api.add_user(USER)
+    first = await start_polling(api, database_url)
+    admin = create_async_engine(normalize_url(database_url))
+    try:
+        api.user_sends(USER, "/start")
+        consent = (await api.wait_for_messages(USER, 1))[-1]
+        api.user_presses(USER, consent.message_id, "1:p:consent:yes")
+        question = (await api.wait_for_messages(USER, 2))[-1]
+        assert "Vraag 1 van" in (question.plain_text or "")
+        async with admin.connect() as locker:
+            await locker.exec_driver_sql("LOCK TABLE conversations IN ACCESS EXCLUSIVE MODE")
+            api.user_presses(USER, question.message_id, "1:size:groot")
+            held = int(api.pending_updates[-1]["update_id"])
+
+            def fetched(a: FakeBotAPI) -> bool:
+                return any(
+                    held in [u["update_id"] for u in (call.result or [])]
+                    for call in a.calls_to("getUpdates")
+                    if call.ok
+                )
+
+            await api.wait_for(fetched)
+            await asyncio.sleep(0.5)  # its unit now waits for the lock
+            first.process.send_signal(signal.SIGKILL)
+            await first.process.wait()
+            await locker.rollback()
+        assert held in [int(u["update_id"]) for u in api.pending_updates], "not confirmed"
+        assert len(api.sent_to(USER)) == 2, "no reply from the killed process"
+        second = await start_polling(api, database_url)
+        try:
+            reply = (await api.wait_for_messages(USER, 3))[-1]
+            assert "Vraag 2 van" in (reply.plain_text or "")
+            await api.wait_for(lambda a: not a.pending_updates)
+            await asyncio.sleep(0.5)
+            assert len(api.sent_to(USER)) == 3, "answered once"
+        finally:
+            await second.stop()
+    finally:
+        await first.stop()
+        await admin.dispose()
