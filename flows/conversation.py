@@ -37,6 +37,7 @@ from flows.events import (
     ScheduleReminder,
     SetLanguage,
     StoredState,
+    fresh_data,
 )
 from flows.machine import build_machine, fire
 from flows.privacy import (
@@ -54,9 +55,10 @@ from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
 
 MAX_REFLECTION = 2000
 REMIND_DAYS = 7
-REMEMBERED_UPDATES = 32
+REMEMBERED_UPDATES = 100
 """Update ids kept per user before the latest: a poller that restarts fetches again the
-updates above one it could not handle yet, and these must not be handled twice."""
+updates above one it could not handle yet (Telegram hands out up to 100 at a time), and
+these must not be handled twice."""
 ADVICE_ACTIONS = ("show", "why", "more", "edit", "note", "advice", "remind", "restart", "redacted")
 
 
@@ -109,7 +111,7 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
 
     def _migrate(self, stored: StoredState) -> None:
         """A conversation from another flow version resumes at a state that still exists."""
-        self.data = {}
+        self.data = fresh_data(self.data)
         if stored.state == NEW:
             self.state = NEW
             return
@@ -289,7 +291,7 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
 
     def restart(self) -> None:
         self.answers.clear()
-        self.data = {}
+        self.data = fresh_data(self.data)
         self._advice = self._profile = None
         self.lead = self.say("restarted")
         self.fire("restart")

@@ -28,6 +28,17 @@ class Event:
     committed anyway) shows the current screen, an earlier one shows nothing."""
 
 
+UPDATE_MEMORY = ("update", "earlier_updates")
+"""Keys of :attr:`StoredState.data` that outlive a restart, a forget and a new flow
+version: the ids of the user's recent updates, so that one fetched again is not handled
+twice."""
+
+
+def fresh_data(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` emptied, except for the update memory."""
+    return {key: data[key] for key in UPDATE_MEMORY if key in data}
+
+
 @dataclass
 class StoredState:
     """The part of a conversation that is persisted between events."""

@@ -18,6 +18,7 @@ from flows.events import (
     ForgetMe,
     ListReflections,
     SetConsent,
+    fresh_data,
 )
 from flows.replies import Attachment, Button, Reply, join
 
@@ -153,7 +154,7 @@ class PrivacyActions:
         elif head == "forget" and arg == "yes":
             self.effects.append(ForgetMe())
             self.answers.clear()
-            self.data.clear()
+            self.data = fresh_data(self.data)
             self.consent = None
             self.state = NEW
             self.tell("forgotten")

@@ -176,8 +176,30 @@ def test_updates_handled_before_change_nothing(knowledge: Knowledge) -> None:
     assert [r.meta.get("screen") for r in new.replies] == ["help"], "a new update counts"
     assert new.state.data["update"] == 12 and new.state.data["earlier_updates"] == [10, 11]
     kept = after
-    for update_id in range(100, 140):
+    for update_id in range(100, 250):
         kept = stored_roundtrip(
             flow.handle(kept, Event("command", name="help", update_id=update_id)).state
         )
-    assert len(kept.data["earlier_updates"]) == 32, "a bounded memory"
+    assert len(kept.data["earlier_updates"]) == 100, "a bounded memory"
+
+
+def test_the_update_memory_outlives_restart_forget_and_a_new_flow_version(
+    knowledge: Knowledge,
+) -> None:
+    """Starting over, forgetting or a new flow version clear the conversation's data, but
+    not which updates it has handled: fetched again, those still do nothing."""
+    flow = AdvisorFlow(knowledge)
+    state = StoredState(state="q_size", flow_version=1, consent=True)
+    state = stored_roundtrip(
+        flow.handle(state, Event("action", "1:size:groot", update_id=10)).state
+    )
+    restarted = flow.handle(state, Event("command", name="opnieuw", update_id=11))
+    state = stored_roundtrip(restarted.state)
+    assert state.answers == {} and state.state == "q_size"
+    replayed = flow.handle(state, Event("action", "1:size:groot", update_id=10))
+    assert replayed.state.answers == {} and not replayed.replies, "the old press again: nothing"
+    older = dataclasses.replace(state, flow_version=0)
+    migrated = flow.handle(older, Event("action", "1:size:groot", update_id=10))
+    assert migrated.state.answers == {} and not migrated.replies, "nor after a new version"
+    forgot = flow.handle(state, Event("action", "1:p:forget:yes", update_id=12))
+    assert forgot.state.state == "new" and forgot.state.data["earlier_updates"][-2:] == [10, 11]
