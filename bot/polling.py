@@ -40,6 +40,9 @@ Every ``getUpdates`` brings those back, since the offset waits for them; asking 
 many are in hand costs only parsing, and new updates would wait for the update processor
 (8 at a time) anyway. Measured (bench, 100 busy users): without this bound the bot spent
 nearly four times the CPU per Bot API call."""
+QUIET_TIMEOUTS = 2
+"""Long polls in a row that may time out before polling counts as failing (logged, with a
+pause): one cut short now and then is normal, a row of them is a network problem."""
 IDLE_WAIT = 1.0
 """Seconds to wait for progress when Telegram hands back only updates already known."""
 BACKOFF_START = 1.0
@@ -56,12 +59,11 @@ def _level(exc: Exception) -> int:
 
 
 def _retry_after(exc: Exception) -> float:
-    """The pause Telegram asked for with a 429, bounded; 0 for other errors."""
+    """The pause Telegram asked for with a 429; 0 for other errors."""
     if not isinstance(exc, RetryAfter):
         return 0.0
     wait = exc.retry_after
-    seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-    return min(seconds, BACKOFF_MAX)
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
 class Poller:
@@ -103,7 +105,8 @@ class Poller:
 
     async def run(self) -> None:
         backoff = BACKOFF_START
-        failing = False
+        failing: str | None = None  # the kind of error polling fails with, while it does
+        timeouts = 0
         while not self._stopping.is_set():
             if len(self._waiting) > REFETCH_BOUND:
                 await self._wait_for_progress(IDLE_WAIT)
@@ -114,24 +117,28 @@ class Poller:
                 updates = await self.application.bot.get_updates(
                     offset=offset, timeout=self.long_poll, allowed_updates=Update.ALL_TYPES
                 )
-            except TimedOut:
-                continue  # a long poll cut short: simply ask again
             except Exception as exc:
-                if not failing:
+                if isinstance(exc, TimedOut) and timeouts < QUIET_TIMEOUTS:
+                    timeouts += 1  # a long poll cut short: simply ask again
+                    continue
+                if type(exc).__name__ != failing:
+                    failing = type(exc).__name__
                     log.log(
                         _level(exc),
                         "polling failed (%s); trying again",
-                        type(exc).__name__,
+                        failing,
                         exc_info=not isinstance(exc, TelegramError),
                     )
-                failing = True
                 await self._sleep(max(backoff, _retry_after(exc)))
                 backoff = min(backoff * 2, BACKOFF_MAX)
                 continue
+            timeouts = 0
             if failing:
                 log.info("polling works again")
-                failing, backoff = False, BACKOFF_START
+                failing, backoff = None, BACKOFF_START
             self._acknowledged = offset
+            if offset is not None and any(u.update_id < offset for u in updates):
+                self._renumbered(updates)
             fresh = [u for u in updates if self._is_new(u.update_id)]
             for update in fresh:
                 self._take(update)
@@ -139,6 +146,15 @@ class Poller:
                 # Only updates in hand came back: asking again at once would bring them
                 # back again. Wait until one is done (or was, since the ask).
                 await self._wait_for_progress(IDLE_WAIT, clear=False)
+
+    def _renumbered(self, updates: list[Update]) -> None:
+        """Telegram returned ids below the offset asked for: after a week without updates
+        it starts its numbering afresh, possibly lower. Count from the new numbers (what
+        is still in hand keeps being handled, but no longer holds the offset)."""
+        log.warning("Telegram numbers its updates afresh; the poller follows")
+        self._waiting.clear()
+        self._known.clear()
+        self._next = None
 
     def _is_new(self, update_id: int) -> bool:
         """Not seen before. An update below the offset was done while the ``getUpdates``
@@ -193,23 +209,31 @@ class Poller:
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
 
     async def stop(self) -> None:
-        """Stop fetching, let updates being handled finish, and confirm those done."""
+        """Stop fetching, confirm what is done, let updates in hand finish (up to
+        ``STOP_GRACE``), and confirm again."""
         self._stopping.set()
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, TelegramError):
-                await self._task
+            await asyncio.wait([self._task])  # its own end, not a cancellation of ours
+        await self._confirm()  # a platform may not wait for the grace period
         if self._tasks:
             _, late = await asyncio.wait(set(self._tasks), timeout=STOP_GRACE)
             for task in late:
                 task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
+            if late:
+                await asyncio.wait(late)
+        await self._confirm()
+
+    async def _confirm(self) -> None:
+        """Tell Telegram which updates are done: everything below the offset."""
         offset = self.offset
-        if offset is not None and offset != self._acknowledged:
-            try:
-                await self.application.bot.get_updates(offset=offset, timeout=0, limit=1)
-            except TelegramError as exc:
-                log.warning(
-                    "could not confirm the last updates (%s); they come again at the next start",
-                    type(exc).__name__,
-                )
+        if offset is None or offset == self._acknowledged:
+            return
+        try:
+            await self.application.bot.get_updates(offset=offset, timeout=0, limit=1)
+            self._acknowledged = offset
+        except TelegramError as exc:
+            log.warning(
+                "could not confirm the last updates (%s); they come again at the next start",
+                type(exc).__name__,
+            )
