@@ -88,7 +88,8 @@ class DispatchSettings:
 def claimer_name() -> str:
     """Who claims: host and process, so a restarted process is a new claimer (at most 64
     characters, the width of the columns that keep it)."""
-    return f"{socket.gethostname()[:50]}:{os.getpid()}"
+    # The end of a long host name: where platforms put what tells their machines apart.
+    return f"{socket.gethostname()[-50:]}:{os.getpid()}"
 
 
 class Dispatcher:
