@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -75,9 +75,12 @@ class Poller:
         failed: set[int],
         retry_delay: Callable[[int], float],
         *,
+        process: Callable[[Update], Awaitable[None]] | None = None,
         long_poll: int = LONG_POLL_SECONDS,
     ) -> None:
         self.application = application
+        self.process = process or self._process
+        """Hands one update to the application (by default through its update processor)."""
         self.failed = failed
         """Shared with the channel: ids of updates whose handling failed and that should be
         handled again (the channel decides, counting attempts)."""
@@ -172,12 +175,11 @@ class Poller:
         task.add_done_callback(self._tasks.discard)
 
     async def _handle(self, update: Update) -> None:
-        app = self.application
         update_id = update.update_id
         attempt = 0
         try:
             while True:
-                await app.update_processor.process_update(update, app.process_update(update))
+                await self.process(update)
                 if update_id not in self.failed:
                     break
                 self.failed.discard(update_id)
@@ -190,6 +192,10 @@ class Poller:
         except Exception:
             log.exception("update %s could not be handled", update_id)
         self._done(update_id)
+
+    async def _process(self, update: Update) -> None:
+        app = self.application
+        await app.update_processor.process_update(update, app.process_update(update))
 
     def _done(self, update_id: int) -> None:
         self._waiting.discard(update_id)

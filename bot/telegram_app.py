@@ -97,19 +97,28 @@ AppType = Application[Any, Any, Any, Any, Any, Any]
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
-    """Updates of one user one at a time (double taps, two devices); users in parallel."""
+    """Updates of one user one at a time (double taps, two devices); users in parallel.
+
+    Through :meth:`in_turn` an update waits for its user's turn before it takes one of the
+    concurrent slots, so a burst from one user (thirty forwarded messages) waits in line
+    without holding the slots other users' updates need.
+    """
 
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
         self._locks = UserLocks()
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def in_turn(self, update: object, handle: Callable[[], Awaitable[Any]]) -> None:
+        """``handle()`` the update once it is its user's turn and a slot is free."""
         user = update.effective_user if isinstance(update, Update) else None
         if user is None:
-            await coroutine
+            await self.process_update(update, handle())
             return
         async with self._locks.hold((CHANNEL, str(user.id))):
-            await coroutine
+            await self.process_update(update, handle())
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -317,6 +326,17 @@ class TelegramChannel:
                 await update.callback_query.answer()
             chat_id = update.effective_chat.id if update.effective_chat else user.id
             await self._send(context, chat_id, self._notice("error", lang))
+
+
+async def process_in_turn(application: AppType, update: Update) -> None:
+    """Hand ``update`` to the application, its user's updates one at a time (the poller
+    and the webhook both come through here)."""
+    processor = application.update_processor
+    handle = partial(application.process_update, update)
+    if isinstance(processor, PerUserUpdateProcessor):
+        await processor.in_turn(update, handle)
+    else:
+        await processor.process_update(update, handle())
 
 
 def build_application(settings: Settings, advisor: Advisor) -> AppType:

@@ -31,6 +31,7 @@ from bot.telegram_app import (
     AppType,
     TelegramChannel,
     build_application,
+    process_in_turn,
     register_commands,
 )
 from storage import Repository
@@ -146,9 +147,7 @@ def webhook_app(application: AppType, advisor: Advisor, secret: str, path: str) 
             update = Update.de_json(data, application.bot)
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400, text="not an update")
-        await application.update_processor.process_update(
-            update, application.process_update(update)
-        )
+        await process_in_turn(application, update)
         failed = _channel(application).failed
         if update.update_id in failed:
             failed.discard(update.update_id)
@@ -193,7 +192,10 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
             await application.bot.delete_webhook()
             await application.start()
             running.poller = Poller(
-                application, _channel(application).failed, TelegramChannel.retry_delay
+                application,
+                _channel(application).failed,
+                TelegramChannel.retry_delay,
+                process=partial(process_in_turn, application),
             )
             running.poller.start()
     except BaseException:

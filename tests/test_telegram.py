@@ -258,6 +258,19 @@ async def test_a_burst_of_users_gets_one_reply_each(api: FakeBotAPI, bot: Runnin
     assert all(len(api.sent_to(user)) == 1 for user in users)
 
 
+async def test_a_burst_from_one_user_does_not_hold_up_the_others(
+    api: FakeBotAPI, bot: RunningBot
+) -> None:
+    """Thirty messages from one user at once: another user's message, sent right after,
+    is answered long before the thirty are through."""
+    for _ in range(30):
+        api.user_sends(USER, "/help")
+    other = await send(api, "/help", chat=ENGLISH_USER, lang="en")
+    assert "How Netwerkwijzer works" in (other.plain_text or "")
+    assert len(api.sent_to(USER)) < 15, len(api.sent_to(USER))
+    await api.wait_for(lambda a: len(a.sent_to(USER)) == 30, timeout=30)
+
+
 async def test_blocked_user_does_not_break_the_bot(api: FakeBotAPI, bot: RunningBot) -> None:
     await send(api, "/start")
     api.block(USER)
