@@ -315,17 +315,11 @@ async def test_webhook_mode_secret_and_health(api: FakeBotAPI, tmp_path: Path) -
                 assert (await resp.json())["status"] == "ok"
 
 
-async def test_database_failure_apologises_and_loses_nothing(
-    api: FakeBotAPI, bot: RunningBot, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Polling: an update that failed for want of the database is handled again a moment
-    later and gets its one real reply; only when it keeps failing is the user told."""
-    monkeypatch.setattr("bot.telegram_app.UPDATE_RETRY_DELAY", 0.2)
-    first = await start(api)
-    await press(api, first, "1:size:groot")
-    db = bot.advisor.db
+def database_failing(monkeypatch: pytest.MonkeyPatch, db: Database, times: int) -> list[int]:
+    """The next ``times`` units of work on ``db`` fail as if the database went away.
+    Returns the count of failures still to come, in a list the test may change."""
     real_run = db.run
-    failures = [2]
+    failures = [times]
 
     async def flaky(work: Any) -> Any:
         if failures[0]:
@@ -334,6 +328,18 @@ async def test_database_failure_apologises_and_loses_nothing(
         return await real_run(work)
 
     monkeypatch.setattr(db, "run", flaky)
+    return failures
+
+
+async def test_database_failure_apologises_and_loses_nothing(
+    api: FakeBotAPI, bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Polling: an update that failed for want of the database is handled again a moment
+    later and gets its one real reply; only when it keeps failing is the user told."""
+    monkeypatch.setattr("bot.telegram_app.UPDATE_RETRY_DELAY", 0.2)
+    first = await start(api)
+    await press(api, first, "1:size:groot")
+    failures = database_failing(monkeypatch, bot.advisor.db, 2)
     answered = await send(api, "veel werkgroepen")
     assert "Vraag 3 van" in (answered.plain_text or ""), "handled after all, once"
     assert failures == [0]
@@ -365,17 +371,7 @@ async def test_polling_confirms_a_failed_update_only_once_it_is_handled(
     monkeypatch.setattr("bot.telegram_app.UPDATE_RETRY_DELAY", 3.0)
     question = await press(api, await start(api), "1:size:groot")
     english = await start(api, chat=ENGLISH_USER, lang="en")
-    db = bot.advisor.db
-    real_run = db.run
-    failures = [1]
-
-    async def flaky(work: Any) -> Any:
-        if failures[0]:
-            failures[0] -= 1
-            raise DatabaseUnavailable("the database went away")
-        return await real_run(work)
-
-    monkeypatch.setattr(db, "run", flaky)
+    failures = database_failing(monkeypatch, bot.advisor.db, 1)
     before = last_id(api, USER)
     api.user_sends(USER, "veel werkgroepen")
     held = pending_ids(api)[-1]
