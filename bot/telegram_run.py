@@ -196,6 +196,7 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
                 _channel(application).failed,
                 TelegramChannel.retry_delay,
                 process=partial(process_in_turn, application),
+                db=advisor.db,
             )
             running.poller.start()
     except BaseException:

@@ -27,6 +27,7 @@ from storage.broadcasts import BroadcastStore
 from storage.cohorts import CohortStore
 from storage.dispatchers import DispatcherStore
 from storage.errors import ConcurrentUpdate
+from storage.held_updates import HeldUpdateStore
 from storage.insight import InsightStore
 from storage.models import (
     AdviceGiven,
@@ -216,6 +217,11 @@ class Repository:
     def dispatchers(self) -> DispatcherStore:
         """The running outbox dispatchers' heartbeats (see :mod:`storage.dispatchers`)."""
         return DispatcherStore(self._session, self._clock)
+
+    @property
+    def held_updates(self) -> HeldUpdateStore:
+        """Updates the poller holds until handled (see :mod:`storage.held_updates`)."""
+        return HeldUpdateStore(self._session, self._clock)
 
     @property
     def privacy(self) -> PrivacyStore:
