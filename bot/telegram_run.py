@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import secrets
 import signal
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,7 +19,7 @@ from functools import partial
 from urllib.parse import urlparse
 
 from aiohttp import web
-from telegram import Update
+from telegram import Bot, Update
 
 from bot.app import open_advisor
 from bot.dispatcher import Dispatcher, DispatchSettings
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 RETENTION_INTERVAL = timedelta(days=1)
 DEFAULT_WEBHOOK_PATH = "/telegram"
+REFUSALS_LOGGED_EVERY = 60.0
 
 
 @dataclass
@@ -136,16 +139,58 @@ def _channel(application: AppType) -> TelegramChannel:
     return channel
 
 
+class Refusals:
+    """Bodies refused as no update: logged in one short line at most every
+    ``REFUSALS_LOGGED_EVERY`` seconds, so that a flood of them cannot fill the log."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._logged_at: float | None = None
+
+    def note(self, reason: str) -> None:
+        self.count += 1
+        now = time.monotonic()
+        if self._logged_at is None or now - self._logged_at >= REFUSALS_LOGGED_EVERY:
+            log.warning(
+                "webhook: refused %d request(s) without an update (latest: %s)", self.count, reason
+            )
+            self._logged_at, self.count = now, 0
+
+
+def read_update(body: bytes, bot: Bot, refusals: Refusals) -> Update | None:
+    """The update in a webhook body, or None (noted in ``refusals``) when it holds none:
+    not JSON, JSON that is no object with an integer ``update_id``, nesting too deep for
+    the parser, or fields python-telegram-bot cannot read (``"message": "hallo"``)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        refusals.note(type(exc).__name__)
+        return None
+    update_id = data.get("update_id") if isinstance(data, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        refusals.note("no update_id")
+        return None
+    try:
+        return Update.de_json(data, bot)
+    except Exception as exc:  # whatever a malformed body makes PTB raise
+        refusals.note(f"update {update_id}: {type(exc).__name__}")
+        return None
+
+
 def webhook_app(application: AppType, advisor: Advisor, secret: str, path: str) -> web.Application:
     """The aiohttp app: POST ``path`` for Telegram, GET /healthz for the platform."""
 
+    expected = secret.encode()
+    refusals = Refusals()
+
     async def receive(request: web.Request) -> web.Response:
-        if not secrets.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
+        # As bytes: a header may carry any byte, and compare_digest refuses str that is
+        # not ASCII (it would raise, a 500 with a traceback for anyone to provoke).
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not secrets.compare_digest(given, expected):
             return web.Response(status=403, text="forbidden")
-        try:
-            data = await request.json()
-            update = Update.de_json(data, application.bot)
-        except (ValueError, TypeError, KeyError):
+        update = read_update(await request.read(), application.bot, refusals)
+        if update is None:
             return web.Response(status=400, text="not an update")
         await process_in_turn(application, update)
         failed = _channel(application).failed
