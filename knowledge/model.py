@@ -194,7 +194,7 @@ class Template:
     where: Where
 
 
-# --- client-data guard (guard.yaml; used by knowledge.guard) ---------------------------
+# --- client-data guard (interface/client_data_guard.yaml) ------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +242,7 @@ class GuardTest:
 
 @dataclass(frozen=True, slots=True)
 class GuardSpec:
-    """Everything in guard.yaml."""
+    """Everything the client-data guard is made of (interface/client_data_guard.yaml)."""
 
     replacement: Text = Text("[verwijderd]", "[removed]")
     kinds: tuple[GuardKind, ...] = ()
