@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.advisor import Advisor
 from bot.console import ConsoleChat
-from bot.service import Advisor
 from flows.conversation import AdvisorFlow
 from flows.events import Event, StoredState
 from flows.privacy import GATE_STATES

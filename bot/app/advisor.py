@@ -16,7 +16,8 @@ from collections.abc import AsyncIterator, Callable, Collection
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from bot.followup import FollowUp, Links, Visitor
+from bot.app.context import Links, Visitor
+from bot.app.followup import FollowUp
 from flows.cohorts import ADMIN
 from flows.conversation import AdvisorFlow
 from flows.events import (
