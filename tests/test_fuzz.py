@@ -43,10 +43,12 @@ from sqlalchemy import Connection, select
 from bot.app.advisor import Advisor
 from bot.telegram.channel import CHANNEL, COMMANDS, ROLE_COMMANDS
 from bot.telegram.render import TELEGRAM_LIMIT, keyboard, split_spans, to_html
-from flows import broadcast_screens, followup_screens
 from flows.actions import MAX_ACTION_BYTES, parse_action
-from flows.broadcasts import MAX_BROADCAST
-from flows.cohorts import (
+from flows.advice.reminder import reminder
+from flows.broadcasts import screens as broadcast_screens
+from flows.broadcasts.dialogue import MAX_BROADCAST
+from flows.cohorts import screens as followup_screens
+from flows.cohorts.dialogue import (
     ADMIN,
     ADMIN_COMMANDS,
     BROADCAST_HEADS,
@@ -110,8 +112,7 @@ from flows.events import (
     StartBroadcast,
     StoredState,
 )
-from flows.nudges import reminder
-from flows.privacy import (
+from flows.privacy.dialogue import (
     GATE_STATES,
     PRIVACY_COMMANDS,
     STATELESS_COMMANDS,

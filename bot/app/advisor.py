@@ -18,7 +18,7 @@ from functools import partial
 
 from bot.app.context import Links, Visitor
 from bot.app.followup import FollowUp
-from flows.cohorts import ADMIN
+from flows.cohorts.dialogue import ADMIN
 from flows.conversation import AdvisorFlow
 from flows.events import (
     DeleteReflection,
@@ -35,7 +35,7 @@ from flows.events import (
     SetLanguage,
     StoredState,
 )
-from flows.privacy import export_reply, reflections_screen
+from flows.privacy.dialogue import export_reply, reflections_screen
 from flows.screens import Say
 from knowledge.model import LANGUAGES, Knowledge
 from knowledge.store import KnowledgeStore

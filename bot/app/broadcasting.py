@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from bot.app.context import Visitor
 from bot.app.insight import insight_replies
-from flows import broadcast_screens as bs
-from flows import followup_screens as fs
+from flows.broadcasts import screens as bs
+from flows.cohorts import screens as fs
 from flows.events import (
     BroadcastHistory,
     BroadcastReport,

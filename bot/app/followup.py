@@ -2,7 +2,7 @@
 
 Runs inside the event's unit of work (see :mod:`bot.app.advisor`): the flow decided *what*
 (join this code, create this cohort, snooze this nudge); here it meets the database and
-the answer is built from :mod:`flows.followup_screens`.
+the answer is built from :mod:`flows.cohorts.screens`.
 
 Nudges are planned when a member joins, when they choose another window or switch nudges
 on again, and when a workshop is re-planned: each plan step becomes one outbox row with
@@ -24,8 +24,9 @@ import segno
 
 from bot.app.broadcasting import BroadcastEffects
 from bot.app.context import Links, Visitor
-from flows import broadcast_screens as bs
-from flows import followup_screens as fs
+from flows.broadcasts import screens as bs
+from flows.cohorts import screens as fs
+from flows.cohorts.schedule import next_week, next_working_day, step_due
 from flows.events import (
     AnswerPrompt,
     Appoint,
@@ -45,7 +46,6 @@ from flows.events import (
     Snooze,
 )
 from flows.replies import Reply, join
-from flows.schedule import next_week, next_working_day, step_due
 from knowledge.model import Window
 from storage import OutboxKind
 from storage.cohorts import COORDINATOR, CohortInfo

@@ -22,7 +22,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.app.broadcasting import report_reply
 from bot.telegram.ratelimit import SendBudget
 from bot.telegram.render import keyboard, to_html
-from flows import broadcast_screens as bs
+from flows.broadcasts import screens as bs
 from flows.screens import Say
 from knowledge.store import KnowledgeStore
 from storage import Database, Repository

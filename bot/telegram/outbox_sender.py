@@ -46,9 +46,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.telegram.broadcast_progress import BroadcastProgress
 from bot.telegram.ratelimit import Pacer, SendBudget
 from bot.telegram.render import keyboard, split_spans, to_html
-from flows.broadcast_screens import message as broadcast_message
-from flows.followup_screens import nudge
-from flows.nudges import reminder
+from flows.advice.reminder import reminder
+from flows.broadcasts.screens import message as broadcast_message
+from flows.cohorts.screens import nudge
 from flows.replies import Reply, Span
 from flows.screens import Say
 from knowledge.store import KnowledgeStore
