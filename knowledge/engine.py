@@ -2,7 +2,8 @@
 
 A dilemma's score is the sum of the weights of the rules that fire for it. Advice is every
 dilemma with a positive score, highest score first; ties go to the dilemma listed first in
-``dilemmas.yaml``. Each dilemma carries the reasons (rule id and ``because``) that raised it.
+``content/dilemmas.yaml``. Each dilemma carries the reasons (rule id and ``because``) that
+raised it.
 """
 
 from __future__ import annotations

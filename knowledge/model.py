@@ -194,7 +194,7 @@ class Template:
     where: Where
 
 
-# --- client-data guard (guard.yaml; used by knowledge.guard) ---------------------------
+# --- client-data guard (interface/client_data_guard.yaml) ------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +228,10 @@ class GuardNames:
     particles: tuple[str, ...] = ()
     list_words: tuple[str, ...] = ()
     stop: tuple[str, ...] = ()
+    given: tuple[str, ...] = ()
+    """Given names found in any case ("cliënt jan de vries", "CLIËNT JAN")."""
+    lead_in: tuple[str, ...] = ()
+    """Words between a name and the context word after it ("Jan de Vries, mijn cliënt")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +246,7 @@ class GuardTest:
 
 @dataclass(frozen=True, slots=True)
 class GuardSpec:
-    """Everything in guard.yaml."""
+    """Everything the client-data guard is made of (interface/client_data_guard.yaml)."""
 
     replacement: Text = Text("[verwijderd]", "[removed]")
     kinds: tuple[GuardKind, ...] = ()
