@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import polling
-from bot.telegram_run import RunningBot, running_bot
+from bot.telegram import polling
+from bot.telegram.run import RunningBot, running_bot
 from tests.fakebotapi import FakeBotAPI
 from tests.test_telegram import bot_settings, last_id, next_message, send, start
 

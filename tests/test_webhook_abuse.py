@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.telegram_run import SECRET_HEADER, running_bot
+from bot.telegram.run import SECRET_HEADER, running_bot
 from tests.fakebotapi import FakeBotAPI
 from tests.test_telegram import api, bot_settings, free_port, send
 
