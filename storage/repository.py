@@ -365,6 +365,20 @@ class Repository:
         """
         self._session.execute(update(User).where(User.id == user_id).values(blocked=blocked))
 
+    def set_blocked_by_channel(self, channel: str, channel_user_id: str, blocked: bool) -> bool:
+        """The user blocked the bot in their chat (Telegram's ``my_chat_member``: kicked),
+        or started it again: marked, and when blocked their pending messages cancelled.
+        False for someone the bot keeps nothing about (no row is made for them)."""
+        user_id = self._session.scalar(
+            select(User.id).where(User.channel == channel, User.channel_user_id == channel_user_id)
+        )
+        if user_id is None:
+            return False
+        self.set_blocked(user_id, blocked)
+        if blocked:
+            self.outbox.cancel_pending(user_id)
+        return True
+
     # audit
 
     def audit(

@@ -47,6 +47,7 @@ from telegram.ext import (
 from bot.app.advisor import Advisor, UserLocks, language_for
 from bot.settings import Settings
 from bot.telegram.http import AiohttpRequest
+from bot.telegram.membership import my_chat_member_handler
 from bot.telegram.ratelimit import SendBudget
 from bot.telegram.render import keyboard, split_spans, to_html
 from flows.commands import parse_command
@@ -363,6 +364,7 @@ def build_application(settings: Settings, advisor: Advisor) -> AppType:
     application.bot_data[CHANNEL_KEY] = channel
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(channel.on_callback))
+    application.add_handler(my_chat_member_handler(advisor, CHANNEL))
     application.add_handler(
         MessageHandler(private & ~filters.UpdateType.EDITED, channel.on_message)
     )
