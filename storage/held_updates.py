@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storage.models import Clock, HeldUpdate
+from storage.models import Clock, HeldUpdate, User
 from storage.sql import insert_unless_exists
 
 
@@ -19,12 +19,29 @@ class HeldUpdateStore:
         self._session = session
         self._clock = clock
 
-    def hold(self, bodies: Mapping[int, str]) -> None:
-        """Keep these updates (update id → raw JSON); one already held stays as it is."""
-        if not bodies:
+    def hold(self, channel: str, updates: Mapping[int, tuple[str | None, str]]) -> None:
+        """Keep these updates (update id → (sender's channel user id or None, raw JSON));
+        one already held stays as it is. A sender the bot knows is linked to their row,
+        so that their held updates are exported and erased with the rest of their data."""
+        if not updates:
             return
+        senders = {sender for sender, _ in updates.values() if sender is not None}
+        query = select(User.channel_user_id, User.id).where(
+            User.channel == channel, User.channel_user_id.in_(sorted(senders))
+        )
+        known = {
+            channel_user_id: user_id for channel_user_id, user_id in self._session.execute(query)
+        }
         now = self._clock()
-        rows = [{"update_id": uid, "body": body, "held_at": now} for uid, body in bodies.items()]
+        rows = [
+            {
+                "update_id": update_id,
+                "user_id": known.get(sender) if sender is not None else None,
+                "body": body,
+                "held_at": now,
+            }
+            for update_id, (sender, body) in updates.items()
+        ]
         self._session.execute(insert_unless_exists(self._session, HeldUpdate, "update_id"), rows)
 
     def release(self, update_ids: Collection[int]) -> None:

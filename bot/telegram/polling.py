@@ -46,6 +46,7 @@ from typing import Any
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot.telegram.channel import CHANNEL
 from storage import Database, Repository, StorageError
 
 log = logging.getLogger(__name__)
@@ -66,10 +67,11 @@ BACKOFF_START = 1.0
 BACKOFF_MAX = 30.0
 STOP_GRACE = 15.0
 """Seconds that updates being handled get to finish when the bot stops."""
+HOLD_AFTER = 0.5
+"""Seconds an update is in hand before it may be held: most are done sooner, and one whose
+handling failed for want of the database is waiting for its retry by then (never held)."""
 READ_MARGIN = 5.0
 """Seconds a long poll's answer may take beyond its ``timeout`` before it counts as lost."""
-RELEASE_BATCH = 100
-"""Handled held updates are deleted with the next hold, or once this many are waiting."""
 
 
 def _level(exc: Exception) -> int:
@@ -115,12 +117,13 @@ class Poller:
         self._acknowledged: int | None = None
         self._waiting: set[int] = set()
         self._known: set[int] = set()
-        self._bodies: dict[int, dict[str, Any]] = {}
-        """Raw JSON of the updates in hand that are not held."""
+        self._bodies: dict[int, tuple[str | None, dict[str, Any]]] = {}
+        """The sender (Telegram user id) and raw JSON of the updates in hand not held."""
         self._held: set[int] = set()
         """Updates in hand that are held in the database: they do not hold the offset."""
         self._released: set[int] = set()
         """Held updates handled since, still to be deleted."""
+        self._taken_at: dict[int, float] = {}
         self._retrying: set[int] = set()
         """Updates waiting to be handled again for want of the database: never held (that
         needs the database too); the offset waits for them."""
@@ -147,9 +150,9 @@ class Poller:
         timeouts = 0
         while not self._stopping.is_set():
             if len(self._waiting - self._held) > REFETCH_BOUND and not await self._hold():
-                await self._wait_for_progress(IDLE_WAIT)
+                await self._wait_for_progress(self._until_holdable())
                 continue
-            if len(self._released) >= RELEASE_BATCH:
+            if self._released:  # their deletion failed (the database was away): again
                 await self._hold()
             offset = self.offset
             self._progress.clear()  # from here on: did anything finish meanwhile?
@@ -184,10 +187,10 @@ class Poller:
             for update in fresh:
                 self._take(update)
             if updates and not fresh and not await self._hold():
-                # Only updates in hand came back, and they could not be held: asking
-                # again at once would bring them back again. Wait until one is done (or
-                # was, since the ask).
-                await self._wait_for_progress(IDLE_WAIT, clear=False)
+                # Only updates in hand came back, and they could not be held (yet):
+                # asking again at once would bring them back again. Wait until one is
+                # done (or was, since the ask), or may be held.
+                await self._wait_for_progress(self._until_holdable(), clear=False)
 
     async def _fetch(self, offset: int | None, long_poll: int, limit: int = 100) -> Any:
         """``getUpdates`` as raw JSON (PTB's ``get_updates`` reads the whole batch at once,
@@ -224,7 +227,8 @@ class Poller:
                     )
                     self._next = max(self._next or 0, update_id + 1)
                 continue
-            self._bodies[update_id] = item
+            sender = update.effective_user
+            self._bodies[update_id] = (str(sender.id) if sender else None, item)
             updates.append(update)
         return updates
 
@@ -254,15 +258,19 @@ class Poller:
     async def _hold(self) -> bool:
         """Hold the updates in hand that hold the offset, and delete the handled ones;
         False if there was nothing to hold or the database is away."""
+        old = asyncio.get_running_loop().time() - HOLD_AFTER
         loose = {
             uid: self._bodies[uid]
             for uid in self._waiting - self._held - self._retrying
-            if uid in self._bodies
+            if uid in self._bodies and self._taken_at.get(uid, old) <= old
         }
         if self.db is None or not (loose or self._released):
             return False
         released = set(self._released)
-        bodies = {uid: json.dumps(body, ensure_ascii=False) for uid, body in loose.items()}
+        bodies = {
+            uid: (sender, json.dumps(body, ensure_ascii=False))
+            for uid, (sender, body) in loose.items()
+        }
         try:
             await self.db.run(partial(_hold, bodies=bodies, released=released))
         except StorageError as exc:
@@ -279,6 +287,14 @@ class Poller:
             self._released |= late
             await self._hold()
         return bool(loose)
+
+    def _until_holdable(self) -> float:
+        """Seconds until the oldest update in hand may be held (at most ``IDLE_WAIT``)."""
+        loose = [self._taken_at[uid] for uid in self._waiting - self._held if uid in self._taken_at]
+        if self.db is None or not loose:
+            return IDLE_WAIT
+        wait = min(loose) + HOLD_AFTER - asyncio.get_running_loop().time()
+        return min(IDLE_WAIT, max(wait, 0.01))
 
     def _renumbered(self, updates: list[Update]) -> None:
         """Telegram returned ids below the offset asked for: after a week without updates
@@ -301,6 +317,7 @@ class Poller:
         update_id = update.update_id
         self._known.add(update_id)
         self._waiting.add(update_id)
+        self._taken_at[update_id] = asyncio.get_running_loop().time()
         if fetched:  # a held one may be above one Telegram still keeps (a retrying one)
             self._next = max(self._next or 0, update_id + 1)
         task = asyncio.create_task(self._handle(update), name=f"update-{update_id}")
@@ -335,6 +352,7 @@ class Poller:
     def _done(self, update_id: int) -> None:
         self._waiting.discard(update_id)
         self._retrying.discard(update_id)
+        self._taken_at.pop(update_id, None)
         self._bodies.pop(update_id, None)
         if update_id in self._held:
             self._held.discard(update_id)
@@ -390,6 +408,8 @@ def _held(repo: Repository) -> list[tuple[int, str]]:
     return repo.held_updates.held()
 
 
-def _hold(repo: Repository, *, bodies: dict[int, str], released: set[int]) -> None:
+def _hold(
+    repo: Repository, *, bodies: dict[int, tuple[str | None, str]], released: set[int]
+) -> None:
     repo.held_updates.release(released)
-    repo.held_updates.hold(bodies)
+    repo.held_updates.hold(CHANNEL, bodies)

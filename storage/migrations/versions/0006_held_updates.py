@@ -23,10 +23,18 @@ def upgrade() -> None:
     op.create_table(
         "held_updates",
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("held_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_held_updates_user_id_users"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("update_id", name=op.f("pk_held_updates")),
     )
+    op.create_index(op.f("ix_held_updates_user_id"), "held_updates", ["user_id"])
 
 
 def downgrade() -> None:
