@@ -15,8 +15,10 @@ import logging
 from collections.abc import AsyncIterator, Callable, Collection
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from bot.followup import FollowUp, Links, Visitor
+from bot.handouts import Handouts, subject_title
 from flows.cohorts import ADMIN
 from flows.conversation import AdvisorFlow
 from flows.events import (
@@ -34,6 +36,7 @@ from flows.events import (
     SetLanguage,
     StoredState,
 )
+from flows.handout.effects import HandoutEffect
 from flows.privacy import export_reply, reflections_screen
 from flows.screens import Say
 from knowledge.model import LANGUAGES, Knowledge
@@ -101,6 +104,7 @@ class Advisor:
         self.timezone = timezone
         self.links = Links()
         self.followup = FollowUp(timezone, self.links, insight_min_group=insight_min_group)
+        self.handouts = Handouts()
         self._flow = AdvisorFlow(knowledge.current, timezone)
         self._locks = UserLocks()
 
@@ -194,6 +198,10 @@ class Advisor:
             repo.set_consent(visit.user_id, False)
             return outcome
         self._apply(repo, visit.user_id, outcome, flow.knowledge, now)
+        for effect in outcome.effects:
+            if isinstance(effect, HandoutEffect):
+                zone = ZoneInfo(self.timezone)
+                self.handouts.apply(repo, flow.engine, visit.user_id, outcome, effect, now, zone)
         if any(isinstance(effect, FollowUpEffect) for effect in outcome.effects):
             visitor = Visitor(
                 repo,
@@ -232,7 +240,7 @@ class Advisor:
                 outcome.replies.append(export_reply(say, document.encode("utf-8")))
             elif isinstance(effect, ListReflections):
                 items = [
-                    (r.id, _subject_title(say, r.subject), r.text)
+                    (r.id, subject_title(say, r.subject), r.text)
                     for r in repo.list_reflections(user_id)
                 ]
                 outcome.replies.append(reflections_screen(say, items))
@@ -255,11 +263,3 @@ class Advisor:
                     {"subject": effect.subject},
                     f"reminder:{user_id}:{effect.subject}:{due.date().isoformat()}",
                 )
-
-
-def _subject_title(say: Say, subject: str) -> str:
-    """A reflection's subject as the user knows it: the dilemma's title, or "your advice"."""
-    dilemma = say.knowledge.dilemma(subject)
-    if dilemma is not None:
-        return say.plain(dilemma.title)
-    return say.label("note_followup" if subject == "followup" else "note_general")

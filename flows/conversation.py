@@ -23,6 +23,7 @@ from flows.definition import (
     COHORT_STATES,
     COHORT_TAG,
     FLOW_VERSION,
+    HANDOUT_TAG,
     NEW,
     NOTE,
     NUDGE_TAG,
@@ -39,6 +40,7 @@ from flows.events import (
     StoredState,
     fresh_data,
 )
+from flows.handout.dialogue import HANDOUT_COMMANDS, HandoutActions
 from flows.machine import build_machine, fire
 from flows.privacy import (
     PRIVACY_COMMANDS,
@@ -82,7 +84,9 @@ class AdvisorFlow:
         return conversation.outcome()
 
 
-class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, PrivacyActions):
+class Conversation(
+    StateScreens, TypedText, CohortActions, BroadcastActions, PrivacyActions, HandoutActions
+):
     """The model of one event's run through the machine."""
 
     def __init__(self, flow: AdvisorFlow, stored: StoredState) -> None:
@@ -274,6 +278,8 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
             if not self.fire("edit"):
                 self.lead = self.say("profile_not_yet")
                 self.show_where_we_are()
+        elif name in HANDOUT_COMMANDS:
+            self.handout_command(args)
         elif not self.followup_command(name, args):
             self.tell("unknown_command")
 
@@ -349,6 +355,8 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
             handled = self.cohort_action(parsed.choice)
         elif parsed.tag == NUDGE_TAG:
             handled = self.nudge_action(parsed.choice)
+        elif parsed.tag == HANDOUT_TAG:
+            handled = self.handout_action(parsed.choice)
         elif parsed.tag == ADVICE_TAG:
             handled = self.state in ADVICE_PHASE and self.advice_action(parsed.choice)
         else:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from flows.handout.effects import HandoutEffect
 from flows.replies import Reply
 
 EventKind = Literal["text", "action", "command"]
@@ -309,6 +310,7 @@ Effect = (
     | ListReflections
     | DeleteReflection
     | FollowUpEffect
+    | HandoutEffect
 )
 
 
