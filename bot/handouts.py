@@ -7,6 +7,7 @@ unit, off the event loop (:attr:`flows.events.Outcome.deferred`), by :func:`rend
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from flows.events import Outcome
 from flows.handout.content import Handout, PickedReflection, handout
 from flows.handout.effects import ChooseHandout, HandoutEffect, MakeHandout
 from flows.handout.screens import ReflectionItem, choose_screen, handout_reply
+from flows.replies import Span
 from flows.screens import Say
 from knowledge.engine import Engine
 from storage import Repository
@@ -60,6 +62,7 @@ class Handouts:
         effect: HandoutEffect,
         now: datetime,
         zone: ZoneInfo,
+        change: Sequence[Span] = (),
     ) -> None:
         say = Say(engine.knowledge, outcome.state.lang)
         today = now.astimezone(zone).date()
@@ -90,6 +93,7 @@ class Handouts:
             today,
             reflections=chosen,
             name=effect.name,
+            change=change,
         )
         outcome.deferred.append(
             lambda: [handout_reply(say, content.filename, render(content, today))]

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.followup import FollowUp, Links, Visitor
 from bot.handouts import Handouts, subject_title
+from bot.timeline import Timelines
 from flows.cohorts import ADMIN
 from flows.conversation import AdvisorFlow
 from flows.events import (
@@ -39,6 +40,7 @@ from flows.events import (
 from flows.handout.effects import HandoutEffect
 from flows.privacy import export_reply, reflections_screen
 from flows.screens import Say
+from flows.timeline.effects import ShowTimeline
 from knowledge.model import LANGUAGES, Knowledge
 from knowledge.store import KnowledgeStore
 from storage import ConcurrentUpdate, Database, Repository
@@ -105,6 +107,7 @@ class Advisor:
         self.links = Links()
         self.followup = FollowUp(timezone, self.links, insight_min_group=insight_min_group)
         self.handouts = Handouts()
+        self.timelines = Timelines(timezone)
         self._flow = AdvisorFlow(knowledge.current, timezone)
         self._locks = UserLocks()
 
@@ -200,8 +203,15 @@ class Advisor:
         self._apply(repo, visit.user_id, outcome, flow.knowledge, now)
         for effect in outcome.effects:
             if isinstance(effect, HandoutEffect):
+                change = self.timelines.last_change(
+                    repo, Say(flow.knowledge, new.lang), visit.user_id, now
+                )
                 zone = ZoneInfo(self.timezone)
-                self.handouts.apply(repo, flow.engine, visit.user_id, outcome, effect, now, zone)
+                self.handouts.apply(
+                    repo, flow.engine, visit.user_id, outcome, effect, now, zone, change
+                )
+            elif isinstance(effect, ShowTimeline):
+                self.timelines.show(repo, flow.knowledge, visit.user_id, outcome, now)
         if any(isinstance(effect, FollowUpEffect) for effect in outcome.effects):
             visitor = Visitor(
                 repo,
@@ -249,6 +259,9 @@ class Advisor:
             elif isinstance(effect, SaveAdvice):
                 repo.record_advice(
                     user_id, effect.profile, list(effect.dilemmas), knowledge.version
+                )
+                self.timelines.snapshot(
+                    repo, user_id, effect.profile, effect.dilemmas, knowledge, now, effect.kind
                 )
             elif isinstance(effect, SaveReflection):
                 repo.add_reflection(user_id, effect.subject, effect.text)

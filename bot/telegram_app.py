@@ -67,6 +67,7 @@ COMMANDS = (
     "vraag",
     "reflecties",
     "samenvatting",
+    "verloop",
     "taal",
     "privacy",
     "mijngegevens",

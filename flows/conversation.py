@@ -50,6 +50,7 @@ from flows.privacy import (
 from flows.replies import Reply, Span
 from flows.screens import Say
 from flows.states import StateScreens
+from flows.timeline.effects import ShowTimeline
 from flows.typed import TypedText, clean_text
 from knowledge.engine import Advice, Engine
 from knowledge.guard import Guard
@@ -61,6 +62,7 @@ REMEMBERED_UPDATES = 100
 """Update ids kept per user before the latest: a poller that restarts fetches again the
 updates above one it could not handle yet (Telegram hands out up to 100 at a time), and
 these must not be handled twice."""
+TIMELINE_COMMANDS = ("verloop", "timeline")
 ADVICE_ACTIONS = ("show", "why", "more", "edit", "note", "advice", "remind", "restart", "redacted")
 
 
@@ -280,6 +282,8 @@ class Conversation(
                 self.show_where_we_are()
         elif name in HANDOUT_COMMANDS:
             self.handout_command(args)
+        elif name in TIMELINE_COMMANDS:
+            self.effects.append(ShowTimeline())
         elif not self.followup_command(name, args):
             self.tell("unknown_command")
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from flows.handout.effects import HandoutEffect
 from flows.replies import Reply
+from flows.timeline.effects import TimelineEffect
 
 EventKind = Literal["text", "action", "command"]
 
@@ -61,6 +62,8 @@ class SaveAdvice:
 
     profile: dict[str, str]
     dilemmas: tuple[str, ...]
+    kind: str = "intake"
+    """The timeline's name for how it came about: "intake" (or an edit), "recheck"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +314,7 @@ Effect = (
     | DeleteReflection
     | FollowUpEffect
     | HandoutEffect
+    | TimelineEffect
 )
 
 
