@@ -12,8 +12,8 @@ from typing import Any
 
 from flows import screens
 from flows.actions import parse_action
-from flows.broadcasts import BroadcastActions
-from flows.cohorts import CohortActions
+from flows.broadcasts.dialogue import BroadcastActions
+from flows.cohorts.dialogue import CohortActions
 from flows.definition import (
     ADVICE,
     ADVICE_PHASE,
@@ -32,6 +32,7 @@ from flows.definition import (
     question_state,
 )
 from flows.events import (
+    Effect,
     Event,
     Outcome,
     SaveReflection,
@@ -42,7 +43,7 @@ from flows.events import (
 )
 from flows.handout.dialogue import HANDOUT_COMMANDS, HandoutActions
 from flows.machine import build_machine, fire
-from flows.privacy import (
+from flows.privacy.dialogue import (
     PRIVACY_COMMANDS,
     STATELESS_COMMANDS,
     PrivacyActions,
@@ -103,7 +104,7 @@ class Conversation(
         self.default_timezone = flow.default_timezone
         self.start_payload_pending: str | None = None
         self.replies: list[Reply] = []
-        self.effects: list[Any] = []
+        self.effects: list[Effect] = []
         self.notice: str | None = None
         self.chosen: str | None = None
         self.duplicate = False

@@ -50,7 +50,7 @@ class HandoutActions:
             return
         name = " ".join(args.split())[:MAX_NAME] or None
         self.data["handout"] = {"picked": [], "name": name}
-        self.effects.append(ChooseHandout((), name))
+        self.effects.append(ChooseHandout((), name, dict(self.answers)))
 
     def handout_action(self, choice: tuple[str, ...]) -> bool:
         head, arg = choice[0], choice[1] if len(choice) > 1 else ""
@@ -69,10 +69,10 @@ class HandoutActions:
                 return True
             picked = [i for i in picked if i != ticked] + ([ticked] if on else [])
             chosen["picked"] = picked
-            self.effects.append(ChooseHandout(tuple(picked), name, toggle=True))
+            self.effects.append(ChooseHandout(tuple(picked), name, dict(self.answers), toggle=True))
             return True
         if head == "make":
-            self.effects.append(MakeHandout(tuple(picked), name))
+            self.effects.append(MakeHandout(tuple(picked), name, dict(self.answers)))
             self.notice = self.say.label("handout_making")
             return True
         return False

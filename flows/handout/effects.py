@@ -13,15 +13,18 @@ class ChooseHandout:
 
     picked: tuple[int, ...]
     name: str | None
+    answers: dict[str, str]
     toggle: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class MakeHandout:
-    """Make the PDF with these of the user's reflections and, if given, their name."""
+    """Make the PDF of the advice for ``answers``, with these of the user's reflections
+    and, if given, their name."""
 
     picked: tuple[int, ...]
     name: str | None
+    answers: dict[str, str]
 
 
 HandoutEffect = ChooseHandout | MakeHandout

@@ -70,7 +70,8 @@ def change_line(say: Say, before: Point, after: Point, today: date) -> list[Span
     return say(key, date=short_date(say, before.day, today), changes="; ".join(parts))
 
 
-def _subject(say: Say, subject: str) -> str:
+def subject_title(say: Say, subject: str) -> str:
+    """A reflection's subject as the user knows it: the dilemma's title, or "your advice"."""
     dilemma = say.knowledge.dilemma(subject)
     if dilemma is not None:
         return say.plain(dilemma.title)
@@ -118,7 +119,7 @@ def timeline_screen(
     if by_subject:
         parts.append(say("timeline_reflections"))
     for subject, items in by_subject.items():
-        block = [Span(_subject(say, subject), "bold")]
+        block = [Span(subject_title(say, subject), "bold")]
         for item in items:
             line = [
                 Span("\n• "),
