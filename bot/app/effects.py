@@ -143,7 +143,9 @@ class Effects:
                 b.show_insight(v, effect)
             case ShareAnswer():
                 b.share_answer(v, effect)
-            case ChooseHandout() | MakeHandout():
+            case ChooseHandout():
+                self.handouts.apply(v, effect)
+            case MakeHandout():
                 self.handouts.apply(v, effect)
             case ShowTimeline():
                 self.timelines.show(v)
