@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from fakebotapi import FakeBotAPI
 from flows.dates import long_date
 from flows.handout.content import MAX_REFLECTION_CHARS, next_meeting_question
 from flows.handout.screens import MAX_PICKED
@@ -18,7 +19,6 @@ from flows.screens import Say
 from knowledge.engine import Engine
 from knowledge.model import Knowledge
 from storage import Database
-from tests.fakebotapi import FakeBotAPI
 from tests.followup_helpers import People, actions_of, local, text_of
 from tests.test_telegram import api, bot, callback_datas, press, send, start  # noqa: F401
 
