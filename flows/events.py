@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from flows.handout.effects import HandoutEffect
 from flows.replies import Reply
+from flows.timeline.effects import TimelineEffect
 
 EventKind = Literal["text", "action", "command"]
 
@@ -60,6 +62,8 @@ class SaveAdvice:
 
     profile: dict[str, str]
     dilemmas: tuple[str, ...]
+    kind: str = "intake"
+    """The timeline's name for how it came about: "intake" (or an edit), "recheck"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +313,8 @@ Effect = (
     | ListReflections
     | DeleteReflection
     | FollowUpEffect
+    | HandoutEffect
+    | TimelineEffect
 )
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from knowledge.conditions import compiled
-from knowledge.model import Action, Contact, Dilemma, Knowledge, Profile, ReflectionQuestion, Text
+from knowledge.conditions import Profile, compiled
+from knowledge.model import Action, Contact, Dilemma, Knowledge, ReflectionQuestion, Text
 from knowledge.problems import UnknownProfileValue
 
 TOP_N = 3

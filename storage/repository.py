@@ -41,6 +41,7 @@ from storage.models import (
 )
 from storage.outbox import OutboxStore
 from storage.privacy import PrivacyStore
+from storage.snapshots import SnapshotStore
 from storage.sql import insert_unless_exists
 
 
@@ -222,6 +223,11 @@ class Repository:
     def held_updates(self) -> HeldUpdateStore:
         """Updates the poller holds until handled (see :mod:`storage.held_updates`)."""
         return HeldUpdateStore(self._session, self._clock)
+
+    @property
+    def snapshots(self) -> SnapshotStore:
+        """The points of users' timelines (see :mod:`storage.snapshots`)."""
+        return SnapshotStore(self._session, self._clock)
 
     @property
     def privacy(self) -> PrivacyStore:

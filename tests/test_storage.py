@@ -79,6 +79,7 @@ TABLES = {
     "broadcasts",
     "dispatchers",
     "held_updates",
+    "snapshots",
 }
 
 
