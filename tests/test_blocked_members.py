@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.telegram.run import running_bot
-from tests.fakebotapi import FakeBotAPI, StoredMessage
+from fakebotapi import FakeBotAPI, StoredMessage
 from tests.test_broadcast_delivery import COORDINATOR, FIRST_MEMBER, received, report_of, seed
 from tests.test_telegram import bot_settings, callback_datas, press, send, start
 

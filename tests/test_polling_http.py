@@ -12,7 +12,7 @@ import pytest
 
 from bot.telegram import polling
 from bot.telegram.run import RunningBot, running_bot
-from tests.fakebotapi import FakeBotAPI
+from fakebotapi import FakeBotAPI
 from tests.test_telegram import bot_settings, last_id, next_message, send, start
 
 USER = 5151

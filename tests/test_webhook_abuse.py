@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from bot.telegram.run import SECRET_HEADER, running_bot
-from tests.fakebotapi import FakeBotAPI
+from fakebotapi import FakeBotAPI
 from tests.test_telegram import api, bot_settings, free_port, send
 
 __all__ = ["api"]  # the fixture
