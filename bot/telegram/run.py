@@ -13,7 +13,7 @@ import secrets
 import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from urllib.parse import urlparse
@@ -37,6 +37,7 @@ from bot.telegram.polling import Poller
 from bot.telegram.ratelimit import SendBudget
 from bot.wiring import open_advisor
 from storage import Repository
+from storage.sqlite_file import DatabaseFile
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 RETENTION_INTERVAL = timedelta(days=1)
 DEFAULT_WEBHOOK_PATH = "/telegram"
 REFUSALS_LOGGED_EVERY = 60.0
+DATABASE_FILE_CHECK = 5.0
+"""Seconds between checks that the SQLite file is still the one the bot opened."""
 
 
 @dataclass
@@ -57,6 +60,19 @@ class RunningBot:
     dispatcher: Dispatcher | None = None
     dispatching: asyncio.Task[None] | None = None
     retention: asyncio.Task[None] | None = None
+    database_file: DatabaseFile | None = None
+    watching: asyncio.Task[None] | None = None
+    failed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when the bot cannot go on (its SQLite file is gone): :func:`serve` stops it."""
+
+    def start_watching_the_database_file(self) -> None:
+        """Every few seconds: is the SQLite file still the one opened? If not, log it and
+        set :attr:`failed` (see :mod:`storage.sqlite_file`)."""
+        self.database_file = DatabaseFile.of(self.advisor.db)
+        if self.database_file is not None:
+            self.watching = asyncio.create_task(
+                watch_database_file(self.database_file, self.failed), name="database-file"
+            )
 
     def start_retention(self, days: int) -> None:
         """Once a day, forget every user inactive for ``days`` days."""
@@ -91,6 +107,8 @@ class RunningBot:
             steps.append(("poller", self.poller.stop))
         if self.retention is not None:
             steps.append(("retention", partial(_cancelled, self.retention)))
+        if self.watching is not None:
+            steps.append(("database file watch", partial(_cancelled, self.watching)))
         if self.dispatcher is not None and self.dispatching is not None:
             self.dispatcher.stop()
             steps.append(("dispatcher", partial(_finished, self.dispatching)))
@@ -132,6 +150,23 @@ async def forget_inactive_daily(advisor: Advisor, period: timedelta) -> None:
         except Exception:
             log.exception("retention run failed; trying again tomorrow")
         await asyncio.sleep(RETENTION_INTERVAL.total_seconds())
+
+
+async def watch_database_file(file: DatabaseFile, failed: asyncio.Event) -> None:
+    """Check ``file`` every ``DATABASE_FILE_CHECK`` seconds; set ``failed`` when it was
+    deleted or replaced (everything stored from then on would be lost)."""
+    while True:
+        await asyncio.sleep(DATABASE_FILE_CHECK)
+        problem = file.problem()
+        if problem is not None:
+            log.critical(
+                "the SQLite database file %s was %s while the bot ran; stopping, since "
+                "nothing stored from now on would be kept (see docs/operations.md)",
+                file.path.name,
+                problem,
+            )
+            failed.set()
+            return
 
 
 def _channel(application: AppType) -> TelegramChannel:
@@ -178,8 +213,15 @@ def read_update(body: bytes, bot: Bot, refusals: Refusals) -> Update | None:
         return None
 
 
-def webhook_app(application: AppType, advisor: Advisor, secret: str, path: str) -> web.Application:
-    """The aiohttp app: POST ``path`` for Telegram, GET /healthz for the platform."""
+def webhook_app(
+    application: AppType,
+    advisor: Advisor,
+    secret: str,
+    path: str,
+    database_file: DatabaseFile | None = None,
+) -> web.Application:
+    """The aiohttp app: POST ``path`` for Telegram, GET /healthz for the platform (503
+    once the SQLite ``database_file`` was deleted or replaced)."""
 
     expected = secret.encode()
     refusals = Refusals()
@@ -202,6 +244,9 @@ def webhook_app(application: AppType, advisor: Advisor, secret: str, path: str) 
         return web.Response(text="ok")
 
     async def health(request: web.Request) -> web.Response:
+        problem = database_file.problem() if database_file is not None else None
+        if problem is not None:
+            return web.json_response({"status": f"database file {problem}"}, status=503)
         return web.json_response(
             {"status": "ok", "mode": "webhook", "knowledge": advisor.knowledge.version}
         )
@@ -217,6 +262,7 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
     advisor = await open_advisor(settings)
     application = build_application(settings, advisor)
     running = RunningBot(application, advisor)
+    running.start_watching_the_database_file()
     try:
         await application.initialize()
         advisor.links.username = application.bot.username
@@ -226,7 +272,9 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
                 raise ValueError("webhook mode needs WEBHOOK_URL (the public https URL)")
             secret = settings.webhook_secret or secrets.token_urlsafe(32)
             path = urlparse(settings.webhook_url).path or DEFAULT_WEBHOOK_PATH
-            running.runner = web.AppRunner(webhook_app(application, advisor, secret, path))
+            running.runner = web.AppRunner(
+                webhook_app(application, advisor, secret, path, running.database_file)
+            )
             await running.runner.setup()
             await web.TCPSite(running.runner, host, settings.port).start()
             await application.start()
@@ -271,8 +319,9 @@ async def running_bot(
         await bot.stop()
 
 
-async def serve(settings: Settings, *, webhook: bool) -> None:
-    """Run until SIGINT or SIGTERM; SIGHUP reloads the knowledge base."""
+async def serve(settings: Settings, *, webhook: bool) -> bool:
+    """Run until SIGINT or SIGTERM (True), or until the bot cannot go on (False); SIGHUP
+    reloads the knowledge base."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -280,10 +329,15 @@ async def serve(settings: Settings, *, webhook: bool) -> None:
     async with running_bot(settings, webhook=webhook) as bot:
         # SIGHUP reloads the knowledge; an invalid edit is refused and the old one kept.
         loop.add_signal_handler(signal.SIGHUP, bot.advisor.knowledge_store.reload)
-        await stop.wait()
+        waits = {asyncio.create_task(stop.wait()), asyncio.create_task(bot.failed.wait())}
+        _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for wait in pending:
+            wait.cancel()
+        return not bot.failed.is_set()
 
 
 def run_telegram(settings: Settings, *, webhook: bool) -> int:
-    """``python -m bot run [--webhook]``: webhook when asked or when WEBHOOK_URL is set."""
-    asyncio.run(serve(settings, webhook=webhook or bool(settings.webhook_url)))
-    return 0
+    """``python -m bot run [--webhook]``: webhook when asked or when WEBHOOK_URL is set.
+    Exit status 1 when the bot stopped because it could not go on."""
+    ok = asyncio.run(serve(settings, webhook=webhook or bool(settings.webhook_url)))
+    return 0 if ok else 1
