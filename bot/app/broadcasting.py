@@ -1,6 +1,5 @@
 """Applying the broadcast effects: audience, preview, sending, reports, cancelling,
-sharing an answer. Mixed into :class:`bot.app.followup.FollowUp`; runs inside the event's
-unit of work.
+sharing an answer. Called by :mod:`bot.app.effects`; runs inside the event's unit of work.
 
 Sending writes one outbox row per recipient in the same transaction as the broadcast
 itself; the dispatcher delivers them (see :mod:`bot.telegram.outbox_sender`). Every broadcast, every
@@ -69,8 +68,11 @@ def progress_reply(say: Say, info: BroadcastInfo, delivery: Delivery) -> Reply:
 
 
 class BroadcastEffects:
-    default_timezone: str
-    insight_min_group: int
+    """Applies the broadcast effects for the advisor service."""
+
+    def __init__(self, default_timezone: str, insight_min_group: int = 5) -> None:
+        self.default_timezone = default_timezone
+        self.insight_min_group = insight_min_group
 
     def _spans(self, v: Visitor, draft: Draft) -> list[Span]:
         question = v.knowledge.questions.get(draft.template) if draft.template else None
@@ -95,15 +97,15 @@ class BroadcastEffects:
         audience = family.together(chosen)
         return recipients, family.may_show(audience, recipients)
 
-    def _ShowAudience(self, v: Visitor, effect: ShowAudience) -> None:
+    def show_audience(self, v: Visitor, effect: ShowAudience) -> None:
         owned = v.repo.cohorts.owned_by(v.user_id)
         shown = v.repo.audiences.family(owned, self.insight_min_group).shown
         cohorts = [(c.id, c.name, c.members if c.id in shown else None) for c in owned]
         title = self._dilemma_title(v, effect.draft)
         v.show(bs.audience(v.say, cohorts, effect.draft.cohorts, title))
-        v.outcome.edit = True
+        v.edit = True
 
-    def _ShowPreview(self, v: Visitor, effect: ShowPreview) -> None:
+    def show_preview(self, v: Visitor, effect: ShowPreview) -> None:
         draft = effect.draft
         recipients, countable = self._recipients(v, draft)
         owned = v.repo.cohorts.owned_by(v.user_id)
@@ -117,7 +119,7 @@ class BroadcastEffects:
         else:
             v.show(withheld.preview_summary(v.say, groups, title, self.insight_min_group))
 
-    def _StartBroadcast(self, v: Visitor, effect: StartBroadcast) -> None:
+    def start_broadcast(self, v: Visitor, effect: StartBroadcast) -> None:
         draft = effect.draft
         recipients, countable = self._recipients(v, draft)
         if not recipients:
@@ -149,7 +151,7 @@ class BroadcastEffects:
             return None
         return info
 
-    def _BroadcastHistory(self, v: Visitor, effect: BroadcastHistory) -> None:
+    def broadcast_history(self, v: Visitor, effect: BroadcastHistory) -> None:
         latest = v.repo.broadcasts.owned_by(v.user_id, HISTORY)
         if not latest:
             return
@@ -164,7 +166,7 @@ class BroadcastEffects:
             items.append((info.id, when, start))
         v.show(bs.history(v.say, items), first=True)
 
-    def _BroadcastReport(self, v: Visitor, effect: BroadcastReport) -> None:
+    def broadcast_report(self, v: Visitor, effect: BroadcastReport) -> None:
         info = self._owned_broadcast(v, effect.broadcast_id)
         if info is None:
             return
@@ -173,7 +175,7 @@ class BroadcastEffects:
         v.repo.audit(v.user_id, "broadcast.report", f"broadcast:{info.id}")
         v.show(report_reply(v.say, info, delivery, shared))
 
-    def _CancelBroadcast(self, v: Visitor, effect: CancelBroadcast) -> None:
+    def cancel_broadcast(self, v: Visitor, effect: CancelBroadcast) -> None:
         info = self._owned_broadcast(v, effect.broadcast_id)
         if info is None:
             return
@@ -190,14 +192,14 @@ class BroadcastEffects:
         shared = v.repo.audiences.shared_answers(info.id, info.audience)
         v.show(report_reply(v.say, info, delivery, shared))
 
-    def _ShowInsight(self, v: Visitor, effect: ShowInsight) -> None:
+    def show_insight(self, v: Visitor, effect: ShowInsight) -> None:
         k = self.insight_min_group
         groups = v.repo.insight.figures(v.user_id, v.now, k)
         v.repo.audit(v.user_id, "insight.export", "insight", {"groups": len(groups)})
         say = v.say
-        v.outcome.deferred.append(lambda: insight_replies(say, groups, k))
+        v.deferred.append(lambda: insight_replies(say, groups, k))
 
-    def _ShareAnswer(self, v: Visitor, effect: ShareAnswer) -> None:
+    def share_answer(self, v: Visitor, effect: ShareAnswer) -> None:
         if v.repo.broadcasts.share(v.user_id, effect.reflection_id):
             v.tell("share_done")
         else:
