@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from flows.replies import Reply
+from knowledge.model import DEFAULT_LANGUAGE
 
 EventKind = Literal["text", "action", "command"]
 
@@ -45,7 +46,7 @@ class StoredState:
 
     state: str = "new"
     flow_version: int = 0
-    lang: str = "nl"
+    lang: str = DEFAULT_LANGUAGE
     consent: bool | None = None
     """None: not asked yet; False: declined, so nothing about the user is stored."""
     answers: dict[str, str] = field(default_factory=dict)
