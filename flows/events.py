@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from flows.handout.effects import HandoutEffect
 from flows.replies import Reply
+from flows.timeline.effects import TimelineEffect
 from knowledge.model import DEFAULT_LANGUAGE
 
 EventKind = Literal["text", "action", "command"]
@@ -61,6 +63,8 @@ class SaveAdvice:
 
     profile: dict[str, str]
     dilemmas: tuple[str, ...]
+    kind: str = "intake"
+    """The timeline's name for how it came about: "intake" (or an edit), "recheck"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +314,8 @@ Effect = (
     | ListReflections
     | DeleteReflection
     | FollowUpEffect
+    | HandoutEffect
+    | TimelineEffect
 )
 
 

@@ -20,6 +20,8 @@ from bot.app.broadcasting import BroadcastEffects
 from bot.app.context import Links, Visitor
 from bot.app.effects import Effects
 from bot.app.followup import FollowUp
+from bot.app.handouts import Handouts
+from bot.app.timeline import Timelines
 from bot.settings import DEFAULT_INSIGHT_MIN_GROUP, DEFAULT_TIMEZONE
 from flows.cohorts.dialogue import ADMIN
 from flows.conversation import AdvisorFlow
@@ -94,7 +96,13 @@ class Advisor:
         self.timezone = timezone
         self.links = Links()
         self.followup = FollowUp(timezone, self.links)
-        self.effects = Effects(self.followup, BroadcastEffects(timezone, insight_min_group))
+        timelines = Timelines(timezone)
+        self.effects = Effects(
+            self.followup,
+            BroadcastEffects(timezone, insight_min_group),
+            timelines,
+            Handouts(timelines),
+        )
         self._flow = AdvisorFlow(knowledge.current, timezone)
         self._locks = UserLocks()
 

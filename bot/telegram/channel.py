@@ -66,6 +66,8 @@ COMMANDS = (
     "dilemmas",
     "vraag",
     "reflecties",
+    "samenvatting",
+    "verloop",
     "taal",
     "privacy",
     "mijngegevens",
@@ -81,6 +83,8 @@ ROLE_COMMANDS = {
 }
 """Extra commands in the menu of a coordinator's or admin's own chat (members never see
 them; the commands check the role anyway)."""
+CAPTION_LIMIT = 1024
+"""Telegram's limit on a caption (characters after parsing): longer text follows the file."""
 MAX_CONCURRENT_UPDATES = 8
 """Measured: a small cap beats many requests in flight on one httpx client."""
 SEND_ATTEMPTS = 5
@@ -275,6 +279,22 @@ class TelegramChannel:
             if reply.attachment is not None:
                 file = reply.attachment
                 method = bot.send_photo if file.kind == "photo" else bot.send_document
+                caption = to_html(chunks[0]) if file.caption and len(chunks) == 1 else None
+                if caption is not None and len(reply.plain) <= CAPTION_LIMIT:
+                    # The explanation goes with the file, its buttons under it.
+                    await _with_retry(
+                        partial(
+                            method,
+                            chat_id,
+                            file.data,
+                            filename=file.name,
+                            caption=caption,
+                            parse_mode=ParseMode.HTML,
+                            reply_markup=markup,
+                        )
+                    )
+                    self.budget.note()
+                    return
                 await _with_retry(partial(method, chat_id, file.data, filename=file.name))
                 self.budget.note()
             for index, chunk in enumerate(chunks, start=1):
