@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from flows.actions import action
-from flows.definition import ADVICE_TAG, BROWSE_TAG
+from flows.definition import ADVICE_TAG, BROWSE_TAG, HANDOUT_TAG
 from flows.replies import Button, Reply, Span, fill, join, parse_markup
 from knowledge.engine import TOP_N, Advice, ScoredDilemma
 from knowledge.model import Dilemma, IntakeQuestion, Knowledge, Text
@@ -107,6 +107,8 @@ def _advice_buttons(say: Say, top: Sequence[ScoredDilemma]) -> list[tuple[Button
         for rank, s in enumerate(top, start=1)
     ]
     rows.append((Button(say.label("btn_why"), action(ADVICE_TAG, "why")),))
+    if top:
+        rows.append((Button(say.label("btn_handout"), action(HANDOUT_TAG, "start")),))
     rows.append(
         (
             Button(say.label("btn_more"), action(ADVICE_TAG, "more")),

@@ -41,6 +41,7 @@ from storage.models import (
 )
 from storage.outbox import OutboxStore
 from storage.privacy import PrivacyStore
+from storage.snapshots import SnapshotStore
 from storage.sql import insert_unless_exists
 
 
@@ -222,6 +223,11 @@ class Repository:
     def dispatchers(self) -> DispatcherStore:
         """The running outbox dispatchers' heartbeats (see :mod:`storage.dispatchers`)."""
         return DispatcherStore(self._session, self._clock)
+
+    @property
+    def snapshots(self) -> SnapshotStore:
+        """The points of users' timelines (see :mod:`storage.snapshots`)."""
+        return SnapshotStore(self._session, self._clock)
 
     @property
     def privacy(self) -> PrivacyStore:

@@ -70,7 +70,7 @@ def progress_reply(say: Say, info: BroadcastInfo, delivery: Delivery) -> Reply:
 class BroadcastEffects:
     """Applies the broadcast effects for the advisor service."""
 
-    def __init__(self, default_timezone: str, insight_min_group: int = 5) -> None:
+    def __init__(self, default_timezone: str, insight_min_group: int) -> None:
         self.default_timezone = default_timezone
         self.insight_min_group = insight_min_group
 
