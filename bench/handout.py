@@ -9,8 +9,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.report import Figure
 from bot.service import Advisor
+
+from bench.report import Figure
 from flows.events import Event
 from knowledge.store import KnowledgeStore
 from storage import Database

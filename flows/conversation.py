@@ -57,7 +57,7 @@ from flows.timeline.recheck import UNCHANGED, RecheckActions
 from flows.typed import TypedText, clean_text
 from knowledge.engine import Advice, Engine
 from knowledge.guard import Guard
-from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
+from knowledge.model import DEFAULT_TIMEZONE, LANGUAGES, IntakeQuestion, Knowledge
 
 MAX_REFLECTION = 2000
 REMIND_DAYS = 7
@@ -72,7 +72,7 @@ ADVICE_ACTIONS = ("show", "why", "more", "edit", "note", "advice", "remind", "re
 class AdvisorFlow:
     """The conversation definition, machine and engine for one knowledge base."""
 
-    def __init__(self, knowledge: Knowledge, default_timezone: str = "Europe/Amsterdam") -> None:
+    def __init__(self, knowledge: Knowledge, default_timezone: str = DEFAULT_TIMEZONE) -> None:
         self.knowledge = knowledge
         self.default_timezone = default_timezone
         self.engine = Engine(knowledge)

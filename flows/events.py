@@ -9,6 +9,7 @@ from typing import Any, Literal
 from flows.handout.effects import HandoutEffect
 from flows.replies import Reply
 from flows.timeline.effects import TimelineEffect
+from knowledge.model import DEFAULT_LANGUAGE
 
 EventKind = Literal["text", "action", "command"]
 
@@ -47,7 +48,7 @@ class StoredState:
 
     state: str = "new"
     flow_version: int = 0
-    lang: str = "nl"
+    lang: str = DEFAULT_LANGUAGE
     consent: bool | None = None
     """None: not asked yet; False: declined, so nothing about the user is stored."""
     answers: dict[str, str] = field(default_factory=dict)

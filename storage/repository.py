@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
+from storage.audiences import AudienceStore
 from storage.broadcasts import BroadcastStore
 from storage.cohorts import CohortStore
 from storage.dispatchers import DispatcherStore
@@ -207,6 +208,11 @@ class Repository:
     def insight(self) -> InsightStore:
         """Anonymous aggregates of a coordinator's cohorts (see :mod:`storage.insight`)."""
         return InsightStore(self._session, self._clock)
+
+    @property
+    def audiences(self) -> AudienceStore:
+        """Members per cohort, and which cohorts' figures may be shown (storage.audiences)."""
+        return AudienceStore(self._session)
 
     @property
     def cohorts(self) -> CohortStore:

@@ -92,6 +92,8 @@ MAX_RETRY_AFTER = 10.0
 BUDGET_KEY = "send_budget"
 """Where the application keeps the channel's :class:`SendBudget` for the dispatcher."""
 CHANNEL_KEY = "channel"
+HTTP_KEY = "http_clients"
+"""The application's two :class:`AiohttpRequest` clients (calls, getUpdates)."""
 UPDATE_RETRIES = 3
 """An update that failed for want of the database is handled again this often (polling:
 by the poller, after a pause; webhook: by Telegram, after a 503) before the user is told."""
@@ -367,17 +369,20 @@ def build_application(settings: Settings, advisor: Advisor) -> AppType:
     if not settings.bot_token:
         raise ValueError("BOT_TOKEN is not set")
     api = settings.bot_api_url
+    requests = (AiohttpRequest(), AiohttpRequest(connection_pool_size=1))
     builder = (
         ApplicationBuilder()
         .token(settings.bot_token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .request(requests[0])
+        .get_updates_request(requests[1])
         .updater(None)
     )
     application = builder.build()
+    # PTB closes them in shutdown(), but not when initialize() failed (a refused token).
+    application.bot_data[HTTP_KEY] = requests
     channel = TelegramChannel(advisor)
     application.bot_data[BUDGET_KEY] = channel.budget
     application.bot_data[CHANNEL_KEY] = channel
