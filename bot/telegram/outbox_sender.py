@@ -45,7 +45,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.settings import DEFAULT_BROADCAST_RATE, DEFAULT_DISPATCH_LEASE_SECONDS
 from bot.telegram.broadcast_progress import BroadcastProgress
-from bot.telegram.ratelimit import Pacer, SendBudget
+from bot.telegram.ratelimit import Pacer, SendBudget, retry_after_seconds
 from bot.telegram.render import keyboard, split_spans, to_html
 from flows.advice.reminder import reminder
 from flows.broadcasts.screens import message as broadcast_message
@@ -259,8 +259,7 @@ class Dispatcher:
             await self.pacer.wait()
             await self._send(item, reply)
         except RetryAfter as exc:
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            seconds = retry_after_seconds(exc)
             retry_at = now + timedelta(seconds=seconds)
             await self.db.run(lambda repo: repo.outbox.release(item.id, claimer, retry_at, "429"))
             log.info("Telegram asks to slow down: dispatcher pauses %.1f s", seconds)
