@@ -14,6 +14,7 @@ from typing import Any
 from knowledge.conditions import Always, parse_condition
 from knowledge.load_guard import read_guard
 from knowledge.load_plans import read_plan, read_window
+from knowledge.reading.load import read_reading
 from knowledge.model import (
     CONTACT_KINDS,
     LANGUAGES,
@@ -47,6 +48,7 @@ FILES = (
     "messages.yaml",
     "plans.yaml",
     "guard.yaml",
+    "reading.yaml",
 )
 
 
@@ -341,6 +343,7 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
             f.error(f.root.line, f"exactly one {kind} must be 'default: true'")
 
     guard = read_guard(files["guard.yaml"])
+    reading = read_reading(files["reading.yaml"])
 
     knowledge = Knowledge(
         directory=str(directory),
@@ -360,6 +363,7 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
         windows=tuple(windows.values()),
         templates=tuple(templates),
         guard=guard,
+        reading=reading,
     )
     return knowledge, problems
 

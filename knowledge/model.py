@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import TYPE_CHECKING, Literal
 
+from knowledge.reading.spec import ReadingSpec
+
 if TYPE_CHECKING:
     from knowledge.conditions import Condition
 
@@ -277,6 +279,7 @@ class Knowledge:
     templates: tuple[Template, ...] = ()
     # Not in repr: its test texts are made-up client data (phone numbers, e-mail addresses).
     guard: GuardSpec = field(default_factory=GuardSpec, repr=False)
+    reading: ReadingSpec = field(default_factory=ReadingSpec, repr=False)
 
     def plan(self, plan_id: str | None = None) -> Plan | None:
         """The plan with this id, or the default plan."""
