@@ -19,13 +19,9 @@ from urllib.parse import urlparse
 from aiohttp import web
 from telegram import Update
 
-from bot.app import open_advisor
-from bot.dispatcher import Dispatcher, DispatchSettings
-from bot.polling import Poller
-from bot.ratelimit import SendBudget
-from bot.service import Advisor
+from bot.app.advisor import Advisor
 from bot.settings import Settings
-from bot.telegram_app import (
+from bot.telegram.channel import (
     BUDGET_KEY,
     CHANNEL_KEY,
     AppType,
@@ -34,6 +30,10 @@ from bot.telegram_app import (
     process_in_turn,
     register_commands,
 )
+from bot.telegram.outbox_sender import Dispatcher, DispatchSettings
+from bot.telegram.polling import Poller
+from bot.telegram.ratelimit import SendBudget
+from bot.wiring import open_advisor
 from storage import Repository
 
 log = logging.getLogger(__name__)
