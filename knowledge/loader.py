@@ -14,7 +14,6 @@ from typing import Any
 from knowledge.conditions import Always, parse_condition
 from knowledge.load_guard import read_guard
 from knowledge.load_plans import read_plan, read_window
-from knowledge.reading.load import read_reading
 from knowledge.model import (
     CONTACT_KINDS,
     LANGUAGES,
@@ -33,6 +32,7 @@ from knowledge.model import (
     Where,
 )
 from knowledge.problems import KnowledgeError, Problem, errors
+from knowledge.reading.load import read_reading
 from knowledge.sourcefile import SourceFile, unique
 from knowledge.yamlio import LineDict, LineList
 

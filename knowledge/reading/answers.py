@@ -3,7 +3,9 @@
 The steps, each on the words the earlier ones left: "I don't know" phrases; counts (for a
 question with number ranges); the question's option words and phrases (stemmed, longest
 first, then compounds, then misspellings); negation triggers and their scope. A denied
-option is never chosen. Phrases outweigh single words; a count outweighs both.
+option is never chosen. An option scores the words of its phrases found ("niet echt
+formeel" three, "stuurgroepje" one); the highest score decides, a tie is asked about. A
+count outweighs words.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class Reading:
 
 def _index(question: IntakeQuestion) -> PhraseIndex:
     def entries() -> list[tuple[str, str, str]]:
-        found = []
+        found: list[tuple[str, str, str]] = []
         for option in question.options:
             written = [(option.id.replace("_", " "), "nl"), (option.label.nl, "nl")]
             written.append((option.label.en, "en"))
@@ -90,8 +92,13 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
             claimed[count.start : count.end] = [True] * (count.end - count.start)
     hits = search(_index(question), tokens, claimed)
     count_hits = [
-        Hit(c.start, c.end, frozenset(o.id for o in ranged if o.range and c.overlaps(*o.range)),
-            c.end - c.start, c.words)
+        Hit(
+            c.start,
+            c.end,
+            frozenset(o.id for o in ranged if o.range and c.overlaps(*o.range)),
+            c.end - c.start,
+            c.words,
+        )
         for c in counts
     ]
     denied, spent = negated_hits(tokens, [*hits, *count_hits], claimed, spec)
@@ -142,7 +149,7 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
     weights: dict[str, int] = {}
     for hit in live:
         for option in hit.options - negated_options:
-            weights[option] = max(weights.get(option, 0), hit.weight)
+            weights[option] = weights.get(option, 0) + hit.weight
     if weights:
         top = max(weights.values())
         best = {o for o, w in weights.items() if w == top}
@@ -150,9 +157,9 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
     if negated_options:
         return decided(_other_side(spec, question.id, negated_options), [h.words for h in negated])
     if dont_know_words:
-        option = spec.dont_know_options.get(question.id)
-        if option is not None and question.option(option) is not None:
-            return replace(read, outcome="matched", option=option, words=tuple(dont_know_words))
+        meant = spec.dont_know_options.get(question.id)
+        if meant is not None and question.option(meant) is not None:
+            return replace(read, outcome="matched", option=meant, words=tuple(dont_know_words))
         return replace(read, words=tuple(dont_know_words))
     return read
 

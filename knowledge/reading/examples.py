@@ -86,7 +86,9 @@ def run_examples(knowledge: Knowledge, directory: Path) -> ExampleReport:
                 why = _fails(read_answer(question, text, knowledge), str(expect))
                 if why is not None:
                     report.failed[question.id] += 1
-                    file.error(items.line_of(i), f"{question_id}: '{text}' expected {expect}, {why}")
+                    file.error(
+                        items.line_of(i), f"{question_id}: '{text}' expected {expect}, {why}"
+                    )
     elif answers is not None:
         file.error(file.root.line_of("answers"), "'answers' must map question ids to examples")
     descriptions = file.root.get("descriptions")
@@ -106,7 +108,10 @@ def run_examples(knowledge: Knowledge, directory: Path) -> ExampleReport:
             if missing or (not expect and found):
                 report.failed["descriptions"] += 1
                 got = ", ".join(found[:TOP]) or "nothing"
-                file.error(descriptions.line_of(i), f"description '{text}': expected {', '.join(expect) or 'nothing'}, got {got}")
+                file.error(
+                    descriptions.line_of(i),
+                    f"description '{text}': expected {', '.join(expect) or 'nothing'}, got {got}",
+                )
     elif descriptions is not None:
         file.error(file.root.line_of("descriptions"), "'descriptions' must be a list")
     return report

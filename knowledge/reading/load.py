@@ -60,7 +60,9 @@ def read_reading(file: SourceFile) -> ReadingSpec:
             if isinstance(order, LineList) and len(order) >= 2:
                 scales[str(question)] = tuple(str(o) for o in order)
             else:
-                file.error(raw.line_of(question), f"scale '{question}' must list two options or more")
+                file.error(
+                    raw.line_of(question), f"scale '{question}' must list two options or more"
+                )
     else:
         file.error(root.line_of("scales"), "'scales' must be a mapping")
     numbers: dict[str, tuple[Phrase, ...]] = {}
@@ -70,7 +72,9 @@ def read_reading(file: SourceFile) -> ReadingSpec:
     elif isinstance(raw, LineDict):
         for kind in raw:
             if kind not in NUMBER_KINDS:
-                file.error(raw.line_of(kind), f"unknown kind '{kind}' (known: {', '.join(NUMBER_KINDS)})")
+                file.error(
+                    raw.line_of(kind), f"unknown kind '{kind}' (known: {', '.join(NUMBER_KINDS)})"
+                )
             else:
                 numbers[str(kind)] = _phrases(file, raw, str(kind))
     else:

@@ -93,11 +93,10 @@ def _values(tokens: Sequence[Token]) -> list[tuple[int, int, int]]:
         end = i + 1
         while end < len(tokens) and end - i < MAX_RUN and tokens[end].clause == tokens[i].clause:
             nxt = tokens[end].text
-            if nxt.isdigit() or tokens[end].dash_before:
+            if nxt.isdigit():
                 break
-            if word_value(nxt) is not None:
-                end += 1
-            elif nxt in _CONNECTORS and end + 1 < len(tokens) and word_value(tokens[end + 1].text):
+            joins = nxt in _CONNECTORS and end + 1 < len(tokens)
+            if word_value(nxt) is not None or (joins and word_value(tokens[end + 1].text)):
                 end += 1
             else:
                 break

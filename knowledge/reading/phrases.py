@@ -34,6 +34,13 @@ class Entry:
     """(stem, is_prefix) per word."""
     options: frozenset[str]
     written: str
+    exact: tuple[tuple[str, str], ...] = ()
+    """(written words, option): when the typed words are exactly these, only these options.
+    "tientallen" and "tiental" share a stem but not a meaning."""
+
+    def options_for(self, typed: str) -> frozenset[str]:
+        exact = frozenset(option for words, option in self.exact if words == typed)
+        return exact or self.options
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -63,7 +70,9 @@ class PhraseIndex:
 
 def build_index(entries: Sequence[tuple[str, str, str]]) -> PhraseIndex:
     """An index over (written phrase, language, option) triples."""
-    merged: dict[tuple[str, tuple[tuple[str, bool], ...]], tuple[set[str], str]] = {}
+    merged: dict[
+        tuple[str, tuple[tuple[str, bool], ...]], tuple[set[str], str, set[tuple[str, str]]]
+    ] = {}
     index = PhraseIndex()
     for written, lang, option in entries:
         prefix = written.strip().endswith("*")
@@ -72,18 +81,22 @@ def build_index(entries: Sequence[tuple[str, str, str]]) -> PhraseIndex:
             continue
         stemmed = stem_phrase(words, lang)
         parts = tuple(
-            (words[i] if prefix and i == len(words) - 1 else stemmed[i], prefix and i == len(words) - 1)
+            (
+                words[i] if prefix and i == len(words) - 1 else stemmed[i],
+                prefix and i == len(words) - 1,
+            )
             for i in range(len(words))
         )
-        options, _ = merged.setdefault((lang, parts), (set(), written))
+        options, _, exact = merged.setdefault((lang, parts), (set(), written, set()))
         options.add(option)
+        exact.add((" ".join(words), option))
         if len(words) == 1 and not prefix:
             if len(words[0]) >= MIN_FUZZY_LENGTH:
                 index.singles.setdefault(words[0], set()).add(option)
             if lang == "nl" and len(stemmed[0]) >= MIN_COMPOUND_HEAD:
                 index.heads.setdefault(stemmed[0], set()).add(option)
-    for (lang, parts), (options, written) in merged.items():
-        entry = Entry(lang, parts, frozenset(options), written)
+    for (lang, parts), (options, written, exact) in merged.items():
+        entry = Entry(lang, parts, frozenset(options), written, tuple(sorted(exact)))
         first, is_prefix = parts[0]
         if not is_prefix:
             index.by_first.setdefault((lang, first), []).append(entry)
@@ -144,7 +157,8 @@ def search(index: PhraseIndex, tokens: Sequence[Token], claimed: Sequence[bool])
             continue
         taken[start:end] = [True] * (end - start)
         words = " ".join(t.text for t in tokens[start:end])
-        hits.append(Hit(start, end, entry.options, end - start, words, written=entry.written))
+        options = entry.options_for(words)
+        hits.append(Hit(start, end, options, end - start, words, written=entry.written))
     for i, token in enumerate(tokens):
         if taken[i]:
             continue
@@ -169,7 +183,9 @@ def _misspelt(index: PhraseIndex, token: Token, i: int) -> Hit | None:
     word = token.text
     if len(word) < MIN_FUZZY_LENGTH or word.isdigit() or not index.singles:
         return None
-    best = process.extractOne(word, index.singles.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+    best = process.extractOne(
+        word, index.singles.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+    )
     if best is None or best[0][0] != word[0]:
         return None
     close = best[0]
@@ -192,12 +208,19 @@ def _trigger_spans(
 
 
 def negated_hits(
-    tokens: Sequence[Token], hits: Sequence[Hit], claimed: Sequence[bool], spec: ReadingSpec
+    tokens: Sequence[Token],
+    hits: Sequence[Hit],
+    claimed: Sequence[bool],
+    spec: ReadingSpec,
+    *,
+    after: bool = True,
 ) -> tuple[set[int], set[int]]:
     """The ids of hits a negation denies, and of trigger hits spent on denying.
 
     A trigger is a run of unclaimed words, or exactly the span of a hit (a "geen" that is
     also an option word): such a hit stands as an answer only when it denies nothing.
+    Without ``after`` only triggers before a word count: in a description "de stuurgroep
+    neemt de regie niet" is still about steering.
     """
     by_span = {(h.start, h.end): h for h in hits}
     taken = list(claimed)
@@ -210,9 +233,9 @@ def negated_hits(
     denied: set[int] = set()
     spent: set[int] = set()
     window = spec.window
-    after = set(spec.negation_after)
+    post_words = set(spec.negation_after) if after else set()
     before = _trigger_spans(tokens, spec.negation, free)
-    post = _trigger_spans(tokens, spec.negation_after, free)
+    post = _trigger_spans(tokens, spec.negation_after, free) if after else []
     trigger_spans = set(before) | set(post)
     for start, end in sorted(trigger_spans):
         clause = tokens[start].clause
@@ -225,7 +248,7 @@ def negated_hits(
             and end <= h.start < end + window
             and tokens[h.start].clause == clause
         ]
-        if not scope and tuple(t.text for t in tokens[start:end]) in after:
+        if not scope and tuple(t.text for t in tokens[start:end]) in post_words:
             scope = [
                 h
                 for h in hits
