@@ -70,7 +70,7 @@ def run_check(directory: Path, strict: bool, out: TextIO | None = None) -> int:
         problems.extend(_render_problems(knowledge))
         from knowledge.reading.examples import run_examples
 
-        examples = run_examples(knowledge, directory)
+        examples = run_examples(knowledge)
         problems.extend(examples.problems)
     for problem in sorted(problems, key=lambda p: (p.file, p.line)):
         print(problem, file=out)

@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from knowledge.reading.spec import ReadingSpec
-
-if TYPE_CHECKING:
-    from knowledge.conditions import Condition
+# A condition reads a profile and knows nothing of the model: this import has no way back.
+from knowledge.conditions import Condition
+from knowledge.conditions import Profile as Profile
+from knowledge.reading.spec import ReadingExamples, ReadingSpec
 
 LANGUAGES: tuple[str, ...] = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
-
-Profile = Mapping[str, str]
-"""Intake answers: dimension id → option id. A skipped question is absent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +193,7 @@ class Template:
     where: Where
 
 
-# --- client-data guard (guard.yaml; used by knowledge.guard) ---------------------------
+# --- client-data guard (interface/client_data_guard.yaml) ------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +227,10 @@ class GuardNames:
     particles: tuple[str, ...] = ()
     list_words: tuple[str, ...] = ()
     stop: tuple[str, ...] = ()
+    given: tuple[str, ...] = ()
+    """Given names found in any case ("cliënt jan de vries", "CLIËNT JAN")."""
+    lead_in: tuple[str, ...] = ()
+    """Words between a name and the context word after it ("Jan de Vries, mijn cliënt")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +245,7 @@ class GuardTest:
 
 @dataclass(frozen=True, slots=True)
 class GuardSpec:
-    """Everything in guard.yaml."""
+    """Everything the client-data guard is made of (interface/client_data_guard.yaml)."""
 
     replacement: Text = Text("[verwijderd]", "[removed]")
     kinds: tuple[GuardKind, ...] = ()
@@ -280,6 +281,7 @@ class Knowledge:
     # Not in repr: its test texts are made-up client data (phone numbers, e-mail addresses).
     guard: GuardSpec = field(default_factory=GuardSpec, repr=False)
     reading: ReadingSpec = field(default_factory=ReadingSpec, repr=False)
+    examples: ReadingExamples = field(default_factory=ReadingExamples, repr=False)
 
     def plan(self, plan_id: str | None = None) -> Plan | None:
         """The plan with this id, or the default plan."""

@@ -123,6 +123,8 @@ class Advisor:
         """Handle one event of one user; state, advice and reflections are stored together."""
         async with self._locks.hold((channel, user_key)):
             outcome = await self._handle_retrying(channel, user_key, event, language_code)
+        if any(isinstance(effect, ForgetMe) for effect in outcome.effects):
+            await self.db.after_erasure()
         for build in outcome.deferred:
             outcome.replies.extend(await asyncio.to_thread(build))
         outcome.deferred.clear()

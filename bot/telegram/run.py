@@ -125,6 +125,7 @@ async def forget_inactive_daily(advisor: Advisor, period: timedelta) -> None:
             forgotten = await advisor.db.run(partial(_forget_inactive, cutoff=cutoff))
             if forgotten:
                 log.info("retention: forgot %d inactive users", forgotten)
+                await advisor.db.after_erasure()
         except Exception:
             log.exception("retention run failed; trying again tomorrow")
         await asyncio.sleep(RETENTION_INTERVAL.total_seconds())

@@ -308,6 +308,13 @@ class CohortActions:
                 self.lead = self.say("cohort_name_too_long", limit=MAX_COHORT_NAME)
                 self.reshow()
                 return
+            hits = self.guard.scan(text)
+            if hits:
+                # Every member sees the name: nothing of it is kept, not even redacted.
+                kinds = ", ".join(self.guard.labels(hits, self.say.lang))
+                self.lead = self.say("cohort_name_client_data", kinds=kinds)
+                self.reshow()
+                return
             draft["name"] = text
             self.fire("cohort_next")
         elif self.state == COHORT_WHEN:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from knowledge.folders import Folder
 from knowledge.model import LANGUAGES, Knowledge
 from knowledge.problems import Problem
-from knowledge.reading.spec import NUMBER_KINDS, Phrase, ReadingSpec
+from knowledge.reading.spec import (
+    NUMBER_KINDS,
+    AnswerExample,
+    DescriptionExample,
+    Phrase,
+    ReadingExamples,
+    ReadingSpec,
+)
 from knowledge.reading.words import phrase
 from knowledge.sourcefile import SourceFile
 from knowledge.yamlio import LineDict, LineList
 
 KEY = "reading"
-FILE = "reading.yaml"
 PHRASE_LISTS = ("boundaries", "negation", "negation_after", "hedges", "dont_know")
 
 
@@ -26,13 +33,14 @@ def _phrases(file: SourceFile, holder: LineDict, key: str) -> tuple[Phrase, ...]
     return tuple(dict.fromkeys(found))
 
 
-def read_reading(file: SourceFile) -> ReadingSpec:
-    """The reading section; an absent file or key reads nothing special."""
-    root = file.root.get(KEY)
-    if root is None:
+def read_reading(folder: Folder) -> ReadingSpec:
+    """The ``reading`` section; without one nothing is special (no triggers, no scales)."""
+    given = folder.single(KEY)
+    if given is None:
         return ReadingSpec()
+    file, root = given.file, given.value
     if not isinstance(root, LineDict):
-        file.error(file.root.line_of(KEY), f"'{KEY}' must be a mapping")
+        file.error(given.line, f"'{KEY}' must be a mapping")
         return ReadingSpec()
     lists = {key: _phrases(file, root, key) for key in PHRASE_LISTS}
     window = root.get("window", 5)
@@ -80,6 +88,7 @@ def read_reading(file: SourceFile) -> ReadingSpec:
     else:
         file.error(root.line_of("numbers"), "'numbers' must be a mapping")
     return ReadingSpec(
+        file=file.name,
         boundaries=lists["boundaries"],
         negation=lists["negation"],
         negation_after=lists["negation_after"],
@@ -100,14 +109,15 @@ def reading_problems(knowledge: Knowledge) -> list[Problem]:
 
     def check(key: str, question_id: str, options: tuple[str, ...]) -> None:
         line = spec.lines.get(f"{key}.{question_id}", 1)
+        file = spec.file
         question = knowledge.intake_question(question_id)
         if question is None:
-            problems.append(Problem(FILE, line, f"{key}: unknown question '{question_id}'"))
+            problems.append(Problem(file, line, f"{key}: unknown question '{question_id}'"))
             return
         for option in options:
             if question.option(option) is None:
                 problems.append(
-                    Problem(FILE, line, f"{key}: '{option}' is no option of '{question_id}'")
+                    Problem(file, line, f"{key}: '{option}' is no option of '{question_id}'")
                 )
 
     for question_id, option in spec.dont_know_options.items():
@@ -115,3 +125,33 @@ def reading_problems(knowledge: Knowledge) -> list[Problem]:
     for question_id, scale in spec.scales.items():
         check("scales", question_id, scale)
     return problems
+
+
+def read_examples(folder: Folder) -> ReadingExamples:
+    """``answer_examples`` (question id → [text, expected] pairs) and
+    ``description_examples`` ([text, [dilemma ids]] pairs)."""
+    answers: list[AnswerExample] = []
+    for file, holder, question in folder.mapping("answer_examples"):
+        items = holder.get(question)
+        if not isinstance(items, LineList):
+            file.error(holder.line_of(question), f"examples of '{question}' must be a list")
+            continue
+        for index, item in enumerate(items):
+            line = items.line_of(index)
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+                file.error(line, "an example is [what was typed, what the bot must make of it]")
+                continue
+            answers.append(AnswerExample(question, item[0], str(item[1]), file.name, line))
+    descriptions: list[DescriptionExample] = []
+    for file, item, line in folder.items("description_examples"):
+        if not (
+            isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and isinstance(item[1], list)
+            and all(isinstance(d, str) for d in item[1])
+        ):
+            file.error(line, "a description example is [what was typed, [dilemma ids]]")
+            continue
+        descriptions.append(DescriptionExample(item[0], tuple(item[1]), file.name, line))
+    return ReadingExamples(tuple(answers), tuple(descriptions))

@@ -32,5 +32,35 @@ class ReadingSpec:
     dont_know_options: Mapping[str, str] = field(default_factory=dict)
     scales: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     numbers: Mapping[str, tuple[Phrase, ...]] = field(default_factory=dict)
+    file: str = ""
     lines: Mapping[str, int] = field(default_factory=dict)
     """Line of each question id under ``dont_know_options`` and ``scales``, for problems."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerExample:
+    """A typed answer and what the bot must make of it (an option id, or see examples)."""
+
+    question: str
+    text: str
+    expect: str
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class DescriptionExample:
+    """A typed description and the dilemmas that must be among its best matches."""
+
+    text: str
+    expect: tuple[str, ...]
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingExamples:
+    """Everything under ``answer_examples`` and ``description_examples``."""
+
+    answers: tuple[AnswerExample, ...] = ()
+    descriptions: tuple[DescriptionExample, ...] = ()
