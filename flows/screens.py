@@ -91,9 +91,12 @@ def question(
             Button(say.label("btn_skip"), action(question.id, "_skip")),
         )
     )
-    return Reply(
-        tuple(join(parts)), tuple(rows), meta={"screen": "question", "question": question.id}
-    )
+    meta = {"screen": "question", "question": question.id}
+    if any(option.range is not None for option in question.options):
+        # Typed digits answer this question as a count; a channel that numbers its
+        # buttons (the terminal) says how to pick one instead.
+        meta["count_hint"] = say.label("count_hint")
+    return Reply(tuple(join(parts)), tuple(rows), meta=meta)
 
 
 def _advice_buttons(say: Say, top: Sequence[ScoredDilemma]) -> list[tuple[Button, ...]]:

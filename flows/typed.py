@@ -8,7 +8,7 @@ from __future__ import annotations
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-from flows import screens
+from flows import screens, understood
 from flows.definition import BROADCAST_STATES, COHORT_STATES, NOTE, REPLY
 from knowledge.model import LANGUAGES
 from knowledge.textmatch import map_answer, match_dilemmas, normalize
@@ -50,6 +50,8 @@ class TypedText:
 
         def to_gate(self) -> None: ...
 
+        def answer_consent(self, agreed: bool) -> bool: ...
+
         def back(self) -> None: ...
 
         def current_question(self) -> IntakeQuestion | None: ...
@@ -67,13 +69,23 @@ class TypedText:
         def answer_typed(self, text: str) -> None: ...
 
     def typed_at_gate(self, raw: str) -> None:
-        """Before consent: a description can still be matched to dilemmas (nothing is stored)."""
+        """Before consent: "ja", "akkoord", "ok" agree and "nee" declines; anything else is
+        told what is expected. Once declined, a description can still be matched to
+        dilemmas (nothing is stored)."""
+        text = clean_text(raw)
+        norm = normalize(text)
         if len(raw) > MAX_TEXT:
             self.tell("too_long", limit=MAX_TEXT)
-        elif self.consent is False and clean_text(raw):
-            self.describe(clean_text(raw))
+        elif self.consent is None and norm and norm in self._words("words_agree"):
+            self.answer_consent(True)
+        elif self.consent is None and norm and norm in self._words("words_decline"):
+            self.answer_consent(False)
+        elif self.consent is False and text:
+            self.describe(text)
         else:
             self.to_gate()
+            if self.consent is None and text:
+                self.tell("consent_expected")
 
     def typed(self, raw: str) -> None:
         if len(raw) > MAX_TEXT:
@@ -113,18 +125,20 @@ class TypedText:
         if norm and norm in self._words("words_back"):
             self.back()
             return
-        match = map_answer(question, text, self.knowledge)
-        if match.outcome == "matched" and match.option is not None:
-            option = question.option(match.option)
-            label = self.say.plain(option.label) if option else match.option
-            self.lead = self.say("understood", answer=label)
-            self.record(question, match.option)
+        reading = map_answer(question, text, self.knowledge)
+        if reading.outcome == "matched" and reading.option is not None:
+            self.lead = understood.noted(self.say, question, reading)
+            self.record(question, reading.option)
+            return
+        said = understood.not_chosen(self.say, question, reading)
+        if reading.dont_know and said is not None:
+            self.lead = said  # an honest "I don't know" is an answer, not a failure
+            self.reshow()
             return
         failures = int(self.data.get("failures", 0)) + 1
         self.data["failures"] = failures
-        if match.outcome == "ambiguous":
-            labels = [self.say.plain(o.label) for o in question.options if o.id in match.candidates]
-            self.lead = self.say("ambiguous", options=" / ".join(labels))
+        if said is not None:
+            self.lead = said
         elif failures >= FAILURES_BEFORE_OPTIONS:
             self.lead = self.say("not_understood_again")
         else:
