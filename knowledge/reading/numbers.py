@@ -159,4 +159,26 @@ def read_counts(
         words = " ".join(t.text for t in tokens[first:last])
         counts.append(Count(low, high, first, last, words))
         k += 1
-    return counts
+    return _added(tokens, counts)
+
+
+_AND = frozenset({"en", "and", "plus"})
+
+
+def _added(tokens: Sequence[Token], counts: list[Count]) -> list[Count]:
+    """Counts of kinds of organisations joined by "en" in one clause add up: "12 gemeenten
+    en 30 aanbieders" is 42. (Right after each other, "5 en 200" is a range, read above.)"""
+    total: list[Count] = []
+    for count in counts:
+        if total:
+            last = total[-1]
+            between = {t.text for t in tokens[last.end : count.start]}
+            same_clause = tokens[last.start].clause == tokens[count.end - 1].clause
+            if same_clause and between & _AND and count.start - last.end > 1:
+                words = " ".join(t.text for t in tokens[last.start : count.end])
+                total[-1] = Count(
+                    last.low + count.low, last.high + count.high, last.start, count.end, words
+                )
+                continue
+        total.append(count)
+    return total
