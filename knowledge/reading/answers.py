@@ -18,7 +18,7 @@ from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
 from knowledge.reading.numbers import Count, read_counts
 from knowledge.reading.phrases import Hit, PhraseIndex, index_for, negated_hits, search
 from knowledge.reading.spec import ReadingSpec
-from knowledge.reading.words import Token, find, find_gapped, tokenize
+from knowledge.reading.words import spans, tokenize
 
 Outcome = Literal["matched", "ambiguous", "unknown"]
 
@@ -58,17 +58,6 @@ def _index(question: IntakeQuestion) -> PhraseIndex:
     return index_for(question, entries)
 
 
-def _spans(tokens: Sequence[Token], phrases: Sequence[tuple[str, ...]]) -> list[tuple[int, int]]:
-    words = [t.text for t in tokens]
-    spans: list[tuple[int, int]] = []
-    for wanted in phrases:
-        if "..." in wanted:
-            spans.extend(find_gapped(tokens, wanted))
-        else:
-            spans.extend((s, s + len(wanted)) for s in find(words, wanted))
-    return spans
-
-
 def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Reading:
     """Read ``text`` as an answer to ``question``; never raises."""
     spec = knowledge.reading
@@ -78,7 +67,7 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
     claimed = [False] * len(tokens)
     dont_know_clauses: set[int] = set()
     dont_know_words: list[str] = []
-    for start, end in _spans(tokens, spec.dont_know):
+    for start, end in spans(tokens, spec.dont_know):
         if any(claimed[start:end]):
             continue
         claimed[start:end] = [True] * (end - start)
@@ -116,7 +105,7 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
         "unknown",
         negated=tuple(dict.fromkeys(h.words for h in negated)),
         negated_options=tuple(o.id for o in question.options if o.id in negated_options),
-        hedged=tuple(" ".join(t.text for t in tokens[s:e]) for s, e in _spans(tokens, spec.hedges)),
+        hedged=tuple(" ".join(t.text for t in tokens[s:e]) for s, e in spans(tokens, spec.hedges)),
         dont_know=bool(dont_know_words),
         counts=tuple(
             f"{c.low}..{c.high}" if c.low != c.high else str(c.low)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from knowledge.reading.spec import Phrase, ReadingSpec
-from knowledge.reading.words import Token, find, phrase, stem_phrase
+from knowledge.reading.words import Token, phrase, spans, stem_phrase
 
 FUZZY_CUTOFF = 85.0
 """rapidfuzz ratio (0–100) from which a typed word is taken for an option word."""
@@ -193,15 +193,15 @@ def _misspelt(index: PhraseIndex, token: Token, i: int) -> Hit | None:
 
 
 def _trigger_spans(
-    tokens: Sequence[Token], triggers: Sequence[Phrase], free: Callable[[int, int], bool]
+    tokens: Sequence[Token], triggers: tuple[Phrase, ...], free: Callable[[int, int], bool]
 ) -> list[tuple[int, int]]:
-    words = [t.text for t in tokens]
-    spans = sorted(
-        ((s, s + len(t)) for t in triggers for s in find(words, t) if free(s, s + len(t))),
+    """Trigger occurrences on free words, the longest where they overlap."""
+    found = sorted(
+        (span for span in spans(tokens, triggers) if free(*span)),
         key=lambda span: (span[0], -(span[1] - span[0])),
     )
     kept: list[tuple[int, int]] = []
-    for span in spans:
+    for span in found:
         if not kept or span[0] >= kept[-1][1]:
             kept.append(span)
     return kept

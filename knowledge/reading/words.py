@@ -86,7 +86,7 @@ class Token:
         return self.en if lang == "en" else self.nl
 
 
-def tokenize(text: str, boundaries: Iterable[Phrase] = ()) -> list[Token]:
+def tokenize(text: str, boundaries: tuple[Phrase, ...] = ()) -> list[Token]:
     """The words of ``text`` in clauses: punctuation and boundary words ("maar") end one."""
     words: list[str] = []
     breaks_before: set[int] = set()
@@ -99,10 +99,9 @@ def tokenize(text: str, boundaries: Iterable[Phrase] = ()) -> list[Token]:
         else:
             words.append(item)
     skip: set[int] = set()
-    for boundary in boundaries:
-        for start in find(words, boundary):
-            breaks_before.add(start)
-            skip.update(range(start, start + len(boundary)))
+    for start, end in phrase_set(boundaries).spans(words):
+        breaks_before.add(start)
+        skip.update(range(start, end))
     tokens: list[Token] = []
     clause = 0
     for i, word in enumerate(words):
@@ -115,52 +114,63 @@ def tokenize(text: str, boundaries: Iterable[Phrase] = ()) -> list[Token]:
     return tokens
 
 
-def find(words: Sequence[str], wanted: Phrase) -> list[int]:
-    """Every start index where ``wanted`` occurs in ``words`` (exact tokens)."""
-    n = len(wanted)
-    if not n or n > len(words):
-        return []
-    first = wanted[0]
-    return [
-        i
-        for i in range(len(words) - n + 1)
-        if words[i] == first and tuple(words[i : i + n]) == wanted
-    ]
+class PhraseSet:
+    """Phrases looked up by their first word, so finding all of them is one pass."""
+
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        self.by_first: dict[str, list[Phrase]] = {}
+        for wanted in phrases:
+            if wanted and wanted[0] != GAP:
+                self.by_first.setdefault(wanted[0], []).append(wanted)
+
+    def spans(
+        self, words: Sequence[str], clauses: Sequence[int] | None = None
+    ) -> list[tuple[int, int]]:
+        """(start, end) of every occurrence; ``...`` skips up to three words of a clause."""
+        found: list[tuple[int, int]] = []
+        for start, word in enumerate(words):
+            for wanted in self.by_first.get(word, ()):
+                end = _match_at(words, clauses, wanted, start)
+                if end is not None:
+                    found.append((start, end))
+        return found
 
 
-def find_gapped(tokens: Sequence[Token], wanted: Phrase) -> list[tuple[int, int]]:
-    """(start, end) spans of ``wanted`` in one clause, ``...`` skipping up to three words."""
-    parts: list[Phrase] = []
-    current: list[str] = []
+def _match_at(
+    words: Sequence[str], clauses: Sequence[int] | None, wanted: Phrase, start: int
+) -> int | None:
+    """Where ``wanted`` ends when it starts at ``start``, or None."""
+    at = start
+    gap = 0
     for word in wanted:
         if word == GAP:
-            parts.append(tuple(current))
-            current = []
-        else:
-            current.append(word)
-    parts.append(tuple(current))
-    parts = [p for p in parts if p]
-    if not parts:
-        return []
-    words = [t.text for t in tokens]
-    spans: list[tuple[int, int]] = []
-    for start in find(words, parts[0]):
-        end = start + len(parts[0])
-        clause = tokens[start].clause
-        for part in parts[1:]:
-            found = next(
-                (
-                    i
-                    for i in range(end, min(end + MAX_GAP + 1, len(words) - len(part) + 1))
-                    if tuple(words[i : i + len(part)]) == part
-                    and tokens[i + len(part) - 1].clause == clause
-                ),
-                None,
-            )
-            if found is None:
-                break
-            end = found + len(part)
-        else:
-            if tokens[end - 1].clause == clause:
-                spans.append((start, end))
-    return spans
+            gap = MAX_GAP
+            continue
+        while at < len(words) and words[at] != word and gap > 0:
+            at += 1
+            gap -= 1
+        if at >= len(words) or words[at] != word:
+            return None
+        gap = 0
+        at += 1
+    if clauses is not None and clauses[start] != clauses[at - 1]:
+        return None
+    return at
+
+
+_SETS: dict[int, tuple[tuple[Phrase, ...], PhraseSet]] = {}
+
+
+def phrase_set(phrases: tuple[Phrase, ...]) -> PhraseSet:
+    """The :class:`PhraseSet` of a spec's phrase list, built once per list."""
+    cached = _SETS.get(id(phrases))
+    if cached is not None and cached[0] is phrases:
+        return cached[1]
+    built = PhraseSet(phrases)
+    _SETS[id(phrases)] = (phrases, built)
+    return built
+
+
+def spans(tokens: Sequence[Token], phrases: tuple[Phrase, ...]) -> list[tuple[int, int]]:
+    """Every occurrence of ``phrases`` in ``tokens``, within one clause."""
+    return phrase_set(phrases).spans([t.text for t in tokens], [t.clause for t in tokens])
