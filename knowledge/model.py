@@ -270,7 +270,6 @@ class Knowledge:
     actions: Mapping[str, Action]
     contacts: Mapping[str, Contact]
     intake: tuple[IntakeQuestion, ...]
-    number_words: Mapping[str, Mapping[str, int]]
     rules: tuple[Rule, ...]
     tests: tuple[RuleTest, ...]
     messages: Mapping[str, Text]
