@@ -31,6 +31,7 @@ from flows.definition import (
     question_state,
 )
 from flows.events import (
+    Effect,
     Event,
     Outcome,
     SaveReflection,
@@ -97,7 +98,7 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
         self.default_timezone = flow.default_timezone
         self.start_payload_pending: str | None = None
         self.replies: list[Reply] = []
-        self.effects: list[Any] = []
+        self.effects: list[Effect] = []
         self.notice: str | None = None
         self.chosen: str | None = None
         self.duplicate = False

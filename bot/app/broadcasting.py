@@ -1,6 +1,5 @@
 """Applying the broadcast effects: audience, preview, sending, reports, cancelling,
-sharing an answer. Mixed into :class:`bot.app.followup.FollowUp`; runs inside the event's
-unit of work.
+sharing an answer. Called by :mod:`bot.app.effects`; runs inside the event's unit of work.
 
 Sending writes one outbox row per recipient in the same transaction as the broadcast
 itself; the dispatcher delivers them (see :mod:`bot.telegram.outbox_sender`). Every broadcast, every
@@ -50,8 +49,11 @@ def report_reply(say: Say, info: BroadcastInfo, delivery: Delivery, shared: list
 
 
 class BroadcastEffects:
-    default_timezone: str
-    insight_min_group: int
+    """Applies the broadcast effects for the advisor service."""
+
+    def __init__(self, default_timezone: str, insight_min_group: int = 5) -> None:
+        self.default_timezone = default_timezone
+        self.insight_min_group = insight_min_group
 
     def _spans(self, v: Visitor, draft: Draft) -> list[Span]:
         question = v.knowledge.questions.get(draft.template) if draft.template else None
@@ -63,13 +65,13 @@ class BroadcastEffects:
         dilemma = v.knowledge.dilemma(draft.dilemma) if draft.dilemma else None
         return v.say.plain(dilemma.title) if dilemma is not None else None
 
-    def _ShowAudience(self, v: Visitor, effect: ShowAudience) -> None:
+    def show_audience(self, v: Visitor, effect: ShowAudience) -> None:
         cohorts = [(c.id, c.name, c.members) for c in v.repo.cohorts.owned_by(v.user_id)]
         title = self._dilemma_title(v, effect.draft)
         v.show(bs.audience(v.say, cohorts, effect.draft.cohorts, title))
-        v.outcome.edit = True
+        v.edit = True
 
-    def _ShowPreview(self, v: Visitor, effect: ShowPreview) -> None:
+    def show_preview(self, v: Visitor, effect: ShowPreview) -> None:
         draft = effect.draft
         recipients = v.repo.broadcasts.recipients(v.user_id, draft.cohorts, draft.dilemma)
         owned = v.repo.cohorts.owned_by(v.user_id)
@@ -79,7 +81,7 @@ class BroadcastEffects:
         v.show(Reply(sample.spans, meta={"screen": "bc_sample"}))
         v.show(bs.preview_summary(v.say, len(recipients), groups, self._dilemma_title(v, draft)))
 
-    def _StartBroadcast(self, v: Visitor, effect: StartBroadcast) -> None:
+    def start_broadcast(self, v: Visitor, effect: StartBroadcast) -> None:
         draft = effect.draft
         recipients = v.repo.broadcasts.recipients(v.user_id, draft.cohorts, draft.dilemma)
         if not recipients:
@@ -106,7 +108,7 @@ class BroadcastEffects:
             return None
         return info
 
-    def _BroadcastHistory(self, v: Visitor, effect: BroadcastHistory) -> None:
+    def broadcast_history(self, v: Visitor, effect: BroadcastHistory) -> None:
         latest = v.repo.broadcasts.owned_by(v.user_id, HISTORY)
         if not latest:
             return
@@ -121,7 +123,7 @@ class BroadcastEffects:
             items.append((info.id, when, start))
         v.show(bs.history(v.say, items), first=True)
 
-    def _BroadcastReport(self, v: Visitor, effect: BroadcastReport) -> None:
+    def broadcast_report(self, v: Visitor, effect: BroadcastReport) -> None:
         info = self._owned_broadcast(v, effect.broadcast_id)
         if info is None:
             return
@@ -130,7 +132,7 @@ class BroadcastEffects:
         v.repo.audit(v.user_id, "broadcast.report", f"broadcast:{info.id}")
         v.show(report_reply(v.say, info, delivery, shared))
 
-    def _CancelBroadcast(self, v: Visitor, effect: CancelBroadcast) -> None:
+    def cancel_broadcast(self, v: Visitor, effect: CancelBroadcast) -> None:
         info = self._owned_broadcast(v, effect.broadcast_id)
         if info is None:
             return
@@ -143,14 +145,14 @@ class BroadcastEffects:
         v.tell("broadcast_stopped", count=cancelled)
         v.show(report_reply(v.say, info, delivery, v.repo.broadcasts.shared_answers(info.id)))
 
-    def _ShowInsight(self, v: Visitor, effect: ShowInsight) -> None:
+    def show_insight(self, v: Visitor, effect: ShowInsight) -> None:
         k = self.insight_min_group
         groups = v.repo.insight.figures(v.user_id, v.now, k)
         v.repo.audit(v.user_id, "insight.export", "insight", {"groups": len(groups)})
         say = v.say
-        v.outcome.deferred.append(lambda: insight_replies(say, groups, k))
+        v.deferred.append(lambda: insight_replies(say, groups, k))
 
-    def _ShareAnswer(self, v: Visitor, effect: ShareAnswer) -> None:
+    def share_answer(self, v: Visitor, effect: ShareAnswer) -> None:
         if v.repo.broadcasts.share(v.user_id, effect.reflection_id):
             v.tell("share_done")
         else:
