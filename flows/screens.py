@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from flows.actions import action
-from flows.definition import ADVICE_TAG, BROWSE_TAG
+from flows.definition import ADVICE_TAG, BROWSE_TAG, PRIVACY_TAG
 from flows.replies import Button, Reply, Span, fill, join, parse_markup
 from knowledge.engine import TOP_N, Advice, ScoredDilemma
 from knowledge.model import Dilemma, IntakeQuestion, Knowledge, Text
@@ -57,6 +57,15 @@ def _rows(buttons: Sequence[Button]) -> list[tuple[Button, ...]]:
     if pending:
         rows.append(tuple(pending))
     return rows
+
+
+def keep_answer(say: Say, redacted: str | None) -> Reply:
+    """The offer to keep an answer to ``/vraag`` as a reflection (client data replaced)."""
+    text = say("answer_to_question")
+    if redacted is not None:
+        text = [*text, Span("\n\n"), *say("answer_to_question_redacted", redacted=redacted)]
+    rows = ((Button(say.label("btn_keep_answer"), action(PRIVACY_TAG, "keepanswer")),),)
+    return Reply(tuple(text), rows, meta={"screen": "keep_answer"})
 
 
 def question_name(say: Say, question: IntakeQuestion) -> str:
