@@ -137,7 +137,11 @@ class TypedText:
         guard = self.guard
         hits = guard.scan(text)
         held = guard.redact(text, self.say.lang, hits) if hits else text
-        self.data["pending_reflection"] = [question.id, held]
+        # Kept under the dilemma the question belongs to, like a note on that dilemma.
+        subject = next(
+            (d.id for d in self.knowledge.dilemmas if question.id in d.questions), "advice"
+        )
+        self.data["pending_reflection"] = [subject, held]
         self.replies.append(screens.keep_answer(self.say, held if hits else None))
         return True
 

@@ -163,7 +163,4 @@ def subject_title(say: Say, subject: str) -> str:
     dilemma = say.knowledge.dilemma(subject)
     if dilemma is not None:
         return say.plain(dilemma.title)
-    question = say.knowledge.questions.get(subject)
-    if question is not None:  # an answer to /vraag
-        return say.plain(question.text)
     return say.label("note_followup" if subject == "followup" else "note_general")
