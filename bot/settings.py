@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -42,6 +43,9 @@ class Settings:
     another after this long."""
     insight_min_group: int = 5
     """INSIGHT_MIN_GROUP: groups smaller than this show no figures in /inzicht."""
+    web_url: str | None = None
+    """WEB_URL: the public base URL of the bot's web pages (no trailing slash); in webhook
+    mode the webhook's origin when unset. None: no web pages are served."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -82,11 +86,12 @@ class Settings:
         group = get("INSIGHT_MIN_GROUP") or "5"
         if not group.isdigit() or int(group) < 2:
             raise SettingsError(f"INSIGHT_MIN_GROUP must be a whole number ≥ 2, not {group!r}")
+        webhook_url = get("WEBHOOK_URL")
         return cls(
             bot_token=get("BOT_TOKEN"),
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             bot_api_url=(get("BOT_API_URL") or DEFAULT_API_URL).rstrip("/"),
-            webhook_url=get("WEBHOOK_URL"),
+            webhook_url=webhook_url,
             webhook_secret=get("WEBHOOK_SECRET"),
             port=int(port_text),
             admin_ids=frozenset(admin_ids),
@@ -97,7 +102,23 @@ class Settings:
             broadcast_rate=rate,
             dispatch_lease_seconds=lease,
             insight_min_group=int(group),
+            web_url=_web_url(get("WEB_URL"), webhook_url),
         )
+
+
+def _web_url(text: str | None, webhook_url: str | None) -> str | None:
+    """WEB_URL without its trailing slash, or the webhook's origin; None when neither."""
+    if text is None:
+        if not webhook_url:
+            return None
+        parts = urlsplit(webhook_url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        raise SettingsError(
+            f"WEB_URL must be an http(s) URL such as https://example.org, not {text!r}"
+        )
+    return text.rstrip("/")
 
 
 def _positive(text: str | None, name: str, default: float, maximum: float | None = None) -> float:

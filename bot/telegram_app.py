@@ -39,15 +39,18 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseUpdateProcessor,
     CallbackQueryHandler,
+    CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
 
 from bot.console import parse_command
+from bot.dashboard import Dashboard
 from bot.ratelimit import SendBudget
 from bot.service import Advisor, UserLocks, language_for
 from bot.settings import Settings
+from bot.telegram_dashboard import COMMAND, DashboardCommand, set_menu_button
 from bot.telegram_http import AiohttpRequest
 from bot.telegram_render import keyboard, split_spans, to_html
 from flows.events import Event, Outcome
@@ -76,8 +79,8 @@ COMMANDS = (
 )
 """Command names (Dutch, part of the interface); descriptions are ``cmd_<name>`` messages."""
 ROLE_COMMANDS = {
-    "coordinator": ("cohort", "broadcast", "inzicht"),
-    "admin": ("cohort", "broadcast", "inzicht", "coordinator"),
+    "coordinator": ("cohort", "broadcast", "inzicht", "dashboard"),
+    "admin": ("cohort", "broadcast", "inzicht", "dashboard", "coordinator"),
 }
 """Extra commands in the menu of a coordinator's or admin's own chat (members never see
 them; the commands check the role anyway)."""
@@ -168,6 +171,8 @@ class TelegramChannel:
         handled again: webhook mode answers their request 503 (Telegram sends it again),
         the poller tries again after :meth:`retry_delay` before its offset moves on."""
         self._attempts: dict[int, int] = {}
+        self.web_url: str | None = None
+        """WEB_URL: coordinators' menu buttons open the dashboard there."""
 
     @staticmethod
     def retry_delay(attempt: int) -> float:
@@ -263,6 +268,7 @@ class TelegramChannel:
             await self._send(context, chat_id, reply)
         for user_key, roles in outcome.menus.items():
             await set_menu(context.bot, self.advisor, int(user_key), roles)
+            await set_menu_button(context.bot, int(user_key), roles, self.web_url)
 
     async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
         """One reply: its attachment, then its text in chunks; buttons on the last chunk."""
@@ -359,10 +365,17 @@ def build_application(settings: Settings, advisor: Advisor) -> AppType:
     )
     application = builder.build()
     channel = TelegramChannel(advisor)
+    channel.web_url = settings.web_url
+    dashboard = DashboardCommand(
+        Dashboard(advisor, settings.insight_min_group), settings.web_url, channel.on_message
+    )
     application.bot_data[BUDGET_KEY] = channel.budget
     application.bot_data[CHANNEL_KEY] = channel
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(channel.on_callback))
+    application.add_handler(
+        CommandHandler(COMMAND, dashboard.on_command, private & ~filters.UpdateType.EDITED)
+    )
     application.add_handler(
         MessageHandler(private & ~filters.UpdateType.EDITED, channel.on_message)
     )

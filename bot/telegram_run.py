@@ -34,6 +34,7 @@ from bot.telegram_app import (
     process_in_turn,
     register_commands,
 )
+from bot.web.server import WebContext, start_site, web_application
 from storage import Repository
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ class RunningBot:
         if app.running:
             steps.append(("application", app.stop))
         if self.runner is not None:
-            steps.append(("webhook server", self.runner.cleanup))
+            steps.append(("web server", self.runner.cleanup))
         steps += [("application", app.shutdown), ("database", self.advisor.db.dispose)]
         for name, step in steps:
             try:
@@ -136,8 +137,11 @@ def _channel(application: AppType) -> TelegramChannel:
     return channel
 
 
-def webhook_app(application: AppType, advisor: Advisor, secret: str, path: str) -> web.Application:
-    """The aiohttp app: POST ``path`` for Telegram, GET /healthz for the platform."""
+def webhook_app(
+    application: AppType, advisor: Advisor, settings: Settings, secret: str, path: str
+) -> web.Application:
+    """The aiohttp app: POST ``path`` for Telegram, GET /healthz for the platform, and
+    the web pages when WEB_URL is set (:mod:`bot.web.server`)."""
 
     async def receive(request: web.Request) -> web.Response:
         if not secrets.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
@@ -155,14 +159,8 @@ def webhook_app(application: AppType, advisor: Advisor, secret: str, path: str) 
             return web.Response(status=503, text="try again")
         return web.Response(text="ok")
 
-    async def health(request: web.Request) -> web.Response:
-        return web.json_response(
-            {"status": "ok", "mode": "webhook", "knowledge": advisor.knowledge.version}
-        )
-
-    app = web.Application()
+    app = web_application(WebContext(advisor, settings, "webhook"))
     app.router.add_post(path, receive)
-    app.router.add_get("/healthz", health)
     return app
 
 
@@ -180,15 +178,17 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
                 raise ValueError("webhook mode needs WEBHOOK_URL (the public https URL)")
             secret = settings.webhook_secret or secrets.token_urlsafe(32)
             path = urlparse(settings.webhook_url).path or DEFAULT_WEBHOOK_PATH
-            running.runner = web.AppRunner(webhook_app(application, advisor, secret, path))
-            await running.runner.setup()
-            await web.TCPSite(running.runner, host, settings.port).start()
+            app = webhook_app(application, advisor, settings, secret, path)
+            running.runner = await start_site(app, host, settings.port)
             await application.start()
             # Only now: Telegram may push the moment setWebhook returns.
             await application.bot.set_webhook(
                 settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
             )
         else:
+            if settings.web_url:
+                app = web_application(WebContext(advisor, settings, "polling"))
+                running.runner = await start_site(app, host, settings.port)
             await application.bot.delete_webhook()
             await application.start()
             running.poller = Poller(

@@ -23,6 +23,7 @@ from storage.cohorts import CohortInfo, CohortStore
 from storage.models import (
     Broadcast,
     Clock,
+    Cohort,
     Membership,
     OutboxMessage,
     Reflection,
@@ -111,9 +112,12 @@ class InsightStore:
         self._session = session
         self._clock = clock
 
-    def figures(self, owner_user_id: int, now: datetime, min_group: int) -> list[GroupFigures]:
-        """The figures of each cohort the user owns (in :meth:`CohortStore.owned_by`
-        order), then those of all of them together (``cohort_id`` None).
+    def figures(
+        self, owner_user_id: int | None, now: datetime, min_group: int
+    ) -> list[GroupFigures]:
+        """The figures of each cohort the user owns (``owner_user_id`` None: every cohort,
+        for an admin; in :meth:`CohortStore.owned_by` order), then those of all of them
+        together (``cohort_id`` None).
 
         A cohort with fewer than ``min_group`` members is withheld: only its name and
         member count come back (the count is for deciding, not for showing), and it takes
@@ -127,7 +131,8 @@ class InsightStore:
         ``now``; ``nudges_sent``, outbox rows of kind 'nudge' with status 'sent' whose
         payload names the cohort (``{"cohort": id, ...}``; a snoozed nudge that went out
         again counts twice); ``broadcasts_sent``, the owner's own broadcasts sent to the
-        cohort's members, when they addressed all the owner's cohorts or this one;
+        cohort's members, when they addressed all the owner's cohorts or this one (for
+        every cohort: its own owner's);
         ``*_answered``, those with at least one reflection pointing at them;
         ``dilemmas``, per member their latest advice (by ``created_at``, then id), its
         first :data:`ADVICE_SHOWN` dilemmas.
@@ -168,16 +173,17 @@ class InsightStore:
         return members
 
     def _messages(
-        self, owner_user_id: int, cohort_ids: Sequence[int]
+        self, owner_user_id: int | None, cohort_ids: Sequence[int]
     ) -> dict[int, frozenset[_Message]]:
-        """Per cohort: the nudges and the owner's broadcasts sent to its members that
-        belong to it."""
+        """Per cohort: the nudges and the owner's broadcasts (None: the cohort's own
+        owner's) sent to its members that belong to it."""
         if not cohort_ids:
             return {}
         # Compared as text: a payload's "cohort" that is not a number matches nothing
         # instead of failing the cast (PostgreSQL) or comparing as a string (SQLite).
         named = cast(OutboxMessage.payload["cohort"].as_string(), String)
         answered = exists().where(Reflection.outbox_id == OutboxMessage.id)
+        owner = Cohort.owner_user_id if owner_user_id is None else owner_user_id
         query = (
             select(
                 Membership.cohort_id,
@@ -188,6 +194,7 @@ class InsightStore:
             )
             .join(Membership, Membership.user_id == OutboxMessage.user_id)
             .outerjoin(Broadcast, Broadcast.id == OutboxMessage.broadcast_id)
+            .join(Cohort, Cohort.id == Membership.cohort_id)
             .where(
                 Membership.cohort_id.in_(cohort_ids),
                 OutboxMessage.status == "sent",
@@ -198,7 +205,7 @@ class InsightStore:
                     ),
                     and_(
                         OutboxMessage.kind == "broadcast",
-                        Broadcast.owner_user_id == owner_user_id,
+                        Broadcast.owner_user_id == owner,
                     ),
                 ),
             )

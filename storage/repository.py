@@ -41,6 +41,7 @@ from storage.models import (
 from storage.outbox import OutboxStore
 from storage.privacy import PrivacyStore
 from storage.sql import insert_unless_exists
+from storage.web import WebStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +217,11 @@ class Repository:
     def dispatchers(self) -> DispatcherStore:
         """The running outbox dispatchers' heartbeats (see :mod:`storage.dispatchers`)."""
         return DispatcherStore(self._session, self._clock)
+
+    @property
+    def web(self) -> WebStore:
+        """Dashboard login links and sessions (see :mod:`storage.web`)."""
+        return WebStore(self._session, self._clock)
 
     @property
     def privacy(self) -> PrivacyStore:

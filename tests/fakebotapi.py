@@ -33,7 +33,8 @@ What the server simulates:
   editMessageText, editMessageCaption, editMessageReplyMarkup, deleteMessage, sendPhoto,
   sendDocument, sendChatAction, answerCallbackQuery, getFile (plus downloads under
   :attr:`FakeBotAPI.base_file_url`), setMyCommands, getMyCommands, deleteMyCommands,
-  set/getMyDescription, set/getMyShortDescription, set/getMyName, set/getChatMenuButton,
+  set/getMyDescription, set/getMyShortDescription, set/getMyName, set/getChatMenuButton
+  (a Mini App button needs an https URL, as on Telegram),
   close and logOut. Any other method answers ``404 Not Found`` like an unknown method.
 * Test controls: blocked users (403), token-bucket rate limits (429), injected failures and
   delays per method.
@@ -2622,6 +2623,12 @@ class FakeBotAPI:
         button = params.get_json("menu_button") or {"type": "default"}
         if not isinstance(button, dict) or "type" not in button:
             raise _bad_request("can't parse menu button JSON object")
+        if button["type"] == "web_app":
+            _validate_web_app(button.get("web_app"))
+            if not isinstance(button.get("text"), str) or not button["text"]:
+                raise _bad_request("can't parse menu button JSON object: text is empty")
+        if chat_id is not None and chat_id not in self._chats:
+            raise _bad_request("chat not found")
         self.menu_buttons[chat_id] = button
         return True
 
@@ -2720,6 +2727,15 @@ def _validate_inline_keyboard(rows: Any) -> None:
                 not isinstance(url, str) or not re.match(r"(https?|tg)://\S+$", url)
             ):
                 raise _bad_request("BUTTON_URL_INVALID")
+            if "web_app" in button:
+                _validate_web_app(button["web_app"])
+
+
+def _validate_web_app(web_app: Any) -> None:
+    """A Mini App opens over https only (Telegram answers this for http or no URL)."""
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or not re.match(r"https://\S+$", url):
+        raise _bad_request("BUTTON_URL_INVALID")
 
 
 def _validate_reply_keyboard(rows: Any) -> None:
