@@ -200,7 +200,8 @@ class Dashboard:
 
         def read(repo: Repository) -> tuple[list[CohortInfo], list[GroupFigures]]:
             cohorts = repo.cohorts.owned_by(caller.owner)
-            return cohorts, repo.insight.figures(caller.owner, now, self.min_group)
+            figures = repo.insight.figures(caller.owner, now, self.min_group, dilemmas=False)
+            return cohorts, figures
 
         cohorts, groups = await self.advisor.db.run(read)
         shown = {g.cohort_id: g for g in groups if g.members >= self.min_group}

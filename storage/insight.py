@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, and_, cast, exists, or_, select
+from sqlalchemy import String, and_, case, cast, exists, or_, select
 from sqlalchemy.orm import Session
 
 from storage.cohorts import CohortInfo, CohortStore
@@ -113,7 +113,7 @@ class InsightStore:
         self._clock = clock
 
     def figures(
-        self, owner_user_id: int | None, now: datetime, min_group: int
+        self, owner_user_id: int | None, now: datetime, min_group: int, *, dilemmas: bool = True
     ) -> list[GroupFigures]:
         """The figures of each cohort the user owns (``owner_user_id`` None: every cohort,
         for an admin; in :meth:`CohortStore.owned_by` order), then those of all of them
@@ -135,7 +135,8 @@ class InsightStore:
         every cohort: its own owner's);
         ``*_answered``, those with at least one reflection pointing at them;
         ``dilemmas``, per member their latest advice (by ``created_at``, then id), its
-        first :data:`ADVICE_SHOWN` dilemmas.
+        first :data:`ADVICE_SHOWN` dilemmas (not read, and left empty, with
+        ``dilemmas=False``).
 
         Four queries (two when no cohort is shown), whatever the number of members.
         """
@@ -145,7 +146,8 @@ class InsightStore:
         members = self._members([c.id for c in cohorts], now - timedelta(days=ACTIVE_DAYS))
         shown = [c.id for c in cohorts if len(members.get(c.id, {})) >= min_group]
         # A withheld cohort's prompts and advice are not even read.
-        facts = _Facts(members, self._messages(owner_user_id, shown), self._recognised(shown))
+        recognised = self._recognised(shown) if dilemmas else {}
+        facts = _Facts(members, self._messages(owner_user_id, shown), recognised)
         groups = [
             facts.figures(c.id, c.name, [c.id])
             if c.id in shown
@@ -162,14 +164,16 @@ class InsightStore:
         self, cohort_ids: Sequence[int], active_since: datetime
     ) -> dict[int, dict[int, bool]]:
         """Per cohort: its members' user ids, each with whether they were seen lately."""
+        # Compared in the database: converting 10,000 timestamps costs more than the query.
+        active = case((User.last_seen_at >= active_since, 1), else_=0)
         query = (
-            select(Membership.cohort_id, Membership.user_id, User.last_seen_at)
+            select(Membership.cohort_id, Membership.user_id, active)
             .join(User, User.id == Membership.user_id)
             .where(Membership.cohort_id.in_(cohort_ids))
         )
         members: dict[int, dict[int, bool]] = {}
-        for cohort_id, user_id, last_seen_at in self._session.execute(query):
-            members.setdefault(cohort_id, {})[user_id] = last_seen_at >= active_since
+        for cohort_id, user_id, seen in self._session.execute(query):
+            members.setdefault(cohort_id, {})[user_id] = bool(seen)
         return members
 
     def _messages(
@@ -196,7 +200,10 @@ class InsightStore:
             .outerjoin(Broadcast, Broadcast.id == OutboxMessage.broadcast_id)
             .join(Cohort, Cohort.id == Membership.cohort_id)
             .where(
-                Membership.cohort_id.in_(cohort_ids),
+                # "+ 0": otherwise SQLite probes (cohort, user) once per listed cohort for
+                # every message — 2 million probes for 200 cohorts — instead of following
+                # the message's user to their memberships (1.6 s against 0.06 s).
+                (Membership.cohort_id + 0).in_(cohort_ids),
                 OutboxMessage.status == "sent",
                 or_(
                     and_(
