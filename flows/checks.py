@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flows import screens
 from flows.actions import MAX_ACTION_BYTES
-from flows.followup_screens import ask_cohort_plan, nudge
+from flows.cohorts.screens import ask_cohort_plan, nudge
 from flows.replies import Reply
 from knowledge.engine import Engine, Reason, ScoredDilemma
 from knowledge.model import LANGUAGES, Knowledge, Where
@@ -31,7 +31,7 @@ def used_message_keys() -> set[str]:
     root = Path(__file__).resolve().parent.parent
     keys: set[str] = set()
     for directory in _CODE_DIRS:
-        for path in (root / directory).glob("*.py"):
+        for path in (root / directory).rglob("*.py"):
             keys.update(_KEY_USE.findall(path.read_text(encoding="utf-8")))
     return keys
 
@@ -56,9 +56,13 @@ def check_rendering(knowledge: Knowledge) -> list[Problem]:
     """Every problem the rendered screens would have, located in the knowledge files."""
     problems: list[Problem] = []
     for key in sorted(used_message_keys() - set(knowledge.messages)):
-        problems.append(Problem("messages.yaml", 1, f"message '{key}' is used but not defined"))
+        problems.append(
+            Problem("interface/messages/", 1, f"message '{key}' is used but not defined")
+        )
     engine = Engine(knowledge)
-    intake_where = knowledge.intake[0].where if knowledge.intake else Where("intake.yaml", 1)
+    intake_where = (
+        knowledge.intake[0].where if knowledge.intake else Where("content/intake.yaml", 1)
+    )
     for lang in LANGUAGES:
         say = screens.Say(knowledge, lang)
         for question in knowledge.intake:

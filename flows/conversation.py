@@ -12,8 +12,8 @@ from typing import Any
 
 from flows import screens
 from flows.actions import parse_action
-from flows.broadcasts import BroadcastActions
-from flows.cohorts import CohortActions
+from flows.broadcasts.dialogue import BroadcastActions
+from flows.cohorts.dialogue import CohortActions
 from flows.definition import (
     ADVICE,
     ADVICE_PHASE,
@@ -31,6 +31,7 @@ from flows.definition import (
     question_state,
 )
 from flows.events import (
+    Effect,
     Event,
     Outcome,
     SaveReflection,
@@ -40,7 +41,7 @@ from flows.events import (
     fresh_data,
 )
 from flows.machine import build_machine, fire
-from flows.privacy import (
+from flows.privacy.dialogue import (
     PRIVACY_COMMANDS,
     STATELESS_COMMANDS,
     PrivacyActions,
@@ -97,7 +98,7 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
         self.default_timezone = flow.default_timezone
         self.start_payload_pending: str | None = None
         self.replies: list[Reply] = []
-        self.effects: list[Any] = []
+        self.effects: list[Effect] = []
         self.notice: str | None = None
         self.chosen: str | None = None
         self.duplicate = False

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from flows import screens
 from flows.definition import ADVICE
-from flows.events import SaveAdvice
-from flows.privacy import consent_screen, declined_screen
+from flows.events import Effect, SaveAdvice
+from flows.privacy.dialogue import consent_screen, declined_screen
 from flows.replies import Reply, Span
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class StateScreens:
     knowledge: Knowledge
     answers: dict[str, str]
     data: dict[str, Any]
-    effects: list[Any]
+    effects: list[Effect]
     replies: list[Reply]
     lead: list[Span]
     start_payload_pending: str | None

@@ -2,7 +2,8 @@
 
 A dilemma's score is the sum of the weights of the rules that fire for it. Advice is every
 dilemma with a positive score, highest score first; ties go to the dilemma listed first in
-``dilemmas.yaml``. Each dilemma carries the reasons (rule id and ``because``) that raised it.
+``content/dilemmas.yaml``. Each dilemma carries the reasons (rule id and ``because``) that
+raised it.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from knowledge.conditions import compiled
-from knowledge.model import Action, Contact, Dilemma, Knowledge, Profile, ReflectionQuestion, Text
+from knowledge.conditions import Profile, compiled
+from knowledge.model import Action, Contact, Dilemma, Knowledge, ReflectionQuestion, Text
 from knowledge.problems import UnknownProfileValue
 
 TOP_N = 3

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.telegram_run import RunningBot, running_bot
+from bot.telegram.run import RunningBot, running_bot
 from bot.web.initdata import sign
+from fakebotapi import FakeBotAPI
 from storage import Repository
 from storage.cohorts import COORDINATOR
-from tests.fakebotapi import FakeBotAPI
 from tests.test_telegram import bot_settings, free_port
 
 COORDINATOR_A = 501

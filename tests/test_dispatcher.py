@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot
 
-from bot.dispatcher import Dispatcher, DispatchSettings
+from bot.telegram.outbox_sender import Dispatcher, DispatchSettings
+from fakebotapi import FakeBotAPI
 from knowledge.store import KnowledgeStore
 from storage import Database, DispatcherHeartbeat, Repository, User
 from storage.migrate import upgrade
-from tests.fakebotapi import FakeBotAPI
 from tests.followup_helpers import People
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -421,7 +421,7 @@ async def test_a_failed_heartbeat_keeps_the_share_and_warns_once(
     away = Database(NOWHERE)
     try:
         first.db = away
-        with caplog.at_level(logging.INFO, logger="bot.dispatcher"):
+        with caplog.at_level(logging.INFO, logger="bot.telegram.outbox_sender"):
             assert await first.heartbeat() == 2
             assert await first.heartbeat() == 2
             assert share_of(first) == (14.0, 15)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.dashboard import Caller, Dashboard
+from bot.app.dashboard import Caller, Dashboard
 from bot.web.initdata import InitDataError, verify
 from bot.web.security import AttemptLimiter, client_of
 

@@ -29,8 +29,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.dashboard import SESSION_VALID, Caller, Dashboard, DashboardError, Overview
-from bot.insight import dilemma_title, insight_csv, ranked_dilemmas
+from bot.app.dashboard import SESSION_VALID, Caller, Dashboard, DashboardError, Overview
+from bot.app.insight import dilemma_title, insight_csv, ranked_dilemmas
 from bot.web import pages
 from bot.web.auth import SESSION_COOKIE, Guard
 from bot.web.security import MINI_APP, TELEGRAM_SCRIPT, AttemptLimiter, client_of
@@ -308,7 +308,7 @@ def _download(body: bytes, content_type: str, name: str) -> web.Response:
 
 
 async def qr_png(request: web.Request, caller: Caller) -> web.Response:
-    from bot.followup import qr_png as make
+    from bot.app.followup import qr_png as make
 
     _, link = await _link_of(request, caller)
     return _download(make(link), "image/png", f"cohort-{_cohort_id(request)}-qr.png")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.service import Advisor
+from bot.app.advisor import Advisor
 from bot.settings import Settings
 from bot.web.security import security_headers
 

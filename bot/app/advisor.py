@@ -1,0 +1,212 @@
+"""The advisor service: one event of one user, handled in one unit of work.
+
+Channels call :meth:`Advisor.handle`. Events of one user are handled one at a time
+(a lock per user in this process, and the conversation's version column across
+processes: a conflicting write is retried with fresh state); different users run
+concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Collection
+from dataclasses import replace
+from datetime import UTC, datetime
+from functools import partial
+
+from bot.app.broadcasting import BroadcastEffects
+from bot.app.context import Links, Visitor
+from bot.app.effects import Effects
+from bot.app.followup import FollowUp
+from flows.cohorts.dialogue import ADMIN
+from flows.conversation import AdvisorFlow
+from flows.events import (
+    Event,
+    ForgetMe,
+    Outcome,
+    StoredState,
+)
+from flows.screens import Say
+from knowledge.model import LANGUAGES, Knowledge
+from knowledge.store import KnowledgeStore
+from storage import ConcurrentUpdate, Database, Repository
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def language_for(code: str | None) -> str:
+    """The bot language for a Telegram ``language_code``: English for ``en*``, else Dutch."""
+    if code and code.lower().startswith("en"):
+        return "en"
+    return LANGUAGES[0]
+
+
+class UserLocks:
+    """One lock per user, dropped again when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        lock, waiting = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        waiting[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            waiting[0] -= 1
+            if not waiting[0]:
+                del self._locks[key]
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+class Advisor:
+    """Handles events for every channel over one database and one knowledge store."""
+
+    def __init__(
+        self,
+        db: Database,
+        knowledge: KnowledgeStore,
+        clock: Clock = utcnow,
+        *,
+        admins: Collection[tuple[str, str]] = (),
+        timezone: str = DEFAULT_TIMEZONE,
+        insight_min_group: int = 5,
+    ) -> None:
+        self.db = db
+        self.knowledge_store = knowledge
+        self.clock = clock
+        self.admins = frozenset(admins)
+        """(channel, channel user id) of the admins: ADMIN_IDS on Telegram."""
+        self.timezone = timezone
+        self.links = Links()
+        self.followup = FollowUp(timezone, self.links)
+        self.effects = Effects(self.followup, BroadcastEffects(timezone, insight_min_group))
+        self._flow = AdvisorFlow(knowledge.current, timezone)
+        self._locks = UserLocks()
+
+    @property
+    def flow(self) -> AdvisorFlow:
+        """The flow for the current knowledge (rebuilt once after a reload)."""
+        current = self.knowledge_store.current
+        if self._flow.knowledge is not current:
+            self._flow = AdvisorFlow(current, self.timezone)
+        return self._flow
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self.flow.knowledge
+
+    async def handle(
+        self, channel: str, user_key: str, event: Event, language_code: str | None = None
+    ) -> Outcome:
+        """Handle one event of one user; state, advice and reflections are stored together."""
+        async with self._locks.hold((channel, user_key)):
+            outcome = await self._handle_retrying(channel, user_key, event, language_code)
+        if any(isinstance(effect, ForgetMe) for effect in outcome.effects):
+            await self.db.after_erasure()
+        if not outcome.deferred:
+            return outcome
+        later = [reply for build in outcome.deferred for reply in await asyncio.to_thread(build)]
+        return replace(outcome, replies=[*outcome.replies, *later], deferred=[])
+
+    async def _handle_retrying(
+        self, channel: str, user_key: str, event: Event, language_code: str | None
+    ) -> Outcome:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return await self._handle_once(channel, user_key, event, language_code)
+            except ConcurrentUpdate:
+                log.info("conversation changed concurrently; retry %d", attempt)
+        return await self._handle_once(channel, user_key, event, language_code)
+
+    async def _handle_once(
+        self, channel: str, user_key: str, event: Event, language_code: str | None
+    ) -> Outcome:
+        work = partial(
+            self._handle_in_unit,
+            self.flow,
+            channel,
+            user_key,
+            event,
+            language_for(language_code),
+            self.clock(),
+        )
+        return await self.db.run(work)
+
+    def _handle_in_unit(
+        self,
+        flow: AdvisorFlow,
+        channel: str,
+        user_key: str,
+        event: Event,
+        language: str,
+        now: datetime,
+        repo: Repository,
+    ) -> Outcome:
+        """Load, decide, store: the whole event in one transaction (and one thread hop)."""
+        visit = repo.visit(channel, user_key, language)
+        record = visit.conversation
+        roles = visit.roles | ({ADMIN} if (channel, user_key) in self.admins else frozenset())
+        if record is None:
+            stored = StoredState(lang=visit.language, consent=visit.consent, roles=roles)
+        else:
+            stored = StoredState(
+                state=record.state,
+                flow_version=record.flow_version,
+                lang=visit.language,
+                consent=visit.consent,
+                answers=dict(record.answers),
+                data=dict(record.data),
+                roles=roles,
+            )
+        outcome = flow.handle(stored, event)
+        v = Visitor(
+            repo,
+            flow.knowledge,
+            visit.user_id,
+            channel,
+            user_key,
+            roles,
+            Say(flow.knowledge, outcome.state.lang),
+            now,
+        )
+        if ADMIN in roles and event.kind == "command" and event.name == "start":
+            v.menus[user_key] = roles  # admins come from the environment
+        if any(isinstance(effect, ForgetMe) for effect in outcome.effects):
+            repo.privacy.forget(visit.user_id)
+            return v.answer(outcome)
+        new = outcome.state
+        if new.consent is None:
+            # Not asked or not answered yet: keep nothing at all, not even the user row.
+            repo.privacy.forget(visit.user_id)
+            return v.answer(outcome)
+        if new.consent is False:
+            # Declined: only the choice is kept (so we do not ask again), and the
+            # timestamps by which retention eventually removes it.
+            repo.set_consent(visit.user_id, False)
+            return v.answer(outcome)
+        for effect in outcome.effects:
+            self.effects.apply(v, effect)
+        repo.save_conversation(
+            visit.user_id,
+            new.state,
+            new.flow_version,
+            new.answers,
+            new.data,
+            expected_version=record.version if record is not None else None,
+        )
+        return v.answer(outcome)

@@ -1,0 +1,117 @@
+"""The coordinator's view of a running broadcast: one message, edited at most every few
+seconds ("sent 120 of 1,000"), that becomes the delivery report when the last recipient
+has been handled.
+
+Owned by the dispatcher that delivers the broadcast; all it needs is in the database
+(the message's id is stored with the broadcast), so after a restart the next process
+goes on editing the same message.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+
+from bot.app.broadcasting import report_reply
+from bot.telegram.ratelimit import SendBudget
+from bot.telegram.render import keyboard, to_html
+from flows.broadcasts import screens as bs
+from flows.screens import Say
+from knowledge.store import KnowledgeStore
+from storage import Database, Repository
+from storage.broadcasts import BroadcastInfo, Delivery
+
+log = logging.getLogger(__name__)
+
+
+def _delivery(repo: Repository, *, broadcast_id: int) -> Delivery:
+    return repo.broadcasts.delivery(broadcast_id)
+
+
+def _finish(repo: Repository, *, broadcast_id: int) -> bool:
+    return repo.broadcasts.finish(broadcast_id, "done")
+
+
+class BroadcastProgress:
+    """Edits the progress messages of the broadcasts still being sent."""
+
+    def __init__(
+        self,
+        db: Database,
+        knowledge: KnowledgeStore,
+        bot: Bot,
+        budget: SendBudget,
+        clock: Callable[[], datetime],
+        every: float,
+    ) -> None:
+        self.db = db
+        self.knowledge = knowledge
+        self.bot = bot
+        self.budget = budget
+        self.clock = clock
+        self.every = every
+        self._last = 0.0
+        self._dirty = False
+
+    def touched(self) -> None:
+        """A broadcast message was handled: there is progress to show."""
+        self._dirty = True
+
+    async def report(self, *, force: bool = False) -> None:
+        """Show progress (when due) and finish broadcasts whose recipients were all handled."""
+        now = time.monotonic()
+        if not force and now - self._last < self.every:
+            return
+        self._last = now
+        dirty, self._dirty = self._dirty, False
+        db = self.db
+        for info in await db.run(lambda repo: repo.broadcasts.sending()):
+            delivery = await db.run(partial(_delivery, broadcast_id=info.id))
+            if delivery.finished:
+                if await db.run(partial(_finish, broadcast_id=info.id)):
+                    await self._show(info, delivery, final=True)
+            elif dirty or info.progress_message_id is None:
+                await self._show(info, delivery, final=False)
+
+    async def _show(self, info: BroadcastInfo, delivery: Delivery, *, final: bool) -> None:
+        db = self.db
+        contact = await db.run(lambda repo: repo.broadcasts.owner_contact(info.id))
+        if contact is None or contact[0] != "telegram":
+            return
+        say = Say(self.knowledge.current, contact[2])
+        if final:
+            shared = await db.run(lambda repo: repo.broadcasts.shared_answers(info.id))
+            reply = report_reply(say, info, delivery, shared)
+        else:
+            reply = bs.progress(say, info.id, delivery.sent, info.total)
+        bot = self.bot
+        chat_id = int(contact[1])
+        html, markup = to_html(list(reply.spans)), keyboard(reply.buttons)
+        message_id = info.progress_message_id
+        try:
+            if message_id is None:
+                sent = await bot.send_message(
+                    chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup
+                )
+                self.budget.note()
+                message_id = sent.message_id
+            else:
+                await bot.edit_message_text(
+                    html, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup
+                )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                log.info("progress of broadcast %s not shown: %s", info.id, exc.message)
+        except TelegramError as exc:
+            log.info("progress of broadcast %s not shown: %s", info.id, type(exc).__name__)
+        await db.run(lambda repo: self._store(repo, info.id, message_id))
+
+    def _store(self, repo: Repository, broadcast_id: int, message_id: int | None) -> None:
+        repo.broadcasts.set_progress(broadcast_id, message_id, self.clock())

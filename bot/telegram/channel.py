@@ -1,0 +1,427 @@
+"""The Telegram channel: the app factory, thin handlers and the command menus (serving it,
+by polling or webhook, is :mod:`bot.telegram.run`).
+
+Updates become events for :class:`bot.app.advisor.Advisor`; outcomes become Telegram calls:
+callback queries are always answered, a chosen answer marks its question message and
+drops its keyboard, replies go out as escaped HTML split below 4096 characters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable, Collection
+from functools import partial
+from typing import Any
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.app.advisor import Advisor, UserLocks, language_for
+from bot.app.dashboard import Dashboard
+from bot.settings import Settings
+from bot.telegram.dashboard import COMMAND, DashboardCommand, set_menu_button
+from bot.telegram.http import AiohttpRequest
+from bot.telegram.ratelimit import SendBudget
+from bot.telegram.render import keyboard, split_spans, to_html
+from flows.commands import parse_command
+from flows.events import Event, Outcome
+from flows.replies import Reply
+from flows.screens import Say, notice
+from knowledge.model import LANGUAGES
+from storage import StorageError
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+COMMANDS = (
+    "start",
+    "advies",
+    "profiel",
+    "dilemmas",
+    "vraag",
+    "reflecties",
+    "taal",
+    "privacy",
+    "mijngegevens",
+    "vergeet",
+    "herinneringen",
+    "stop",
+    "help",
+)
+"""Command names (Dutch, part of the interface); descriptions are ``cmd_<name>`` messages."""
+ROLE_COMMANDS = {
+    "coordinator": ("cohort", "broadcast", "inzicht", "dashboard"),
+    "admin": ("cohort", "broadcast", "inzicht", "dashboard", "coordinator"),
+}
+"""Extra commands in the menu of a coordinator's or admin's own chat (members never see
+them; the commands check the role anyway)."""
+MAX_CONCURRENT_UPDATES = 8
+"""Measured: a small cap beats many requests in flight on one httpx client."""
+SEND_ATTEMPTS = 5
+MAX_RETRY_AFTER = 10.0
+BUDGET_KEY = "send_budget"
+"""Where the application keeps the channel's :class:`SendBudget` for the dispatcher."""
+CHANNEL_KEY = "channel"
+UPDATE_RETRIES = 3
+"""An update that failed for want of the database is handled again this often (polling:
+by the poller, after a pause; webhook: by Telegram, after a 503) before the user is told."""
+UPDATE_RETRY_DELAY = 2.0
+
+AppType = Application[Any, Any, Any, Any, Any, Any]
+
+
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Updates of one user one at a time (double taps, two devices); users in parallel.
+
+    Through :meth:`in_turn` an update waits for its user's turn before it takes one of the
+    concurrent slots, so a burst from one user (thirty forwarded messages) waits in line
+    without holding the slots other users' updates need.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks = UserLocks()
+
+    async def in_turn(self, update: object, handle: Callable[[], Awaitable[Any]]) -> None:
+        """``handle()`` the update once it is its user's turn and a slot is free."""
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None:
+            await self.process_update(update, handle())
+            return
+        async with self._locks.hold((CHANNEL, str(user.id))):
+            await self.process_update(update, handle())
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await coroutine
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+
+def _utf16_len(text: str) -> int:
+    """Telegram counts entity offsets in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    value = exc.retry_after
+    return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
+
+
+async def _with_retry(make: Callable[[], Awaitable[Any]]) -> Any:
+    """Await ``make()``; on 429 wait ``retry_after`` (bounded), on network errors retry."""
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        try:
+            return await make()
+        except RetryAfter as exc:
+            wait = _retry_seconds(exc)
+            if attempt == SEND_ATTEMPTS or wait > MAX_RETRY_AFTER:
+                raise
+            await asyncio.sleep(wait)
+        except NetworkError as exc:
+            # A timeout is no answer: Telegram may have sent the message anyway, so it is
+            # not sent again (the user would get it twice).
+            if isinstance(exc, BadRequest | Forbidden | TimedOut) or attempt == SEND_ATTEMPTS:
+                raise
+            await asyncio.sleep(0.2 * attempt)
+    return None
+
+
+class TelegramChannel:
+    """The handlers: translate the update, call the advisor, render the outcome."""
+
+    def __init__(self, advisor: Advisor, budget: SendBudget | None = None) -> None:
+        self.advisor = advisor
+        self.budget = budget or SendBudget()
+        """Replies are counted here, so that bulk traffic leaves them room."""
+        self.failed: set[int] = set()
+        """Updates whose handling failed for want of the database and that are to be
+        handled again: webhook mode answers their request 503 (Telegram sends it again),
+        the poller tries again after :meth:`retry_delay` before its offset moves on."""
+        self._attempts: dict[int, int] = {}
+        self.web_url: str | None = None
+        """WEB_URL: coordinators' menu buttons open the dashboard there."""
+
+    @staticmethod
+    def retry_delay(attempt: int) -> float:
+        """Seconds before handling a failed update for the ``attempt``-th time again."""
+        return UPDATE_RETRY_DELAY * attempt
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A message in a private chat: text or a command into the flow."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        text = message.text
+        if text is None:
+            lang = language_for(user.language_code)
+            await self._send(context, message.chat_id, self._notice("only_text", lang))
+            return
+        event = (
+            parse_command(text) if text.startswith("/") and len(text) > 1 else Event("text", text)
+        )
+        event = dataclasses.replace(event, update_id=update.update_id)
+        outcome = await self.advisor.handle(CHANNEL, str(user.id), event, user.language_code)
+        self._attempts.pop(update.update_id, None)
+        await self.deliver(context, message.chat_id, outcome)
+
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A pressed button: answered always; a chosen answer marks its question."""
+        query = update.callback_query
+        if query is None:
+            return
+        event = Event("action", query.data or "", update_id=update.update_id)
+        outcome = await self.advisor.handle(
+            CHANNEL, str(query.from_user.id), event, query.from_user.language_code
+        )
+        self._attempts.pop(update.update_id, None)
+        try:
+            await _with_retry(partial(query.answer, outcome.notice))
+        except BadRequest as exc:  # e.g. "query is too old" when handled again later
+            log.info("callback query of update %s not answered: %s", update.update_id, exc)
+        message = query.message
+        if outcome.chosen and isinstance(message, Message):
+            await self._mark_chosen(query, message, outcome)
+        chat_id = message.chat.id if message is not None else query.from_user.id
+        replies = outcome.replies
+        edit = outcome.edit and replies and isinstance(message, Message)
+        if edit and await self._replace(query, replies[0]):
+            replies = replies[1:]
+        await self.deliver(context, chat_id, outcome, replies)
+
+    async def _replace(self, query: CallbackQuery, reply: Reply) -> bool:
+        """Show ``reply`` in the pressed message itself (a toggle); False if it cannot."""
+        chunks = split_spans(reply.spans)
+        if reply.attachment is not None or len(chunks) != 1:
+            return False
+        try:
+            await _with_retry(
+                partial(
+                    query.edit_message_text,
+                    to_html(chunks[0]),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard(reply.buttons),
+                    disable_web_page_preview=True,
+                )
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+        return True
+
+    async def _mark_chosen(self, query: CallbackQuery, message: Message, outcome: Outcome) -> None:
+        """The question as it was (its own entities, not re-rendered), then the choice in bold."""
+        say = Say(self.advisor.knowledge, outcome.state.lang)
+        mark = "".join(span.text for span in say("chosen", choice=outcome.chosen or ""))
+        head = f"{message.text or ''}\n\n"
+        bold = MessageEntity(MessageEntity.BOLD, _utf16_len(head), _utf16_len(mark))
+        entities = [*message.entities, bold]
+        try:
+            await _with_retry(partial(query.edit_message_text, head + mark, entities=entities))
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+
+    def _notice(self, key: str, lang: str) -> Reply:
+        return notice(Say(self.advisor.knowledge, lang), key)
+
+    async def deliver(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        chat_id: int,
+        outcome: Outcome,
+        replies: list[Reply] | None = None,
+    ) -> None:
+        for reply in outcome.replies if replies is None else replies:
+            await self._send(context, chat_id, reply)
+        for user_key, roles in outcome.menus.items():
+            await set_menu(context.bot, self.advisor, int(user_key), roles)
+            await set_menu_button(context.bot, int(user_key), roles, self.web_url)
+
+    async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
+        """One reply: its attachment, then its text in chunks; buttons on the last chunk."""
+        bot = context.bot
+        chunks = split_spans(reply.spans)
+        markup = keyboard(reply.buttons)
+        try:
+            if reply.attachment is not None:
+                file = reply.attachment
+                method = bot.send_photo if file.kind == "photo" else bot.send_document
+                await _with_retry(partial(method, chat_id, file.data, filename=file.name))
+                self.budget.note()
+            for index, chunk in enumerate(chunks, start=1):
+                await _with_retry(
+                    partial(
+                        bot.send_message,
+                        chat_id,
+                        to_html(chunk),
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup if index == len(chunks) else None,
+                        disable_web_page_preview=True,
+                    )
+                )
+                self.budget.note()
+        except Forbidden:
+            log.info("chat %s has blocked the bot; reply dropped", chat_id)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log with ids only (never texts or the token) and apologise to the user."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        user = update.effective_user if isinstance(update, Update) else None
+        if isinstance(context.error, TimedOut):
+            # Telegram did not answer in time but most likely delivered the reply: an
+            # apology would only add to it.
+            log.warning("a reply to update %s timed out; probably delivered", update_id)
+            return
+        log.error(
+            "update %s of user %s failed: %s",
+            update_id,
+            user.id if user else None,
+            type(context.error).__name__,
+            exc_info=context.error,
+        )
+        if not isinstance(update, Update) or user is None:
+            return
+        if isinstance(context.error, StorageError):
+            # Nothing of the update was kept: have it handled again a moment later (the
+            # user then gets the one real reply), and apologise only when giving up.
+            attempt = self._attempts.get(update.update_id, 0) + 1
+            self._attempts[update.update_id] = attempt
+            if attempt <= UPDATE_RETRIES:
+                self.failed.add(update.update_id)
+                if update.callback_query is not None:
+                    with contextlib.suppress(Exception):
+                        await update.callback_query.answer()
+                return
+            del self._attempts[update.update_id]
+        lang = language_for(user.language_code)
+        with contextlib.suppress(Exception):
+            if update.callback_query is not None:
+                await update.callback_query.answer()
+            chat_id = update.effective_chat.id if update.effective_chat else user.id
+            await self._send(context, chat_id, self._notice("error", lang))
+
+
+async def process_in_turn(application: AppType, update: Update) -> None:
+    """Hand ``update`` to the application, its user's updates one at a time (the poller
+    and the webhook both come through here)."""
+    processor = application.update_processor
+    handle = partial(application.process_update, update)
+    if isinstance(processor, PerUserUpdateProcessor):
+        await processor.in_turn(update, handle)
+    else:
+        await processor.process_update(update, handle())
+
+
+def build_application(settings: Settings, advisor: Advisor) -> AppType:
+    """The PTB application for ``settings``: Bot API URL, handlers, per-user processing.
+
+    It has no updater: updates come from our :class:`bot.telegram.polling.Poller` or the webhook.
+    """
+    if not settings.bot_token:
+        raise ValueError("BOT_TOKEN is not set")
+    api = settings.bot_api_url
+    builder = (
+        ApplicationBuilder()
+        .token(settings.bot_token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .updater(None)
+    )
+    application = builder.build()
+    channel = TelegramChannel(advisor)
+    channel.web_url = settings.web_url
+    dashboard = DashboardCommand(
+        Dashboard(advisor, settings.insight_min_group), settings.web_url, channel.on_message
+    )
+    application.bot_data[BUDGET_KEY] = channel.budget
+    application.bot_data[CHANNEL_KEY] = channel
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CallbackQueryHandler(channel.on_callback))
+    application.add_handler(
+        CommandHandler(COMMAND, dashboard.on_command, private & ~filters.UpdateType.EDITED)
+    )
+    application.add_handler(
+        MessageHandler(private & ~filters.UpdateType.EDITED, channel.on_message)
+    )
+    application.add_error_handler(channel.on_error)
+    return application
+
+
+def menu(advisor: Advisor, lang: str, roles: Collection[str] = ()) -> list[BotCommand]:
+    """The command menu in ``lang``: everyone's commands, then those of the roles."""
+    names = list(COMMANDS)
+    for role in sorted(roles):
+        names += [name for name in ROLE_COMMANDS.get(role, ()) if name not in names]
+    knowledge = advisor.knowledge
+    return [BotCommand(name, knowledge.message(f"cmd_{name}", lang)) for name in names]
+
+
+async def set_menu(bot: Bot, advisor: Advisor, chat_id: int, roles: Collection[str]) -> None:
+    """A role's menu in that user's own chat, or back to everyone's when they have none.
+
+    Best effort: a user who never opened a chat with the bot cannot get a menu (Telegram
+    answers "chat not found"); the role itself is stored either way.
+    """
+    scope = BotCommandScopeChat(chat_id)
+    try:
+        for lang in LANGUAGES:
+            language = None if lang == LANGUAGES[0] else lang
+            if any(role in ROLE_COMMANDS for role in roles):
+                await _with_retry(
+                    partial(
+                        bot.set_my_commands,
+                        menu(advisor, lang, roles),
+                        scope=scope,
+                        language_code=language,
+                    )
+                )
+            else:
+                await _with_retry(
+                    partial(bot.delete_my_commands, scope=scope, language_code=language)
+                )
+    except TelegramError as exc:
+        log.info("menu of chat %s not changed: %s", chat_id, type(exc).__name__)
+
+
+async def register_commands(application: AppType, advisor: Advisor) -> None:
+    """The command menu, described in Dutch by default and in English for English users."""
+    for lang in LANGUAGES:
+        await application.bot.set_my_commands(
+            menu(advisor, lang), language_code=None if lang == LANGUAGES[0] else lang
+        )

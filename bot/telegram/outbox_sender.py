@@ -1,0 +1,339 @@
+"""The outbox dispatcher: delivers what the bot sends on its own (reminders, follow-up
+nudges), durably.
+
+It claims due rows in small batches, sends them one at a time within a rate, and marks
+each row sent. A 429 pauses it for ``retry_after`` and puts the row back; a 403 marks the
+user as having blocked the bot and cancels their pending rows; network errors are retried
+with backoff and then marked failed with the reason. Rows overdue by more than the grace
+period (the bot was down) are skipped with a reason. A row claimed by a process that died
+before sending is claimed again once its lease has expired.
+
+Exactly once, as far as it can be: the only duplicate possible is a crash after Telegram
+accepted a message and before ``mark_sent`` committed; then that one row is sent again
+after the lease. The dispatcher sends one message at a time, so that is at most one
+message per crash.
+
+Replies to users never wait for it: it runs as its own task, one request at a time, and
+pauses (rather than the whole bot) when Telegram says to slow down.
+
+Telegram's limit is per bot, and every process on the database runs a dispatcher. So
+each one beats a heartbeat in the database (``dispatchers``) and counts the dispatchers
+seen lately: with ``k`` of them it sends bulk at ``per_second ÷ k`` within ``30 ÷ k`` (see
+:mod:`bot.telegram.ratelimit`). One that stops deletes its row, and the others speed up at their
+next heartbeat; one that died is no longer counted after :data:`ALIVE_HEARTBEATS`. A
+dispatcher that joins others holds its bulk until they have all had a heartbeat to
+notice it; until then they still send as if it were not there. When the heartbeat
+cannot be written, the last share is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.telegram.broadcast_progress import BroadcastProgress
+from bot.telegram.ratelimit import Pacer, SendBudget
+from bot.telegram.render import keyboard, split_spans, to_html
+from flows.advice.reminder import reminder
+from flows.broadcasts.screens import message as broadcast_message
+from flows.cohorts.screens import nudge
+from flows.replies import Reply, Span
+from flows.screens import Say
+from knowledge.store import KnowledgeStore
+from storage import Database, OutboxItem, Repository
+from storage.broadcasts import BLOCKED_REASON
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+ALIVE_HEARTBEATS = 3
+"""A dispatcher counts as running while its last heartbeat is at most this many heartbeat
+intervals old."""
+FORGET_WINDOWS = 10
+"""The row of a dispatcher not seen for this many liveness windows is deleted."""
+JOIN_HOLD = 1.5
+"""Heartbeat intervals a joining dispatcher holds its bulk: one for the others to notice
+it at their next heartbeat, half of one for that heartbeat to take."""
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    batch: int = 20
+    idle_interval: float = 1.0
+    lease: timedelta = timedelta(minutes=1)
+    """A claimed row not settled within this time is claimed again (its claimer died).
+    Far longer than a batch takes: 20 rows at 28/s; a 429 gives the batch back at once."""
+    grace: timedelta = timedelta(hours=24)
+    per_second: float = 28.0
+    backoff: timedelta = timedelta(seconds=30)
+    progress_every: float = 3.0
+    """Seconds between edits of a broadcast's progress message."""
+    heartbeat: timedelta = timedelta(seconds=5)
+    """How often the dispatcher renews its row in ``dispatchers`` and counts the others:
+    how soon the others notice it come or go."""
+
+
+def claimer_name() -> str:
+    """Who claims: host and process, so a restarted process is a new claimer (at most 64
+    characters, the width of the columns that keep it)."""
+    # The end of a long host name: where platforms put what tells their machines apart.
+    return f"{socket.gethostname()[-50:]}:{os.getpid()}"
+
+
+class Dispatcher:
+    """Drains the outbox of one database through one Telegram bot."""
+
+    def __init__(
+        self,
+        db: Database,
+        knowledge: KnowledgeStore,
+        bot: Bot,
+        clock: Callable[[], datetime],
+        settings: DispatchSettings | None = None,
+        claimer: str | None = None,
+        budget: SendBudget | None = None,
+    ) -> None:
+        self.db = db
+        self.knowledge = knowledge
+        self.bot = bot
+        self.clock = clock
+        self.settings = settings or DispatchSettings()
+        self.claimer = claimer or claimer_name()
+        self.pacer = Pacer(budget or SendBudget(), self.settings.per_second)
+        self.progress = BroadcastProgress(
+            db, knowledge, bot, self.pacer.budget, clock, self.settings.progress_every
+        )
+        self.shares = 1
+        """How many dispatchers share the bot's budget, as of the last heartbeat."""
+        self._beat_at: float | None = None
+        self._beat_failing = False
+        self._broadcasts: dict[int, tuple[str, str | None]] = {}
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        """Deliver until :meth:`stop`; sleeps while nothing is due. Beats the heartbeat
+        meanwhile, and deletes it when stopped."""
+        await self.heartbeat()
+        beating = asyncio.create_task(self._keep_beating(), name=f"heartbeat {self.claimer}")
+        try:
+            while not self._stopping.is_set():
+                try:
+                    delivered = await self.drain_once()
+                    await self.progress.report()
+                except Exception:
+                    log.exception("dispatcher round failed; trying again shortly")
+                    delivered = 0
+                if not delivered:
+                    await self._sleep(self.settings.idle_interval)
+        finally:
+            self._stopping.set()
+            await beating
+            await self._leave()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def heartbeat(self) -> int:
+        """Say that this dispatcher runs, count those that do, and take this one's share:
+        with ``k`` of them, bulk at ``per_second ÷ k`` within ``30 ÷ k``. Returns ``k``.
+
+        Never raises: when the database cannot be reached the last share stays, and the
+        first failure of a row of them is logged as a warning.
+        """
+        s = self.settings
+        alive = s.heartbeat * ALIVE_HEARTBEATS
+        began = time.monotonic()
+        try:
+            live = await self.db.run(
+                lambda repo: repo.dispatchers.heartbeat(self.claimer, alive, alive * FORGET_WINDOWS)
+            )
+        except Exception:
+            if not self._beat_failing:
+                self._beat_failing = True
+                log.warning(
+                    "dispatcher heartbeat failed; sending at 1/%d of the bot's budget until "
+                    "it works again",
+                    self.shares,
+                    exc_info=True,
+                )
+            return self.shares
+        if self._beat_failing:
+            self._beat_failing = False
+            log.info("dispatcher heartbeat works again")
+        # Not seen for a liveness window (or ever): the others may not count this one.
+        joined = self._beat_at is None or began - self._beat_at > alive.total_seconds()
+        self._beat_at = began
+        if live != self.shares:
+            log.info(
+                "%d dispatchers share the bot's budget: bulk at %.1f/s", live, s.per_second / live
+            )
+            self.shares = live
+            self.pacer.share(live)
+        if joined and live > 1:
+            self.pacer.pause(s.heartbeat.total_seconds() * JOIN_HOLD)
+        return live
+
+    async def _keep_beating(self) -> None:
+        while not self._stopping.is_set():
+            await self._sleep(self.settings.heartbeat.total_seconds())
+            if not self._stopping.is_set():
+                await self.heartbeat()
+
+    async def _leave(self) -> None:
+        """Delete the heartbeat, so that the others take over this share at once."""
+        try:
+            await self.db.run(lambda repo: repo.dispatchers.leave(self.claimer))
+        except Exception:
+            log.warning(
+                "dispatcher %s stopped without deleting its heartbeat; the others stop "
+                "counting it within %s",
+                self.claimer,
+                self.settings.heartbeat * ALIVE_HEARTBEATS,
+                exc_info=True,
+            )
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    async def drain_once(self) -> int:
+        """Claim one batch of due rows and deliver each; returns how many were handled.
+
+        A row is sent only while at most half its lease has passed: a batch slowed down
+        (timeouts, a busy database) gives its rest back rather than risk sending a row
+        another process may meanwhile have claimed after the lease ran out.
+        """
+        s = self.settings
+        now = self.clock()
+        claimed_at = time.monotonic()
+        items = await self.db.run(
+            lambda repo: repo.outbox.claim_due(now, s.batch, self.claimer, s.lease)
+        )
+        for index, item in enumerate(items):
+            if self._stopping.is_set():
+                # Not sent: the lease gives them to the next process or round.
+                break
+            rest = [i.id for i in items[index:]]
+            if time.monotonic() - claimed_at > s.lease.total_seconds() / 2:
+                await self.db.run(partial(self._give_back, ids=rest, due=now))
+                break
+            if not await self.deliver(item):
+                # Telegram said to slow down: the rest of the batch goes back at once,
+                # so that no other dispatcher has to wait for the lease.
+                await self.db.run(partial(self._give_back, ids=rest[1:], due=now))
+                break
+        return len(items)
+
+    def _give_back(self, repo: Repository, *, ids: list[int], due: datetime) -> None:
+        for item_id in ids:
+            repo.outbox.release(item_id, self.claimer, due)
+
+    async def deliver(self, item: OutboxItem) -> bool:
+        """Send one claimed row and record what happened; False after a 429."""
+        now = self.clock()
+        claimer = self.claimer
+        if now - item.due_at > self.settings.grace:
+            reason = f"overdue by {now - item.due_at}, more than the grace period"
+            await self.db.run(lambda repo: repo.outbox.skip(item.id, claimer, reason))
+            return True
+        if item.channel != "telegram":
+            reason = f"channel {item.channel} cannot receive messages from the bot"
+            await self.db.run(lambda repo: repo.outbox.mark_failed(item.id, claimer, reason))
+            return True
+        try:
+            reply = await self.render(item)
+            await self.pacer.wait()
+            await self._send(item, reply)
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            retry_at = now + timedelta(seconds=seconds)
+            await self.db.run(lambda repo: repo.outbox.release(item.id, claimer, retry_at, "429"))
+            log.info("Telegram asks to slow down: dispatcher pauses %.1f s", seconds)
+            self.pacer.pause(seconds)
+            return False
+        except Forbidden:
+            await self.db.run(lambda repo: self._blocked(repo, item))
+        except BadRequest as exc:
+            reason = f"refused by Telegram: {exc.message}"[:250]
+            await self.db.run(lambda repo: repo.outbox.mark_failed(item.id, claimer, reason))
+        except TimedOut:
+            # No answer in time: Telegram has most likely sent it. Sending it again risks
+            # a second copy, which is worse for a member than a rare missing one.
+            await self.db.run(lambda repo: self._sent_unconfirmed(repo, item.id))
+        except NetworkError as exc:
+            reason = f"{type(exc).__name__}: {exc.message}"[:250]
+            if item.attempts >= MAX_ATTEMPTS:
+                await self.db.run(lambda repo: repo.outbox.mark_failed(item.id, claimer, reason))
+            else:
+                retry_at = now + self.settings.backoff * 2 ** (item.attempts - 1)
+                await self.db.run(
+                    lambda repo: repo.outbox.release(item.id, claimer, retry_at, reason)
+                )
+        else:
+            await self.db.run(lambda repo: repo.outbox.mark_sent(item.id, claimer, self.clock()))
+        if item.kind == "broadcast":
+            self.progress.touched()
+        return True
+
+    def _sent_unconfirmed(self, repo: Repository, item_id: int) -> None:
+        repo.outbox.mark_sent(item_id, self.claimer, self.clock())
+        repo.outbox.note(item_id, "timed out: assumed delivered, not sent again")
+
+    def _blocked(self, repo: Repository, item: OutboxItem) -> None:
+        repo.set_blocked(item.user_id, True)
+        repo.outbox.mark_failed(item.id, self.claimer, BLOCKED_REASON)
+        repo.outbox.cancel_pending(item.user_id)
+
+    async def render(self, item: OutboxItem) -> Reply:
+        """The message of an outbox row, in the user's language, from the current knowledge."""
+        knowledge = self.knowledge.current
+        say = Say(knowledge, item.language)
+        if item.kind == "broadcast":
+            return await self._broadcast(say, item)
+        if item.kind != "nudge":
+            return reminder(say, str(item.payload.get("subject", "advice")))
+        plan = knowledge.plan(str(item.payload.get("plan", "")))
+        step_id = item.payload.get("step")
+        step = next((s for s in plan.steps if s.id == step_id), None) if plan else None
+        title = None
+        if step is not None and step.personal is not None:
+            advice = await self.db.run(lambda repo: repo.latest_advice(item.user_id))
+            first = knowledge.dilemma(advice.dilemmas[0]) if advice and advice.dilemmas else None
+            title = say.plain(first.title) if first is not None else None
+        return nudge(say, step, item.id, title)
+
+    async def _broadcast(self, say: Say, item: OutboxItem) -> Reply:
+        """A broadcast in the member's language: a ready-made question is translated,
+        a typed text is sent as the coordinator wrote it (escaped)."""
+        broadcast_id = int(item.payload.get("broadcast", 0))
+        if broadcast_id not in self._broadcasts:
+            info = await self.db.run(lambda repo: repo.broadcasts.get(broadcast_id))
+            template = info.template if info is not None else None
+            self._broadcasts[broadcast_id] = (info.text if info else "", template)
+        text, template = self._broadcasts[broadcast_id]
+        question = say.knowledge.questions.get(template) if template else None
+        spans = say.text(question.text) if question is not None else [Span(text)]
+        return broadcast_message(say, spans, item.id)
+
+    async def _send(self, item: OutboxItem, reply: Reply) -> None:
+        chunks = split_spans(reply.spans)
+        for index, chunk in enumerate(chunks, start=1):
+            await self.bot.send_message(
+                int(item.channel_user_id),
+                to_html(chunk),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply.buttons) if index == len(chunks) else None,
+            )

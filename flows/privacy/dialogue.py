@@ -1,0 +1,228 @@
+"""Consent and the user's own data, as part of the conversation.
+
+Until a user agrees to the privacy statement the conversation stays at the gate: the
+statement with "Akkoord" and "Liever niet", browsing the dilemmas, reflection questions,
+help and privacy commands (none of which stores anything). Export, erasure and the list of
+reflections are effects: the service has the data; the flow decides when.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flows.actions import START_PAYLOAD_PATTERN, action, is_id
+from flows.definition import ADVICE_TAG, BROWSE_TAG, CONSENT, DECLINED, NEW, PRIVACY_TAG
+from flows.events import (
+    DeleteReflection,
+    Effect,
+    ExportData,
+    ForgetMe,
+    ListReflections,
+    SetConsent,
+    fresh_data,
+)
+from flows.replies import Attachment, Button, Reply, join
+
+if TYPE_CHECKING:
+    from flows.screens import Say
+    from knowledge.guard import Guard
+
+GATE_STATES = (NEW, CONSENT, DECLINED)
+STATELESS_COMMANDS = ("help", "hulp", "privacy", "dilemmas", "vraag", "taal", "language", "lang")
+PRIVACY_COMMANDS = ("mijngegevens", "vergeet", "reflecties")
+MAX_PAYLOAD = 40
+"""Longest deep-link payload carried on the agree button (callback data ≤ 64 bytes)."""
+
+
+def _agree(payload: str | None) -> str:
+    """The agree button's action; a deep-link payload (cohort code) rides along, so that
+    nothing has to be stored before the user agrees."""
+    carried = payload and len(payload) <= MAX_PAYLOAD and START_PAYLOAD_PATTERN.fullmatch(payload)
+    extra = (payload,) if payload and carried else ()
+    return action(PRIVACY_TAG, "consent", "yes", *extra)
+
+
+def consent_screen(say: Say, payload: str | None = None) -> Reply:
+    rows = (
+        (Button(say.label("btn_agree"), _agree(payload)),),
+        (Button(say.label("btn_decline"), action(PRIVACY_TAG, "consent", "no")),),
+    )
+    return Reply(tuple(say("consent")), rows, meta={"screen": "consent"})
+
+
+def declined_screen(say: Say, payload: str | None = None) -> Reply:
+    rows = (
+        (Button(say.label("btn_browse"), action(BROWSE_TAG, "levels")),),
+        (Button(say.label("btn_agree_now"), _agree(payload)),),
+    )
+    return Reply(tuple(say("declined")), rows, meta={"screen": "declined"})
+
+
+def privacy_screen(say: Say, consent: bool | None) -> Reply:
+    rows: tuple[tuple[Button, ...], ...] = ()
+    if consent:
+        rows = (
+            (Button(say.label("btn_export"), action(PRIVACY_TAG, "export")),),
+            (Button(say.label("btn_reflections"), action(PRIVACY_TAG, "reflections")),),
+            (Button(say.label("btn_forget"), action(PRIVACY_TAG, "forget")),),
+        )
+    return Reply(tuple(say("privacy")), rows, meta={"screen": "privacy"})
+
+
+def forget_confirm_screen(say: Say) -> Reply:
+    rows = (
+        (Button(say.label("btn_forget_yes"), action(PRIVACY_TAG, "forget", "yes")),),
+        (Button(say.label("btn_forget_no"), action(PRIVACY_TAG, "keep")),),
+    )
+    return Reply(tuple(say("forget_confirm")), rows, meta={"screen": "forget"})
+
+
+class PrivacyActions:
+    """Mixed into :class:`flows.conversation.Conversation`."""
+
+    state: str
+    consent: bool | None
+    data: dict[str, Any]
+    answers: dict[str, str]
+    effects: list[Effect]
+    replies: list[Reply]
+    notice: str | None
+    lead: list[Any]
+
+    @property
+    def say(self) -> Say:
+        raise NotImplementedError
+
+    def fire(self, trigger: str, **kwargs: Any) -> bool:
+        raise NotImplementedError
+
+    def reshow(self) -> None:
+        raise NotImplementedError
+
+    def begin(self) -> None:
+        raise NotImplementedError
+
+    def tell(self, key: str, **values: Any) -> None:
+        raise NotImplementedError
+
+    def start_payload(self, payload: str) -> None:
+        raise NotImplementedError
+
+    @property
+    def at_gate(self) -> bool:
+        """Whether the conversation waits for consent (or was declined)."""
+        return self.state in GATE_STATES or self.consent is not True
+
+    def to_gate(self) -> None:
+        """Ask for consent first; a conversation from before consent existed is asked too."""
+        if self.consent is False or self.state == DECLINED:
+            self.state = DECLINED
+            self.reshow()
+        elif self.state == NEW:
+            self.begin()
+        elif self.state == CONSENT:
+            self.reshow()
+        else:
+            self.fire("ask_consent")
+
+    def privacy_command(self, name: str) -> None:
+        if name == "privacy":
+            self.replies.append(privacy_screen(self.say, self.consent))
+        elif not self.consent:
+            self.tell("privacy_nothing_stored")
+        elif name == "mijngegevens":
+            self.effects.append(ExportData())
+        elif name == "vergeet":
+            self.replies.append(forget_confirm_screen(self.say))
+        else:
+            self.effects.append(ListReflections())
+
+    def privacy_action(self, choice: tuple[str, ...]) -> bool:
+        head, arg = choice[0], choice[1] if len(choice) > 1 else ""
+        if head == "consent" and arg in ("yes", "no"):
+            agreed = self.answer_consent(arg == "yes")
+            if agreed and arg == "yes" and len(choice) > 2:
+                self.start_payload(choice[2])
+            return agreed
+        if not self.consent:
+            return False
+        if head == "export":
+            self.effects.append(ExportData())
+        elif head == "reflections":
+            self.effects.append(ListReflections())
+        elif head == "forget" and not arg:
+            self.replies.append(forget_confirm_screen(self.say))
+        elif head == "forget" and arg == "yes":
+            self.effects.append(ForgetMe())
+            self.answers.clear()
+            self.data = fresh_data(self.data)
+            self.consent = None
+            self.state = NEW
+            self.tell("forgotten")
+        elif head == "keep":
+            self.notice = self.say.label("kept")
+        elif head == "delref" and is_id(arg):
+            self.effects.append(DeleteReflection(int(arg)))
+            self.notice = self.say.label("reflection_deleted")
+        else:
+            return False
+        return True
+
+    def clean_or_warn(
+        self, guard: Guard, text: str, tag: str = ADVICE_TAG, discard: str = "advice"
+    ) -> bool:
+        """True if ``text`` holds no client data. Otherwise nothing is kept but the
+        redacted version (in the conversation), and the user chooses to store that
+        (``<tag>:redacted``) or not (``<tag>:<discard>``)."""
+        hits = guard.scan(text)
+        if not hits:
+            return True
+        redacted = guard.redact(text, self.say.lang, hits)
+        self.data["redacted_note"] = redacted
+        kinds = ", ".join(dict.fromkeys(guard.labels(hits, self.say.lang)))
+        rows = (
+            (Button(self.say.label("btn_save_redacted"), action(tag, "redacted")),),
+            (Button(self.say.label("btn_discard"), action(tag, discard)),),
+        )
+        text_spans = self.say("client_data_found", kinds=kinds, redacted=redacted)
+        self.replies.append(Reply(tuple(text_spans), rows, meta={"screen": "client_data"}))
+        return False
+
+    def answer_consent(self, agreed: bool) -> bool:
+        if self.consent is True and self.state not in GATE_STATES:
+            return False
+        if self.state in (NEW, DECLINED):
+            # Nothing is stored before consent (NEW), and a declined user agreeing now
+            # answers the same question: either way this is where we are.
+            self.state = CONSENT
+        if agreed:
+            self.consent = True
+            self.effects.append(SetConsent(True))
+            self.lead = self.say("consent_thanks")
+            return self.fire("agree")
+        self.consent = False
+        self.effects.append(SetConsent(False))
+        return self.state == DECLINED or self.fire("decline")
+
+
+def reflections_screen(say: Say, items: list[tuple[int, str, str]]) -> Reply:
+    """The user's reflections (id, subject title, text), each with a delete button."""
+    if not items:
+        return Reply(tuple(say("reflections_none")), meta={"screen": "reflections"})
+    lines = [say("reflections_item", subject=subject, text=text) for _, subject, text in items]
+    rows = tuple(
+        (
+            Button(
+                say.label("btn_delete_reflection", number=n), action(PRIVACY_TAG, "delref", str(i))
+            ),
+        )
+        for n, (i, _, _) in enumerate(items, start=1)
+    )
+    text = join([say("reflections_intro"), join(lines, "\n\n")], "\n\n")
+    return Reply(tuple(text), rows, meta={"screen": "reflections"})
+
+
+def export_reply(say: Say, document: bytes) -> Reply:
+    """The export as a JSON document with a short explanation."""
+    attachment = Attachment("document", "netwerkwijzer-gegevens.json", document)
+    return Reply(tuple(say("export_ready")), attachment=attachment, meta={"screen": "export"})
