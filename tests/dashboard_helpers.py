@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.telegram.run import RunningBot, running_bot
 from bot.web.initdata import sign
 from fakebotapi import FakeBotAPI
-from storage import Repository
+from storage import OutboxMessage, Repository
 from storage.cohorts import COORDINATOR
 from tests.test_telegram import bot_settings, free_port
 
@@ -23,6 +23,7 @@ COORDINATOR_B = 502
 MEMBER = 503
 ADMIN = 900
 K = 5
+DILEMMAS = ["inclusief_vs_efficient", "autonoom_vs_integraal", "eigenheid_vs_uniformiteit"]
 
 
 @dataclass
@@ -62,8 +63,30 @@ def seed(repo: Repository) -> dict[str, int]:
         for number in range(members):
             member = _user(repo, 10_000 + cohort.id * 100 + number)
             repo.cohorts.join(cohort.id, member)
-            repo.record_advice(member, {}, ["inclusief_vs_efficient", "autonoom_vs_integraal"], "t")
+            shown = DILEMMAS[number % 3 :] + DILEMMAS[: number % 3]
+            repo.record_advice(member, {}, shown, "t")
+            _answered_nudge(repo, member, cohort.id, workshop, answered=number % 2 == 0)
     return ids
+
+
+def _answered_nudge(
+    repo: Repository, user_id: int, cohort_id: int, workshop: datetime, *, answered: bool
+) -> None:
+    """The plan's first nudge, sent; answered by a reflection or not."""
+    nudge = OutboxMessage(
+        user_id=user_id,
+        kind="nudge",
+        due_at=workshop + timedelta(days=2),
+        payload={"cohort": cohort_id, "plan": "standaard", "step": "twee_dagen"},
+        idempotency_key=f"seed:{user_id}:{cohort_id}",
+        status="sent",
+        created_at=workshop,
+    )
+    session = repo._session
+    session.add(nudge)
+    session.flush()
+    if answered:
+        repo.add_reflection(user_id, "followup", "Wij spreken nu vaker af.", outbox_id=nudge.id)
 
 
 def init_data(token: str, telegram_id: int, *, age: timedelta = timedelta(0)) -> str:

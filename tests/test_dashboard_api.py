@@ -271,6 +271,10 @@ async def test_figures_downloads_and_charts(tmp_path: Path) -> None:
         rows = {row["name"]: row for row in overview["cohorts"]}
         assert rows["Klein"]["members"] is None and "active_30d" not in rows["Klein"]
         assert rows["Workshop Zuid"]["members"] == 6
+        assert (rows["Workshop Zuid"]["nudges_sent"], rows["Workshop Zuid"]["nudges_answered"]) == (
+            6,
+            3,
+        )
         assert rows["Workshop Zuid"]["steps"] >= 1
         assert overview["together"] is None  # one cohort shown: no second row
         zuid = s.cohorts["Workshop Zuid"]
@@ -346,3 +350,23 @@ def test_web_url_is_checked_and_defaults_to_the_webhooks_origin() -> None:
     assert Settings.from_env({}).web_url is None
     with pytest.raises(SettingsError, match="WEB_URL"):
         Settings.from_env({"WEB_URL": "example.org"})
+
+
+async def test_a_revoked_coordinator_loses_access_at_once(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+        link = await dashboard_link(s, COORDINATOR_A)
+        post = {"headers": {"Content-Type": "application/json"}, "data": "{}"}
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            async with http.post(link, **post) as r:
+                assert r.status == 200
+
+            def revoke(repo: Repository) -> None:
+                user = repo.web.user("telegram", str(COORDINATOR_A))
+                assert user is not None
+                repo.cohorts.set_role(user.user_id, "coordinator", False)
+
+            await s.bot.advisor.db.run(revoke)
+            async with http.get(f"{s.root}/app/api/cohorts") as r:
+                assert r.status == 403
+        status, _ = await get(s, "/app/api/cohorts", tma(s, COORDINATOR_A))
+        assert status == 403
