@@ -3,6 +3,7 @@ sessions), what each caller sees, and the headers every answer carries."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -284,6 +285,12 @@ async def test_figures_downloads_and_charts(tmp_path: Path) -> None:
         assert status == 200 and b"<svg" in svg
         status, pdf = await get(s, f"/app/api/cohorts/{zuid}/poster.pdf", auth)
         assert status == 200 and pdf.startswith(b"%PDF")
+        from pypdf import PdfReader
+
+        poster = PdfReader(io.BytesIO(pdf))
+        text = poster.pages[0].extract_text()
+        assert len(poster.pages) == 1 and "Workshop Zuid" in text and "zuidCODE00000001" in text
+        assert "Doe mee met de vervolgvragen" in text
         status, chart = await get(s, f"/app/api/chart.svg?cohort={zuid}", auth)
         assert status == 200 and b"<rect" in chart and b"Workshop Zuid" in chart
         klein = s.cohorts["Klein"]

@@ -18,6 +18,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.app.advisor import Advisor
+from bot.app.insight import is_shown
 from flows.cohorts.dialogue import ADMIN, COORDINATOR, MAX_COHORT_NAME, zone_named
 from flows.cohorts.schedule import step_due
 from flows.events import CreateCohort
@@ -204,7 +205,7 @@ class Dashboard:
             return cohorts, figures
 
         cohorts, groups = await self.advisor.db.run(read)
-        shown = {g.cohort_id: g for g in groups if g.members >= self.min_group}
+        shown = {g.cohort_id: g for g in groups if is_shown(g, self.min_group)}
         together = shown.pop(None, None)
         rows = [CohortRow(c, self._link(c), *self._steps(c, now), shown.get(c.id)) for c in cohorts]
         return Overview(rows, together if len(shown) > 1 else None, self.min_group)

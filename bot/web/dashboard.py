@@ -22,6 +22,7 @@ changes need a POST from the page itself: JSON, from the bot's own origin.
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,7 +31,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.app.dashboard import SESSION_VALID, Caller, Dashboard, DashboardError, Overview
-from bot.app.insight import dilemma_title, insight_csv, ranked_dilemmas
+from bot.app.insight import dilemma_title, insight_csv, is_shown, ranked_dilemmas
 from bot.web import pages
 from bot.web.auth import SESSION_COOKIE, Guard
 from bot.web.security import MINI_APP, TELEGRAM_SCRIPT, AttemptLimiter, client_of
@@ -324,11 +325,13 @@ async def qr_svg(request: web.Request, caller: Caller) -> web.Response:
 
 
 async def poster(request: web.Request, caller: Caller) -> web.Response:
+    from bot.app.followup import qr_png as make
     from bot.web.poster import poster_pdf
 
     name, link = await _link_of(request, caller)
     lang = caller.language
-    pdf = poster_pdf(pages.texts(lang), name, link)
+    now = request.app[DASHBOARD_KEY].advisor.clock()
+    pdf = await asyncio.to_thread(poster_pdf, pages.texts(lang), lang, name, link, make(link), now)
     return _download(pdf, "application/pdf", f"cohort-{_cohort_id(request)}-poster.pdf")
 
 
@@ -369,7 +372,7 @@ async def chart(request: web.Request, caller: Caller) -> web.Response:
     if wanted and key is None:
         raise web.HTTPNotFound()
     group = next((g for g in groups if g.cohort_id == key), None)
-    if group is None or group.members < dashboard.min_group:
+    if group is None or not is_shown(group, dashboard.min_group):
         raise web.HTTPNotFound(text='{"error": "not shown"}', content_type="application/json")
     t = pages.texts(caller.language)
     say = _say(request, caller.language)

@@ -1,37 +1,32 @@
 """The printable A4 poster of a cohort: a heading, the cohort's name, its QR code large
-enough to scan across a room, what to do, and the link written out. Drawn with
-matplotlib's PDF backend (already the bot's chart library), imported on the first poster.
+enough to scan across a room, what to do, and the link written out. Written with the
+handout's PDF module (:mod:`bot.app.pdf`: fpdf2 and the bundled DejaVu fonts), which is
+imported on the first poster.
 """
 
 from __future__ import annotations
 
-import io
-import textwrap
 from collections.abc import Mapping
+from datetime import datetime
 
-import segno
+from flows.replies import Span
 
-A4_INCHES = (8.27, 11.69)
-TEXT_WIDTH = 60
+QR_WIDTH_MM = 130.0
+HEADING_PT = 26.0
+NAME_PT = 18.0
 
 
-def poster_pdf(texts: Mapping[str, str], name: str, link: str) -> bytes:
-    """One A4 page as PDF bytes."""
-    from matplotlib.backends.backend_pdf import FigureCanvasPdf
-    from matplotlib.figure import Figure
+def poster_pdf(
+    texts: Mapping[str, str], lang: str, name: str, link: str, qr_png: bytes, now: datetime
+) -> bytes:
+    """One A4 page as PDF bytes; ``qr_png`` is the QR code of ``link``."""
+    from bot.app.pdf import Metadata, Printer
 
-    qr = segno.make(link, error="m")
-    matrix = [[0.0 if dark else 1.0 for dark in row] for row in qr.matrix_iter(border=2)]
-    figure = Figure(figsize=A4_INCHES)
-    FigureCanvasPdf(figure)
-    figure.text(0.5, 0.9, texts["poster_heading"], ha="center", fontsize=26, weight="bold")
-    figure.text(0.5, 0.85, name, ha="center", fontsize=18, parse_math=False)
-    axes = figure.add_axes((0.2, 0.36, 0.6, 0.6 * A4_INCHES[0] / A4_INCHES[1]))
-    axes.imshow(matrix, cmap="gray", interpolation="nearest", vmin=0, vmax=1)
-    axes.set_axis_off()
-    steps = textwrap.fill(texts["poster_steps"], TEXT_WIDTH)
-    figure.text(0.5, 0.27, steps, ha="center", va="top", fontsize=13, parse_math=False)
-    figure.text(0.5, 0.12, link, ha="center", fontsize=12, family="monospace", parse_math=False)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="pdf")
-    return buffer.getvalue()
+    printer = Printer(Metadata(f"{texts['poster_heading']} — {name}", lang, now), margin=20.0)
+    printer.title(texts["poster_heading"], size=HEADING_PT)
+    printer.title(name, size=NAME_PT)
+    printer.rule(gap=4.0)
+    printer.image(qr_png, QR_WIDTH_MM)
+    printer.paragraph([Span(texts["poster_steps"])], after=4.0)
+    printer.paragraph([Span(link, "bold")])
+    return printer.output()
