@@ -80,6 +80,7 @@ TABLES = {
     "dispatchers",
     "web_logins",
     "web_sessions",
+    "held_updates",
     "snapshots",
 }
 

@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.app.advisor import Advisor
 from bot.settings import Settings
 from bot.web.security import security_headers
+from storage.sqlite_file import DatabaseFile
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class WebContext:
     settings: Settings
     mode: str
     """"polling" or "webhook": reported by /healthz."""
+    database_file: DatabaseFile | None = None
+    """The SQLite file, watched: /healthz answers 503 once it was deleted or replaced."""
 
 
 RouteModule = Callable[[web.Application, WebContext], None]
@@ -48,6 +51,10 @@ def web_application(
     app = web.Application(middlewares=[security_headers])
 
     async def health(request: web.Request) -> web.Response:
+        file = context.database_file
+        problem = file.problem() if file is not None else None
+        if problem is not None:
+            return web.json_response({"status": f"database file {problem}"}, status=503)
         knowledge = context.advisor.knowledge.version
         return web.json_response({"status": "ok", "mode": context.mode, "knowledge": knowledge})
 
