@@ -39,16 +39,20 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseUpdateProcessor,
     CallbackQueryHandler,
+    CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
 
 from bot.app.advisor import Advisor, UserLocks, language_for
+from bot.app.dashboard import Dashboard
 from bot.settings import Settings
+from bot.telegram.dashboard import COMMAND, DashboardCommand, set_menu_button
 from bot.telegram.http import AiohttpRequest
+from bot.telegram.membership import my_chat_member_handler
 from bot.telegram.ratelimit import SendBudget
-from bot.telegram.render import keyboard, split_spans, to_html
+from bot.telegram.render import keyboard, split_spans, to_html, utf16_len
 from flows.commands import parse_command
 from flows.events import Event, Outcome
 from flows.replies import Reply
@@ -78,8 +82,8 @@ COMMANDS = (
 )
 """Command names (Dutch, part of the interface); descriptions are ``cmd_<name>`` messages."""
 ROLE_COMMANDS = {
-    "coordinator": ("cohort", "broadcast", "inzicht"),
-    "admin": ("cohort", "broadcast", "inzicht", "coordinator"),
+    "coordinator": ("cohort", "broadcast", "inzicht", "dashboard"),
+    "admin": ("cohort", "broadcast", "inzicht", "dashboard", "coordinator"),
 }
 """Extra commands in the menu of a coordinator's or admin's own chat (members never see
 them; the commands check the role anyway)."""
@@ -133,11 +137,6 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         """Nothing to release."""
 
 
-def _utf16_len(text: str) -> int:
-    """Telegram counts entity offsets in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def _retry_seconds(exc: RetryAfter) -> float:
     value = exc.retry_after
     return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
@@ -174,6 +173,8 @@ class TelegramChannel:
         handled again: webhook mode answers their request 503 (Telegram sends it again),
         the poller tries again after :meth:`retry_delay` before its offset moves on."""
         self._attempts: dict[int, int] = {}
+        self.web_url: str | None = None
+        """WEB_URL: coordinators' menu buttons open the dashboard there."""
 
     @staticmethod
     def retry_delay(attempt: int) -> float:
@@ -247,7 +248,7 @@ class TelegramChannel:
         say = Say(self.advisor.knowledge, outcome.state.lang)
         mark = "".join(span.text for span in say("chosen", choice=outcome.chosen or ""))
         head = f"{message.text or ''}\n\n"
-        bold = MessageEntity(MessageEntity.BOLD, _utf16_len(head), _utf16_len(mark))
+        bold = MessageEntity(MessageEntity.BOLD, utf16_len(head), utf16_len(mark))
         entities = [*message.entities, bold]
         try:
             await _with_retry(partial(query.edit_message_text, head + mark, entities=entities))
@@ -269,6 +270,7 @@ class TelegramChannel:
             await self._send(context, chat_id, reply)
         for user_key, roles in outcome.menus.items():
             await set_menu(context.bot, self.advisor, int(user_key), roles)
+            await set_menu_button(context.bot, int(user_key), roles, self.web_url)
 
     async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
         """One reply: its attachment, then its text in chunks; buttons on the last chunk."""
@@ -384,10 +386,18 @@ def build_application(settings: Settings, advisor: Advisor) -> AppType:
     # PTB closes them in shutdown(), but not when initialize() failed (a refused token).
     application.bot_data[HTTP_KEY] = requests
     channel = TelegramChannel(advisor)
+    channel.web_url = settings.web_url
+    dashboard = DashboardCommand(
+        Dashboard(advisor, settings.insight_min_group), settings.web_url, channel.on_message
+    )
     application.bot_data[BUDGET_KEY] = channel.budget
     application.bot_data[CHANNEL_KEY] = channel
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(channel.on_callback))
+    application.add_handler(my_chat_member_handler(advisor, CHANNEL))
+    application.add_handler(
+        CommandHandler(COMMAND, dashboard.on_command, private & ~filters.UpdateType.EDITED)
+    )
     application.add_handler(
         MessageHandler(private & ~filters.UpdateType.EDITED, channel.on_message)
     )
