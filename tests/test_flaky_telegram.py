@@ -1,7 +1,7 @@
-"""A guard rather than a probe (the 5xx are random; tests/test_reply_failures.py has each
-case by itself): Telegram failing 30 % of the bot's sends, edits and callback answers at random (5xx):
+"""Telegram failing 30 % of the bot's sends, edits and callback answers at random (5xx):
 every user's journey from /start to the advice completes, or the user is told that
-something went wrong; none is left with nothing."""
+something went wrong; none is left with nothing. A guard rather than a probe: the
+faults are random (tests/test_reply_failures.py has each case by itself)."""
 
 from __future__ import annotations
 
