@@ -43,6 +43,7 @@ from storage.outbox import OutboxStore
 from storage.privacy import PrivacyStore
 from storage.snapshots import SnapshotStore
 from storage.sql import insert_unless_exists
+from storage.stewardship import StewardshipStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +214,11 @@ class Repository:
     def audiences(self) -> AudienceStore:
         """Members per cohort, and which cohorts' figures may be shown (storage.audiences)."""
         return AudienceStore(self._session)
+
+    @property
+    def stewardship(self) -> StewardshipStore:
+        """Invitations and cohort ownership (see :mod:`storage.stewardship`)."""
+        return StewardshipStore(self._session, self._clock)
 
     @property
     def cohorts(self) -> CohortStore:
