@@ -69,8 +69,9 @@ def question(
     number: int,
     total: int,
     current: str | None,
+    extra: Sequence[Button] = (),
 ) -> Reply:
-    """One intake question with its options, back and skip."""
+    """One intake question with its options, ``extra`` buttons (a row), back and skip."""
     parts = [say("question_progress", number=number, total=total)]
     parts.append([Span(say.plain(question.text), "bold")])
     if question.help is not None:
@@ -85,6 +86,8 @@ def question(
         for option in question.options
     ]
     rows = _rows(options)
+    if extra:
+        rows.append(tuple(extra))
     rows.append(
         (
             Button(say.label("btn_back"), action(question.id, "_back")),
