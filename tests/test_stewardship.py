@@ -131,7 +131,7 @@ async def test_a_cohort_whose_coordinator_was_revoked_waits_for_an_admin(
 
 
 async def test_an_admin_closes_a_cohort_without_owner(people: People) -> None:
-    cohort_id, code = await coordinator_with_cohort(people)
+    cohort_id, _code = await coordinator_with_cohort(people)
     await people.press(ADMIN, f"1:c:revoke:{await people.user_id('5')}")
     await people.press(ADMIN, f"1:c:close:{cohort_id}")
     await people.press(ADMIN, f"1:c:closeyes:{cohort_id}")
