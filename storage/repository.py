@@ -45,6 +45,7 @@ from storage.privacy import PrivacyStore
 from storage.snapshots import SnapshotStore
 from storage.sql import insert_unless_exists
 from storage.stewardship import StewardshipStore
+from storage.web import WebStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +231,11 @@ class Repository:
     def dispatchers(self) -> DispatcherStore:
         """The running outbox dispatchers' heartbeats (see :mod:`storage.dispatchers`)."""
         return DispatcherStore(self._session, self._clock)
+
+    @property
+    def web(self) -> WebStore:
+        """Dashboard login links and sessions (see :mod:`storage.web`)."""
+        return WebStore(self._session, self._clock)
 
     @property
     def held_updates(self) -> HeldUpdateStore:
