@@ -32,21 +32,18 @@ class StateScreens:
     lead: list[Span]
     start_payload_pending: str | None
 
-    @property
-    def say(self) -> Say:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # supplied by the conversation and the other features
 
-    def begin(self) -> None:
-        raise NotImplementedError
+        @property
+        def say(self) -> Say: ...
 
-    def advice(self) -> Advice:
-        raise NotImplementedError
+        def begin(self) -> None: ...
 
-    def asked(self) -> list[IntakeQuestion]:
-        raise NotImplementedError
+        def advice(self) -> Advice: ...
 
-    def current_question(self) -> IntakeQuestion | None:
-        raise NotImplementedError
+        def asked(self) -> list[IntakeQuestion]: ...
+
+        def current_question(self) -> IntakeQuestion | None: ...
 
     def _emit(self, reply: Reply) -> None:
         """Add a screen, led by whatever the event had to say first (e.g. "Genoteerd")."""

@@ -13,8 +13,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from knowledge.engine import TOP_N, Engine
-from knowledge.guard import PROBE_LIMIT, Guard, compile_pattern, slowest_probe
+from knowledge.guard import Guard
 from knowledge.model import Knowledge, Where
+from knowledge.patterns import PROBE_LIMIT, compile_pattern, slowest_probe
 from knowledge.problems import Problem
 
 OVERFIRE_SHARE = 0.8

@@ -20,8 +20,8 @@ from bot.app.broadcasting import BroadcastEffects
 from bot.app.context import Links, Visitor
 from bot.app.effects import Effects
 from bot.app.followup import FollowUp
-from flows.cohorts.dialogue import ADMIN
-from flows.conversation import AdvisorFlow
+from flows.advisor import AdvisorFlow
+from flows.commands import ADMIN
 from flows.events import (
     Event,
     ForgetMe,

@@ -49,6 +49,7 @@ from bot.settings import Settings
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.ratelimit import SendBudget
 from bot.telegram.render import keyboard, split_spans, to_html
+from flows import commands
 from flows.commands import parse_command
 from flows.events import Event, Outcome
 from flows.replies import Reply
@@ -59,25 +60,11 @@ from storage import StorageError
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-COMMANDS = (
-    "start",
-    "advies",
-    "profiel",
-    "dilemmas",
-    "vraag",
-    "reflecties",
-    "taal",
-    "privacy",
-    "mijngegevens",
-    "vergeet",
-    "herinneringen",
-    "stop",
-    "help",
-)
-"""Command names (Dutch, part of the interface); descriptions are ``cmd_<name>`` messages."""
+COMMANDS = commands.menu()
+"""The menu of every user, from the command table; descriptions are ``cmd_<name>``."""
 ROLE_COMMANDS = {
-    "coordinator": ("cohort", "broadcast", "inzicht"),
-    "admin": ("cohort", "broadcast", "inzicht", "coordinator"),
+    role: tuple(name for name in commands.menu({role}) if name not in COMMANDS)
+    for role in commands.ROLES
 }
 """Extra commands in the menu of a coordinator's or admin's own chat (members never see
 them; the commands check the role anyway)."""
