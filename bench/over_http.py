@@ -30,7 +30,7 @@ from typing import Any
 
 from bench.procs import rss_mb
 from bench.report import Figure
-from tests.fakebotapi import ChatState, FakeBotAPI, StoredMessage
+from fakebotapi import ChatState, FakeBotAPI, StoredMessage
 
 ROOT = Path(__file__).resolve().parent.parent
 BOTS = {"echo": ["-m", "bench.echo_bot"], "ours": ["-m", "bot", "run"]}

@@ -17,10 +17,10 @@ import pytest
 from bot.settings import Settings
 from bot.telegram.channel import COMMANDS
 from bot.telegram.run import SECRET_HEADER, RunningBot, running_bot
+from fakebotapi import FakeBotAPI, StoredMessage
 from knowledge.model import Knowledge
 from storage import Database, DatabaseUnavailable
 from storage.migrate import upgrade
-from tests.fakebotapi import FakeBotAPI, StoredMessage
 
 USER = 4242
 ENGLISH_USER = 4343
