@@ -17,18 +17,23 @@ from flows.definition import (
     ADVICE_TAG,
     BROWSE_TAG,
     COHORT_TAG,
+    HANDOUT_TAG,
     NUDGE_TAG,
     PRIVACY_TAG,
+    TIMELINE_TAG,
     advisor_flow,
     question_state,
 )
 from flows.events import Event, Outcome, StoredState
+from flows.handout.dialogue import HandoutActions
 from flows.machine import build_machine
 from flows.privacy import dialogue as privacy
 from flows.privacy.dialogue import PrivacyActions
+from flows.timeline.effects import ShowTimeline
+from flows.timeline.recheck import RecheckActions
 from knowledge.engine import Engine
 from knowledge.guard import Guard
-from knowledge.model import Knowledge
+from knowledge.model import DEFAULT_TIMEZONE, Knowledge
 
 COMMAND_HANDLERS: dict[str, Callable[[Conversation, str], None]] = {
     "start": Conversation.start_command,
@@ -40,6 +45,8 @@ COMMAND_HANDLERS: dict[str, Callable[[Conversation, str], None]] = {
     "help": Conversation.help,
     "terug": lambda c, args: c.back(),
     "opnieuw": lambda c, args: c.restart(),
+    "samenvatting": HandoutActions.handout_command,
+    "verloop": lambda c, args: c.effects.append(ShowTimeline()),
     **privacy.COMMAND_HANDLERS,
     **cohorts.COMMAND_HANDLERS,
 }
@@ -51,6 +58,8 @@ ACTION_HANDLERS: dict[str, Callable[[Conversation, tuple[str, ...]], bool]] = {
     BROWSE_TAG: Conversation.browse,
     COHORT_TAG: CohortActions.cohort_action,
     NUDGE_TAG: CohortActions.nudge_action,
+    HANDOUT_TAG: HandoutActions.handout_action,
+    TIMELINE_TAG: RecheckActions.timeline_action,
     ADVICE_TAG: Conversation.advice_action,
 }
 """Buttons by the tag of their action id; any other tag is an intake question's id."""
@@ -61,7 +70,7 @@ GATE_TAGS = frozenset({PRIVACY_TAG, BROWSE_TAG})
 class AdvisorFlow:
     """The conversation definition, machine and engine for one knowledge base."""
 
-    def __init__(self, knowledge: Knowledge, default_timezone: str = "Europe/Amsterdam") -> None:
+    def __init__(self, knowledge: Knowledge, default_timezone: str = DEFAULT_TIMEZONE) -> None:
         self.knowledge = knowledge
         self.default_timezone = default_timezone
         self.engine = Engine(knowledge)

@@ -54,6 +54,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("dilemmas", at_gate=True),
     Command("vraag", at_gate=True),
     Command("reflecties", at_gate=True),
+    Command("samenvatting", aliases=("summary",)),
+    Command("verloop", aliases=("timeline",)),
     Command("taal", aliases=("language", "lang"), at_gate=True),
     Command("privacy", at_gate=True),
     Command("mijngegevens", at_gate=True),

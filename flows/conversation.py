@@ -40,11 +40,13 @@ from flows.events import (
     fresh_data,
     remember_update,
 )
+from flows.handout.dialogue import HandoutActions
 from flows.machine import fire
 from flows.privacy.dialogue import PrivacyActions
 from flows.replies import Reply, Span
 from flows.screens import Say
 from flows.states import StateScreens
+from flows.timeline.recheck import UNCHANGED, RecheckActions
 from flows.typed import TypedText, clean_text
 from knowledge.engine import Advice, Engine
 from knowledge.guard import Guard
@@ -75,7 +77,15 @@ class Flow(Protocol):
     """Button tags that work before consent (they store nothing, or check consent)."""
 
 
-class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, PrivacyActions):
+class Conversation(
+    StateScreens,
+    TypedText,
+    CohortActions,
+    BroadcastActions,
+    PrivacyActions,
+    HandoutActions,
+    RecheckActions,
+):
     """The model of one event's run through the machine."""
 
     def __init__(self, flow: Flow, stored: StoredState) -> None:
@@ -393,6 +403,8 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
         if value == "_back":
             self.back()
             return True
+        if value == UNCHANGED:
+            return self.keep_unchanged(question)
         if value == "_skip":
             self.chosen = self.say.label("answer_skipped")
             self.skip(question)

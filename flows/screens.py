@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from flows.actions import action
-from flows.definition import ADVICE_TAG, BROWSE_TAG
+from flows.definition import ADVICE_TAG, BROWSE_TAG, HANDOUT_TAG
 from flows.replies import Button, Reply, Span, fill, join, parse_markup
 from knowledge.engine import TOP_N, Advice, ScoredDilemma
 from knowledge.model import Dilemma, IntakeQuestion, Knowledge, Text
@@ -69,8 +69,9 @@ def question(
     number: int,
     total: int,
     current: str | None,
+    extra: Sequence[Button] = (),
 ) -> Reply:
-    """One intake question with its options, back and skip."""
+    """One intake question with its options, ``extra`` buttons (a row), back and skip."""
     parts = [say("question_progress", number=number, total=total)]
     parts.append([Span(say.plain(question.text), "bold")])
     if question.help is not None:
@@ -85,6 +86,8 @@ def question(
         for option in question.options
     ]
     rows = _rows(options)
+    if extra:
+        rows.append(tuple(extra))
     rows.append(
         (
             Button(say.label("btn_back"), action(question.id, "_back")),
@@ -107,6 +110,8 @@ def _advice_buttons(say: Say, top: Sequence[ScoredDilemma]) -> list[tuple[Button
         for rank, s in enumerate(top, start=1)
     ]
     rows.append((Button(say.label("btn_why"), action(ADVICE_TAG, "why")),))
+    if top:
+        rows.append((Button(say.label("btn_handout"), action(HANDOUT_TAG, "start")),))
     rows.append(
         (
             Button(say.label("btn_more"), action(ADVICE_TAG, "more")),

@@ -13,6 +13,7 @@ from flows.definition import ADVICE
 from flows.events import Effect, SaveAdvice
 from flows.privacy.dialogue import consent_screen, declined_screen
 from flows.replies import Reply, Span
+from flows.timeline.recheck import unchanged_button
 
 if TYPE_CHECKING:
     from flows.screens import Say
@@ -38,6 +39,11 @@ class StateScreens:
         def say(self) -> Say: ...
 
         def begin(self) -> None: ...
+
+        @property
+        def rechecking(self) -> bool: ...
+
+        def finish_recheck(self, profile: dict[str, str], advice: Advice) -> None: ...
 
         def advice(self) -> Advice: ...
 
@@ -69,13 +75,16 @@ class StateScreens:
         asked = self.asked()
         number = next((i for i, q in enumerate(asked, start=1) if q.id == question.id), 1)
         current = self.answers.get(question.id)
-        self._emit(screens.question(self.say, question, number, len(asked), current))
+        extra = (unchanged_button(self.say, question),) if self.rechecking else ()
+        self._emit(screens.question(self.say, question, number, len(asked), current, extra))
 
     def show_advice(self, event: object) -> None:
         was_editing = self.data.pop("editing", False)
         advice = self.advice()
         profile = dict(advice.profile)
-        if profile != self.data.get("advised"):
+        if self.rechecking:
+            self.finish_recheck(profile, advice)
+        elif profile != self.data.get("advised"):
             if was_editing:
                 self.lead = (
                     self.lead + ([Span("\n")] if self.lead else []) + self.say("advice_updated")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from knowledge.engine import TOP_N, Engine
 from knowledge.guard import Guard
-from knowledge.model import Knowledge, Where
+from knowledge.model import DEFAULT_LANGUAGE, LANGUAGES, Knowledge, Where
 from knowledge.patterns import PROBE_LIMIT, compile_pattern, slowest_probe
 from knowledge.problems import Problem
 
@@ -91,7 +91,7 @@ def _check_references(knowledge: Knowledge, report: Report) -> None:
                 report.add(d.at("sources"), f"dilemma '{d.id}': unknown source '{sid}'")
             elif source.kind not in SOURCE_KINDS:
                 report.add(d.at("sources"), f"dilemma '{d.id}': source '{sid}' is a {source.kind}")
-        if not any(d.keywords.get(lang) for lang in ("nl", "en")):
+        if not any(d.keywords.get(lang) for lang in LANGUAGES):
             report.add(d.where, f"dilemma '{d.id}' has no keywords", "warning")
     for level in k.levels:
         if not any(d.level == level.id for d in k.dilemmas):
@@ -141,7 +141,7 @@ def _check_intake(knowledge: Knowledge, report: Report) -> None:
             if first is not None and second is not None and second[0] <= first[1]:
                 report.add(question.where, f"'{question.id}': ranges of '{a}' and '{b}' overlap")
         for option in question.options:
-            for lang in ("nl", "en"):
+            for lang in LANGUAGES:
                 if len(option.label.get(lang)) > MAX_LABEL:
                     report.add(
                         question.where,
@@ -269,7 +269,7 @@ def _check_guard(knowledge: Knowledge, report: Report, *, run_tests: bool) -> No
             )
             continue
         if test.redacted is not None:
-            redacted = guard.redact(test.text, "nl", hits)
+            redacted = guard.redact(test.text, DEFAULT_LANGUAGE, hits)
             if redacted != test.redacted:
                 report.guard_tests_failed += 1
                 report.add(

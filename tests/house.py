@@ -99,7 +99,7 @@ COMPOSED = {
     "bot.cli": "bot (CLI)",
     "bot.main": "bot (CLI)",
     "bot.__main__": "bot (CLI)",
-    "bot.settings": "bot/wiring",
+    "bot.settings": "bot/settings",
     "bot.wiring": "bot/wiring",
     "flows.advisor": "flows/conversation",
     "flows.conversation": "flows/conversation",
@@ -115,10 +115,13 @@ modules that compose the features into the one conversation."""
 def room(module: str) -> str:
     """The room of the house a module belongs to: a folder (``bot/app``, ``bot/telegram``,
     ``flows/<feature>``), ``bot/console``, one of :data:`COMPOSED`, or the top package
-    (``flows`` is the core the features share: events, replies, actions, screens)."""
+    (``flows`` is the core the features share: events, replies, actions, screens, and the
+    effect values each feature declares in ``flows/<feature>/effects.py``)."""
     if module in COMPOSED:
         return COMPOSED[module]
     parts = module.split(".")
+    if parts[0] == "flows" and len(parts) == 3 and parts[2] == "effects":
+        return "flows"  # a feature's effect values belong to the core's Effect union
     package_dir = ROOT.joinpath(*parts[:2])
     if parts[0] == "bot" and len(parts) > 1 and (parts[1] == "console" or package_dir.is_dir()):
         return f"bot/{parts[1]}"

@@ -20,6 +20,9 @@ from bot.app.broadcasting import BroadcastEffects
 from bot.app.context import Links, Visitor
 from bot.app.effects import Effects
 from bot.app.followup import FollowUp
+from bot.app.handouts import Handouts
+from bot.app.timeline import Timelines
+from bot.settings import DEFAULT_INSIGHT_MIN_GROUP, DEFAULT_TIMEZONE
 from flows.advisor import AdvisorFlow
 from flows.commands import ADMIN
 from flows.events import (
@@ -36,7 +39,6 @@ from storage import ConcurrentUpdate, Database, Repository
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-DEFAULT_TIMEZONE = "Europe/Amsterdam"
 Clock = Callable[[], datetime]
 
 
@@ -84,7 +86,7 @@ class Advisor:
         *,
         admins: Collection[tuple[str, str]] = (),
         timezone: str = DEFAULT_TIMEZONE,
-        insight_min_group: int = 5,
+        insight_min_group: int = DEFAULT_INSIGHT_MIN_GROUP,
     ) -> None:
         self.db = db
         self.knowledge_store = knowledge
@@ -93,8 +95,14 @@ class Advisor:
         """(channel, channel user id) of the admins: ADMIN_IDS on Telegram."""
         self.timezone = timezone
         self.links = Links()
-        self.followup = FollowUp(timezone, self.links)
-        self.effects = Effects(self.followup, BroadcastEffects(timezone, insight_min_group))
+        self.followup = FollowUp(timezone, self.links, insight_min_group=insight_min_group)
+        timelines = Timelines(timezone)
+        self.effects = Effects(
+            self.followup,
+            BroadcastEffects(timezone, insight_min_group),
+            timelines,
+            Handouts(timelines),
+        )
         self._flow = AdvisorFlow(knowledge.current, timezone)
         self._locks = UserLocks()
 

@@ -15,6 +15,8 @@ from typing import assert_never
 from bot.app.broadcasting import BroadcastEffects
 from bot.app.context import Visitor
 from bot.app.followup import FollowUp
+from bot.app.handouts import Handouts
+from bot.app.timeline import Timelines
 from flows.events import (
     AnswerPrompt,
     Appoint,
@@ -50,16 +52,26 @@ from flows.events import (
     Snooze,
     StartBroadcast,
 )
+from flows.handout.effects import ChooseHandout, MakeHandout
 from flows.privacy.dialogue import export_reply, reflections_screen
-from flows.screens import Say
+from flows.timeline.content import subject_title
+from flows.timeline.effects import ShowTimeline
 
 
 class Effects:
     """Applies every effect of an outcome, in order, for the advisor service."""
 
-    def __init__(self, followup: FollowUp, broadcasts: BroadcastEffects) -> None:
+    def __init__(
+        self,
+        followup: FollowUp,
+        broadcasts: BroadcastEffects,
+        timelines: Timelines,
+        handouts: Handouts,
+    ) -> None:
         self.followup = followup
         self.broadcasts = broadcasts
+        self.timelines = timelines
+        self.handouts = handouts
 
     def apply(self, v: Visitor, effect: Effect) -> None:
         f, b = self.followup, self.broadcasts
@@ -80,6 +92,7 @@ class Effects:
                 v.repo.record_advice(
                     v.user_id, effect.profile, list(effect.dilemmas), v.knowledge.version
                 )
+                self.timelines.snapshot(v, effect)
             case SaveReflection():
                 v.repo.add_reflection(v.user_id, effect.subject, effect.text)
             case ScheduleReminder():
@@ -130,6 +143,12 @@ class Effects:
                 b.show_insight(v, effect)
             case ShareAnswer():
                 b.share_answer(v, effect)
+            case ChooseHandout():
+                self.handouts.apply(v, effect)
+            case MakeHandout():
+                self.handouts.apply(v, effect)
+            case ShowTimeline():
+                self.timelines.show(v)
             case _:
                 assert_never(effect)
 
@@ -156,11 +175,3 @@ def schedule_reminder(v: Visitor, effect: ScheduleReminder) -> None:
         {"subject": effect.subject},
         f"reminder:{v.user_id}:{effect.subject}:{due.date().isoformat()}",
     )
-
-
-def subject_title(say: Say, subject: str) -> str:
-    """A reflection's subject as the user knows it: the dilemma's title, or "your advice"."""
-    dilemma = say.knowledge.dilemma(subject)
-    if dilemma is not None:
-        return say.plain(dilemma.title)
-    return say.label("note_followup" if subject == "followup" else "note_general")

@@ -53,7 +53,7 @@ CODE_LENGTH = 16
 """A cohort code: 16 of 62 characters, about 95 bits: not guessable, short in a QR code."""
 INVITE_PREFIX = "inv_"
 INVITE_LENGTH = 22
-NUDGE_KINDS = ("nudge", "reminder")
+NUDGE_KINDS = ("nudge", "reminder", "recheck")
 """What ``/stop`` cancels and what "Later" can postpone."""
 
 
@@ -80,10 +80,13 @@ class FollowUp:
         default_timezone: str,
         links: Links,
         make_code: Callable[[int], str] = random_code,
+        insight_min_group: int = 5,
     ) -> None:
         self.default_timezone = default_timezone
         self.links = links
         self.make_code = make_code
+        self.insight_min_group = insight_min_group
+        """The minimum group: cohort sizes are shown by storage.anonymity's rule."""
 
     # -- planning ------------------------------------------------------------------------
 
@@ -125,7 +128,8 @@ class FollowUp:
     def _local(self, v: Visitor, moment: datetime, zone: str | None = None) -> datetime:
         return moment.astimezone(ZoneInfo(zone or self.default_timezone)).replace(tzinfo=None)
 
-    def _summary(self, cohort: CohortInfo) -> fs.CohortSummary:
+    def _summary(self, cohort: CohortInfo, shown: bool = True) -> fs.CohortSummary:
+        """``shown`` False: the member count is left out (see :mod:`storage.anonymity`)."""
         workshop = cohort.workshop_at.astimezone(ZoneInfo(cohort.timezone)).replace(tzinfo=None)
         return fs.CohortSummary(
             cohort.id,
@@ -133,9 +137,13 @@ class FollowUp:
             workshop,
             cohort.timezone,
             cohort.plan,
-            cohort.members,
+            cohort.members if shown else None,
             cohort.closed,
         )
+
+    def _shown_cohorts(self, v: Visitor, cohorts: list[CohortInfo]) -> frozenset[int]:
+        """Which of the coordinator's cohorts may show their member counts."""
+        return v.repo.audiences.family(cohorts, self.insight_min_group).shown
 
     # -- members -------------------------------------------------------------------------
 
@@ -203,7 +211,9 @@ class FollowUp:
         move = next_week if effect.until == "week" else next_working_day
         target = move(v.now, window, zone)
         payload = {**row.payload, "snoozed_from": row.id}
-        kind: OutboxKind = "nudge" if row.kind == "nudge" else "reminder"
+        kind: OutboxKind = "reminder"
+        if row.kind in ("nudge", "recheck"):
+            kind = "nudge" if row.kind == "nudge" else "recheck"
         v.repo.outbox.plan(v.user_id, kind, [(f"snooze:{row.id}", target, payload)])
         local = target.astimezone(zone).replace(tzinfo=None)
         v.tell("snoozed", when=fs.when(v.say, local))
@@ -261,16 +271,16 @@ class FollowUp:
             v.user_id, "cohort.rescheduled", f"cohort:{cohort.id}", {"members": len(members)}
         )
         summary = self._summary(moved)
-        v.tell(
-            "cohort_rescheduled",
-            name=cohort.name,
-            when=fs.when(v.say, summary.workshop),
-            members=len(members),
-        )
+        owned = v.repo.cohorts.owned_by(v.user_id)
+        key = "cohort_rescheduled"
+        if cohort.id not in self._shown_cohorts(v, owned):
+            key = "cohort_rescheduled_hidden"
+        v.tell(key, name=cohort.name, when=fs.when(v.say, summary.workshop), members=len(members))
 
     def list_cohorts(self, v: Visitor, effect: ListCohorts) -> None:
         cohorts = v.repo.cohorts.owned_by(v.user_id)
-        v.show(fs.cohort_list(v.say, [self._summary(c) for c in cohorts]))
+        shown = self._shown_cohorts(v, cohorts)
+        v.show(fs.cohort_list(v.say, [self._summary(c, c.id in shown) for c in cohorts]))
 
     def cohort_link(self, v: Visitor, effect: CohortLink) -> None:
         cohort = self._owned(v, effect.cohort_id)

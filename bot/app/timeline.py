@@ -1,0 +1,73 @@
+"""The timeline service: a snapshot of each day's completed intake, and ``/verloop``.
+
+A snapshot is kept whenever the advice shown changes (the intake completed, an answer
+changed, a re-check); the day's last state is the day's point (days in the bot's time
+zone). Snapshots are rows about the user like any other: exported by ``/mijngegevens``,
+erased by ``/vergeet`` and by retention (both walk the schema).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.app.context import Visitor
+from flows.cohorts.schedule import next_allowed
+from flows.events import SaveAdvice
+from flows.replies import Span
+from flows.timeline.content import DatedReflection, Point, change_line, timeline_screen
+from flows.timeline.recheck import RECHECK_DAYS
+
+
+class Timelines:
+    """Snapshots and the timeline, in ``timezone`` (the bot's)."""
+
+    def __init__(self, timezone: str) -> None:
+        self.zone = ZoneInfo(timezone)
+
+    def today(self, moment: datetime) -> date:
+        """The day of ``moment`` in the timeline's time zone."""
+        return moment.astimezone(self.zone).date()
+
+    def snapshot(self, v: Visitor, effect: SaveAdvice) -> None:
+        """Keep the answers and advice as today's point of the user's timeline."""
+        day_began = datetime.combine(self.today(v.now), time(0), self.zone).astimezone(UTC)
+        v.repo.snapshots.record(
+            v.user_id, effect.profile, effect.dilemmas, v.knowledge.version, effect.kind, day_began
+        )
+        self.plan_recheck(v)
+
+    def plan_recheck(self, v: Visitor) -> None:
+        """The re-check :data:`RECHECK_DAYS` after the newest point, in the user's working
+        hours (their window and zone, like nudges); none for users who switched reminders
+        off. A newer point moves it: only the latest re-check stays planned."""
+        v.repo.outbox.cancel_pending(v.user_id, "recheck")
+        settings = v.repo.cohorts.nudge_settings(v.user_id)
+        window = v.knowledge.window(settings.window) or v.knowledge.window()
+        if settings.off or window is None:
+            return
+        zone = ZoneInfo(settings.timezone) if settings.timezone else self.zone
+        due = next_allowed(v.now + timedelta(days=RECHECK_DAYS), window, zone)
+        key = f"recheck:{v.user_id}:{due.date().isoformat()}"
+        v.repo.outbox.plan(v.user_id, "recheck", [(key, due, {"since": v.now.isoformat()})])
+
+    def points(self, v: Visitor) -> list[Point]:
+        return [
+            Point(self.today(s.taken_at), dict(s.answers), s.dilemmas, s.kind)
+            for s in v.repo.snapshots.history(v.user_id)
+        ]
+
+    def last_change(self, v: Visitor, today: date) -> list[Span]:
+        """ "Sinds 12 maart: …" between the last two points; nothing with fewer than two."""
+        points = self.points(v)
+        if len(points) < 2:
+            return []
+        return change_line(v.say, points[-2], points[-1], today)
+
+    def show(self, v: Visitor) -> None:
+        """``/verloop``: the changes and the dated reflections."""
+        reflections = [
+            DatedReflection(r.subject, self.today(r.created_at), r.text)
+            for r in v.repo.list_reflections(v.user_id)
+        ]
+        v.show(timeline_screen(v.say, self.points(v), reflections, self.today(v.now)))
