@@ -264,9 +264,8 @@ class FollowUp:
         v.repo.cohorts.reschedule(cohort.id, v.user_id, workshop)
         moved = replace(cohort, workshop_at=workshop)
         members = v.repo.cohorts.members(cohort.id)
-        for member in members:
-            if not v.repo.cohorts.nudge_settings(member).off:
-                self.plan_member(v, moved, member)
+        for member in v.repo.cohorts.nudged_members(cohort.id):
+            self.plan_member(v, moved, member)
         v.repo.audit(
             v.user_id, "cohort.rescheduled", f"cohort:{cohort.id}", {"members": len(members)}
         )
