@@ -8,7 +8,7 @@ import sys
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from bench import broadcast, core, dispatch_memory, handout, memory, outbox, over_http
+from bench import broadcast, core, dashboard, dispatch_memory, handout, memory, outbox, over_http
 from bench.report import Figure, table
 
 
@@ -30,6 +30,7 @@ def main(argv: list[str]) -> int:
     suites["telegram"] = over_http.run_all
     suites["broadcast"] = broadcast.broadcast_rate
     suites["memory"] = memory.memory_with_users
+    suites["dashboard"] = dashboard.cohorts_page
     for name, run in suites.items():
         if only and name not in only:
             continue

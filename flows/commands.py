@@ -34,6 +34,9 @@ class Command:
     at_gate: bool = False
     """Answered before the user has agreed to the privacy statement (it stores nothing or
     checks consent itself); other commands show the privacy question again."""
+    channel: str | None = None
+    """Answered by this channel itself, not by the conversation (``/dashboard`` opens a
+    web page from Telegram); elsewhere it is an unknown command."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -68,6 +71,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("cohort", aliases=("cohorten",), role=COORDINATOR),
     Command("broadcast", role=COORDINATOR),
     Command("inzicht", role=COORDINATOR),
+    Command("dashboard", role=COORDINATOR, channel="telegram"),
     Command("coordinator", role=ADMIN),
 )
 ROLES = (COORDINATOR, ADMIN)

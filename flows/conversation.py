@@ -242,7 +242,7 @@ class Conversation(
                 # Joining through a deep link: the code rides on the consent buttons.
                 self.start_payload_pending = text.strip()
             self.to_gate()
-        elif command is None or not command.allowed(self.roles):
+        elif command is None or command.channel or not command.allowed(self.roles):
             self.tell("unknown_command")
         else:
             self.flow.commands[command.name](self, clean_text(text))
