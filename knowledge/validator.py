@@ -17,6 +17,7 @@ from knowledge.guard import Guard
 from knowledge.model import DEFAULT_LANGUAGE, LANGUAGES, Knowledge, Where
 from knowledge.patterns import PROBE_LIMIT, compile_pattern, slowest_probe
 from knowledge.problems import Problem
+from knowledge.reading.load import reading_problems
 
 OVERFIRE_SHARE = 0.8
 """A dilemma in the top three of more than this share of profiles is a warning."""
@@ -294,4 +295,5 @@ def validate(knowledge: Knowledge, *, complete: bool = True) -> Report:
         _walk(knowledge, engine, report)
         _run_tests(knowledge, engine, report)
     _check_guard(knowledge, report, run_tests=complete)
+    report.problems.extend(reading_problems(knowledge))
     return report
