@@ -270,10 +270,7 @@ class Conversation(
         self.lang = lang
         self.effects.append(SetLanguage(lang))
         self.lead = self.say("language_set")
-        if self.at_gate:
-            self.to_gate()
-        else:
-            self.reshow()
+        self.show_where_we_are()
 
     def restart(self) -> None:
         self.answers.clear()
@@ -309,10 +306,7 @@ class Conversation(
     def stale(self) -> None:
         self.data.pop("last_action", None)
         self.notice = self.say.label("stale")
-        if self.at_gate:
-            self.to_gate()
-        else:
-            self.reshow()
+        self.show_where_we_are()
 
     def press(self, data: str) -> None:
         if (

@@ -107,8 +107,7 @@ class PrivacyActions:
 
         def start_payload(self, payload: str) -> None: ...
 
-    def keep_reflection_answer(self) -> bool:
-        raise NotImplementedError
+        def keep_reflection_answer(self) -> bool: ...
 
     @property
     def at_gate(self) -> bool:
