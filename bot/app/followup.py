@@ -26,8 +26,8 @@ from bot.app.context import Links, Visitor
 from bot.app.stewardship import Stewardship
 from flows.broadcasts import screens as bs
 from flows.cohorts import screens as fs
-from flows.cohorts.dialogue import ADMIN
 from flows.cohorts.schedule import next_week, next_working_day, step_due
+from flows.commands import ADMIN
 from flows.events import (
     AnswerPrompt,
     Appoint,

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from bot.app.context import Visitor
 from flows.cohorts import screens as fs
 from flows.cohorts import stewardship as st
-from flows.cohorts.dialogue import ADMIN, COORDINATOR
+from flows.commands import ADMIN, COORDINATOR
 from storage.cohorts import CohortInfo
 from storage.stewardship import INVITE_VALID
 
