@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from flows.cohorts.stewardship import StewardshipEffect
+from flows.cohorts.effects import StewardshipEffect
 from flows.handout.effects import HandoutEffect
 from flows.replies import Reply
 from flows.timeline.effects import TimelineEffect

@@ -17,7 +17,7 @@ from bot.app.context import Visitor
 from bot.app.followup import FollowUp
 from bot.app.handouts import Handouts
 from bot.app.timeline import Timelines
-from flows.cohorts.stewardship import AdoptCohort, RevokeInvite
+from flows.cohorts.effects import AdoptCohort, RevokeInvite
 from flows.events import (
     AnswerPrompt,
     Appoint,

@@ -4,29 +4,12 @@ open coordinator invitation and of adopting a cohort that lost its coordinator. 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from flows.actions import action
+from flows.cohorts.effects import AdoptCohort, RevokeInvite, StewardshipEffect
 from flows.definition import COHORT_TAG
 from flows.replies import Button, Reply, join
 from flows.screens import Say
-
-
-@dataclass(frozen=True, slots=True)
-class RevokeInvite:
-    """Withdraw an open coordinator invitation (admins)."""
-
-    invite_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class AdoptCohort:
-    """Become the owner of a cohort without one (admins)."""
-
-    cohort_id: int
-
-
-StewardshipEffect = RevokeInvite | AdoptCohort
 
 REVOKE_INVITE = "invrev"
 ADOPT = "adopt"
@@ -62,3 +45,6 @@ def ownerless_screen(say: Say, cohorts: Sequence[tuple[int, str]]) -> Reply:
     )
     text = join([say("ownerless_intro"), join(lines, "\n")], "\n")
     return Reply(tuple(text), rows, meta={"screen": "ownerless"})
+
+
+__all__ = ["ADOPT", "REVOKE_INVITE", "AdoptCohort", "RevokeInvite", "StewardshipEffect"]
