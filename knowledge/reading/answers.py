@@ -79,7 +79,7 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
         counts = read_counts(tokens, spec.numbers, claimed)
         for count in counts:
             claimed[count.start : count.end] = [True] * (count.end - count.start)
-    hits = search(_index(question), tokens, claimed)
+    hits = search(_index(question), tokens, claimed, spec.literal)
     count_hits = [
         Hit(
             c.start,
