@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from flows.actions import action
-from flows.definition import ADVICE_TAG, BROWSE_TAG, HANDOUT_TAG
+from flows.definition import ADVICE_TAG, BROWSE_TAG, HANDOUT_TAG, PRIVACY_TAG
 from flows.replies import Button, Reply, Span, fill, join, parse_markup
 from knowledge.engine import TOP_N, Advice, ScoredDilemma
 from knowledge.model import Dilemma, IntakeQuestion, Knowledge, Text
@@ -59,6 +59,15 @@ def _rows(buttons: Sequence[Button]) -> list[tuple[Button, ...]]:
     return rows
 
 
+def keep_answer(say: Say, redacted: str | None) -> Reply:
+    """The offer to keep an answer to ``/vraag`` as a reflection (client data replaced)."""
+    text = say("answer_to_question")
+    if redacted is not None:
+        text = [*text, Span("\n\n"), *say("answer_to_question_redacted", redacted=redacted)]
+    rows = ((Button(say.label("btn_keep_answer"), action(PRIVACY_TAG, "keepanswer")),),)
+    return Reply(tuple(text), rows, meta={"screen": "keep_answer"})
+
+
 def question_name(say: Say, question: IntakeQuestion) -> str:
     return say.plain(question.name) if question.name is not None else say.plain(question.text)
 
@@ -94,9 +103,12 @@ def question(
             Button(say.label("btn_skip"), action(question.id, "_skip")),
         )
     )
-    return Reply(
-        tuple(join(parts)), tuple(rows), meta={"screen": "question", "question": question.id}
-    )
+    meta = {"screen": "question", "question": question.id}
+    if any(option.range is not None for option in question.options):
+        # Typed digits answer this question as a count; a channel that numbers its
+        # buttons (the terminal) says how to pick one instead.
+        meta["count_hint"] = say.label("count_hint")
+    return Reply(tuple(join(parts)), tuple(rows), meta=meta)
 
 
 def _advice_buttons(say: Say, top: Sequence[ScoredDilemma]) -> list[tuple[Button, ...]]:
@@ -366,6 +378,12 @@ def text_matches(say: Say, matches: Sequence[tuple[Dilemma, Sequence[str]]]) -> 
     rows = [(Button(say.plain(d.title), action(BROWSE_TAG, "show", d.id)),) for d, _ in matches]
     text = join([say("text_match_intro"), join(lines)], "\n\n")
     return Reply(tuple(text), tuple(rows), meta={"screen": "text_matches"})
+
+
+def help_screen(say: Say, commands: Sequence[str]) -> Reply:
+    """How the bot works, and one line per command the user may use (``cmd_<name>``)."""
+    lines = [Span(f"\n/{name}: {say.label(f'cmd_{name}')}") for name in commands]
+    return Reply((*say("help"), *lines), meta={"screen": "help"})
 
 
 def notice(say: Say, key: str, **values: object) -> Reply:

@@ -13,9 +13,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from knowledge.engine import TOP_N, Engine
-from knowledge.guard import PROBE_LIMIT, Guard, compile_pattern, slowest_probe
+from knowledge.guard import Guard
 from knowledge.model import DEFAULT_LANGUAGE, LANGUAGES, Knowledge, Where
+from knowledge.patterns import PROBE_LIMIT, compile_pattern, slowest_probe
 from knowledge.problems import Problem
+from knowledge.reading.load import reading_problems
 
 OVERFIRE_SHARE = 0.8
 """A dilemma in the top three of more than this share of profiles is a warning."""
@@ -293,4 +295,5 @@ def validate(knowledge: Knowledge, *, complete: bool = True) -> Report:
         _walk(knowledge, engine, report)
         _run_tests(knowledge, engine, report)
     _check_guard(knowledge, report, run_tests=complete)
+    report.problems.extend(reading_problems(knowledge))
     return report

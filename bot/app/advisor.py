@@ -23,8 +23,8 @@ from bot.app.followup import FollowUp
 from bot.app.handouts import Handouts
 from bot.app.timeline import Timelines
 from bot.settings import DEFAULT_INSIGHT_MIN_GROUP, DEFAULT_TIMEZONE
-from flows.cohorts.dialogue import ADMIN
-from flows.conversation import AdvisorFlow
+from flows.advisor import AdvisorFlow
+from flows.commands import ADMIN
 from flows.events import (
     Event,
     ForgetMe,
@@ -96,6 +96,7 @@ class Advisor:
         self.timezone = timezone
         self.links = Links()
         self.followup = FollowUp(timezone, self.links, insight_min_group=insight_min_group)
+        self.followup.stewardship.admins = self.admins
         timelines = Timelines(timezone)
         self.effects = Effects(
             self.followup,
