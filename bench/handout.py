@@ -9,9 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.service import Advisor
-
 from bench.report import Figure
+from bot.app.advisor import Advisor
 from flows.events import Event
 from knowledge.store import KnowledgeStore
 from storage import Database

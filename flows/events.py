@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
+from flows.cohorts.effects import StewardshipEffect
 from flows.handout.effects import HandoutEffect
 from flows.replies import Reply
 from flows.timeline.effects import TimelineEffect
@@ -368,6 +369,7 @@ FollowUpEffect = (
     | CancelBroadcast
     | ShareAnswer
     | ShowInsight
+    | StewardshipEffect
 )
 """Effects about cohorts, roles and nudges: applied by ``bot.app.followup``."""
 

@@ -98,6 +98,7 @@ class Advisor:
         self.timezone = timezone
         self.links = Links()
         self.followup = FollowUp(timezone, self.links, insight_min_group=insight_min_group)
+        self.followup.stewardship.admins = self.admins
         timelines = Timelines(timezone)
         self.effects = Effects(
             self.followup,

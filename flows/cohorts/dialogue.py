@@ -19,6 +19,7 @@ from zoneinfo import available_timezones
 
 from flows.actions import START_PAYLOAD_PATTERN, is_id
 from flows.cohorts import screens as fs
+from flows.cohorts import stewardship as st
 from flows.commands import ADMIN, COORDINATOR, role_names
 from flows.definition import (
     ADVICE,
@@ -271,6 +272,10 @@ class CohortActions:
             return True
         if head == "revoke" and self.is_admin and is_id(arg):
             self.effects.append(Revoke(int(arg)))
+            return True
+        if head in (st.REVOKE_INVITE, st.ADOPT) and self.is_admin and is_id(arg):
+            kind = st.RevokeInvite if head == st.REVOKE_INVITE else st.AdoptCohort
+            self.effects.append(kind(int(arg)))
             return True
         return False
 
