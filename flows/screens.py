@@ -380,6 +380,12 @@ def text_matches(say: Say, matches: Sequence[tuple[Dilemma, Sequence[str]]]) -> 
     return Reply(tuple(text), tuple(rows), meta={"screen": "text_matches"})
 
 
+def help_screen(say: Say, commands: Sequence[str]) -> Reply:
+    """How the bot works, and one line per command the user may use (``cmd_<name>``)."""
+    lines = [Span(f"\n/{name}: {say.label(f'cmd_{name}')}") for name in commands]
+    return Reply((*say("help"), *lines), meta={"screen": "help"})
+
+
 def notice(say: Say, key: str, **values: object) -> Reply:
     """A plain message from the catalogue, no buttons."""
     return Reply(tuple(say(key, **values)), meta={"screen": key})

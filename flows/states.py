@@ -6,11 +6,11 @@ or None when a screen is shown again without a transition.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flows import screens
 from flows.definition import ADVICE
-from flows.events import Effect, SaveAdvice
+from flows.events import ConversationData, Effect, SaveAdvice
 from flows.privacy.dialogue import consent_screen, declined_screen
 from flows.replies import Reply, Span
 from flows.timeline.recheck import unchanged_button
@@ -27,34 +27,29 @@ class StateScreens:
     state: str
     knowledge: Knowledge
     answers: dict[str, str]
-    data: dict[str, Any]
+    data: ConversationData
     effects: list[Effect]
     replies: list[Reply]
     lead: list[Span]
     start_payload_pending: str | None
 
-    @property
-    def say(self) -> Say:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # supplied by the conversation and the other features
 
-    def begin(self) -> None:
-        raise NotImplementedError
+        @property
+        def say(self) -> Say: ...
 
-    if TYPE_CHECKING:  # from RecheckActions; declared only for the type checker
+        def begin(self) -> None: ...
 
         @property
         def rechecking(self) -> bool: ...
 
         def finish_recheck(self, profile: dict[str, str], advice: Advice) -> None: ...
 
-    def advice(self) -> Advice:
-        raise NotImplementedError
+        def advice(self) -> Advice: ...
 
-    def asked(self) -> list[IntakeQuestion]:
-        raise NotImplementedError
+        def asked(self) -> list[IntakeQuestion]: ...
 
-    def current_question(self) -> IntakeQuestion | None:
-        raise NotImplementedError
+        def current_question(self) -> IntakeQuestion | None: ...
 
     def _emit(self, reply: Reply) -> None:
         """Add a screen, led by whatever the event had to say first (e.g. "Genoteerd")."""

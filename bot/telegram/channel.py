@@ -8,7 +8,6 @@ drops its keyboard, replies go out as escaped HTML split below 4096 characters.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -23,12 +22,8 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ParseMode
 from telegram.error import (
-    BadRequest,
     Forbidden,
-    NetworkError,
-    RetryAfter,
     TelegramError,
     TimedOut,
 )
@@ -51,8 +46,9 @@ from bot.telegram.edits import mark_chosen, replace_with
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.later import undelivered
 from bot.telegram.membership import my_chat_member_handler
-from bot.telegram.ratelimit import SendBudget, retry_after_seconds
-from bot.telegram.render import keyboard, split_spans, to_html
+from bot.telegram.ratelimit import SendBudget
+from bot.telegram.send import send_reply, with_retry
+from flows import commands
 from flows.commands import parse_command
 from flows.events import Event, Outcome
 from flows.replies import Reply
@@ -63,36 +59,16 @@ from storage import StorageError
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-COMMANDS = (
-    "start",
-    "advies",
-    "profiel",
-    "dilemmas",
-    "vraag",
-    "reflecties",
-    "samenvatting",
-    "verloop",
-    "taal",
-    "privacy",
-    "mijngegevens",
-    "vergeet",
-    "herinneringen",
-    "stop",
-    "help",
-)
-"""Command names (Dutch, part of the interface); descriptions are ``cmd_<name>`` messages."""
+COMMANDS = commands.menu()
+"""The menu of every user, from the command table; descriptions are ``cmd_<name>``."""
 ROLE_COMMANDS = {
-    "coordinator": ("cohort", "broadcast", "inzicht", "dashboard"),
-    "admin": ("cohort", "broadcast", "inzicht", "dashboard", "coordinator"),
+    role: tuple(name for name in commands.menu({role}) if name not in COMMANDS)
+    for role in commands.ROLES
 }
 """Extra commands in the menu of a coordinator's or admin's own chat (members never see
 them; the commands check the role anyway)."""
-CAPTION_LIMIT = 1024
-"""Telegram's limit on a caption (characters after parsing): longer text follows the file."""
 MAX_CONCURRENT_UPDATES = 8
 """Measured: a small cap beats many requests in flight on one httpx client."""
-SEND_ATTEMPTS = 5
-MAX_RETRY_AFTER = 10.0
 BUDGET_KEY = "send_budget"
 """Where the application keeps the channel's :class:`SendBudget` for the dispatcher."""
 CHANNEL_KEY = "channel"
@@ -135,25 +111,6 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to release."""
-
-
-async def _with_retry(make: Callable[[], Awaitable[Any]]) -> Any:
-    """Await ``make()``; on 429 wait ``retry_after`` (bounded), on network errors retry."""
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            return await make()
-        except RetryAfter as exc:
-            wait = retry_after_seconds(exc)
-            if attempt == SEND_ATTEMPTS or wait > MAX_RETRY_AFTER:
-                raise
-            await asyncio.sleep(wait)
-        except NetworkError as exc:
-            # A timeout is no answer: Telegram may have sent the message anyway, so it is
-            # not sent again (the user would get it twice).
-            if isinstance(exc, BadRequest | Forbidden | TimedOut) or attempt == SEND_ATTEMPTS:
-                raise
-            await asyncio.sleep(0.2 * attempt)
-    return None
 
 
 class TelegramChannel:
@@ -205,7 +162,7 @@ class TelegramChannel:
         )
         self._attempts.pop(update.update_id, None)
         try:
-            await _with_retry(partial(query.answer, outcome.notice))
+            await with_retry(partial(query.answer, outcome.notice))
         except TelegramError as exc:  # "query is too old" when handled again later, a 5xx
             # Only the spinner on the button: the reply still goes out.
             log.info("callback query of update %s not answered: %s", update.update_id, exc)
@@ -213,11 +170,11 @@ class TelegramChannel:
         if outcome.chosen and isinstance(message, Message):
             say = Say(self.advisor.knowledge, outcome.state.lang)
             mark = "".join(span.text for span in say("chosen", choice=outcome.chosen))
-            await mark_chosen(query, message, mark, _with_retry)
+            await mark_chosen(query, message, mark, with_retry)
         chat_id = message.chat.id if message is not None else query.from_user.id
         replies = outcome.replies
         edit = outcome.edit and replies and isinstance(message, Message)
-        if edit and await replace_with(query, replies[0], _with_retry):
+        if edit and await replace_with(query, replies[0], with_retry):
             replies = replies[1:]
         await self.deliver(context, chat_id, outcome, replies, update_id=update.update_id)
 
@@ -260,44 +217,9 @@ class TelegramChannel:
             await set_menu_button(context.bot, int(user_key), roles, self.web_url)
 
     async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
-        """One reply: its attachment, then its text in chunks; buttons on the last chunk."""
-        bot = context.bot
-        chunks = split_spans(reply.spans)
-        markup = keyboard(reply.buttons)
+        """One reply through the one send path, retried within the update."""
         try:
-            if reply.attachment is not None:
-                file = reply.attachment
-                method = bot.send_photo if file.kind == "photo" else bot.send_document
-                caption = to_html(chunks[0]) if file.caption and len(chunks) == 1 else None
-                if caption is not None and len(reply.plain) <= CAPTION_LIMIT:
-                    # The explanation goes with the file, its buttons under it.
-                    await _with_retry(
-                        partial(
-                            method,
-                            chat_id,
-                            file.data,
-                            filename=file.name,
-                            caption=caption,
-                            parse_mode=ParseMode.HTML,
-                            reply_markup=markup,
-                        )
-                    )
-                    self.budget.note()
-                    return
-                await _with_retry(partial(method, chat_id, file.data, filename=file.name))
-                self.budget.note()
-            for index, chunk in enumerate(chunks, start=1):
-                await _with_retry(
-                    partial(
-                        bot.send_message,
-                        chat_id,
-                        to_html(chunk),
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=markup if index == len(chunks) else None,
-                        disable_web_page_preview=True,
-                    )
-                )
-                self.budget.note()
+            await send_reply(context.bot, chat_id, reply, call=with_retry, budget=self.budget)
         except Forbidden:
             log.info("chat %s has blocked the bot; reply dropped", chat_id)
 
@@ -420,7 +342,7 @@ async def set_menu(bot: Bot, advisor: Advisor, chat_id: int, roles: Collection[s
         for lang in LANGUAGES:
             language = None if lang == LANGUAGES[0] else lang
             if any(role in ROLE_COMMANDS for role in roles):
-                await _with_retry(
+                await with_retry(
                     partial(
                         bot.set_my_commands,
                         menu(advisor, lang, roles),
@@ -429,7 +351,7 @@ async def set_menu(bot: Bot, advisor: Advisor, chat_id: int, roles: Collection[s
                     )
                 )
             else:
-                await _with_retry(
+                await with_retry(
                     partial(bot.delete_my_commands, scope=scope, language_code=language)
                 )
     except TelegramError as exc:

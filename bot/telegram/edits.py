@@ -14,31 +14,25 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.telegram.render import keyboard, split_spans, to_html, utf16_len
+from bot.telegram.send import Call, not_modified
 from flows.replies import Reply
 
 log = logging.getLogger(__name__)
 
-Retrying = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
 
-
-def is_not_modified(exc: TelegramError) -> bool:
-    """Telegram's "message is not modified": the edit asked for is already there."""
-    return isinstance(exc, BadRequest) and "not modified" in str(exc).lower()
-
-
-async def _edit(retrying: Retrying, make: Callable[[], Awaitable[Any]], what: str) -> bool:
+async def _edit(retrying: Call, make: Callable[[], Awaitable[Any]], what: str) -> bool:
     """Make the edit; False (logged) when Telegram refused or failed it."""
     try:
         await retrying(make)
     except TelegramError as exc:
-        if is_not_modified(exc):
+        if isinstance(exc, BadRequest) and not_modified(exc):
             return True
         log.info("%s not edited: %s", what, type(exc).__name__)
         return False
     return True
 
 
-async def replace_with(query: CallbackQuery, reply: Reply, retrying: Retrying) -> bool:
+async def replace_with(query: CallbackQuery, reply: Reply, retrying: Call) -> bool:
     """Show ``reply`` in the pressed message itself; False if it cannot (too long, a
     file, or the edit failed): then it goes out as a new message."""
     chunks = split_spans(reply.spans)
@@ -54,9 +48,7 @@ async def replace_with(query: CallbackQuery, reply: Reply, retrying: Retrying) -
     return await _edit(retrying, edit, "pressed message")
 
 
-async def mark_chosen(
-    query: CallbackQuery, message: Message, mark: str, retrying: Retrying
-) -> None:
+async def mark_chosen(query: CallbackQuery, message: Message, mark: str, retrying: Call) -> None:
     """The question as it was (its own entities, not re-rendered), then ``mark`` (the
     choice) in bold; its keyboard dropped."""
     head = f"{message.text or ''}\n\n"

@@ -34,8 +34,8 @@ from bot.app.dashboard import SESSION_VALID, Caller, Dashboard, DashboardError, 
 from bot.app.insight import dilemma_title, insight_csv, is_shown, ranked_dilemmas
 from bot.web import pages
 from bot.web.auth import SESSION_COOKIE, Guard
+from bot.web.context import WebContext
 from bot.web.security import MINI_APP, TELEGRAM_SCRIPT, AttemptLimiter, client_of
-from bot.web.server import WebContext
 from flows.screens import Say
 from storage.insight import GroupFigures
 
@@ -240,6 +240,7 @@ def overview_json(found: Overview) -> dict[str, Any]:
             "steps_done": row.steps_done,
             "steps": row.steps,
             **_figures(row.figures),
+            "hidden": row.hidden,
         }
         for row in found.cohorts
     ]
@@ -344,19 +345,25 @@ async def broadcasts(request: web.Request, caller: Caller) -> web.Response:
         question = say.knowledge.questions.get(template) if template else None
         text = say.plain(question.text) if question is not None else report.info.text
         delivery = report.delivery
-        items.append(
-            {
-                "id": report.info.id,
-                "text": text,
-                "status": report.info.status,
-                "created": report.info.created_at.isoformat(),
+        figures = None
+        if delivery is not None:
+            figures = {
                 "total": delivery.total,
                 "sent": delivery.sent,
                 "pending": delivery.pending,
                 "blocked": delivery.blocked,
                 "failed": delivery.failed,
                 "answered": delivery.answered,
-                "shared": report.shared,
+            }
+        items.append(
+            {
+                "id": report.info.id,
+                "text": text,
+                "status": report.info.status,
+                "created": report.info.created_at.isoformat(),
+                "figures": figures,
+                "shared": list(report.shared.texts),
+                "shared_withheld": report.shared.withheld,
             }
         )
     return web.json_response(items)

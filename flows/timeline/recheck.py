@@ -10,11 +10,11 @@ start the dialogue (:class:`RecheckActions`, mixed into the conversation). While
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flows.actions import action
 from flows.definition import NUDGE_TAG, TIMELINE_TAG, question_state
-from flows.events import SaveAdvice
+from flows.events import ConversationData, Effect, SaveAdvice
 from flows.replies import Button, Reply, Span, join
 from knowledge.engine import TOP_N
 
@@ -67,35 +67,30 @@ def comparison(say: Say, before: Sequence[str], after: Sequence[str]) -> Reply:
 class RecheckActions:
     """The re-check part of the conversation."""
 
-    data: dict[str, Any]
+    data: ConversationData
     answers: dict[str, str]
-    effects: list[Any]
+    effects: list[Effect]
     replies: list[Reply]
     lead: list[Span]
     state: str
     chosen: str | None
 
-    @property
-    def say(self) -> Say:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # supplied by the conversation and the other features
 
-    def advice(self) -> Advice:
-        raise NotImplementedError
+        @property
+        def say(self) -> Say: ...
 
-    def asked(self) -> list[IntakeQuestion]:
-        raise NotImplementedError
+        def advice(self) -> Advice: ...
 
-    def reshow(self) -> None:
-        raise NotImplementedError
+        def asked(self) -> list[IntakeQuestion]: ...
 
-    def show_where_we_are(self) -> None:
-        raise NotImplementedError
+        def reshow(self) -> None: ...
 
-    def record(self, question: IntakeQuestion, option_id: str) -> None:
-        raise NotImplementedError
+        def show_where_we_are(self) -> None: ...
 
-    def skip(self, question: IntakeQuestion) -> None:
-        raise NotImplementedError
+        def record(self, question: IntakeQuestion, option_id: str) -> None: ...
+
+        def skip(self, question: IntakeQuestion) -> None: ...
 
     @property
     def rechecking(self) -> bool:
