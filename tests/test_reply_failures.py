@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bot.telegram.channel import SEND_ATTEMPTS
+from bot.telegram.send import SEND_ATTEMPTS
 from bot.telegram.run import RunningBot
 from fakebotapi import FakeBotAPI, StoredMessage
 from tests.test_telegram import USER, api, bot, last_id, start
