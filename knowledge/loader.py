@@ -93,7 +93,16 @@ def _read_intake(file: SourceFile) -> tuple[tuple[IntakeQuestion, ...], dict[str
                 continue
             option_ids.add(oid)
             label = file.text(raw, "label") or Text("", "")
-            options.append(Option(oid, label, _read_range(file, raw), file.words(raw, "words")))
+            # An option, like its question, may only depend on the questions asked before.
+            offered_if = None
+            if "ask_if" in raw:
+                offered_if, problems = parse_condition(
+                    raw.get("ask_if"), dimensions, file.name, raw.line_of("ask_if")
+                )
+                file.problems.extend(problems)
+            options.append(
+                Option(oid, label, _read_range(file, raw), file.words(raw, "words"), offered_if)
+            )
         # A question may only depend on the questions asked before it.
         condition, problems = parse_condition(
             entry.get("ask_if"), dimensions, file.name, entry.line_of("ask_if")
@@ -134,6 +143,53 @@ def _read_intake(file: SourceFile) -> tuple[tuple[IntakeQuestion, ...], dict[str
     elif raw_numbers is not None:
         file.error(file.root.line_of("number_words"), "'number_words' must be a mapping")
     return tuple(questions), number_words
+
+
+def _read_steps(file: SourceFile, entry: LineDict) -> dict[str, Text]:
+    """A dilemma's ``steps``: per leadership action id, what to do about it this month."""
+    raw = entry.get("steps")
+    if raw is None:
+        return {}
+    if not isinstance(raw, LineDict):
+        file.error(entry.line_of("steps"), "'steps' must map action ids to a text")
+        return {}
+    steps: dict[str, Text] = {}
+    for action_id in raw:
+        text = file.text(raw, action_id)
+        if text is not None:
+            steps[str(action_id)] = text
+    return steps
+
+
+def _per_dilemma(
+    file: SourceFile, then: LineDict, key: str, weights: Mapping[str, int], rule: str
+) -> dict[str, tuple[str, ...]]:
+    """A rule's extra ``questions`` or ``contacts``, each under the dilemma it belongs to.
+
+    A mapping names the dilemma; a plain list is allowed only for a rule that raises one
+    dilemma (a question about the board table must not follow the rule to its other ones).
+    """
+    raw = then.get(key)
+    if raw is None:
+        return {}
+    if isinstance(raw, LineDict):
+        result: dict[str, tuple[str, ...]] = {}
+        for did in raw:
+            if str(did) not in weights:
+                file.error(raw.line_of(did), f"rule '{rule}': '{key}' for '{did}', a dilemma it does not raise")
+                continue
+            result[str(did)] = file.id_list(raw, did)
+        return result
+    ids = file.id_list(then, key)
+    raised = [d for d, w in weights.items() if w > 0]
+    if len(raised) != 1:
+        file.error(
+            then.line_of(key),
+            f"rule '{rule}' raises {len(raised)} dilemmas: map its '{key}' to the dilemma "
+            "each belongs to",
+        )
+        return {}
+    return {raised[0]: ids}
 
 
 def _read_profile(
@@ -199,22 +255,35 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
             keywords=f.words(e, "keywords"),
             where=f.where(e.line),
             key_lines=dict(e.key_lines),
+            steps=_read_steps(f, e),
+            meeting=f.text(e, "meeting", required=False),
         )
 
     dilemmas = unique(f, f.entries("dilemmas"), build_dilemma)
 
+    f = files["intake.yaml"]
+    intake, number_words = _read_intake(f)
+    dimensions = {q.id: tuple(o.id for o in q.options) for q in intake}
+
     f = files["questions.yaml"]
-    questions = unique(
-        f,
-        f.entries("questions"),
-        lambda e, i: ReflectionQuestion(
-            i,
+
+    def build_question(e: LineDict, ident: str) -> ReflectionQuestion:
+        fits = None
+        if "ask_if" in e:
+            fits, condition_problems = parse_condition(
+                e.get("ask_if"), dimensions, f.name, e.line_of("ask_if")
+            )
+            problems.extend(condition_problems)
+        return ReflectionQuestion(
+            ident,
             f.ident(e, "theme"),
             f.text(e, "text") or Text("", ""),
             f.id_list(e, "tags"),
             f.where(e.line),
-        ),
-    )
+            fits,
+        )
+
+    questions = unique(f, f.entries("questions"), build_question)
 
     f = files["actions.yaml"]
     actions = unique(
@@ -254,10 +323,6 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
 
     contacts = unique(f, f.entries("contacts"), build_contact)
 
-    f = files["intake.yaml"]
-    intake, number_words = _read_intake(f)
-    dimensions = {q.id: tuple(o.id for o in q.options) for q in intake}
-
     f = files["rules.yaml"]
 
     def build_rule(e: LineDict, ident: str) -> Rule:
@@ -269,8 +334,8 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
             f.error(e.line, f"rule '{ident}' needs 'when' (use {{}} for always)")
         then = e.get("then")
         weights: dict[str, int] = {}
-        extra_questions: tuple[str, ...] = ()
-        extra_contacts: tuple[str, ...] = ()
+        extra_questions: dict[str, tuple[str, ...]] = {}
+        extra_contacts: dict[str, tuple[str, ...]] = {}
         if not isinstance(then, LineDict):
             f.error(e.line_of("then"), f"rule '{ident}' needs 'then' with 'dilemmas'")
         else:
@@ -285,8 +350,8 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
                         )
                         continue
                     weights[str(did)] = weight
-            extra_questions = f.id_list(then, "questions")
-            extra_contacts = f.id_list(then, "contacts")
+            extra_questions = _per_dilemma(f, then, "questions", weights, ident)
+            extra_contacts = _per_dilemma(f, then, "contacts", weights, ident)
         return Rule(
             id=ident,
             when=when,
@@ -296,6 +361,7 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
             because=f.text(e, "because") or Text("", ""),
             where=f.where(e.line),
             key_lines={**e.key_lines, **(then.key_lines if isinstance(then, LineDict) else {})},
+            sources=f.id_list(e, "sources"),
         )
 
     rules = unique(f, f.entries("rules"), build_rule)
