@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 from bench.report import Figure
+from bot.app.advisor import Advisor
 from bot.cli import run_check
-from bot.service import Advisor
 from flows.events import Event
 from knowledge.engine import Engine
 from knowledge.loader import BUNDLED_DIR, load_knowledge

@@ -70,7 +70,7 @@ async def _child(url: str, api_url: str, token: str, due: int) -> None:
     """Drain every due nudge, then print baseline, final and peak RSS (kB)."""
     from telegram import Bot
 
-    from bot.dispatcher import Dispatcher, DispatchSettings
+    from bot.telegram.outbox_sender import Dispatcher, DispatchSettings
     from knowledge.store import KnowledgeStore
 
     db = Database(url)

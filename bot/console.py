@@ -11,19 +11,13 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.service import Advisor
+from bot.app.advisor import Advisor
 from flows.actions import is_id
+from flows.commands import parse_command
 from flows.events import Event, Outcome
 from flows.replies import Button, Reply
 
 CHANNEL = "console"
-
-
-def parse_command(line: str) -> Event:
-    """``/name args`` as a command event (``/start@bot`` loses its ``@bot``)."""
-    head, _, args = line[1:].partition(" ")
-    name = head.split("@", 1)[0]
-    return Event("command", text=args.strip(), name=name)
 
 
 class ConsoleChat:

@@ -7,9 +7,9 @@ import asyncio
 import getpass
 import sys
 
-from bot.app import configure_logging, open_advisor
 from bot.console import ConsoleChat
 from bot.settings import Settings, SettingsError
+from bot.wiring import configure_logging, open_advisor
 from knowledge.problems import KnowledgeError
 from storage import StorageError
 
@@ -42,7 +42,7 @@ def run_command(command: str | None, args: argparse.Namespace) -> int:
         if chatting:
             asyncio.run(_chat(settings, greeting=command is None))
             return 0
-        from bot.telegram_run import run_telegram
+        from bot.telegram.run import run_telegram
 
         return run_telegram(settings, webhook=bool(getattr(args, "webhook", False)))
     except (SettingsError, KnowledgeError, StorageError) as exc:

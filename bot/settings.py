@@ -36,7 +36,7 @@ class Settings:
     """None when LOG_LEVEL is unset: each command picks its own default."""
     broadcast_rate: float = 28.0
     """BROADCAST_RATE: bulk messages (nudges, broadcasts) per second, under Telegram's ~30.
-    Per bot: the processes on one database share it (see :mod:`bot.dispatcher`)."""
+    Per bot: the processes on one database share it (see :mod:`bot.telegram.outbox_sender`)."""
     dispatch_lease_seconds: float = 60.0
     """DISPATCH_LEASE_SECONDS: a bulk message claimed by a process that died is sent by
     another after this long."""

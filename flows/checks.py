@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flows import screens
 from flows.actions import MAX_ACTION_BYTES
-from flows.followup_screens import ask_cohort_plan, nudge
+from flows.cohorts.screens import ask_cohort_plan, nudge
 from flows.replies import Reply
 from knowledge.engine import Engine, Reason, ScoredDilemma
 from knowledge.model import LANGUAGES, Knowledge, Where
@@ -31,7 +31,7 @@ def used_message_keys() -> set[str]:
     root = Path(__file__).resolve().parent.parent
     keys: set[str] = set()
     for directory in _CODE_DIRS:
-        for path in (root / directory).glob("*.py"):
+        for path in (root / directory).rglob("*.py"):
             keys.update(_KEY_USE.findall(path.read_text(encoding="utf-8")))
     return keys
 

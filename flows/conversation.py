@@ -12,8 +12,8 @@ from typing import Any
 
 from flows import screens
 from flows.actions import parse_action
-from flows.broadcasts import BroadcastActions
-from flows.cohorts import CohortActions
+from flows.broadcasts.dialogue import BroadcastActions
+from flows.cohorts.dialogue import CohortActions
 from flows.definition import (
     ADVICE,
     ADVICE_PHASE,
@@ -40,7 +40,7 @@ from flows.events import (
     fresh_data,
 )
 from flows.machine import build_machine, fire
-from flows.privacy import (
+from flows.privacy.dialogue import (
     PRIVACY_COMMANDS,
     STATELESS_COMMANDS,
     PrivacyActions,

@@ -296,7 +296,7 @@ FollowUpEffect = (
     | ShareAnswer
     | ShowInsight
 )
-"""Effects about cohorts, roles and nudges: applied by ``bot.followup``."""
+"""Effects about cohorts, roles and nudges: applied by ``bot.app.followup``."""
 
 Effect = (
     SaveAdvice

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from flows import screens
 from flows.definition import ADVICE
 from flows.events import SaveAdvice
-from flows.privacy import consent_screen, declined_screen
+from flows.privacy.dialogue import consent_screen, declined_screen
 from flows.replies import Reply, Span
 
 if TYPE_CHECKING:

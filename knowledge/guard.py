@@ -106,6 +106,45 @@ _JOIN = re.compile(r"[ \t,:()\[\]\"'“”‘’«»\-–—]*")
 # Within one name ("Jan de Vries", "J. de Vries"): a few spaces only.
 _TIGHT = re.compile(r"[ \t]{1,3}")
 _AFTER_INITIAL = re.compile(r"\.[ \t]{0,2}")
+# The same with one line break: "cliënt:\nJan de Vries". Only a name that fills the
+# rest of its line (or follows a colon) is taken then: "de ouders\nAnne kwam later" is
+# a sentence that starts on a new line.
+_JOIN_BREAK = re.compile(r"[ \t,:()\[\]\"'“”‘’«»\-–—]*\r?\n[ \t,:()\[\]\"'“”‘’«»\-–—]*")
+_LINE_END = re.compile(r"[ \t]*(?:[\r\n,.;:)\]]|$)")
+# Between a name and a context word after it: an apposition ("Jan de Vries, mijn
+# cliënt", "Sanne (de dochter)").
+_APPOSITION = re.compile(r"[ \t]*[,(:\-–—][ \t]*")
+_POSSESSIVE = ("'s", "’s")
+
+# Characters read as their plain form before any pattern runs, one for one (so every
+# hit's position is the same in the text as written): the spaces a phone or a word
+# processor puts in ("12\u00a0maart", "06\u202f12345678") and the dashes ("06–12345678").
+_PLAIN = str.maketrans(
+    {
+        **dict.fromkeys(
+            "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+            "\u202f\u205f\u3000",
+            " ",
+        ),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-"),
+        **dict.fromkeys("\u2018\u2019\u02bc", "'"),
+    }
+)
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether only spaces, quotes or brackets stand between ``start`` and the start of
+    the text or the end of the previous sentence."""
+    k = start
+    while k > 0 and text[k - 1] in " \t\"'“‘(":
+        k -= 1
+    return k == 0 or text[k - 1] in ".!?\n"
+
+
+def plain(text: str) -> str:
+    """``text`` with unusual spaces, dashes and apostrophes in their plain form, one
+    character for one."""
+    return text.translate(_PLAIN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,13 +165,16 @@ class _NameFinder:
         self.between = frozenset(fold(w) for w in names.between)
         self.particles = frozenset(fold(w) for w in names.particles)
         self.list_words = frozenset(fold(w) for w in names.list_words)
+        self.given = frozenset(fold(w) for w in names.given)
+        self.lead_in = frozenset(fold(w) for w in names.lead_in)
         self.not_names = (
             frozenset(fold(w) for w in names.stop)
             | self.context
             | self.between
             | self.particles
             | self.list_words
-        )
+            | self.lead_in
+        ) - self.given
 
     def find(self, text: str) -> list[Hit]:
         tokens = [
@@ -140,17 +182,31 @@ class _NameFinder:
         ]
         hits: list[Hit] = []
         for i, token in enumerate(tokens):
-            if token.folded in self.context:
-                hits.extend(self._after(text, tokens, i))
+            if self._is_context(token.folded):
+                loud = token.word.isupper()
+                hits.extend(self._after(text, tokens, i, loud))
                 hits.extend(self._possessive_before(text, tokens, i))
+                hits.extend(self._before(text, tokens, i, loud))
         return hits
 
-    def _is_name(self, word: str) -> bool:
-        if len(word) < 2 or not (word[0].isupper() or word[0].istitle()):
-            return False
-        if word.isupper():  # an acronym: GGD, CJG, WMO
+    def _is_context(self, folded: str) -> bool:
+        """A context word, also as a possessive ("client's", "cliënt's")."""
+        if folded in self.context:
+            return True
+        return folded.endswith(_POSSESSIVE) and folded[:-2] in self.context
+
+    def _is_name(self, word: str, loud: bool = False) -> bool:
+        """A name: a capitalised word that is no acronym, a known given name in any case
+        ("jan", "JAN"), or in a text in capitals (``loud``) any word in capitals."""
+        if len(word) < 2:
             return False
         folded = fold(word)
+        if folded in self.given or fold(word.split("-")[0]) in self.given:
+            return True
+        if not (word[0].isupper() or word[0].istitle()):
+            return False
+        if word.isupper() and not loud:  # an acronym: GGD, CJG, WMO
+            return False
         return folded not in self.not_names and fold(word.split("-")[0]) not in self.not_names
 
     @staticmethod
@@ -159,12 +215,15 @@ class _NameFinder:
         word = tokens[k].word
         return len(word) == 1 and word.isupper() and text.startswith(".", tokens[k].end)
 
-    def _joined(self, text: str, tokens: Sequence[_Token], k: int) -> bool:
-        """Whether token ``k`` still belongs to the phrase of token ``k - 1``."""
+    def _joined(self, text: str, tokens: Sequence[_Token], k: int) -> bool | None:
+        """Whether token ``k`` still belongs to the phrase of token ``k - 1``: True, or
+        None when a line break stands between them (see :data:`_JOIN_BREAK`)."""
         gap = text[tokens[k - 1].end : tokens[k].start]
         if self._initial(text, tokens, k - 1):
             return _AFTER_INITIAL.fullmatch(gap) is not None
-        return _JOIN.fullmatch(gap) is not None
+        if _JOIN.fullmatch(gap) is not None:
+            return True
+        return None if _JOIN_BREAK.fullmatch(gap) is not None else False
 
     def _tight(self, text: str, tokens: Sequence[_Token], k: int) -> bool:
         """Whether token ``k`` continues the name that token ``k - 1`` is part of."""
@@ -173,16 +232,24 @@ class _NameFinder:
             return _AFTER_INITIAL.fullmatch(gap) is not None
         return _TIGHT.fullmatch(gap) is not None
 
-    def _after(self, text: str, tokens: Sequence[_Token], i: int) -> Iterator[Hit]:
-        j, skipped, named = i + 1, 0, False
-        while j < len(tokens) and self._joined(text, tokens, j):
+    def _after(self, text: str, tokens: Sequence[_Token], i: int, loud: bool) -> Iterator[Hit]:
+        j, skipped, named, broke, colon = i + 1, 0, False, False, False
+        while j < len(tokens):
+            joined = self._joined(text, tokens, j)
+            if joined is None and not broke:
+                broke = True  # one line break: "cliënt:\nJan de Vries"
+            elif not joined:
+                return
+            colon = colon or ":" in text[tokens[j - 1].end : tokens[j].start]
             token = tokens[j]
-            if token.folded in self.context:
+            if self._is_context(token.folded):
                 return  # the next context word searches on its own
-            if self._is_name(token.word):
+            if self._is_name(token.word, loud):
                 first = self._lead(text, tokens, j, floor=i + 1)
-                last = self._extend(text, tokens, j)
+                last = self._extend(text, tokens, j, loud)
                 start, end = tokens[first].start, tokens[last].end
+                if broke and not colon and _LINE_END.match(text, end) is None:
+                    return  # a sentence on the next line, not a name under a heading
                 yield Hit(self.kind, start, end, text[start:end])
                 j, skipped, named = last + 1, 0, True
                 continue
@@ -210,8 +277,9 @@ class _NameFinder:
                 first = k
         return first
 
-    def _extend(self, text: str, tokens: Sequence[_Token], j: int) -> int:
-        """The last token of the name that starts at ``j`` ("Jan de Vries", "Van der Berg")."""
+    def _extend(self, text: str, tokens: Sequence[_Token], j: int, loud: bool = False) -> int:
+        """The last token of the name that starts at ``j`` ("Jan de Vries", "Van der Berg";
+        after a particle also a word in lower case: "jan de vries")."""
         last = j
         while True:
             k = last + 1
@@ -221,10 +289,51 @@ class _NameFinder:
                 and self._tight(text, tokens, k)
             ):
                 k += 1
-            if k < len(tokens) and self._tight(text, tokens, k) and self._is_name(tokens[k].word):
-                last = k
-            else:
-                return last
+            if k < len(tokens) and self._tight(text, tokens, k):
+                word = tokens[k].word
+                surname = k > last + 1 and word.islower() and self._plain_word(tokens[k])
+                if surname or self._is_name(word, loud):
+                    last = k
+                    continue
+            return last
+
+    def _plain_word(self, token: _Token) -> bool:
+        return len(token.word) > 1 and token.folded not in self.not_names
+
+    def _before(self, text: str, tokens: Sequence[_Token], i: int, loud: bool) -> Iterator[Hit]:
+        """A name in apposition before the context word: "Jan de Vries, mijn cliënt",
+        "jan de vries, de moeder". A single capitalised word that starts a sentence is
+        no name here unless it is a known given name ("Daarom, de kinderen")."""
+        k = i - 1
+        skipped = 0
+        while k >= 0 and tokens[k].folded in self.lead_in and self._tight(text, tokens, k + 1):
+            k, skipped = k - 1, skipped + 1
+            if skipped > self.window:
+                return
+        if k < 0 or _APPOSITION.fullmatch(text[tokens[k].end : tokens[k + 1].start]) is None:
+            return
+        last, first = k, None
+        while k >= 0 and (k == last or self._tight(text, tokens, k + 1)):
+            token = tokens[k]
+            left_particle = k > 0 and tokens[k - 1].folded in self.particles
+            if self._is_name(token.word, loud):
+                first = k
+            elif not (
+                token.folded in self.particles
+                or self._initial(text, tokens, k)
+                or (token.word.islower() and left_particle and self._plain_word(token))
+            ):
+                break
+            if last - k >= 4:
+                break
+            k -= 1
+        if first is None:
+            return
+        lone = first == last and tokens[first].folded not in self.given
+        if lone and _starts_sentence(text, tokens[first].start):
+            return
+        start, end = tokens[first].start, tokens[last].end
+        yield Hit(self.kind, start, end, text[start:end])
 
     def _possessive_before(self, text: str, tokens: Sequence[_Token], i: int) -> Iterator[Hit]:
         """ "Sanne's moeder": a capitalised word with 's right before the context word."""
@@ -272,11 +381,14 @@ class Guard:
     def scan(self, text: str) -> list[Hit]:
         """Every piece of client data in ``text``, in order; overlapping hits of one kind
         are merged into one (hits of different kinds may overlap)."""
+        # Scanned in its plain form (one character for one: the positions hold).
+        view = plain(text)
         found: list[Hit] = []
         for detector in self._detectors:
-            found.extend(_matches(text, detector))
+            found.extend(_matches(view, detector))
         if self._names is not None:
-            found.extend(self._names.find(text))
+            found.extend(self._names.find(view))
+        found = [Hit(h.kind, h.start, h.end, text[h.start : h.end]) for h in found]
         if self._allow:
             found = [h for h in found if fold(h.matched.strip()) not in self._allow]
         by_kind: dict[str, list[Hit]] = {}

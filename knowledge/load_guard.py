@@ -58,6 +58,8 @@ def _read_guard_names(file: SourceFile, kinds: Mapping[str, GuardKind]) -> Guard
         particles=_word_list(file, raw, "particles"),
         list_words=_word_list(file, raw, "list_words"),
         stop=_word_list(file, raw, "stop"),
+        given=_word_list(file, raw, "given") if "given" in raw else (),
+        lead_in=_word_list(file, raw, "lead_in") if "lead_in" in raw else (),
     )
 
 

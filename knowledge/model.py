@@ -252,6 +252,10 @@ class GuardNames:
     particles: tuple[str, ...] = ()
     list_words: tuple[str, ...] = ()
     stop: tuple[str, ...] = ()
+    given: tuple[str, ...] = ()
+    """Given names found in any case ("cliënt jan de vries", "CLIËNT JAN")."""
+    lead_in: tuple[str, ...] = ()
+    """Words between a name and the context word after it ("Jan de Vries, mijn cliënt")."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from functools import partial
@@ -92,6 +93,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout=2000",  # blocks the event loop: keep it short
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
+    # Deleted content is overwritten with zeros, not just unlinked: after an erasure the
+    # text is gone from the file, whatever SQLite's build default (see after_erasure).
+    "PRAGMA secure_delete=ON",
 )
 
 
@@ -231,6 +235,38 @@ class Database:
         if self._sync_sessions is not None:
             return await self._retried(partial(self._run_connection_inline, work, schema_change))
         return await self._retried(partial(self._run_connection_async, work))
+
+    async def after_erasure(self) -> None:
+        """Make erased data unreadable in the files, not only in the tables (SQLite).
+
+        With ``secure_delete`` the pages are zeroed, but the write-ahead log still holds
+        the pages as they were before, until a checkpoint moves them into the main file
+        and later writes happen to reuse the log. A ``wal_checkpoint(TRUNCATE)`` right
+        after the erasure copies the log into the (zeroed) main file and empties the log
+        file. It needs no other connection to be reading; one that is (another process)
+        leaves the log for the next erasure or the automatic checkpoint: logged.
+        PostgreSQL: nothing here; its dead rows stay in the data files until VACUUM
+        (autovacuum) reclaims them, and in WAL archives and backups (docs/operations.md).
+        """
+        self._check_open()
+        if not self.is_sqlite:
+            return
+        try:
+            raw = self.sync_engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                try:
+                    cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    busy = cursor.fetchone()
+                finally:
+                    cursor.close()
+            finally:
+                raw.close()
+        except (DBAPIError, sqlite3.Error) as error:  # the erasure itself was committed
+            log.warning("checkpoint after an erasure failed: %s", type(error).__name__)
+            return
+        if busy is not None and busy[0]:
+            log.warning("checkpoint after an erasure was blocked by another reader")
 
     async def dispose(self) -> None:
         """Close every pooled connection; call when stopping.

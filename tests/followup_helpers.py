@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.service import Advisor
+from bot.app.advisor import Advisor
 from flows.events import Event, Outcome
 from knowledge.store import KnowledgeStore
 from storage import Database, OutboxMessage, Repository

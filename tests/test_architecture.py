@@ -53,7 +53,7 @@ def test_one_machine_serves_every_conversation(knowledge: Knowledge) -> None:
 
 
 def test_every_command_has_a_description_in_both_languages(knowledge: Knowledge) -> None:
-    from bot.telegram_app import COMMANDS
+    from bot.telegram.channel import COMMANDS
 
     for name in COMMANDS:
         assert f"cmd_{name}" in knowledge.messages, name

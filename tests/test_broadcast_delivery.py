@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.telegram_run import running_bot
+from bot.telegram.run import running_bot
 from storage import Database, Repository
 from storage.migrate import upgrade
 from tests.fakebotapi import FakeBotAPI, StoredMessage

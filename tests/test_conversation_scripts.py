@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.advisor import Advisor
 from bot.console import ConsoleChat
-from bot.service import Advisor
 from flows.conversation import AdvisorFlow
 from flows.events import Event, StoredState
-from flows.privacy import GATE_STATES
+from flows.privacy.dialogue import GATE_STATES
 from knowledge.model import Knowledge
 from knowledge.store import KnowledgeStore
 from storage import Database, Repository

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot
 
-from bot.dispatcher import Dispatcher, DispatchSettings
+from bot.telegram.outbox_sender import Dispatcher, DispatchSettings
 from knowledge.store import KnowledgeStore
 from storage import Database, DispatcherHeartbeat, Repository, User
 from storage.migrate import upgrade
@@ -421,7 +421,7 @@ async def test_a_failed_heartbeat_keeps_the_share_and_warns_once(
     away = Database(NOWHERE)
     try:
         first.db = away
-        with caplog.at_level(logging.INFO, logger="bot.dispatcher"):
+        with caplog.at_level(logging.INFO, logger="bot.telegram.outbox_sender"):
             assert await first.heartbeat() == 2
             assert await first.heartbeat() == 2
             assert share_of(first) == (14.0, 15)

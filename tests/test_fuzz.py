@@ -40,14 +40,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, select
 
-from bot.console import parse_command
-from bot.service import Advisor
-from bot.telegram_app import CHANNEL, COMMANDS, ROLE_COMMANDS
-from bot.telegram_render import TELEGRAM_LIMIT, keyboard, split_spans, to_html
-from flows import broadcast_screens, followup_screens
+from bot.app.advisor import Advisor
+from bot.telegram.channel import CHANNEL, COMMANDS, ROLE_COMMANDS
+from bot.telegram.render import TELEGRAM_LIMIT, keyboard, split_spans, to_html
 from flows.actions import MAX_ACTION_BYTES, parse_action
-from flows.broadcasts import MAX_BROADCAST
-from flows.cohorts import (
+from flows.advice.reminder import reminder
+from flows.broadcasts import screens as broadcast_screens
+from flows.broadcasts.dialogue import MAX_BROADCAST
+from flows.cohorts import screens as followup_screens
+from flows.cohorts.dialogue import (
     ADMIN,
     ADMIN_COMMANDS,
     BROADCAST_HEADS,
@@ -60,6 +61,7 @@ from flows.cohorts import (
     START_PAYLOAD,
     zone_named,
 )
+from flows.commands import parse_command
 from flows.conversation import ADVICE_ACTIONS, MAX_REFLECTION, AdvisorFlow
 from flows.definition import (
     ADVICE,
@@ -110,8 +112,7 @@ from flows.events import (
     StartBroadcast,
     StoredState,
 )
-from flows.nudges import reminder
-from flows.privacy import (
+from flows.privacy.dialogue import (
     GATE_STATES,
     PRIVACY_COMMANDS,
     STATELESS_COMMANDS,

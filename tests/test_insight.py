@@ -1,5 +1,5 @@
 """Coordinators' insight: the anonymous figures of their cohorts (``storage.insight``) and
-how they are shown (``bot.insight``): text, bar chart, CSV.
+how they are shown (``bot.app.insight``): text, bar chart, CSV.
 
 Against real databases: SQLite always, PostgreSQL when ``TEST_DATABASE_URL`` is set (see
 ``tests/storage_fixtures.py``). Groups smaller than ``K`` must reveal nothing, not even
@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session
 
-from bot.insight import TEXT_LIMIT, insight_replies
+from bot.app.insight import TEXT_LIMIT, insight_replies
 from flows.replies import Reply
 from flows.screens import Say
 from knowledge.model import Knowledge

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.telegram_run import SECRET_HEADER
+from bot.telegram.run import SECRET_HEADER
 from storage import Database, DispatcherHeartbeat, OutboxMessage, Repository, normalize_url
 from storage.migrate import upgrade
 from tests.fakebotapi import FakeBotAPI

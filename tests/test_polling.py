@@ -13,8 +13,8 @@ import pytest
 from telegram import Update
 from telegram.error import TimedOut
 
-from bot import polling
-from bot.polling import Poller
+from bot.telegram import polling
+from bot.telegram.polling import Poller
 
 
 class Telegram:

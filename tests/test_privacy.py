@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from bot.service import Advisor
+from bot.app.advisor import Advisor
 from flows.events import Event
 from knowledge.store import KnowledgeStore
 from storage import Database, Repository

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.ratelimit import Pacer, SendBudget
+from bot.telegram.ratelimit import Pacer, SendBudget
 
 
 class Ticks:
@@ -28,7 +28,7 @@ def ticks(monkeypatch: pytest.MonkeyPatch) -> Ticks:
         clock.now += seconds
         await real_sleep(0)
 
-    monkeypatch.setattr("bot.ratelimit.asyncio.sleep", sleep)
+    monkeypatch.setattr("bot.telegram.ratelimit.asyncio.sleep", sleep)
     return clock
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.telegram_render import TELEGRAM_LIMIT, keyboard, split_spans, to_html
+from bot.telegram.render import TELEGRAM_LIMIT, keyboard, split_spans, to_html
 from flows.replies import Button, Span, fill, parse_markup
 
 

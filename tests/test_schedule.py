@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.schedule import next_allowed, next_week, next_working_day, step_due
+from flows.cohorts.schedule import next_allowed, next_week, next_working_day, step_due
 from knowledge.model import Knowledge, Window
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from bot.app import RedactingFormatter
 from bot.settings import Settings, SettingsError
+from bot.wiring import RedactingFormatter
 
 
 def test_defaults() -> None:

@@ -35,7 +35,7 @@ import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.telegram_run import SECRET_HEADER
+from bot.telegram.run import SECRET_HEADER
 from storage import Database, Repository, normalize_url
 from tests.fakebotapi import FakeBotAPI
 from tests.storage_fixtures import TEST_DATABASE_URL

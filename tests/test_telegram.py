@@ -15,8 +15,8 @@ import aiohttp
 import pytest
 
 from bot.settings import Settings
-from bot.telegram_app import COMMANDS
-from bot.telegram_run import SECRET_HEADER, RunningBot, running_bot
+from bot.telegram.channel import COMMANDS
+from bot.telegram.run import SECRET_HEADER, RunningBot, running_bot
 from knowledge.model import Knowledge
 from storage import Database, DatabaseUnavailable
 from storage.migrate import upgrade
@@ -225,7 +225,7 @@ async def test_polling_survives_getupdates_failing(
     """Telegram answering getUpdates with 5xx, 429 or 409 (another poller): polling goes on
     after a pause (at least the one Telegram asked for), and every message gets its one
     reply."""
-    monkeypatch.setattr("bot.polling.BACKOFF_START", 0.05)
+    monkeypatch.setattr("bot.telegram.polling.BACKOFF_START", 0.05)
     async with running_bot(bot_settings(api, tmp_path), webhook=False, host="127.0.0.1"):
         await send(api, "/start")
         api.fail_next("getUpdates", status=502)
@@ -336,7 +336,7 @@ async def test_database_failure_apologises_and_loses_nothing(
 ) -> None:
     """Polling: an update that failed for want of the database is handled again a moment
     later and gets its one real reply; only when it keeps failing is the user told."""
-    monkeypatch.setattr("bot.telegram_app.UPDATE_RETRY_DELAY", 0.2)
+    monkeypatch.setattr("bot.telegram.channel.UPDATE_RETRY_DELAY", 0.2)
     first = await start(api)
     await press(api, first, "1:size:groot")
     failures = database_failing(monkeypatch, bot.advisor.db, 2)
@@ -368,7 +368,7 @@ async def test_polling_confirms_a_failed_update_only_once_it_is_handled(
 ) -> None:
     """The offset waits for an update that failed for want of the database; updates
     after it are handled meanwhile, each once, though Telegram hands them out again."""
-    monkeypatch.setattr("bot.telegram_app.UPDATE_RETRY_DELAY", 3.0)
+    monkeypatch.setattr("bot.telegram.channel.UPDATE_RETRY_DELAY", 3.0)
     question = await press(api, await start(api), "1:size:groot")
     english = await start(api, chat=ENGLISH_USER, lang="en")
     failures = database_failing(monkeypatch, bot.advisor.db, 1)
@@ -401,7 +401,7 @@ async def test_polling_leaves_an_unhandled_update_to_the_next_start(
     """Stopped while an update waits for the database: it is not confirmed, and the next
     process handles it (once, without an apology); a press handled after it is handed
     out again but changes nothing."""
-    monkeypatch.setattr("bot.telegram_app.UPDATE_RETRY_DELAY", 30.0)
+    monkeypatch.setattr("bot.telegram.channel.UPDATE_RETRY_DELAY", 30.0)
     settings = bot_settings(api, tmp_path)
     async with running_bot(settings, webhook=False, host="127.0.0.1") as first_bot:
         await press(api, await start(api), "1:size:groot")

@@ -19,7 +19,7 @@ pauses (rather than the whole bot) when Telegram says to slow down.
 Telegram's limit is per bot, and every process on the database runs a dispatcher. So
 each one beats a heartbeat in the database (``dispatchers``) and counts the dispatchers
 seen lately: with ``k`` of them it sends bulk at ``per_second ÷ k`` within ``30 ÷ k`` (see
-:mod:`bot.ratelimit`). One that stops deletes its row, and the others speed up at their
+:mod:`bot.telegram.ratelimit`). One that stops deletes its row, and the others speed up at their
 next heartbeat; one that died is no longer counted after :data:`ALIVE_HEARTBEATS`. A
 dispatcher that joins others holds its bulk until they have all had a heartbeat to
 notice it; until then they still send as if it were not there. When the heartbeat
@@ -43,12 +43,12 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.broadcast_progress import BroadcastProgress
-from bot.ratelimit import Pacer, SendBudget
-from bot.telegram_render import keyboard, split_spans, to_html
-from flows.broadcast_screens import message as broadcast_message
-from flows.followup_screens import nudge
-from flows.nudges import reminder
+from bot.telegram.broadcast_progress import BroadcastProgress
+from bot.telegram.ratelimit import Pacer, SendBudget
+from bot.telegram.render import keyboard, split_spans, to_html
+from flows.advice.reminder import reminder
+from flows.broadcasts.screens import message as broadcast_message
+from flows.cohorts.screens import nudge
 from flows.replies import Reply, Span
 from flows.screens import Say
 from knowledge.store import KnowledgeStore
@@ -112,7 +112,9 @@ class Dispatcher:
         self.settings = settings or DispatchSettings()
         self.claimer = claimer or claimer_name()
         self.pacer = Pacer(budget or SendBudget(), self.settings.per_second)
-        self.progress = BroadcastProgress(self)
+        self.progress = BroadcastProgress(
+            db, knowledge, bot, self.pacer.budget, clock, self.settings.progress_every
+        )
         self.shares = 1
         """How many dispatchers share the bot's budget, as of the last heartbeat."""
         self._beat_at: float | None = None

@@ -1,7 +1,7 @@
 """The Telegram channel: the app factory, thin handlers and the command menus (serving it,
-by polling or webhook, is :mod:`bot.telegram_run`).
+by polling or webhook, is :mod:`bot.telegram.run`).
 
-Updates become events for :class:`bot.service.Advisor`; outcomes become Telegram calls:
+Updates become events for :class:`bot.app.advisor.Advisor`; outcomes become Telegram calls:
 callback queries are always answered, a chosen answer marks its question message and
 drops its keyboard, replies go out as escaped HTML split below 4096 characters.
 """
@@ -44,12 +44,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.console import parse_command
-from bot.ratelimit import SendBudget
-from bot.service import Advisor, UserLocks, language_for
+from bot.app.advisor import Advisor, UserLocks, language_for
 from bot.settings import Settings
-from bot.telegram_http import AiohttpRequest
-from bot.telegram_render import keyboard, split_spans, to_html
+from bot.telegram.http import AiohttpRequest
+from bot.telegram.ratelimit import SendBudget
+from bot.telegram.render import keyboard, split_spans, to_html
+from flows.commands import parse_command
 from flows.events import Event, Outcome
 from flows.replies import Reply
 from flows.screens import Say, notice
@@ -342,7 +342,7 @@ async def process_in_turn(application: AppType, update: Update) -> None:
 def build_application(settings: Settings, advisor: Advisor) -> AppType:
     """The PTB application for ``settings``: Bot API URL, handlers, per-user processing.
 
-    It has no updater: updates come from our :class:`bot.polling.Poller` or the webhook.
+    It has no updater: updates come from our :class:`bot.telegram.polling.Poller` or the webhook.
     """
     if not settings.bot_token:
         raise ValueError("BOT_TOKEN is not set")

@@ -1,8 +1,8 @@
 """Applying the follow-up effects: cohorts, roles, nudge planning and nudge settings.
 
-Runs inside the event's unit of work (see :mod:`bot.service`): the flow decided *what*
+Runs inside the event's unit of work (see :mod:`bot.app.advisor`): the flow decided *what*
 (join this code, create this cohort, snooze this nudge); here it meets the database and
-the answer is built from :mod:`flows.followup_screens`.
+the answer is built from :mod:`flows.cohorts.screens`.
 
 Nudges are planned when a member joins, when they choose another window or switch nudges
 on again, and when a workshop is re-planned: each plan step becomes one outbox row with
@@ -16,15 +16,17 @@ import io
 import secrets
 import string
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import segno
 
-from bot.broadcasting import BroadcastEffects
-from flows import broadcast_screens as bs
-from flows import followup_screens as fs
+from bot.app.broadcasting import BroadcastEffects
+from bot.app.context import Links, Visitor
+from flows.broadcasts import screens as bs
+from flows.cohorts import screens as fs
+from flows.cohorts.schedule import next_week, next_working_day, step_due
 from flows.events import (
     AnswerPrompt,
     Appoint,
@@ -36,7 +38,6 @@ from flows.events import (
     JoinCohort,
     ListCohorts,
     ListCoordinators,
-    Outcome,
     RedeemInvite,
     RescheduleCohort,
     Revoke,
@@ -45,10 +46,8 @@ from flows.events import (
     Snooze,
 )
 from flows.replies import Reply, join
-from flows.schedule import next_week, next_working_day, step_due
-from flows.screens import Say, notice
-from knowledge.model import Knowledge, Window
-from storage import OutboxKind, Repository
+from knowledge.model import Window
+from storage import OutboxKind
 from storage.cohorts import COORDINATOR, CohortInfo
 
 CODE_ALPHABET = string.ascii_letters + string.digits
@@ -73,41 +72,6 @@ def qr_png(text: str) -> bytes:
 
 def nudge_key(user_id: int, cohort_id: int, plan: str, step: str) -> str:
     return f"nudge:{user_id}:{cohort_id}:{plan}:{step}"
-
-
-@dataclass
-class Links:
-    """Deep links ``https://t.me/<bot>?start=<payload>``, once the bot's username is known
-    (the Telegram channel sets it at start; the terminal chat has none)."""
-
-    username: str | None = None
-
-    def deep_link(self, payload: str) -> str | None:
-        return f"https://t.me/{self.username}?start={payload}" if self.username else None
-
-
-@dataclass
-class Visitor:
-    """Who the event is from, and where the answers go."""
-
-    repo: Repository
-    knowledge: Knowledge
-    user_id: int
-    channel: str
-    channel_user_id: str
-    roles: frozenset[str]
-    say: Say
-    now: datetime
-    outcome: Outcome
-    front: list[Reply] = field(default_factory=list)
-
-    def show(self, reply: Reply, *, first: bool = False) -> None:
-        """An answer to the effect; ``first``: before the flow's own screens (a join
-        confirmation reads best before the first question)."""
-        (self.front if first else self.outcome.replies).append(reply)
-
-    def tell(self, key: str, *, first: bool = False, **values: object) -> None:
-        self.show(notice(self.say, key, **values), first=first)
 
 
 class FollowUp(BroadcastEffects):

@@ -19,13 +19,9 @@ from urllib.parse import urlparse
 from aiohttp import web
 from telegram import Update
 
-from bot.app import open_advisor
-from bot.dispatcher import Dispatcher, DispatchSettings
-from bot.polling import Poller
-from bot.ratelimit import SendBudget
-from bot.service import Advisor
+from bot.app.advisor import Advisor
 from bot.settings import Settings
-from bot.telegram_app import (
+from bot.telegram.channel import (
     BUDGET_KEY,
     CHANNEL_KEY,
     AppType,
@@ -34,6 +30,10 @@ from bot.telegram_app import (
     process_in_turn,
     register_commands,
 )
+from bot.telegram.outbox_sender import Dispatcher, DispatchSettings
+from bot.telegram.polling import Poller
+from bot.telegram.ratelimit import SendBudget
+from bot.wiring import open_advisor
 from storage import Repository
 
 log = logging.getLogger(__name__)
@@ -125,6 +125,7 @@ async def forget_inactive_daily(advisor: Advisor, period: timedelta) -> None:
             forgotten = await advisor.db.run(partial(_forget_inactive, cutoff=cutoff))
             if forgotten:
                 log.info("retention: forgot %d inactive users", forgotten)
+                await advisor.db.after_erasure()
         except Exception:
             log.exception("retention run failed; trying again tomorrow")
         await asyncio.sleep(RETENTION_INTERVAL.total_seconds())

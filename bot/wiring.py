@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.service import Advisor
+from bot.app.advisor import Advisor
 from bot.settings import Settings
 from knowledge.store import KnowledgeStore
 from storage import Database

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flows import broadcast_screens as bs
 from flows.actions import is_id
+from flows.broadcasts import screens as bs
 from flows.definition import BC_AUDIENCE, BC_DILEMMA, BC_PREVIEW, BC_TEXT, COHORT_TAG
 from flows.events import (
     BroadcastHistory,

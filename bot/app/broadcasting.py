@@ -1,21 +1,20 @@
 """Applying the broadcast effects: audience, preview, sending, reports, cancelling,
-sharing an answer. Mixed into :class:`bot.followup.FollowUp`; runs inside the event's
+sharing an answer. Mixed into :class:`bot.app.followup.FollowUp`; runs inside the event's
 unit of work.
 
 Sending writes one outbox row per recipient in the same transaction as the broadcast
-itself; the dispatcher delivers them (see :mod:`bot.dispatcher`). Every broadcast, every
+itself; the dispatcher delivers them (see :mod:`bot.telegram.outbox_sender`). Every broadcast, every
 cancellation and every report a coordinator asks for is written to the audit table.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.broadcast_progress import report_reply
-from bot.insight import insight_replies
-from flows import broadcast_screens as bs
-from flows import followup_screens as fs
+from bot.app.context import Visitor
+from bot.app.insight import insight_replies
+from flows.broadcasts import screens as bs
+from flows.cohorts import screens as fs
 from flows.events import (
     BroadcastHistory,
     BroadcastReport,
@@ -28,13 +27,26 @@ from flows.events import (
     StartBroadcast,
 )
 from flows.replies import Reply, Span
-from storage.broadcasts import BroadcastInfo
-
-if TYPE_CHECKING:
-    from bot.followup import Visitor
+from flows.screens import Say
+from storage.broadcasts import BroadcastInfo, Delivery
 
 HISTORY = 5
 PREVIEW_WORDS = 8
+
+
+def report_reply(say: Say, info: BroadcastInfo, delivery: Delivery, shared: list[str]) -> Reply:
+    return bs.report(
+        say,
+        info.id,
+        total=info.total,
+        sent=delivery.sent,
+        blocked=delivery.blocked,
+        failed=delivery.failed,
+        cancelled=delivery.cancelled,
+        answered=delivery.answered,
+        shared=shared,
+        running=not delivery.finished,
+    )
 
 
 class BroadcastEffects:

@@ -11,38 +11,24 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
 
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot.telegram_render import keyboard, to_html
-from flows import broadcast_screens as bs
-from flows.replies import Reply
+from bot.app.broadcasting import report_reply
+from bot.telegram.ratelimit import SendBudget
+from bot.telegram.render import keyboard, to_html
+from flows.broadcasts import screens as bs
 from flows.screens import Say
-from storage import Repository
+from knowledge.store import KnowledgeStore
+from storage import Database, Repository
 from storage.broadcasts import BroadcastInfo, Delivery
 
-if TYPE_CHECKING:
-    from bot.dispatcher import Dispatcher
-
 log = logging.getLogger(__name__)
-
-
-def report_reply(say: Say, info: BroadcastInfo, delivery: Delivery, shared: list[str]) -> Reply:
-    return bs.report(
-        say,
-        info.id,
-        total=info.total,
-        sent=delivery.sent,
-        blocked=delivery.blocked,
-        failed=delivery.failed,
-        cancelled=delivery.cancelled,
-        answered=delivery.answered,
-        shared=shared,
-        running=not delivery.finished,
-    )
 
 
 def _delivery(repo: Repository, *, broadcast_id: int) -> Delivery:
@@ -56,8 +42,21 @@ def _finish(repo: Repository, *, broadcast_id: int) -> bool:
 class BroadcastProgress:
     """Edits the progress messages of the broadcasts still being sent."""
 
-    def __init__(self, dispatcher: Dispatcher) -> None:
-        self.dispatcher = dispatcher
+    def __init__(
+        self,
+        db: Database,
+        knowledge: KnowledgeStore,
+        bot: Bot,
+        budget: SendBudget,
+        clock: Callable[[], datetime],
+        every: float,
+    ) -> None:
+        self.db = db
+        self.knowledge = knowledge
+        self.bot = bot
+        self.budget = budget
+        self.clock = clock
+        self.every = every
         self._last = 0.0
         self._dirty = False
 
@@ -68,11 +67,11 @@ class BroadcastProgress:
     async def report(self, *, force: bool = False) -> None:
         """Show progress (when due) and finish broadcasts whose recipients were all handled."""
         now = time.monotonic()
-        if not force and now - self._last < self.dispatcher.settings.progress_every:
+        if not force and now - self._last < self.every:
             return
         self._last = now
         dirty, self._dirty = self._dirty, False
-        db = self.dispatcher.db
+        db = self.db
         for info in await db.run(lambda repo: repo.broadcasts.sending()):
             delivery = await db.run(partial(_delivery, broadcast_id=info.id))
             if delivery.finished:
@@ -82,17 +81,17 @@ class BroadcastProgress:
                 await self._show(info, delivery, final=False)
 
     async def _show(self, info: BroadcastInfo, delivery: Delivery, *, final: bool) -> None:
-        db = self.dispatcher.db
+        db = self.db
         contact = await db.run(lambda repo: repo.broadcasts.owner_contact(info.id))
         if contact is None or contact[0] != "telegram":
             return
-        say = Say(self.dispatcher.knowledge.current, contact[2])
+        say = Say(self.knowledge.current, contact[2])
         if final:
             shared = await db.run(lambda repo: repo.broadcasts.shared_answers(info.id))
             reply = report_reply(say, info, delivery, shared)
         else:
             reply = bs.progress(say, info.id, delivery.sent, info.total)
-        bot = self.dispatcher.bot
+        bot = self.bot
         chat_id = int(contact[1])
         html, markup = to_html(list(reply.spans)), keyboard(reply.buttons)
         message_id = info.progress_message_id
@@ -101,7 +100,7 @@ class BroadcastProgress:
                 sent = await bot.send_message(
                     chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup
                 )
-                self.dispatcher.pacer.budget.note()
+                self.budget.note()
                 message_id = sent.message_id
             else:
                 await bot.edit_message_text(
@@ -115,4 +114,4 @@ class BroadcastProgress:
         await db.run(lambda repo: self._store(repo, info.id, message_id))
 
     def _store(self, repo: Repository, broadcast_id: int, message_id: int | None) -> None:
-        repo.broadcasts.set_progress(broadcast_id, message_id, self.dispatcher.clock())
+        repo.broadcasts.set_progress(broadcast_id, message_id, self.clock())

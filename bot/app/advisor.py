@@ -16,8 +16,9 @@ from collections.abc import AsyncIterator, Callable, Collection
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from bot.followup import FollowUp, Links, Visitor
-from flows.cohorts import ADMIN
+from bot.app.context import Links, Visitor
+from bot.app.followup import FollowUp
+from flows.cohorts.dialogue import ADMIN
 from flows.conversation import AdvisorFlow
 from flows.events import (
     DeleteReflection,
@@ -34,7 +35,7 @@ from flows.events import (
     SetLanguage,
     StoredState,
 )
-from flows.privacy import export_reply, reflections_screen
+from flows.privacy.dialogue import export_reply, reflections_screen
 from flows.screens import Say
 from knowledge.model import LANGUAGES, Knowledge
 from knowledge.store import KnowledgeStore
@@ -122,6 +123,8 @@ class Advisor:
         """Handle one event of one user; state, advice and reflections are stored together."""
         async with self._locks.hold((channel, user_key)):
             outcome = await self._handle_retrying(channel, user_key, event, language_code)
+        if any(isinstance(effect, ForgetMe) for effect in outcome.effects):
+            await self.db.after_erasure()
         for build in outcome.deferred:
             outcome.replies.extend(await asyncio.to_thread(build))
         outcome.deferred.clear()

@@ -4,7 +4,7 @@ Coordinators create cohorts (a short dialogue: name, workshop date and time, pla
 zone) and manage them; admins appoint and revoke coordinators; members join a cohort
 through its deep link (``/start <code>``), answer their nudges, postpone them or stop
 them. Whatever needs the database is an effect; the service applies it and answers with
-the screens of :mod:`flows.followup_screens`. Creating a cohort and answering a nudge are
+the screens of :mod:`flows.cohorts.screens`. Creating a cohort and answering a nudge are
 detours: afterwards the conversation resumes where the user was.
 """
 
@@ -16,8 +16,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
-from flows import followup_screens as fs
 from flows.actions import START_PAYLOAD_PATTERN, is_id
+from flows.cohorts import screens as fs
 from flows.definition import (
     ADVICE,
     BC_TEXT,
@@ -306,6 +306,13 @@ class CohortActions:
         if self.state == COHORT_NAME:
             if len(text) > MAX_COHORT_NAME:
                 self.lead = self.say("cohort_name_too_long", limit=MAX_COHORT_NAME)
+                self.reshow()
+                return
+            hits = self.guard.scan(text)
+            if hits:
+                # Every member sees the name: nothing of it is kept, not even redacted.
+                kinds = ", ".join(self.guard.labels(hits, self.say.lang))
+                self.lead = self.say("cohort_name_client_data", kinds=kinds)
                 self.reshow()
                 return
             draft["name"] = text

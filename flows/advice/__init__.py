@@ -1,0 +1,1 @@
+"""The advice: the reminder of one's advice sent later."""

@@ -1,0 +1,2 @@
+"""Broadcasts: composing (text, audience, preview), the message members get, progress
+and the delivery report."""

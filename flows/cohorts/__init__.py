@@ -1,0 +1,2 @@
+"""Cohorts and follow-up: creating cohorts, joining by deep link, coordinators, nudges
+and when they may arrive."""

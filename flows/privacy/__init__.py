@@ -1,0 +1,1 @@
+"""Privacy: the consent gate, the user's own data (export, erasure, reflections)."""
