@@ -12,6 +12,7 @@ from typing import Any
 
 from flows import screens
 from flows.actions import parse_action
+from flows.advice import cards
 from flows.broadcasts.dialogue import BroadcastActions
 from flows.cohorts.dialogue import CohortActions
 from flows.definition import (
@@ -140,6 +141,12 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
         if self._profile is None:
             self._profile = self.flow.engine.effective_profile(self.answers)
         return question.ask_if(self._profile)
+
+    def flow_profile(self) -> dict[str, str]:
+        """The answers that count (known values of questions that apply)."""
+        if self._profile is None:
+            self._profile = self.flow.engine.effective_profile(self.answers)
+        return self._profile
 
     def asked(self) -> list[IntakeQuestion]:
         """The questions that apply to this user, in order."""
@@ -373,7 +380,10 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
         elif head == "level" and any(lv.id == arg for lv in self.knowledge.levels):
             self.replies.append(screens.level(say, arg))
         elif head == "show" and (dilemma := self.knowledge.dilemma(arg)) is not None:
-            self.replies.append(screens.browse_detail(say, dilemma))
+            page = choice[2] if len(choice) > 2 else "main"
+            if page != "main" and page not in cards.PAGES:
+                return False
+            self.replies.append(cards.browse_detail(say, dilemma, page))
         elif head == "resume":
             self.to_gate() if self.at_gate else self.reshow()
         elif head == "lang" and arg in LANGUAGES:
@@ -398,7 +408,11 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
         if head == "show" or (head == "note" and arg):
             if self.knowledge.dilemma(arg) is None:
                 return False
+            page = choice[2] if head == "show" and len(choice) > 2 else "main"
+            if page != "main" and page not in cards.PAGES:
+                return False
             self.data["dilemma"] = arg
+            self.data["page"] = page
         if head == "edit" and arg:
             if not self.asks(arg):
                 return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from flows import screens
+from flows.advice import cards
 from flows.definition import ADVICE
 from flows.events import SaveAdvice
 from flows.privacy.dialogue import consent_screen, declined_screen
@@ -48,6 +49,9 @@ class StateScreens:
     def current_question(self) -> IntakeQuestion | None:
         raise NotImplementedError
 
+    def flow_profile(self) -> dict[str, str]:
+        raise NotImplementedError
+
     def _emit(self, reply: Reply) -> None:
         """Add a screen, led by whatever the event had to say first (e.g. "Genoteerd")."""
         lead, self.lead = self.lead, []
@@ -69,10 +73,17 @@ class StateScreens:
     def show_question(self, event: object) -> None:
         question = self.current_question()
         assert question is not None
-        asked = self.asked()
-        number = next((i for i, q in enumerate(asked, start=1) if q.id == question.id), 1)
+        # Only the questions everyone gets are counted: a follow-up question ("Aanvullende
+        # vraag") appears after some answers, and counting it would change the total midway.
+        counted = [q for q in self.knowledge.intake if q.ask_if.dims == frozenset()]
+        number = next((i for i, q in enumerate(counted, start=1) if q.id == question.id), 0)
         current = self.answers.get(question.id)
-        self._emit(screens.question(self.say, question, number, len(asked), current))
+        profile = self.flow_profile()
+        self._emit(
+            screens.question(
+                self.say, question, number, len(counted), current, question.offered(profile)
+            )
+        )
 
     def show_advice(self, event: object) -> None:
         was_editing = self.data.pop("editing", False)
@@ -85,7 +96,7 @@ class StateScreens:
                 )
             self.data["advised"] = profile
             self.effects.append(SaveAdvice(profile, tuple(s.dilemma.id for s in advice.ranked)))
-        self._emit(screens.advice(self.say, advice))
+        self._emit(cards.advice(self.say, advice))
 
     def show_detail(self, event: object) -> None:
         dilemma = self.knowledge.dilemma(str(self.data.get("dilemma", "")))
@@ -93,10 +104,19 @@ class StateScreens:
             self.state = ADVICE
             self.show_advice(event)
             return
-        self._emit(screens.detail(self.say, dilemma, self.advice().find(dilemma.id)))
+        page = str(self.data.get("page", "main"))
+        self._emit(cards.detail(self.say, dilemma, self.advice().find(dilemma.id), page))
 
     def show_why(self, event: object) -> None:
-        self._emit(screens.why(self.say, self.advice(), self.asked(), self.answers))
+        say = self.say
+        lines = cards.answered_lines(
+            say,
+            self.asked(),
+            self.advice().profile,
+            lambda q, v: screens.answer_label(say, q, v),
+            lambda q: screens.question_name(say, q),
+        )
+        self._emit(cards.why(say, self.advice(), lines))
 
     def show_more(self, event: object) -> None:
         self._emit(screens.more(self.say, self.advice()))

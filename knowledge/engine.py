@@ -149,24 +149,22 @@ class Engine:
         )
         result = []
         for dilemma_id in ranked_ids:
-            dilemma, questions, actions, contacts, sources = self._linked[dilemma_id]
+            dilemma, own_questions, actions, own_contacts, own_sources = self._linked[dilemma_id]
             # A rule's questions first: they are the ones this profile called for.
-            questions = tuple(
+            fitting = tuple(
                 q
-                for q in dict.fromkeys((*extra_questions[dilemma_id], *questions))
+                for q in dict.fromkeys((*extra_questions[dilemma_id], *own_questions))
                 if q.fits(profile)
             )
-            contacts = tuple(dict.fromkeys((*contacts, *extra_contacts[dilemma_id])))
-            sources = tuple(dict.fromkeys((*sources, *extra_sources[dilemma_id])))
             result.append(
                 ScoredDilemma(
                     dilemma,
                     totals[dilemma_id],
                     tuple(reasons[dilemma_id]),
-                    questions,
+                    fitting,
                     actions,
-                    contacts,
-                    sources,
+                    tuple(dict.fromkeys((*own_contacts, *extra_contacts[dilemma_id]))),
+                    tuple(dict.fromkeys((*own_sources, *extra_sources[dilemma_id]))),
                 )
             )
         return Advice(profile=profile, ranked=tuple(result))

@@ -176,7 +176,10 @@ def _per_dilemma(
         result: dict[str, tuple[str, ...]] = {}
         for did in raw:
             if str(did) not in weights:
-                file.error(raw.line_of(did), f"rule '{rule}': '{key}' for '{did}', a dilemma it does not raise")
+                file.error(
+                    raw.line_of(did),
+                    f"rule '{rule}': '{key}' for '{did}', a dilemma it does not raise",
+                )
                 continue
             result[str(did)] = file.id_list(raw, did)
         return result

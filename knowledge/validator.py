@@ -88,7 +88,9 @@ def _check_references(knowledge: Knowledge, report: Report) -> None:
                 report.add(d.at("sources"), f"dilemma '{d.id}': unknown source '{sid}'")
         for aid in d.steps:
             if aid not in d.actions:
-                report.add(d.at("steps"), f"dilemma '{d.id}': step for '{aid}', not one of its actions")
+                report.add(
+                    d.at("steps"), f"dilemma '{d.id}': step for '{aid}', not one of its actions"
+                )
         for aid in d.actions:
             if aid in k.actions and aid not in d.steps:
                 report.add(

@@ -48,7 +48,12 @@ def test_where_it_pinches_informs_and_does_not_dictate(knowledge: Knowledge) -> 
 def test_the_friction_reason_is_not_the_whole_explanation(knowledge: Knowledge) -> None:
     engine = Engine(knowledge)
     advice = engine.advise(
-        {"size": "groot", "subgroups": "veel", "mandate": "beperkt", "knelpunt": "tussen_subgroepen"}
+        {
+            "size": "groot",
+            "subgroups": "veel",
+            "mandate": "beperkt",
+            "knelpunt": "tussen_subgroepen",
+        }
     )
     for scored in advice.top():
         assert any(not r.rule.startswith("knelpunt_") for r in scored.reasons), scored.dilemma.id
@@ -145,7 +150,7 @@ def test_reach_of_every_dilemma_is_between_5_and_50_percent(knowledge: Knowledge
 def test_check_reports_a_dilemma_that_dominates_and_strict_fails(knowledge_copy: Path) -> None:
     rules = next(knowledge_copy.rglob("rules.yaml"))
     edit(rules, "when: {mandate: {answered: false}}", "when: {}")
-    code, out = check(knowledge_copy)
+    _code, out = check(knowledge_copy)
     assert "'handelingsruimte_vs_draagvlak' is in the top 3 of" in out, out
     assert "reach should be 5% to 50%" in out
     assert check(knowledge_copy, strict=True)[0] == 1
