@@ -68,9 +68,13 @@ def check_rendering(knowledge: Knowledge) -> list[Problem]:
     """Every problem the rendered screens would have, located in the knowledge files."""
     problems: list[Problem] = []
     for key in sorted(used_message_keys() - set(knowledge.messages)):
-        problems.append(Problem("messages.yaml", 1, f"message '{key}' is used but not defined"))
+        problems.append(
+            Problem("interface/messages/", 1, f"message '{key}' is used but not defined")
+        )
     engine = Engine(knowledge)
-    intake_where = knowledge.intake[0].where if knowledge.intake else Where("intake.yaml", 1)
+    intake_where = (
+        knowledge.intake[0].where if knowledge.intake else Where("content/intake.yaml", 1)
+    )
     for lang in LANGUAGES:
         say = screens.Say(knowledge, lang)
         for question in knowledge.intake:

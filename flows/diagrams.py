@@ -13,7 +13,7 @@ from knowledge.loader import BUNDLED_DIR, read_knowledge
 
 HEADER = """# Conversation flows
 
-Generated from `flows/definition.py` and the intake in `knowledge/data/intake.yaml` by
+Generated from `flows/definition.py` and the intake in `knowledge/data/content/intake.yaml` by
 `make diagrams` (`python -m flows.diagrams docs/flows.md`); do not edit by hand.
 Edge labels are `trigger [guard]`; `asks:q` means question `q` applies (its `ask_if`
 holds), `editing` means an answer is being changed from the advice.

@@ -11,9 +11,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from knowledge.model import Profile
 from knowledge.problems import Problem
 from knowledge.yamlio import LineDict, LineList
+
+Profile = Mapping[str, str]
+"""Intake answers: dimension id → option id. A skipped question is absent."""
 
 COMPARISONS: dict[str, Callable[[int, int], bool]] = {
     "gt": lambda a, b: a > b,

@@ -2,10 +2,10 @@
 
 A dilemma's score is the sum of the weights of the rules that fire for it. Advice is every
 dilemma with a positive score, highest score first; ties go to the dilemma listed first in
-``dilemmas.yaml``. Each dilemma carries the reasons (rule id and ``because``) that raised it,
-its own reflection questions and those a fired rule adds for it (never a rule's questions
-for its other dilemmas), less the questions whose ``ask_if`` the profile does not meet, and
-the sources of the dilemma and of the rules behind it.
+``content/dilemmas.yaml``. Each dilemma carries the reasons (rule id and ``because``) that
+raised it, its own reflection questions and those a fired rule adds for it (never a rule's
+questions for its other dilemmas), less the questions whose ``ask_if`` the profile does not
+meet, and the sources of the dilemma and of the rules behind it.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from knowledge.conditions import compiled
-from knowledge.model import Action, Contact, Dilemma, Knowledge, Profile, ReflectionQuestion, Text
+from knowledge.conditions import Profile, compiled
+from knowledge.model import Action, Contact, Dilemma, Knowledge, ReflectionQuestion, Text
 from knowledge.problems import UnknownProfileValue
 
 TOP_N = 3

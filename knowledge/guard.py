@@ -1,12 +1,13 @@
 """The client-data guard: find client data in free text before it is stored. Never raises.
 
 Reflections, answers to nudges and broadcasts, and broadcast texts go through
-:meth:`Guard.scan` first. The detectors are data (``guard.yaml``): regular expressions,
-each with a kind (``bsn``, ``date``, ``address``, ``phone``, ``email``) and optionally a
-check on what they matched (``validate: elfproef``), and a name finder: a capitalised word
-right after a context word such as "cliënt", "moeder" or "leerling" ("de moeder van
-Sanne", "cliënt J. de Vries", "het gezin Jansen"). :meth:`Guard.redact` replaces every hit
-with ``[verwijderd]`` (or the text for the user's language), overlapping hits merged.
+:meth:`Guard.scan` first. The detectors are data (``interface/client_data_guard.yaml``):
+regular expressions, each with a kind (``bsn``, ``date``, ``address``, ``phone``,
+``email``) and optionally a check on what they matched (``validate: elfproef``), and a name
+finder: a capitalised word right after a context word such as "cliënt", "moeder" or
+"leerling" ("de moeder van Sanne", "cliënt J. de Vries", "het gezin Jansen").
+:meth:`Guard.redact` replaces every hit with ``[verwijderd]`` (or the text for the user's
+language), overlapping hits merged.
 
 Every pattern runs over the whole text (nothing is left unscanned, so nothing slips
 through at the end of a long text); ``check`` refuses a pattern that backtracks
@@ -364,7 +365,7 @@ class Guard:
     def from_knowledge(cls, knowledge: Knowledge) -> Guard:
         """The guard of this knowledge base (built once per knowledge object).
 
-        The public e-mail addresses of ``contacts.yaml`` are allowed: they are no client data.
+        The public e-mail addresses of the contacts are allowed: they are no client data.
         """
         with _BUILT_LOCK:
             cached = _BUILT.get(id(knowledge))

@@ -1,15 +1,15 @@
-"""Reading ``guard.yaml``: the client-data guard's kinds, patterns, names and tests."""
+"""Reading the client-data guard (``interface/client_data_guard.yaml``): kinds, patterns,
+names and tests."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from knowledge.folders import Folder
 from knowledge.guard import VALIDATORS, compile_pattern
 from knowledge.model import GuardKind, GuardNames, GuardPattern, GuardSpec, GuardTest, Text
-from knowledge.sourcefile import SourceFile, unique
+from knowledge.sourcefile import SourceFile
 from knowledge.yamlio import LineDict, LineList
-
-# --- guard.yaml: the client-data guard ------------------------------------------------
 
 MAX_NAME_WINDOW = 10
 
@@ -26,12 +26,13 @@ def _word_list(file: SourceFile, holder: LineDict, key: str) -> tuple[str, ...]:
     return tuple(w.strip() for w in raw)
 
 
-def _read_guard_names(file: SourceFile, kinds: Mapping[str, GuardKind]) -> GuardNames | None:
-    raw = file.root.get("names")
-    if raw is None:
+def _read_guard_names(folder: Folder, kinds: Mapping[str, GuardKind]) -> GuardNames | None:
+    given = folder.single("names")
+    if given is None:
         return None
+    file, raw = given.file, given.value
     if not isinstance(raw, LineDict):
-        file.error(file.root.line_of("names"), "'names' must be a mapping")
+        file.error(given.line, "'names' must be a mapping")
         return None
     kind = raw.get("kind", "name")
     if kind not in kinds:
@@ -63,18 +64,18 @@ def _read_guard_names(file: SourceFile, kinds: Mapping[str, GuardKind]) -> Guard
     )
 
 
-def read_guard(file: SourceFile) -> GuardSpec:
-    """guard.yaml: replacement text, kinds, patterns, the name finder, allowed texts, tests."""
-    if not file.root:
+def read_guard(folder: Folder) -> GuardSpec:
+    """The guard: replacement text, kinds, patterns, the name finder, allowed texts, tests."""
+    if not any(key in folder.given for key in ("replacement", "kinds", "patterns")):
         return GuardSpec()
-    replacement = file.text(file.root, "replacement") or GuardSpec().replacement
-    kinds = unique(
-        file,
-        file.entries("kinds"),
-        lambda e, i: GuardKind(i, file.text(e, "label") or Text("", ""), file.where(e.line)),
+    given = folder.single("replacement")
+    replacement = given.file.text(given.file.root, "replacement") if given else None
+    kinds = folder.unique(
+        "kinds",
+        lambda f, e, i: GuardKind(i, f.text(e, "label") or Text("", ""), f.where(e.line)),
     )
 
-    def build_pattern(e: LineDict, ident: str) -> GuardPattern | None:
+    def build_pattern(file: SourceFile, e: LineDict, ident: str) -> GuardPattern | None:
         kind = e.get("kind")
         if kind not in kinds:
             file.error(e.line_of("kind"), f"unknown kind '{kind}' (known: {', '.join(kinds)})")
@@ -103,14 +104,16 @@ def read_guard(file: SourceFile) -> GuardSpec:
             where=file.where(e.line),
         )
 
-    patterns = unique(file, file.entries("patterns"), build_pattern)
-    names = _read_guard_names(file, kinds)
-    allow = file.root.get("allow", LineList())
-    if not isinstance(allow, list) or not all(isinstance(a, str) and a.strip() for a in allow):
-        file.error(file.root.line_of("allow"), "'allow' must be a list of texts")
-        allow = []
+    patterns = folder.unique("patterns", build_pattern)
+    names = _read_guard_names(folder, kinds)
+    allow: list[str] = []
+    for file, text, line in folder.items("allow"):
+        if isinstance(text, str) and text.strip():
+            allow.append(text)
+        else:
+            file.error(line, "'allow' must be a list of texts")
     tests: list[GuardTest] = []
-    for e in file.entries("tests"):
+    for file, e in folder.entries("tests"):
         text = e.get("text")
         if not isinstance(text, str):
             file.error(e.line_of("text"), "a guard test needs a 'text'")
@@ -127,7 +130,7 @@ def read_guard(file: SourceFile) -> GuardSpec:
             redacted = None
         tests.append(GuardTest(text, hits, redacted, file.where(e.line)))
     return GuardSpec(
-        replacement=replacement,
+        replacement=replacement or GuardSpec().replacement,
         kinds=tuple(kinds.values()),
         patterns=tuple(patterns.values()),
         names=names,

@@ -1,4 +1,4 @@
-"""Reading ``plans.yaml``: follow-up plans and delivery windows."""
+"""Reading follow-up plans and delivery windows (``interface/followup_plans.yaml``)."""
 
 from __future__ import annotations
 

@@ -1,17 +1,19 @@
 """Load the knowledge base from a directory of YAML files into :class:`Knowledge`.
 
-Loading checks structure (required keys, types, ids, languages) and reports every problem
-at once with its ``file:line``; :mod:`knowledge.validator` adds the semantic checks.
+:mod:`knowledge.folders` reads every file of ``content/`` and ``interface/`` and merges
+them by top-level key; this module turns the merged keys into the model. Loading checks
+structure (required keys, types, ids, languages) and reports every problem at once with
+its ``file:line``; :mod:`knowledge.validator` adds the semantic checks.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from knowledge.conditions import Always, parse_condition
+from knowledge.folders import Folder, read_folders
 from knowledge.load_guard import read_guard
 from knowledge.load_plans import read_plan, read_window
 from knowledge.model import (
@@ -32,22 +34,10 @@ from knowledge.model import (
     Where,
 )
 from knowledge.problems import KnowledgeError, Problem, errors
-from knowledge.sourcefile import SourceFile, unique
+from knowledge.sourcefile import SourceFile
 from knowledge.yamlio import LineDict, LineList
 
 BUNDLED_DIR = Path(__file__).parent / "data"
-FILES = (
-    "dilemmas.yaml",
-    "questions.yaml",
-    "actions.yaml",
-    "contacts.yaml",
-    "intake.yaml",
-    "rules.yaml",
-    "tests.yaml",
-    "messages.yaml",
-    "plans.yaml",
-    "guard.yaml",
-)
 
 
 def _read_range(file: SourceFile, entry: LineDict) -> tuple[int, int] | None:
@@ -65,18 +55,24 @@ def _read_range(file: SourceFile, entry: LineDict) -> tuple[int, int] | None:
     return None
 
 
-def _read_intake(file: SourceFile) -> tuple[tuple[IntakeQuestion, ...], dict[str, dict[str, int]]]:
+def _read_intake(
+    folder: Folder,
+) -> tuple[tuple[IntakeQuestion, ...], dict[str, dict[str, int]]]:
     questions: list[IntakeQuestion] = []
-    seen: set[str] = set()
+    seen: dict[str, Where] = {}
     dimensions: dict[str, tuple[str, ...]] = {}
-    for entry in file.entries("questions"):
+    for file, entry in folder.entries("intake_questions"):
         qid = file.ident(entry)
         if not qid:
             continue
         if qid in seen:
-            file.error(entry.line_of("id"), f"duplicate question id '{qid}'")
+            first = seen[qid]
+            file.error(
+                entry.line_of("id"),
+                f"duplicate question id '{qid}' (also at {first.file}:{first.line})",
+            )
             continue
-        seen.add(qid)
+        seen[qid] = file.where(entry.line_of("id"))
         raw_options = entry.get("options")
         options: list[Option] = []
         if not isinstance(raw_options, LineList) or len(raw_options) < 2:
@@ -96,10 +92,10 @@ def _read_intake(file: SourceFile) -> tuple[tuple[IntakeQuestion, ...], dict[str
             # An option, like its question, may only depend on the questions asked before.
             offered_if = None
             if "ask_if" in raw:
-                offered_if, problems = parse_condition(
+                offered_if, option_problems = parse_condition(
                     raw.get("ask_if"), dimensions, file.name, raw.line_of("ask_if")
                 )
-                file.problems.extend(problems)
+                file.problems.extend(option_problems)
             options.append(
                 Option(oid, label, _read_range(file, raw), file.words(raw, "words"), offered_if)
             )
@@ -128,21 +124,139 @@ def _read_intake(file: SourceFile) -> tuple[tuple[IntakeQuestion, ...], dict[str
         )
         dimensions[qid] = tuple(o.id for o in options)
     number_words: dict[str, dict[str, int]] = {lang: {} for lang in LANGUAGES}
-    raw_numbers = file.root.get("number_words")
-    if isinstance(raw_numbers, LineDict):
+    given = folder.single("number_words")
+    raw_numbers = given.value if given else None
+    if given and isinstance(raw_numbers, LineDict):
         for lang in LANGUAGES:
             table = raw_numbers.get(lang, {})
             if not isinstance(table, dict) or not all(
                 isinstance(k, str) and isinstance(v, int) for k, v in table.items()
             ):
-                file.error(
+                given.file.error(
                     raw_numbers.line_of(lang), f"'number_words.{lang}' must map words to numbers"
                 )
                 continue
             number_words[lang] = dict(table)
-    elif raw_numbers is not None:
-        file.error(file.root.line_of("number_words"), "'number_words' must be a mapping")
+    elif given:
+        given.file.error(given.line, "'number_words' must be a mapping")
     return tuple(questions), number_words
+
+
+def _read_profile(
+    file: SourceFile, raw: Any, line: int, dimensions: Mapping[str, tuple[str, ...]]
+) -> dict[str, str]:
+    if not isinstance(raw, LineDict):
+        file.error(line, "'profile' must map dimensions to values")
+        return {}
+    profile: dict[str, str] = {}
+    for dim, value in raw.items():
+        if dim not in dimensions:
+            file.error(raw.line_of(dim), f"unknown dimension '{dim}'")
+        elif value not in dimensions[dim]:
+            valid = ", ".join(dimensions[dim])
+            file.error(raw.line_of(dim), f"'{value}' is not a value of '{dim}' (valid: {valid})")
+        else:
+            profile[str(dim)] = str(value)
+    return profile
+
+
+def _read_dilemma(
+    file: SourceFile, e: LineDict, ident: str, levels: Mapping[str, Level]
+) -> Dilemma:
+    poles_raw = e.get("poles")
+    poles: list[Text] = []
+    if isinstance(poles_raw, LineList) and len(poles_raw) == 2:
+        holder = LineDict(enumerate(poles_raw))
+        holder.line, holder.key_lines = poles_raw.line, dict(enumerate(poles_raw.item_lines))
+        poles = [file.text(holder, i) or Text("", "") for i in range(2)]
+    else:
+        file.error(e.line_of("poles"), "'poles' must list exactly two poles")
+        poles = [Text("", ""), Text("", "")]
+    level = e.get("level")
+    if level not in levels:
+        file.error(e.line_of("level"), f"unknown level '{level}' (known: {', '.join(levels)})")
+    return Dilemma(
+        id=ident,
+        level=str(level),
+        title=file.text(e, "title") or Text("", ""),
+        poles=(poles[0], poles[1]),
+        question=file.text(e, "question") or Text("", ""),
+        explanation=file.text(e, "explanation") or Text("", ""),
+        questions=file.id_list(e, "questions", minimum=2),
+        actions=file.id_list(e, "actions", minimum=1),
+        contacts=file.id_list(e, "contacts", minimum=1),
+        sources=file.id_list(e, "sources"),
+        keywords=file.words(e, "keywords"),
+        where=file.where(e.line),
+        key_lines=dict(e.key_lines),
+        steps=_read_steps(file, e),
+        meeting=file.text(e, "meeting", required=False),
+    )
+
+
+def _read_contact(file: SourceFile, e: LineDict, ident: str) -> Contact:
+    kind = e.get("kind")
+    if kind not in CONTACT_KINDS:
+        file.error(e.line_of("kind"), f"'kind' must be one of {', '.join(CONTACT_KINDS)}")
+    details = {}
+    for key in ("website", "email"):
+        value = e.get(key)
+        if value is not None and not isinstance(value, str):
+            file.error(e.line_of(key), f"'{key}' must be text")
+            value = None
+        details[key] = value
+    return Contact(
+        id=ident,
+        kind=str(kind),
+        name=file.text(e, "name") or Text("", ""),
+        description=file.text(e, "description") or Text("", ""),
+        when=file.text(e, "when") or Text("", ""),
+        website=details["website"],
+        email=details["email"],
+        where=file.where(e.line),
+    )
+
+
+def _read_rule(
+    file: SourceFile, e: LineDict, ident: str, dimensions: Mapping[str, tuple[str, ...]]
+) -> Rule:
+    when, condition_problems = parse_condition(
+        e.get("when"), dimensions, file.name, e.line_of("when")
+    )
+    file.problems.extend(condition_problems)
+    if "when" not in e:
+        file.error(e.line, f"rule '{ident}' needs 'when' (use {{}} for always)")
+    then = e.get("then")
+    weights: dict[str, int] = {}
+    extra_questions: dict[str, tuple[str, ...]] = {}
+    extra_contacts: dict[str, tuple[str, ...]] = {}
+    if not isinstance(then, LineDict):
+        file.error(e.line_of("then"), f"rule '{ident}' needs 'then' with 'dilemmas'")
+    else:
+        raw = then.get("dilemmas")
+        if not isinstance(raw, LineDict) or not raw:
+            file.error(then.line_of("dilemmas"), "'then.dilemmas' must map dilemma ids to weights")
+        else:
+            for did, weight in raw.items():
+                if not isinstance(weight, int) or isinstance(weight, bool) or weight == 0:
+                    file.error(
+                        raw.line_of(did), f"weight of '{did}' must be a non-zero whole number"
+                    )
+                    continue
+                weights[str(did)] = weight
+        extra_questions = _per_dilemma(file, then, "questions", weights, ident)
+        extra_contacts = _per_dilemma(file, then, "contacts", weights, ident)
+    return Rule(
+        id=ident,
+        when=when,
+        dilemmas=weights,
+        questions=extra_questions,
+        contacts=extra_contacts,
+        because=file.text(e, "because") or Text("", ""),
+        where=file.where(e.line),
+        key_lines={**e.key_lines, **(then.key_lines if isinstance(then, LineDict) else {})},
+        sources=file.id_list(e, "sources"),
+    )
 
 
 def _read_steps(file: SourceFile, entry: LineDict) -> dict[str, Text]:
@@ -195,225 +309,97 @@ def _per_dilemma(
     return {raised[0]: ids}
 
 
-def _read_profile(
-    file: SourceFile, raw: Any, line: int, dimensions: Mapping[str, tuple[str, ...]]
-) -> dict[str, str]:
-    if not isinstance(raw, LineDict):
-        file.error(line, "'profile' must map dimensions to values")
-        return {}
-    profile: dict[str, str] = {}
-    for dim, value in raw.items():
-        if dim not in dimensions:
-            file.error(raw.line_of(dim), f"unknown dimension '{dim}'")
-        elif value not in dimensions[dim]:
-            valid = ", ".join(dimensions[dim])
-            file.error(raw.line_of(dim), f"'{value}' is not a value of '{dim}' (valid: {valid})")
-        else:
-            profile[str(dim)] = str(value)
-    return profile
+def _read_question(
+    file: SourceFile, e: LineDict, ident: str, dimensions: Mapping[str, tuple[str, ...]]
+) -> ReflectionQuestion:
+    fits = None
+    if "ask_if" in e:
+        fits, condition_problems = parse_condition(
+            e.get("ask_if"), dimensions, file.name, e.line_of("ask_if")
+        )
+        file.problems.extend(condition_problems)
+    return ReflectionQuestion(
+        ident,
+        file.ident(e, "theme"),
+        file.text(e, "text") or Text("", ""),
+        file.id_list(e, "tags"),
+        file.where(e.line),
+        fits,
+    )
+
+
+def _read_messages(folder: Folder) -> tuple[dict[str, Text], dict[str, Where]]:
+    messages: dict[str, Text] = {}
+    message_where: dict[str, Where] = {}
+    for file, holder, key in folder.mapping("messages"):
+        text = file.text(holder, key)
+        if text is not None:
+            messages[key] = text
+            message_where[key] = file.where(holder.line_of(key))
+    return messages, message_where
+
+
+def _one_default(problems: list[Problem], kind: str, items: list[tuple[Where, bool]]) -> None:
+    """Exactly one plan (or window) is the default; report the second, or the first."""
+    defaults = [where for where, default in items if default]
+    if items and len(defaults) != 1:
+        at = defaults[1] if defaults else items[0][0]
+        problems.append(Problem(at.file, at.line, f"exactly one {kind} must be 'default: true'"))
 
 
 def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list[Problem]]:
     """Read every file; return the knowledge (possibly partial) and all structural problems."""
     directory = Path(directory)
     problems: list[Problem] = []
-    files = {name: SourceFile(directory, name, problems) for name in FILES}
-    digest = hashlib.sha256()
-    for name in FILES:
-        path = directory / name
-        if path.exists():
-            digest.update(path.read_bytes())
+    folders = read_folders(directory, problems)
+    content, interface = folders.content, folders.interface
 
-    f = files["dilemmas.yaml"]
-    levels = unique(
-        f,
-        f.entries("levels"),
-        lambda e, i: Level(i, f.text(e, "title") or Text("", ""), f.where(e.line)),
+    levels = content.unique(
+        "levels", lambda f, e, i: Level(i, f.text(e, "title") or Text("", ""), f.where(e.line))
     )
-
-    def build_dilemma(e: LineDict, ident: str) -> Dilemma:
-        poles_raw = e.get("poles")
-        poles: list[Text] = []
-        if isinstance(poles_raw, LineList) and len(poles_raw) == 2:
-            holder = LineDict(enumerate(poles_raw))
-            holder.line, holder.key_lines = poles_raw.line, dict(enumerate(poles_raw.item_lines))
-            poles = [f.text(holder, i) or Text("", "") for i in range(2)]
-        else:
-            f.error(e.line_of("poles"), "'poles' must list exactly two poles")
-            poles = [Text("", ""), Text("", "")]
-        level = e.get("level")
-        if level not in levels:
-            f.error(e.line_of("level"), f"unknown level '{level}' (known: {', '.join(levels)})")
-        return Dilemma(
-            id=ident,
-            level=str(level),
-            title=f.text(e, "title") or Text("", ""),
-            poles=(poles[0], poles[1]),
-            question=f.text(e, "question") or Text("", ""),
-            explanation=f.text(e, "explanation") or Text("", ""),
-            questions=f.id_list(e, "questions", minimum=2),
-            actions=f.id_list(e, "actions", minimum=1),
-            contacts=f.id_list(e, "contacts", minimum=1),
-            sources=f.id_list(e, "sources"),
-            keywords=f.words(e, "keywords"),
-            where=f.where(e.line),
-            key_lines=dict(e.key_lines),
-            steps=_read_steps(f, e),
-            meeting=f.text(e, "meeting", required=False),
-        )
-
-    dilemmas = unique(f, f.entries("dilemmas"), build_dilemma)
-
-    f = files["intake.yaml"]
-    intake, number_words = _read_intake(f)
+    dilemmas = content.unique("dilemmas", lambda f, e, i: _read_dilemma(f, e, i, levels))
+    intake, number_words = _read_intake(content)
     dimensions = {q.id: tuple(o.id for o in q.options) for q in intake}
-
-    f = files["questions.yaml"]
-
-    def build_question(e: LineDict, ident: str) -> ReflectionQuestion:
-        fits = None
-        if "ask_if" in e:
-            fits, condition_problems = parse_condition(
-                e.get("ask_if"), dimensions, f.name, e.line_of("ask_if")
-            )
-            problems.extend(condition_problems)
-        return ReflectionQuestion(
-            ident,
-            f.ident(e, "theme"),
-            f.text(e, "text") or Text("", ""),
-            f.id_list(e, "tags"),
-            f.where(e.line),
-            fits,
-        )
-
-    questions = unique(f, f.entries("questions"), build_question)
-
-    f = files["actions.yaml"]
-    actions = unique(
-        f,
-        f.entries("actions"),
-        lambda e, i: Action(
+    questions = content.unique(
+        "reflection_questions", lambda f, e, i: _read_question(f, e, i, dimensions)
+    )
+    actions = content.unique(
+        "actions",
+        lambda f, e, i: Action(
             i,
             f.text(e, "title") or Text("", ""),
             f.text(e, "text") or Text("", ""),
             f.where(e.line),
         ),
     )
-
-    f = files["contacts.yaml"]
-
-    def build_contact(e: LineDict, ident: str) -> Contact:
-        kind = e.get("kind")
-        if kind not in CONTACT_KINDS:
-            f.error(e.line_of("kind"), f"'kind' must be one of {', '.join(CONTACT_KINDS)}")
-        details = {}
-        for key in ("website", "email"):
-            value = e.get(key)
-            if value is not None and not isinstance(value, str):
-                f.error(e.line_of(key), f"'{key}' must be text")
-                value = None
-            details[key] = value
-        return Contact(
-            id=ident,
-            kind=str(kind),
-            name=f.text(e, "name") or Text("", ""),
-            description=f.text(e, "description") or Text("", ""),
-            when=f.text(e, "when") or Text("", ""),
-            website=details["website"],
-            email=details["email"],
+    contacts = content.unique("contacts", _read_contact)
+    rules = content.unique("rules", lambda f, e, i: _read_rule(f, e, i, dimensions))
+    tests = [
+        RuleTest(
+            profile=_read_profile(f, e.get("profile"), e.line_of("profile"), dimensions),
+            top=f.id_list(e, "top"),
+            not_top=f.id_list(e, "not_top"),
             where=f.where(e.line),
         )
+        for f, e in content.entries("rule_tests")
+    ]
 
-    contacts = unique(f, f.entries("contacts"), build_contact)
-
-    f = files["rules.yaml"]
-
-    def build_rule(e: LineDict, ident: str) -> Rule:
-        when, condition_problems = parse_condition(
-            e.get("when"), dimensions, f.name, e.line_of("when")
-        )
-        problems.extend(condition_problems)
-        if "when" not in e:
-            f.error(e.line, f"rule '{ident}' needs 'when' (use {{}} for always)")
-        then = e.get("then")
-        weights: dict[str, int] = {}
-        extra_questions: dict[str, tuple[str, ...]] = {}
-        extra_contacts: dict[str, tuple[str, ...]] = {}
-        if not isinstance(then, LineDict):
-            f.error(e.line_of("then"), f"rule '{ident}' needs 'then' with 'dilemmas'")
-        else:
-            raw = then.get("dilemmas")
-            if not isinstance(raw, LineDict) or not raw:
-                f.error(then.line_of("dilemmas"), "'then.dilemmas' must map dilemma ids to weights")
-            else:
-                for did, weight in raw.items():
-                    if not isinstance(weight, int) or isinstance(weight, bool) or weight == 0:
-                        f.error(
-                            raw.line_of(did), f"weight of '{did}' must be a non-zero whole number"
-                        )
-                        continue
-                    weights[str(did)] = weight
-            extra_questions = _per_dilemma(f, then, "questions", weights, ident)
-            extra_contacts = _per_dilemma(f, then, "contacts", weights, ident)
-        return Rule(
-            id=ident,
-            when=when,
-            dilemmas=weights,
-            questions=extra_questions,
-            contacts=extra_contacts,
-            because=f.text(e, "because") or Text("", ""),
-            where=f.where(e.line),
-            key_lines={**e.key_lines, **(then.key_lines if isinstance(then, LineDict) else {})},
-            sources=f.id_list(e, "sources"),
-        )
-
-    rules = unique(f, f.entries("rules"), build_rule)
-
-    f = files["tests.yaml"]
-    tests = []
-    for e in f.entries("tests"):
-        tests.append(
-            RuleTest(
-                profile=_read_profile(f, e.get("profile"), e.line_of("profile"), dimensions),
-                top=f.id_list(e, "top"),
-                not_top=f.id_list(e, "not_top"),
-                where=f.where(e.line),
-            )
-        )
-
-    f = files["messages.yaml"]
-    messages: dict[str, Text] = {}
-    message_where: dict[str, Where] = {}
-    raw_messages = f.root.get("messages")
-    if isinstance(raw_messages, LineDict):
-        for key in raw_messages:
-            text = f.text(raw_messages, key)
-            if text is not None:
-                messages[str(key)] = text
-                message_where[str(key)] = f.where(raw_messages.line_of(key))
-    elif f.root:
-        f.error(f.root.line, "missing mapping 'messages'")
-
-    f = files["plans.yaml"]
-    plans = unique(f, f.entries("plans"), lambda e, i: read_plan(f, e, i))
-    windows = unique(f, f.entries("windows"), lambda e, i: read_window(f, e, i))
+    messages, message_where = _read_messages(interface)
+    plans = interface.unique("plans", read_plan)
+    windows = interface.unique("windows", read_window)
     templates: list[Template] = []
-    raw_templates = f.root.get("templates") if f.root else None
-    if isinstance(raw_templates, LineList):
-        for index, question in enumerate(raw_templates):
-            templates.append(Template(str(question), f.where(raw_templates.line_of(index))))
-    elif raw_templates is not None:
-        f.error(f.root.line_of("templates"), "'templates' must be a list of question ids")
-    for kind, items in (("plan", plans), ("window", windows)):
-        defaults = [item for item in items.values() if item.default]
-        if items and len(defaults) != 1:
-            f.error(f.root.line, f"exactly one {kind} must be 'default: true'")
-
-    guard = read_guard(files["guard.yaml"])
+    for f, question, line in interface.items("broadcast_templates"):
+        if isinstance(question, str):
+            templates.append(Template(question, f.where(line)))
+        else:
+            f.error(line, "'broadcast_templates' must be a list of reflection question ids")
+    _one_default(problems, "plan", [(p.where, p.default) for p in plans.values()])
+    _one_default(problems, "window", [(w.where, w.default) for w in windows.values()])
+    guard = read_guard(interface)
 
     knowledge = Knowledge(
         directory=str(directory),
-        version=digest.hexdigest()[:12],
+        version=folders.version,
         levels=tuple(levels.values()),
         dilemmas=tuple(dilemmas.values()),
         questions=questions,

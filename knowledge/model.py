@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-if TYPE_CHECKING:
-    from knowledge.conditions import Condition
+# A condition reads a profile and knows nothing of the model: this import has no way back.
+from knowledge.conditions import Condition
+from knowledge.conditions import Profile as Profile
 
 LANGUAGES: tuple[str, ...] = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
-
-Profile = Mapping[str, str]
-"""Intake answers: dimension id → option id. A skipped question is absent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +216,7 @@ class Template:
     where: Where
 
 
-# --- client-data guard (guard.yaml; used by knowledge.guard) ---------------------------
+# --- client-data guard (interface/client_data_guard.yaml) ------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +268,7 @@ class GuardTest:
 
 @dataclass(frozen=True, slots=True)
 class GuardSpec:
-    """Everything in guard.yaml."""
+    """Everything the client-data guard is made of (interface/client_data_guard.yaml)."""
 
     replacement: Text = Text("[verwijderd]", "[removed]")
     kinds: tuple[GuardKind, ...] = ()

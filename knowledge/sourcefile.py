@@ -1,16 +1,15 @@
 """Typed access to one knowledge YAML file that collects problems instead of raising.
 
 Every reader of :mod:`knowledge.loader` goes through :class:`SourceFile`, so each problem
-is reported once, with its ``file:line``, and loading carries on to find the next one.
+is reported once, with its ``file:line`` (the file's path inside the knowledge directory,
+such as ``content/rules.yaml``), and loading carries on to find the next one.
 """
 
 from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 from knowledge.model import LANGUAGES, Text, Where
 from knowledge.problems import Problem
@@ -18,8 +17,6 @@ from knowledge.yamlio import LineDict, LineList, YamlSyntaxError, load_yaml
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MARKUP_PATTERN = re.compile(r"<[a-zA-Z/!]")
-
-T = TypeVar("T")
 
 
 class SourceFile:
@@ -30,12 +27,8 @@ class SourceFile:
         self.problems = problems
         self.root: LineDict = LineDict()
         self.root.key_lines = {}
-        path = directory / name
-        if not path.exists():
-            self.error(1, "file is missing")
-            return
         try:
-            loaded = load_yaml(path)
+            loaded = load_yaml(directory / name)
         except YamlSyntaxError as exc:
             self.error(exc.line, exc.message)
             return
@@ -51,24 +44,6 @@ class SourceFile:
 
     def where(self, line: int) -> Where:
         return Where(self.name, line)
-
-    def entries(self, key: str) -> list[LineDict]:
-        """The list of mappings under a top-level key."""
-        raw = self.root.get(key)
-        if raw is None:
-            if self.root:
-                self.error(self.root.line, f"missing top-level list '{key}'")
-            return []
-        if not isinstance(raw, LineList):
-            self.error(self.root.line_of(key), f"'{key}' must be a list")
-            return []
-        result = []
-        for i, item in enumerate(raw):
-            if isinstance(item, LineDict):
-                result.append(item)
-            else:
-                self.error(raw.line_of(i), f"each entry of '{key}' must be a mapping")
-        return result
 
     def ident(self, entry: LineDict, key: str = "id") -> str:
         value = entry.get(key)
@@ -136,24 +111,6 @@ class SourceFile:
 
 def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
-def unique(
-    file: SourceFile, entries: list[LineDict], build: Callable[[LineDict, str], T | None]
-) -> dict[str, T]:
-    """Build each entry once per id, reporting duplicates."""
-    result: dict[str, T] = {}
-    for entry in entries:
-        ident = file.ident(entry)
-        if not ident:
-            continue
-        if ident in result:
-            file.error(entry.line_of("id"), f"duplicate id '{ident}'")
-            continue
-        built = build(entry, ident)
-        if built is not None:
-            result[ident] = built
-    return result
 
 
 def flag(file: SourceFile, entry: LineDict, key: str) -> bool:

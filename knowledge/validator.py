@@ -221,7 +221,7 @@ def _check_rules(knowledge: Knowledge, engine: Engine, report: Report) -> None:
 
 
 def _walk(knowledge: Knowledge, engine: Engine, report: Report) -> None:
-    first = knowledge.intake[0].where if knowledge.intake else Where("intake.yaml", 1)
+    first = knowledge.intake[0].where if knowledge.intake else Where("content/intake.yaml", 1)
     empty = 0
     for profile in core_walk(knowledge):
         report.profiles_walked += 1
@@ -271,7 +271,7 @@ def _run_tests(knowledge: Knowledge, engine: Engine, report: Report) -> None:
             )
 
 
-# --- guard.yaml: the client-data guard ------------------------------------------------
+# --- the client-data guard ------------------------------------------------------------
 
 
 def _check_guard(knowledge: Knowledge, report: Report, *, run_tests: bool) -> None:

@@ -347,7 +347,7 @@ def test_the_bundled_guard_passes_strict_check(knowledge_copy: Path) -> None:
 
 
 def test_a_bad_regex_is_reported_at_its_line(knowledge_copy: Path) -> None:
-    path = knowledge_copy / "guard.yaml"
+    path = knowledge_copy / "interface" / "client_data_guard.yaml"
     text = path.read_text("utf-8")
     marker = "(?:straat|laan|weg"
     assert marker in text
@@ -356,7 +356,8 @@ def test_a_bad_regex_is_reported_at_its_line(knowledge_copy: Path) -> None:
     code, out = check(knowledge_copy)
     assert code == 1
     assert re.search(
-        rf"^guard\.yaml:{line}: pattern 'street_with_number': bad regular expression: "
+        rf"^interface/client_data_guard\.yaml:{line}: "
+        r"pattern 'street_with_number': bad regular expression: "
         r"missing \), unterminated subpattern at position \d+$",
         out,
         re.MULTILINE,
@@ -364,7 +365,7 @@ def test_a_bad_regex_is_reported_at_its_line(knowledge_copy: Path) -> None:
 
 
 def test_unknown_kind_check_and_missing_language_are_reported(knowledge_copy: Path) -> None:
-    path = knowledge_copy / "guard.yaml"
+    path = knowledge_copy / "interface" / "client_data_guard.yaml"
     text = path.read_text("utf-8")
     text = text.replace("    kind: phone\n", "    kind: telefoon\n", 1)
     text = text.replace("validate: elfproef", "validate: negenproef", 1)
@@ -380,7 +381,7 @@ def test_unknown_kind_check_and_missing_language_are_reported(knowledge_copy: Pa
 
 
 def test_a_failing_example_is_reported_at_its_line(knowledge_copy: Path) -> None:
-    path = knowledge_copy / "guard.yaml"
+    path = knowledge_copy / "interface" / "client_data_guard.yaml"
     text = path.read_text("utf-8")
     old = '  - text: "3 organisaties en 6 werkgroepen"\n    hits: []\n'
     assert old in text
@@ -395,7 +396,7 @@ def test_a_failing_example_is_reported_at_its_line(knowledge_copy: Path) -> None
 
 
 def test_a_wrong_redaction_is_reported(knowledge_copy: Path) -> None:
-    path = knowledge_copy / "guard.yaml"
+    path = knowledge_copy / "interface" / "client_data_guard.yaml"
     text = path.read_text("utf-8")
     old = 'redacted: "Bel [verwijderd]"'
     assert old in text
@@ -407,7 +408,7 @@ def test_a_wrong_redaction_is_reported(knowledge_copy: Path) -> None:
 
 def test_a_slow_pattern_is_refused(knowledge_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(knowledge.validator, "PROBE_LIMIT", 0.005)
-    path = knowledge_copy / "guard.yaml"
+    path = knowledge_copy / "interface" / "client_data_guard.yaml"
     path.write_text(
         path.read_text("utf-8").replace(
             "patterns:\n",
@@ -422,7 +423,7 @@ def test_a_slow_pattern_is_refused(knowledge_copy: Path, monkeypatch: pytest.Mon
 
 
 def test_an_untested_kind_is_a_warning(knowledge_copy: Path) -> None:
-    path = knowledge_copy / "guard.yaml"
+    path = knowledge_copy / "interface" / "client_data_guard.yaml"
     path.write_text(
         path.read_text("utf-8").replace(
             "kinds:\n", "kinds:\n  - id: iban\n    label: {nl: een IBAN, en: an IBAN}\n", 1

@@ -92,7 +92,7 @@ def test_contacts_only_carry_details_from_the_sources(knowledge: Knowledge) -> N
 
 
 def test_broken_reference_is_reported_at_its_line(knowledge_copy: Path) -> None:
-    path = knowledge_copy / "dilemmas.yaml"
+    path = knowledge_copy / "content" / "dilemmas.yaml"
     line = edit(path, "actions: [weeg_af_en_kies", "actions: [bestaat_niet")
     code, out = check(knowledge_copy)
     assert code == 1
@@ -103,7 +103,7 @@ def test_broken_reference_is_reported_at_its_line(knowledge_copy: Path) -> None:
 
 
 def test_value_outside_a_dimension_is_reported_at_its_line(knowledge_copy: Path) -> None:
-    path = knowledge_copy / "rules.yaml"
+    path = knowledge_copy / "content" / "rules.yaml"
     line = edit(path, "size: zeer_groot", "size: reusachtig")
     code, out = check(knowledge_copy)
     assert code == 1
@@ -111,7 +111,7 @@ def test_value_outside_a_dimension_is_reported_at_its_line(knowledge_copy: Path)
 
 
 def test_yaml_syntax_error_is_reported_at_its_line(knowledge_copy: Path) -> None:
-    path = knowledge_copy / "actions.yaml"
+    path = knowledge_copy / "content" / "leadership_actions.yaml"
     lines = path.read_text(encoding="utf-8").splitlines()
     target = next(i for i, line in enumerate(lines) if line.strip().startswith("title:"))
     lines[target] = lines[target] + " [unclosed"
@@ -124,8 +124,12 @@ def test_yaml_syntax_error_is_reported_at_its_line(knowledge_copy: Path) -> None
 
 
 def test_every_problem_is_reported_at_once(knowledge_copy: Path) -> None:
-    edit(knowledge_copy / "dilemmas.yaml", "actions: [weeg_af_en_kies", "actions: [nergens")
-    edit(knowledge_copy / "rules.yaml", "size: zeer_groot", "size: reusachtig")
+    edit(
+        knowledge_copy / "content" / "dilemmas.yaml",
+        "actions: [weeg_af_en_kies",
+        "actions: [nergens",
+    )
+    edit(knowledge_copy / "content" / "rules.yaml", "size: zeer_groot", "size: reusachtig")
     _, problems = read_knowledge(knowledge_copy)
     messages = [str(p) for p in problems]
     assert any("reusachtig" in m for m in messages)
@@ -134,7 +138,7 @@ def test_every_problem_is_reported_at_once(knowledge_copy: Path) -> None:
 
 
 def test_missing_language_duplicate_id_and_unfireable_rule(knowledge_copy: Path) -> None:
-    rules = knowledge_copy / "rules.yaml"
+    rules = knowledge_copy / "content" / "rules.yaml"
     rules.write_text(
         rules.read_text("utf-8")
         + "\n  - id: nooit\n    when: {all: [{size: klein}, {size: groot}]}\n"
@@ -153,7 +157,7 @@ def test_missing_language_duplicate_id_and_unfireable_rule(knowledge_copy: Path)
 
 
 def test_a_profile_without_advice_fails_the_walk(knowledge_copy: Path) -> None:
-    (knowledge_copy / "rules.yaml").write_text(
+    (knowledge_copy / "content" / "rules.yaml").write_text(
         "rules:\n  - id: alleen_klein\n    when: {size: klein}\n"
         "    then: {dilemmas: {stabiliseren_vs_uitbreiden: 1}}\n"
         "    because: {nl: Klein netwerk., en: Small network.}\n",
@@ -168,7 +172,7 @@ def test_a_profile_without_advice_fails_the_walk(knowledge_copy: Path) -> None:
 def test_reload_keeps_the_old_knowledge_when_the_new_is_invalid(knowledge_copy: Path) -> None:
     store = KnowledgeStore(knowledge_copy)
     before = store.current
-    path = knowledge_copy / "rules.yaml"
+    path = knowledge_copy / "content" / "rules.yaml"
     good = path.read_text("utf-8")
     path.write_text(good.replace("size: zeer_groot", "size: reusachtig", 1), "utf-8")
     result = store.reload()
@@ -180,14 +184,14 @@ def test_reload_keeps_the_old_knowledge_when_the_new_is_invalid(knowledge_copy: 
 
 
 def test_store_refuses_to_start_on_invalid_knowledge(knowledge_copy: Path) -> None:
-    (knowledge_copy / "intake.yaml").write_text("questions: [\n", "utf-8")
+    (knowledge_copy / "content" / "intake.yaml").write_text("questions: [\n", "utf-8")
     with pytest.raises(KnowledgeError) as info:
         KnowledgeStore(knowledge_copy)
     assert "intake.yaml:" in str(info.value)
 
 
 def test_a_plan_id_too_long_for_its_button_is_reported(knowledge_copy: Path) -> None:
-    path = knowledge_copy / "plans.yaml"
+    path = knowledge_copy / "interface" / "followup_plans.yaml"
     long_id = "vervolg_" + "x" * 60
     line = edit(path, "  - id: kort", f"  - id: {long_id}")
     code, out = check(knowledge_copy)
@@ -196,8 +200,8 @@ def test_a_plan_id_too_long_for_its_button_is_reported(knowledge_copy: Path) -> 
 
 
 def test_an_unknown_template_question_is_reported_at_its_line(knowledge_copy: Path) -> None:
-    path = knowledge_copy / "plans.yaml"
+    path = knowledge_copy / "interface" / "broadcast_templates.yaml"
     line = edit(path, "  - wie_mist_er", "  - bestaat_niet")
     code, out = check(knowledge_copy)
     assert code == 1
-    assert f"plans.yaml:{line}: template: unknown question 'bestaat_niet'" in out
+    assert f"broadcast_templates.yaml:{line}: template: unknown question 'bestaat_niet'" in out
