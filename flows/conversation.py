@@ -15,6 +15,7 @@ from flows.actions import parse_action
 from flows.advice import cards
 from flows.broadcasts.dialogue import BroadcastActions
 from flows.cohorts.dialogue import CohortActions
+from flows.commands import canonical
 from flows.definition import (
     ADVICE,
     ADVICE_PHASE,
@@ -206,7 +207,7 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
             self.resume()
             return
         if event.kind == "command":
-            name = event.name.lower()
+            name = canonical(event.name)
             if name in PRIVACY_COMMANDS or name == "privacy":
                 self.privacy_command(name)
             elif self.at_gate and name not in STATELESS_COMMANDS:
@@ -271,8 +272,8 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
             self.reshow()
             if args:
                 self.start_payload(args)
-        elif name in ("opnieuw", "restart"):
-            self.restart()
+        elif name == "opnieuw":
+            self.ask_restart()
         elif name in ("terug", "back"):
             self.back()
         elif name == "advies":
@@ -295,6 +296,13 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
             self.to_gate()
         else:
             self.reshow()
+
+    def ask_restart(self) -> None:
+        """Starting over wipes the answers: ask first, unless there is nothing to wipe."""
+        if not self.answers:
+            self.restart()
+            return
+        self.replies.append(screens.restart_confirm(self.say))
 
     def restart(self) -> None:
         self.answers.clear()
@@ -388,6 +396,8 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
             self.to_gate() if self.at_gate else self.reshow()
         elif head == "lang" and arg in LANGUAGES:
             self.choose_language(arg)
+        elif head == "restart" and not self.at_gate:
+            self.restart()
         else:
             return False
         return True
@@ -397,7 +407,7 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
         if head not in ADVICE_ACTIONS:
             return False
         if head == "restart":
-            self.restart()
+            self.ask_restart()
             return True
         if head == "redacted":
             redacted = self.data.get("redacted_note")
@@ -441,6 +451,9 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
             self.chosen = self.say.label("answer_skipped")
             self.skip(question)
             return True
+        if value == "_advice" and not question.core:
+            self.data.pop("failures", None)
+            return self.fire("advice")
         option = question.option(value)
         if option is None:
             return False

@@ -96,6 +96,9 @@ def question(
             Button(say.label("btn_skip"), action(question.id, "_skip")),
         )
     )
+    if not question.core:
+        # The optional questions sharpen the advice; nobody has to answer them all.
+        rows.append((Button(say.label("btn_to_advice"), action(question.id, "_advice")),))
     return Reply(
         tuple(join(parts)), tuple(rows), meta={"screen": "question", "question": question.id}
     )
@@ -221,3 +224,18 @@ def language_choice(say: Say) -> Reply:
         )
     ]
     return Reply(tuple(say("language_choose")), tuple(rows), meta={"screen": "language"})
+
+
+def restart_confirm(say: Say) -> Reply:
+    """Starting over wipes the answers: yes, or back to where the user was."""
+    rows = (
+        (Button(say.label("btn_restart_yes"), action(BROWSE_TAG, "restart")),),
+        (Button(say.label("btn_restart_no"), action(BROWSE_TAG, "resume")),),
+    )
+    return Reply(tuple(say("restart_confirm")), rows, meta={"screen": "restart"})
+
+
+def resume_intake(say: Say) -> Reply:
+    """After a coordinator's detour, the intake waits behind one button (not its question)."""
+    rows = ((Button(say.label("btn_resume_intake"), action(BROWSE_TAG, "resume")),),)
+    return Reply(tuple(say("resume_intake")), rows, meta={"screen": "resume_intake"})

@@ -32,6 +32,8 @@ class StateScreens:
     replies: list[Reply]
     lead: list[Span]
     start_payload_pending: str | None
+    quiet_question: bool = False
+    """Set for one screen: show a "continue the questions" button instead of the question."""
 
     @property
     def say(self) -> Say:
@@ -73,6 +75,10 @@ class StateScreens:
     def show_question(self, event: object) -> None:
         question = self.current_question()
         assert question is not None
+        if self.quiet_question:
+            self.quiet_question = False
+            self._emit(screens.resume_intake(self.say))
+            return
         # Only the questions everyone gets are counted: a follow-up question ("Aanvullende
         # vraag") appears after some answers, and counting it would change the total midway.
         counted = [q for q in self.knowledge.intake if q.ask_if.dims == frozenset()]

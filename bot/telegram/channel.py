@@ -49,7 +49,7 @@ from bot.settings import Settings
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.ratelimit import SendBudget
 from bot.telegram.render import keyboard, split_spans, to_html
-from flows.commands import parse_command
+from flows.commands import ENGLISH_NAMES, parse_command
 from flows.events import Event, Outcome
 from flows.replies import Reply
 from flows.screens import Say, notice
@@ -376,7 +376,14 @@ def menu(advisor: Advisor, lang: str, roles: Collection[str] = ()) -> list[BotCo
     for role in sorted(roles):
         names += [name for name in ROLE_COMMANDS.get(role, ()) if name not in names]
     knowledge = advisor.knowledge
-    return [BotCommand(name, knowledge.message(f"cmd_{name}", lang)) for name in names]
+    english = lang == "en"
+    return [
+        BotCommand(
+            ENGLISH_NAMES.get(name, name) if english else name,
+            knowledge.message(f"cmd_{name}", lang),
+        )
+        for name in names
+    ]
 
 
 async def set_menu(bot: Bot, advisor: Advisor, chat_id: int, roles: Collection[str]) -> None:

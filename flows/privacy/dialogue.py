@@ -86,6 +86,7 @@ class PrivacyActions:
     effects: list[Any]
     replies: list[Reply]
     notice: str | None
+    chosen: str | None
     lead: list[Any]
 
     @property
@@ -140,6 +141,9 @@ class PrivacyActions:
         head, arg = choice[0], choice[1] if len(choice) > 1 else ""
         if head == "consent" and arg in ("yes", "no"):
             agreed = self.answer_consent(arg == "yes")
+            if agreed:
+                # The consent message keeps the choice and loses its buttons.
+                self.chosen = self.say.label("btn_agree" if arg == "yes" else "btn_decline")
             if agreed and arg == "yes" and len(choice) > 2:
                 self.start_payload(choice[2])
             return agreed
