@@ -8,7 +8,7 @@ import sys
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from bench import broadcast, core, dispatch_memory, memory, outbox, over_http
+from bench import broadcast, core, dispatch_memory, handout, memory, outbox, over_http
 from bench.report import Figure, table
 
 
@@ -26,6 +26,7 @@ def main(argv: list[str]) -> int:
         *outbox.claim_next_batch(),
         *dispatch_memory.dispatcher_memory(),
     ]
+    suites["handout"] = lambda: [handout.handout()]
     suites["telegram"] = over_http.run_all
     suites["broadcast"] = broadcast.broadcast_rate
     suites["memory"] = memory.memory_with_users

@@ -30,7 +30,7 @@ def _p95(values: list[float]) -> float:
 
 
 async def _measure() -> tuple[float, float, float, int, int, int]:
-    from tests.fakebotapi import FakeBotAPI
+    from fakebotapi import FakeBotAPI
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/broadcast.sqlite3"

@@ -92,7 +92,7 @@ async def _child(url: str, api_url: str, token: str, due: int) -> None:
 
 
 async def _measure() -> tuple[float, float, int]:
-    from tests.fakebotapi import FakeBotAPI
+    from fakebotapi import FakeBotAPI
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/dispatch.sqlite3"

@@ -72,7 +72,7 @@ def _fill(connection: Connection) -> None:
 
 
 async def _measure() -> tuple[float, float]:
-    from tests.fakebotapi import FakeBotAPI
+    from fakebotapi import FakeBotAPI
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/memory.sqlite3"

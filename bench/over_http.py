@@ -30,7 +30,7 @@ from typing import Any
 
 from bench.procs import rss_mb
 from bench.report import Figure
-from tests.fakebotapi import ChatState, FakeBotAPI, StoredMessage
+from fakebotapi import ChatState, FakeBotAPI, StoredMessage
 
 ROOT = Path(__file__).resolve().parent.parent
 BOTS = {"echo": ["-m", "bench.echo_bot"], "ours": ["-m", "bot", "run"]}
@@ -89,8 +89,8 @@ class BenchAPI(FakeBotAPI):
         """An id no simulated user has had yet."""
         return next(self._user_ids)
 
-    def _store_bot_message(self, chat: ChatState, **fields: Any) -> StoredMessage:
-        message = super()._store_bot_message(chat, **fields)
+    def store_bot_message(self, chat: ChatState, **fields: Any) -> StoredMessage:
+        message = super().store_bot_message(chat, **fields)
         waiter = self._waiting.pop(chat.id, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(message.message_id)

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from knowledge.engine import TOP_N, Advice, Engine
 from knowledge.loader import BUNDLED_DIR, read_knowledge
-from knowledge.model import Knowledge
+from knowledge.model import DEFAULT_LANGUAGE, LANGUAGES, Knowledge
 from knowledge.problems import Problem, UnknownProfileValue, errors
 from knowledge.textmatch import match_dilemmas
 
@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     advise = commands.add_parser("advise", help="advice for one profile, with the reasons")
     advise.add_argument("--knowledge", type=Path, help="knowledge directory (default: bundled)")
     advise.add_argument("--json", action="store_true", help="print one JSON object")
-    advise.add_argument("--lang", choices=("nl", "en"), default="nl")
+    advise.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
     advise.add_argument("--text", help="a free-text description to match against the dilemmas")
     advise.add_argument("answers", nargs="*", metavar="key=value", help="profile answers")
     db = commands.add_parser("db", help="database maintenance")

@@ -10,6 +10,7 @@ import sys
 from bot.console import ConsoleChat
 from bot.settings import Settings, SettingsError
 from bot.wiring import configure_logging, open_advisor
+from knowledge.model import DEFAULT_LANGUAGE
 from knowledge.problems import KnowledgeError
 from storage import StorageError
 
@@ -20,10 +21,29 @@ async def _chat(settings: Settings, greeting: bool) -> None:
     advisor = await open_advisor(settings)
     try:
         if greeting:
-            print(advisor.knowledge.message("connect_telegram", "nl"), file=sys.stderr)
+            print(advisor.knowledge.message("connect_telegram", DEFAULT_LANGUAGE), file=sys.stderr)
         await ConsoleChat(advisor, getpass.getuser()).run()
     finally:
         await advisor.db.dispose()
+
+
+def _run_telegram(settings: Settings, webhook: bool) -> int:
+    """Run the bot; a token the server refuses, or a server out of reach, is one line."""
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.telegram.run import run_telegram
+
+    try:
+        return run_telegram(settings, webhook=webhook)
+    except InvalidToken:
+        # PTB's message repeats the token: name the variable instead.
+        raise SettingsError(
+            f"the Bot API server at {settings.bot_api_url} rejected BOT_TOKEN (check the token)"
+        ) from None
+    except NetworkError as exc:
+        raise SettingsError(
+            f"cannot reach the Bot API server at {settings.bot_api_url} ({exc})"
+        ) from None
 
 
 def run_command(command: str | None, args: argparse.Namespace) -> int:
@@ -42,9 +62,9 @@ def run_command(command: str | None, args: argparse.Namespace) -> int:
         if chatting:
             asyncio.run(_chat(settings, greeting=command is None))
             return 0
-        from bot.telegram.run import run_telegram
-
-        return run_telegram(settings, webhook=bool(getattr(args, "webhook", False)))
+        if not settings.bot_token:
+            raise SettingsError("BOT_TOKEN is not set: `run` needs the token BotFather gave")
+        return _run_telegram(settings, webhook=bool(getattr(args, "webhook", False)))
     except (SettingsError, KnowledgeError, StorageError) as exc:
         print(f"netwerkwijzer: {exc}", file=sys.stderr)
         return EXIT_FAILURE

@@ -1,4 +1,9 @@
-"""One typed settings object, read from the environment once at start-up."""
+"""One typed settings object, read from the environment once at start-up.
+
+Every default is here, once (the language and the time zone come from the content, in
+:mod:`knowledge.model`, since every layer needs them); the rest of the code takes the
+values from :class:`Settings` or from these constants.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from knowledge.model import DEFAULT_LANGUAGE, DEFAULT_TIMEZONE
+
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite:///data/netwerkwijzer.sqlite3"
-DEFAULT_TIMEZONE = "Europe/Amsterdam"
 DEFAULT_PORT = 8080
 DEFAULT_RETENTION_DAYS = 365
+DEFAULT_BROADCAST_RATE = 28.0
+"""Bulk messages per second, under Telegram's ~30 (MAX_BROADCAST_RATE)."""
+MAX_BROADCAST_RATE = 30.0
+DEFAULT_DISPATCH_LEASE_SECONDS = 60.0
+DEFAULT_INSIGHT_MIN_GROUP = 5
+MIN_INSIGHT_MIN_GROUP = 2
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "DEFAULT_BROADCAST_RATE",
+    "DEFAULT_DATABASE_URL",
+    "DEFAULT_DISPATCH_LEASE_SECONDS",
+    "DEFAULT_INSIGHT_MIN_GROUP",
+    "DEFAULT_LANGUAGE",
+    "DEFAULT_PORT",
+    "DEFAULT_RETENTION_DAYS",
+    "DEFAULT_TIMEZONE",
+    "MAX_BROADCAST_RATE",
+    "Settings",
+    "SettingsError",
+    "api_root",
+]
 
 
 class SettingsError(ValueError):
@@ -34,13 +62,13 @@ class Settings:
     """Data of users inactive this long is deleted by a daily job."""
     log_level: str | None
     """None when LOG_LEVEL is unset: each command picks its own default."""
-    broadcast_rate: float = 28.0
+    broadcast_rate: float = DEFAULT_BROADCAST_RATE
     """BROADCAST_RATE: bulk messages (nudges, broadcasts) per second, under Telegram's ~30.
     Per bot: the processes on one database share it (see :mod:`bot.telegram.outbox_sender`)."""
-    dispatch_lease_seconds: float = 60.0
+    dispatch_lease_seconds: float = DEFAULT_DISPATCH_LEASE_SECONDS
     """DISPATCH_LEASE_SECONDS: a bulk message claimed by a process that died is sent by
     another after this long."""
-    insight_min_group: int = 5
+    insight_min_group: int = DEFAULT_INSIGHT_MIN_GROUP
     """INSIGHT_MIN_GROUP: groups smaller than this show no figures in /inzicht."""
 
     @classmethod
@@ -77,15 +105,21 @@ class Settings:
         if not retention.isdigit() or int(retention) < 1:
             raise SettingsError(f"RETENTION_DAYS must be a number of days ≥ 1, not {retention!r}")
         knowledge = get("KNOWLEDGE_DIR")
-        rate = _positive(get("BROADCAST_RATE"), "BROADCAST_RATE", 28.0, maximum=30.0)
-        lease = _positive(get("DISPATCH_LEASE_SECONDS"), "DISPATCH_LEASE_SECONDS", 60.0)
-        group = get("INSIGHT_MIN_GROUP") or "5"
-        if not group.isdigit() or int(group) < 2:
-            raise SettingsError(f"INSIGHT_MIN_GROUP must be a whole number ≥ 2, not {group!r}")
+        rate = _positive(
+            get("BROADCAST_RATE"), "BROADCAST_RATE", DEFAULT_BROADCAST_RATE, MAX_BROADCAST_RATE
+        )
+        lease = _positive(
+            get("DISPATCH_LEASE_SECONDS"), "DISPATCH_LEASE_SECONDS", DEFAULT_DISPATCH_LEASE_SECONDS
+        )
+        group = get("INSIGHT_MIN_GROUP") or str(DEFAULT_INSIGHT_MIN_GROUP)
+        if not group.isdigit() or int(group) < MIN_INSIGHT_MIN_GROUP:
+            raise SettingsError(
+                f"INSIGHT_MIN_GROUP must be a whole number ≥ {MIN_INSIGHT_MIN_GROUP}, not {group!r}"
+            )
         return cls(
             bot_token=get("BOT_TOKEN"),
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-            bot_api_url=(get("BOT_API_URL") or DEFAULT_API_URL).rstrip("/"),
+            bot_api_url=api_root(get("BOT_API_URL") or DEFAULT_API_URL),
             webhook_url=get("WEBHOOK_URL"),
             webhook_secret=get("WEBHOOK_SECRET"),
             port=int(port_text),
@@ -98,6 +132,13 @@ class Settings:
             dispatch_lease_seconds=lease,
             insight_min_group=int(group),
         )
+
+
+def api_root(url: str) -> str:
+    """The Bot API server's root from BOT_API_URL: the root itself, or PTB's ``base_url``
+    form ending in ``/bot`` (``https://api.telegram.org/bot``), with or without a slash."""
+    root = url.strip().rstrip("/")
+    return root.removesuffix("/bot").rstrip("/") if root.endswith("/bot") else root
 
 
 def _positive(text: str | None, name: str, default: float, maximum: float | None = None) -> float:

@@ -25,6 +25,7 @@ from flows.definition import (
     COHORT_STATES,
     COHORT_TAG,
     FLOW_VERSION,
+    HANDOUT_TAG,
     NEW,
     NOTE,
     NUDGE_TAG,
@@ -33,6 +34,7 @@ from flows.definition import (
     question_state,
 )
 from flows.events import (
+    Effect,
     Event,
     Outcome,
     SaveReflection,
@@ -41,6 +43,7 @@ from flows.events import (
     StoredState,
     fresh_data,
 )
+from flows.handout.dialogue import HANDOUT_COMMANDS, HandoutActions
 from flows.machine import build_machine, fire
 from flows.privacy.dialogue import (
     PRIVACY_COMMANDS,
@@ -50,10 +53,11 @@ from flows.privacy.dialogue import (
 from flows.replies import Reply, Span
 from flows.screens import Say
 from flows.states import StateScreens
+from flows.timeline.effects import ShowTimeline
 from flows.typed import TypedText, clean_text
 from knowledge.engine import Advice, Engine
 from knowledge.guard import Guard
-from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
+from knowledge.model import DEFAULT_TIMEZONE, LANGUAGES, IntakeQuestion, Knowledge
 
 MAX_REFLECTION = 2000
 REMIND_DAYS = 7
@@ -61,13 +65,14 @@ REMEMBERED_UPDATES = 100
 """Update ids kept per user before the latest: a poller that restarts fetches again the
 updates above one it could not handle yet (Telegram hands out up to 100 at a time), and
 these must not be handled twice."""
+TIMELINE_COMMANDS = ("verloop", "timeline")
 ADVICE_ACTIONS = ("show", "why", "more", "edit", "note", "advice", "remind", "restart", "redacted")
 
 
 class AdvisorFlow:
     """The conversation definition, machine and engine for one knowledge base."""
 
-    def __init__(self, knowledge: Knowledge, default_timezone: str = "Europe/Amsterdam") -> None:
+    def __init__(self, knowledge: Knowledge, default_timezone: str = DEFAULT_TIMEZONE) -> None:
         self.knowledge = knowledge
         self.default_timezone = default_timezone
         self.engine = Engine(knowledge)
@@ -84,7 +89,9 @@ class AdvisorFlow:
         return conversation.outcome()
 
 
-class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, PrivacyActions):
+class Conversation(
+    StateScreens, TypedText, CohortActions, BroadcastActions, PrivacyActions, HandoutActions
+):
     """The model of one event's run through the machine."""
 
     def __init__(self, flow: AdvisorFlow, stored: StoredState) -> None:
@@ -99,7 +106,7 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
         self.default_timezone = flow.default_timezone
         self.start_payload_pending: str | None = None
         self.replies: list[Reply] = []
-        self.effects: list[Any] = []
+        self.effects: list[Effect] = []
         self.notice: str | None = None
         self.chosen: str | None = None
         self.duplicate = False
@@ -282,6 +289,10 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
             if not self.fire("edit"):
                 self.lead = self.say("profile_not_yet")
                 self.show_where_we_are()
+        elif name in HANDOUT_COMMANDS:
+            self.handout_command(args)
+        elif name in TIMELINE_COMMANDS:
+            self.effects.append(ShowTimeline())
         elif not self.followup_command(name, args):
             self.tell("unknown_command")
 
@@ -364,6 +375,8 @@ class Conversation(StateScreens, TypedText, CohortActions, BroadcastActions, Pri
             handled = self.cohort_action(parsed.choice)
         elif parsed.tag == NUDGE_TAG:
             handled = self.nudge_action(parsed.choice)
+        elif parsed.tag == HANDOUT_TAG:
+            handled = self.handout_action(parsed.choice)
         elif parsed.tag == ADVICE_TAG:
             handled = self.state in ADVICE_PHASE and self.advice_action(parsed.choice)
         else:

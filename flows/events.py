@@ -6,7 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from flows.handout.effects import HandoutEffect
 from flows.replies import Reply
+from flows.timeline.effects import TimelineEffect
+from knowledge.model import DEFAULT_LANGUAGE
 
 EventKind = Literal["text", "action", "command"]
 
@@ -45,7 +48,7 @@ class StoredState:
 
     state: str = "new"
     flow_version: int = 0
-    lang: str = "nl"
+    lang: str = DEFAULT_LANGUAGE
     consent: bool | None = None
     """None: not asked yet; False: declined, so nothing about the user is stored."""
     answers: dict[str, str] = field(default_factory=dict)
@@ -60,6 +63,8 @@ class SaveAdvice:
 
     profile: dict[str, str]
     dilemmas: tuple[str, ...]
+    kind: str = "intake"
+    """The timeline's name for how it came about: "intake" (or an edit), "recheck"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +314,8 @@ Effect = (
     | ListReflections
     | DeleteReflection
     | FollowUpEffect
+    | HandoutEffect
+    | TimelineEffect
 )
 
 

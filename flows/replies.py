@@ -33,11 +33,13 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file to send with the reply: ``kind`` photo or document."""
+    """A file to send with the reply: ``kind`` photo or document. ``caption``: the reply's
+    text goes with the file as its caption (when it fits), not as a message after it."""
 
     kind: Literal["photo", "document"]
     name: str
     data: bytes
+    caption: bool = False
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from flows import screens
 from flows.advice import cards
 from flows.definition import ADVICE
-from flows.events import SaveAdvice
+from flows.events import Effect, SaveAdvice
 from flows.privacy.dialogue import consent_screen, declined_screen
 from flows.replies import Reply, Span
 
@@ -28,7 +28,7 @@ class StateScreens:
     knowledge: Knowledge
     answers: dict[str, str]
     data: dict[str, Any]
-    effects: list[Any]
+    effects: list[Effect]
     replies: list[Reply]
     lead: list[Span]
     start_payload_pending: str | None

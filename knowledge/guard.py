@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from knowledge.model import GuardNames, GuardSpec, Knowledge
+from knowledge.model import DEFAULT_LANGUAGE, GuardNames, GuardSpec, Knowledge
 
 BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
@@ -402,7 +402,9 @@ class Guard:
         ]
         return sorted(merged, key=lambda h: (h.start, h.end, h.kind))
 
-    def redact(self, text: str, lang: str = "nl", hits: Sequence[Hit] | None = None) -> str:
+    def redact(
+        self, text: str, lang: str = DEFAULT_LANGUAGE, hits: Sequence[Hit] | None = None
+    ) -> str:
         """``text`` with every hit replaced by the replacement text in ``lang``.
 
         Pass the ``hits`` of an earlier :meth:`scan` of the same text to avoid scanning twice.
@@ -418,7 +420,7 @@ class Guard:
         parts.append(text[position:])
         return "".join(parts)
 
-    def labels(self, hits: Iterable[Hit], lang: str = "nl") -> list[str]:
+    def labels(self, hits: Iterable[Hit], lang: str = DEFAULT_LANGUAGE) -> list[str]:
         """What was found, in words ("een telefoonnummer"), each kind once, in text order."""
         kinds = dict.fromkeys(h.kind for h in sorted(hits, key=lambda h: h.start))
         return [self._labels[k].get(lang) if k in self._labels else k for k in kinds]

@@ -13,6 +13,10 @@ from knowledge.conditions import Profile as Profile
 
 LANGUAGES: tuple[str, ...] = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
+# The content is written for Dutch networks: their time zone is the default one. Here, at the
+# bottom, because every layer needs it; `bot/settings.py` lists it with the other defaults
+# and BOT_TIMEZONE overrides it.
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
 
 
 @dataclass(frozen=True, slots=True)

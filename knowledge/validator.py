@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from knowledge.engine import TOP_N, Engine
 from knowledge.guard import PROBE_LIMIT, Guard, compile_pattern, slowest_probe
-from knowledge.model import Knowledge, Where
+from knowledge.model import DEFAULT_LANGUAGE, LANGUAGES, Knowledge, Where
 from knowledge.problems import Problem
 
 REACH = (0.05, 0.50)
@@ -100,7 +100,7 @@ def _check_references(knowledge: Knowledge, report: Report) -> None:
                 )
         if d.meeting is None:
             report.add(d.where, f"dilemma '{d.id}' has no 'meeting' question", "warning")
-        if not any(d.keywords.get(lang) for lang in ("nl", "en")):
+        if not any(d.keywords.get(lang) for lang in LANGUAGES):
             report.add(d.where, f"dilemma '{d.id}' has no keywords", "warning")
     for level in k.levels:
         if not any(d.level == level.id for d in k.dilemmas):
@@ -181,7 +181,7 @@ def _check_intake(knowledge: Knowledge, report: Report) -> None:
             if first is not None and second is not None and second[0] <= first[1]:
                 report.add(question.where, f"'{question.id}': ranges of '{a}' and '{b}' overlap")
         for option in question.options:
-            for lang in ("nl", "en"):
+            for lang in LANGUAGES:
                 if len(option.label.get(lang)) > MAX_LABEL:
                     report.add(
                         question.where,
@@ -311,7 +311,7 @@ def _check_guard(knowledge: Knowledge, report: Report, *, run_tests: bool) -> No
             )
             continue
         if test.redacted is not None:
-            redacted = guard.redact(test.text, "nl", hits)
+            redacted = guard.redact(test.text, DEFAULT_LANGUAGE, hits)
             if redacted != test.redacted:
                 report.guard_tests_failed += 1
                 report.add(

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, and_, cast, exists, or_, select
 from sqlalchemy.orm import Session
 
+from storage.audiences import family_of
 from storage.cohorts import CohortInfo, CohortStore
 from storage.models import (
     Broadcast,
@@ -53,6 +54,9 @@ class GroupFigures:
     broadcasts_sent: int
     broadcasts_answered: int
     dilemmas: dict[str, int]
+    shown: bool = field(default=True, compare=False)
+    """False for a withheld group: too small, or too close to another shown one (its
+    figures minus theirs would be about fewer than ``min_group`` people)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +104,9 @@ class _Facts:
 
 
 def _withheld(cohort: CohortInfo, members: int) -> GroupFigures:
-    """A cohort too small to show: its name and size only, so the caller can say so."""
-    return GroupFigures(cohort.id, cohort.name, members, 0, 0, 0, 0, 0, {})
+    """A cohort not shown: its name and size only (the size is for saying why, "too
+    few participants" or "too close to another cohort", never for showing)."""
+    return GroupFigures(cohort.id, cohort.name, members, 0, 0, 0, 0, 0, {}, shown=False)
 
 
 class InsightStore:
@@ -115,13 +120,16 @@ class InsightStore:
         """The figures of each cohort the user owns (in :meth:`CohortStore.owned_by`
         order), then those of all of them together (``cohort_id`` None).
 
-        A cohort with fewer than ``min_group`` members is withheld: only its name and
-        member count come back (the count is for deciding, not for showing), and it takes
-        no part in the combined group — otherwise the combined figures minus those of
-        the shown cohorts would be the hidden cohort's. For the same reason the combined
-        group is left out when fewer than ``min_group`` members belong to more than one
-        shown cohort (the shown cohorts' figures minus the combined ones would be theirs),
-        and when no cohort is shown.
+        Which cohorts are shown follows :mod:`storage.anonymity`, in this order (the
+        first ones win): a cohort is withheld when it is smaller than ``min_group``, or
+        when some sum or difference of its figures and those of the cohorts shown before
+        it would be about fewer than ``min_group`` people (a cohort of 6 beside one of 5
+        of the same people). A withheld cohort's name and member count come back (the
+        count is for deciding, not for showing, ``shown`` False), and it takes no part in
+        the combined group — otherwise the combined figures minus those of the shown
+        cohorts would be the hidden cohort's. The combined group is left out by the same
+        rule (e.g. when fewer than ``min_group`` members belong to more than one shown
+        cohort), and when no cohort is shown.
 
         Counted: ``active_30d``, members seen in the last :data:`ACTIVE_DAYS` days before
         ``now``; ``nudges_sent``, outbox rows of kind 'nudge' with status 'sent' whose
@@ -138,7 +146,12 @@ class InsightStore:
         if not cohorts:
             return []
         members = self._members([c.id for c in cohorts], now - timedelta(days=ACTIVE_DAYS))
-        shown = [c.id for c in cohorts if len(members.get(c.id, {})) >= min_group]
+        family = family_of(
+            [c.id for c in cohorts],
+            {c: frozenset(found) for c, found in members.items()},
+            min_group,
+        )
+        shown = [c.id for c in cohorts if c.id in family.shown]
         # A withheld cohort's prompts and advice are not even read.
         facts = _Facts(members, self._messages(owner_user_id, shown), self._recognised(shown))
         groups = [
@@ -147,9 +160,7 @@ class InsightStore:
             else _withheld(c, len(members.get(c.id, {})))
             for c in cohorts
         ]
-        in_several = Counter(user_id for cohort in shown for user_id in members[cohort])
-        overlap = sum(1 for times in in_several.values() if times > 1)
-        if shown and not 0 < overlap < min_group:
+        if shown and family.total_shown:
             groups.append(facts.figures(None, "", shown))
         return groups
 

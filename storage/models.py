@@ -284,3 +284,19 @@ class DispatcherHeartbeat(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[datetime]
+
+
+class Snapshot(Base):
+    """The answers and the advice at the end of one day's intake (or edit, or re-check):
+    the points of the user's timeline. A second one on the same local day replaces it."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (Index("ix_snapshots_user_id_taken_at", "user_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(_user_fk("CASCADE"))
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    dilemmas: Mapped[list[str]] = mapped_column(default=list)
+    knowledge_version: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # "intake" | "recheck"
+    taken_at: Mapped[datetime] = mapped_column(default=utc_now)

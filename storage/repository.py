@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
+from storage.audiences import AudienceStore
 from storage.broadcasts import BroadcastStore
 from storage.cohorts import CohortStore
 from storage.dispatchers import DispatcherStore
@@ -40,6 +41,7 @@ from storage.models import (
 )
 from storage.outbox import OutboxStore
 from storage.privacy import PrivacyStore
+from storage.snapshots import SnapshotStore
 from storage.sql import insert_unless_exists
 
 
@@ -208,6 +210,11 @@ class Repository:
         return InsightStore(self._session, self._clock)
 
     @property
+    def audiences(self) -> AudienceStore:
+        """Members per cohort, and which cohorts' figures may be shown (storage.audiences)."""
+        return AudienceStore(self._session)
+
+    @property
     def cohorts(self) -> CohortStore:
         """Cohorts, members, coordinators and nudge settings (see :mod:`storage.cohorts`)."""
         return CohortStore(self._session, self._clock)
@@ -216,6 +223,11 @@ class Repository:
     def dispatchers(self) -> DispatcherStore:
         """The running outbox dispatchers' heartbeats (see :mod:`storage.dispatchers`)."""
         return DispatcherStore(self._session, self._clock)
+
+    @property
+    def snapshots(self) -> SnapshotStore:
+        """The points of users' timelines (see :mod:`storage.snapshots`)."""
+        return SnapshotStore(self._session, self._clock)
 
     @property
     def privacy(self) -> PrivacyStore:

@@ -34,11 +34,22 @@ def actions_of(outcome: Outcome) -> list[str]:
 class People:
     """Users talking to one advisor on the Telegram channel."""
 
-    def __init__(self, db: Database, clock: Any, knowledge: KnowledgeStore | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Any,
+        knowledge: KnowledgeStore | None = None,
+        *,
+        min_group: int = 5,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.advisor = Advisor(
-            db, knowledge or KnowledgeStore(), clock=clock, admins=[("telegram", ADMIN)]
+            db,
+            knowledge or KnowledgeStore(),
+            clock=clock,
+            admins=[("telegram", ADMIN)],
+            insight_min_group=min_group,
         )
         self.advisor.links.username = "netwerkwijzer_test_bot"
 

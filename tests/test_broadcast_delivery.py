@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from bot.telegram.run import running_bot
+from fakebotapi import FakeBotAPI, StoredMessage
 from storage import Database, Repository
 from storage.migrate import upgrade
-from tests.fakebotapi import FakeBotAPI, StoredMessage
 from tests.test_telegram import bot_settings, callback_datas, press, send, start
 
 COORDINATOR = 4242

@@ -19,7 +19,9 @@ pytest_plugins = ["tests.storage_fixtures"]
 @pytest.fixture
 def people(db: Database, clock: Any) -> People:
     clock.now = local(2026, 11, 23, 10)
-    return People(db, clock)
+    # The mechanics of broadcasts with cohorts of one or two members: a minimum group of
+    # 1 shows every figure. What a minimum group hides: tests/test_anonymity.py.
+    return People(db, clock, min_group=1)
 
 
 async def two_cohorts(people: People) -> tuple[int, int]:
@@ -199,6 +201,7 @@ async def test_an_answer_shared_anonymously_reaches_the_report_without_a_name(
 async def test_insight_for_the_owner_only_with_small_groups_hidden(
     people: People, db: Database
 ) -> None:
+    people = People(db, people.clock)  # the default minimum group of 5
     await people.coordinator("5")
     _, big = await people.create_cohort("5", "Groot cohort", "20-11-2026 10:00")
     _, small = await people.create_cohort("5", "Klein cohort", "20-11-2026 10:00")

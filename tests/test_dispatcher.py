@@ -17,10 +17,10 @@ from sqlalchemy import select
 from telegram import Bot
 
 from bot.telegram.outbox_sender import Dispatcher, DispatchSettings
+from fakebotapi import FakeBotAPI
 from knowledge.store import KnowledgeStore
 from storage import Database, DispatcherHeartbeat, Repository, User
 from storage.migrate import upgrade
-from tests.fakebotapi import FakeBotAPI
 from tests.followup_helpers import People
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -42,7 +42,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fakebotapi import (
+from fakebotapi import (
     BOT_USER_ID,
     BOT_USERNAME,
     SECRET_TOKEN_HEADER,

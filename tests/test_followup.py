@@ -29,7 +29,9 @@ pytest_plugins = ["tests.storage_fixtures"]
 @pytest.fixture
 def people(db: Database, clock: Any) -> People:
     clock.now = local(2026, 11, 23, 10).astimezone(UTC)  # a Monday
-    return People(db, clock)
+    # Cohorts of one or two members: a minimum group of 1 shows their member counts
+    # (what the minimum group hides: tests/test_anonymity.py).
+    return People(db, clock, min_group=1)
 
 
 # -- roles and cohorts ----------------------------------------------------------------

@@ -406,13 +406,25 @@ async def test_a_combined_group_that_would_reveal_a_few_members_is_left_out(
         (second, 5, {B: 4, A: 1}),
     ]
 
-    # Once K members are in both, the difference is a group of K again.
+    # With the first cohort inside the second, the second minus the first is the four
+    # members only in the second (issue 14: this was shown): the second is withheld, and
+    # the combined group is the first again.
     await join(db, second, users[0:4])
+    groups = await figures(db, owner)
+    assert [(g.cohort_id, g.members, g.dilemmas, g.shown) for g in groups] == [
+        (first, 5, {B: 4, A: 1}, True),
+        (second, 9, {}, False),
+        (None, 5, {B: 4, A: 1}, True),
+    ]
+    # Once K members are in the second only, the difference is a group of K again.
+    tenth = await new_user(db, clock, 19)
+    await advise(db, tenth, B)
+    await join(db, second, [tenth])
     groups = await figures(db, owner)
     assert [(g.cohort_id, g.members, g.dilemmas) for g in groups] == [
         (first, 5, {B: 4, A: 1}),
-        (second, 9, {B: 8, A: 1}),
-        (None, 9, {B: 8, A: 1}),
+        (second, 10, {B: 9, A: 1}),
+        (None, 10, {B: 9, A: 1}),
     ]
 
     # A broadcast to the first cohort reaches members of the second too: it counts for

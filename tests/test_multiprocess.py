@@ -25,9 +25,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.telegram.run import SECRET_HEADER
+from fakebotapi import FakeBotAPI
 from storage import Database, DispatcherHeartbeat, OutboxMessage, Repository, normalize_url
 from storage.migrate import upgrade
-from tests.fakebotapi import FakeBotAPI
 from tests.storage_fixtures import TEST_DATABASE_URL
 from tests.test_broadcast_delivery import COORDINATOR, FIRST_MEMBER, received, seed
 from tests.test_telegram import free_port

@@ -26,6 +26,9 @@ def populate(repo: Repository, key: str) -> int:
     repo.set_consent(user.id, True)
     repo.save_conversation(user.id, "advice", 1, {"size": "groot"}, {}, None)
     repo.record_advice(user.id, {"size": "groot"}, ["inclusief_vs_efficient"], "v1")
+    repo.snapshots.record(
+        user.id, {"size": "groot"}, ["inclusief_vs_efficient"], "v1", "intake", user.created_at
+    )
     repo.add_reflection(user.id, "inclusief_vs_efficient", f"reflectie van {key}")
     repo.outbox.schedule(
         user.id, "reminder", user.created_at + WEEK, {"subject": "advice"}, f"r:{key}"

@@ -10,32 +10,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator, Callable, Collection
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime
 from functools import partial
 
+from bot.app.broadcasting import BroadcastEffects
 from bot.app.context import Links, Visitor
+from bot.app.effects import Effects
 from bot.app.followup import FollowUp
+from bot.app.handouts import Handouts
+from bot.app.timeline import Timelines
+from bot.settings import DEFAULT_INSIGHT_MIN_GROUP, DEFAULT_TIMEZONE
 from flows.cohorts.dialogue import ADMIN
 from flows.conversation import AdvisorFlow
 from flows.events import (
-    DeleteReflection,
     Event,
-    ExportData,
-    FollowUpEffect,
     ForgetMe,
-    ListReflections,
     Outcome,
-    SaveAdvice,
-    SaveReflection,
-    ScheduleReminder,
-    SetConsent,
-    SetLanguage,
     StoredState,
 )
-from flows.privacy.dialogue import export_reply, reflections_screen
 from flows.screens import Say
 from knowledge.model import LANGUAGES, Knowledge
 from knowledge.store import KnowledgeStore
@@ -44,7 +39,6 @@ from storage import ConcurrentUpdate, Database, Repository
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-DEFAULT_TIMEZONE = "Europe/Amsterdam"
 Clock = Callable[[], datetime]
 
 
@@ -92,7 +86,7 @@ class Advisor:
         *,
         admins: Collection[tuple[str, str]] = (),
         timezone: str = DEFAULT_TIMEZONE,
-        insight_min_group: int = 5,
+        insight_min_group: int = DEFAULT_INSIGHT_MIN_GROUP,
     ) -> None:
         self.db = db
         self.knowledge_store = knowledge
@@ -102,6 +96,13 @@ class Advisor:
         self.timezone = timezone
         self.links = Links()
         self.followup = FollowUp(timezone, self.links, insight_min_group=insight_min_group)
+        timelines = Timelines(timezone)
+        self.effects = Effects(
+            self.followup,
+            BroadcastEffects(timezone, insight_min_group),
+            timelines,
+            Handouts(timelines),
+        )
         self._flow = AdvisorFlow(knowledge.current, timezone)
         self._locks = UserLocks()
 
@@ -125,10 +126,10 @@ class Advisor:
             outcome = await self._handle_retrying(channel, user_key, event, language_code)
         if any(isinstance(effect, ForgetMe) for effect in outcome.effects):
             await self.db.after_erasure()
-        for build in outcome.deferred:
-            outcome.replies.extend(await asyncio.to_thread(build))
-        outcome.deferred.clear()
-        return outcome
+        if not outcome.deferred:
+            return outcome
+        later = [reply for build in outcome.deferred for reply in await asyncio.to_thread(build)]
+        return replace(outcome, replies=[*outcome.replies, *later], deferred=[])
 
     async def _handle_retrying(
         self, channel: str, user_key: str, event: Event, language_code: str | None
@@ -181,38 +182,33 @@ class Advisor:
                 roles=roles,
             )
         outcome = flow.handle(stored, event)
+        v = Visitor(
+            repo,
+            flow.knowledge,
+            visit.user_id,
+            channel,
+            user_key,
+            roles,
+            Say(flow.knowledge, outcome.state.lang),
+            now,
+        )
         if ADMIN in roles and event.kind == "command" and event.name == "start":
-            outcome.menus[user_key] = roles  # admins come from the environment
+            v.menus[user_key] = roles  # admins come from the environment
         if any(isinstance(effect, ForgetMe) for effect in outcome.effects):
             repo.privacy.forget(visit.user_id)
-            return outcome
+            return v.answer(outcome)
         new = outcome.state
         if new.consent is None:
             # Not asked or not answered yet: keep nothing at all, not even the user row.
             repo.privacy.forget(visit.user_id)
-            return outcome
+            return v.answer(outcome)
         if new.consent is False:
             # Declined: only the choice is kept (so we do not ask again), and the
             # timestamps by which retention eventually removes it.
             repo.set_consent(visit.user_id, False)
-            return outcome
-        self._apply(repo, visit.user_id, outcome, flow.knowledge, now)
-        if any(isinstance(effect, FollowUpEffect) for effect in outcome.effects):
-            visitor = Visitor(
-                repo,
-                flow.knowledge,
-                visit.user_id,
-                channel,
-                user_key,
-                roles,
-                Say(flow.knowledge, new.lang),
-                now,
-                outcome,
-            )
-            for effect in outcome.effects:
-                if isinstance(effect, FollowUpEffect):
-                    self.followup.apply(visitor, effect)
-            self.followup.finish(visitor)
+            return v.answer(outcome)
+        for effect in outcome.effects:
+            self.effects.apply(v, effect)
         repo.save_conversation(
             visit.user_id,
             new.state,
@@ -221,48 +217,4 @@ class Advisor:
             new.data,
             expected_version=record.version if record is not None else None,
         )
-        return outcome
-
-    def _apply(
-        self, repo: Repository, user_id: int, outcome: Outcome, knowledge: Knowledge, now: datetime
-    ) -> None:
-        say = Say(knowledge, outcome.state.lang)
-        for effect in outcome.effects:
-            if isinstance(effect, SetConsent):
-                repo.set_consent(user_id, effect.consent)
-            elif isinstance(effect, ExportData):
-                document = json.dumps(repo.privacy.export(user_id), ensure_ascii=False, indent=2)
-                outcome.replies.append(export_reply(say, document.encode("utf-8")))
-            elif isinstance(effect, ListReflections):
-                items = [
-                    (r.id, _subject_title(say, r.subject), r.text)
-                    for r in repo.list_reflections(user_id)
-                ]
-                outcome.replies.append(reflections_screen(say, items))
-            elif isinstance(effect, DeleteReflection):
-                repo.delete_reflection(user_id, effect.reflection_id)
-            elif isinstance(effect, SaveAdvice):
-                repo.record_advice(
-                    user_id, effect.profile, list(effect.dilemmas), knowledge.version
-                )
-            elif isinstance(effect, SaveReflection):
-                repo.add_reflection(user_id, effect.subject, effect.text)
-            elif isinstance(effect, SetLanguage):
-                repo.set_language(user_id, effect.lang)
-            elif isinstance(effect, ScheduleReminder):
-                due = now + timedelta(days=effect.days)
-                repo.outbox.schedule(
-                    user_id,
-                    "reminder",
-                    due,
-                    {"subject": effect.subject},
-                    f"reminder:{user_id}:{effect.subject}:{due.date().isoformat()}",
-                )
-
-
-def _subject_title(say: Say, subject: str) -> str:
-    """A reflection's subject as the user knows it: the dilemma's title, or "your advice"."""
-    dilemma = say.knowledge.dilemma(subject)
-    if dilemma is not None:
-        return say.plain(dilemma.title)
-    return say.label("note_followup" if subject == "followup" else "note_general")
+        return v.answer(outcome)

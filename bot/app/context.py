@@ -1,9 +1,13 @@
 """What an effect is applied with: who the event is from, the unit of work's repository,
-and where the answers go; and the bot's deep links."""
+and where the answers go; and the bot's deep links.
+
+The core's :class:`~flows.events.Outcome` is never changed: the effects' answers are
+collected here, and :meth:`Visitor.answer` returns a new outcome with them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flows.events import Outcome
@@ -26,7 +30,7 @@ class Links:
 
 @dataclass
 class Visitor:
-    """Who the event is from, and where the answers go."""
+    """Who the event is from, and where the answers to its effects go."""
 
     repo: Repository
     knowledge: Knowledge
@@ -36,13 +40,32 @@ class Visitor:
     roles: frozenset[str]
     say: Say
     now: datetime
-    outcome: Outcome
     front: list[Reply] = field(default_factory=list)
+    """Answers shown before the flow's own screens."""
+    after: list[Reply] = field(default_factory=list)
+    """Answers shown after the flow's own screens."""
+    deferred: list[Callable[[], list[Reply]]] = field(default_factory=list)
+    """Answers too slow to build inside the unit of work (a chart)."""
+    menus: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Users (channel ids) whose roles changed, with their roles now."""
+    edit: bool = False
+    """The first answer replaces the message whose button was pressed."""
 
     def show(self, reply: Reply, *, first: bool = False) -> None:
         """An answer to the effect; ``first``: before the flow's own screens (a join
         confirmation reads best before the first question)."""
-        (self.front if first else self.outcome.replies).append(reply)
+        (self.front if first else self.after).append(reply)
 
     def tell(self, key: str, *, first: bool = False, **values: object) -> None:
         self.show(notice(self.say, key, **values), first=first)
+
+    def answer(self, outcome: Outcome) -> Outcome:
+        """The outcome the service returns: the core's, with the effects' answers around
+        its replies (``outcome`` itself is left as the core returned it)."""
+        return replace(
+            outcome,
+            replies=[*self.front, *outcome.replies, *self.after],
+            deferred=[*outcome.deferred, *self.deferred],
+            menus={**outcome.menus, **self.menus},
+            edit=outcome.edit or self.edit,
+        )

@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 
 import segno
 
-from bot.app.broadcasting import BroadcastEffects
 from bot.app.context import Links, Visitor
 from flows.broadcasts import screens as bs
 from flows.cohorts import screens as fs
@@ -34,7 +33,6 @@ from flows.events import (
     CohortLink,
     CreateCohort,
     CreateInvite,
-    FollowUpEffect,
     JoinCohort,
     ListCohorts,
     ListCoordinators,
@@ -74,8 +72,8 @@ def nudge_key(user_id: int, cohort_id: int, plan: str, step: str) -> str:
     return f"nudge:{user_id}:{cohort_id}:{plan}:{step}"
 
 
-class FollowUp(BroadcastEffects):
-    """Applies :data:`flows.events.FollowUpEffect` values for the advisor service."""
+class FollowUp:
+    """Applies the effects about cohorts, roles and nudges for the advisor service."""
 
     def __init__(
         self,
@@ -88,15 +86,7 @@ class FollowUp(BroadcastEffects):
         self.links = links
         self.make_code = make_code
         self.insight_min_group = insight_min_group
-
-    def apply(self, v: Visitor, effect: FollowUpEffect) -> None:
-        handler = getattr(self, f"_{type(effect).__name__}")
-        handler(v, effect)
-
-    def finish(self, v: Visitor) -> None:
-        """Put the answers meant to come first in front of the flow's screens."""
-        v.outcome.replies[:0] = v.front
-        v.front.clear()
+        """The minimum group: cohort sizes are shown by storage.anonymity's rule."""
 
     # -- planning ------------------------------------------------------------------------
 
@@ -138,7 +128,8 @@ class FollowUp(BroadcastEffects):
     def _local(self, v: Visitor, moment: datetime, zone: str | None = None) -> datetime:
         return moment.astimezone(ZoneInfo(zone or self.default_timezone)).replace(tzinfo=None)
 
-    def _summary(self, cohort: CohortInfo) -> fs.CohortSummary:
+    def _summary(self, cohort: CohortInfo, shown: bool = True) -> fs.CohortSummary:
+        """``shown`` False: the member count is left out (see :mod:`storage.anonymity`)."""
         workshop = cohort.workshop_at.astimezone(ZoneInfo(cohort.timezone)).replace(tzinfo=None)
         return fs.CohortSummary(
             cohort.id,
@@ -146,13 +137,17 @@ class FollowUp(BroadcastEffects):
             workshop,
             cohort.timezone,
             cohort.plan,
-            cohort.members,
+            cohort.members if shown else None,
             cohort.closed,
         )
 
+    def _shown_cohorts(self, v: Visitor, cohorts: list[CohortInfo]) -> frozenset[int]:
+        """Which of the coordinator's cohorts may show their member counts."""
+        return v.repo.audiences.family(cohorts, self.insight_min_group).shown
+
     # -- members -------------------------------------------------------------------------
 
-    def _JoinCohort(self, v: Visitor, effect: JoinCohort) -> None:
+    def join_cohort(self, v: Visitor, effect: JoinCohort) -> None:
         cohort = v.repo.cohorts.by_code(effect.code)
         if cohort is None:
             v.tell("join_unknown", first=True)
@@ -174,7 +169,7 @@ class FollowUp(BroadcastEffects):
                 parts.append(v.say("join_first", when=fs.when(v.say, local)))
         v.show(Reply(tuple(join(parts, " ")), meta={"screen": "joined"}), first=True)
 
-    def _ShowNudgeSettings(self, v: Visitor, effect: ShowNudgeSettings) -> None:
+    def show_nudge_settings(self, v: Visitor, effect: ShowNudgeSettings) -> None:
         settings = v.repo.cohorts.nudge_settings(v.user_id)
         memberships = v.repo.cohorts.memberships(v.user_id)
         zone = settings.timezone or next((c.timezone for c in memberships), self.default_timezone)
@@ -186,7 +181,7 @@ class FollowUp(BroadcastEffects):
             )
         )
 
-    def _SetNudges(self, v: Visitor, effect: SetNudges) -> None:
+    def set_nudges(self, v: Visitor, effect: SetNudges) -> None:
         v.repo.cohorts.set_nudges(v.user_id, effect.window, effect.off)
         if effect.off:
             v.repo.outbox.cancel_pending(v.user_id, *NUDGE_KINDS)
@@ -203,7 +198,7 @@ class FollowUp(BroadcastEffects):
             parts.append(v.say("nudges_next", when=fs.when(v.say, local)))
         v.show(Reply(tuple(join(parts, " ")), meta={"screen": "nudges_set"}))
 
-    def _Snooze(self, v: Visitor, effect: Snooze) -> None:
+    def snooze(self, v: Visitor, effect: Snooze) -> None:
         row = v.repo.outbox.get(v.user_id, effect.outbox_id)
         if row is None or row.kind not in NUDGE_KINDS:
             v.tell("snooze_unknown")
@@ -221,7 +216,7 @@ class FollowUp(BroadcastEffects):
         local = target.astimezone(zone).replace(tzinfo=None)
         v.tell("snoozed", when=fs.when(v.say, local))
 
-    def _AnswerPrompt(self, v: Visitor, effect: AnswerPrompt) -> None:
+    def answer_prompt(self, v: Visitor, effect: AnswerPrompt) -> None:
         row = v.repo.outbox.get(v.user_id, effect.outbox_id) if effect.outbox_id else None
         reflection = v.repo.add_reflection(
             v.user_id, "followup", effect.text, outbox_id=row.id if row is not None else None
@@ -243,7 +238,7 @@ class FollowUp(BroadcastEffects):
         qr = qr_png(link) if link else None
         return fs.cohort_link(v.say, key, self._summary(cohort), link, cohort.code, qr)
 
-    def _CreateCohort(self, v: Visitor, effect: CreateCohort) -> None:
+    def create_cohort(self, v: Visitor, effect: CreateCohort) -> None:
         zone = ZoneInfo(effect.timezone)
         workshop = datetime.fromisoformat(effect.workshop).replace(tzinfo=zone).astimezone(UTC)
         code = self.make_code(CODE_LENGTH)
@@ -258,7 +253,7 @@ class FollowUp(BroadcastEffects):
         )
         v.show(self._link(v, "cohort_created", cohort), first=True)
 
-    def _RescheduleCohort(self, v: Visitor, effect: RescheduleCohort) -> None:
+    def reschedule_cohort(self, v: Visitor, effect: RescheduleCohort) -> None:
         cohort = self._owned(v, effect.cohort_id)
         if cohort is None:
             return
@@ -274,23 +269,23 @@ class FollowUp(BroadcastEffects):
             v.user_id, "cohort.rescheduled", f"cohort:{cohort.id}", {"members": len(members)}
         )
         summary = self._summary(moved)
-        v.tell(
-            "cohort_rescheduled",
-            name=cohort.name,
-            when=fs.when(v.say, summary.workshop),
-            members=len(members),
-        )
+        owned = v.repo.cohorts.owned_by(v.user_id)
+        key = "cohort_rescheduled"
+        if cohort.id not in self._shown_cohorts(v, owned):
+            key = "cohort_rescheduled_hidden"
+        v.tell(key, name=cohort.name, when=fs.when(v.say, summary.workshop), members=len(members))
 
-    def _ListCohorts(self, v: Visitor, effect: ListCohorts) -> None:
+    def list_cohorts(self, v: Visitor, effect: ListCohorts) -> None:
         cohorts = v.repo.cohorts.owned_by(v.user_id)
-        v.show(fs.cohort_list(v.say, [self._summary(c) for c in cohorts]))
+        shown = self._shown_cohorts(v, cohorts)
+        v.show(fs.cohort_list(v.say, [self._summary(c, c.id in shown) for c in cohorts]))
 
-    def _CohortLink(self, v: Visitor, effect: CohortLink) -> None:
+    def cohort_link(self, v: Visitor, effect: CohortLink) -> None:
         cohort = self._owned(v, effect.cohort_id)
         if cohort is not None:
             v.show(self._link(v, "cohort_link_again", cohort))
 
-    def _CloseCohort(self, v: Visitor, effect: CloseCohort) -> None:
+    def close_cohort(self, v: Visitor, effect: CloseCohort) -> None:
         cohort = self._owned(v, effect.cohort_id)
         if cohort is None:
             return
@@ -309,10 +304,10 @@ class FollowUp(BroadcastEffects):
         v.repo.audit(
             v.user_id, "role.granted", f"user:{user_id}", {"role": COORDINATOR, "via": via}
         )
-        v.outcome.menus[channel_user_id] = v.repo.cohorts.roles(user_id)
+        v.menus[channel_user_id] = v.repo.cohorts.roles(user_id)
         return True
 
-    def _RedeemInvite(self, v: Visitor, effect: RedeemInvite) -> None:
+    def redeem_invite(self, v: Visitor, effect: RedeemInvite) -> None:
         invited_by = v.repo.cohorts.redeem_invite(effect.token, v.user_id)
         if invited_by is None:
             v.tell("invite_invalid", first=True)
@@ -320,11 +315,11 @@ class FollowUp(BroadcastEffects):
         self._grant(v, v.user_id, v.channel_user_id, "invite")
         v.tell("invite_redeemed", first=True)
 
-    def _ListCoordinators(self, v: Visitor, effect: ListCoordinators) -> None:
+    def list_coordinators(self, v: Visitor, effect: ListCoordinators) -> None:
         coordinators = [(c.user_id, c.channel_user_id) for c in v.repo.cohorts.coordinators()]
         v.show(fs.coordinators_screen(v.say, coordinators))
 
-    def _CreateInvite(self, v: Visitor, effect: CreateInvite) -> None:
+    def create_invite(self, v: Visitor, effect: CreateInvite) -> None:
         token = INVITE_PREFIX + self.make_code(INVITE_LENGTH)
         v.repo.cohorts.add_invite(token, v.user_id)
         v.repo.audit(v.user_id, "invite.created", "coordinator_invite")
@@ -334,7 +329,7 @@ class FollowUp(BroadcastEffects):
         else:
             v.tell("invite_created_code", code=token)
 
-    def _Appoint(self, v: Visitor, effect: Appoint) -> None:
+    def appoint(self, v: Visitor, effect: Appoint) -> None:
         who = effect.channel_user_id
         user_id = v.repo.cohorts.consented_user(v.channel, who)
         if user_id is None:
@@ -344,11 +339,11 @@ class FollowUp(BroadcastEffects):
         else:
             v.tell("appoint_already", who=who)
 
-    def _Revoke(self, v: Visitor, effect: Revoke) -> None:
+    def revoke(self, v: Visitor, effect: Revoke) -> None:
         who = v.repo.cohorts.channel_id_of(effect.user_id)
         if who is None or not v.repo.cohorts.set_role(effect.user_id, COORDINATOR, False):
             v.tell("revoke_unknown")
             return
         v.repo.audit(v.user_id, "role.revoked", f"user:{effect.user_id}", {"role": COORDINATOR})
-        v.outcome.menus[who] = v.repo.cohorts.roles(effect.user_id)
+        v.menus[who] = v.repo.cohorts.roles(effect.user_id)
         v.tell("revoked", who=who)

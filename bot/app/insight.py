@@ -3,9 +3,11 @@
 and a CSV file for a spreadsheet.
 
 A group with fewer than ``k`` members shows nothing but its name and "too few
-participants" — not even its size. Every text comes from the message catalogue; the chart
-is drawn with matplotlib's Agg canvas, imported only when a chart is drawn (it takes a
-noticeable part of a second), without pyplot and its global state.
+participants" — not even its size; a group withheld because it differs by fewer than
+``k`` people from another shown one (:mod:`storage.anonymity`) says that instead.
+Every text comes from the message catalogue; the chart is drawn with matplotlib's Agg
+canvas, imported only when a chart is drawn (it takes a noticeable part of a second),
+without pyplot and its global state.
 """
 
 from __future__ import annotations
@@ -38,12 +40,12 @@ def insight_replies(say: Say, groups: Sequence[GroupFigures], k: int) -> list[Re
     cohorts = [g for g in groups if g.cohort_id is not None]
     if not cohorts:
         return [Reply(tuple(say("insight_none")), meta={"screen": "insight"})]
-    combined = next((g for g in groups if g.cohort_id is None and g.members >= k), None)
-    shown = [g for g in cohorts if g.members >= k]
+    combined = next((g for g in groups if g.cohort_id is None and _shown(g, k)), None)
+    shown = [g for g in cohorts if _shown(g, k)]
     # With one cohort shown, the combined group is that cohort again: no second row.
     total = combined if len(shown) > 1 else None
     parts = [say("insight_intro", k=k)]
-    parts += [_group_text(say, g) if g.members >= k else _hidden_text(say, g) for g in cohorts]
+    parts += [_group_text(say, g) if _shown(g, k) else _hidden_text(say, g, k) for g in cohorts]
     if total is not None:
         parts.append(_group_text(say, total))
     elif len(shown) > 1:
@@ -114,7 +116,15 @@ def _group_text(say: Say, group: GroupFigures) -> list[Span]:
     return join(lines)
 
 
-def _hidden_text(say: Say, group: GroupFigures) -> list[Span]:
+def _shown(group: GroupFigures, k: int) -> bool:
+    """Whether a group's figures are shown: the store let them through, and it is big
+    enough (a group built by hand, as in tests, is judged by its size alone)."""
+    return group.shown and group.members >= k
+
+
+def _hidden_text(say: Say, group: GroupFigures, k: int) -> list[Span]:
+    if group.members >= k:  # withheld beside another cohort of almost the same people
+        return say("insight_group_overlap", name=group.name)
     return say("insight_group_hidden", name=group.name)
 
 
@@ -182,7 +192,7 @@ def _csv(say: Say, cohorts: Sequence[GroupFigures], total: GroupFigures | None, 
     """A header row, then per cohort its figures and one column per dilemma id (a hidden
     cohort: its name and "too few participants" only), then the combined group."""
     columns = [c.strip() for c in say.label("insight_csv_header", days=ACTIVE_DAYS).split(",")]
-    shown = [g for g in (*cohorts, total) if g is not None and g.members >= k]
+    shown = [g for g in (*cohorts, total) if g is not None and _shown(g, k)]
     dilemma_ids = [d.id for d in say.knowledge.dilemmas]
     dilemma_ids += sorted({d for g in shown for d in g.dilemmas} - set(dilemma_ids))
     buffer = io.StringIO()
@@ -192,8 +202,9 @@ def _csv(say: Say, cohorts: Sequence[GroupFigures], total: GroupFigures | None, 
         if group is None:
             continue
         name = _cell(_name(say, group))
-        if group.members < k:
-            writer.writerow([name, say.label("insight_too_few")])
+        if not _shown(group, k):
+            key = "insight_too_few" if group.members < k else "insight_too_close"
+            writer.writerow([name, say.label(key)])
             continue
         figures = (
             group.members,

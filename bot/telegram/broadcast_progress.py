@@ -19,10 +19,9 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot.app.broadcasting import report_reply
+from bot.app.broadcasting import progress_reply, report_reply
 from bot.telegram.ratelimit import SendBudget
 from bot.telegram.render import keyboard, to_html
-from flows.broadcasts import screens as bs
 from flows.screens import Say
 from knowledge.store import KnowledgeStore
 from storage import Database, Repository
@@ -87,10 +86,11 @@ class BroadcastProgress:
             return
         say = Say(self.knowledge.current, contact[2])
         if final:
-            shared = await db.run(lambda repo: repo.broadcasts.shared_answers(info.id))
+            audience = info.audience
+            shared = await db.run(lambda repo: repo.audiences.shared_answers(info.id, audience))
             reply = report_reply(say, info, delivery, shared)
         else:
-            reply = bs.progress(say, info.id, delivery.sent, info.total)
+            reply = progress_reply(say, info, delivery)
         bot = self.bot
         chat_id = int(contact[1])
         html, markup = to_html(list(reply.spans)), keyboard(reply.buttons)

@@ -66,6 +66,8 @@ COMMANDS = (
     "dilemmas",
     "vraag",
     "reflecties",
+    "samenvatting",
+    "verloop",
     "taal",
     "privacy",
     "mijngegevens",
@@ -81,6 +83,8 @@ ROLE_COMMANDS = {
 }
 """Extra commands in the menu of a coordinator's or admin's own chat (members never see
 them; the commands check the role anyway)."""
+CAPTION_LIMIT = 1024
+"""Telegram's limit on a caption (characters after parsing): longer text follows the file."""
 MAX_CONCURRENT_UPDATES = 8
 """Measured: a small cap beats many requests in flight on one httpx client."""
 SEND_ATTEMPTS = 5
@@ -88,6 +92,8 @@ MAX_RETRY_AFTER = 10.0
 BUDGET_KEY = "send_budget"
 """Where the application keeps the channel's :class:`SendBudget` for the dispatcher."""
 CHANNEL_KEY = "channel"
+HTTP_KEY = "http_clients"
+"""The application's two :class:`AiohttpRequest` clients (calls, getUpdates)."""
 UPDATE_RETRIES = 3
 """An update that failed for want of the database is handled again this often (polling:
 by the poller, after a pause; webhook: by Telegram, after a 503) before the user is told."""
@@ -273,6 +279,22 @@ class TelegramChannel:
             if reply.attachment is not None:
                 file = reply.attachment
                 method = bot.send_photo if file.kind == "photo" else bot.send_document
+                caption = to_html(chunks[0]) if file.caption and len(chunks) == 1 else None
+                if caption is not None and len(reply.plain) <= CAPTION_LIMIT:
+                    # The explanation goes with the file, its buttons under it.
+                    await _with_retry(
+                        partial(
+                            method,
+                            chat_id,
+                            file.data,
+                            filename=file.name,
+                            caption=caption,
+                            parse_mode=ParseMode.HTML,
+                            reply_markup=markup,
+                        )
+                    )
+                    self.budget.note()
+                    return
                 await _with_retry(partial(method, chat_id, file.data, filename=file.name))
                 self.budget.note()
             for index, chunk in enumerate(chunks, start=1):
@@ -347,17 +369,20 @@ def build_application(settings: Settings, advisor: Advisor) -> AppType:
     if not settings.bot_token:
         raise ValueError("BOT_TOKEN is not set")
     api = settings.bot_api_url
+    requests = (AiohttpRequest(), AiohttpRequest(connection_pool_size=1))
     builder = (
         ApplicationBuilder()
         .token(settings.bot_token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .request(requests[0])
+        .get_updates_request(requests[1])
         .updater(None)
     )
     application = builder.build()
+    # PTB closes them in shutdown(), but not when initialize() failed (a refused token).
+    application.bot_data[HTTP_KEY] = requests
     channel = TelegramChannel(advisor)
     application.bot_data[BUDGET_KEY] = channel.budget
     application.bot_data[CHANNEL_KEY] = channel

@@ -43,6 +43,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.settings import DEFAULT_BROADCAST_RATE, DEFAULT_DISPATCH_LEASE_SECONDS
 from bot.telegram.broadcast_progress import BroadcastProgress
 from bot.telegram.ratelimit import Pacer, SendBudget
 from bot.telegram.render import keyboard, split_spans, to_html
@@ -72,11 +73,11 @@ it at their next heartbeat, half of one for that heartbeat to take."""
 class DispatchSettings:
     batch: int = 20
     idle_interval: float = 1.0
-    lease: timedelta = timedelta(minutes=1)
+    lease: timedelta = timedelta(seconds=DEFAULT_DISPATCH_LEASE_SECONDS)
     """A claimed row not settled within this time is claimed again (its claimer died).
     Far longer than a batch takes: 20 rows at 28/s; a 429 gives the batch back at once."""
     grace: timedelta = timedelta(hours=24)
-    per_second: float = 28.0
+    per_second: float = DEFAULT_BROADCAST_RATE
     backoff: timedelta = timedelta(seconds=30)
     progress_every: float = 3.0
     """Seconds between edits of a broadcast's progress message."""

@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.telegram.channel import (
     BUDGET_KEY,
     CHANNEL_KEY,
+    HTTP_KEY,
     AppType,
     TelegramChannel,
     build_application,
@@ -95,7 +96,11 @@ class RunningBot:
             steps.append(("application", app.stop))
         if self.runner is not None:
             steps.append(("webhook server", self.runner.cleanup))
-        steps += [("application", app.shutdown), ("database", self.advisor.db.dispose)]
+        steps += [
+            ("application", app.shutdown),
+            ("http clients", partial(_close_http, app)),
+            ("database", self.advisor.db.dispose),
+        ]
         for name, step in steps:
             try:
                 await step()
@@ -111,6 +116,12 @@ async def _cancelled(task: asyncio.Task[None]) -> None:
 
 async def _finished(task: asyncio.Task[None]) -> None:
     await task
+
+
+async def _close_http(application: AppType) -> None:
+    """Close the HTTP clients (already done by a shutdown after a successful start)."""
+    for request in application.bot_data.get(HTTP_KEY, ()):
+        await request.shutdown()
 
 
 def _forget_inactive(repo: Repository, *, cutoff: datetime) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from flows.actions import action
-from flows.definition import ADVICE_TAG, BROWSE_TAG
+from flows.definition import ADVICE_TAG, BROWSE_TAG, HANDOUT_TAG
 from flows.replies import Button, Reply, Span, join
 from knowledge.engine import Advice, Reason, ScoredDilemma
 from knowledge.model import Action, Contact, Dilemma, IntakeQuestion, ReflectionQuestion
@@ -118,6 +118,8 @@ def _advice_buttons(say: Say, top: Sequence[ScoredDilemma]) -> list[tuple[Button
         for rank, s in enumerate(top, start=1)
     ]
     rows.append((Button(say.label("btn_why"), action(ADVICE_TAG, "why")),))
+    if top:
+        rows.append((Button(say.label("btn_handout"), action(HANDOUT_TAG, "start")),))
     rows.append(
         (
             Button(say.label("btn_more"), action(ADVICE_TAG, "more")),

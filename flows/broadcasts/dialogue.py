@@ -18,6 +18,7 @@ from flows.events import (
     BroadcastReport,
     CancelBroadcast,
     Draft,
+    Effect,
     ShowAudience,
     ShowPreview,
     StartBroadcast,
@@ -38,7 +39,7 @@ class BroadcastActions:
 
     state: str
     data: dict[str, Any]
-    effects: list[Any]
+    effects: list[Effect]
     lead: list[Span]
     knowledge: Knowledge
 

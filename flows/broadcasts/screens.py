@@ -38,11 +38,12 @@ def compose(say: Say, templates: Sequence[str]) -> Reply:
 
 def audience(
     say: Say,
-    cohorts: Sequence[tuple[int, str, int]],
+    cohorts: Sequence[tuple[int, str, int | None]],
     chosen: Sequence[int] | None,
     dilemma_title: str | None,
 ) -> Reply:
-    """The coordinator's cohorts (id, name, members) to toggle; all of them by default."""
+    """The coordinator's cohorts (id, name, members: None when not shown) to toggle; all
+    of them by default."""
     if not cohorts:
         return Reply(
             tuple(say("broadcast_no_cohorts")), (_cancel_row(say),), meta={"screen": "bc_audience"}
@@ -62,7 +63,10 @@ def audience(
         )
     )
     for cohort_id, name, members in cohorts:
-        text = say.label("btn_cohort_choice", name=name, members=members)
+        if members is None:
+            text = say.label("btn_cohort_choice_hidden", name=name)
+        else:
+            text = say.label("btn_cohort_choice", name=name, members=members)
         if not every and cohort_id in (chosen or ()):
             text = say.label("current_mark", label=text)
         rows.append((Button(text, action(COHORT_TAG, "btog", str(cohort_id))),))

@@ -39,6 +39,7 @@ from flows.events import (
     CohortLink,
     CreateCohort,
     CreateInvite,
+    Effect,
     JoinCohort,
     ListCohorts,
     ListCoordinators,
@@ -122,7 +123,7 @@ class CohortActions:
     state: str
     answers: dict[str, str]
     data: dict[str, Any]
-    effects: list[Any]
+    effects: list[Effect]
     replies: list[Reply]
     notice: str | None
     lead: list[Span]

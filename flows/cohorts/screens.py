@@ -27,7 +27,8 @@ class CohortSummary:
     workshop: datetime
     timezone: str
     plan: str
-    members: int
+    members: int | None
+    """None: not shown (a small group, or too close to another; storage.anonymity)."""
     closed: bool
 
 
@@ -111,7 +112,8 @@ def cohort_list(say: Say, cohorts: Sequence[CohortSummary]) -> Reply:
     else:
         lines = [
             say(
-                "cohorts_item_closed" if c.closed else "cohorts_item",
+                ("cohorts_item_closed" if c.closed else "cohorts_item")
+                + ("" if c.members is not None else "_hidden"),
                 name=c.name,
                 when=when(say, c.workshop),
                 plan=plan_title(say, c.plan),

@@ -14,6 +14,7 @@ from flows.actions import START_PAYLOAD_PATTERN, action, is_id
 from flows.definition import ADVICE_TAG, BROWSE_TAG, CONSENT, DECLINED, NEW, PRIVACY_TAG
 from flows.events import (
     DeleteReflection,
+    Effect,
     ExportData,
     ForgetMe,
     ListReflections,
@@ -83,7 +84,7 @@ class PrivacyActions:
     consent: bool | None
     data: dict[str, Any]
     answers: dict[str, str]
-    effects: list[Any]
+    effects: list[Effect]
     replies: list[Reply]
     notice: str | None
     chosen: str | None

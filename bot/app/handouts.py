@@ -1,0 +1,77 @@
+"""The handout service: the choice of reflections, and the PDF of the advice.
+
+Applies :data:`flows.handout.effects.HandoutEffect` inside the event's unit of work (it
+reads the reflections and the timeline there); the PDF itself is drawn after the unit,
+off the event loop (:attr:`bot.app.context.Visitor.deferred`), by :func:`render`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from bot.app.context import Visitor
+from bot.app.pdf import Metadata, Printer
+from bot.app.timeline import Timelines
+from flows.handout.content import Handout, PickedReflection, handout
+from flows.handout.effects import ChooseHandout, HandoutEffect, MakeHandout
+from flows.handout.screens import ReflectionItem, choose_screen, handout_reply
+from flows.timeline.content import subject_title
+from knowledge.engine import Engine
+
+INDENT = 5.0
+"""Millimetres per indentation level."""
+
+
+def render(content: Handout, created: date) -> bytes:
+    """The handout as an A4 PDF."""
+    meta = Metadata(content.title, content.lang, datetime.combine(created, time(12), UTC))
+    printer = Printer(meta)
+    printer.title(content.title)
+    for note in content.notes:
+        printer.note(note)
+    printer.rule(2.0)
+    for section in content.sections:
+        printer.heading(section.heading)
+        for block in section.blocks:
+            printer.paragraph(block.spans, indent=block.level * INDENT, marker=block.marker)
+    printer.rule(2.0)
+    printer.note(content.footer)
+    return printer.output()
+
+
+class Handouts:
+    """Applies the handout effects; days are those of the timeline's time zone."""
+
+    def __init__(self, timelines: Timelines) -> None:
+        self.timelines = timelines
+
+    def apply(self, v: Visitor, effect: HandoutEffect) -> None:
+        say, today = v.say, self.timelines.today(v.now)
+        reflections = v.repo.list_reflections(v.user_id)
+        written = {r.id: self.timelines.today(r.created_at) for r in reflections}
+        if isinstance(effect, ChooseHandout) and reflections:
+            items = [
+                ReflectionItem(r.id, subject_title(say, r.subject), written[r.id], r.text)
+                for r in reflections
+            ]
+            v.show(choose_screen(say, items, effect.picked, effect.name, today))
+            v.edit = v.edit or effect.toggle
+            return
+        picked = effect.picked if isinstance(effect, MakeHandout) else ()
+        engine = Engine(v.knowledge)
+        profile = engine.effective_profile(effect.answers)
+        content = handout(
+            say,
+            engine.advise(effect.answers),
+            [q for q in v.knowledge.intake if q.ask_if(profile)],
+            effect.answers,
+            today,
+            reflections=[
+                PickedReflection(subject_title(say, r.subject), written[r.id], r.text)
+                for r in reflections
+                if r.id in picked
+            ],
+            name=effect.name,
+            change=self.timelines.last_change(v, today),
+        )
+        v.deferred.append(lambda: [handout_reply(say, content.filename, render(content, today))])

@@ -1,0 +1,210 @@
+"""What goes on the handout: the advice as a page of sections, in the user's language.
+
+Pure: the advice, the answers, the reflections the user ticked and the date in; a
+:class:`Handout` out, which ``bot.handouts`` draws as a PDF. Every text comes from the
+catalogue or the knowledge base. Nothing identifies the user but a name they gave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from flows.dates import long_date
+from flows.replies import Span
+from flows.screens import Say, answer_label, question_name
+from knowledge.engine import Advice, ScoredDilemma
+from knowledge.model import Contact, IntakeQuestion, ReflectionQuestion
+
+QUESTIONS_PER_DILEMMA = 2
+"""Reflection questions printed under each dilemma."""
+MAX_CONTACTS = 3
+MAX_REFLECTION_CHARS = 600
+"""A ticked reflection longer than this is cut (with "…"): the handout stays on two pages."""
+BOARD_THEME = "bestuur"
+"""The theme of the workshop's board-level questions: the question for the next meeting
+is one of them."""
+BOARD_TAG = "toezicht"
+"""Without a board-level question linked to the advice: the one about the supervisory board."""
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A paragraph: ``marker`` (a bullet) hangs left of it; ``level`` indents it."""
+
+    spans: tuple[Span, ...]
+    marker: str | None = None
+    level: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    heading: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Handout:
+    lang: str
+    title: str
+    notes: tuple[str, ...]
+    """Small lines under the title: for whom (only a name the user gave), date, version."""
+    sections: tuple[Section, ...]
+    footer: str
+    filename: str
+
+
+@dataclass(frozen=True, slots=True)
+class PickedReflection:
+    """A reflection the user ticked: its subject in words, when it was written, the text."""
+
+    subject: str
+    written: date
+    text: str
+
+
+def _block(spans: Sequence[Span], marker: str | None = None, level: int = 0) -> Block:
+    return Block(tuple(spans), marker, level)
+
+
+def _network(say: Say, asked: Sequence[IntakeQuestion], answers: Mapping[str, str]) -> Section:
+    blocks = [
+        _block(
+            say(
+                "handout_answer",
+                question=question_name(say, q),
+                answer=answer_label(say, q, answers[q.id]),
+            ),
+            "•",
+        )
+        for q in asked
+        if q.id in answers
+    ]
+    if not blocks:
+        blocks = [_block(say("handout_no_answers"))]
+    return Section(say.label("handout_network"), tuple(blocks))
+
+
+def _dilemma(say: Say, rank: int, scored: ScoredDilemma) -> list[Block]:
+    d = scored.dilemma
+    blocks = [
+        _block(say("handout_dilemma", rank=rank, title=say.plain(d.title))),
+        _block(
+            say("handout_poles", left=say.plain(d.poles[0]), right=say.plain(d.poles[1])),
+            level=1,
+        ),
+        _block([Span(say.plain(d.question), "italic")], level=1),
+    ]
+    blocks += [
+        _block([Span(say.plain(q.text))], "–", level=1)
+        for q in scored.questions[:QUESTIONS_PER_DILEMMA]
+    ]
+    return blocks
+
+
+def next_meeting_question(say: Say, advice: Advice) -> ReflectionQuestion | None:
+    """A board-level question to bring to the next meeting: the first one the advice links
+    that is not printed under a dilemma already, else the one about the supervisory board."""
+    top = advice.top()
+    printed = {q.id for s in top for q in s.questions[:QUESTIONS_PER_DILEMMA]}
+    linked = [q for s in top for q in s.questions if q.theme == BOARD_THEME]
+    fresh = [q for q in linked if q.id not in printed]
+    if fresh:
+        return fresh[0]
+    board = [q for q in say.knowledge.questions.values() if q.theme == BOARD_THEME]
+    return next((q for q in board if BOARD_TAG in q.tags), board[0] if board else None)
+
+
+def _clipped(text: str) -> str:
+    if len(text) <= MAX_REFLECTION_CHARS:
+        return text
+    return text[: MAX_REFLECTION_CHARS - 1].rstrip() + "…"
+
+
+def _contact_line(say: Say, contact: Contact) -> Block:
+    where = ", ".join(w for w in (contact.website, contact.email) if w)
+    name = say.plain(contact.name)
+    spans = say("handout_contact", name=name, where=where) if where else [Span(name, "bold")]
+    return _block(spans, "•")
+
+
+def _sources(say: Say, top: Sequence[ScoredDilemma]) -> Section | None:
+    k = say.knowledge
+    contacts = list({c.id: c for s in top for c in s.contacts}.values())[:MAX_CONTACTS]
+    shown = {c.id for c in contacts}
+    source_ids = dict.fromkeys(src for s in top for src in s.dilemma.sources)
+    sources = [k.contacts[i] for i in source_ids if i in k.contacts and i not in shown]
+    blocks = [_contact_line(say, c) for c in contacts]
+    if sources:
+        names = "; ".join(say.plain(c.name) for c in sources)
+        blocks.append(_block(say("handout_further", sources=names)))
+    return Section(say.label("handout_sources"), tuple(blocks)) if blocks else None
+
+
+def handout(
+    say: Say,
+    advice: Advice,
+    asked: Sequence[IntakeQuestion],
+    answers: Mapping[str, str],
+    today: date,
+    *,
+    reflections: Sequence[PickedReflection] = (),
+    name: str | None = None,
+    change: Sequence[Span] = (),
+) -> Handout:
+    """The handout of ``advice``: network, dilemmas, the ticked reflections, a question for
+    the next meeting, the leadership action, the last change, sources and contacts."""
+    top = advice.top()
+    sections = [_network(say, asked, answers)]
+    if top:
+        blocks = [b for rank, s in enumerate(top, start=1) for b in _dilemma(say, rank, s)]
+        sections.append(Section(say.label("handout_dilemmas"), tuple(blocks)))
+    else:
+        sections.append(Section(say.label("handout_dilemmas"), (_block(say("advice_none")),)))
+    if reflections:
+        items = [
+            _block(
+                say(
+                    "handout_reflection",
+                    date=long_date(say, r.written),
+                    subject=r.subject,
+                    text=_clipped(r.text),
+                ),
+                "•",
+            )
+            for r in reflections
+        ]
+        sections.append(Section(say.label("handout_reflections"), tuple(items)))
+    question = next_meeting_question(say, advice)
+    if question is not None:
+        sections.append(
+            Section(say.label("handout_next_meeting"), (_block(say.text(question.text)),))
+        )
+    action = next((s.actions[0] for s in top if s.actions), None)
+    if action is not None:
+        sections.append(
+            Section(
+                say.label("handout_action"),
+                (
+                    _block([Span(say.plain(action.title), "bold")]),
+                    _block(say.text(action.text)),
+                ),
+            )
+        )
+    if change:
+        sections.append(Section(say.label("handout_change"), (_block(change),)))
+    if (sources := _sources(say, top)) is not None:
+        sections.append(sources)
+    notes = [say.label("handout_for", name=name)] if name else []
+    notes.append(
+        say.label("handout_made", date=long_date(say, today), version=say.knowledge.version)
+    )
+    return Handout(
+        lang=say.lang,
+        title=say.label("handout_title"),
+        notes=tuple(notes),
+        sections=tuple(sections),
+        footer=say.label("handout_footer"),
+        filename=say.label("handout_filename"),
+    )

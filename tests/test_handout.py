@@ -1,0 +1,178 @@
+"""The handout (/samenvatting): the PDF is read back and its text checked against the
+advice, in both languages; the choice of reflections; the Telegram document with caption."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from fakebotapi import FakeBotAPI
+from flows.dates import long_date
+from flows.handout.content import MAX_REFLECTION_CHARS, next_meeting_question
+from flows.handout.screens import MAX_PICKED
+from flows.replies import Reply
+from flows.screens import Say
+from knowledge.engine import Engine
+from knowledge.model import Knowledge
+from storage import Database
+from tests.followup_helpers import People, actions_of, local, text_of
+from tests.test_telegram import api, bot, callback_datas, press, send, start  # noqa: F401
+
+pytest_plugins = ["tests.storage_fixtures"]
+
+USER = "987654321"
+ANSWERS = {"size": "groot", "subgroups": "geen", "mandate": "beperkt", "interests": "hoog"}
+
+
+@pytest.fixture
+def people(db: Database, clock: Any) -> People:
+    clock.now = local(2026, 3, 12, 10).astimezone(UTC)
+    return People(db, clock)
+
+
+def pdf_of(outcome: Any) -> tuple[Reply, bytes]:
+    (reply,) = [r for r in outcome.replies if r.attachment is not None]
+    assert reply.attachment is not None and reply.attachment.kind == "document"
+    assert reply.attachment.name.endswith(".pdf") and reply.attachment.caption
+    return reply, reply.attachment.data
+
+
+def read(pdf: bytes) -> tuple[int, str]:
+    """Pages and the text, with every run of white space as one space (lines wrap)."""
+    reader = PdfReader(io.BytesIO(pdf))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    return len(reader.pages), " ".join(text.split())
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def advised(people: People, user: str = USER, lang: str = "nl") -> None:
+    await people.join_bot(user)
+    if lang != "nl":
+        await people.send(user, f"/taal {lang}")
+    for question, option in ANSWERS.items():
+        await people.press(user, f"1:{question}:{option}")
+    await people.send(user, "/advies")
+
+
+async def note(people: People, dilemma: str, text: str, user: str = USER) -> None:
+    await people.press(user, f"1:a:note:{dilemma}")
+    await people.send(user, text)
+
+
+def expected(knowledge: Knowledge, lang: str) -> list[str]:
+    """What the page must say about this advice: answers, dilemmas with their poles and
+    central questions, reflection questions, the action, a contact, the next question."""
+    say = Say(knowledge, lang)
+    advice = Engine(knowledge).advise(ANSWERS)
+    texts = [
+        say.plain(option.label)
+        for q in knowledge.intake
+        if q.id in ANSWERS and (option := q.option(ANSWERS[q.id])) is not None
+    ]
+    for scored in advice.top():
+        d = scored.dilemma
+        texts += [say.plain(d.title), say.plain(d.poles[0]), say.plain(d.poles[1])]
+        texts += [say.plain(d.question), say.plain(scored.questions[0].text)]
+    first_action = next(s.actions[0] for s in advice.top() if s.actions)
+    texts += [say.plain(first_action.title), say.plain(first_action.text)]
+    texts.append(say.plain(advice.top()[0].contacts[0].name))
+    question = next_meeting_question(say, advice)
+    assert question is not None
+    texts.append(say.plain(question.text))
+    texts.append(knowledge.version)
+    return [flat(t) for t in texts]
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+async def test_the_pdf_says_what_the_advice_says(
+    people: People, knowledge: Knowledge, lang: str
+) -> None:
+    await advised(people, lang=lang)
+    outcome = await people.send(USER, "/samenvatting")
+    reply, pdf = pdf_of(outcome)  # no reflections yet: no choice to make
+    pages, text = read(pdf)
+    assert pages == 1
+    missing = [t for t in expected(knowledge, lang) if t not in text]
+    assert not missing, missing
+    say = Say(knowledge, lang)
+    assert say.label("handout_title") in text
+    assert long_date(say, local(2026, 3, 12).date()) in text
+    assert USER not in text and say.label("handout_for", name="").strip() not in text
+    assert say.label("handout_filename") == reply.attachment.name if reply.attachment else False
+    assert "↔" in text and ("ë" in text or lang == "en")
+
+
+async def test_only_the_ticked_reflections_and_a_given_name_are_on_it(
+    people: People, knowledge: Knowledge
+) -> None:
+    await advised(people)
+    top = Engine(knowledge).advise(ANSWERS).top()
+    await note(people, top[0].dilemma.id, "Met de RvT bespreken hoe we verantwoorden.")
+    await note(people, top[1].dilemma.id, "Deze houd ik voor mezelf.")
+    choice = await people.send(USER, "/samenvatting Mr. A. de Vries")
+    assert "Mr. A. de Vries" in text_of(choice)
+    ticks = [a for a in actions_of(choice) if ":h:tick:" in a]
+    assert len(ticks) == 2 and all(a.endswith(":1") for a in ticks)
+    ticked = await people.press(USER, ticks[0])
+    assert ticked.edit, "the choice screen is replaced, not sent again"
+    assert ticks[0] not in actions_of(ticked) and ticks[0][:-1] + "0" in actions_of(ticked)
+    _, pdf = pdf_of(await people.press(USER, "1:h:make"))
+    _, text = read(pdf)
+    assert "Met de RvT bespreken hoe we verantwoorden." in text
+    assert "Deze houd ik voor mezelf." not in text
+    assert "Voor: Mr. A. de Vries" in text
+    say = Say(knowledge, "nl")
+    assert f"{long_date(say, local(2026, 3, 12).date())}, {say.plain(top[0].dilemma.title)}" in text
+
+
+async def test_three_long_reflections_still_fit_on_two_pages(
+    people: People, knowledge: Knowledge
+) -> None:
+    await advised(people)
+    dilemma = Engine(knowledge).advise(ANSWERS).top()[0].dilemma.id
+    for n in range(MAX_PICKED + 1):
+        await note(people, dilemma, f"Reflectie {n}: " + "lange gedachte " * 130)
+    choice = await people.send(USER, "/samenvatting")
+    ticks = [a for a in actions_of(choice) if ":h:tick:" in a]
+    for tick in ticks[:MAX_PICKED]:
+        await people.press(USER, tick)
+    refused = await people.press(USER, ticks[MAX_PICKED])
+    assert refused.notice and str(MAX_PICKED) in refused.notice
+    _, pdf = pdf_of(await people.press(USER, "1:h:make"))
+    pages, text = read(pdf)
+    assert pages <= 2
+    assert all(f"Reflectie {n}:" in text for n in range(MAX_PICKED))
+    assert f"Reflectie {MAX_PICKED}:" not in text
+    assert text.count("…") >= MAX_PICKED and len("lange gedachte " * 130) > MAX_REFLECTION_CHARS
+
+
+async def test_no_handout_before_there_is_advice(people: People) -> None:
+    await people.join_bot(USER)
+    outcome = await people.send(USER, "/samenvatting")
+    assert all(r.attachment is None for r in outcome.replies)
+    assert "zodra u advies hebt" in text_of(outcome)
+    assert "1:size:groot" in actions_of(outcome), "back at the question"
+    assert (await people.press(USER, "1:h:make")).notice, "a make button without advice expires"
+
+
+async def test_the_advice_offers_the_handout_and_telegram_gets_a_document_with_caption(
+    api: FakeBotAPI,  # noqa: F811
+    bot: Any,  # noqa: F811
+) -> None:
+    await start(api)
+    advice = await send(api, "/advies")
+    assert "1:h:start" in callback_datas(advice)
+    await press(api, advice, "1:h:start")
+    document = await api.wait_for(
+        lambda a: next((m for m in a.sent_to(4242) if m.kind == "document"), None)
+    )
+    assert document.file is not None and document.file.data.startswith(b"%PDF")
+    assert "Uw samenvatting" in (document.plain_caption or "")
+    assert document.message_id == api.sent_to(4242)[-1].message_id, "no separate message"
