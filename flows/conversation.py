@@ -30,6 +30,7 @@ from flows.definition import (
     NOTE,
     NUDGE_TAG,
     PRIVACY_TAG,
+    TIMELINE_TAG,
     advisor_flow,
     question_state,
 )
@@ -54,6 +55,7 @@ from flows.replies import Reply, Span
 from flows.screens import Say
 from flows.states import StateScreens
 from flows.timeline.effects import ShowTimeline
+from flows.timeline.recheck import UNCHANGED, RecheckActions
 from flows.typed import TypedText, clean_text
 from knowledge.engine import Advice, Engine
 from knowledge.guard import Guard
@@ -90,7 +92,13 @@ class AdvisorFlow:
 
 
 class Conversation(
-    StateScreens, TypedText, CohortActions, BroadcastActions, PrivacyActions, HandoutActions
+    StateScreens,
+    TypedText,
+    CohortActions,
+    BroadcastActions,
+    PrivacyActions,
+    HandoutActions,
+    RecheckActions,
 ):
     """The model of one event's run through the machine."""
 
@@ -377,6 +385,8 @@ class Conversation(
             handled = self.nudge_action(parsed.choice)
         elif parsed.tag == HANDOUT_TAG:
             handled = self.handout_action(parsed.choice)
+        elif parsed.tag == TIMELINE_TAG:
+            handled = self.timeline_action(parsed.choice)
         elif parsed.tag == ADVICE_TAG:
             handled = self.state in ADVICE_PHASE and self.advice_action(parsed.choice)
         else:
@@ -460,6 +470,8 @@ class Conversation(
         if value == "_back":
             self.back()
             return True
+        if value == UNCHANGED:
+            return self.keep_unchanged(question)
         if value == "_skip":
             self.chosen = self.say.label("answer_skipped")
             self.skip(question)

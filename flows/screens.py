@@ -70,9 +70,11 @@ def question(
     total: int,
     current: str | None,
     offered: Sequence[Option] | None = None,
+    extra: Sequence[Button] = (),
 ) -> Reply:
-    """One intake question with its options, back and skip; ``number`` 0 for a follow-up
-    question (asked only after some answers), which the count leaves out so it stays put."""
+    """One intake question with its options, ``extra`` buttons (a row), back and skip;
+    ``number`` 0 for a follow-up question (asked only after some answers), which the count
+    leaves out so that it stays put."""
     offered = question.options if offered is None else offered
     parts = [
         say("question_progress", number=number, total=total) if number else say("question_followup")
@@ -90,6 +92,8 @@ def question(
         for option in offered
     ]
     rows = _rows(options)
+    if extra:
+        rows.append(tuple(extra))
     rows.append(
         (
             Button(say.label("btn_back"), action(question.id, "_back")),

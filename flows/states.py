@@ -14,6 +14,7 @@ from flows.definition import ADVICE
 from flows.events import Effect, SaveAdvice
 from flows.privacy.dialogue import consent_screen, declined_screen
 from flows.replies import Reply, Span
+from flows.timeline.recheck import unchanged_button
 
 if TYPE_CHECKING:
     from flows.screens import Say
@@ -41,6 +42,13 @@ class StateScreens:
 
     def begin(self) -> None:
         raise NotImplementedError
+
+    if TYPE_CHECKING:  # from RecheckActions; declared only for the type checker
+
+        @property
+        def rechecking(self) -> bool: ...
+
+        def finish_recheck(self, profile: dict[str, str], advice: Advice) -> None: ...
 
     def advice(self) -> Advice:
         raise NotImplementedError
@@ -85,9 +93,16 @@ class StateScreens:
         number = next((i for i, q in enumerate(counted, start=1) if q.id == question.id), 0)
         current = self.answers.get(question.id)
         profile = self.flow_profile()
+        extra = (unchanged_button(self.say, question),) if self.rechecking else ()
         self._emit(
             screens.question(
-                self.say, question, number, len(counted), current, question.offered(profile)
+                self.say,
+                question,
+                number,
+                len(counted),
+                current,
+                question.offered(profile),
+                extra,
             )
         )
 
@@ -95,7 +110,9 @@ class StateScreens:
         was_editing = self.data.pop("editing", False)
         advice = self.advice()
         profile = dict(advice.profile)
-        if profile != self.data.get("advised"):
+        if self.rechecking:
+            self.finish_recheck(profile, advice)
+        elif profile != self.data.get("advised"):
             if was_editing:
                 self.lead = (
                     self.lead + ([Span("\n")] if self.lead else []) + self.say("advice_updated")

@@ -89,7 +89,8 @@ class BroadcastStore:
         self, owner_user_id: int, cohort_ids: Sequence[int] | None, dilemma: str | None
     ) -> list[int]:
         """Members of the owner's cohorts (``cohort_ids`` of them, or all): those who agreed
-        to the privacy statement and did not switch nudges off; with ``dilemma``, only
+        to the privacy statement, did not switch nudges off and have not blocked the bot;
+        with ``dilemma``, only
         those whose latest advice showed it. Each member once, by user id."""
         query = (
             select(Membership.user_id)
@@ -99,6 +100,7 @@ class BroadcastStore:
                 Cohort.owner_user_id == owner_user_id,
                 User.consent.is_(True),
                 User.nudges_off.is_(False),
+                User.blocked.is_(False),
             )
             .distinct()
         )

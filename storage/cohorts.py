@@ -156,6 +156,21 @@ class CohortStore:
         )
         return list(self._session.scalars(query))
 
+    def nudged_members(self, cohort_id: int) -> list[int]:
+        """The members who get nudges: nudges on, and the bot not blocked; in order of
+        joining."""
+        query = (
+            select(Membership.user_id)
+            .join(User, User.id == Membership.user_id)
+            .where(
+                Membership.cohort_id == cohort_id,
+                User.nudges_off.is_(False),
+                User.blocked.is_(False),
+            )
+            .order_by(Membership.joined_at, Membership.id)
+        )
+        return list(self._session.scalars(query))
+
     def join(self, cohort_id: int, user_id: int) -> bool:
         """Make the user a member; False (and nothing changes) when they already were."""
         statement = (

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from fakebotapi import FakeBotAPI
 from flows.dates import long_date
 from flows.handout.content import MAX_REFLECTION_CHARS, next_meeting_question
-from flows.handout.screens import MAX_PICKED
+from flows.handout.screens import CHOICES, MAX_PICKED
 from flows.replies import Reply
 from flows.screens import Say
 from knowledge.engine import Engine
@@ -176,3 +176,18 @@ async def test_the_advice_offers_the_handout_and_telegram_gets_a_document_with_c
     assert document.file is not None and document.file.data.startswith(b"%PDF")
     assert "Uw samenvatting" in (document.plain_caption or "")
     assert document.message_id == api.sent_to(4242)[-1].message_id, "no separate message"
+
+
+async def test_the_choice_offers_the_latest_reflections_in_one_short_message(
+    people: People, knowledge: Knowledge
+) -> None:
+    await advised(people)
+    dilemma = Engine(knowledge).advise(ANSWERS).top()[0].dilemma.id
+    for n in range(CHOICES + 4):
+        await note(people, dilemma, f"Gedachte {n}: " + "woord " * 300)
+    choice = await people.send(USER, "/samenvatting")
+    (screen,) = choice.replies
+    assert len(screen.plain) <= 1200
+    ticks = [a for a in screen.actions if ":h:tick:" in a]
+    assert len(ticks) == CHOICES
+    assert f"Gedachte {CHOICES + 3}:" in screen.plain and "Gedachte 0:" not in screen.plain

@@ -41,6 +41,7 @@ def populate(repo: Repository, key: str) -> int:
     repo.cohorts.add_invite(f"inv_{key}", user.id)
     repo.cohorts.redeem_invite(f"inv_{key}", user.id)
     repo.broadcasts.create(user.id, f"bericht van {key}", {}, [user.id])
+    repo.held_updates.hold("telegram", {user.id: (key, f'{{"text": "van {key}"}}')})
     return user.id
 
 

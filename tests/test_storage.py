@@ -78,6 +78,7 @@ TABLES = {
     "coordinator_invites",
     "broadcasts",
     "dispatchers",
+    "held_updates",
     "snapshots",
 }
 

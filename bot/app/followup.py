@@ -53,7 +53,7 @@ CODE_LENGTH = 16
 """A cohort code: 16 of 62 characters, about 95 bits: not guessable, short in a QR code."""
 INVITE_PREFIX = "inv_"
 INVITE_LENGTH = 22
-NUDGE_KINDS = ("nudge", "reminder")
+NUDGE_KINDS = ("nudge", "reminder", "recheck")
 """What ``/stop`` cancels and what "Later" can postpone."""
 
 
@@ -211,7 +211,9 @@ class FollowUp:
         move = next_week if effect.until == "week" else next_working_day
         target = move(v.now, window, zone)
         payload = {**row.payload, "snoozed_from": row.id}
-        kind: OutboxKind = "nudge" if row.kind == "nudge" else "reminder"
+        kind: OutboxKind = "reminder"
+        if row.kind in ("nudge", "recheck"):
+            kind = "nudge" if row.kind == "nudge" else "recheck"
         v.repo.outbox.plan(v.user_id, kind, [(f"snooze:{row.id}", target, payload)])
         local = target.astimezone(zone).replace(tzinfo=None)
         v.tell("snoozed", when=fs.when(v.say, local))
@@ -262,9 +264,8 @@ class FollowUp:
         v.repo.cohorts.reschedule(cohort.id, v.user_id, workshop)
         moved = replace(cohort, workshop_at=workshop)
         members = v.repo.cohorts.members(cohort.id)
-        for member in members:
-            if not v.repo.cohorts.nudge_settings(member).off:
-                self.plan_member(v, moved, member)
+        for member in v.repo.cohorts.nudged_members(cohort.id):
+            self.plan_member(v, moved, member)
         v.repo.audit(
             v.user_id, "cohort.rescheduled", f"cohort:{cohort.id}", {"members": len(members)}
         )

@@ -47,8 +47,9 @@ from telegram.ext import (
 from bot.app.advisor import Advisor, UserLocks, language_for
 from bot.settings import Settings
 from bot.telegram.http import AiohttpRequest
+from bot.telegram.membership import my_chat_member_handler
 from bot.telegram.ratelimit import SendBudget
-from bot.telegram.render import keyboard, split_spans, to_html
+from bot.telegram.render import keyboard, split_spans, to_html, utf16_len
 from flows.commands import ENGLISH_NAMES, parse_command
 from flows.events import Event, Outcome
 from flows.replies import Reply
@@ -131,11 +132,6 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to release."""
-
-
-def _utf16_len(text: str) -> int:
-    """Telegram counts entity offsets in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _retry_seconds(exc: RetryAfter) -> float:
@@ -247,7 +243,7 @@ class TelegramChannel:
         say = Say(self.advisor.knowledge, outcome.state.lang)
         mark = "".join(span.text for span in say("chosen", choice=outcome.chosen or ""))
         head = f"{message.text or ''}\n\n"
-        bold = MessageEntity(MessageEntity.BOLD, _utf16_len(head), _utf16_len(mark))
+        bold = MessageEntity(MessageEntity.BOLD, utf16_len(head), utf16_len(mark))
         entities = [*message.entities, bold]
         try:
             await _with_retry(partial(query.edit_message_text, head + mark, entities=entities))
@@ -388,6 +384,7 @@ def build_application(settings: Settings, advisor: Advisor) -> AppType:
     application.bot_data[CHANNEL_KEY] = channel
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(channel.on_callback))
+    application.add_handler(my_chat_member_handler(advisor, CHANNEL))
     application.add_handler(
         MessageHandler(private & ~filters.UpdateType.EDITED, channel.on_message)
     )

@@ -52,6 +52,7 @@ from flows.broadcasts.screens import message as broadcast_message
 from flows.cohorts.screens import nudge
 from flows.replies import Reply, Span
 from flows.screens import Say
+from flows.timeline.recheck import recheck_message
 from knowledge.store import KnowledgeStore
 from storage import Database, OutboxItem, Repository
 from storage.broadcasts import BLOCKED_REASON
@@ -304,6 +305,8 @@ class Dispatcher:
         say = Say(knowledge, item.language)
         if item.kind == "broadcast":
             return await self._broadcast(say, item)
+        if item.kind == "recheck":
+            return recheck_message(say, item.id)
         if item.kind != "nudge":
             return reminder(say, str(item.payload.get("subject", "advice")))
         plan = knowledge.plan(str(item.payload.get("plan", "")))
