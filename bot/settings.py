@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from knowledge.model import DEFAULT_LANGUAGE, DEFAULT_TIMEZONE
@@ -70,6 +71,9 @@ class Settings:
     another after this long."""
     insight_min_group: int = DEFAULT_INSIGHT_MIN_GROUP
     """INSIGHT_MIN_GROUP: groups smaller than this show no figures in /inzicht."""
+    web_url: str | None = None
+    """WEB_URL: the public base URL of the bot's web pages (no trailing slash); in webhook
+    mode the webhook's origin when unset. None: no web pages are served."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -116,11 +120,12 @@ class Settings:
             raise SettingsError(
                 f"INSIGHT_MIN_GROUP must be a whole number ≥ {MIN_INSIGHT_MIN_GROUP}, not {group!r}"
             )
+        webhook_url = get("WEBHOOK_URL")
         return cls(
             bot_token=get("BOT_TOKEN"),
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             bot_api_url=api_root(get("BOT_API_URL") or DEFAULT_API_URL),
-            webhook_url=get("WEBHOOK_URL"),
+            webhook_url=webhook_url,
             webhook_secret=get("WEBHOOK_SECRET"),
             port=int(port_text),
             admin_ids=frozenset(admin_ids),
@@ -131,7 +136,23 @@ class Settings:
             broadcast_rate=rate,
             dispatch_lease_seconds=lease,
             insight_min_group=int(group),
+            web_url=_web_url(get("WEB_URL"), webhook_url),
         )
+
+
+def _web_url(text: str | None, webhook_url: str | None) -> str | None:
+    """WEB_URL without its trailing slash, or the webhook's origin; None when neither."""
+    if text is None:
+        if not webhook_url:
+            return None
+        parts = urlsplit(webhook_url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        raise SettingsError(
+            f"WEB_URL must be an http(s) URL such as https://example.org, not {text!r}"
+        )
+    return text.rstrip("/")
 
 
 def api_root(url: str) -> str:

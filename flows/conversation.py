@@ -56,12 +56,11 @@ from flows.screens import Say
 from flows.states import StateScreens
 from flows.timeline.effects import ShowTimeline
 from flows.timeline.recheck import UNCHANGED, RecheckActions
-from flows.typed import TypedText, clean_text
+from flows.typed import MAX_REFLECTION, TypedText, clean_text
 from knowledge.engine import Advice, Engine
 from knowledge.guard import Guard
 from knowledge.model import DEFAULT_TIMEZONE, LANGUAGES, IntakeQuestion, Knowledge
 
-MAX_REFLECTION = 2000
 REMIND_DAYS = 7
 REMEMBERED_UPDATES = 100
 """Update ids kept per user before the latest: a poller that restarts fetches again the
@@ -347,7 +346,10 @@ class Conversation(
             return
         turn = int(self.data.get("question_turn", 0))
         self.data["question_turn"] = turn + 1
-        self.tell("reflection_question", question=self.say.plain(pool[turn % len(pool)].text))
+        asked = pool[turn % len(pool)]
+        self.tell("reflection_question", question=self.say.plain(asked.text))
+        if self.consent is True:
+            self.data["asked_question"] = [asked.id, self.state]
 
     # -- buttons -------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from flows.actions import action
-from flows.definition import ADVICE_TAG, BROWSE_TAG
+from flows.definition import ADVICE_TAG, BROWSE_TAG, PRIVACY_TAG
 from flows.replies import Button, Reply, Span, fill, join, parse_markup
 from knowledge.engine import TOP_N, Advice
 from knowledge.model import Dilemma, IntakeQuestion, Knowledge, Option, Text
@@ -59,6 +59,15 @@ def _rows(buttons: Sequence[Button]) -> list[tuple[Button, ...]]:
     return rows
 
 
+def keep_answer(say: Say, redacted: str | None) -> Reply:
+    """The offer to keep an answer to ``/vraag`` as a reflection (client data replaced)."""
+    text = say("answer_to_question")
+    if redacted is not None:
+        text = [*text, Span("\n\n"), *say("answer_to_question_redacted", redacted=redacted)]
+    rows = ((Button(say.label("btn_keep_answer"), action(PRIVACY_TAG, "keepanswer")),),)
+    return Reply(tuple(text), rows, meta={"screen": "keep_answer"})
+
+
 def question_name(say: Say, question: IntakeQuestion) -> str:
     return say.plain(question.name) if question.name is not None else say.plain(question.text)
 
@@ -103,9 +112,12 @@ def question(
     if not question.core:
         # The optional questions sharpen the advice; nobody has to answer them all.
         rows.append((Button(say.label("btn_to_advice"), action(question.id, "_advice")),))
-    return Reply(
-        tuple(join(parts)), tuple(rows), meta={"screen": "question", "question": question.id}
-    )
+    meta = {"screen": "question", "question": question.id}
+    if any(option.range is not None for option in question.options):
+        # Typed digits answer this question as a count; a channel that numbers its
+        # buttons (the terminal) says how to pick one instead.
+        meta["count_hint"] = say.label("count_hint")
+    return Reply(tuple(join(parts)), tuple(rows), meta=meta)
 
 
 def answer_label(say: Say, question: IntakeQuestion, value: str | None) -> str:

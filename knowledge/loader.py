@@ -18,7 +18,6 @@ from knowledge.load_guard import read_guard
 from knowledge.load_plans import read_plan, read_window
 from knowledge.model import (
     CONTACT_KINDS,
-    LANGUAGES,
     Action,
     Contact,
     Dilemma,
@@ -34,6 +33,7 @@ from knowledge.model import (
     Where,
 )
 from knowledge.problems import KnowledgeError, Problem, errors
+from knowledge.reading.load import read_examples, read_reading
 from knowledge.sourcefile import SourceFile
 from knowledge.yamlio import LineDict, LineList
 
@@ -55,9 +55,7 @@ def _read_range(file: SourceFile, entry: LineDict) -> tuple[int, int] | None:
     return None
 
 
-def _read_intake(
-    folder: Folder,
-) -> tuple[tuple[IntakeQuestion, ...], dict[str, dict[str, int]]]:
+def _read_intake(folder: Folder) -> tuple[IntakeQuestion, ...]:
     questions: list[IntakeQuestion] = []
     seen: dict[str, Where] = {}
     dimensions: dict[str, tuple[str, ...]] = {}
@@ -123,23 +121,7 @@ def _read_intake(
             )
         )
         dimensions[qid] = tuple(o.id for o in options)
-    number_words: dict[str, dict[str, int]] = {lang: {} for lang in LANGUAGES}
-    given = folder.single("number_words")
-    raw_numbers = given.value if given else None
-    if given and isinstance(raw_numbers, LineDict):
-        for lang in LANGUAGES:
-            table = raw_numbers.get(lang, {})
-            if not isinstance(table, dict) or not all(
-                isinstance(k, str) and isinstance(v, int) for k, v in table.items()
-            ):
-                given.file.error(
-                    raw_numbers.line_of(lang), f"'number_words.{lang}' must map words to numbers"
-                )
-                continue
-            number_words[lang] = dict(table)
-    elif given:
-        given.file.error(given.line, "'number_words' must be a mapping")
-    return tuple(questions), number_words
+    return tuple(questions)
 
 
 def _read_profile(
@@ -358,7 +340,7 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
         "levels", lambda f, e, i: Level(i, f.text(e, "title") or Text("", ""), f.where(e.line))
     )
     dilemmas = content.unique("dilemmas", lambda f, e, i: _read_dilemma(f, e, i, levels))
-    intake, number_words = _read_intake(content)
+    intake = _read_intake(content)
     dimensions = {q.id: tuple(o.id for o in q.options) for q in intake}
     questions = content.unique(
         "reflection_questions", lambda f, e, i: _read_question(f, e, i, dimensions)
@@ -396,6 +378,8 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
     _one_default(problems, "plan", [(p.where, p.default) for p in plans.values()])
     _one_default(problems, "window", [(w.where, w.default) for w in windows.values()])
     guard = read_guard(interface)
+    reading = read_reading(content)
+    examples = read_examples(content)
 
     knowledge = Knowledge(
         directory=str(directory),
@@ -406,7 +390,6 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
         actions=actions,
         contacts=contacts,
         intake=intake,
-        number_words=number_words,
         rules=tuple(rules.values()),
         tests=tuple(tests),
         messages=messages,
@@ -415,6 +398,8 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
         windows=tuple(windows.values()),
         templates=tuple(templates),
         guard=guard,
+        reading=reading,
+        examples=examples,
     )
     return knowledge, problems
 

@@ -10,6 +10,7 @@ from typing import Literal
 # A condition reads a profile and knows nothing of the model: this import has no way back.
 from knowledge.conditions import Condition
 from knowledge.conditions import Profile as Profile
+from knowledge.reading.spec import ReadingExamples, ReadingSpec
 
 LANGUAGES: tuple[str, ...] = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -297,7 +298,6 @@ class Knowledge:
     actions: Mapping[str, Action]
     contacts: Mapping[str, Contact]
     intake: tuple[IntakeQuestion, ...]
-    number_words: Mapping[str, Mapping[str, int]]
     rules: tuple[Rule, ...]
     tests: tuple[RuleTest, ...]
     messages: Mapping[str, Text]
@@ -307,6 +307,8 @@ class Knowledge:
     templates: tuple[Template, ...] = ()
     # Not in repr: its test texts are made-up client data (phone numbers, e-mail addresses).
     guard: GuardSpec = field(default_factory=GuardSpec, repr=False)
+    reading: ReadingSpec = field(default_factory=ReadingSpec, repr=False)
+    examples: ReadingExamples = field(default_factory=ReadingExamples, repr=False)
 
     def plan(self, plan_id: str | None = None) -> Plan | None:
         """The plan with this id, or the default plan."""

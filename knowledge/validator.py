@@ -16,6 +16,7 @@ from knowledge.engine import TOP_N, Engine
 from knowledge.guard import PROBE_LIMIT, Guard, compile_pattern, slowest_probe
 from knowledge.model import DEFAULT_LANGUAGE, LANGUAGES, Knowledge, Where
 from knowledge.problems import Problem
+from knowledge.reading.load import reading_problems
 
 REACH = (0.05, 0.50)
 """Over every combination of the core answers, each dilemma should be in the top three of
@@ -337,4 +338,5 @@ def validate(knowledge: Knowledge, *, complete: bool = True) -> Report:
         _walk(knowledge, engine, report)
         _run_tests(knowledge, engine, report)
     _check_guard(knowledge, report, run_tests=complete)
+    report.problems.extend(reading_problems(knowledge))
     return report

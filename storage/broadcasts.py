@@ -152,13 +152,11 @@ class BroadcastStore:
         row = self._session.execute(_INFO.where(Broadcast.id == broadcast_id)).one_or_none()
         return BroadcastInfo(*row) if row is not None else None
 
-    def owned_by(self, owner_user_id: int, limit: int = 5) -> list[BroadcastInfo]:
-        """The owner's latest broadcasts, newest first."""
-        query = (
-            _INFO.where(Broadcast.owner_user_id == owner_user_id)
-            .order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
-            .limit(limit)
-        )
+    def owned_by(self, owner_user_id: int | None, limit: int = 5) -> list[BroadcastInfo]:
+        """The owner's (None: everyone's) latest broadcasts, newest first."""
+        query = _INFO.order_by(Broadcast.created_at.desc(), Broadcast.id.desc()).limit(limit)
+        if owner_user_id is not None:
+            query = query.where(Broadcast.owner_user_id == owner_user_id)
         return [BroadcastInfo(*row) for row in self._session.execute(query)]
 
     def sending(self) -> list[BroadcastInfo]:

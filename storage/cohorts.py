@@ -106,11 +106,12 @@ class CohortStore:
             cohort.id, code, name, workshop_at, timezone, plan, owner_user_id, closed=False
         )
 
-    def owned_by(self, owner_user_id: int) -> list[CohortInfo]:
-        """The owner's cohorts with their member counts, the latest workshop first."""
-        query = _INFO.where(Cohort.owner_user_id == owner_user_id).order_by(
-            Cohort.workshop_at.desc(), Cohort.id.desc()
-        )
+    def owned_by(self, owner_user_id: int | None) -> list[CohortInfo]:
+        """The owner's cohorts (None: everyone's) with their member counts, the latest
+        workshop first."""
+        query = _INFO.order_by(Cohort.workshop_at.desc(), Cohort.id.desc())
+        if owner_user_id is not None:
+            query = query.where(Cohort.owner_user_id == owner_user_id)
         return [_info(row) for row in self._session.execute(query)]
 
     def get(self, cohort_id: int) -> CohortInfo | None:

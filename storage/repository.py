@@ -44,6 +44,7 @@ from storage.outbox import OutboxStore
 from storage.privacy import PrivacyStore
 from storage.snapshots import SnapshotStore
 from storage.sql import insert_unless_exists
+from storage.web import WebStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +225,11 @@ class Repository:
     def dispatchers(self) -> DispatcherStore:
         """The running outbox dispatchers' heartbeats (see :mod:`storage.dispatchers`)."""
         return DispatcherStore(self._session, self._clock)
+
+    @property
+    def web(self) -> WebStore:
+        """Dashboard login links and sessions (see :mod:`storage.web`)."""
+        return WebStore(self._session, self._clock)
 
     @property
     def held_updates(self) -> HeldUpdateStore:

@@ -126,7 +126,9 @@ async def test_script_through_chat(
             if step.press is not None:
                 actions = [b.action for b in chat.buttons]
                 assert step.press in actions, f"{where}: no button {step.press} in {actions}"
-                line = str(actions.index(step.press) + 1)
+                # "#N" picks a button on every screen (a bare number is a count where a
+                # question takes one).
+                line = f"#{actions.index(step.press) + 1}"
             else:
                 assert step.send is not None
                 line = step.send

@@ -130,3 +130,20 @@ async def test_an_unchanged_recheck_is_a_point_too(people: People, clock: Any) -
     assert "15 juni (herijking): niets veranderd" in timeline
     (planned,) = await rechecks(people)
     assert planned.due_at.astimezone(AMS).date() >= (clock.now + timedelta(days=90)).date()
+
+
+async def test_reminders_on_again_bring_the_recheck_back(people: People, clock: Any) -> None:
+    await advised(people)
+    (planned,) = await rechecks(people)
+    await people.send(USER, "/stop")
+    assert not await rechecks(people)
+    clock.advance(days=30)
+    await people.press(USER, "1:n:window:ochtend")  # mornings only, reminders on again
+    (back,) = await rechecks(people)
+    assert in_window(back.due_at, "08:30", "12:00")
+    assert abs(back.due_at - planned.due_at) < timedelta(days=1)
+    await people.send(USER, "/stop")
+    clock.advance(days=90)  # its moment passes while reminders are off
+    await people.press(USER, "1:n:window:werkdag")
+    (late,) = await rechecks(people)
+    assert clock.now <= late.due_at <= clock.now + timedelta(days=3)

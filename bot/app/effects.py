@@ -123,6 +123,8 @@ class Effects:
                 f.show_nudge_settings(v, effect)
             case SetNudges():
                 f.set_nudges(v, effect)
+                if not effect.off:
+                    self.timelines.resume_recheck(v)
             case Snooze():
                 f.snooze(v, effect)
             case AnswerPrompt():

@@ -45,7 +45,7 @@ from flows.events import (
 )
 from flows.replies import Reply, join
 from knowledge.model import Window
-from storage import OutboxKind
+from storage import OutboxKind, Repository
 from storage.cohorts import COORDINATOR, CohortInfo
 
 CODE_ALPHABET = string.ascii_letters + string.digits
@@ -240,19 +240,31 @@ class FollowUp:
         qr = qr_png(link) if link else None
         return fs.cohort_link(v.say, key, self._summary(cohort), link, cohort.code, qr)
 
-    def create_cohort(self, v: Visitor, effect: CreateCohort) -> None:
+    def new_cohort(
+        self, repo: Repository, owner: int, effect: CreateCohort, via: str = "chat"
+    ) -> CohortInfo:
+        """A new cohort with a fresh code, audited (the chat and the dashboard alike)."""
         zone = ZoneInfo(effect.timezone)
         workshop = datetime.fromisoformat(effect.workshop).replace(tzinfo=zone).astimezone(UTC)
         code = self.make_code(CODE_LENGTH)
-        cohort = v.repo.cohorts.create(
-            v.user_id, code, effect.name, workshop, effect.timezone, effect.plan
+        cohort = repo.cohorts.create(
+            owner, code, effect.name, workshop, effect.timezone, effect.plan
         )
-        v.repo.audit(
-            v.user_id,
-            "cohort.created",
-            f"cohort:{cohort.id}",
-            {"plan": effect.plan, "timezone": effect.timezone},
-        )
+        detail = {"plan": effect.plan, "timezone": effect.timezone}
+        repo.audit(owner, "cohort.created", f"cohort:{cohort.id}", detail | {"via": via})
+        return cohort
+
+    def end_cohort(
+        self, repo: Repository, actor: int, cohort: CohortInfo, via: str = "chat"
+    ) -> bool:
+        """Close a cohort to new members, audited; False when it was closed already."""
+        if cohort.owner_user_id is None or not repo.cohorts.close(cohort.id, cohort.owner_user_id):
+            return False
+        repo.audit(actor, "cohort.closed", f"cohort:{cohort.id}", {"via": via})
+        return True
+
+    def create_cohort(self, v: Visitor, effect: CreateCohort) -> None:
+        cohort = self.new_cohort(v.repo, v.user_id, effect)
         v.show(self._link(v, "cohort_created", cohort), first=True)
 
     def reschedule_cohort(self, v: Visitor, effect: RescheduleCohort) -> None:
@@ -293,8 +305,7 @@ class FollowUp:
         if not effect.confirmed:
             v.show(fs.close_confirm(v.say, self._summary(cohort)))
             return
-        if v.repo.cohorts.close(cohort.id, v.user_id):
-            v.repo.audit(v.user_id, "cohort.closed", f"cohort:{cohort.id}")
+        self.end_cohort(v.repo, v.user_id, cohort)
         v.tell("cohort_closed", name=cohort.name)
 
     # -- admins ------------------------------------------------------------------------

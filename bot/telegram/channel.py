@@ -39,13 +39,16 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseUpdateProcessor,
     CallbackQueryHandler,
+    CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
 
 from bot.app.advisor import Advisor, UserLocks, language_for
+from bot.app.dashboard import Dashboard
 from bot.settings import Settings
+from bot.telegram.dashboard import COMMAND, DashboardCommand, set_menu_button
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.membership import my_chat_member_handler
 from bot.telegram.ratelimit import SendBudget
@@ -79,8 +82,8 @@ COMMANDS = (
 )
 """Command names (Dutch, part of the interface); descriptions are ``cmd_<name>`` messages."""
 ROLE_COMMANDS = {
-    "coordinator": ("cohort", "broadcast", "inzicht"),
-    "admin": ("cohort", "broadcast", "inzicht", "coordinator"),
+    "coordinator": ("cohort", "broadcast", "inzicht", "dashboard"),
+    "admin": ("cohort", "broadcast", "inzicht", "dashboard", "coordinator"),
 }
 """Extra commands in the menu of a coordinator's or admin's own chat (members never see
 them; the commands check the role anyway)."""
@@ -170,6 +173,8 @@ class TelegramChannel:
         handled again: webhook mode answers their request 503 (Telegram sends it again),
         the poller tries again after :meth:`retry_delay` before its offset moves on."""
         self._attempts: dict[int, int] = {}
+        self.web_url: str | None = None
+        """WEB_URL: coordinators' menu buttons open the dashboard there."""
 
     @staticmethod
     def retry_delay(attempt: int) -> float:
@@ -265,6 +270,7 @@ class TelegramChannel:
             await self._send(context, chat_id, reply)
         for user_key, roles in outcome.menus.items():
             await set_menu(context.bot, self.advisor, int(user_key), roles)
+            await set_menu_button(context.bot, int(user_key), roles, self.web_url)
 
     async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
         """One reply: its attachment, then its text in chunks; buttons on the last chunk."""
@@ -380,11 +386,18 @@ def build_application(settings: Settings, advisor: Advisor) -> AppType:
     # PTB closes them in shutdown(), but not when initialize() failed (a refused token).
     application.bot_data[HTTP_KEY] = requests
     channel = TelegramChannel(advisor)
+    channel.web_url = settings.web_url
+    dashboard = DashboardCommand(
+        Dashboard(advisor, settings.insight_min_group), settings.web_url, channel.on_message
+    )
     application.bot_data[BUDGET_KEY] = channel.budget
     application.bot_data[CHANNEL_KEY] = channel
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(channel.on_callback))
     application.add_handler(my_chat_member_handler(advisor, CHANNEL))
+    application.add_handler(
+        CommandHandler(COMMAND, dashboard.on_command, private & ~filters.UpdateType.EDITED)
+    )
     application.add_handler(
         MessageHandler(private & ~filters.UpdateType.EDITED, channel.on_message)
     )

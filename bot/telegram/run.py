@@ -36,6 +36,7 @@ from bot.telegram.channel import (
 from bot.telegram.outbox_sender import Dispatcher, DispatchSettings
 from bot.telegram.polling import Poller
 from bot.telegram.ratelimit import SendBudget
+from bot.web.server import WebContext, start_site, web_application
 from bot.wiring import open_advisor
 from storage import Repository
 from storage.sqlite_file import DatabaseFile
@@ -116,7 +117,7 @@ class RunningBot:
         if app.running:
             steps.append(("application", app.stop))
         if self.runner is not None:
-            steps.append(("webhook server", self.runner.cleanup))
+            steps.append(("web server", self.runner.cleanup))
         steps += [
             ("application", app.shutdown),
             ("http clients", partial(_close_http, app)),
@@ -227,12 +228,14 @@ def read_update(body: bytes, bot: Bot, refusals: Refusals) -> Update | None:
 def webhook_app(
     application: AppType,
     advisor: Advisor,
+    settings: Settings,
     secret: str,
     path: str,
     database_file: DatabaseFile | None = None,
 ) -> web.Application:
     """The aiohttp app: POST ``path`` for Telegram, GET /healthz for the platform (503
-    once the SQLite ``database_file`` was deleted or replaced)."""
+    once the SQLite ``database_file`` was deleted or replaced), and the web pages when
+    WEB_URL is set (:mod:`bot.web.server`)."""
 
     expected = secret.encode()
     refusals = Refusals()
@@ -254,17 +257,8 @@ def webhook_app(
             return web.Response(status=503, text="try again")
         return web.Response(text="ok")
 
-    async def health(request: web.Request) -> web.Response:
-        problem = database_file.problem() if database_file is not None else None
-        if problem is not None:
-            return web.json_response({"status": f"database file {problem}"}, status=503)
-        return web.json_response(
-            {"status": "ok", "mode": "webhook", "knowledge": advisor.knowledge.version}
-        )
-
-    app = web.Application()
+    app = web_application(WebContext(advisor, settings, "webhook", database_file))
     app.router.add_post(path, receive)
-    app.router.add_get("/healthz", health)
     return app
 
 
@@ -283,17 +277,18 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
                 raise ValueError("webhook mode needs WEBHOOK_URL (the public https URL)")
             secret = settings.webhook_secret or secrets.token_urlsafe(32)
             path = urlparse(settings.webhook_url).path or DEFAULT_WEBHOOK_PATH
-            running.runner = web.AppRunner(
-                webhook_app(application, advisor, secret, path, running.database_file)
-            )
-            await running.runner.setup()
-            await web.TCPSite(running.runner, host, settings.port).start()
+            app = webhook_app(application, advisor, settings, secret, path, running.database_file)
+            running.runner = await start_site(app, host, settings.port)
             await application.start()
             # Only now: Telegram may push the moment setWebhook returns.
             await application.bot.set_webhook(
                 settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
             )
         else:
+            if settings.web_url:
+                context = WebContext(advisor, settings, "polling", running.database_file)
+                app = web_application(context)
+                running.runner = await start_site(app, host, settings.port)
             await application.bot.delete_webhook()
             await application.start()
             running.poller = Poller(

@@ -109,6 +109,9 @@ class PrivacyActions:
     def start_payload(self, payload: str) -> None:
         raise NotImplementedError
 
+    def keep_reflection_answer(self) -> bool:
+        raise NotImplementedError
+
     @property
     def at_gate(self) -> bool:
         """Whether the conversation waits for consent (or was declined)."""
@@ -150,6 +153,8 @@ class PrivacyActions:
             return agreed
         if not self.consent:
             return False
+        if head == "keepanswer":
+            return self.keep_reflection_answer()
         if head == "export":
             self.effects.append(ExportData())
         elif head == "reflections":
