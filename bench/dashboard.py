@@ -18,8 +18,9 @@ from sqlalchemy import Connection, insert
 
 from bench.report import Figure
 from bot.settings import Settings
+from bot.web.context import WebContext
 from bot.web.initdata import sign
-from bot.web.server import WebContext, start_site, web_application
+from bot.web.server import start_site, web_application
 from bot.wiring import open_advisor
 from storage import AdviceGiven, OutboxMessage, Reflection, User
 from storage.models import Cohort, Membership

@@ -37,9 +37,32 @@ version: the ids of the user's recent updates, so that one fetched again is not 
 twice."""
 
 
+REMEMBERED_UPDATES = 100
+"""Update ids kept per user before the latest: a poller that restarts fetches again the
+updates above one it could not handle yet (Telegram hands out up to 100 at a time), and
+these must not be handled twice."""
+
+
 def fresh_data(data: dict[str, Any]) -> dict[str, Any]:
     """``data`` emptied, except for the update memory."""
     return {key: data[key] for key in UPDATE_MEMORY if key in data}
+
+
+def remember_update(data: dict[str, Any], update_id: int) -> Literal["new", "latest", "earlier"]:
+    """Whether the update was handled before: the user's ``latest`` (its reply may have
+    been lost), an ``earlier`` one (fetched again after a restart, with later ones handled
+    since), or ``new``, which is then remembered in ``data``. Ids are compared, not
+    ordered: Telegram may start its ids afresh."""
+    latest = data.get("update")
+    earlier = list(data.get("earlier_updates", ()))
+    if update_id == latest:
+        return "latest"
+    if update_id in earlier:
+        return "earlier"
+    if isinstance(latest, int):
+        data["earlier_updates"] = [*earlier, latest][-REMEMBERED_UPDATES:]
+    data["update"] = update_id
+    return "new"
 
 
 @dataclass

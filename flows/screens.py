@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from flows.actions import action
+from flows.commands import COMMANDS as COMMAND_TABLE
 from flows.definition import ADVICE_TAG, BROWSE_TAG, PRIVACY_TAG
 from flows.replies import Button, Reply, Span, fill, join, parse_markup
 from knowledge.engine import TOP_N, Advice
@@ -224,6 +225,13 @@ def text_matches(say: Say, matches: Sequence[tuple[Dilemma, Sequence[str]]]) -> 
     rows = [(Button(say.plain(d.title), action(BROWSE_TAG, "show", d.id)),) for d, _ in matches]
     text = join([say("text_match_intro"), join(lines)], "\n\n")
     return Reply(tuple(text), tuple(rows), meta={"screen": "text_matches"})
+
+
+def help_screen(say: Say, commands: Sequence[str]) -> Reply:
+    """How the bot works, and one line per command the user may use (``cmd_<name>``)."""
+    shown = {c.name: c.shown(say.lang) for c in COMMAND_TABLE}
+    lines = [Span(f"\n/{shown.get(name, name)}: {say.label(f'cmd_{name}')}") for name in commands]
+    return Reply((*say("help"), *lines), meta={"screen": "help"})
 
 
 def notice(say: Say, key: str, **values: object) -> Reply:

@@ -36,31 +36,25 @@ class StateScreens:
     quiet_question: bool = False
     """Set for one screen: show a "continue the questions" button instead of the question."""
 
-    @property
-    def say(self) -> Say:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # supplied by the conversation and the other features
 
-    def begin(self) -> None:
-        raise NotImplementedError
+        @property
+        def say(self) -> Say: ...
 
-    if TYPE_CHECKING:  # from RecheckActions; declared only for the type checker
+        def begin(self) -> None: ...
 
         @property
         def rechecking(self) -> bool: ...
 
         def finish_recheck(self, profile: dict[str, str], advice: Advice) -> None: ...
 
-    def advice(self) -> Advice:
-        raise NotImplementedError
+        def advice(self) -> Advice: ...
 
-    def asked(self) -> list[IntakeQuestion]:
-        raise NotImplementedError
+        def asked(self) -> list[IntakeQuestion]: ...
 
-    def current_question(self) -> IntakeQuestion | None:
-        raise NotImplementedError
+        def current_question(self) -> IntakeQuestion | None: ...
 
-    def flow_profile(self) -> dict[str, str]:
-        raise NotImplementedError
+        def flow_profile(self) -> dict[str, str]: ...
 
     def _emit(self, reply: Reply) -> None:
         """Add a screen, led by whatever the event had to say first (e.g. "Genoteerd")."""

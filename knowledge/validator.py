@@ -13,8 +13,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from knowledge.engine import TOP_N, Engine
-from knowledge.guard import PROBE_LIMIT, Guard, compile_pattern, slowest_probe
+from knowledge.guard import Guard
 from knowledge.model import DEFAULT_LANGUAGE, LANGUAGES, Knowledge, Where
+from knowledge.patterns import PROBE_LIMIT, compile_pattern, slowest_probe
 from knowledge.problems import Problem
 from knowledge.reading.load import reading_problems
 

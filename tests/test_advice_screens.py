@@ -8,8 +8,8 @@ import re
 import pytest
 
 from flows.advice import cards
+from flows.advisor import AdvisorFlow
 from flows.checks import fullest
-from flows.conversation import AdvisorFlow
 from flows.events import Event, StoredState
 from flows.replies import Reply
 from flows.screens import Say, answer_label, question_name

@@ -11,7 +11,7 @@ import pytest
 
 from bot.app.advisor import Advisor
 from bot.console import ConsoleChat
-from flows.conversation import AdvisorFlow
+from flows.advisor import AdvisorFlow
 from flows.events import Event, StoredState
 from flows.privacy.dialogue import GATE_STATES
 from knowledge.model import Knowledge

@@ -23,8 +23,8 @@ from bot.app.followup import FollowUp
 from bot.app.handouts import Handouts
 from bot.app.timeline import Timelines
 from bot.settings import DEFAULT_INSIGHT_MIN_GROUP, DEFAULT_TIMEZONE
-from flows.cohorts.dialogue import ADMIN
-from flows.conversation import AdvisorFlow
+from flows.advisor import AdvisorFlow
+from flows.commands import ADMIN
 from flows.events import (
     Event,
     ForgetMe,

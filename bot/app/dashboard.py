@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 
 from bot.app.advisor import Advisor
 from bot.app.insight import is_shown
-from flows.cohorts.dialogue import ADMIN, COORDINATOR, MAX_COHORT_NAME, zone_named
+from flows.cohorts.dialogue import MAX_COHORT_NAME, zone_named
 from flows.cohorts.schedule import step_due
+from flows.commands import ADMIN, COORDINATOR
 from flows.events import CreateCohort
 from knowledge.model import Knowledge
 from storage import Repository

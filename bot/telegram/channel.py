@@ -51,9 +51,10 @@ from bot.settings import Settings
 from bot.telegram.dashboard import COMMAND, DashboardCommand, set_menu_button
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.membership import my_chat_member_handler
-from bot.telegram.ratelimit import SendBudget
+from bot.telegram.ratelimit import SendBudget, retry_after_seconds
 from bot.telegram.render import keyboard, split_spans, to_html, utf16_len
-from flows.commands import ENGLISH_NAMES, parse_command
+from flows import commands
+from flows.commands import parse_command
 from flows.events import Event, Outcome
 from flows.replies import Reply
 from flows.screens import Say, notice
@@ -63,27 +64,11 @@ from storage import StorageError
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-COMMANDS = (
-    "start",
-    "advies",
-    "profiel",
-    "dilemmas",
-    "vraag",
-    "reflecties",
-    "samenvatting",
-    "verloop",
-    "taal",
-    "privacy",
-    "mijngegevens",
-    "vergeet",
-    "herinneringen",
-    "stop",
-    "help",
-)
-"""Command names (Dutch, part of the interface); descriptions are ``cmd_<name>`` messages."""
+COMMANDS = commands.menu()
+"""The menu of every user, from the command table; descriptions are ``cmd_<name>``."""
 ROLE_COMMANDS = {
-    "coordinator": ("cohort", "broadcast", "inzicht", "dashboard"),
-    "admin": ("cohort", "broadcast", "inzicht", "dashboard", "coordinator"),
+    role: tuple(name for name in commands.menu({role}) if name not in COMMANDS)
+    for role in commands.ROLES
 }
 """Extra commands in the menu of a coordinator's or admin's own chat (members never see
 them; the commands check the role anyway)."""
@@ -137,18 +122,13 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         """Nothing to release."""
 
 
-def _retry_seconds(exc: RetryAfter) -> float:
-    value = exc.retry_after
-    return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
-
-
 async def _with_retry(make: Callable[[], Awaitable[Any]]) -> Any:
     """Await ``make()``; on 429 wait ``retry_after`` (bounded), on network errors retry."""
     for attempt in range(1, SEND_ATTEMPTS + 1):
         try:
             return await make()
         except RetryAfter as exc:
-            wait = _retry_seconds(exc)
+            wait = retry_after_seconds(exc)
             if attempt == SEND_ATTEMPTS or wait > MAX_RETRY_AFTER:
                 raise
             await asyncio.sleep(wait)
@@ -414,7 +394,7 @@ def menu(advisor: Advisor, lang: str, roles: Collection[str] = ()) -> list[BotCo
     english = lang == "en"
     return [
         BotCommand(
-            ENGLISH_NAMES.get(name, name) if english else name,
+            commands.ENGLISH_NAMES.get(name, name) if english else name,
             knowledge.message(f"cmd_{name}", lang),
         )
         for name in names

@@ -25,7 +25,7 @@ from telegram.ext import ContextTypes
 
 from bot.app.dashboard import LOGIN_VALID, Dashboard
 from bot.telegram.render import to_html
-from flows.cohorts.dialogue import ADMIN, COORDINATOR
+from flows.commands import ADMIN, COORDINATOR
 from flows.screens import Say
 
 log = logging.getLogger(__name__)

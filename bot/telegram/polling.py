@@ -39,14 +39,14 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 
 from bot.telegram.channel import CHANNEL
+from bot.telegram.ratelimit import retry_after_seconds
 from storage import Database, Repository, StorageError
 
 log = logging.getLogger(__name__)
@@ -79,14 +79,6 @@ def _level(exc: Exception) -> int:
     if isinstance(exc, InvalidToken):
         return logging.CRITICAL
     return logging.WARNING if isinstance(exc, NetworkError) else logging.ERROR
-
-
-def _retry_after(exc: Exception) -> float:
-    """The pause Telegram asked for with a 429; 0 for other errors."""
-    if not isinstance(exc, RetryAfter):
-        return 0.0
-    wait = exc.retry_after
-    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
 class Poller:
@@ -170,7 +162,7 @@ class Poller:
                         failing,
                         exc_info=not isinstance(exc, TelegramError),
                     )
-                await self._sleep(max(backoff, _retry_after(exc)))
+                await self._sleep(max(backoff, retry_after_seconds(exc)))
                 backoff = min(backoff * 2, BACKOFF_MAX)
                 continue
             timeouts = 0

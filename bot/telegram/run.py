@@ -36,7 +36,8 @@ from bot.telegram.channel import (
 from bot.telegram.outbox_sender import Dispatcher, DispatchSettings
 from bot.telegram.polling import Poller
 from bot.telegram.ratelimit import SendBudget
-from bot.web.server import WebContext, start_site, web_application
+from bot.web.context import WebContext
+from bot.web.server import start_site, web_application
 from bot.wiring import open_advisor
 from storage import Repository
 from storage.sqlite_file import DatabaseFile

@@ -34,8 +34,8 @@ from bot.app.dashboard import SESSION_VALID, Caller, Dashboard, DashboardError, 
 from bot.app.insight import dilemma_title, insight_csv, is_shown, ranked_dilemmas
 from bot.web import pages
 from bot.web.auth import SESSION_COOKIE, Guard
+from bot.web.context import WebContext
 from bot.web.security import MINI_APP, TELEGRAM_SCRIPT, AttemptLimiter, client_of
-from bot.web.server import WebContext
 from flows.screens import Say
 from storage.insight import GroupFigures
 

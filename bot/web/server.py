@@ -8,30 +8,12 @@ page (the live projector) is one more entry in :data:`ROUTE_MODULES`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from aiohttp import web
 
-from bot.app.advisor import Advisor
-from bot.settings import Settings
+from bot.web.context import RouteModule, WebContext
 from bot.web.security import security_headers
-from storage.sqlite_file import DatabaseFile
-
-
-@dataclass(frozen=True)
-class WebContext:
-    """What the route modules are built from."""
-
-    advisor: Advisor
-    settings: Settings
-    mode: str
-    """"polling" or "webhook": reported by /healthz."""
-    database_file: DatabaseFile | None = None
-    """The SQLite file, watched: /healthz answers 503 once it was deleted or replaced."""
-
-
-RouteModule = Callable[[web.Application, WebContext], None]
 
 
 def _dashboard(app: web.Application, context: WebContext) -> None:

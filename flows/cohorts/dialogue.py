@@ -11,6 +11,7 @@ detours: afterwards the conversation resumes where the user was.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, time
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from zoneinfo import available_timezones
 
 from flows.actions import START_PAYLOAD_PATTERN, is_id
 from flows.cohorts import screens as fs
+from flows.commands import ADMIN, COORDINATOR, role_names
 from flows.definition import (
     ADVICE,
     BC_TEXT,
@@ -59,14 +61,12 @@ if TYPE_CHECKING:
     from knowledge.guard import Guard
     from knowledge.model import Knowledge
 
-ADMIN = "admin"
-COORDINATOR = "coordinator"
 COHORT_COMMANDS = ("cohort", "cohorten")
-COORDINATOR_COMMANDS = ("broadcast", "inzicht")
+COORDINATOR_COMMANDS = tuple(n for n in role_names(COORDINATOR) if n not in COHORT_COMMANDS)
 BROADCAST_HEADS = frozenset(
     {"btpl", "ball", "btog", "bdil", "bnext", "baud", "bsend", "bstop", "brep"}
 )
-ADMIN_COMMANDS = ("coordinator",)
+ADMIN_COMMANDS = role_names(ADMIN)
 NUDGE_COMMANDS = ("herinneringen", "stop")
 INVITE_PREFIX = "inv_"
 """Start payloads of coordinator invites begin with this; cohort codes never do."""
@@ -169,29 +169,29 @@ class CohortActions:
 
     # -- commands ----------------------------------------------------------------------
 
-    def followup_command(self, name: str, args: str) -> bool:
-        """``/herinneringen``, ``/stop``, and for their roles ``/cohort`` and
-        ``/coordinator``; False when ``name`` is none of these (for this user)."""
-        if name == "stop":
-            self.effects.append(SetNudges(None, off=True))
-        elif name == "herinneringen":
-            self.effects.append(ShowNudgeSettings())
-        elif name in COHORT_COMMANDS and self.is_coordinator:
-            self.effects.append(ListCohorts())
-        elif name == "broadcast" and self.is_coordinator:
-            self.start_broadcast_dialogue()
-        elif name == "inzicht" and self.is_coordinator:
-            self.effects.append(ShowInsight())
-        elif name in ADMIN_COMMANDS and self.is_admin:
-            if not args:
-                self.effects.append(ListCoordinators())
-            elif is_id(args) and len(args) <= 20:
-                self.effects.append(Appoint(args))
-            else:
-                self.tell("coordinator_usage")
+    def stop_nudges(self, args: str) -> None:
+        self.effects.append(SetNudges(None, off=True))
+
+    def nudge_settings(self, args: str) -> None:
+        self.effects.append(ShowNudgeSettings())
+
+    def list_cohorts(self, args: str) -> None:
+        self.effects.append(ListCohorts())
+
+    def broadcast_command(self, args: str) -> None:
+        self.start_broadcast_dialogue()
+
+    def insight(self, args: str) -> None:
+        self.effects.append(ShowInsight())
+
+    def coordinators(self, args: str) -> None:
+        """``/coordinator``: the list; ``/coordinator <Telegram id>``: appoint."""
+        if not args:
+            self.effects.append(ListCoordinators())
+        elif is_id(args) and len(args) <= 20:
+            self.effects.append(Appoint(args))
         else:
-            return False
-        return True
+            self.tell("coordinator_usage")
 
     def resume_after_detour(self) -> None:
         self.resume()
@@ -425,3 +425,14 @@ class CohortActions:
         self.effects.append(AnswerPrompt(reply_to if isinstance(reply_to, int) else 0, text))
         self.lead = self.say("note_saved", text=text)
         self.resume()
+
+
+COMMAND_HANDLERS: dict[str, Callable[[CohortActions, str], None]] = {
+    "herinneringen": CohortActions.nudge_settings,
+    "stop": CohortActions.stop_nudges,
+    "cohort": CohortActions.list_cohorts,
+    "broadcast": CohortActions.broadcast_command,
+    "inzicht": CohortActions.insight,
+    "coordinator": CohortActions.coordinators,
+}
+"""The commands of cohorts and follow-up (roles are checked by the command table)."""

@@ -8,9 +8,11 @@ reflections are effects: the service has the data; the flow decides when.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flows.actions import START_PAYLOAD_PATTERN, action, is_id
+from flows.commands import gate_names
 from flows.definition import ADVICE_TAG, BROWSE_TAG, CONSENT, DECLINED, NEW, PRIVACY_TAG
 from flows.events import (
     DeleteReflection,
@@ -28,8 +30,9 @@ if TYPE_CHECKING:
     from knowledge.guard import Guard
 
 GATE_STATES = (NEW, CONSENT, DECLINED)
-STATELESS_COMMANDS = ("help", "hulp", "privacy", "dilemmas", "vraag", "taal", "language", "lang")
 PRIVACY_COMMANDS = ("mijngegevens", "vergeet", "reflecties")
+STATELESS_COMMANDS = tuple(name for name in gate_names() if name not in PRIVACY_COMMANDS)
+"""Commands answered at the gate that store nothing (the privacy ones check consent)."""
 MAX_PAYLOAD = 40
 """Longest deep-link payload carried on the agree button (callback data ≤ 64 bytes)."""
 
@@ -90,27 +93,22 @@ class PrivacyActions:
     chosen: str | None
     lead: list[Any]
 
-    @property
-    def say(self) -> Say:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # supplied by the conversation and the other features
 
-    def fire(self, trigger: str, **kwargs: Any) -> bool:
-        raise NotImplementedError
+        @property
+        def say(self) -> Say: ...
 
-    def reshow(self) -> None:
-        raise NotImplementedError
+        def fire(self, trigger: str, **kwargs: Any) -> bool: ...
 
-    def begin(self) -> None:
-        raise NotImplementedError
+        def reshow(self) -> None: ...
 
-    def tell(self, key: str, **values: Any) -> None:
-        raise NotImplementedError
+        def begin(self) -> None: ...
 
-    def start_payload(self, payload: str) -> None:
-        raise NotImplementedError
+        def tell(self, key: str, **values: Any) -> None: ...
 
-    def keep_reflection_answer(self) -> bool:
-        raise NotImplementedError
+        def start_payload(self, payload: str) -> None: ...
+
+        def keep_reflection_answer(self) -> bool: ...
 
     @property
     def at_gate(self) -> bool:
@@ -235,3 +233,16 @@ def export_reply(say: Say, document: bytes) -> Reply:
     """The export as a JSON document with a short explanation."""
     attachment = Attachment("document", "netwerkwijzer-gegevens.json", document)
     return Reply(tuple(say("export_ready")), attachment=attachment, meta={"screen": "export"})
+
+
+def _privacy(name: str) -> Callable[[PrivacyActions, str], None]:
+    def handle(c: PrivacyActions, args: str) -> None:
+        c.privacy_command(name)
+
+    return handle
+
+
+COMMAND_HANDLERS: dict[str, Callable[[PrivacyActions, str], None]] = {
+    name: _privacy(name) for name in ("privacy", *PRIVACY_COMMANDS)
+}
+"""The privacy commands: answered anywhere, also at the gate (they check consent)."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from flows.actions import action
 from flows.definition import NUDGE_TAG, TIMELINE_TAG, question_state
-from flows.events import SaveAdvice
+from flows.events import Effect, SaveAdvice
 from flows.replies import Button, Reply, Span, join
 from knowledge.engine import TOP_N
 
@@ -69,33 +69,28 @@ class RecheckActions:
 
     data: dict[str, Any]
     answers: dict[str, str]
-    effects: list[Any]
+    effects: list[Effect]
     replies: list[Reply]
     lead: list[Span]
     state: str
     chosen: str | None
 
-    @property
-    def say(self) -> Say:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # supplied by the conversation and the other features
 
-    def advice(self) -> Advice:
-        raise NotImplementedError
+        @property
+        def say(self) -> Say: ...
 
-    def asked(self) -> list[IntakeQuestion]:
-        raise NotImplementedError
+        def advice(self) -> Advice: ...
 
-    def reshow(self) -> None:
-        raise NotImplementedError
+        def asked(self) -> list[IntakeQuestion]: ...
 
-    def show_where_we_are(self) -> None:
-        raise NotImplementedError
+        def reshow(self) -> None: ...
 
-    def record(self, question: IntakeQuestion, option_id: str) -> None:
-        raise NotImplementedError
+        def show_where_we_are(self) -> None: ...
 
-    def skip(self, question: IntakeQuestion) -> None:
-        raise NotImplementedError
+        def record(self, question: IntakeQuestion, option_id: str) -> None: ...
+
+        def skip(self, question: IntakeQuestion) -> None: ...
 
     @property
     def rechecking(self) -> bool:
