@@ -44,6 +44,7 @@ from storage.outbox import OutboxStore
 from storage.privacy import PrivacyStore
 from storage.snapshots import SnapshotStore
 from storage.sql import insert_unless_exists
+from storage.stewardship import StewardshipStore
 from storage.web import WebStore
 
 
@@ -215,6 +216,11 @@ class Repository:
     def audiences(self) -> AudienceStore:
         """Members per cohort, and which cohorts' figures may be shown (storage.audiences)."""
         return AudienceStore(self._session)
+
+    @property
+    def stewardship(self) -> StewardshipStore:
+        """Invitations and cohort ownership (see :mod:`storage.stewardship`)."""
+        return StewardshipStore(self._session, self._clock)
 
     @property
     def cohorts(self) -> CohortStore:

@@ -23,9 +23,11 @@ from zoneinfo import ZoneInfo
 import segno
 
 from bot.app.context import Links, Visitor
+from bot.app.stewardship import Stewardship
 from flows.broadcasts import screens as bs
 from flows.cohorts import screens as fs
 from flows.cohorts.schedule import next_week, next_working_day, step_due
+from flows.commands import ADMIN
 from flows.events import (
     AnswerPrompt,
     Appoint,
@@ -87,6 +89,8 @@ class FollowUp:
         self.make_code = make_code
         self.insight_min_group = insight_min_group
         """The minimum group: cohort sizes are shown by storage.anonymity's rule."""
+        self.stewardship = Stewardship(default_timezone)
+        """Invitations and cohorts without owner (the advisor gives it the admins)."""
 
     # -- planning ------------------------------------------------------------------------
 
@@ -156,6 +160,11 @@ class FollowUp:
         name, when = cohort.name, fs.when(v.say, summary.workshop)
         if cohort.closed and not v.repo.cohorts.is_member(cohort.id, v.user_id):
             v.tell("join_closed", first=True, name=name)
+            return
+        if self.stewardship.ownerless(v, cohort) and not v.repo.cohorts.is_member(
+            cohort.id, v.user_id
+        ):
+            v.tell("join_paused", first=True, name=name)
             return
         if not v.repo.cohorts.join(cohort.id, v.user_id):
             v.tell("join_again", first=True, name=name)
@@ -230,7 +239,7 @@ class FollowUp:
 
     def _owned(self, v: Visitor, cohort_id: int) -> CohortInfo | None:
         cohort = v.repo.cohorts.get(cohort_id)
-        if cohort is None or cohort.owner_user_id != v.user_id:
+        if cohort is None or (cohort.owner_user_id != v.user_id and ADMIN not in v.roles):
             v.tell("cohort_not_found")
             return None
         return cohort
@@ -271,6 +280,9 @@ class FollowUp:
         cohort = self._owned(v, effect.cohort_id)
         if cohort is None:
             return
+        if cohort.owner_user_id != v.user_id:  # an admin adopts a cohort before moving it
+            v.tell("cohort_not_found")
+            return
         zone = ZoneInfo(cohort.timezone)
         workshop = datetime.fromisoformat(effect.workshop).replace(tzinfo=zone).astimezone(UTC)
         v.repo.cohorts.reschedule(cohort.id, v.user_id, workshop)
@@ -289,9 +301,12 @@ class FollowUp:
         v.tell(key, name=cohort.name, when=fs.when(v.say, summary.workshop), members=len(members))
 
     def list_cohorts(self, v: Visitor, effect: ListCohorts) -> None:
-        cohorts = v.repo.cohorts.owned_by(v.user_id)
+        admin = ADMIN in v.roles
+        cohorts = v.repo.stewardship.every_cohort() if admin else v.repo.cohorts.owned_by(v.user_id)
         shown = self._shown_cohorts(v, cohorts)
         v.show(fs.cohort_list(v.say, [self._summary(c, c.id in shown) for c in cohorts]))
+        if admin:
+            self.stewardship.show_ownerless(v, cohorts)
 
     def cohort_link(self, v: Visitor, effect: CohortLink) -> None:
         cohort = self._owned(v, effect.cohort_id)
@@ -305,31 +320,40 @@ class FollowUp:
         if not effect.confirmed:
             v.show(fs.close_confirm(v.say, self._summary(cohort)))
             return
-        self.end_cohort(v.repo, v.user_id, cohort)
+        closed = self.end_cohort(v.repo, v.user_id, cohort)
+        if not closed and ADMIN in v.roles and v.repo.stewardship.close_any(cohort.id):
+            v.repo.audit(v.user_id, "cohort.closed", f"cohort:{cohort.id}", {"via": "admin"})
         v.tell("cohort_closed", name=cohort.name)
 
     # -- admins ------------------------------------------------------------------------
 
-    def _grant(self, v: Visitor, user_id: int, channel_user_id: str, via: str) -> bool:
+    def _grant(
+        self, v: Visitor, user_id: int, channel_user_id: str, via: str, by: int | None = None
+    ) -> bool:
+        """Grant the role; the audit's actor is ``by`` (the invitation's issuer) or the user."""
         if not v.repo.cohorts.set_role(user_id, COORDINATOR, True):
             return False
         v.repo.audit(
-            v.user_id, "role.granted", f"user:{user_id}", {"role": COORDINATOR, "via": via}
+            v.user_id if by is None else by,
+            "role.granted",
+            f"user:{user_id}",
+            {"role": COORDINATOR, "via": via},
         )
         v.menus[channel_user_id] = v.repo.cohorts.roles(user_id)
         return True
 
     def redeem_invite(self, v: Visitor, effect: RedeemInvite) -> None:
-        invited_by = v.repo.cohorts.redeem_invite(effect.token, v.user_id)
+        invited_by = self.stewardship.redeem(v, effect.token)
         if invited_by is None:
             v.tell("invite_invalid", first=True)
             return
-        self._grant(v, v.user_id, v.channel_user_id, "invite")
+        self._grant(v, v.user_id, v.channel_user_id, "invite", by=invited_by)
         v.tell("invite_redeemed", first=True)
 
     def list_coordinators(self, v: Visitor, effect: ListCoordinators) -> None:
         coordinators = [(c.user_id, c.channel_user_id) for c in v.repo.cohorts.coordinators()]
         v.show(fs.coordinators_screen(v.say, coordinators))
+        self.stewardship.show_invites(v)
 
     def create_invite(self, v: Visitor, effect: CreateInvite) -> None:
         token = INVITE_PREFIX + self.make_code(INVITE_LENGTH)

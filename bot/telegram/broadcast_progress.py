@@ -16,12 +16,11 @@ from datetime import datetime
 from functools import partial
 
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.app.broadcasting import progress_reply, report_reply
 from bot.telegram.ratelimit import SendBudget, retry_after_seconds
-from bot.telegram.render import keyboard, to_html
+from bot.telegram.send import edit_reply, not_modified, send_reply
 from flows.screens import Say
 from knowledge.store import KnowledgeStore
 from storage import Database, Repository
@@ -103,26 +102,20 @@ class BroadcastProgress:
         else:
             reply = progress_reply(say, info, delivery)
         chat_id = int(contact[1])
-        html, markup = to_html(list(reply.spans)), keyboard(reply.buttons)
         message_id = info.progress_message_id
         try:
             if message_id is not None:
                 try:
-                    await self.bot.edit_message_text(
-                        html, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup
-                    )
+                    await edit_reply(self.bot, chat_id, message_id, reply)
                 except BadRequest as exc:
-                    if "not modified" in str(exc).lower():
+                    if not_modified(exc):
                         return True
                     # The message is gone (deleted by the coordinator): a new one.
                     log.info("progress of broadcast %s not edited: %s", info.id, exc.message)
                     message_id = None
             if message_id is None:
-                sent = await self.bot.send_message(
-                    chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup
-                )
-                self.budget.note()
-                message_id = sent.message_id
+                sent = await send_reply(self.bot, chat_id, reply, budget=self.budget)
+                message_id = sent.message_id if sent is not None else None
         except RetryAfter as exc:
             self._not_before = time.monotonic() + retry_after_seconds(exc)
             log.info("progress of broadcast %s waits %s s (429)", info.id, retry_after_seconds(exc))

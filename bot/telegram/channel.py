@@ -8,7 +8,6 @@ drops its keyboard, replies go out as escaped HTML split below 4096 characters.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -29,8 +28,6 @@ from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     Forbidden,
-    NetworkError,
-    RetryAfter,
     TelegramError,
     TimedOut,
 )
@@ -51,8 +48,9 @@ from bot.settings import Settings
 from bot.telegram.dashboard import COMMAND, DashboardCommand, set_menu_button
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.membership import my_chat_member_handler
-from bot.telegram.ratelimit import SendBudget, retry_after_seconds
+from bot.telegram.ratelimit import SendBudget
 from bot.telegram.render import keyboard, split_spans, to_html, utf16_len
+from bot.telegram.send import not_modified, send_reply, with_retry
 from flows import commands
 from flows.commands import parse_command
 from flows.events import Event, Outcome
@@ -72,12 +70,8 @@ ROLE_COMMANDS = {
 }
 """Extra commands in the menu of a coordinator's or admin's own chat (members never see
 them; the commands check the role anyway)."""
-CAPTION_LIMIT = 1024
-"""Telegram's limit on a caption (characters after parsing): longer text follows the file."""
 MAX_CONCURRENT_UPDATES = 8
 """Measured: a small cap beats many requests in flight on one httpx client."""
-SEND_ATTEMPTS = 5
-MAX_RETRY_AFTER = 10.0
 BUDGET_KEY = "send_budget"
 """Where the application keeps the channel's :class:`SendBudget` for the dispatcher."""
 CHANNEL_KEY = "channel"
@@ -120,25 +114,6 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to release."""
-
-
-async def _with_retry(make: Callable[[], Awaitable[Any]]) -> Any:
-    """Await ``make()``; on 429 wait ``retry_after`` (bounded), on network errors retry."""
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            return await make()
-        except RetryAfter as exc:
-            wait = retry_after_seconds(exc)
-            if attempt == SEND_ATTEMPTS or wait > MAX_RETRY_AFTER:
-                raise
-            await asyncio.sleep(wait)
-        except NetworkError as exc:
-            # A timeout is no answer: Telegram may have sent the message anyway, so it is
-            # not sent again (the user would get it twice).
-            if isinstance(exc, BadRequest | Forbidden | TimedOut) or attempt == SEND_ATTEMPTS:
-                raise
-            await asyncio.sleep(0.2 * attempt)
-    return None
 
 
 class TelegramChannel:
@@ -190,7 +165,7 @@ class TelegramChannel:
         )
         self._attempts.pop(update.update_id, None)
         try:
-            await _with_retry(partial(query.answer, outcome.notice))
+            await with_retry(partial(query.answer, outcome.notice))
         except BadRequest as exc:  # e.g. "query is too old" when handled again later
             log.info("callback query of update %s not answered: %s", update.update_id, exc)
         message = query.message
@@ -209,7 +184,7 @@ class TelegramChannel:
         if reply.attachment is not None or len(chunks) != 1:
             return False
         try:
-            await _with_retry(
+            await with_retry(
                 partial(
                     query.edit_message_text,
                     to_html(chunks[0]),
@@ -219,7 +194,7 @@ class TelegramChannel:
                 )
             )
         except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
+            if not not_modified(exc):
                 raise
         return True
 
@@ -231,9 +206,9 @@ class TelegramChannel:
         bold = MessageEntity(MessageEntity.BOLD, utf16_len(head), utf16_len(mark))
         entities = [*message.entities, bold]
         try:
-            await _with_retry(partial(query.edit_message_text, head + mark, entities=entities))
+            await with_retry(partial(query.edit_message_text, head + mark, entities=entities))
         except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
+            if not not_modified(exc):
                 raise
 
     def _notice(self, key: str, lang: str) -> Reply:
@@ -253,44 +228,9 @@ class TelegramChannel:
             await set_menu_button(context.bot, int(user_key), roles, self.web_url)
 
     async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
-        """One reply: its attachment, then its text in chunks; buttons on the last chunk."""
-        bot = context.bot
-        chunks = split_spans(reply.spans)
-        markup = keyboard(reply.buttons)
+        """One reply through the one send path, retried within the update."""
         try:
-            if reply.attachment is not None:
-                file = reply.attachment
-                method = bot.send_photo if file.kind == "photo" else bot.send_document
-                caption = to_html(chunks[0]) if file.caption and len(chunks) == 1 else None
-                if caption is not None and len(reply.plain) <= CAPTION_LIMIT:
-                    # The explanation goes with the file, its buttons under it.
-                    await _with_retry(
-                        partial(
-                            method,
-                            chat_id,
-                            file.data,
-                            filename=file.name,
-                            caption=caption,
-                            parse_mode=ParseMode.HTML,
-                            reply_markup=markup,
-                        )
-                    )
-                    self.budget.note()
-                    return
-                await _with_retry(partial(method, chat_id, file.data, filename=file.name))
-                self.budget.note()
-            for index, chunk in enumerate(chunks, start=1):
-                await _with_retry(
-                    partial(
-                        bot.send_message,
-                        chat_id,
-                        to_html(chunk),
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=markup if index == len(chunks) else None,
-                        disable_web_page_preview=True,
-                    )
-                )
-                self.budget.note()
+            await send_reply(context.bot, chat_id, reply, call=with_retry, budget=self.budget)
         except Forbidden:
             log.info("chat %s has blocked the bot; reply dropped", chat_id)
 
@@ -412,7 +352,7 @@ async def set_menu(bot: Bot, advisor: Advisor, chat_id: int, roles: Collection[s
         for lang in LANGUAGES:
             language = None if lang == LANGUAGES[0] else lang
             if any(role in ROLE_COMMANDS for role in roles):
-                await _with_retry(
+                await with_retry(
                     partial(
                         bot.set_my_commands,
                         menu(advisor, lang, roles),
@@ -421,7 +361,7 @@ async def set_menu(bot: Bot, advisor: Advisor, chat_id: int, roles: Collection[s
                     )
                 )
             else:
-                await _with_retry(
+                await with_retry(
                     partial(bot.delete_my_commands, scope=scope, language_code=language)
                 )
     except TelegramError as exc:

@@ -40,13 +40,12 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.settings import DEFAULT_BROADCAST_RATE, DEFAULT_DISPATCH_LEASE_SECONDS
 from bot.telegram.broadcast_progress import BroadcastProgress
 from bot.telegram.ratelimit import Pacer, SendBudget, retry_after_seconds
-from bot.telegram.render import keyboard, split_spans, to_html
+from bot.telegram.send import send_reply
 from flows.advice.reminder import reminder
 from flows.broadcasts.screens import message as broadcast_message
 from flows.cohorts.screens import nudge
@@ -348,14 +347,7 @@ class Dispatcher:
         return broadcast_message(say, spans, item.id)
 
     async def _send(self, item: OutboxItem, reply: Reply) -> None:
-        chunks = split_spans(reply.spans)
-        for index, chunk in enumerate(chunks, start=1):
-            await self.bot.send_message(
-                int(item.channel_user_id),
-                to_html(chunk),
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(reply.buttons) if index == len(chunks) else None,
-            )
+        await send_reply(self.bot, int(item.channel_user_id), reply)
 
 
 def _sent(repo: Repository, *, item_id: int, claimer: str, at: datetime) -> None:

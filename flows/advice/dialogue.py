@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from flows import screens
 from flows.advice import cards
 from flows.definition import ADVICE_PHASE, NOTE
-from flows.events import ScheduleReminder
+from flows.events import ConversationData, ScheduleReminder
 
 if TYPE_CHECKING:
     from flows.events import Effect
@@ -29,7 +29,7 @@ class AdviceActions:
     state: str
     knowledge: Knowledge
     answers: dict[str, str]
-    data: dict[str, Any]
+    data: ConversationData
     effects: list[Effect]
     replies: list[Reply]
     notice: str | None

@@ -19,6 +19,7 @@ from zoneinfo import available_timezones
 
 from flows.actions import START_PAYLOAD_PATTERN, is_id
 from flows.cohorts import screens as fs
+from flows.cohorts import stewardship as st
 from flows.commands import ADMIN, COORDINATOR, role_names
 from flows.definition import (
     ADVICE,
@@ -39,6 +40,7 @@ from flows.events import (
     Appoint,
     CloseCohort,
     CohortLink,
+    ConversationData,
     CreateCohort,
     CreateInvite,
     Effect,
@@ -122,7 +124,7 @@ class CohortActions:
 
     state: str
     answers: dict[str, str]
-    data: dict[str, Any]
+    data: ConversationData
     effects: list[Effect]
     replies: list[Reply]
     notice: str | None
@@ -216,8 +218,10 @@ class CohortActions:
     def resume(self) -> None:
         """Back to where the user was before the detour: their question, or the advice."""
         target = str(self.data.pop("resume", ADVICE))
-        for key in ("cohort", "broadcast", "reply_to", "redacted_note"):
-            self.data.pop(key, None)
+        self.data.pop("cohort", None)
+        self.data.pop("broadcast", None)
+        self.data.pop("reply_to", None)
+        self.data.pop("redacted_note", None)
         question = self.knowledge.intake_question(target.removeprefix("q_"))
         if target.startswith("q_") and question is not None and self.asks(question.id):
             # A coordinator at work who has not started the intake: the question waits
@@ -273,6 +277,10 @@ class CohortActions:
             return True
         if head == "revoke" and self.is_admin and is_id(arg):
             self.effects.append(Revoke(int(arg)))
+            return True
+        if head in (st.REVOKE_INVITE, st.ADOPT) and self.is_admin and is_id(arg):
+            kind = st.RevokeInvite if head == st.REVOKE_INVITE else st.AdoptCohort
+            self.effects.append(kind(int(arg)))
             return True
         return False
 

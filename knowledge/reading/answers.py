@@ -11,7 +11,7 @@ count outweighs words.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
@@ -40,7 +40,7 @@ class Reading:
     counts: tuple[str, ...] = ()
     """Counts as read, "10..20"."""
     candidates: tuple[str, ...] = ()
-    fuzzy: tuple[str, ...] = field(default=())
+    fuzzy: tuple[str, ...] = ()
     """Misspelt words taken for an option word: "beperkd~beperkt"."""
 
 
@@ -79,7 +79,7 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
         counts = read_counts(tokens, spec.numbers, claimed)
         for count in counts:
             claimed[count.start : count.end] = [True] * (count.end - count.start)
-    hits = search(_index(question), tokens, claimed)
+    hits = search(_index(question), tokens, claimed, spec.literal)
     count_hits = [
         Hit(
             c.start,

@@ -42,7 +42,7 @@ def read_description(text: str, knowledge: Knowledge) -> list[DilemmaMatch]:
     if not tokens:
         return []
     claimed = [False] * len(tokens)
-    hits = [h for h in search(_index(knowledge), tokens, claimed) if not h.fuzzy]
+    hits = [h for h in search(_index(knowledge), tokens, claimed, spec.literal) if not h.fuzzy]
     denied, _ = negated_hits(tokens, hits, claimed, spec, after=False)
     scores: dict[str, int] = {}
     words: dict[str, list[str]] = {}

@@ -87,7 +87,9 @@ def read_reading(folder: Folder) -> ReadingSpec:
                 numbers[str(kind)] = _phrases(file, raw, str(kind))
     else:
         file.error(root.line_of("numbers"), "'numbers' must be a mapping")
+    triggers = (*lists["negation"], *lists["negation_after"])
     return ReadingSpec(
+        literal=frozenset(t[0] for t in triggers if len(t) == 1),
         file=file.name,
         boundaries=lists["boundaries"],
         negation=lists["negation"],

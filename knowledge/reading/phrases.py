@@ -21,7 +21,9 @@ FUZZY_CUTOFF = 85.0
 """rapidfuzz ratio (0–100) from which a typed word is taken for an option word."""
 MIN_FUZZY_LENGTH = 5
 MIN_COMPOUND_HEAD = 5
-"""A Dutch compound counts for its last part only when that part is this long."""
+"""A Dutch compound counts for its last part only when that part is this long ..."""
+MIN_COMPOUND_PREFIX = 3
+"""... and its first part at least this long: "on-" and "in-" deny ("onbeperkt")."""
 PREFIX_KEY = 4
 
 
@@ -134,8 +136,16 @@ def _matches(entry: Entry, tokens: Sequence[Token], start: int) -> bool:
     return True
 
 
-def search(index: PhraseIndex, tokens: Sequence[Token], claimed: Sequence[bool]) -> list[Hit]:
-    """Phrases found in the unclaimed tokens: longest first, then compounds, misspellings."""
+def search(
+    index: PhraseIndex,
+    tokens: Sequence[Token],
+    claimed: Sequence[bool],
+    literal: frozenset[str] = frozenset(),
+) -> list[Hit]:
+    """Phrases found in the unclaimed tokens: longest first, then compounds, misspellings.
+
+    A word in ``literal`` (a negation trigger) matches a phrase only as written, never by
+    its stem or as a misspelling: "niet" is not "niets", "no" is not "now"."""
     found: list[tuple[int, int, Entry]] = []
     for i, token in enumerate(tokens):
         if claimed[i]:
@@ -157,10 +167,13 @@ def search(index: PhraseIndex, tokens: Sequence[Token], claimed: Sequence[bool])
             continue
         taken[start:end] = [True] * (end - start)
         words = " ".join(t.text for t in tokens[start:end])
+        if words in literal and all(written != words for written, _ in entry.exact):
+            taken[start:end] = [False] * (end - start)
+            continue
         options = entry.options_for(words)
         hits.append(Hit(start, end, options, end - start, words, written=entry.written))
     for i, token in enumerate(tokens):
-        if taken[i]:
+        if taken[i] or token.text in literal:
             continue
         hit = _compound(index, token, i) or _misspelt(index, token, i)
         if hit is not None:
@@ -172,7 +185,7 @@ def search(index: PhraseIndex, tokens: Sequence[Token], claimed: Sequence[bool])
 
 def _compound(index: PhraseIndex, token: Token, i: int) -> Hit | None:
     stem = token.nl
-    for cut in range(1, len(stem) - MIN_COMPOUND_HEAD + 1):
+    for cut in range(MIN_COMPOUND_PREFIX, len(stem) - MIN_COMPOUND_HEAD + 1):
         options = index.heads.get(stem[cut:])
         if options:
             return Hit(i, i + 1, frozenset(options), 1, token.text, written=stem[cut:])

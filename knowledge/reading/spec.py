@@ -34,6 +34,8 @@ class ReadingSpec:
     numbers: Mapping[str, tuple[Phrase, ...]] = field(default_factory=dict)
     file: str = ""
     lines: Mapping[str, int] = field(default_factory=dict)
+    literal: frozenset[str] = frozenset()
+    """Single-word negation triggers: they match option words only as written."""
     """Line of each question id under ``dont_know_options`` and ``scales``, for problems."""
 
 
