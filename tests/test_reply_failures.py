@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from bot.telegram.send import SEND_ATTEMPTS
 from bot.telegram.run import RunningBot
+from bot.telegram.send import SEND_ATTEMPTS
 from fakebotapi import FakeBotAPI, StoredMessage
 from tests.test_telegram import USER, api, bot, last_id, start
 
