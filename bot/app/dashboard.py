@@ -25,6 +25,7 @@ from flows.commands import ADMIN, COORDINATOR
 from flows.events import CreateCohort
 from knowledge.model import Knowledge
 from storage import Repository
+from storage.audiences import figures_shown
 from storage.broadcasts import BroadcastInfo, Delivery
 from storage.cohorts import CohortInfo
 from storage.insight import GroupFigures
@@ -86,6 +87,8 @@ class BroadcastReport:
     info: BroadcastInfo
     delivery: Delivery
     shared: list[str]
+    figures: bool = True
+    """False: the broadcast's counts are withheld (storage.anonymity; decided at sending)."""
 
 
 class Dashboard:
@@ -191,10 +194,16 @@ class Dashboard:
         done = sum(step_due(cohort.workshop_at, step, window, zone) <= now for step in plan.steps)
         return done, len(plan.steps)
 
-    async def cohorts(self, caller: Caller) -> list[tuple[CohortInfo, str | None]]:
-        """The caller's cohorts (an admin's: all) with their deep links."""
-        found = await self.advisor.db.run(lambda repo: repo.cohorts.owned_by(caller.owner))
-        return [(cohort, self._link(cohort)) for cohort in found]
+    async def cohorts(self, caller: Caller) -> list[tuple[CohortInfo, str | None, bool]]:
+        """The caller's cohorts (an admin's: all) with their deep links, and whether each
+        may show its member count (the rule of storage.anonymity, as in the chat)."""
+
+        def read(repo: Repository) -> tuple[list[CohortInfo], frozenset[int]]:
+            found = repo.cohorts.owned_by(caller.owner)
+            return found, repo.audiences.family(found, self.min_group).shown
+
+        found, shown = await self.advisor.db.run(read)
+        return [(cohort, self._link(cohort), cohort.id in shown) for cohort in found]
 
     async def overview(self, caller: Caller) -> Overview:
         """Every cohort of the caller with its figures, and all of them together."""
@@ -281,7 +290,10 @@ class Dashboard:
             )
             return [
                 BroadcastReport(
-                    b, repo.broadcasts.delivery(b.id), repo.broadcasts.shared_answers(b.id)
+                    b,
+                    repo.broadcasts.delivery(b.id),
+                    list(repo.audiences.shared_answers(b.id, b.audience).texts),
+                    figures_shown(b.audience),
                 )
                 for b in found
             ]

@@ -206,10 +206,10 @@ async def cohorts(request: web.Request, caller: Caller) -> web.Response:
             {
                 "id": cohort.id,
                 "name": cohort.name,
-                "members": cohort.members if cohort.members >= k else None,
+                "members": cohort.members if shown and cohort.members >= k else None,
                 "link": link,
             }
-            for cohort, link in found
+            for cohort, link, shown in found
         ]
     )
 
@@ -344,18 +344,23 @@ async def broadcasts(request: web.Request, caller: Caller) -> web.Response:
         question = say.knowledge.questions.get(template) if template else None
         text = say.plain(question.text) if question is not None else report.info.text
         delivery = report.delivery
+        counts: dict[str, int | None] = {
+            "total": delivery.total,
+            "sent": delivery.sent,
+            "pending": delivery.pending,
+            "blocked": delivery.blocked,
+            "failed": delivery.failed,
+            "answered": delivery.answered,
+        }
+        if not report.figures:  # withheld: about too few people (storage.anonymity)
+            counts = dict.fromkeys(counts)
         items.append(
             {
                 "id": report.info.id,
                 "text": text,
                 "status": report.info.status,
                 "created": report.info.created_at.isoformat(),
-                "total": delivery.total,
-                "sent": delivery.sent,
-                "pending": delivery.pending,
-                "blocked": delivery.blocked,
-                "failed": delivery.failed,
-                "answered": delivery.answered,
+                **counts,
                 "shared": report.shared,
             }
         )
