@@ -30,6 +30,7 @@ from flows.definition import (
     question_state,
 )
 from flows.events import (
+    ConversationData,
     Effect,
     Event,
     Outcome,
@@ -92,7 +93,7 @@ class Conversation(
         self.knowledge = flow.knowledge
         self.lang = stored.lang if stored.lang in LANGUAGES else LANGUAGES[0]
         self.answers: dict[str, str] = dict(stored.answers)
-        self.data: dict[str, Any] = copy.deepcopy(stored.data)
+        self.data: ConversationData = copy.deepcopy(stored.data)
         self.state = stored.state
         self.consent = stored.consent
         self.roles = stored.roles

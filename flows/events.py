@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from flows.cohorts.effects import StewardshipEffect
 from flows.handout.effects import HandoutEffect
@@ -32,6 +32,46 @@ class Event:
     committed anyway) shows the current screen, an earlier one shows nothing."""
 
 
+class ConversationData(TypedDict, total=False):
+    """What a conversation keeps between events besides its state and answers (stored as
+    JSON). Values may come from an older flow version: read them defensively."""
+
+    update: int
+    """The id of the user's latest update; ``earlier_updates`` the ones before it."""
+    earlier_updates: list[int]
+    last_action: str
+    """The last button pressed, and in which state (a double tap changes nothing)."""
+    last_state: str
+    editing: bool
+    """An answer is being changed from the advice."""
+    failures: int
+    """Typed answers to the current question that matched no option."""
+    dilemma: str
+    """The dilemma shown in detail (or a note is about)."""
+    redacted_note: str
+    """A note with client data replaced, waiting for the user's choice."""
+    question_turn: int
+    """Which reflection question ``/vraag`` shows next."""
+    asked_question: list[str]
+    """The reflection question just asked, and the state it was asked in."""
+    pending_reflection: list[str]
+    """A typed answer to it, waiting to be kept: subject and text."""
+    advised: dict[str, str]
+    """The profile of the advice shown last."""
+    resume: str
+    """Where a side dialogue returns to."""
+    reply_to: int
+    """The outbox id of the nudge or broadcast being answered."""
+    cohort: dict[str, Any]
+    """A cohort being created or re-dated (name, when, plan, zone, redate)."""
+    broadcast: dict[str, Any]
+    """A broadcast being composed (see :class:`Draft`)."""
+    handout: dict[str, Any]
+    """The handout being chosen: ticked reflection ids and a name."""
+    recheck: list[str]
+    """The top dilemmas before a re-check, while it runs."""
+
+
 UPDATE_MEMORY = ("update", "earlier_updates")
 """Keys of :attr:`StoredState.data` that outlive a restart, a forget and a new flow
 version: the ids of the user's recent updates, so that one fetched again is not handled
@@ -44,12 +84,17 @@ updates above one it could not handle yet (Telegram hands out up to 100 at a tim
 these must not be handled twice."""
 
 
-def fresh_data(data: dict[str, Any]) -> dict[str, Any]:
+def fresh_data(data: ConversationData) -> ConversationData:
     """``data`` emptied, except for the update memory."""
-    return {key: data[key] for key in UPDATE_MEMORY if key in data}
+    fresh = ConversationData()
+    if "update" in data:
+        fresh["update"] = data["update"]
+    if "earlier_updates" in data:
+        fresh["earlier_updates"] = data["earlier_updates"]
+    return fresh
 
 
-def remember_update(data: dict[str, Any], update_id: int) -> Literal["new", "latest", "earlier"]:
+def remember_update(data: ConversationData, update_id: int) -> Literal["new", "latest", "earlier"]:
     """Whether the update was handled before: the user's ``latest`` (its reply may have
     been lost), an ``earlier`` one (fetched again after a restart, with later ones handled
     since), or ``new``, which is then remembered in ``data``. Ids are compared, not
@@ -76,7 +121,7 @@ class StoredState:
     consent: bool | None = None
     """None: not asked yet; False: declined, so nothing about the user is stored."""
     answers: dict[str, str] = field(default_factory=dict)
-    data: dict[str, Any] = field(default_factory=dict)
+    data: ConversationData = field(default_factory=ConversationData)
     roles: frozenset[str] = frozenset()
     """"admin" (from ADMIN_IDS) and "coordinator" (appointed); not changed by the flow."""
 

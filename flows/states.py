@@ -6,11 +6,11 @@ or None when a screen is shown again without a transition.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flows import screens
 from flows.definition import ADVICE
-from flows.events import Effect, SaveAdvice
+from flows.events import ConversationData, Effect, SaveAdvice
 from flows.privacy.dialogue import consent_screen, declined_screen
 from flows.replies import Reply, Span
 from flows.timeline.recheck import unchanged_button
@@ -27,7 +27,7 @@ class StateScreens:
     state: str
     knowledge: Knowledge
     answers: dict[str, str]
-    data: dict[str, Any]
+    data: ConversationData
     effects: list[Effect]
     replies: list[Reply]
     lead: list[Span]

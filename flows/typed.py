@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from flows import screens, understood
 from flows.definition import BROADCAST_STATES, COHORT_STATES, NOTE, REPLY
-from flows.events import SaveReflection
+from flows.events import ConversationData, SaveReflection
 from knowledge.model import LANGUAGES
 from knowledge.textmatch import map_answer, match_dilemmas, normalize
 
@@ -39,7 +39,7 @@ class TypedText:
 
     state: str
     consent: bool | None
-    data: dict[str, Any]
+    data: ConversationData
     lead: list[Span]
     replies: list[Reply]
     knowledge: Knowledge

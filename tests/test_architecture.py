@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -135,3 +136,16 @@ def test_no_hidden_stub_in_the_flows() -> None:
     that raises at run time could hide behind another feature in the MRO."""
     for path in (ROOT / "flows").rglob("*.py"):
         assert "NotImplementedError" not in path.read_text(encoding="utf-8"), path
+
+
+def test_conversation_data_is_typed() -> None:
+    """Every key the flows keep in a conversation's data is declared, with its type, in
+    ConversationData (mypy checks the types; this names a key that is missing)."""
+    from flows.events import ConversationData
+
+    declared = set(ConversationData.__annotations__)
+    used: set[str] = set()
+    key = re.compile(r"""\bdata(?:\.get|\.pop|\.setdefault)?\(?\[?\s*"([a-z_]+)\"""")
+    for path in (ROOT / "flows").rglob("*.py"):
+        used.update(key.findall(path.read_text(encoding="utf-8")))
+    assert used and used <= declared, sorted(used - declared)

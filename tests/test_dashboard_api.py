@@ -271,6 +271,7 @@ async def test_figures_downloads_and_charts(tmp_path: Path) -> None:
         status, overview = await get(s, "/app/api/overview", auth)
         rows = {row["name"]: row for row in overview["cohorts"]}
         assert rows["Klein"]["members"] is None and "active_30d" not in rows["Klein"]
+        assert rows["Klein"]["hidden"] == "too_few" and rows["Workshop Zuid"]["hidden"] is None
         assert rows["Workshop Zuid"]["members"] == 6
         assert (rows["Workshop Zuid"]["nudges_sent"], rows["Workshop Zuid"]["nudges_answered"]) == (
             6,
@@ -377,3 +378,30 @@ async def test_a_revoked_coordinator_loses_access_at_once(tmp_path: Path) -> Non
                 assert r.status == 403
         status, _ = await get(s, "/app/api/cohorts", tma(s, COORDINATOR_A))
         assert status == 403
+
+
+async def test_broadcast_reports_follow_the_anonymity_rules(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+
+        def broadcasts(repo: Repository) -> None:
+            user = repo.web.user("telegram", str(COORDINATOR_A))
+            assert user is not None
+            members = repo.cohorts.members(s.cohorts["Workshop Zuid"])
+            shown = repo.broadcasts.create(user.user_id, "Wat nam u mee?", {}, members)
+            repo.broadcasts.create(user.user_id, "Klein?", {"figures": False}, members[:2])
+            sent = repo.outbox.pending_for(members[0])[0]
+            answer = repo.add_reflection(members[0], "followup", "Meer overleg.", sent.id)
+            repo.broadcasts.share(members[0], answer)
+            assert sent.broadcast_id == shown
+
+        await s.bot.advisor.db.run(broadcasts)
+        status, items = await get(s, "/app/api/broadcasts", tma(s, COORDINATOR_A))
+        assert status == 200
+        by_text = {item["text"]: item for item in items}
+        assert by_text["Klein?"]["figures"] is None
+        first = by_text["Wat nam u mee?"]
+        assert first["figures"]["total"] == 6 and first["figures"]["answered"] == 1
+        # One member shared: their "anonymous" answer would be theirs, so it is withheld.
+        assert first["shared"] == [] and first["shared_withheld"] is True
+        status, theirs = await get(s, "/app/api/broadcasts", tma(s, COORDINATOR_B))
+        assert theirs == []

@@ -109,6 +109,10 @@ async def test_log_in_create_a_cohort_download_the_qr_and_see_the_chart(
         assert await bars.count() >= 2
         assert "Workshop Zuid" in await page.inner_text("#charts")
 
+        await page.click("#tabs button[data-tab=broadcasts]")
+        await page.wait_for_selector("#broadcasts p")
+        assert "/broadcast" in await page.inner_text("#broadcasts")  # none sent yet
+
         assert problems == []
 
 

@@ -615,3 +615,24 @@ async def test_cohort_deep_link_and_nudges_end_to_end(api: FakeBotAPI, tmp_path:
         assert "aantal deelnemers niet getoond" in (listing.plain_text or "")
         assert "1 deelnemer(s)" not in (listing.plain_text or "")
         assert "ken ik niet" in ((await send(api, "/cohort", chat=member)).plain_text or "")
+
+
+async def test_typed_answers_are_read_the_same_on_telegram(
+    api: FakeBotAPI, bot: RunningBot
+) -> None:
+    """Issue 15 over HTTP: "ok" agrees, digits are a count, a denial is never noted."""
+    consent = await send(api, "/start")
+    assert "1:p:consent:yes" in callback_datas(consent)
+    question = await send(api, "ok")
+    assert "Vraag 1 van" in (question.plain_text or "")
+    counted = await send(api, "4")
+    assert "Genoteerd: Minder dan 10" in (counted.plain_text or "")
+    not_known = await send(api, "geen idee")
+    assert "noteer ik hier niets" in (not_known.plain_text or "")
+    assert "1:subgroups:_skip" in callback_datas(not_known)
+    await send(api, "3 werkgroepen")
+    mandate = await send(api, "er is wel een stuurgroepje maar niet echt formeel")
+    assert "Genoteerd: Ja, maar informeel" in (mandate.plain_text or "")
+    denied = await send(api, "geen ruim mandaat")
+    assert "niet Ruim mandaat" in (denied.plain_text or "")
+    assert "Genoteerd" not in (denied.plain_text or "")

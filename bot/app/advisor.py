@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import cast
 
 from bot.app.broadcasting import BroadcastEffects
 from bot.app.context import Links, Visitor
@@ -26,6 +27,7 @@ from bot.settings import DEFAULT_INSIGHT_MIN_GROUP, DEFAULT_TIMEZONE
 from flows.advisor import AdvisorFlow
 from flows.commands import ADMIN
 from flows.events import (
+    ConversationData,
     Event,
     ForgetMe,
     Outcome,
@@ -181,7 +183,8 @@ class Advisor:
                 lang=visit.language,
                 consent=visit.consent,
                 answers=dict(record.answers),
-                data=dict(record.data),
+                # Stored JSON: the flow reads each value defensively.
+                data=cast(ConversationData, dict(record.data)),
                 roles=roles,
             )
         outcome = flow.handle(stored, event)

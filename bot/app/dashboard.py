@@ -25,7 +25,7 @@ from flows.commands import ADMIN, COORDINATOR
 from flows.events import CreateCohort
 from knowledge.model import Knowledge
 from storage import Repository
-from storage.audiences import figures_shown
+from storage.audiences import Shared, figures_shown
 from storage.broadcasts import BroadcastInfo, Delivery
 from storage.cohorts import CohortInfo
 from storage.insight import GroupFigures
@@ -72,6 +72,8 @@ class CohortRow:
     steps_done: int
     steps: int
     figures: GroupFigures | None
+    hidden: str | None = None
+    """Why ``figures`` is None: "too_few" members, or "too_close" to another cohort."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +86,12 @@ class Overview:
 
 @dataclass(frozen=True, slots=True)
 class BroadcastReport:
+    """A broadcast as the chat reports it: ``delivery`` None when its figures may not be
+    shown (decided when it was sent), shared answers only from ``k`` sharers on."""
+
     info: BroadcastInfo
-    delivery: Delivery
-    shared: list[str]
-    figures: bool = True
-    """False: the broadcast's counts are withheld (storage.anonymity; decided at sending)."""
+    delivery: Delivery | None
+    shared: Shared
 
 
 class Dashboard:
@@ -215,9 +218,15 @@ class Dashboard:
             return cohorts, figures
 
         cohorts, groups = await self.advisor.db.run(read)
-        shown = {g.cohort_id: g for g in groups if is_shown(g, self.min_group)}
+        k = self.min_group
+        shown = {g.cohort_id: g for g in groups if is_shown(g, k)}
+        withheld = {g.cohort_id for g in groups if not is_shown(g, k) and g.members >= k}
         together = shown.pop(None, None)
-        rows = [CohortRow(c, self._link(c), *self._steps(c, now), shown.get(c.id)) for c in cohorts]
+        rows = []
+        for c in cohorts:
+            hidden = None if c.id in shown else "too_close" if c.id in withheld else "too_few"
+            steps = self._steps(c, now)
+            rows.append(CohortRow(c, self._link(c), *steps, shown.get(c.id), hidden))
         return Overview(rows, together if len(shown) > 1 else None, self.min_group)
 
     async def insight(self, caller: Caller) -> list[GroupFigures]:
@@ -291,9 +300,8 @@ class Dashboard:
             return [
                 BroadcastReport(
                     b,
-                    repo.broadcasts.delivery(b.id),
-                    list(repo.audiences.shared_answers(b.id, b.audience).texts),
-                    figures_shown(b.audience),
+                    repo.broadcasts.delivery(b.id) if figures_shown(b.audience) else None,
+                    repo.audiences.shared_answers(b.id, b.audience),
                 )
                 for b in found
             ]

@@ -240,6 +240,7 @@ def overview_json(found: Overview) -> dict[str, Any]:
             "steps_done": row.steps_done,
             "steps": row.steps,
             **_figures(row.figures),
+            "hidden": row.hidden,
         }
         for row in found.cohorts
     ]
@@ -344,24 +345,25 @@ async def broadcasts(request: web.Request, caller: Caller) -> web.Response:
         question = say.knowledge.questions.get(template) if template else None
         text = say.plain(question.text) if question is not None else report.info.text
         delivery = report.delivery
-        counts: dict[str, int | None] = {
-            "total": delivery.total,
-            "sent": delivery.sent,
-            "pending": delivery.pending,
-            "blocked": delivery.blocked,
-            "failed": delivery.failed,
-            "answered": delivery.answered,
-        }
-        if not report.figures:  # withheld: about too few people (storage.anonymity)
-            counts = dict.fromkeys(counts)
+        figures = None
+        if delivery is not None:
+            figures = {
+                "total": delivery.total,
+                "sent": delivery.sent,
+                "pending": delivery.pending,
+                "blocked": delivery.blocked,
+                "failed": delivery.failed,
+                "answered": delivery.answered,
+            }
         items.append(
             {
                 "id": report.info.id,
                 "text": text,
                 "status": report.info.status,
                 "created": report.info.created_at.isoformat(),
-                **counts,
-                "shared": report.shared,
+                "figures": figures,
+                "shared": list(report.shared.texts),
+                "shared_withheld": report.shared.withheld,
             }
         )
     return web.json_response(items)

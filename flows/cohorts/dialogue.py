@@ -40,6 +40,7 @@ from flows.events import (
     Appoint,
     CloseCohort,
     CohortLink,
+    ConversationData,
     CreateCohort,
     CreateInvite,
     Effect,
@@ -122,7 +123,7 @@ class CohortActions:
     """Mixed into :class:`flows.conversation.Conversation`."""
 
     state: str
-    data: dict[str, Any]
+    data: ConversationData
     effects: list[Effect]
     replies: list[Reply]
     notice: str | None
@@ -216,8 +217,10 @@ class CohortActions:
     def resume(self) -> None:
         """Back to where the user was before the detour: their question, or the advice."""
         target = str(self.data.pop("resume", ADVICE))
-        for key in ("cohort", "broadcast", "reply_to", "redacted_note"):
-            self.data.pop(key, None)
+        self.data.pop("cohort", None)
+        self.data.pop("broadcast", None)
+        self.data.pop("reply_to", None)
+        self.data.pop("redacted_note", None)
         question = self.knowledge.intake_question(target.removeprefix("q_"))
         if target.startswith("q_") and question is not None and self.asks(question.id):
             self.fire("resume", question=question.id)

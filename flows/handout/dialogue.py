@@ -14,7 +14,7 @@ from flows.handout.effects import ChooseHandout, MakeHandout
 from flows.handout.screens import MAX_PICKED
 
 if TYPE_CHECKING:
-    from flows.events import Effect
+    from flows.events import ConversationData, Effect
     from flows.screens import Say
 
 HANDOUT_COMMANDS = ("samenvatting", "summary")
@@ -25,7 +25,7 @@ MAX_NAME = 60
 class HandoutActions:
     """The handout part of the conversation."""
 
-    data: dict[str, Any]
+    data: ConversationData
     answers: dict[str, str]
     effects: list[Effect]
     notice: str | None

@@ -15,6 +15,7 @@ from flows.actions import START_PAYLOAD_PATTERN, action, is_id
 from flows.commands import gate_names
 from flows.definition import ADVICE_TAG, BROWSE_TAG, CONSENT, DECLINED, NEW, PRIVACY_TAG
 from flows.events import (
+    ConversationData,
     DeleteReflection,
     Effect,
     ExportData,
@@ -85,7 +86,7 @@ class PrivacyActions:
 
     state: str
     consent: bool | None
-    data: dict[str, Any]
+    data: ConversationData
     answers: dict[str, str]
     effects: list[Effect]
     replies: list[Reply]

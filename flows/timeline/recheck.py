@@ -10,11 +10,11 @@ start the dialogue (:class:`RecheckActions`, mixed into the conversation). While
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flows.actions import action
 from flows.definition import NUDGE_TAG, TIMELINE_TAG, question_state
-from flows.events import Effect, SaveAdvice
+from flows.events import ConversationData, Effect, SaveAdvice
 from flows.replies import Button, Reply, Span, join
 from knowledge.engine import TOP_N
 
@@ -67,7 +67,7 @@ def comparison(say: Say, before: Sequence[str], after: Sequence[str]) -> Reply:
 class RecheckActions:
     """The re-check part of the conversation."""
 
-    data: dict[str, Any]
+    data: ConversationData
     answers: dict[str, str]
     effects: list[Effect]
     replies: list[Reply]

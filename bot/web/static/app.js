@@ -69,7 +69,7 @@
   }
 
   function answerRate(row) {
-    if (row.members === null) return say("too_few");
+    if (row.members === null) return say(row.hidden === "too_close" ? "too_close" : "too_few");
     if (!row.nudges_sent) return say("no_prompts");
     const percent = Math.round((100 * row.nudges_answered) / row.nudges_sent);
     return say("answer_rate", { percent: percent, answered: row.nudges_answered, sent: row.nudges_sent });
@@ -99,7 +99,7 @@
       });
       actions.append(close);
     }
-    const members = row.members === null ? el("span", { class: "hint", text: say("too_few") }) : String(row.members);
+    const members = row.members === null ? el("span", { class: "hint", text: say(row.hidden === "too_close" ? "too_close" : "too_few") }) : String(row.members);
     const active = row.members === null ? "–" : String(row.active_30d);
     const steps = row.steps ? say("steps", { done: row.steps_done, total: row.steps }) : "–";
     return el("tr", { "data-cohort": row.id },
@@ -137,13 +137,15 @@
     section.replaceChildren();
     if (!items.length) { section.append(el("p", { text: say("broadcasts_none") })); return; }
     for (const item of items) {
-      const shared = item.shared.length
-        ? el("ul", { class: "shared" }, ...item.shared.map((text) => el("li", { text: text })))
-        : el("p", { class: "hint", text: say("broadcast_no_shared") });
-      section.append(el("article", { class: "broadcast" },
+      let shared;
+      if (item.shared.length) shared = el("ul", { class: "shared" }, ...item.shared.map((text) => el("li", { text: text })));
+      else shared = el("p", { class: "hint", text: say(item.shared_withheld ? "broadcast_shared_withheld" : "broadcast_no_shared", { k: me.min_group }) });
+      const report = item.figures
+        ? el("p", { text: say("broadcast_report", item.figures) })
+        : el("p", { class: "hint", text: say("broadcast_figures_withheld", { k: me.min_group }) });
+      section.append(el("article", { class: "broadcast", "data-broadcast": item.id },
         el("h3", { text: formatWhen(item.created, undefined) + " · " + say("status_" + item.status) }),
-        el("blockquote", { text: item.text }),
-        el("p", { text: say("broadcast_report", item) }),
+        el("blockquote", { text: item.text }), report,
         el("h4", { text: say("broadcast_shared") }), shared));
     }
   }
