@@ -331,7 +331,14 @@ def menu(advisor: Advisor, lang: str, roles: Collection[str] = ()) -> list[BotCo
     for role in sorted(roles):
         names += [name for name in ROLE_COMMANDS.get(role, ()) if name not in names]
     knowledge = advisor.knowledge
-    return [BotCommand(name, knowledge.message(f"cmd_{name}", lang)) for name in names]
+    english = lang == "en"
+    return [
+        BotCommand(
+            commands.ENGLISH_NAMES.get(name, name) if english else name,
+            knowledge.message(f"cmd_{name}", lang),
+        )
+        for name in names
+    ]
 
 
 async def set_menu(bot: Bot, advisor: Advisor, chat_id: int, roles: Collection[str]) -> None:
