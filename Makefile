@@ -39,6 +39,7 @@ bench: $(STAMP)
 
 diagrams: $(STAMP)
 	$(PY) -m flows.diagrams docs/flows.md
+	$(PY) -m tests.house docs/architecture.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -8,7 +8,17 @@ import sys
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from bench import broadcast, core, dispatch_memory, handout, memory, outbox, over_http
+from bench import (
+    broadcast,
+    core,
+    dashboard,
+    dispatch_memory,
+    handout,
+    memory,
+    outbox,
+    over_http,
+    reading,
+)
 from bench.report import Figure, table
 
 
@@ -22,6 +32,7 @@ def main(argv: list[str]) -> int:
     suites = {
         "core": lambda: [core.advice_decision(), core.full_check(), core.event_handling()],
     }
+    suites["reading"] = reading.reading
     suites["outbox"] = lambda: [
         *outbox.claim_next_batch(),
         *dispatch_memory.dispatcher_memory(),
@@ -30,6 +41,7 @@ def main(argv: list[str]) -> int:
     suites["telegram"] = over_http.run_all
     suites["broadcast"] = broadcast.broadcast_rate
     suites["memory"] = memory.memory_with_users
+    suites["dashboard"] = dashboard.cohorts_page
     for name, run in suites.items():
         if only and name not in only:
             continue

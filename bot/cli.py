@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.reading_cli import add_parse_command, print_examples, run_parse
 from knowledge.engine import TOP_N, Advice, Engine
 from knowledge.loader import BUNDLED_DIR, read_knowledge
 from knowledge.model import DEFAULT_LANGUAGE, LANGUAGES, Knowledge
@@ -40,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     advise.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
     advise.add_argument("--text", help="a free-text description to match against the dilemmas")
     advise.add_argument("answers", nargs="*", metavar="key=value", help="profile answers")
+    add_parse_command(commands)
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=("upgrade",), help="apply migrations")
     return parser
@@ -63,8 +65,13 @@ def run_check(directory: Path, strict: bool, out: TextIO | None = None) -> int:
     structural_ok = not errors(problems)
     report = validate(knowledge, complete=structural_ok)
     problems.extend(report.problems)
+    examples = None
     if structural_ok:
         problems.extend(_render_problems(knowledge))
+        from knowledge.reading.examples import run_examples
+
+        examples = run_examples(knowledge)
+        problems.extend(examples.problems)
     for problem in sorted(problems, key=lambda p: (p.file, p.line)):
         print(problem, file=out)
     n_errors = len(errors(problems))
@@ -80,6 +87,8 @@ def run_check(directory: Path, strict: bool, out: TextIO | None = None) -> int:
         for dilemma in knowledge.dilemmas:
             count = report.top_counts[dilemma.id]
             print(f"  {dilemma.id:<42} top {TOP_N} in {count:>4} ({count / walked:5.1%})", file=out)
+    if examples is not None and examples.run:
+        print_examples(examples, out)
     elapsed = time.perf_counter() - started
     print(f"{n_errors} errors, {n_warnings} warnings ({elapsed:.2f} s)", file=out)
     return EXIT_PROBLEMS if n_errors or (strict and n_warnings) else EXIT_OK
@@ -115,10 +124,20 @@ def advice_as_json(advice: Advice, lang: str) -> dict[str, Any]:
                 "score": s.score,
                 "reasons": [{"rule": r.rule, "because": r.because.get(lang)} for r in s.reasons],
                 "questions": [{"id": q.id, "text": q.text.get(lang)} for q in s.questions],
-                "actions": [{"id": a.id, "title": a.title.get(lang)} for a in s.actions],
+                "actions": [
+                    {
+                        "id": a.id,
+                        "title": a.title.get(lang),
+                        "step": (s.dilemma.steps.get(a.id) or a.text).get(lang),
+                    }
+                    for a in s.actions
+                ],
                 "contacts": [
                     {"id": c.id, "name": c.name.get(lang), "website": c.website, "email": c.email}
                     for c in s.contacts
+                ],
+                "sources": [
+                    {"id": c.id, "kind": c.kind, "name": c.name.get(lang)} for c in s.sources
                 ],
             }
             for s in advice.ranked
@@ -181,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_check(_knowledge_dir(args.knowledge), args.strict)
     if command == "advise":
         return run_advise(args)
+    if command == "parse":
+        return run_parse(args, _knowledge_dir(args.knowledge))
     from bot.main import run_command
 
     return run_command(command, args)

@@ -1,7 +1,9 @@
 """The terminal channel: the same conversation on stdin and stdout.
 
 Buttons are numbered; the user answers with a number, a button's text or free text.
-Lines starting with ``/`` are commands. Works with piped input and ends at end of input.
+At a question that takes a count ("how many organisations?") a typed number is that
+count, and a button is picked as ``#2`` (``#2`` works on every screen). Lines starting
+with ``/`` are commands. Works with piped input and ends at end of input.
 """
 
 from __future__ import annotations
@@ -28,14 +30,18 @@ class ConsoleChat:
         self.user_key = user_key
         self.out = out
         self.buttons: list[Button] = []
+        self.counts = False
+        """The buttons shown belong to a question where typed digits are a count."""
 
     def to_event(self, line: str) -> Event:
         """A typed line as an event: command, button (by number or text) or free text."""
         text = line.strip()
         if text.startswith("/") and len(text) > 1:
             return parse_command(text)
-        if is_id(text) and 1 <= int(text) <= len(self.buttons):
-            return Event("action", text=self.buttons[int(text) - 1].action)
+        number = text.removeprefix("#")
+        by_number = text.startswith("#") or not self.counts
+        if by_number and is_id(number) and 1 <= int(number) <= len(self.buttons):
+            return Event("action", text=self.buttons[int(number) - 1].action)
         folded = text.casefold()
         for button in self.buttons:
             label = button.label.removeprefix("✓ ").casefold()
@@ -54,6 +60,10 @@ class ConsoleChat:
             self.buttons = [button for row in reply.buttons for button in row]
             for number, button in enumerate(self.buttons, start=1):
                 print(f"  [{number}] {button.label}", file=self.out)
+            hint = reply.meta.get("count_hint")
+            self.counts = hint is not None
+            if hint:
+                print(f"  {hint}", file=self.out)
         print(file=self.out)
 
     def show(self, outcome: Outcome) -> None:

@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from knowledge.model import DEFAULT_LANGUAGE, DEFAULT_TIMEZONE
@@ -24,6 +25,7 @@ DEFAULT_BROADCAST_RATE = 28.0
 MAX_BROADCAST_RATE = 30.0
 DEFAULT_DISPATCH_LEASE_SECONDS = 60.0
 DEFAULT_INSIGHT_MIN_GROUP = 5
+DEFAULT_INVITE_DAYS = 7
 MIN_INSIGHT_MIN_GROUP = 2
 
 __all__ = [
@@ -70,6 +72,11 @@ class Settings:
     another after this long."""
     insight_min_group: int = DEFAULT_INSIGHT_MIN_GROUP
     """INSIGHT_MIN_GROUP: groups smaller than this show no figures in /inzicht."""
+    invite_days: int = DEFAULT_INVITE_DAYS
+    """INVITE_DAYS: a coordinator invitation works this many days."""
+    web_url: str | None = None
+    """WEB_URL: the public base URL of the bot's web pages (no trailing slash); in webhook
+    mode the webhook's origin when unset. None: no web pages are served."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -116,11 +123,15 @@ class Settings:
             raise SettingsError(
                 f"INSIGHT_MIN_GROUP must be a whole number ≥ {MIN_INSIGHT_MIN_GROUP}, not {group!r}"
             )
+        webhook_url = get("WEBHOOK_URL")
+        invite_days = get("INVITE_DAYS") or str(DEFAULT_INVITE_DAYS)
+        if not invite_days.isdigit() or int(invite_days) < 1:
+            raise SettingsError(f"INVITE_DAYS must be a number of days ≥ 1, not {invite_days!r}")
         return cls(
             bot_token=get("BOT_TOKEN"),
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             bot_api_url=api_root(get("BOT_API_URL") or DEFAULT_API_URL),
-            webhook_url=get("WEBHOOK_URL"),
+            webhook_url=webhook_url,
             webhook_secret=get("WEBHOOK_SECRET"),
             port=int(port_text),
             admin_ids=frozenset(admin_ids),
@@ -131,7 +142,24 @@ class Settings:
             broadcast_rate=rate,
             dispatch_lease_seconds=lease,
             insight_min_group=int(group),
+            invite_days=int(invite_days),
+            web_url=_web_url(get("WEB_URL"), webhook_url),
         )
+
+
+def _web_url(text: str | None, webhook_url: str | None) -> str | None:
+    """WEB_URL without its trailing slash, or the webhook's origin; None when neither."""
+    if text is None:
+        if not webhook_url:
+            return None
+        parts = urlsplit(webhook_url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        raise SettingsError(
+            f"WEB_URL must be an http(s) URL such as https://example.org, not {text!r}"
+        )
+    return text.rstrip("/")
 
 
 def api_root(url: str) -> str:

@@ -33,7 +33,8 @@ What the server simulates:
   editMessageText, editMessageCaption, editMessageReplyMarkup, deleteMessage, sendPhoto,
   sendDocument, sendChatAction, answerCallbackQuery, getFile (plus downloads under
   :attr:`FakeBotAPI.base_file_url`), setMyCommands, getMyCommands, deleteMyCommands,
-  set/getMyDescription, set/getMyShortDescription, set/getMyName, set/getChatMenuButton,
+  set/getMyDescription, set/getMyShortDescription, set/getMyName, set/getChatMenuButton
+  (a Mini App button needs an https URL, as on Telegram),
   close and logOut. Any other method answers ``404 Not Found`` like an unknown method.
 * Test controls: blocked users (403), token-bucket rate limits (429), injected failures and
   delays per method.

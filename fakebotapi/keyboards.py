@@ -67,6 +67,15 @@ def validate_inline_keyboard(rows: Any) -> None:
                 not isinstance(url, str) or not re.match(r"(https?|tg)://\S+$", url)
             ):
                 raise bad_request("BUTTON_URL_INVALID")
+            if "web_app" in button:
+                validate_web_app(button["web_app"])
+
+
+def validate_web_app(web_app: Any) -> None:
+    """A Mini App opens over https only (Telegram refuses an http URL or none)."""
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or not re.match(r"https://\S+$", url):
+        raise bad_request("BUTTON_URL_INVALID")
 
 
 def validate_reply_keyboard(rows: Any) -> None:

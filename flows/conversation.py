@@ -1,103 +1,96 @@
 """The advisor conversation: (stored state, event) → (new state, replies, effects).
 
-:class:`AdvisorFlow` is built once per knowledge base and serves every user; each event
-gets a short-lived :class:`Conversation` (the machine's model) that interprets the
-event, fires a trigger and collects what the screens say.
+:class:`flows.advisor.AdvisorFlow` is built once per knowledge base and serves every user;
+each event gets a short-lived :class:`Conversation` (the machine's model) that interprets
+the event, fires a trigger and collects what the screens say.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from transitions import Machine
 
 from flows import screens
 from flows.actions import parse_action
+from flows.advice import cards
+from flows.advice.dialogue import AdviceActions
 from flows.broadcasts.dialogue import BroadcastActions
 from flows.cohorts.dialogue import CohortActions
+from flows.commands import find, help_commands
 from flows.definition import (
     ADVICE,
-    ADVICE_PHASE,
-    ADVICE_TAG,
     BROADCAST_STATES,
-    BROWSE_TAG,
     COHORT_STATES,
-    COHORT_TAG,
     FLOW_VERSION,
-    HANDOUT_TAG,
     NEW,
-    NOTE,
-    NUDGE_TAG,
-    PRIVACY_TAG,
-    advisor_flow,
+    FlowDefinition,
     question_state,
 )
 from flows.events import (
+    ConversationData,
     Effect,
     Event,
     Outcome,
     SaveReflection,
-    ScheduleReminder,
     SetLanguage,
     StoredState,
     fresh_data,
+    remember_update,
 )
-from flows.handout.dialogue import HANDOUT_COMMANDS, HandoutActions
-from flows.machine import build_machine, fire
-from flows.privacy.dialogue import (
-    PRIVACY_COMMANDS,
-    STATELESS_COMMANDS,
-    PrivacyActions,
-)
+from flows.handout.dialogue import HandoutActions
+from flows.machine import fire
+from flows.privacy.dialogue import PrivacyActions
 from flows.replies import Reply, Span
 from flows.screens import Say
 from flows.states import StateScreens
-from flows.timeline.effects import ShowTimeline
-from flows.typed import TypedText, clean_text
+from flows.timeline.recheck import UNCHANGED, RecheckActions
+from flows.typed import MAX_REFLECTION, TypedText, clean_text
 from knowledge.engine import Advice, Engine
 from knowledge.guard import Guard
-from knowledge.model import DEFAULT_TIMEZONE, LANGUAGES, IntakeQuestion, Knowledge
-
-MAX_REFLECTION = 2000
-REMIND_DAYS = 7
-REMEMBERED_UPDATES = 100
-"""Update ids kept per user before the latest: a poller that restarts fetches again the
-updates above one it could not handle yet (Telegram hands out up to 100 at a time), and
-these must not be handled twice."""
-TIMELINE_COMMANDS = ("verloop", "timeline")
-ADVICE_ACTIONS = ("show", "why", "more", "edit", "note", "advice", "remind", "restart", "redacted")
+from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
 
 
-class AdvisorFlow:
-    """The conversation definition, machine and engine for one knowledge base."""
+class Flow(Protocol):
+    """What a conversation needs of its flow: :class:`flows.advisor.AdvisorFlow`, which
+    also holds the registry (which feature answers which command and which button)."""
 
-    def __init__(self, knowledge: Knowledge, default_timezone: str = DEFAULT_TIMEZONE) -> None:
-        self.knowledge = knowledge
-        self.default_timezone = default_timezone
-        self.engine = Engine(knowledge)
-        self.definition = advisor_flow([q.id for q in knowledge.intake])
-        self.machine = build_machine(self.definition)
-        self.state_names = frozenset(spec.name for spec in self.definition.states)
-        self.questions = {question_state(q.id): q for q in knowledge.intake}
-        self.guard = Guard.from_knowledge(knowledge)
-
-    def handle(self, stored: StoredState, event: Event) -> Outcome:
-        """Handle one event; ``stored`` is not modified."""
-        conversation = Conversation(self, stored)
-        conversation.dispatch(event)
-        return conversation.outcome()
+    knowledge: Knowledge
+    default_timezone: str
+    engine: Engine
+    definition: FlowDefinition
+    machine: Machine
+    state_names: frozenset[str]
+    questions: dict[str, IntakeQuestion]
+    guard: Guard
+    commands: dict[str, Callable[[Conversation, str], None]]
+    """Every command of the table, by name, to the handler of its feature."""
+    actions: dict[str, Callable[[Conversation, tuple[str, ...]], bool]]
+    """Buttons by the tag of their action id; any other tag is an intake question's id."""
+    gate_tags: frozenset[str]
+    """Button tags that work before consent (they store nothing, or check consent)."""
 
 
 class Conversation(
-    StateScreens, TypedText, CohortActions, BroadcastActions, PrivacyActions, HandoutActions
+    StateScreens,
+    AdviceActions,
+    TypedText,
+    CohortActions,
+    BroadcastActions,
+    PrivacyActions,
+    HandoutActions,
+    RecheckActions,
 ):
     """The model of one event's run through the machine."""
 
-    def __init__(self, flow: AdvisorFlow, stored: StoredState) -> None:
+    def __init__(self, flow: Flow, stored: StoredState) -> None:
         self.flow = flow
         self.knowledge = flow.knowledge
         self.lang = stored.lang if stored.lang in LANGUAGES else LANGUAGES[0]
         self.answers: dict[str, str] = dict(stored.answers)
-        self.data: dict[str, Any] = copy.deepcopy(stored.data)
+        self.data: ConversationData = copy.deepcopy(stored.data)
         self.state = stored.state
         self.consent = stored.consent
         self.roles = stored.roles
@@ -147,6 +140,12 @@ class Conversation(
         if self._profile is None:
             self._profile = self.flow.engine.effective_profile(self.answers)
         return question.ask_if(self._profile)
+
+    def flow_profile(self) -> dict[str, str]:
+        """The answers that count (known values of questions that apply)."""
+        if self._profile is None:
+            self._profile = self.flow.engine.effective_profile(self.answers)
+        return self._profile
 
     def asked(self) -> list[IntakeQuestion]:
         """The questions that apply to this user, in order."""
@@ -206,16 +205,7 @@ class Conversation(
             self.resume()
             return
         if event.kind == "command":
-            name = event.name.lower()
-            if name in PRIVACY_COMMANDS or name == "privacy":
-                self.privacy_command(name)
-            elif self.at_gate and name not in STATELESS_COMMANDS:
-                if name == "start" and event.text.strip():
-                    # Joining through a deep link: the code rides on the consent buttons.
-                    self.start_payload_pending = event.text.strip()
-                self.to_gate()
-            else:
-                self.command(name, clean_text(event.text))
+            self.command(event.name, event.text)
         elif event.kind == "action":
             self.press(event.text)
         elif self.at_gate:
@@ -224,23 +214,12 @@ class Conversation(
             self.typed(event.text)
 
     def seen_update(self, update_id: int) -> bool:
-        """Whether the update was handled before; if not, it is remembered.
-
-        The latest update again (its reply may have been lost) shows where the user is;
-        an earlier one (fetched again after a restart, with later ones handled since)
-        does nothing. Ids are compared, not ordered: Telegram may start its ids afresh.
-        """
-        latest = self.data.get("update")
-        earlier = list(self.data.get("earlier_updates", ()))
-        if update_id == latest:
+        """Whether the update was handled before (see :func:`flows.events.remember_update`);
+        the latest again shows where the user is, an earlier one does nothing."""
+        seen = remember_update(self.data, update_id)
+        if seen == "latest":
             self.repeated_update()
-            return True
-        if update_id in earlier:
-            return True
-        if isinstance(latest, int):
-            self.data["earlier_updates"] = [*earlier, latest][-REMEMBERED_UPDATES:]
-        self.data["update"] = update_id
-        return False
+        return seen != "new"
 
     def repeated_update(self) -> None:
         """The same update again (the channel retried it): show where the user is."""
@@ -257,36 +236,36 @@ class Conversation(
         self.lead = self.say("welcome")
         self.fire("begin")
 
-    def command(self, name: str, args: str) -> None:
-        if name in ("taal", "language", "lang"):
-            self.choose_language(args.lower())
-        elif name in ("help", "hulp"):
-            self.tell("help")
-        elif name == "dilemmas":
-            self.replies.append(screens.levels(self.say))
-        elif name == "vraag":
-            self.reflection_question()
-        elif name == "start":
-            self.lead = self.say("welcome_back")
-            self.reshow()
-            if args:
-                self.start_payload(args)
-        elif name in ("opnieuw", "restart"):
-            self.restart()
-        elif name in ("terug", "back"):
-            self.back()
-        elif name == "advies":
-            self.fire("advice")
-        elif name == "profiel":
-            if not self.fire("edit"):
-                self.lead = self.say("profile_not_yet")
-                self.show_where_we_are()
-        elif name in HANDOUT_COMMANDS:
-            self.handout_command(args)
-        elif name in TIMELINE_COMMANDS:
-            self.effects.append(ShowTimeline())
-        elif not self.followup_command(name, args):
+    def command(self, name: str, text: str) -> None:
+        """Route by the command table: unknown (or not for this user's roles) says so;
+        before consent only the commands marked ``at_gate`` are answered."""
+        command = find(name)
+        if self.at_gate and (command is None or not command.at_gate):
+            if command is not None and command.name == "start" and text.strip():
+                # Joining through a deep link: the code rides on the consent buttons.
+                self.start_payload_pending = text.strip()
+            self.to_gate()
+        elif command is None or command.channel or not command.allowed(self.roles):
             self.tell("unknown_command")
+        else:
+            self.flow.commands[command.name](self, clean_text(text))
+
+    def start_command(self, args: str) -> None:
+        self.lead = self.say("welcome_back")
+        self.reshow()
+        if args:
+            self.start_payload(args)
+
+    def help(self, args: str) -> None:
+        self.replies.append(screens.help_screen(self.say, help_commands(self.roles)))
+
+    def advice_command(self, args: str) -> None:
+        self.fire("advice")
+
+    def profile_command(self, args: str) -> None:
+        if not self.fire("edit"):
+            self.lead = self.say("profile_not_yet")
+            self.show_where_we_are()
 
     def choose_language(self, lang: str) -> None:
         if lang not in LANGUAGES:
@@ -295,10 +274,7 @@ class Conversation(
         self.lang = lang
         self.effects.append(SetLanguage(lang))
         self.lead = self.say("language_set")
-        if self.at_gate:
-            self.to_gate()
-        else:
-            self.reshow()
+        self.show_where_we_are()
 
     def restart(self) -> None:
         self.answers.clear()
@@ -324,17 +300,17 @@ class Conversation(
             return
         turn = int(self.data.get("question_turn", 0))
         self.data["question_turn"] = turn + 1
-        self.tell("reflection_question", question=self.say.plain(pool[turn % len(pool)].text))
+        asked = pool[turn % len(pool)]
+        self.tell("reflection_question", question=self.say.plain(asked.text))
+        if self.consent is True:
+            self.data["asked_question"] = [asked.id, self.state]
 
     # -- buttons -------------------------------------------------------------------------
 
     def stale(self) -> None:
         self.data.pop("last_action", None)
         self.notice = self.say.label("stale")
-        if self.at_gate:
-            self.to_gate()
-        else:
-            self.reshow()
+        self.show_where_we_are()
 
     def press(self, data: str) -> None:
         if (
@@ -350,20 +326,11 @@ class Conversation(
             self.stale()
             return
         before = len(self.replies)
-        if parsed.tag == PRIVACY_TAG:
-            handled = self.privacy_action(parsed.choice)
-        elif self.at_gate and parsed.tag != BROWSE_TAG:
+        handler = self.flow.actions.get(parsed.tag)
+        if self.at_gate and parsed.tag not in self.flow.gate_tags:
             handled = False
-        elif parsed.tag == BROWSE_TAG:
-            handled = self.browse(parsed.choice)
-        elif parsed.tag == COHORT_TAG:
-            handled = self.cohort_action(parsed.choice)
-        elif parsed.tag == NUDGE_TAG:
-            handled = self.nudge_action(parsed.choice)
-        elif parsed.tag == HANDOUT_TAG:
-            handled = self.handout_action(parsed.choice)
-        elif parsed.tag == ADVICE_TAG:
-            handled = self.state in ADVICE_PHASE and self.advice_action(parsed.choice)
+        elif handler is not None:
+            handled = handler(self, parsed.choice)
         else:
             handled = self.answer_action(parsed.tag, parsed.choice)
         if not handled:
@@ -386,47 +353,19 @@ class Conversation(
         elif head == "level" and any(lv.id == arg for lv in self.knowledge.levels):
             self.replies.append(screens.level(say, arg))
         elif head == "show" and (dilemma := self.knowledge.dilemma(arg)) is not None:
-            self.replies.append(screens.browse_detail(say, dilemma))
+            page = choice[2] if len(choice) > 2 else "main"
+            if page != "main" and page not in cards.PAGES:
+                return False
+            self.replies.append(cards.browse_detail(say, dilemma, page))
         elif head == "resume":
             self.to_gate() if self.at_gate else self.reshow()
         elif head == "lang" and arg in LANGUAGES:
             self.choose_language(arg)
+        elif head == "restart" and not self.at_gate:
+            self.restart()
         else:
             return False
         return True
-
-    def advice_action(self, choice: tuple[str, ...]) -> bool:
-        head, arg = choice[0], choice[1] if len(choice) > 1 else ""
-        if head not in ADVICE_ACTIONS:
-            return False
-        if head == "restart":
-            self.restart()
-            return True
-        if head == "redacted":
-            redacted = self.data.get("redacted_note")
-            if self.state != NOTE or not isinstance(redacted, str):
-                return False
-            self.keep_note(redacted)
-            return True
-        if head == "show" or (head == "note" and arg):
-            if self.knowledge.dilemma(arg) is None:
-                return False
-            self.data["dilemma"] = arg
-        if head == "edit" and arg:
-            if not self.asks(arg):
-                return False
-            self.data["editing"] = True
-            return self.fire("edit", question=arg)
-        if head == "remind":
-            if arg and self.knowledge.dilemma(arg) is None:
-                return False
-            self.effects.append(ScheduleReminder(REMIND_DAYS, arg or "advice"))
-            self.notice = self.say.label("remind_set_short")
-            self.tell("remind_set", days=REMIND_DAYS)
-            return True
-        if head == "note" and not arg:
-            self.data.pop("dilemma", None)
-        return self.fire(head)
 
     def answer_action(self, question_id: str, choice: tuple[str, ...]) -> bool:
         question = self.current_question()
@@ -436,10 +375,15 @@ class Conversation(
         if value == "_back":
             self.back()
             return True
+        if value == UNCHANGED:
+            return self.keep_unchanged(question)
         if value == "_skip":
             self.chosen = self.say.label("answer_skipped")
             self.skip(question)
             return True
+        if value == "_advice" and not question.core:
+            self.data.pop("failures", None)
+            return self.fire("advice")
         option = question.option(value)
         if option is None:
             return False

@@ -63,6 +63,8 @@ COHORT_TAG = "c"
 """Coordinator actions (cohorts, appointments): valid anywhere after consent, for the role."""
 NUDGE_TAG = "n"
 """Buttons on nudges and the nudge settings: valid anywhere after consent."""
+TIMELINE_TAG = "t"
+"""The timeline and the re-check: valid anywhere after consent."""
 HANDOUT_TAG = "h"
 """The handout (PDF of the advice): valid anywhere after consent, once there is advice."""
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
+from flows.cohorts.effects import StewardshipEffect
 from flows.handout.effects import HandoutEffect
 from flows.replies import Reply
 from flows.timeline.effects import TimelineEffect
@@ -31,15 +32,85 @@ class Event:
     committed anyway) shows the current screen, an earlier one shows nothing."""
 
 
+class ConversationData(TypedDict, total=False):
+    """What a conversation keeps between events besides its state and answers (stored as
+    JSON). Values may come from an older flow version: read them defensively."""
+
+    update: int
+    """The id of the user's latest update; ``earlier_updates`` the ones before it."""
+    earlier_updates: list[int]
+    last_action: str
+    """The last button pressed, and in which state (a double tap changes nothing)."""
+    last_state: str
+    editing: bool
+    """An answer is being changed from the advice."""
+    failures: int
+    """Typed answers to the current question that matched no option."""
+    dilemma: str
+    """The dilemma shown in detail (or a note is about)."""
+    page: str
+    """Which page of that dilemma: ``main``, ``questions``, ``reasons`` or ``refs``."""
+    redacted_note: str
+    """A note with client data replaced, waiting for the user's choice."""
+    question_turn: int
+    """Which reflection question ``/vraag`` shows next."""
+    asked_question: list[str]
+    """The reflection question just asked, and the state it was asked in."""
+    pending_reflection: list[str]
+    """A typed answer to it, waiting to be kept: subject and text."""
+    advised: dict[str, str]
+    """The profile of the advice shown last."""
+    resume: str
+    """Where a side dialogue returns to."""
+    reply_to: int
+    """The outbox id of the nudge or broadcast being answered."""
+    cohort: dict[str, Any]
+    """A cohort being created or re-dated (name, when, plan, zone, redate)."""
+    broadcast: dict[str, Any]
+    """A broadcast being composed (see :class:`Draft`)."""
+    handout: dict[str, Any]
+    """The handout being chosen: ticked reflection ids and a name."""
+    recheck: list[str]
+    """The top dilemmas before a re-check, while it runs."""
+
+
 UPDATE_MEMORY = ("update", "earlier_updates")
 """Keys of :attr:`StoredState.data` that outlive a restart, a forget and a new flow
 version: the ids of the user's recent updates, so that one fetched again is not handled
 twice."""
 
 
-def fresh_data(data: dict[str, Any]) -> dict[str, Any]:
+REMEMBERED_UPDATES = 100
+"""Update ids kept per user before the latest: a poller that restarts fetches again the
+updates above one it could not handle yet (Telegram hands out up to 100 at a time), and
+these must not be handled twice."""
+
+
+def fresh_data(data: ConversationData) -> ConversationData:
     """``data`` emptied, except for the update memory."""
-    return {key: data[key] for key in UPDATE_MEMORY if key in data}
+    fresh = ConversationData()
+    if "update" in data:
+        fresh["update"] = data["update"]
+    if "earlier_updates" in data:
+        fresh["earlier_updates"] = data["earlier_updates"]
+    return fresh
+
+
+def remember_update(data: ConversationData, update_id: int) -> Literal["new", "latest", "earlier"]:
+    """Whether the update was handled before: the user's ``latest`` (its reply may have
+    been lost), an ``earlier`` one (fetched again after a restart, with later ones handled
+    since), or ``new``, which is then remembered in ``data``. Ids are compared, not
+    ordered: Telegram may start its ids afresh."""
+    latest = data.get("update")
+    earlier = list(data.get("earlier_updates", ()))
+    if update_id == latest:
+        return "latest"
+    if update_id in earlier:
+        return "earlier"
+    if isinstance(latest, int):
+        data["earlier_updates"] = [*earlier, latest][-REMEMBERED_UPDATES:]
+    data["update"] = update_id
+    return "new"
 
 
 @dataclass
@@ -52,7 +123,7 @@ class StoredState:
     consent: bool | None = None
     """None: not asked yet; False: declined, so nothing about the user is stored."""
     answers: dict[str, str] = field(default_factory=dict)
-    data: dict[str, Any] = field(default_factory=dict)
+    data: ConversationData = field(default_factory=ConversationData)
     roles: frozenset[str] = frozenset()
     """"admin" (from ADMIN_IDS) and "coordinator" (appointed); not changed by the flow."""
 
@@ -300,6 +371,7 @@ FollowUpEffect = (
     | CancelBroadcast
     | ShareAnswer
     | ShowInsight
+    | StewardshipEffect
 )
 """Effects about cohorts, roles and nudges: applied by ``bot.app.followup``."""
 

@@ -8,16 +8,21 @@ from __future__ import annotations
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-from flows import screens
+from flows import screens, understood
 from flows.definition import BROADCAST_STATES, COHORT_STATES, NOTE, REPLY
+from flows.events import ConversationData, SaveReflection
 from knowledge.model import LANGUAGES
 from knowledge.textmatch import map_answer, match_dilemmas, normalize
 
 if TYPE_CHECKING:
+    from flows.events import Effect
     from flows.replies import Reply, Span
     from flows.screens import Say
+    from knowledge.guard import Guard
     from knowledge.model import IntakeQuestion, Knowledge
 
+MAX_REFLECTION = 2000
+"""The longest reflection a user can keep."""
 MAX_TEXT = 4096
 """Longer messages are refused politely (Telegram cannot send more either)."""
 FAILURES_BEFORE_OPTIONS = 2
@@ -34,10 +39,11 @@ class TypedText:
 
     state: str
     consent: bool | None
-    data: dict[str, Any]
+    data: ConversationData
     lead: list[Span]
     replies: list[Reply]
     knowledge: Knowledge
+    effects: list[Effect]
 
     if TYPE_CHECKING:  # supplied by the conversation and the other mixins
 
@@ -49,6 +55,8 @@ class TypedText:
         def tell(self, key: str, **values: Any) -> None: ...
 
         def to_gate(self) -> None: ...
+
+        def answer_consent(self, agreed: bool) -> bool: ...
 
         def back(self) -> None: ...
 
@@ -66,14 +74,27 @@ class TypedText:
 
         def answer_typed(self, text: str) -> None: ...
 
+        @property
+        def guard(self) -> Guard: ...
+
     def typed_at_gate(self, raw: str) -> None:
-        """Before consent: a description can still be matched to dilemmas (nothing is stored)."""
+        """Before consent: "ja", "akkoord", "ok" agree and "nee" declines; anything else is
+        told what is expected. Once declined, a description can still be matched to
+        dilemmas (nothing is stored)."""
+        text = clean_text(raw)
+        norm = normalize(text)
         if len(raw) > MAX_TEXT:
             self.tell("too_long", limit=MAX_TEXT)
-        elif self.consent is False and clean_text(raw):
-            self.describe(clean_text(raw))
+        elif self.consent is None and norm and norm in self._words("words_agree"):
+            self.answer_consent(True)
+        elif self.consent is None and norm and norm in self._words("words_decline"):
+            self.answer_consent(False)
+        elif self.consent is False and text:
+            self.describe(text)
         else:
             self.to_gate()
+            if self.consent is None and text:
+                self.tell("consent_expected")
 
     def typed(self, raw: str) -> None:
         if len(raw) > MAX_TEXT:
@@ -84,8 +105,12 @@ class TypedText:
             self.lead = self.say("empty")
             self.reshow()
             return
+        asked = self.data.pop("asked_question", None)
         question = self.current_question()
-        if question is not None:
+        if self.answers_reflection_question(asked, text):
+            if question is not None:
+                self.reshow()
+        elif question is not None:
             self.typed_answer(question, text)
         elif self.state == NOTE:
             self.save_note(text)
@@ -97,6 +122,38 @@ class TypedText:
             self.answer_typed(text)
         else:
             self.describe(text)
+
+    def answers_reflection_question(self, asked: Any, text: str) -> bool:
+        """Text typed right after ``/vraag`` (in the same state) answers its question: it is
+        offered to be kept as a reflection rather than read as something else and lost.
+        Client data in it is replaced before it is held, like any note."""
+        if not (isinstance(asked, list) and len(asked) == 2 and asked[1] == self.state):
+            return False
+        if self.state in (NOTE, REPLY, *COHORT_STATES, *BROADCAST_STATES):
+            return False
+        question = self.knowledge.questions.get(str(asked[0]))
+        if question is None or len(text) > MAX_REFLECTION:
+            return False
+        guard = self.guard
+        hits = guard.scan(text)
+        held = guard.redact(text, self.say.lang, hits) if hits else text
+        # Kept under the dilemma the question belongs to, like a note on that dilemma.
+        subject = next(
+            (d.id for d in self.knowledge.dilemmas if question.id in d.questions), "advice"
+        )
+        self.data["pending_reflection"] = [subject, held]
+        self.replies.append(screens.keep_answer(self.say, held if hits else None))
+        return True
+
+    def keep_reflection_answer(self) -> bool:
+        """The "keep as a reflection" button: the answer held since ``/vraag`` is saved."""
+        pending = self.data.pop("pending_reflection", None)
+        if not (isinstance(pending, list) and len(pending) == 2):
+            return False
+        subject, text = str(pending[0]), str(pending[1])
+        self.effects.append(SaveReflection(subject, text))
+        self.tell("note_saved", text=text)
+        return True
 
     def _words(self, key: str) -> set[str]:
         """A comma-separated word list from the catalogue, in every language."""
@@ -113,18 +170,20 @@ class TypedText:
         if norm and norm in self._words("words_back"):
             self.back()
             return
-        match = map_answer(question, text, self.knowledge)
-        if match.outcome == "matched" and match.option is not None:
-            option = question.option(match.option)
-            label = self.say.plain(option.label) if option else match.option
-            self.lead = self.say("understood", answer=label)
-            self.record(question, match.option)
+        reading = map_answer(question, text, self.knowledge)
+        if reading.outcome == "matched" and reading.option is not None:
+            self.lead = understood.noted(self.say, question, reading)
+            self.record(question, reading.option)
+            return
+        said = understood.not_chosen(self.say, question, reading)
+        if reading.dont_know and said is not None:
+            self.lead = said  # an honest "I don't know" is an answer, not a failure
+            self.reshow()
             return
         failures = int(self.data.get("failures", 0)) + 1
         self.data["failures"] = failures
-        if match.outcome == "ambiguous":
-            labels = [self.say.plain(o.label) for o in question.options if o.id in match.candidates]
-            self.lead = self.say("ambiguous", options=" / ".join(labels))
+        if said is not None:
+            self.lead = said
         elif failures >= FAILURES_BEFORE_OPTIONS:
             self.lead = self.say("not_understood_again")
         else:

@@ -3,14 +3,15 @@
 A knowledge directory (the bundled ``knowledge/data/``, or ``--knowledge DIR``) holds
 
 - ``content/``: what the bot advises — dilemmas, reflection questions, leadership
-  actions, contacts, the intake, rules and rule tests;
+  actions, contacts, the intake, rules and rule tests, how typed text is read and the
+  examples of it;
 - ``interface/``: how the bot talks — messages, the client-data guard, follow-up plans
   and delivery windows, broadcast templates.
 
 Every ``*.yaml`` file of a folder (subfolders included, in name order) is read, and the
 files are merged by top-level key: the lists under one key are joined (so ``rules`` may
 be split over several files), the ``messages`` mappings are joined key by key, and a key
-holding one value (``replacement``, ``names``, ``number_words``) may appear in one file
+holding one value (``replacement``, ``names``, ``reading``) may appear in one file
 only. The file names are for the author; the keys decide what a file holds. An id, a
 message key or a one-value key given twice is reported at both places.
 
@@ -56,9 +57,12 @@ KEYS: dict[str, dict[str, tuple[Merge, bool]]] = {
         "actions": (Merge.LIST, True),
         "contacts": (Merge.LIST, True),
         "intake_questions": (Merge.LIST, True),
-        "number_words": (Merge.SINGLE, False),
         "rules": (Merge.LIST, True),
         "rule_tests": (Merge.LIST, False),
+        # how typed text is read, and the examples `check` runs (knowledge/reading/)
+        "reading": (Merge.SINGLE, False),
+        "answer_examples": (Merge.MAPPING, False),
+        "description_examples": (Merge.LIST, False),
     },
     INTERFACE: {
         "messages": (Merge.MAPPING, True),

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from knowledge.folders import Folder
-from knowledge.guard import VALIDATORS, compile_pattern
+from knowledge.guard import VALIDATORS
 from knowledge.model import GuardKind, GuardNames, GuardPattern, GuardSpec, GuardTest, Text
+from knowledge.patterns import compile_pattern
 from knowledge.sourcefile import SourceFile
 from knowledge.yamlio import LineDict, LineList
 

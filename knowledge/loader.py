@@ -19,7 +19,6 @@ from knowledge.load_guard import read_guard
 from knowledge.load_plans import read_plan, read_window
 from knowledge.model import (
     CONTACT_KINDS,
-    LANGUAGES,
     Action,
     Contact,
     Dilemma,
@@ -35,6 +34,7 @@ from knowledge.model import (
     Where,
 )
 from knowledge.problems import KnowledgeError, Problem, errors
+from knowledge.reading.load import read_examples, read_reading
 from knowledge.sourcefile import SourceFile
 from knowledge.yamlio import LineDict, LineList
 
@@ -56,9 +56,7 @@ def _read_range(file: SourceFile, entry: LineDict) -> tuple[int, int] | None:
     return None
 
 
-def _read_intake(
-    folder: Folder,
-) -> tuple[tuple[IntakeQuestion, ...], dict[str, dict[str, int]]]:
+def _read_intake(folder: Folder) -> tuple[IntakeQuestion, ...]:
     questions: list[IntakeQuestion] = []
     seen: dict[str, Where] = {}
     dimensions: dict[str, tuple[str, ...]] = {}
@@ -90,7 +88,16 @@ def _read_intake(
                 continue
             option_ids.add(oid)
             label = file.text(raw, "label") or Text("", "")
-            options.append(Option(oid, label, _read_range(file, raw), file.words(raw, "words")))
+            # An option, like its question, may only depend on the questions asked before.
+            offered_if = None
+            if "ask_if" in raw:
+                offered_if, option_problems = parse_condition(
+                    raw.get("ask_if"), dimensions, file.name, raw.line_of("ask_if")
+                )
+                file.problems.extend(option_problems)
+            options.append(
+                Option(oid, label, _read_range(file, raw), file.words(raw, "words"), offered_if)
+            )
         # A question may only depend on the questions asked before it.
         condition, problems = parse_condition(
             entry.get("ask_if"), dimensions, file.name, entry.line_of("ask_if")
@@ -115,23 +122,7 @@ def _read_intake(
             )
         )
         dimensions[qid] = tuple(o.id for o in options)
-    number_words: dict[str, dict[str, int]] = {lang: {} for lang in LANGUAGES}
-    given = folder.single("number_words")
-    raw_numbers = given.value if given else None
-    if given and isinstance(raw_numbers, LineDict):
-        for lang in LANGUAGES:
-            table = raw_numbers.get(lang, {})
-            if not isinstance(table, dict) or not all(
-                isinstance(k, str) and isinstance(v, int) for k, v in table.items()
-            ):
-                given.file.error(
-                    raw_numbers.line_of(lang), f"'number_words.{lang}' must map words to numbers"
-                )
-                continue
-            number_words[lang] = dict(table)
-    elif given:
-        given.file.error(given.line, "'number_words' must be a mapping")
-    return tuple(questions), number_words
+    return tuple(questions)
 
 
 def _read_profile(
@@ -181,6 +172,8 @@ def _read_dilemma(
         keywords=file.words(e, "keywords"),
         where=file.where(e.line),
         key_lines=dict(e.key_lines),
+        steps=_read_steps(file, e),
+        meeting=file.text(e, "meeting", required=False),
     )
 
 
@@ -218,8 +211,8 @@ def _read_rule(
         file.error(e.line, f"rule '{ident}' needs 'when' (use {{}} for always)")
     then = e.get("then")
     weights: dict[str, int] = {}
-    extra_questions: tuple[str, ...] = ()
-    extra_contacts: tuple[str, ...] = ()
+    extra_questions: dict[str, tuple[str, ...]] = {}
+    extra_contacts: dict[str, tuple[str, ...]] = {}
     if not isinstance(then, LineDict):
         file.error(e.line_of("then"), f"rule '{ident}' needs 'then' with 'dilemmas'")
     else:
@@ -234,8 +227,8 @@ def _read_rule(
                     )
                     continue
                 weights[str(did)] = weight
-        extra_questions = file.id_list(then, "questions")
-        extra_contacts = file.id_list(then, "contacts")
+        extra_questions = _per_dilemma(file, then, "questions", weights, ident)
+        extra_contacts = _per_dilemma(file, then, "contacts", weights, ident)
     return Rule(
         id=ident,
         when=when,
@@ -245,6 +238,76 @@ def _read_rule(
         because=file.text(e, "because") or Text("", ""),
         where=file.where(e.line),
         key_lines={**e.key_lines, **(then.key_lines if isinstance(then, LineDict) else {})},
+        sources=file.id_list(e, "sources"),
+    )
+
+
+def _read_steps(file: SourceFile, entry: LineDict) -> dict[str, Text]:
+    """A dilemma's ``steps``: per leadership action id, what to do about it this month."""
+    raw = entry.get("steps")
+    if raw is None:
+        return {}
+    if not isinstance(raw, LineDict):
+        file.error(entry.line_of("steps"), "'steps' must map action ids to a text")
+        return {}
+    steps: dict[str, Text] = {}
+    for action_id in raw:
+        text = file.text(raw, action_id)
+        if text is not None:
+            steps[str(action_id)] = text
+    return steps
+
+
+def _per_dilemma(
+    file: SourceFile, then: LineDict, key: str, weights: Mapping[str, int], rule: str
+) -> dict[str, tuple[str, ...]]:
+    """A rule's extra ``questions`` or ``contacts``, each under the dilemma it belongs to.
+
+    A mapping names the dilemma; a plain list is allowed only for a rule that raises one
+    dilemma (a question about the board table must not follow the rule to its other ones).
+    """
+    raw = then.get(key)
+    if raw is None:
+        return {}
+    if isinstance(raw, LineDict):
+        result: dict[str, tuple[str, ...]] = {}
+        for did in raw:
+            if str(did) not in weights:
+                file.error(
+                    raw.line_of(did),
+                    f"rule '{rule}': '{key}' for '{did}', a dilemma it does not raise",
+                )
+                continue
+            result[str(did)] = file.id_list(raw, did)
+        return result
+    ids = file.id_list(then, key)
+    raised = [d for d, w in weights.items() if w > 0]
+    if len(raised) != 1:
+        file.error(
+            then.line_of(key),
+            f"rule '{rule}' raises {len(raised)} dilemmas: map its '{key}' to the dilemma "
+            "each belongs to",
+        )
+        return {}
+    return {raised[0]: ids}
+
+
+def _read_question(
+    file: SourceFile, e: LineDict, ident: str, dimensions: Mapping[str, tuple[str, ...]]
+) -> ReflectionQuestion:
+    fits = None
+    if "ask_if" in e:
+        fits, condition_problems = parse_condition(
+            e.get("ask_if"), dimensions, file.name, e.line_of("ask_if")
+        )
+        file.problems.extend(condition_problems)
+    return ReflectionQuestion(
+        ident,
+        file.ident(e, "theme"),
+        file.text(e, "text") or Text("", ""),
+        file.id_list(e, "tags"),
+        file.where(e.line),
+        fits,
     )
 
 
@@ -278,15 +341,10 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
         "levels", lambda f, e, i: Level(i, f.text(e, "title") or Text("", ""), f.where(e.line))
     )
     dilemmas = content.unique("dilemmas", lambda f, e, i: _read_dilemma(f, e, i, levels))
+    intake = _read_intake(content)
+    dimensions = {q.id: tuple(o.id for o in q.options) for q in intake}
     questions = content.unique(
-        "reflection_questions",
-        lambda f, e, i: ReflectionQuestion(
-            i,
-            f.ident(e, "theme"),
-            f.text(e, "text") or Text("", ""),
-            f.id_list(e, "tags"),
-            f.where(e.line),
-        ),
+        "reflection_questions", lambda f, e, i: _read_question(f, e, i, dimensions)
     )
     actions = content.unique(
         "actions",
@@ -298,8 +356,6 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
         ),
     )
     contacts = content.unique("contacts", _read_contact)
-    intake, number_words = _read_intake(content)
-    dimensions = {q.id: tuple(o.id for o in q.options) for q in intake}
     rules = content.unique("rules", lambda f, e, i: _read_rule(f, e, i, dimensions))
     tests = [
         RuleTest(
@@ -323,6 +379,8 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
     _one_default(problems, "plan", [(p.where, p.default) for p in plans.values()])
     _one_default(problems, "window", [(w.where, w.default) for w in windows.values()])
     guard = read_guard(interface)
+    reading = read_reading(content)
+    examples = read_examples(content)
 
     knowledge = Knowledge(
         directory=str(directory),
@@ -333,7 +391,6 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
         actions=actions,
         contacts=contacts,
         intake=intake,
-        number_words=number_words,
         rules=tuple(rules.values()),
         tests=tuple(tests),
         messages=messages,
@@ -342,6 +399,8 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
         windows=tuple(windows.values()),
         templates=tuple(templates),
         guard=guard,
+        reading=reading,
+        examples=examples,
     )
     return knowledge, problems
 

@@ -89,7 +89,8 @@ class BroadcastStore:
         self, owner_user_id: int, cohort_ids: Sequence[int] | None, dilemma: str | None
     ) -> list[int]:
         """Members of the owner's cohorts (``cohort_ids`` of them, or all): those who agreed
-        to the privacy statement and did not switch nudges off; with ``dilemma``, only
+        to the privacy statement, did not switch nudges off and have not blocked the bot;
+        with ``dilemma``, only
         those whose latest advice showed it. Each member once, by user id."""
         query = (
             select(Membership.user_id)
@@ -99,6 +100,7 @@ class BroadcastStore:
                 Cohort.owner_user_id == owner_user_id,
                 User.consent.is_(True),
                 User.nudges_off.is_(False),
+                User.blocked.is_(False),
             )
             .distinct()
         )
@@ -150,13 +152,11 @@ class BroadcastStore:
         row = self._session.execute(_INFO.where(Broadcast.id == broadcast_id)).one_or_none()
         return BroadcastInfo(*row) if row is not None else None
 
-    def owned_by(self, owner_user_id: int, limit: int = 5) -> list[BroadcastInfo]:
-        """The owner's latest broadcasts, newest first."""
-        query = (
-            _INFO.where(Broadcast.owner_user_id == owner_user_id)
-            .order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
-            .limit(limit)
-        )
+    def owned_by(self, owner_user_id: int | None, limit: int = 5) -> list[BroadcastInfo]:
+        """The owner's (None: everyone's) latest broadcasts, newest first."""
+        query = _INFO.order_by(Broadcast.created_at.desc(), Broadcast.id.desc()).limit(limit)
+        if owner_user_id is not None:
+            query = query.where(Broadcast.owner_user_id == owner_user_id)
         return [BroadcastInfo(*row) for row in self._session.execute(query)]
 
     def sending(self) -> list[BroadcastInfo]:

@@ -106,11 +106,12 @@ class CohortStore:
             cohort.id, code, name, workshop_at, timezone, plan, owner_user_id, closed=False
         )
 
-    def owned_by(self, owner_user_id: int) -> list[CohortInfo]:
-        """The owner's cohorts with their member counts, the latest workshop first."""
-        query = _INFO.where(Cohort.owner_user_id == owner_user_id).order_by(
-            Cohort.workshop_at.desc(), Cohort.id.desc()
-        )
+    def owned_by(self, owner_user_id: int | None) -> list[CohortInfo]:
+        """The owner's cohorts (None: everyone's) with their member counts, the latest
+        workshop first."""
+        query = _INFO.order_by(Cohort.workshop_at.desc(), Cohort.id.desc())
+        if owner_user_id is not None:
+            query = query.where(Cohort.owner_user_id == owner_user_id)
         return [_info(row) for row in self._session.execute(query)]
 
     def get(self, cohort_id: int) -> CohortInfo | None:
@@ -152,6 +153,21 @@ class CohortStore:
         query = (
             select(Membership.user_id)
             .where(Membership.cohort_id == cohort_id)
+            .order_by(Membership.joined_at, Membership.id)
+        )
+        return list(self._session.scalars(query))
+
+    def nudged_members(self, cohort_id: int) -> list[int]:
+        """The members who get nudges: nudges on, and the bot not blocked; in order of
+        joining."""
+        query = (
+            select(Membership.user_id)
+            .join(User, User.id == Membership.user_id)
+            .where(
+                Membership.cohort_id == cohort_id,
+                User.nudges_off.is_(False),
+                User.blocked.is_(False),
+            )
             .order_by(Membership.joined_at, Membership.id)
         )
         return list(self._session.scalars(query))

@@ -162,10 +162,13 @@ class Database:
         self._sync_sessions: sessionmaker[Session] | None = None
         self._async_engine: AsyncEngine | None = None
         self._async_sessions: async_sessionmaker[AsyncSession] | None = None
+        self.file: Path | None = None
+        """The SQLite database file (None: PostgreSQL, or SQLite in memory)."""
         if self.is_sqlite:
             memory = _is_memory(parsed)
             if not memory and parsed.database:
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                self.file = Path(parsed.database).expanduser()
+                self.file.parent.mkdir(parents=True, exist_ok=True)
             # The pool: units run inline on the event loop, one after the other, so at
             # most one connection is ever checked out, and it is only ever touched
             # (opened, used, closed by dispose()) on the loop's thread. A :memory:

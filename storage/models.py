@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     DateTime,
     Dialect,
@@ -284,6 +285,45 @@ class DispatcherHeartbeat(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[datetime]
+
+
+class WebLogin(Base):
+    """A one-time login link of the dashboard: only its token's SHA-256 is kept."""
+
+    __tablename__ = "web_logins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(_user_fk("CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A dashboard session a login link was exchanged for: only its token's SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(_user_fk("CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    expires_at: Mapped[datetime]
+
+
+class HeldUpdate(Base):
+    """A Telegram update the poller has fetched and keeps here until it is handled, so
+    that Telegram may forget it (its offset moves on) while it waits behind others of
+    the same user. The raw JSON as Telegram sent it (names, texts); deleted once handled."""
+
+    __tablename__ = "held_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int | None] = mapped_column(_user_fk("CASCADE"), index=True)
+    """Whose update it is, when the bot knows them already: exported and erased with them."""
+    body: Mapped[str] = mapped_column(Text)
+    held_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class Snapshot(Base):

@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Table, delete, select, update
+from sqlalchemy import Column, Table, case, delete, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Base, User
+from storage.models import Base, Broadcast, Cohort, OutboxMessage, User
 
 ANONYMOUS = "anonymous"
+ERASED_NAME = "—"
+"""The name of a cohort whose coordinator erased their data."""
 
 
 def user_references() -> Iterator[tuple[Table, Column[Any], str | None]]:
@@ -63,8 +65,14 @@ class PrivacyStore:
         return result
 
     def forget(self, user_id: int) -> int:
-        """Delete the user and every row about them; anonymise audit rows. Returns rows touched."""
-        touched = 0
+        """Delete the user and every row about them; anonymise audit rows. Returns rows touched.
+
+        What a coordinator wrote that stays for others goes too: the names of their
+        cohorts (shown to members; the cohorts live on without owner, see
+        bot.app.stewardship) become :data:`ERASED_NAME`, and their broadcasts lose
+        their text, with the deliveries not made yet cancelled.
+        """
+        touched = self._forget_authored(user_id)
         marker = f"user:{user_id}"
         for table, column, ondelete in user_references():
             if (ondelete or "").upper() == "SET NULL":
@@ -76,6 +84,34 @@ class PrivacyStore:
             else:
                 touched += _changed(self._session.execute(delete(table).where(column == user_id)))
         touched += _changed(self._session.execute(delete(User).where(User.id == user_id)))
+        return touched
+
+    def _forget_authored(self, user_id: int) -> int:
+        owned = select(Broadcast.id).where(Broadcast.owner_user_id == user_id)
+        touched = _changed(
+            self._session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.broadcast_id.in_(owned), OutboxMessage.status == "pending")
+                .values(status="cancelled")
+            )
+        )
+        touched += _changed(
+            self._session.execute(
+                update(Broadcast)
+                .where(Broadcast.owner_user_id == user_id)
+                .values(
+                    text="",
+                    status=case(
+                        (Broadcast.status == "sending", "cancelled"), else_=Broadcast.status
+                    ),
+                )
+            )
+        )
+        touched += _changed(
+            self._session.execute(
+                update(Cohort).where(Cohort.owner_user_id == user_id).values(name=ERASED_NAME)
+            )
+        )
         return touched
 
     def forget_inactive(self, last_seen_before: datetime) -> int:

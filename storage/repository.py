@@ -28,6 +28,7 @@ from storage.broadcasts import BroadcastStore
 from storage.cohorts import CohortStore
 from storage.dispatchers import DispatcherStore
 from storage.errors import ConcurrentUpdate
+from storage.held_updates import HeldUpdateStore
 from storage.insight import InsightStore
 from storage.models import (
     AdviceGiven,
@@ -43,6 +44,8 @@ from storage.outbox import OutboxStore
 from storage.privacy import PrivacyStore
 from storage.snapshots import SnapshotStore
 from storage.sql import insert_unless_exists
+from storage.stewardship import StewardshipStore
+from storage.web import WebStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +218,11 @@ class Repository:
         return AudienceStore(self._session)
 
     @property
+    def stewardship(self) -> StewardshipStore:
+        """Invitations and cohort ownership (see :mod:`storage.stewardship`)."""
+        return StewardshipStore(self._session, self._clock)
+
+    @property
     def cohorts(self) -> CohortStore:
         """Cohorts, members, coordinators and nudge settings (see :mod:`storage.cohorts`)."""
         return CohortStore(self._session, self._clock)
@@ -223,6 +231,16 @@ class Repository:
     def dispatchers(self) -> DispatcherStore:
         """The running outbox dispatchers' heartbeats (see :mod:`storage.dispatchers`)."""
         return DispatcherStore(self._session, self._clock)
+
+    @property
+    def web(self) -> WebStore:
+        """Dashboard login links and sessions (see :mod:`storage.web`)."""
+        return WebStore(self._session, self._clock)
+
+    @property
+    def held_updates(self) -> HeldUpdateStore:
+        """Updates the poller holds until handled (see :mod:`storage.held_updates`)."""
+        return HeldUpdateStore(self._session, self._clock)
 
     @property
     def snapshots(self) -> SnapshotStore:
@@ -370,6 +388,20 @@ class Repository:
         ``repo.outbox.cancel_pending`` when they blocked the bot.
         """
         self._session.execute(update(User).where(User.id == user_id).values(blocked=blocked))
+
+    def set_blocked_by_channel(self, channel: str, channel_user_id: str, blocked: bool) -> bool:
+        """The user blocked the bot in their chat (Telegram's ``my_chat_member``: kicked),
+        or started it again: marked, and when blocked their pending messages cancelled.
+        False for someone the bot keeps nothing about (no row is made for them)."""
+        user_id = self._session.scalar(
+            select(User.id).where(User.channel == channel, User.channel_user_id == channel_user_id)
+        )
+        if user_id is None:
+            return False
+        self.set_blocked(user_id, blocked)
+        if blocked:
+            self.outbox.cancel_pending(user_id)
+        return True
 
     # audit
 

@@ -283,3 +283,18 @@ async def test_insight_never_shows_two_cohorts_that_differ_by_one_member(
     assert sum(1 for row in rows if len(row) > 2) == 1, rows
     chart = [r for r in insight.replies if r.attachment and r.attachment.kind == "photo"]
     assert all(re.search(r"\b(5|6)\b", r.plain) and "11" not in r.plain for r in chart)
+
+
+async def test_sending_a_filtered_broadcast_to_a_small_cohort_tells_nothing(
+    people: People, db: Database
+) -> None:
+    """Pressing send must not answer "nobody to send to" for one filter and "sent" for
+    another: that would be the member's dilemmas again."""
+    await people.coordinator(COORDINATOR)
+    await cohort_with(people, "Alleen", ["70"])
+    await advise(db, people, "70", ["inclusief_vs_efficient"])
+    answers = []
+    for dilemma in ("inclusief_vs_efficient", "autonoom_vs_integraal"):
+        await preview(people, dilemma=dilemma)
+        answers.append(text_of(await people.press(COORDINATOR, "1:c:bsend")).split("\n")[0])
+    assert answers[0] == answers[1], answers

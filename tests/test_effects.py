@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from flows.conversation import AdvisorFlow
+from flows.advisor import AdvisorFlow
 from flows.events import Effect, Event, Outcome, RedeemInvite, StoredState
 from storage import Database
 from tests.followup_helpers import ADMIN, People, local, text_of

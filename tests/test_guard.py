@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import knowledge.validator
-from knowledge.guard import Guard, Hit, elfproef, merge_spans, slowest_probe
+from knowledge.guard import Guard, Hit, elfproef, merge_spans
 from knowledge.loader import read_knowledge
 from knowledge.model import (
     GuardNames,
@@ -23,6 +23,7 @@ from knowledge.model import (
     Text,
     Where,
 )
+from knowledge.patterns import slowest_probe
 from tests.knowledge_helpers import check, line_of
 
 BUNDLED, _ = read_knowledge()

@@ -4,22 +4,26 @@ advice, in both languages; the choice of reflections; the Telegram document with
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
+from bot.console import ConsoleChat
 from fakebotapi import FakeBotAPI
 from flows.dates import long_date
 from flows.handout.content import MAX_REFLECTION_CHARS, next_meeting_question
-from flows.handout.screens import MAX_PICKED
+from flows.handout.screens import CHOICES, MAX_PICKED
 from flows.replies import Reply
 from flows.screens import Say
 from knowledge.engine import Engine
 from knowledge.model import Knowledge
 from storage import Database
 from tests.followup_helpers import People, actions_of, local, text_of
+from tests.test_conversation_scripts import open_test_advisor
 from tests.test_telegram import api, bot, callback_datas, press, send, start  # noqa: F401
 
 pytest_plugins = ["tests.storage_fixtures"]
@@ -46,6 +50,12 @@ def read(pdf: bytes) -> tuple[int, str]:
     reader = PdfReader(io.BytesIO(pdf))
     text = " ".join(page.extract_text() for page in reader.pages)
     return len(reader.pages), " ".join(text.split())
+
+
+def read_beside(path: Path, folder: Path) -> tuple[int, str]:
+    """The PDF the chat wrote, which must be in ``folder`` (where the chat runs)."""
+    assert path.parent == folder.resolve()
+    return read(path.read_bytes())
 
 
 def flat(text: str) -> str:
@@ -176,3 +186,53 @@ async def test_the_advice_offers_the_handout_and_telegram_gets_a_document_with_c
     assert document.file is not None and document.file.data.startswith(b"%PDF")
     assert "Uw samenvatting" in (document.plain_caption or "")
     assert document.message_id == api.sent_to(4242)[-1].message_id, "no separate message"
+
+
+async def test_the_choice_offers_the_latest_reflections_in_one_short_message(
+    people: People, knowledge: Knowledge
+) -> None:
+    await advised(people)
+    dilemma = Engine(knowledge).advise(ANSWERS).top()[0].dilemma.id
+    for n in range(CHOICES + 4):
+        await note(people, dilemma, f"Gedachte {n}: " + "woord " * 300)
+    choice = await people.send(USER, "/samenvatting")
+    (screen,) = choice.replies
+    assert len(screen.plain) <= 1200
+    ticks = [a for a in screen.actions if ":h:tick:" in a]
+    assert len(ticks) == CHOICES
+    assert f"Gedachte {CHOICES + 3}:" in screen.plain and "Gedachte 0:" not in screen.plain
+
+
+async def test_the_terminal_chat_writes_the_pdf_and_prints_its_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    advisor = await open_test_advisor(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
+    out = io.StringIO()
+    chat = ConsoleChat(advisor, "board", out)
+    try:
+        for line in ["/start", "1", "Meer dan 65", "/advies", "/samenvatting"]:
+            await chat.say(chat.to_event(line))
+    finally:
+        await advisor.db.dispose()
+    printed = re.search(r"\[document: (.+\.pdf)\]", out.getvalue())
+    assert printed is not None, out.getvalue()[-500:]
+    pages, text = read_beside(Path(printed.group(1)), tmp_path)
+    assert pages == 1 and "Omvang: Meer dan 65" in text
+    said = out.getvalue()
+    assert said.index("Uw samenvatting") < said.index("[document:")
+
+
+async def test_characters_the_fonts_lack_print_as_a_question_mark_and_are_not_logged(
+    people: People, knowledge: Knowledge, caplog: pytest.LogCaptureFixture
+) -> None:
+    await advised(people)
+    dilemma = Engine(knowledge).advise(ANSWERS).top()[0].dilemma.id
+    await note(people, dilemma, "Overleg met Ζωή 🙂 over Łódź en Straße")
+    choice = await people.send(USER, "/samenvatting")
+    await people.press(USER, next(a for a in actions_of(choice) if ":h:tick:" in a))
+    with caplog.at_level("DEBUG"):
+        _, pdf = pdf_of(await people.press(USER, "1:h:make"))
+    _, text = read(pdf)
+    assert "Overleg met ??? ? over Łódź en Straße" in text
+    assert not any("Ζ" in record.getMessage() for record in caplog.records)

@@ -20,6 +20,8 @@ CONTENT_FILES = {
     "dilemmas.yaml",
     "intake.yaml",
     "leadership_actions.yaml",
+    "reading.yaml",
+    "reading_examples.yaml",
     "reflection_questions.yaml",
     "rule_tests.yaml",
     "rules.yaml",

@@ -39,6 +39,11 @@ class Telegram:
         self.script += answers
         self._changed.set()
 
+    async def do_api_request(self, endpoint: str, api_kwargs: dict[str, Any], **_: Any) -> Any:
+        """``getUpdates`` as raw JSON, the way the poller asks for it."""
+        assert endpoint.lower() == "getupdates"
+        return [update.to_dict() for update in await self.get_updates(**api_kwargs)]
+
     async def get_updates(self, offset: int | None = None, **params: Any) -> list[Update]:
         timeout = params.get("timeout", 0)
         (self.asked if timeout else self.confirmed).append(offset)

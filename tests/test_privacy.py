@@ -41,6 +41,9 @@ def populate(repo: Repository, key: str) -> int:
     repo.cohorts.add_invite(f"inv_{key}", user.id)
     repo.cohorts.redeem_invite(f"inv_{key}", user.id)
     repo.broadcasts.create(user.id, f"bericht van {key}", {}, [user.id])
+    repo.web.add_login(user.id, f"login-{key}", user.created_at + WEEK)
+    repo.web.add_session(user.id, f"session-{key}", user.created_at + WEEK)
+    repo.held_updates.hold("telegram", {user.id: (key, f'{{"text": "van {key}"}}')})
     return user.id
 
 

@@ -78,6 +78,9 @@ TABLES = {
     "coordinator_invites",
     "broadcasts",
     "dispatchers",
+    "web_logins",
+    "web_sessions",
+    "held_updates",
     "snapshots",
 }
 

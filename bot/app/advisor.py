@@ -13,8 +13,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import cast
 
 from bot.app.broadcasting import BroadcastEffects
 from bot.app.context import Links, Visitor
@@ -23,9 +24,10 @@ from bot.app.followup import FollowUp
 from bot.app.handouts import Handouts
 from bot.app.timeline import Timelines
 from bot.settings import DEFAULT_INSIGHT_MIN_GROUP, DEFAULT_TIMEZONE
-from flows.cohorts.dialogue import ADMIN
-from flows.conversation import AdvisorFlow
+from flows.advisor import AdvisorFlow
+from flows.commands import ADMIN
 from flows.events import (
+    ConversationData,
     Event,
     ForgetMe,
     Outcome,
@@ -87,6 +89,7 @@ class Advisor:
         admins: Collection[tuple[str, str]] = (),
         timezone: str = DEFAULT_TIMEZONE,
         insight_min_group: int = DEFAULT_INSIGHT_MIN_GROUP,
+        invite_days: int = 7,
     ) -> None:
         self.db = db
         self.knowledge_store = knowledge
@@ -96,6 +99,8 @@ class Advisor:
         self.timezone = timezone
         self.links = Links()
         self.followup = FollowUp(timezone, self.links, insight_min_group=insight_min_group)
+        self.followup.stewardship.admins = self.admins
+        self.followup.stewardship.invite_valid = timedelta(days=invite_days)
         timelines = Timelines(timezone)
         self.effects = Effects(
             self.followup,
@@ -178,7 +183,8 @@ class Advisor:
                 lang=visit.language,
                 consent=visit.consent,
                 answers=dict(record.answers),
-                data=dict(record.data),
+                # Stored JSON: the flow reads each value defensively.
+                data=cast(ConversationData, dict(record.data)),
                 roles=roles,
             )
         outcome = flow.handle(stored, event)

@@ -122,9 +122,12 @@ class BroadcastEffects:
     def start_broadcast(self, v: Visitor, effect: StartBroadcast) -> None:
         draft = effect.draft
         recipients, countable = self._recipients(v, draft)
-        if not recipients:
+        if not recipients and countable:
             v.tell("broadcast_nobody", first=True)
             return
+        # Not countable: even "nobody" would tell (a filtered send to one member says
+        # whether they have the dilemma), so it goes like any other: to whoever is
+        # chosen, none or some, and its report shows no figures.
         audience = {
             "cohorts": list(draft.cohorts) if draft.cohorts is not None else None,
             "dilemma": draft.dilemma,

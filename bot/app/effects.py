@@ -17,6 +17,7 @@ from bot.app.context import Visitor
 from bot.app.followup import FollowUp
 from bot.app.handouts import Handouts
 from bot.app.timeline import Timelines
+from flows.cohorts.effects import AdoptCohort, RevokeInvite
 from flows.events import (
     AnswerPrompt,
     Appoint,
@@ -123,6 +124,8 @@ class Effects:
                 f.show_nudge_settings(v, effect)
             case SetNudges():
                 f.set_nudges(v, effect)
+                if not effect.off:
+                    self.timelines.resume_recheck(v)
             case Snooze():
                 f.snooze(v, effect)
             case AnswerPrompt():
@@ -149,6 +152,10 @@ class Effects:
                 self.handouts.apply(v, effect)
             case ShowTimeline():
                 self.timelines.show(v)
+            case RevokeInvite():
+                self.followup.stewardship.revoke_invite(v, effect)
+            case AdoptCohort():
+                self.followup.stewardship.adopt(v, effect)
             case _:
                 assert_never(effect)
 

@@ -21,9 +21,11 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.app.context import Links, Visitor
+from bot.app.stewardship import Stewardship
 from flows.broadcasts import screens as bs
 from flows.cohorts import screens as fs
 from flows.cohorts.schedule import next_week, next_working_day, step_due
+from flows.commands import ADMIN
 from flows.events import (
     AnswerPrompt,
     Appoint,
@@ -43,7 +45,7 @@ from flows.events import (
 )
 from flows.replies import Reply, join
 from knowledge.model import Window
-from storage import OutboxKind
+from storage import OutboxKind, Repository
 from storage.cohorts import COORDINATOR, CohortInfo
 
 CODE_ALPHABET = string.ascii_letters + string.digits
@@ -51,7 +53,7 @@ CODE_LENGTH = 16
 """A cohort code: 16 of 62 characters, about 95 bits: not guessable, short in a QR code."""
 INVITE_PREFIX = "inv_"
 INVITE_LENGTH = 22
-NUDGE_KINDS = ("nudge", "reminder")
+NUDGE_KINDS = ("nudge", "reminder", "recheck")
 """What ``/stop`` cancels and what "Later" can postpone."""
 
 
@@ -87,6 +89,8 @@ class FollowUp:
         self.make_code = make_code
         self.insight_min_group = insight_min_group
         """The minimum group: cohort sizes are shown by storage.anonymity's rule."""
+        self.stewardship = Stewardship(default_timezone)
+        """Invitations and cohorts without owner (the advisor gives it the admins)."""
 
     # -- planning ------------------------------------------------------------------------
 
@@ -157,6 +161,11 @@ class FollowUp:
         if cohort.closed and not v.repo.cohorts.is_member(cohort.id, v.user_id):
             v.tell("join_closed", first=True, name=name)
             return
+        if self.stewardship.ownerless(v, cohort) and not v.repo.cohorts.is_member(
+            cohort.id, v.user_id
+        ):
+            v.tell("join_paused", first=True, name=name)
+            return
         if not v.repo.cohorts.join(cohort.id, v.user_id):
             v.tell("join_again", first=True, name=name)
             return
@@ -211,7 +220,9 @@ class FollowUp:
         move = next_week if effect.until == "week" else next_working_day
         target = move(v.now, window, zone)
         payload = {**row.payload, "snoozed_from": row.id}
-        kind: OutboxKind = "nudge" if row.kind == "nudge" else "reminder"
+        kind: OutboxKind = "reminder"
+        if row.kind in ("nudge", "recheck"):
+            kind = "nudge" if row.kind == "nudge" else "recheck"
         v.repo.outbox.plan(v.user_id, kind, [(f"snooze:{row.id}", target, payload)])
         local = target.astimezone(zone).replace(tzinfo=None)
         v.tell("snoozed", when=fs.when(v.say, local))
@@ -228,7 +239,7 @@ class FollowUp:
 
     def _owned(self, v: Visitor, cohort_id: int) -> CohortInfo | None:
         cohort = v.repo.cohorts.get(cohort_id)
-        if cohort is None or cohort.owner_user_id != v.user_id:
+        if cohort is None or (cohort.owner_user_id != v.user_id and ADMIN not in v.roles):
             v.tell("cohort_not_found")
             return None
         return cohort
@@ -238,33 +249,47 @@ class FollowUp:
         qr = qr_png(link) if link else None
         return fs.cohort_link(v.say, key, self._summary(cohort), link, cohort.code, qr)
 
-    def create_cohort(self, v: Visitor, effect: CreateCohort) -> None:
+    def new_cohort(
+        self, repo: Repository, owner: int, effect: CreateCohort, via: str = "chat"
+    ) -> CohortInfo:
+        """A new cohort with a fresh code, audited (the chat and the dashboard alike)."""
         zone = ZoneInfo(effect.timezone)
         workshop = datetime.fromisoformat(effect.workshop).replace(tzinfo=zone).astimezone(UTC)
         code = self.make_code(CODE_LENGTH)
-        cohort = v.repo.cohorts.create(
-            v.user_id, code, effect.name, workshop, effect.timezone, effect.plan
+        cohort = repo.cohorts.create(
+            owner, code, effect.name, workshop, effect.timezone, effect.plan
         )
-        v.repo.audit(
-            v.user_id,
-            "cohort.created",
-            f"cohort:{cohort.id}",
-            {"plan": effect.plan, "timezone": effect.timezone},
-        )
+        detail = {"plan": effect.plan, "timezone": effect.timezone}
+        repo.audit(owner, "cohort.created", f"cohort:{cohort.id}", detail | {"via": via})
+        return cohort
+
+    def end_cohort(
+        self, repo: Repository, actor: int, cohort: CohortInfo, via: str = "chat"
+    ) -> bool:
+        """Close a cohort to new members, audited; False when it was closed already."""
+        if cohort.owner_user_id is None or not repo.cohorts.close(cohort.id, cohort.owner_user_id):
+            return False
+        repo.audit(actor, "cohort.closed", f"cohort:{cohort.id}", {"via": via})
+        return True
+
+    def create_cohort(self, v: Visitor, effect: CreateCohort) -> None:
+        cohort = self.new_cohort(v.repo, v.user_id, effect)
         v.show(self._link(v, "cohort_created", cohort), first=True)
 
     def reschedule_cohort(self, v: Visitor, effect: RescheduleCohort) -> None:
         cohort = self._owned(v, effect.cohort_id)
         if cohort is None:
             return
+        if cohort.owner_user_id != v.user_id:  # an admin adopts a cohort before moving it
+            v.tell("cohort_not_found")
+            return
         zone = ZoneInfo(cohort.timezone)
         workshop = datetime.fromisoformat(effect.workshop).replace(tzinfo=zone).astimezone(UTC)
         v.repo.cohorts.reschedule(cohort.id, v.user_id, workshop)
         moved = replace(cohort, workshop_at=workshop)
         members = v.repo.cohorts.members(cohort.id)
-        for member in members:
-            if not v.repo.cohorts.nudge_settings(member).off:
-                self.plan_member(v, moved, member)
+        for member in v.repo.cohorts.nudged_members(cohort.id):
+            self.plan_member(v, moved, member)
         v.repo.audit(
             v.user_id, "cohort.rescheduled", f"cohort:{cohort.id}", {"members": len(members)}
         )
@@ -276,9 +301,12 @@ class FollowUp:
         v.tell(key, name=cohort.name, when=fs.when(v.say, summary.workshop), members=len(members))
 
     def list_cohorts(self, v: Visitor, effect: ListCohorts) -> None:
-        cohorts = v.repo.cohorts.owned_by(v.user_id)
+        admin = ADMIN in v.roles
+        cohorts = v.repo.stewardship.every_cohort() if admin else v.repo.cohorts.owned_by(v.user_id)
         shown = self._shown_cohorts(v, cohorts)
         v.show(fs.cohort_list(v.say, [self._summary(c, c.id in shown) for c in cohorts]))
+        if admin:
+            self.stewardship.show_ownerless(v, cohorts)
 
     def cohort_link(self, v: Visitor, effect: CohortLink) -> None:
         cohort = self._owned(v, effect.cohort_id)
@@ -292,32 +320,40 @@ class FollowUp:
         if not effect.confirmed:
             v.show(fs.close_confirm(v.say, self._summary(cohort)))
             return
-        if v.repo.cohorts.close(cohort.id, v.user_id):
-            v.repo.audit(v.user_id, "cohort.closed", f"cohort:{cohort.id}")
+        closed = self.end_cohort(v.repo, v.user_id, cohort)
+        if not closed and ADMIN in v.roles and v.repo.stewardship.close_any(cohort.id):
+            v.repo.audit(v.user_id, "cohort.closed", f"cohort:{cohort.id}", {"via": "admin"})
         v.tell("cohort_closed", name=cohort.name)
 
     # -- admins ------------------------------------------------------------------------
 
-    def _grant(self, v: Visitor, user_id: int, channel_user_id: str, via: str) -> bool:
+    def _grant(
+        self, v: Visitor, user_id: int, channel_user_id: str, via: str, by: int | None = None
+    ) -> bool:
+        """Grant the role; the audit's actor is ``by`` (the invitation's issuer) or the user."""
         if not v.repo.cohorts.set_role(user_id, COORDINATOR, True):
             return False
         v.repo.audit(
-            v.user_id, "role.granted", f"user:{user_id}", {"role": COORDINATOR, "via": via}
+            v.user_id if by is None else by,
+            "role.granted",
+            f"user:{user_id}",
+            {"role": COORDINATOR, "via": via},
         )
         v.menus[channel_user_id] = v.repo.cohorts.roles(user_id)
         return True
 
     def redeem_invite(self, v: Visitor, effect: RedeemInvite) -> None:
-        invited_by = v.repo.cohorts.redeem_invite(effect.token, v.user_id)
+        invited_by = self.stewardship.redeem(v, effect.token)
         if invited_by is None:
             v.tell("invite_invalid", first=True)
             return
-        self._grant(v, v.user_id, v.channel_user_id, "invite")
+        self._grant(v, v.user_id, v.channel_user_id, "invite", by=invited_by)
         v.tell("invite_redeemed", first=True)
 
     def list_coordinators(self, v: Visitor, effect: ListCoordinators) -> None:
         coordinators = [(c.user_id, c.channel_user_id) for c in v.repo.cohorts.coordinators()]
         v.show(fs.coordinators_screen(v.say, coordinators))
+        self.stewardship.show_invites(v)
 
     def create_invite(self, v: Visitor, effect: CreateInvite) -> None:
         token = INVITE_PREFIX + self.make_code(INVITE_LENGTH)

@@ -37,15 +37,12 @@ def insight_replies(say: Say, groups: Sequence[GroupFigures], k: int) -> list[Re
     """The figures as text (one or more replies, each under :data:`TEXT_LIMIT`), a bar
     chart of the combined group's dilemmas (when it is shown and anyone got advice) and a
     CSV document. ``groups`` as :meth:`storage.insight.InsightStore.figures` returns them."""
-    cohorts = [g for g in groups if g.cohort_id is not None]
+    cohorts, combined, total = _split(groups, k)
     if not cohorts:
         return [Reply(tuple(say("insight_none")), meta={"screen": "insight"})]
-    combined = next((g for g in groups if g.cohort_id is None and _shown(g, k)), None)
-    shown = [g for g in cohorts if _shown(g, k)]
-    # With one cohort shown, the combined group is that cohort again: no second row.
-    total = combined if len(shown) > 1 else None
+    shown = [g for g in cohorts if is_shown(g, k)]
     parts = [say("insight_intro", k=k)]
-    parts += [_group_text(say, g) if _shown(g, k) else _hidden_text(say, g, k) for g in cohorts]
+    parts += [_group_text(say, g) if is_shown(g, k) else _hidden_text(say, g, k) for g in cohorts]
     if total is not None:
         parts.append(_group_text(say, total))
     elif len(shown) > 1:
@@ -71,6 +68,23 @@ def insight_replies(say: Say, groups: Sequence[GroupFigures], k: int) -> list[Re
     return replies
 
 
+def _split(
+    groups: Sequence[GroupFigures], k: int
+) -> tuple[list[GroupFigures], GroupFigures | None, GroupFigures | None]:
+    """The cohorts, the combined group when shown, and it again as a total row when more
+    than one cohort is shown (with one, the combined group is that cohort again)."""
+    cohorts = [g for g in groups if g.cohort_id is not None]
+    combined = next((g for g in groups if g.cohort_id is None and is_shown(g, k)), None)
+    shown = [g for g in cohorts if is_shown(g, k)]
+    return cohorts, combined, combined if len(shown) > 1 else None
+
+
+def insight_csv(say: Say, groups: Sequence[GroupFigures], k: int) -> bytes:
+    """The CSV document of :func:`insight_replies` (for the dashboard's download)."""
+    cohorts, _, total = _split(groups, k)
+    return _csv(say, cohorts, total, k)
+
+
 # -- text ---------------------------------------------------------------------------
 
 
@@ -78,13 +92,13 @@ def _name(say: Say, group: GroupFigures) -> str:
     return group.name if group.cohort_id is not None else say.label("insight_all")
 
 
-def _title(say: Say, dilemma_id: str) -> str:
+def dilemma_title(say: Say, dilemma_id: str) -> str:
     """A dilemma's title in the user's language (its id, if it left the knowledge base)."""
     dilemma = say.knowledge.dilemma(dilemma_id)
     return say.plain(dilemma.title) if dilemma is not None else dilemma_id
 
 
-def _ranked(say: Say, counts: Mapping[str, int]) -> list[tuple[str, int]]:
+def ranked_dilemmas(say: Say, counts: Mapping[str, int]) -> list[tuple[str, int]]:
     """Every dilemma of the knowledge base, then any other counted id, with its count:
     most recognised first, ties in knowledge-base order."""
     ids = [d.id for d in say.knowledge.dilemmas]
@@ -107,16 +121,16 @@ def _group_text(say: Say, group: GroupFigures) -> list[Span]:
             broadcasts_answered=group.broadcasts_answered,
         )
     ]
-    top = [(d, n) for d, n in _ranked(say, group.dilemmas) if n > 0][:TOP_DILEMMAS]
+    top = [(d, n) for d, n in ranked_dilemmas(say, group.dilemmas) if n > 0][:TOP_DILEMMAS]
     if top:
         lines.append(say("insight_recognised"))
-        lines += [say("insight_dilemma", title=_title(say, d), count=n) for d, n in top]
+        lines += [say("insight_dilemma", title=dilemma_title(say, d), count=n) for d, n in top]
     else:
         lines.append(say("insight_no_advice"))
     return join(lines)
 
 
-def _shown(group: GroupFigures, k: int) -> bool:
+def is_shown(group: GroupFigures, k: int) -> bool:
     """Whether a group's figures are shown: the store let them through, and it is big
     enough (a group built by hand, as in tests, is judged by its size alone)."""
     return group.shown and group.members >= k
@@ -150,7 +164,7 @@ def _length(spans: Sequence[Span]) -> int:
 def _chart(say: Say, group: GroupFigures) -> bytes | None:
     """A horizontal bar chart (PNG) of how many members recognise each dilemma; None when
     nobody got advice yet."""
-    ranked = _ranked(say, group.dilemmas)
+    ranked = ranked_dilemmas(say, group.dilemmas)
     if not any(count for _, count in ranked):
         return None
     # Imported here: matplotlib costs start-up time, and only coordinators draw charts.
@@ -158,7 +172,7 @@ def _chart(say: Say, group: GroupFigures) -> bytes | None:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    titles = [textwrap.fill(_title(say, d), TITLE_WIDTH) for d, _ in ranked]
+    titles = [textwrap.fill(dilemma_title(say, d), TITLE_WIDTH) for d, _ in ranked]
     counts = [count for _, count in ranked]
     figure = Figure(figsize=(8, 1.5 + 0.55 * len(ranked)), dpi=100)
     FigureCanvasAgg(figure)
@@ -192,7 +206,7 @@ def _csv(say: Say, cohorts: Sequence[GroupFigures], total: GroupFigures | None, 
     """A header row, then per cohort its figures and one column per dilemma id (a hidden
     cohort: its name and "too few participants" only), then the combined group."""
     columns = [c.strip() for c in say.label("insight_csv_header", days=ACTIVE_DAYS).split(",")]
-    shown = [g for g in (*cohorts, total) if g is not None and _shown(g, k)]
+    shown = [g for g in (*cohorts, total) if g is not None and is_shown(g, k)]
     dilemma_ids = [d.id for d in say.knowledge.dilemmas]
     dilemma_ids += sorted({d for g in shown for d in g.dilemmas} - set(dilemma_ids))
     buffer = io.StringIO()
@@ -202,7 +216,7 @@ def _csv(say: Say, cohorts: Sequence[GroupFigures], total: GroupFigures | None, 
         if group is None:
             continue
         name = _cell(_name(say, group))
-        if not _shown(group, k):
+        if not is_shown(group, k):
             key = "insight_too_few" if group.members < k else "insight_too_close"
             writer.writerow([name, say.label(key)])
             continue
@@ -218,4 +232,4 @@ def _csv(say: Say, cohorts: Sequence[GroupFigures], total: GroupFigures | None, 
     return buffer.getvalue().encode("utf-8")
 
 
-__all__ = ["insight_replies"]
+__all__ = ["dilemma_title", "insight_csv", "insight_replies", "is_shown", "ranked_dilemmas"]

@@ -8,13 +8,15 @@ erased by ``/vergeet`` and by retention (both walk the schema).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.app.context import Visitor
+from flows.cohorts.schedule import next_allowed
 from flows.events import SaveAdvice
 from flows.replies import Span
 from flows.timeline.content import DatedReflection, Point, change_line, timeline_screen
+from flows.timeline.recheck import RECHECK_DAYS
 
 
 class Timelines:
@@ -33,6 +35,28 @@ class Timelines:
         v.repo.snapshots.record(
             v.user_id, effect.profile, effect.dilemmas, v.knowledge.version, effect.kind, day_began
         )
+        self.plan_recheck(v, v.now)
+
+    def resume_recheck(self, v: Visitor) -> None:
+        """Reminders switched on again: the re-check of the newest point comes back (at
+        once in the next window when its moment passed meanwhile)."""
+        history = v.repo.snapshots.history(v.user_id)
+        if history:
+            self.plan_recheck(v, history[-1].taken_at)
+
+    def plan_recheck(self, v: Visitor, since: datetime) -> None:
+        """The re-check :data:`RECHECK_DAYS` after the newest point (taken ``since``), in
+        the user's working hours (their window and zone, like nudges); none for users who
+        switched reminders off. A newer point moves it: only the latest one stays planned."""
+        v.repo.outbox.cancel_pending(v.user_id, "recheck")
+        settings = v.repo.cohorts.nudge_settings(v.user_id)
+        window = v.knowledge.window(settings.window) or v.knowledge.window()
+        if settings.off or window is None:
+            return
+        zone = ZoneInfo(settings.timezone) if settings.timezone else self.zone
+        due = next_allowed(max(since + timedelta(days=RECHECK_DAYS), v.now), window, zone)
+        key = f"recheck:{v.user_id}:{due.date().isoformat()}"
+        v.repo.outbox.plan(v.user_id, "recheck", [(key, due, {"since": since.isoformat()})])
 
     def points(self, v: Visitor) -> list[Point]:
         return [

@@ -16,12 +16,11 @@ from datetime import datetime
 from functools import partial
 
 from telegram import Bot
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.app.broadcasting import progress_reply, report_reply
-from bot.telegram.ratelimit import SendBudget
-from bot.telegram.render import keyboard, to_html
+from bot.telegram.ratelimit import SendBudget, retry_after_seconds
+from bot.telegram.send import edit_reply, not_modified, send_reply
 from flows.screens import Say
 from knowledge.store import KnowledgeStore
 from storage import Database, Repository
@@ -58,6 +57,8 @@ class BroadcastProgress:
         self.every = every
         self._last = 0.0
         self._dirty = False
+        self._not_before = 0.0
+        """No edit before this (monotonic) time: Telegram answered 429 with a pause."""
 
     def touched(self) -> None:
         """A broadcast message was handled: there is progress to show."""
@@ -71,19 +72,28 @@ class BroadcastProgress:
         self._last = now
         dirty, self._dirty = self._dirty, False
         db = self.db
+        if now < self._not_before:
+            self._dirty = self._dirty or dirty
+            return
         for info in await db.run(lambda repo: repo.broadcasts.sending()):
             delivery = await db.run(partial(_delivery, broadcast_id=info.id))
             if delivery.finished:
-                if await db.run(partial(_finish, broadcast_id=info.id)):
-                    await self._show(info, delivery, final=True)
-            elif dirty or info.progress_message_id is None:
-                await self._show(info, delivery, final=False)
+                # Done only once the coordinator has the report: a report that could not
+                # go (429, 5xx, no network) is tried again at the next round.
+                if await self._show(info, delivery, final=True):
+                    await db.run(partial(_finish, broadcast_id=info.id))
+            elif (dirty or info.progress_message_id is None) and not await self._show(
+                info, delivery, final=False
+            ):
+                self._dirty = True  # the next edit shows it, with what came since
 
-    async def _show(self, info: BroadcastInfo, delivery: Delivery, *, final: bool) -> None:
+    async def _show(self, info: BroadcastInfo, delivery: Delivery, *, final: bool) -> bool:
+        """Send or edit the progress message; False when it is to be tried again later
+        (Telegram asked to wait, failed, or could not be reached)."""
         db = self.db
         contact = await db.run(lambda repo: repo.broadcasts.owner_contact(info.id))
         if contact is None or contact[0] != "telegram":
-            return
+            return True
         say = Say(self.knowledge.current, contact[2])
         if final:
             audience = info.audience
@@ -91,27 +101,34 @@ class BroadcastProgress:
             reply = report_reply(say, info, delivery, shared)
         else:
             reply = progress_reply(say, info, delivery)
-        bot = self.bot
         chat_id = int(contact[1])
-        html, markup = to_html(list(reply.spans)), keyboard(reply.buttons)
         message_id = info.progress_message_id
         try:
+            if message_id is not None:
+                try:
+                    await edit_reply(self.bot, chat_id, message_id, reply)
+                except BadRequest as exc:
+                    if not_modified(exc):
+                        return True
+                    # The message is gone (deleted by the coordinator): a new one.
+                    log.info("progress of broadcast %s not edited: %s", info.id, exc.message)
+                    message_id = None
             if message_id is None:
-                sent = await bot.send_message(
-                    chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup
-                )
-                self.budget.note()
-                message_id = sent.message_id
-            else:
-                await bot.edit_message_text(
-                    html, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup
-                )
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                log.info("progress of broadcast %s not shown: %s", info.id, exc.message)
+                sent = await send_reply(self.bot, chat_id, reply, budget=self.budget)
+                message_id = sent.message_id if sent is not None else None
+        except RetryAfter as exc:
+            self._not_before = time.monotonic() + retry_after_seconds(exc)
+            log.info("progress of broadcast %s waits %s s (429)", info.id, retry_after_seconds(exc))
+            return False
+        except (BadRequest, Forbidden) as exc:
+            # Never deliverable (the coordinator blocked the bot, the chat is gone).
+            log.warning("progress of broadcast %s not shown: %s", info.id, type(exc).__name__)
+            return True
         except TelegramError as exc:
-            log.info("progress of broadcast %s not shown: %s", info.id, type(exc).__name__)
+            log.info("progress of broadcast %s not shown yet: %s", info.id, type(exc).__name__)
+            return False
         await db.run(lambda repo: self._store(repo, info.id, message_id))
+        return True
 
     def _store(self, repo: Repository, broadcast_id: int, message_id: int | None) -> None:
         repo.broadcasts.set_progress(broadcast_id, message_id, self.clock())

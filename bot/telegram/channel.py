@@ -8,7 +8,6 @@ drops its keyboard, replies go out as escaped HTML split below 4096 characters.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -20,17 +19,11 @@ from telegram import (
     Bot,
     BotCommand,
     BotCommandScopeChat,
-    CallbackQuery,
     Message,
-    MessageEntity,
     Update,
 )
-from telegram.constants import ParseMode
 from telegram.error import (
-    BadRequest,
     Forbidden,
-    NetworkError,
-    RetryAfter,
     TelegramError,
     TimedOut,
 )
@@ -39,16 +32,23 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseUpdateProcessor,
     CallbackQueryHandler,
+    CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
 
 from bot.app.advisor import Advisor, UserLocks, language_for
+from bot.app.dashboard import Dashboard
 from bot.settings import Settings
+from bot.telegram.dashboard import COMMAND, DashboardCommand, set_menu_button
+from bot.telegram.edits import mark_chosen, replace_with
 from bot.telegram.http import AiohttpRequest
+from bot.telegram.later import undelivered
+from bot.telegram.membership import my_chat_member_handler
 from bot.telegram.ratelimit import SendBudget
-from bot.telegram.render import keyboard, split_spans, to_html
+from bot.telegram.send import send_reply, with_retry
+from flows import commands
 from flows.commands import parse_command
 from flows.events import Event, Outcome
 from flows.replies import Reply
@@ -59,36 +59,16 @@ from storage import StorageError
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-COMMANDS = (
-    "start",
-    "advies",
-    "profiel",
-    "dilemmas",
-    "vraag",
-    "reflecties",
-    "samenvatting",
-    "verloop",
-    "taal",
-    "privacy",
-    "mijngegevens",
-    "vergeet",
-    "herinneringen",
-    "stop",
-    "help",
-)
-"""Command names (Dutch, part of the interface); descriptions are ``cmd_<name>`` messages."""
+COMMANDS = commands.menu()
+"""The menu of every user, from the command table; descriptions are ``cmd_<name>``."""
 ROLE_COMMANDS = {
-    "coordinator": ("cohort", "broadcast", "inzicht"),
-    "admin": ("cohort", "broadcast", "inzicht", "coordinator"),
+    role: tuple(name for name in commands.menu({role}) if name not in COMMANDS)
+    for role in commands.ROLES
 }
 """Extra commands in the menu of a coordinator's or admin's own chat (members never see
 them; the commands check the role anyway)."""
-CAPTION_LIMIT = 1024
-"""Telegram's limit on a caption (characters after parsing): longer text follows the file."""
 MAX_CONCURRENT_UPDATES = 8
 """Measured: a small cap beats many requests in flight on one httpx client."""
-SEND_ATTEMPTS = 5
-MAX_RETRY_AFTER = 10.0
 BUDGET_KEY = "send_budget"
 """Where the application keeps the channel's :class:`SendBudget` for the dispatcher."""
 CHANNEL_KEY = "channel"
@@ -133,35 +113,6 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         """Nothing to release."""
 
 
-def _utf16_len(text: str) -> int:
-    """Telegram counts entity offsets in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _retry_seconds(exc: RetryAfter) -> float:
-    value = exc.retry_after
-    return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
-
-
-async def _with_retry(make: Callable[[], Awaitable[Any]]) -> Any:
-    """Await ``make()``; on 429 wait ``retry_after`` (bounded), on network errors retry."""
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            return await make()
-        except RetryAfter as exc:
-            wait = _retry_seconds(exc)
-            if attempt == SEND_ATTEMPTS or wait > MAX_RETRY_AFTER:
-                raise
-            await asyncio.sleep(wait)
-        except NetworkError as exc:
-            # A timeout is no answer: Telegram may have sent the message anyway, so it is
-            # not sent again (the user would get it twice).
-            if isinstance(exc, BadRequest | Forbidden | TimedOut) or attempt == SEND_ATTEMPTS:
-                raise
-            await asyncio.sleep(0.2 * attempt)
-    return None
-
-
 class TelegramChannel:
     """The handlers: translate the update, call the advisor, render the outcome."""
 
@@ -174,6 +125,8 @@ class TelegramChannel:
         handled again: webhook mode answers their request 503 (Telegram sends it again),
         the poller tries again after :meth:`retry_delay` before its offset moves on."""
         self._attempts: dict[int, int] = {}
+        self.web_url: str | None = None
+        """WEB_URL: coordinators' menu buttons open the dashboard there."""
 
     @staticmethod
     def retry_delay(attempt: int) -> float:
@@ -196,7 +149,7 @@ class TelegramChannel:
         event = dataclasses.replace(event, update_id=update.update_id)
         outcome = await self.advisor.handle(CHANNEL, str(user.id), event, user.language_code)
         self._attempts.pop(update.update_id, None)
-        await self.deliver(context, message.chat_id, outcome)
+        await self.deliver(context, message.chat_id, outcome, update_id=update.update_id)
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A pressed button: answered always; a chosen answer marks its question."""
@@ -209,51 +162,21 @@ class TelegramChannel:
         )
         self._attempts.pop(update.update_id, None)
         try:
-            await _with_retry(partial(query.answer, outcome.notice))
-        except BadRequest as exc:  # e.g. "query is too old" when handled again later
+            await with_retry(partial(query.answer, outcome.notice))
+        except TelegramError as exc:  # "query is too old" when handled again later, a 5xx
+            # Only the spinner on the button: the reply still goes out.
             log.info("callback query of update %s not answered: %s", update.update_id, exc)
         message = query.message
         if outcome.chosen and isinstance(message, Message):
-            await self._mark_chosen(query, message, outcome)
+            say = Say(self.advisor.knowledge, outcome.state.lang)
+            mark = "".join(span.text for span in say("chosen", choice=outcome.chosen))
+            await mark_chosen(query, message, mark, with_retry)
         chat_id = message.chat.id if message is not None else query.from_user.id
         replies = outcome.replies
         edit = outcome.edit and replies and isinstance(message, Message)
-        if edit and await self._replace(query, replies[0]):
+        if edit and await replace_with(query, replies[0], with_retry):
             replies = replies[1:]
-        await self.deliver(context, chat_id, outcome, replies)
-
-    async def _replace(self, query: CallbackQuery, reply: Reply) -> bool:
-        """Show ``reply`` in the pressed message itself (a toggle); False if it cannot."""
-        chunks = split_spans(reply.spans)
-        if reply.attachment is not None or len(chunks) != 1:
-            return False
-        try:
-            await _with_retry(
-                partial(
-                    query.edit_message_text,
-                    to_html(chunks[0]),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=keyboard(reply.buttons),
-                    disable_web_page_preview=True,
-                )
-            )
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
-        return True
-
-    async def _mark_chosen(self, query: CallbackQuery, message: Message, outcome: Outcome) -> None:
-        """The question as it was (its own entities, not re-rendered), then the choice in bold."""
-        say = Say(self.advisor.knowledge, outcome.state.lang)
-        mark = "".join(span.text for span in say("chosen", choice=outcome.chosen or ""))
-        head = f"{message.text or ''}\n\n"
-        bold = MessageEntity(MessageEntity.BOLD, _utf16_len(head), _utf16_len(mark))
-        entities = [*message.entities, bold]
-        try:
-            await _with_retry(partial(query.edit_message_text, head + mark, entities=entities))
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
+        await self.deliver(context, chat_id, outcome, replies, update_id=update.update_id)
 
     def _notice(self, key: str, lang: str) -> Reply:
         return notice(Say(self.advisor.knowledge, lang), key)
@@ -264,51 +187,39 @@ class TelegramChannel:
         chat_id: int,
         outcome: Outcome,
         replies: list[Reply] | None = None,
+        *,
+        update_id: int = 0,
     ) -> None:
-        for reply in outcome.replies if replies is None else replies:
-            await self._send(context, chat_id, reply)
+        """The replies in order; when one cannot go now, it and the rest are left to the
+        outbox, or the user is told (see :func:`bot.telegram.later.undelivered`)."""
+        pending = list(outcome.replies if replies is None else replies)
+        for index, reply in enumerate(pending):
+            try:
+                await self._send(context, chat_id, reply)
+            except TelegramError as exc:
+                if isinstance(exc, TimedOut):
+                    raise  # most likely delivered: the error handler says so, no apology
+                advisor = self.advisor
+                lang = outcome.state.lang
+                await undelivered(
+                    advisor.db,
+                    advisor.clock,
+                    CHANNEL,
+                    chat_id,
+                    pending[index:],
+                    exc,
+                    update_id,
+                    partial(self.apologise, context, chat_id, lang),
+                )
+                break
         for user_key, roles in outcome.menus.items():
             await set_menu(context.bot, self.advisor, int(user_key), roles)
+            await set_menu_button(context.bot, int(user_key), roles, self.web_url)
 
     async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
-        """One reply: its attachment, then its text in chunks; buttons on the last chunk."""
-        bot = context.bot
-        chunks = split_spans(reply.spans)
-        markup = keyboard(reply.buttons)
+        """One reply through the one send path, retried within the update."""
         try:
-            if reply.attachment is not None:
-                file = reply.attachment
-                method = bot.send_photo if file.kind == "photo" else bot.send_document
-                caption = to_html(chunks[0]) if file.caption and len(chunks) == 1 else None
-                if caption is not None and len(reply.plain) <= CAPTION_LIMIT:
-                    # The explanation goes with the file, its buttons under it.
-                    await _with_retry(
-                        partial(
-                            method,
-                            chat_id,
-                            file.data,
-                            filename=file.name,
-                            caption=caption,
-                            parse_mode=ParseMode.HTML,
-                            reply_markup=markup,
-                        )
-                    )
-                    self.budget.note()
-                    return
-                await _with_retry(partial(method, chat_id, file.data, filename=file.name))
-                self.budget.note()
-            for index, chunk in enumerate(chunks, start=1):
-                await _with_retry(
-                    partial(
-                        bot.send_message,
-                        chat_id,
-                        to_html(chunk),
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=markup if index == len(chunks) else None,
-                        disable_web_page_preview=True,
-                    )
-                )
-                self.budget.note()
+            await send_reply(context.bot, chat_id, reply, call=with_retry, budget=self.budget)
         except Forbidden:
             log.info("chat %s has blocked the bot; reply dropped", chat_id)
 
@@ -343,11 +254,19 @@ class TelegramChannel:
                 return
             del self._attempts[update.update_id]
         lang = language_for(user.language_code)
-        with contextlib.suppress(Exception):
-            if update.callback_query is not None:
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramError):
                 await update.callback_query.answer()
-            chat_id = update.effective_chat.id if update.effective_chat else user.id
+        chat_id = update.effective_chat.id if update.effective_chat else user.id
+        await self.apologise(context, chat_id, lang)
+
+    async def apologise(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: str) -> None:
+        """The bot's apology (the user may send their message again); logged if even
+        that cannot go."""
+        try:
             await self._send(context, chat_id, self._notice("error", lang))
+        except TelegramError as exc:
+            log.warning("apology to chat %s not delivered: %s", chat_id, type(exc).__name__)
 
 
 async def process_in_turn(application: AppType, update: Update) -> None:
@@ -384,10 +303,18 @@ def build_application(settings: Settings, advisor: Advisor) -> AppType:
     # PTB closes them in shutdown(), but not when initialize() failed (a refused token).
     application.bot_data[HTTP_KEY] = requests
     channel = TelegramChannel(advisor)
+    channel.web_url = settings.web_url
+    dashboard = DashboardCommand(
+        Dashboard(advisor, settings.insight_min_group), settings.web_url, channel.on_message
+    )
     application.bot_data[BUDGET_KEY] = channel.budget
     application.bot_data[CHANNEL_KEY] = channel
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(channel.on_callback))
+    application.add_handler(my_chat_member_handler(advisor, CHANNEL))
+    application.add_handler(
+        CommandHandler(COMMAND, dashboard.on_command, private & ~filters.UpdateType.EDITED)
+    )
     application.add_handler(
         MessageHandler(private & ~filters.UpdateType.EDITED, channel.on_message)
     )
@@ -401,7 +328,14 @@ def menu(advisor: Advisor, lang: str, roles: Collection[str] = ()) -> list[BotCo
     for role in sorted(roles):
         names += [name for name in ROLE_COMMANDS.get(role, ()) if name not in names]
     knowledge = advisor.knowledge
-    return [BotCommand(name, knowledge.message(f"cmd_{name}", lang)) for name in names]
+    english = lang == "en"
+    return [
+        BotCommand(
+            commands.ENGLISH_NAMES.get(name, name) if english else name,
+            knowledge.message(f"cmd_{name}", lang),
+        )
+        for name in names
+    ]
 
 
 async def set_menu(bot: Bot, advisor: Advisor, chat_id: int, roles: Collection[str]) -> None:
@@ -415,7 +349,7 @@ async def set_menu(bot: Bot, advisor: Advisor, chat_id: int, roles: Collection[s
         for lang in LANGUAGES:
             language = None if lang == LANGUAGES[0] else lang
             if any(role in ROLE_COMMANDS for role in roles):
-                await _with_retry(
+                await with_retry(
                     partial(
                         bot.set_my_commands,
                         menu(advisor, lang, roles),
@@ -424,7 +358,7 @@ async def set_menu(bot: Bot, advisor: Advisor, chat_id: int, roles: Collection[s
                     )
                 )
             else:
-                await _with_retry(
+                await with_retry(
                     partial(bot.delete_my_commands, scope=scope, language_code=language)
                 )
     except TelegramError as exc:

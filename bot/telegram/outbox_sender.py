@@ -40,18 +40,19 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.app import later_replies
 from bot.settings import DEFAULT_BROADCAST_RATE, DEFAULT_DISPATCH_LEASE_SECONDS
 from bot.telegram.broadcast_progress import BroadcastProgress
-from bot.telegram.ratelimit import Pacer, SendBudget
-from bot.telegram.render import keyboard, split_spans, to_html
+from bot.telegram.ratelimit import Pacer, SendBudget, retry_after_seconds
+from bot.telegram.send import send_reply
 from flows.advice.reminder import reminder
 from flows.broadcasts.screens import message as broadcast_message
 from flows.cohorts.screens import nudge
 from flows.replies import Reply, Span
 from flows.screens import Say
+from flows.timeline.recheck import recheck_message
 from knowledge.store import KnowledgeStore
 from storage import Database, OutboxItem, Repository
 from storage.broadcasts import BLOCKED_REASON
@@ -121,6 +122,8 @@ class Dispatcher:
         self._beat_at: float | None = None
         self._beat_failing = False
         self._broadcasts: dict[int, tuple[str, str | None]] = {}
+        self._unrecorded: Callable[[Repository], object] | None = None
+        """What became of the last row sent, when the database could not take it."""
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
@@ -217,6 +220,9 @@ class Dispatcher:
         another process may meanwhile have claimed after the lease ran out.
         """
         s = self.settings
+        if self._unrecorded is not None:
+            await self.db.run(self._unrecorded)
+            self._unrecorded = None
         now = self.clock()
         claimed_at = time.monotonic()
         items = await self.db.run(
@@ -253,47 +259,57 @@ class Dispatcher:
             reason = f"channel {item.channel} cannot receive messages from the bot"
             await self.db.run(lambda repo: repo.outbox.mark_failed(item.id, claimer, reason))
             return True
+        record: Callable[[Repository], object]
         try:
             reply = await self.render(item)
             await self.pacer.wait()
             await self._send(item, reply)
         except RetryAfter as exc:
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            seconds = retry_after_seconds(exc)
             retry_at = now + timedelta(seconds=seconds)
-            await self.db.run(lambda repo: repo.outbox.release(item.id, claimer, retry_at, "429"))
+            await self._record(lambda repo: repo.outbox.release(item.id, claimer, retry_at, "429"))
             log.info("Telegram asks to slow down: dispatcher pauses %.1f s", seconds)
             self.pacer.pause(seconds)
             return False
         except Forbidden:
-            await self.db.run(lambda repo: self._blocked(repo, item))
+            record = partial(self._blocked, item=item)
         except BadRequest as exc:
             reason = f"refused by Telegram: {exc.message}"[:250]
-            await self.db.run(lambda repo: repo.outbox.mark_failed(item.id, claimer, reason))
+            record = partial(_failed, item_id=item.id, claimer=claimer, reason=reason)
         except TimedOut:
             # No answer in time: Telegram has most likely sent it. Sending it again risks
             # a second copy, which is worse for a member than a rare missing one.
-            await self.db.run(lambda repo: self._sent_unconfirmed(repo, item.id))
+            record = partial(self._sent_unconfirmed, item_id=item.id)
         except NetworkError as exc:
             reason = f"{type(exc).__name__}: {exc.message}"[:250]
             if item.attempts >= MAX_ATTEMPTS:
-                await self.db.run(lambda repo: repo.outbox.mark_failed(item.id, claimer, reason))
+                record = partial(_failed, item_id=item.id, claimer=claimer, reason=reason)
             else:
                 retry_at = now + self.settings.backoff * 2 ** (item.attempts - 1)
-                await self.db.run(
-                    lambda repo: repo.outbox.release(item.id, claimer, retry_at, reason)
+                record = partial(
+                    _released, item_id=item.id, claimer=claimer, due=retry_at, reason=reason
                 )
         else:
-            await self.db.run(lambda repo: repo.outbox.mark_sent(item.id, claimer, self.clock()))
+            record = partial(_sent, item_id=item.id, claimer=claimer, at=self.clock())
+        await self._record(record)
         if item.kind == "broadcast":
             self.progress.touched()
         return True
 
-    def _sent_unconfirmed(self, repo: Repository, item_id: int) -> None:
+    async def _record(self, record: Callable[[Repository], object]) -> None:
+        """Record what became of a row Telegram was asked to send. While the database is
+        away the record is kept, and made first thing in the next round, before anything
+        is claimed: left undone, the row's lease would run out and the message go out a
+        second time (the window is then a crash's: between Telegram's answer and this)."""
+        self._unrecorded = record
+        await self.db.run(record)
+        self._unrecorded = None
+
+    def _sent_unconfirmed(self, repo: Repository, *, item_id: int) -> None:
         repo.outbox.mark_sent(item_id, self.claimer, self.clock())
         repo.outbox.note(item_id, "timed out: assumed delivered, not sent again")
 
-    def _blocked(self, repo: Repository, item: OutboxItem) -> None:
+    def _blocked(self, repo: Repository, *, item: OutboxItem) -> None:
         repo.set_blocked(item.user_id, True)
         repo.outbox.mark_failed(item.id, self.claimer, BLOCKED_REASON)
         repo.outbox.cancel_pending(item.user_id)
@@ -304,6 +320,10 @@ class Dispatcher:
         say = Say(knowledge, item.language)
         if item.kind == "broadcast":
             return await self._broadcast(say, item)
+        if item.kind == "recheck":
+            return recheck_message(say, item.id)
+        if item.kind == later_replies.KIND:
+            return later_replies.from_payload(item.payload)
         if item.kind != "nudge":
             return reminder(say, str(item.payload.get("subject", "advice")))
         plan = knowledge.plan(str(item.payload.get("plan", "")))
@@ -330,11 +350,16 @@ class Dispatcher:
         return broadcast_message(say, spans, item.id)
 
     async def _send(self, item: OutboxItem, reply: Reply) -> None:
-        chunks = split_spans(reply.spans)
-        for index, chunk in enumerate(chunks, start=1):
-            await self.bot.send_message(
-                int(item.channel_user_id),
-                to_html(chunk),
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(reply.buttons) if index == len(chunks) else None,
-            )
+        await send_reply(self.bot, int(item.channel_user_id), reply)
+
+
+def _sent(repo: Repository, *, item_id: int, claimer: str, at: datetime) -> None:
+    repo.outbox.mark_sent(item_id, claimer, at)
+
+
+def _failed(repo: Repository, *, item_id: int, claimer: str, reason: str) -> None:
+    repo.outbox.mark_failed(item_id, claimer, reason)
+
+
+def _released(repo: Repository, *, item_id: int, claimer: str, due: datetime, reason: str) -> None:
+    repo.outbox.release(item_id, claimer, due, reason)

@@ -16,9 +16,20 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
+from datetime import timedelta
+
+from telegram.error import RetryAfter
 
 OVERALL_PER_SECOND = 30
 WINDOW = 1.0
+
+
+def retry_after_seconds(exc: BaseException) -> float:
+    """The pause in seconds Telegram asked for with a 429; 0 for any other error."""
+    if not isinstance(exc, RetryAfter):
+        return 0.0
+    wait = exc.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
 class SendBudget:

@@ -22,6 +22,24 @@ def to_html(spans: Sequence[Span]) -> str:
     return "".join(parts)
 
 
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units: how Telegram counts its 4096 and its entity offsets
+    (an emoji outside the Basic Multilingual Plane counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitting(text: str, units: int) -> int:
+    """How many characters of ``text`` fit in ``units`` UTF-16 code units."""
+    if utf16_len(text) <= units:
+        return len(text)
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > units:
+            return index
+    return len(text)
+
+
 def _cut(span: Span, size: int) -> tuple[Span, Span]:
     """Split one span at a line break or space before ``size`` characters if there is one."""
     text = span.text
@@ -32,18 +50,21 @@ def _cut(span: Span, size: int) -> tuple[Span, Span]:
 
 
 def split_spans(spans: Sequence[Span], limit: int = TELEGRAM_LIMIT) -> list[list[Span]]:
-    """Chunks of at most ``limit`` visible characters, broken at paragraphs where possible."""
+    """Chunks of at most ``limit`` visible characters, counted as Telegram counts them (in
+    UTF-16 code units), broken at paragraphs where possible."""
     chunks: list[list[Span]] = [[]]
     used = 0
     pending = list(spans)
     while pending:
         span = pending.pop(0)
         room = limit - used
-        if len(span.text) <= room:
+        length = utf16_len(span.text)
+        if length <= room:
             chunks[-1].append(span)
-            used += len(span.text)
+            used += length
             continue
-        paragraph = span.text.rfind("\n\n", 0, room)
+        fits = _fitting(span.text, room)
+        paragraph = span.text.rfind("\n\n", 0, fits)
         if paragraph > 0:
             head, tail = (
                 Span(span.text[:paragraph], span.style),
@@ -52,7 +73,7 @@ def split_spans(spans: Sequence[Span], limit: int = TELEGRAM_LIMIT) -> list[list
         elif used and room < limit // 4:
             head, tail = Span("", span.style), span
         else:
-            head, tail = _cut(span, room)
+            head, tail = _cut(span, fits)
         if head.text:
             chunks[-1].append(head)
         chunks.append([])

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import secrets
 import signal
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from urllib.parse import urlparse
 
 from aiohttp import web
-from telegram import Update
+from telegram import Bot, Update
 
 from bot.app.advisor import Advisor
 from bot.settings import Settings
@@ -34,14 +36,20 @@ from bot.telegram.channel import (
 from bot.telegram.outbox_sender import Dispatcher, DispatchSettings
 from bot.telegram.polling import Poller
 from bot.telegram.ratelimit import SendBudget
+from bot.web.context import WebContext
+from bot.web.server import start_site, web_application
 from bot.wiring import open_advisor
 from storage import Repository
+from storage.sqlite_file import DatabaseFile
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 RETENTION_INTERVAL = timedelta(days=1)
 DEFAULT_WEBHOOK_PATH = "/telegram"
+REFUSALS_LOGGED_EVERY = 60.0
+DATABASE_FILE_CHECK = 5.0
+"""Seconds between checks that the SQLite file is still the one the bot opened."""
 
 
 @dataclass
@@ -55,6 +63,19 @@ class RunningBot:
     dispatcher: Dispatcher | None = None
     dispatching: asyncio.Task[None] | None = None
     retention: asyncio.Task[None] | None = None
+    database_file: DatabaseFile | None = None
+    watching: asyncio.Task[None] | None = None
+    failed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when the bot cannot go on (its SQLite file is gone): :func:`serve` stops it."""
+
+    def start_watching_the_database_file(self) -> None:
+        """Every few seconds: is the SQLite file still the one opened? If not, log it and
+        set :attr:`failed` (see :mod:`storage.sqlite_file`)."""
+        self.database_file = DatabaseFile.of(self.advisor.db)
+        if self.database_file is not None:
+            self.watching = asyncio.create_task(
+                watch_database_file(self.database_file, self.failed), name="database-file"
+            )
 
     def start_retention(self, days: int) -> None:
         """Once a day, forget every user inactive for ``days`` days."""
@@ -89,13 +110,15 @@ class RunningBot:
             steps.append(("poller", self.poller.stop))
         if self.retention is not None:
             steps.append(("retention", partial(_cancelled, self.retention)))
+        if self.watching is not None:
+            steps.append(("database file watch", partial(_cancelled, self.watching)))
         if self.dispatcher is not None and self.dispatching is not None:
             self.dispatcher.stop()
             steps.append(("dispatcher", partial(_finished, self.dispatching)))
         if app.running:
             steps.append(("application", app.stop))
         if self.runner is not None:
-            steps.append(("webhook server", self.runner.cleanup))
+            steps.append(("web server", self.runner.cleanup))
         steps += [
             ("application", app.shutdown),
             ("http clients", partial(_close_http, app)),
@@ -142,22 +165,90 @@ async def forget_inactive_daily(advisor: Advisor, period: timedelta) -> None:
         await asyncio.sleep(RETENTION_INTERVAL.total_seconds())
 
 
+async def watch_database_file(file: DatabaseFile, failed: asyncio.Event) -> None:
+    """Check ``file`` every ``DATABASE_FILE_CHECK`` seconds; set ``failed`` when it was
+    deleted or replaced (everything stored from then on would be lost)."""
+    while True:
+        await asyncio.sleep(DATABASE_FILE_CHECK)
+        problem = file.problem()
+        if problem is not None:
+            log.critical(
+                "the SQLite database file %s was %s while the bot ran; stopping, since "
+                "nothing stored from now on would be kept (see docs/operations.md)",
+                file.path.name,
+                problem,
+            )
+            failed.set()
+            return
+
+
 def _channel(application: AppType) -> TelegramChannel:
     channel = application.bot_data[CHANNEL_KEY]
     assert isinstance(channel, TelegramChannel)
     return channel
 
 
-def webhook_app(application: AppType, advisor: Advisor, secret: str, path: str) -> web.Application:
-    """The aiohttp app: POST ``path`` for Telegram, GET /healthz for the platform."""
+class Refusals:
+    """Bodies refused as no update: logged in one short line at most every
+    ``REFUSALS_LOGGED_EVERY`` seconds, so that a flood of them cannot fill the log."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._logged_at: float | None = None
+
+    def note(self, reason: str) -> None:
+        self.count += 1
+        now = time.monotonic()
+        if self._logged_at is None or now - self._logged_at >= REFUSALS_LOGGED_EVERY:
+            log.warning(
+                "webhook: refused %d request(s) without an update (latest: %s)", self.count, reason
+            )
+            self._logged_at, self.count = now, 0
+
+
+def read_update(body: bytes, bot: Bot, refusals: Refusals) -> Update | None:
+    """The update in a webhook body, or None (noted in ``refusals``) when it holds none:
+    not JSON, JSON that is no object with an integer ``update_id``, nesting too deep for
+    the parser, or fields python-telegram-bot cannot read (``"message": "hallo"``)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        refusals.note(type(exc).__name__)
+        return None
+    update_id = data.get("update_id") if isinstance(data, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        refusals.note("no update_id")
+        return None
+    try:
+        return Update.de_json(data, bot)
+    except Exception as exc:  # whatever a malformed body makes PTB raise
+        refusals.note(f"update {update_id}: {type(exc).__name__}")
+        return None
+
+
+def webhook_app(
+    application: AppType,
+    advisor: Advisor,
+    settings: Settings,
+    secret: str,
+    path: str,
+    database_file: DatabaseFile | None = None,
+) -> web.Application:
+    """The aiohttp app: POST ``path`` for Telegram, GET /healthz for the platform (503
+    once the SQLite ``database_file`` was deleted or replaced), and the web pages when
+    WEB_URL is set (:mod:`bot.web.server`)."""
+
+    expected = secret.encode()
+    refusals = Refusals()
 
     async def receive(request: web.Request) -> web.Response:
-        if not secrets.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
+        # As bytes: a header may carry any byte, and compare_digest refuses str that is
+        # not ASCII (it would raise, a 500 with a traceback for anyone to provoke).
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not secrets.compare_digest(given, expected):
             return web.Response(status=403, text="forbidden")
-        try:
-            data = await request.json()
-            update = Update.de_json(data, application.bot)
-        except (ValueError, TypeError, KeyError):
+        update = read_update(await request.read(), application.bot, refusals)
+        if update is None:
             return web.Response(status=400, text="not an update")
         await process_in_turn(application, update)
         failed = _channel(application).failed
@@ -167,14 +258,8 @@ def webhook_app(application: AppType, advisor: Advisor, secret: str, path: str) 
             return web.Response(status=503, text="try again")
         return web.Response(text="ok")
 
-    async def health(request: web.Request) -> web.Response:
-        return web.json_response(
-            {"status": "ok", "mode": "webhook", "knowledge": advisor.knowledge.version}
-        )
-
-    app = web.Application()
+    app = web_application(WebContext(advisor, settings, "webhook", database_file))
     app.router.add_post(path, receive)
-    app.router.add_get("/healthz", health)
     return app
 
 
@@ -183,6 +268,7 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
     advisor = await open_advisor(settings)
     application = build_application(settings, advisor)
     running = RunningBot(application, advisor)
+    running.start_watching_the_database_file()
     try:
         await application.initialize()
         advisor.links.username = application.bot.username
@@ -192,15 +278,18 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
                 raise ValueError("webhook mode needs WEBHOOK_URL (the public https URL)")
             secret = settings.webhook_secret or secrets.token_urlsafe(32)
             path = urlparse(settings.webhook_url).path or DEFAULT_WEBHOOK_PATH
-            running.runner = web.AppRunner(webhook_app(application, advisor, secret, path))
-            await running.runner.setup()
-            await web.TCPSite(running.runner, host, settings.port).start()
+            app = webhook_app(application, advisor, settings, secret, path, running.database_file)
+            running.runner = await start_site(app, host, settings.port)
             await application.start()
             # Only now: Telegram may push the moment setWebhook returns.
             await application.bot.set_webhook(
                 settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
             )
         else:
+            if settings.web_url:
+                context = WebContext(advisor, settings, "polling", running.database_file)
+                app = web_application(context)
+                running.runner = await start_site(app, host, settings.port)
             await application.bot.delete_webhook()
             await application.start()
             running.poller = Poller(
@@ -208,6 +297,7 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
                 _channel(application).failed,
                 TelegramChannel.retry_delay,
                 process=partial(process_in_turn, application),
+                db=advisor.db,
             )
             running.poller.start()
     except BaseException:
@@ -236,8 +326,9 @@ async def running_bot(
         await bot.stop()
 
 
-async def serve(settings: Settings, *, webhook: bool) -> None:
-    """Run until SIGINT or SIGTERM; SIGHUP reloads the knowledge base."""
+async def serve(settings: Settings, *, webhook: bool) -> bool:
+    """Run until SIGINT or SIGTERM (True), or until the bot cannot go on (False); SIGHUP
+    reloads the knowledge base."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -245,10 +336,15 @@ async def serve(settings: Settings, *, webhook: bool) -> None:
     async with running_bot(settings, webhook=webhook) as bot:
         # SIGHUP reloads the knowledge; an invalid edit is refused and the old one kept.
         loop.add_signal_handler(signal.SIGHUP, bot.advisor.knowledge_store.reload)
-        await stop.wait()
+        waits = {asyncio.create_task(stop.wait()), asyncio.create_task(bot.failed.wait())}
+        _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for wait in pending:
+            wait.cancel()
+        return not bot.failed.is_set()
 
 
 def run_telegram(settings: Settings, *, webhook: bool) -> int:
-    """``python -m bot run [--webhook]``: webhook when asked or when WEBHOOK_URL is set."""
-    asyncio.run(serve(settings, webhook=webhook or bool(settings.webhook_url)))
-    return 0
+    """``python -m bot run [--webhook]``: webhook when asked or when WEBHOOK_URL is set.
+    Exit status 1 when the bot stopped because it could not go on."""
+    ok = asyncio.run(serve(settings, webhook=webhook or bool(settings.webhook_url)))
+    return 0 if ok else 1

@@ -7,6 +7,7 @@ import re
 
 from fakebotapi.constants import COMMAND_SCOPES, JSONDict
 from fakebotapi.errors import bad_request
+from fakebotapi.keyboards import validate_web_app
 from fakebotapi.params import Params
 from fakebotapi.state import Method, ServerState
 
@@ -96,6 +97,12 @@ async def set_chat_menu_button(state: ServerState, params: Params) -> bool:
     button = params.get_json("menu_button") or {"type": "default"}
     if not isinstance(button, dict) or "type" not in button:
         raise bad_request("can't parse menu button JSON object")
+    if button["type"] == "web_app":
+        validate_web_app(button.get("web_app"))
+        if not isinstance(button.get("text"), str) or not button["text"]:
+            raise bad_request("can't parse menu button JSON object: text is empty")
+    if chat_id is not None and chat_id not in state.chats:
+        raise bad_request("chat not found")
     state.menu_buttons[chat_id] = button
     return True
 

@@ -17,6 +17,7 @@ from flows.events import (
     BroadcastHistory,
     BroadcastReport,
     CancelBroadcast,
+    ConversationData,
     Draft,
     Effect,
     ShowAudience,
@@ -38,7 +39,7 @@ class BroadcastActions:
     """Mixed into :class:`flows.conversation.Conversation`."""
 
     state: str
-    data: dict[str, Any]
+    data: ConversationData
     effects: list[Effect]
     lead: list[Span]
     knowledge: Knowledge

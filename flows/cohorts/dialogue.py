@@ -11,6 +11,7 @@ detours: afterwards the conversation resumes where the user was.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, time
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,8 @@ from zoneinfo import available_timezones
 
 from flows.actions import START_PAYLOAD_PATTERN, is_id
 from flows.cohorts import screens as fs
+from flows.cohorts import stewardship as st
+from flows.commands import ADMIN, COORDINATOR, role_names
 from flows.definition import (
     ADVICE,
     BC_TEXT,
@@ -37,6 +40,7 @@ from flows.events import (
     Appoint,
     CloseCohort,
     CohortLink,
+    ConversationData,
     CreateCohort,
     CreateInvite,
     Effect,
@@ -59,14 +63,12 @@ if TYPE_CHECKING:
     from knowledge.guard import Guard
     from knowledge.model import Knowledge
 
-ADMIN = "admin"
-COORDINATOR = "coordinator"
 COHORT_COMMANDS = ("cohort", "cohorten")
-COORDINATOR_COMMANDS = ("broadcast", "inzicht")
+COORDINATOR_COMMANDS = tuple(n for n in role_names(COORDINATOR) if n not in COHORT_COMMANDS)
 BROADCAST_HEADS = frozenset(
     {"btpl", "ball", "btog", "bdil", "bnext", "baud", "bsend", "bstop", "brep"}
 )
-ADMIN_COMMANDS = ("coordinator",)
+ADMIN_COMMANDS = role_names(ADMIN)
 NUDGE_COMMANDS = ("herinneringen", "stop")
 INVITE_PREFIX = "inv_"
 """Start payloads of coordinator invites begin with this; cohort codes never do."""
@@ -121,7 +123,8 @@ class CohortActions:
     """Mixed into :class:`flows.conversation.Conversation`."""
 
     state: str
-    data: dict[str, Any]
+    answers: dict[str, str]
+    data: ConversationData
     effects: list[Effect]
     replies: list[Reply]
     notice: str | None
@@ -168,29 +171,29 @@ class CohortActions:
 
     # -- commands ----------------------------------------------------------------------
 
-    def followup_command(self, name: str, args: str) -> bool:
-        """``/herinneringen``, ``/stop``, and for their roles ``/cohort`` and
-        ``/coordinator``; False when ``name`` is none of these (for this user)."""
-        if name == "stop":
-            self.effects.append(SetNudges(None, off=True))
-        elif name == "herinneringen":
-            self.effects.append(ShowNudgeSettings())
-        elif name in COHORT_COMMANDS and self.is_coordinator:
-            self.effects.append(ListCohorts())
-        elif name == "broadcast" and self.is_coordinator:
-            self.start_broadcast_dialogue()
-        elif name == "inzicht" and self.is_coordinator:
-            self.effects.append(ShowInsight())
-        elif name in ADMIN_COMMANDS and self.is_admin:
-            if not args:
-                self.effects.append(ListCoordinators())
-            elif is_id(args) and len(args) <= 20:
-                self.effects.append(Appoint(args))
-            else:
-                self.tell("coordinator_usage")
+    def stop_nudges(self, args: str) -> None:
+        self.effects.append(SetNudges(None, off=True))
+
+    def nudge_settings(self, args: str) -> None:
+        self.effects.append(ShowNudgeSettings())
+
+    def list_cohorts(self, args: str) -> None:
+        self.effects.append(ListCohorts())
+
+    def broadcast_command(self, args: str) -> None:
+        self.start_broadcast_dialogue()
+
+    def insight(self, args: str) -> None:
+        self.effects.append(ShowInsight())
+
+    def coordinators(self, args: str) -> None:
+        """``/coordinator``: the list; ``/coordinator <Telegram id>``: appoint."""
+        if not args:
+            self.effects.append(ListCoordinators())
+        elif is_id(args) and len(args) <= 20:
+            self.effects.append(Appoint(args))
         else:
-            return False
-        return True
+            self.tell("coordinator_usage")
 
     def resume_after_detour(self) -> None:
         self.resume()
@@ -215,10 +218,16 @@ class CohortActions:
     def resume(self) -> None:
         """Back to where the user was before the detour: their question, or the advice."""
         target = str(self.data.pop("resume", ADVICE))
-        for key in ("cohort", "broadcast", "reply_to", "redacted_note"):
-            self.data.pop(key, None)
+        self.data.pop("cohort", None)
+        self.data.pop("broadcast", None)
+        self.data.pop("reply_to", None)
+        self.data.pop("redacted_note", None)
         question = self.knowledge.intake_question(target.removeprefix("q_"))
         if target.startswith("q_") and question is not None and self.asks(question.id):
+            # A coordinator at work who has not started the intake: the question waits
+            # behind a button instead of greeting them after every cohort or broadcast.
+            at_work = self.state in (*COHORT_STATES, *BROADCAST_STATES)
+            self.quiet_question = at_work and not self.answers
             self.fire("resume", question=question.id)
         else:
             self.fire("resume")
@@ -268,6 +277,10 @@ class CohortActions:
             return True
         if head == "revoke" and self.is_admin and is_id(arg):
             self.effects.append(Revoke(int(arg)))
+            return True
+        if head in (st.REVOKE_INVITE, st.ADOPT) and self.is_admin and is_id(arg):
+            kind = st.RevokeInvite if head == st.REVOKE_INVITE else st.AdoptCohort
+            self.effects.append(kind(int(arg)))
             return True
         return False
 
@@ -420,3 +433,14 @@ class CohortActions:
         self.effects.append(AnswerPrompt(reply_to if isinstance(reply_to, int) else 0, text))
         self.lead = self.say("note_saved", text=text)
         self.resume()
+
+
+COMMAND_HANDLERS: dict[str, Callable[[CohortActions, str], None]] = {
+    "herinneringen": CohortActions.nudge_settings,
+    "stop": CohortActions.stop_nudges,
+    "cohort": CohortActions.list_cohorts,
+    "broadcast": CohortActions.broadcast_command,
+    "inzicht": CohortActions.insight,
+    "coordinator": CohortActions.coordinators,
+}
+"""The commands of cohorts and follow-up (roles are checked by the command table)."""

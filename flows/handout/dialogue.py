@@ -14,6 +14,7 @@ from flows.handout.effects import ChooseHandout, MakeHandout
 from flows.handout.screens import MAX_PICKED
 
 if TYPE_CHECKING:
+    from flows.events import ConversationData, Effect
     from flows.screens import Say
 
 HANDOUT_COMMANDS = ("samenvatting", "summary")
@@ -24,18 +25,18 @@ MAX_NAME = 60
 class HandoutActions:
     """The handout part of the conversation."""
 
-    data: dict[str, Any]
+    data: ConversationData
     answers: dict[str, str]
-    effects: list[Any]
+    effects: list[Effect]
     notice: str | None
     lead: list[Any]
 
-    @property
-    def say(self) -> Say:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # supplied by the conversation and the other features
 
-    def show_where_we_are(self) -> None:
-        raise NotImplementedError
+        @property
+        def say(self) -> Say: ...
+
+        def show_where_we_are(self) -> None: ...
 
     @property
     def has_advice(self) -> bool:

@@ -14,7 +14,9 @@ from flows.screens import Say
 
 MAX_PICKED = 3
 """Reflections that fit on the handout beside the advice."""
-PREVIEW_CHARS = 90
+CHOICES = 6
+"""The most recent reflections offered to tick: the screen stays one short message."""
+PREVIEW_CHARS = 60
 """A reflection on the choice screen is shown up to this long."""
 
 
@@ -36,7 +38,9 @@ def _preview(text: str) -> str:
 def choose_screen(
     say: Say, items: Sequence[ReflectionItem], picked: Sequence[int], name: str | None, today: date
 ) -> Reply:
-    """The user's reflections, each with a box to tick, and the button that makes the PDF."""
+    """The user's latest reflections (:data:`CHOICES`), each with a box to tick, and the
+    button that makes the PDF."""
+    items = items[-CHOICES:]
     lines = [
         say(
             "handout_choice_item",

@@ -8,11 +8,14 @@ reflections are effects: the service has the data; the flow decides when.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flows.actions import START_PAYLOAD_PATTERN, action, is_id
+from flows.commands import gate_names
 from flows.definition import ADVICE_TAG, BROWSE_TAG, CONSENT, DECLINED, NEW, PRIVACY_TAG
 from flows.events import (
+    ConversationData,
     DeleteReflection,
     Effect,
     ExportData,
@@ -28,8 +31,9 @@ if TYPE_CHECKING:
     from knowledge.guard import Guard
 
 GATE_STATES = (NEW, CONSENT, DECLINED)
-STATELESS_COMMANDS = ("help", "hulp", "privacy", "dilemmas", "vraag", "taal", "language", "lang")
 PRIVACY_COMMANDS = ("mijngegevens", "vergeet", "reflecties")
+STATELESS_COMMANDS = tuple(name for name in gate_names() if name not in PRIVACY_COMMANDS)
+"""Commands answered at the gate that store nothing (the privacy ones check consent)."""
 MAX_PAYLOAD = 40
 """Longest deep-link payload carried on the agree button (callback data ≤ 64 bytes)."""
 
@@ -82,31 +86,30 @@ class PrivacyActions:
 
     state: str
     consent: bool | None
-    data: dict[str, Any]
+    data: ConversationData
     answers: dict[str, str]
     effects: list[Effect]
     replies: list[Reply]
     notice: str | None
+    chosen: str | None
     lead: list[Any]
 
-    @property
-    def say(self) -> Say:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # supplied by the conversation and the other features
 
-    def fire(self, trigger: str, **kwargs: Any) -> bool:
-        raise NotImplementedError
+        @property
+        def say(self) -> Say: ...
 
-    def reshow(self) -> None:
-        raise NotImplementedError
+        def fire(self, trigger: str, **kwargs: Any) -> bool: ...
 
-    def begin(self) -> None:
-        raise NotImplementedError
+        def reshow(self) -> None: ...
 
-    def tell(self, key: str, **values: Any) -> None:
-        raise NotImplementedError
+        def begin(self) -> None: ...
 
-    def start_payload(self, payload: str) -> None:
-        raise NotImplementedError
+        def tell(self, key: str, **values: Any) -> None: ...
+
+        def start_payload(self, payload: str) -> None: ...
+
+        def keep_reflection_answer(self) -> bool: ...
 
     @property
     def at_gate(self) -> bool:
@@ -141,11 +144,16 @@ class PrivacyActions:
         head, arg = choice[0], choice[1] if len(choice) > 1 else ""
         if head == "consent" and arg in ("yes", "no"):
             agreed = self.answer_consent(arg == "yes")
+            if agreed:
+                # The consent message keeps the choice and loses its buttons.
+                self.chosen = self.say.label("btn_agree" if arg == "yes" else "btn_decline")
             if agreed and arg == "yes" and len(choice) > 2:
                 self.start_payload(choice[2])
             return agreed
         if not self.consent:
             return False
+        if head == "keepanswer":
+            return self.keep_reflection_answer()
         if head == "export":
             self.effects.append(ExportData())
         elif head == "reflections":
@@ -226,3 +234,16 @@ def export_reply(say: Say, document: bytes) -> Reply:
     """The export as a JSON document with a short explanation."""
     attachment = Attachment("document", "netwerkwijzer-gegevens.json", document)
     return Reply(tuple(say("export_ready")), attachment=attachment, meta={"screen": "export"})
+
+
+def _privacy(name: str) -> Callable[[PrivacyActions, str], None]:
+    def handle(c: PrivacyActions, args: str) -> None:
+        c.privacy_command(name)
+
+    return handle
+
+
+COMMAND_HANDLERS: dict[str, Callable[[PrivacyActions, str], None]] = {
+    name: _privacy(name) for name in ("privacy", *PRIVACY_COMMANDS)
+}
+"""The privacy commands: answered anywhere, also at the gate (they check consent)."""

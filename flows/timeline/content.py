@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 
+from flows.actions import action
 from flows.dates import short_date
-from flows.replies import Reply, Span, join
+from flows.definition import TIMELINE_TAG
+from flows.replies import Button, Reply, Span, join
 from flows.screens import Say, answer_label, question_name
 from knowledge.engine import TOP_N
 
@@ -99,9 +101,8 @@ def timeline_screen(
     changes = []
     for before, after in pairwise(points):
         line = say(
-            "timeline_change",
+            "timeline_change_recheck" if after.kind == "recheck" else "timeline_change",
             date=short_date(say, after.day, today),
-            kind=say.label("timeline_recheck") if after.kind == "recheck" else "",
             changes="; ".join(differences(say, before, after)) or say.label("timeline_same"),
         )
         changes.append(line)
@@ -137,4 +138,5 @@ def timeline_screen(
             parts.append(block)
     if left_out:
         parts.append(say("timeline_left_out", count=left_out))
-    return Reply(tuple(join(parts, "\n\n")), meta={"screen": "timeline"})
+    rows = ((Button(say.label("btn_recheck_now"), action(TIMELINE_TAG, "recheck")),),)
+    return Reply(tuple(join(parts, "\n\n")), rows, meta={"screen": "timeline"})

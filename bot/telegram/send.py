@@ -1,0 +1,131 @@
+"""The one way a reply reaches a Telegram chat: replies to users, nudges, reminders,
+broadcasts and the coordinator's progress message all go through :func:`send_reply` (its
+attachment, then its text as HTML in chunks with the buttons on the last, no link
+previews). Callers differ only in what they do when Telegram says no: replies are retried
+within their update (``call=with_retry``), the outbox sender records the failure on the
+row, the progress message tries again at its next turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from telegram import Bot, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.telegram.ratelimit import SendBudget, retry_after_seconds
+from bot.telegram.render import keyboard, split_spans, to_html
+from flows.replies import Reply
+
+SEND_ATTEMPTS = 5
+MAX_RETRY_AFTER = 10.0
+"""The longest 429 pause a reply waits for within its update; a longer one fails it."""
+CAPTION_LIMIT = 1024
+"""Telegram's limit on a photo's or document's caption."""
+
+Call = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
+"""How a Bot API call is made: at once (:func:`at_once`) or with :func:`with_retry`."""
+
+
+def not_modified(exc: BadRequest) -> bool:
+    """Telegram refused an edit because the message already reads so: nothing to do."""
+    return "not modified" in str(exc).lower()
+
+
+async def at_once(make: Callable[[], Awaitable[Any]]) -> Any:
+    return await make()
+
+
+async def with_retry(make: Callable[[], Awaitable[Any]]) -> Any:
+    """Await ``make()``; on 429 wait ``retry_after`` (bounded), on network errors retry."""
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        try:
+            return await make()
+        except RetryAfter as exc:
+            wait = retry_after_seconds(exc)
+            if attempt == SEND_ATTEMPTS or wait > MAX_RETRY_AFTER:
+                raise
+            await asyncio.sleep(wait)
+        except NetworkError as exc:
+            # A timeout is no answer: Telegram may have sent the message anyway, so it is
+            # not sent again (the user would get it twice).
+            if isinstance(exc, BadRequest | Forbidden | TimedOut) or attempt == SEND_ATTEMPTS:
+                raise
+            await asyncio.sleep(0.2 * attempt)
+    return None
+
+
+async def send_reply(
+    bot: Bot,
+    chat_id: int,
+    reply: Reply,
+    *,
+    call: Call = at_once,
+    budget: SendBudget | None = None,
+) -> Message | None:
+    """Send ``reply``: its attachment (with the text as caption when the attachment asks
+    for it and the text fits), then its text in chunks, the buttons on the last; every
+    message counted in ``budget``. Returns the last message sent."""
+    chunks = split_spans(reply.spans)
+    markup = keyboard(reply.buttons)
+    sent: Message | None = None
+
+    def note() -> None:
+        if budget is not None:
+            budget.note()
+
+    if reply.attachment is not None:
+        file = reply.attachment
+        method = bot.send_photo if file.kind == "photo" else bot.send_document
+        caption = to_html(chunks[0]) if file.caption and len(chunks) == 1 else None
+        if caption is not None and len(reply.plain) <= CAPTION_LIMIT:
+            # The explanation goes with the file, its buttons under it.
+            sent = await call(
+                partial(
+                    method,
+                    chat_id,
+                    file.data,
+                    filename=file.name,
+                    caption=caption,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+            )
+            note()
+            return sent
+        sent = await call(partial(method, chat_id, file.data, filename=file.name))
+        note()
+    for index, chunk in enumerate(chunks, start=1):
+        sent = await call(
+            partial(
+                bot.send_message,
+                chat_id,
+                to_html(chunk),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if index == len(chunks) else None,
+                disable_web_page_preview=True,
+            )
+        )
+        note()
+    return sent
+
+
+async def edit_reply(
+    bot: Bot, chat_id: int, message_id: int, reply: Reply, *, call: Call = at_once
+) -> None:
+    """Show ``reply`` (one chunk) in an earlier message instead of what it said."""
+    await call(
+        partial(
+            bot.edit_message_text,
+            to_html(list(reply.spans)),
+            chat_id,
+            message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(reply.buttons),
+            disable_web_page_preview=True,
+        )
+    )

@@ -1,0 +1,90 @@
+"""Headers every web response carries, and the limit on login attempts.
+
+The pages run no inline script and load nothing from elsewhere, so the
+Content-Security-Policy allows only the bot's own origin — plus, inside the Telegram
+Mini App only, Telegram's ``telegram-web-app.js`` (see :data:`TELEGRAM_SCRIPT`). Personal
+pages and API answers are never cached.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
+"""The one outside script, and only on the Mini App's page (``/app?tg=1``)."""
+MINI_APP = web.RequestKey("mini_app_page", bool)
+"""Set on a request whose page is the Mini App's: its CSP allows Telegram's script."""
+_POLICY = (
+    "default-src 'none'; script-src 'self'{extra}; style-src 'self'; img-src 'self' blob: data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'self' https://web.telegram.org"
+)
+CSP = _POLICY.format(extra="")
+CSP_MINI_APP = _POLICY.format(extra=" " + TELEGRAM_SCRIPT)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """CSP, no sniffing, no referrer; no caching but for the static files."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = exc
+    mini_app = request.get(MINI_APP) is True
+    response.headers["Content-Security-Policy"] = CSP_MINI_APP if mini_app else CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if request.path.startswith("/app/static/"):
+        response.headers.setdefault("Cache-Control", "public, max-age=3600")
+    else:
+        response.headers["Cache-Control"] = "no-store"
+    if isinstance(response, web.HTTPException) and response.status >= 400:
+        raise response
+    return response
+
+
+class AttemptLimiter:
+    """At most ``per_client`` attempts a minute from one client and ``overall`` from all
+    together (a client can change its address; the overall cap still holds)."""
+
+    WINDOW = 60.0
+    MAX_CLIENTS = 10_000
+
+    def __init__(self, per_client: int, overall: int, clock: Callable[[], float] = time.monotonic):
+        self.per_client = per_client
+        self.overall = overall
+        self._clock = clock
+        self._clients: dict[str, deque[float]] = {}
+        self._all: deque[float] = deque()
+
+    def _trim(self, times: deque[float], now: float) -> None:
+        while times and times[0] <= now - self.WINDOW:
+            times.popleft()
+
+    def allow(self, client: str) -> bool:
+        """Count one attempt of ``client``; False when it is one too many."""
+        now = self._clock()
+        self._trim(self._all, now)
+        if len(self._clients) >= self.MAX_CLIENTS:
+            for key in [k for k, v in self._clients.items() if not v or v[-1] <= now - self.WINDOW]:
+                del self._clients[key]
+        times = self._clients.setdefault(client, deque())
+        self._trim(times, now)
+        if len(times) >= self.per_client or len(self._all) >= self.overall:
+            return False
+        times.append(now)
+        self._all.append(now)
+        return True
+
+
+def client_of(request: web.Request) -> str:
+    """The caller's address: behind a platform's router (which appends the address it saw
+    to X-Forwarded-For) that last entry, else the connection's own."""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    last = forwarded.rsplit(",", 1)[-1].strip()
+    return last or request.remote or "?"

@@ -1,0 +1,161 @@
+"""One typed answer to one intake question → an option, or an honest "not understood".
+
+The steps, each on the words the earlier ones left: "I don't know" phrases; counts (for a
+question with number ranges); the question's option words and phrases (stemmed, longest
+first, then compounds, then misspellings); negation triggers and their scope. A denied
+option is never chosen. An option scores the words of its phrases found ("niet echt
+formeel" three, "stuurgroepje" one); the highest score decides, a tie is asked about. A
+count outweighs words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
+from knowledge.reading.numbers import Count, read_counts
+from knowledge.reading.phrases import Hit, PhraseIndex, index_for, negated_hits, search
+from knowledge.reading.spec import ReadingSpec
+from knowledge.reading.words import spans, tokenize
+
+Outcome = Literal["matched", "ambiguous", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How one answer was read: the outcome and the words that decided it."""
+
+    outcome: Outcome
+    option: str | None = None
+    words: tuple[str, ...] = ()
+    """The words that decided it, as typed (normalized)."""
+    negated: tuple[str, ...] = ()
+    """Option words the text denies ("niet ruim" → "ruim")."""
+    negated_options: tuple[str, ...] = ()
+    hedged: tuple[str, ...] = ()
+    """Words of doubt heard ("denk ik", "maybe"); the reading stands."""
+    dont_know: bool = False
+    counts: tuple[str, ...] = ()
+    """Counts as read, "10..20"."""
+    candidates: tuple[str, ...] = ()
+    fuzzy: tuple[str, ...] = ()
+    """Misspelt words taken for an option word: "beperkd~beperkt"."""
+
+
+def _index(question: IntakeQuestion) -> PhraseIndex:
+    def entries() -> list[tuple[str, str, str]]:
+        found: list[tuple[str, str, str]] = []
+        for option in question.options:
+            written = [(option.id.replace("_", " "), "nl"), (option.label.nl, "nl")]
+            written.append((option.label.en, "en"))
+            for lang in LANGUAGES:
+                written.extend((w, lang) for w in option.words.get(lang, ()))
+            found.extend((text, lang, option.id) for text, lang in written)
+        return found
+
+    return index_for(question, entries)
+
+
+def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Reading:
+    """Read ``text`` as an answer to ``question``; never raises."""
+    spec = knowledge.reading
+    tokens = tokenize(text, spec.boundaries)
+    if not tokens:
+        return Reading("unknown")
+    claimed = [False] * len(tokens)
+    dont_know_clauses: set[int] = set()
+    dont_know_words: list[str] = []
+    for start, end in spans(tokens, spec.dont_know):
+        if any(claimed[start:end]):
+            continue
+        claimed[start:end] = [True] * (end - start)
+        dont_know_clauses.add(tokens[start].clause)
+        dont_know_words.append(" ".join(t.text for t in tokens[start:end]))
+    counts: list[Count] = []
+    ranged = [o for o in question.options if o.range is not None]
+    if ranged:
+        counts = read_counts(tokens, spec.numbers, claimed)
+        for count in counts:
+            claimed[count.start : count.end] = [True] * (count.end - count.start)
+    hits = search(_index(question), tokens, claimed, spec.literal)
+    count_hits = [
+        Hit(
+            c.start,
+            c.end,
+            frozenset(o.id for o in ranged if o.range and c.overlaps(*o.range)),
+            c.end - c.start,
+            c.words,
+        )
+        for c in counts
+    ]
+    denied, spent = negated_hits(tokens, [*hits, *count_hits], claimed, spec)
+    negated = [h for h in hits if id(h) in denied]
+    live = [
+        h
+        for h in hits
+        if id(h) not in denied
+        and id(h) not in spent
+        and tokens[h.start].clause not in dont_know_clauses
+    ]
+    live_counts = [h for h in count_hits if id(h) not in denied and h.options]
+    negated_options = {o for h in negated for o in h.options}
+    read = Reading(
+        "unknown",
+        negated=tuple(dict.fromkeys(h.words for h in negated)),
+        negated_options=tuple(o.id for o in question.options if o.id in negated_options),
+        hedged=tuple(" ".join(t.text for t in tokens[s:e]) for s, e in spans(tokens, spec.hedges)),
+        dont_know=bool(dont_know_words),
+        counts=tuple(
+            f"{c.low}..{c.high}" if c.low != c.high else str(c.low)
+            for c, h in zip(counts, count_hits, strict=True)
+            if id(h) not in denied
+        ),
+        fuzzy=tuple(h.fuzzy for h in live if h.fuzzy),
+    )
+    order = [o.id for o in question.options]
+
+    def decided(options: set[str], words: Sequence[str]) -> Reading:
+        left = options - negated_options
+        said = tuple(dict.fromkeys(words))
+        if len(left) == 1:
+            return replace(read, outcome="matched", option=left.pop(), words=said)
+        outcome: Outcome = "ambiguous" if left else "unknown"
+        return replace(
+            read, outcome=outcome, words=said, candidates=tuple(o for o in order if o in left)
+        )
+
+    if live_counts:
+        together = set.intersection(*(set(h.options) for h in live_counts))
+        candidates = together or set().union(*(h.options for h in live_counts))
+        words = [h.words for h in live_counts]
+        agreeing = {o for h in live for o in h.options} & candidates
+        if len(candidates) > 1 and len(agreeing) == 1:
+            candidates = agreeing
+            words += [h.words for h in live if agreeing & h.options]
+        return decided(set(candidates), words)
+    weights: dict[str, int] = {}
+    for hit in live:
+        for option in hit.options - negated_options:
+            weights[option] = weights.get(option, 0) + hit.weight
+    if weights:
+        top = max(weights.values())
+        best = {o for o, w in weights.items() if w == top}
+        return decided(best, [h.words for h in live if best & h.options])
+    if negated_options:
+        return decided(_other_side(spec, question.id, negated_options), [h.words for h in negated])
+    if dont_know_words:
+        meant = spec.dont_know_options.get(question.id)
+        if meant is not None and question.option(meant) is not None:
+            return replace(read, outcome="matched", option=meant, words=tuple(dont_know_words))
+        return replace(read, words=tuple(dont_know_words))
+    return read
+
+
+def _other_side(spec: ReadingSpec, question_id: str, denied: set[str]) -> set[str]:
+    """On an ordered scale, the options left once the denied ones are taken out."""
+    scale = spec.scales.get(question_id)
+    if not scale or not denied <= set(scale):
+        return set()
+    return set(scale) - denied

@@ -1,0 +1,159 @@
+"""``reading.yaml`` → :class:`ReadingSpec`, with ``file:line`` problems."""
+
+from __future__ import annotations
+
+from knowledge.folders import Folder
+from knowledge.model import LANGUAGES, Knowledge
+from knowledge.problems import Problem
+from knowledge.reading.spec import (
+    NUMBER_KINDS,
+    AnswerExample,
+    DescriptionExample,
+    Phrase,
+    ReadingExamples,
+    ReadingSpec,
+)
+from knowledge.reading.words import phrase
+from knowledge.sourcefile import SourceFile
+from knowledge.yamlio import LineDict, LineList
+
+KEY = "reading"
+PHRASE_LISTS = ("boundaries", "negation", "negation_after", "hedges", "dont_know")
+
+
+def _phrases(file: SourceFile, holder: LineDict, key: str) -> tuple[Phrase, ...]:
+    found: list[Phrase] = []
+    for lang in LANGUAGES:
+        for written in file.words(holder, key).get(lang, ()):
+            words = phrase(written)
+            if words:
+                found.append(words)
+            else:
+                file.error(holder.line_of(key), f"'{key}': '{written}' has no words")
+    return tuple(dict.fromkeys(found))
+
+
+def read_reading(folder: Folder) -> ReadingSpec:
+    """The ``reading`` section; without one nothing is special (no triggers, no scales)."""
+    given = folder.single(KEY)
+    if given is None:
+        return ReadingSpec()
+    file, root = given.file, given.value
+    if not isinstance(root, LineDict):
+        file.error(given.line, f"'{KEY}' must be a mapping")
+        return ReadingSpec()
+    lists = {key: _phrases(file, root, key) for key in PHRASE_LISTS}
+    window = root.get("window", 5)
+    if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 10:
+        file.error(root.line_of("window"), "'window' must be a whole number from 1 to 10")
+        window = 5
+    lines: dict[str, int] = {}
+    dont_know_options: dict[str, str] = {}
+    raw = root.get("dont_know_options")
+    if raw is None:
+        pass
+    elif isinstance(raw, LineDict):
+        for question, option in raw.items():
+            lines[f"dont_know_options.{question}"] = raw.line_of(question)
+            dont_know_options[str(question)] = str(option)
+    else:
+        file.error(root.line_of("dont_know_options"), "'dont_know_options' must be a mapping")
+    scales: dict[str, tuple[str, ...]] = {}
+    raw = root.get("scales")
+    if raw is None:
+        pass
+    elif isinstance(raw, LineDict):
+        for question, order in raw.items():
+            lines[f"scales.{question}"] = raw.line_of(question)
+            if isinstance(order, LineList) and len(order) >= 2:
+                scales[str(question)] = tuple(str(o) for o in order)
+            else:
+                file.error(
+                    raw.line_of(question), f"scale '{question}' must list two options or more"
+                )
+    else:
+        file.error(root.line_of("scales"), "'scales' must be a mapping")
+    numbers: dict[str, tuple[Phrase, ...]] = {}
+    raw = root.get("numbers")
+    if raw is None:
+        pass
+    elif isinstance(raw, LineDict):
+        for kind in raw:
+            if kind not in NUMBER_KINDS:
+                file.error(
+                    raw.line_of(kind), f"unknown kind '{kind}' (known: {', '.join(NUMBER_KINDS)})"
+                )
+            else:
+                numbers[str(kind)] = _phrases(file, raw, str(kind))
+    else:
+        file.error(root.line_of("numbers"), "'numbers' must be a mapping")
+    triggers = (*lists["negation"], *lists["negation_after"])
+    return ReadingSpec(
+        literal=frozenset(t[0] for t in triggers if len(t) == 1),
+        file=file.name,
+        boundaries=lists["boundaries"],
+        negation=lists["negation"],
+        negation_after=lists["negation_after"],
+        window=window,
+        hedges=lists["hedges"],
+        dont_know=lists["dont_know"],
+        dont_know_options=dont_know_options,
+        scales=scales,
+        numbers=numbers,
+        lines=lines,
+    )
+
+
+def reading_problems(knowledge: Knowledge) -> list[Problem]:
+    """Scales and don't-know options that name a question or an option that does not exist."""
+    spec = knowledge.reading
+    problems: list[Problem] = []
+
+    def check(key: str, question_id: str, options: tuple[str, ...]) -> None:
+        line = spec.lines.get(f"{key}.{question_id}", 1)
+        file = spec.file
+        question = knowledge.intake_question(question_id)
+        if question is None:
+            problems.append(Problem(file, line, f"{key}: unknown question '{question_id}'"))
+            return
+        for option in options:
+            if question.option(option) is None:
+                problems.append(
+                    Problem(file, line, f"{key}: '{option}' is no option of '{question_id}'")
+                )
+
+    for question_id, option in spec.dont_know_options.items():
+        check("dont_know_options", question_id, (option,))
+    for question_id, scale in spec.scales.items():
+        check("scales", question_id, scale)
+    return problems
+
+
+def read_examples(folder: Folder) -> ReadingExamples:
+    """``answer_examples`` (question id → [text, expected] pairs) and
+    ``description_examples`` ([text, [dilemma ids]] pairs)."""
+    answers: list[AnswerExample] = []
+    for file, holder, question in folder.mapping("answer_examples"):
+        items = holder.get(question)
+        if not isinstance(items, LineList):
+            file.error(holder.line_of(question), f"examples of '{question}' must be a list")
+            continue
+        for index, item in enumerate(items):
+            line = items.line_of(index)
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+                file.error(line, "an example is [what was typed, what the bot must make of it]")
+                continue
+            answers.append(AnswerExample(question, item[0], str(item[1]), file.name, line))
+    descriptions: list[DescriptionExample] = []
+    for file, item, line in folder.items("description_examples"):
+        if not (
+            isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and isinstance(item[1], list)
+            and all(isinstance(d, str) for d in item[1])
+        ):
+            file.error(line, "a description example is [what was typed, [dilemma ids]]")
+            continue
+        descriptions.append(DescriptionExample(item[0], tuple(item[1]), file.name, line))
+    return ReadingExamples(tuple(answers), tuple(descriptions))

@@ -1,0 +1,184 @@
+"""Counts in typed text: digits, number words in Dutch and English, ranges and bounds.
+
+Number words are read by text2num ("vijfenveertig", "tweehonderd", "forty-five",
+"a hundred"). "een"/"één"/"one"/"a" alone are not a number: "een groot netwerk" and "one
+of the partners" say nothing about a count. A bound is read as the neighbourhood a
+speaker means, not as everything up to infinity: "meer dan 30" is 31 to 60.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from text_to_num import text2num
+
+from knowledge.reading.spec import Phrase
+from knowledge.reading.words import Token
+
+MAX_DIGITS = 7
+MAX_RUN = 5
+"""Number words read together at most ("two hundred and fifty five")."""
+_ARTICLES = frozenset({"een", "one", "a"})
+_MULTIPLIERS = frozenset({"honderd", "duizend", "hundred", "thousand"})
+_CONNECTORS = frozenset({"and", "en"})
+
+_BOUNDS: Mapping[str, Callable[[int], tuple[int, int]]] = {
+    "more_than": lambda n: (n + 1, 2 * n),
+    "less_than": lambda n: (math.ceil(n / 2), n - 1),
+    "at_most": lambda n: (math.ceil(n / 2), n),
+    "at_least": lambda n: (n, 2 * n),
+    "nearly": lambda n: (math.ceil(0.8 * n), n - 1),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A count the text gives, as the range of values it allows, and the words it used."""
+
+    low: int
+    high: int
+    start: int
+    end: int
+    words: str
+
+    def overlaps(self, low: int, high: int) -> bool:
+        return self.low <= high and low <= self.high
+
+
+@lru_cache(maxsize=8192)
+def word_value(word: str) -> int | None:
+    """The value of one number word in Dutch or English, or None."""
+    if word.isdigit():
+        return int(word) if len(word) <= MAX_DIGITS else None
+    if word in _ARTICLES or word in _CONNECTORS or len(word) < 3:
+        return None
+    return run_value((word,))
+
+
+@lru_cache(maxsize=8192)
+def run_value(words: tuple[str, ...]) -> int | None:
+    """The value of number words read together, or None when they do not form one number."""
+    text = " ".join(words)
+    for lang in ("nl", "en"):
+        try:
+            value = text2num(text, lang)
+        except (ValueError, IndexError, KeyError):
+            continue
+        # Guards against what text2num accepts but nobody means ("een" → 1 is kept out above).
+        if isinstance(value, int) and 0 <= value < 10**MAX_DIGITS:
+            return value
+    return None
+
+
+def _values(tokens: Sequence[Token]) -> list[tuple[int, int, int]]:
+    """(start, end, value) of every number, longest run of number words first."""
+    found: list[tuple[int, int, int]] = []
+    i = 0
+    while i < len(tokens):
+        word = tokens[i].text
+        starts_run = word_value(word) is not None or (
+            word in _ARTICLES
+            and i + 1 < len(tokens)
+            and tokens[i + 1].text in _MULTIPLIERS
+            and tokens[i + 1].clause == tokens[i].clause
+        )
+        if not starts_run or word.isdigit():
+            if word.isdigit() and (value := word_value(word)) is not None:
+                found.append((i, i + 1, value))
+            i += 1
+            continue
+        end = i + 1
+        while end < len(tokens) and end - i < MAX_RUN and tokens[end].clause == tokens[i].clause:
+            nxt = tokens[end].text
+            if nxt.isdigit():
+                break
+            joins = nxt in _CONNECTORS and end + 1 < len(tokens)
+            if word_value(nxt) is not None or (joins and word_value(tokens[end + 1].text)):
+                end += 1
+            else:
+                break
+        run = tuple(t.text for t in tokens[i:end])
+        value = run_value(run) if end - i > 1 else None
+        if value is not None:
+            found.append((i, end, value))
+        else:
+            for j in range(i, end):
+                single = word_value(tokens[j].text)
+                if single is not None:
+                    found.append((j, j + 1, single))
+        i = end
+    return found
+
+
+def _ends_before(tokens: Sequence[Token], start: int, phrase: Phrase) -> bool:
+    n = len(phrase)
+    if start - n < 0:
+        return False
+    span = tokens[start - n : start]
+    return tuple(t.text for t in span) == phrase and span[0].clause == tokens[start].clause
+
+
+def read_counts(
+    tokens: Sequence[Token], qualifiers: Mapping[str, tuple[Phrase, ...]], claimed: Sequence[bool]
+) -> list[Count]:
+    """Every count in ``tokens`` (skipping claimed ones), with its range and bound."""
+    values = [v for v in _values(tokens) if not any(claimed[v[0] : v[1]])]
+    counts: list[Count] = []
+    joiners = qualifiers.get("range", ())
+    k = 0
+    while k < len(values):
+        start, end, value = values[k]
+        low = high = value
+        last = end
+        if k + 1 < len(values):
+            n_start, n_end, n_value = values[k + 1]
+            same_clause = tokens[n_start].clause == tokens[start].clause
+            gap = tuple(t.text for t in tokens[end:n_start])
+            joined = (n_start == end and tokens[n_start].dash_before) or gap in joiners
+            if same_clause and joined and value <= n_value:
+                high, last = n_value, n_end
+                k += 1
+        first = start
+        if high == low:
+            best: tuple[int, str] | None = None
+            for kind, phrases in qualifiers.items():
+                if kind == "range":
+                    continue
+                for qualifier in phrases:
+                    if _ends_before(tokens, start, qualifier) and (
+                        best is None or len(qualifier) > best[0]
+                    ):
+                        best = (len(qualifier), kind)
+            if best is not None:
+                low, high = _BOUNDS[best[1]](value)
+                low = min(low, high)
+                first = start - best[0]
+        words = " ".join(t.text for t in tokens[first:last])
+        counts.append(Count(low, high, first, last, words))
+        k += 1
+    return _added(tokens, counts)
+
+
+_AND = frozenset({"en", "and", "plus"})
+
+
+def _added(tokens: Sequence[Token], counts: list[Count]) -> list[Count]:
+    """Counts of kinds of organisations joined by "en" in one clause add up: "12 gemeenten
+    en 30 aanbieders" is 42. (Right after each other, "5 en 200" is a range, read above.)"""
+    total: list[Count] = []
+    for count in counts:
+        if total:
+            last = total[-1]
+            between = {t.text for t in tokens[last.end : count.start]}
+            same_clause = tokens[last.start].clause == tokens[count.end - 1].clause
+            if same_clause and between & _AND and count.start - last.end > 1:
+                words = " ".join(t.text for t in tokens[last.start : count.end])
+                total[-1] = Count(
+                    last.low + count.low, last.high + count.high, last.start, count.end, words
+                )
+                continue
+        total.append(count)
+    return total

@@ -1,0 +1,277 @@
+"""Finding written phrases in typed tokens, and which of them a negation denies.
+
+A phrase is compared by stems in its own language; a word ending in ``*`` is a prefix of
+the typed word ("werkgroep*"). Longer phrases claim their words first, so "geen
+subgroepen" is one phrase and not the trigger "geen" before "subgroepen". Then Dutch
+compounds ("bestuurstafel" ends in "tafel") and misspellings (rapidfuzz, same first
+letter) of single words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from knowledge.reading.spec import Phrase, ReadingSpec
+from knowledge.reading.words import Token, phrase, spans, stem_phrase
+
+FUZZY_CUTOFF = 85.0
+"""rapidfuzz ratio (0–100) from which a typed word is taken for an option word."""
+MIN_FUZZY_LENGTH = 5
+MIN_COMPOUND_HEAD = 5
+"""A Dutch compound counts for its last part only when that part is this long ..."""
+MIN_COMPOUND_PREFIX = 3
+"""... and its first part at least this long: "on-" and "in-" deny ("onbeperkt")."""
+PREFIX_KEY = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One written phrase: per word a stem (or a prefix of the typed word), its options."""
+
+    lang: str
+    parts: tuple[tuple[str, bool], ...]
+    """(stem, is_prefix) per word."""
+    options: frozenset[str]
+    written: str
+    exact: tuple[tuple[str, str], ...] = ()
+    """(written words, option): when the typed words are exactly these, only these options.
+    "tientallen" and "tiental" share a stem but not a meaning."""
+
+    def options_for(self, typed: str) -> frozenset[str]:
+        exact = frozenset(option for words, option in self.exact if words == typed)
+        return exact or self.options
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Hit:
+    """Where a phrase (or a count) was found and what it points to."""
+
+    start: int
+    end: int
+    options: frozenset[str]
+    weight: int
+    words: str
+    fuzzy: str = ""
+    written: str = ""
+
+
+@dataclass
+class PhraseIndex:
+    """Every phrase of one question (or of all dilemmas), ready for :func:`search`."""
+
+    by_first: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
+    by_prefix: dict[str, list[Entry]] = field(default_factory=dict)
+    short_prefixes: list[Entry] = field(default_factory=list)
+    heads: dict[str, set[str]] = field(default_factory=dict)
+    singles: dict[str, set[str]] = field(default_factory=dict)
+    """Single written words (for misspellings) → their options."""
+
+
+def build_index(entries: Sequence[tuple[str, str, str]]) -> PhraseIndex:
+    """An index over (written phrase, language, option) triples."""
+    merged: dict[
+        tuple[str, tuple[tuple[str, bool], ...]], tuple[set[str], str, set[tuple[str, str]]]
+    ] = {}
+    index = PhraseIndex()
+    for written, lang, option in entries:
+        prefix = written.strip().endswith("*")
+        words = phrase(written.strip().rstrip("*"))
+        if not words:
+            continue
+        stemmed = stem_phrase(words, lang)
+        parts = tuple(
+            (
+                words[i] if prefix and i == len(words) - 1 else stemmed[i],
+                prefix and i == len(words) - 1,
+            )
+            for i in range(len(words))
+        )
+        options, _, exact = merged.setdefault((lang, parts), (set(), written, set()))
+        options.add(option)
+        exact.add((" ".join(words), option))
+        if len(words) == 1 and not prefix:
+            if len(words[0]) >= MIN_FUZZY_LENGTH:
+                index.singles.setdefault(words[0], set()).add(option)
+            if lang == "nl" and len(stemmed[0]) >= MIN_COMPOUND_HEAD:
+                index.heads.setdefault(stemmed[0], set()).add(option)
+    for (lang, parts), (options, written, exact) in merged.items():
+        entry = Entry(lang, parts, frozenset(options), written, tuple(sorted(exact)))
+        first, is_prefix = parts[0]
+        if not is_prefix:
+            index.by_first.setdefault((lang, first), []).append(entry)
+        elif len(first) >= PREFIX_KEY:
+            index.by_prefix.setdefault(first[:PREFIX_KEY], []).append(entry)
+        else:
+            index.short_prefixes.append(entry)
+    return index
+
+
+_INDEXES: dict[int, tuple[object, PhraseIndex]] = {}
+"""Indexes kept with the object they were built for (so an id is never reused)."""
+
+
+def index_for(owner: object, entries: Callable[[], Sequence[tuple[str, str, str]]]) -> PhraseIndex:
+    """The index of ``owner`` (a question, the knowledge), built once."""
+    cached = _INDEXES.get(id(owner))
+    if cached is not None and cached[0] is owner:
+        return cached[1]
+    built = build_index(entries())
+    _INDEXES[id(owner)] = (owner, built)
+    return built
+
+
+def _matches(entry: Entry, tokens: Sequence[Token], start: int) -> bool:
+    end = start + len(entry.parts)
+    if end > len(tokens) or tokens[end - 1].clause != tokens[start].clause:
+        return False
+    for (part, is_prefix), token in zip(entry.parts, tokens[start:end], strict=True):
+        if is_prefix:
+            if not token.text.startswith(part):
+                return False
+        elif token.stem(entry.lang) != part:
+            return False
+    return True
+
+
+def search(
+    index: PhraseIndex,
+    tokens: Sequence[Token],
+    claimed: Sequence[bool],
+    literal: frozenset[str] = frozenset(),
+) -> list[Hit]:
+    """Phrases found in the unclaimed tokens: longest first, then compounds, misspellings.
+
+    A word in ``literal`` (a negation trigger) matches a phrase only as written, never by
+    its stem or as a misspelling: "niet" is not "niets", "no" is not "now"."""
+    found: list[tuple[int, int, Entry]] = []
+    for i, token in enumerate(tokens):
+        if claimed[i]:
+            continue
+        entries = [
+            *index.by_first.get(("nl", token.nl), ()),
+            *index.by_first.get(("en", token.en), ()),
+            *index.by_prefix.get(token.text[:PREFIX_KEY], ()),
+            *index.short_prefixes,
+        ]
+        for entry in entries:
+            if _matches(entry, tokens, i):
+                found.append((i, i + len(entry.parts), entry))
+    found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
+    taken = list(claimed)
+    hits: list[Hit] = []
+    for start, end, entry in found:
+        if any(taken[start:end]):
+            continue
+        taken[start:end] = [True] * (end - start)
+        words = " ".join(t.text for t in tokens[start:end])
+        if words in literal and all(written != words for written, _ in entry.exact):
+            taken[start:end] = [False] * (end - start)
+            continue
+        options = entry.options_for(words)
+        hits.append(Hit(start, end, options, end - start, words, written=entry.written))
+    for i, token in enumerate(tokens):
+        if taken[i] or token.text in literal:
+            continue
+        hit = _compound(index, token, i) or _misspelt(index, token, i)
+        if hit is not None:
+            taken[i] = True
+            hits.append(hit)
+    hits.sort(key=lambda h: h.start)
+    return hits
+
+
+def _compound(index: PhraseIndex, token: Token, i: int) -> Hit | None:
+    stem = token.nl
+    for cut in range(MIN_COMPOUND_PREFIX, len(stem) - MIN_COMPOUND_HEAD + 1):
+        options = index.heads.get(stem[cut:])
+        if options:
+            return Hit(i, i + 1, frozenset(options), 1, token.text, written=stem[cut:])
+    return None
+
+
+def _misspelt(index: PhraseIndex, token: Token, i: int) -> Hit | None:
+    word = token.text
+    if len(word) < MIN_FUZZY_LENGTH or word.isdigit() or not index.singles:
+        return None
+    best = process.extractOne(
+        word, index.singles.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+    )
+    if best is None or best[0][0] != word[0]:
+        return None
+    close = best[0]
+    return Hit(i, i + 1, frozenset(index.singles[close]), 1, word, f"{word}~{close}", close)
+
+
+def _trigger_spans(
+    tokens: Sequence[Token], triggers: tuple[Phrase, ...], free: Callable[[int, int], bool]
+) -> list[tuple[int, int]]:
+    """Trigger occurrences on free words, the longest where they overlap."""
+    found = sorted(
+        (span for span in spans(tokens, triggers) if free(*span)),
+        key=lambda span: (span[0], -(span[1] - span[0])),
+    )
+    kept: list[tuple[int, int]] = []
+    for span in found:
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    return kept
+
+
+def negated_hits(
+    tokens: Sequence[Token],
+    hits: Sequence[Hit],
+    claimed: Sequence[bool],
+    spec: ReadingSpec,
+    *,
+    after: bool = True,
+) -> tuple[set[int], set[int]]:
+    """The ids of hits a negation denies, and of trigger hits spent on denying.
+
+    A trigger is a run of unclaimed words, or exactly the span of a hit (a "geen" that is
+    also an option word): such a hit stands as an answer only when it denies nothing.
+    Without ``after`` only triggers before a word count: in a description "de stuurgroep
+    neemt de regie niet" is still about steering.
+    """
+    by_span = {(h.start, h.end): h for h in hits}
+    taken = list(claimed)
+    for hit in hits:
+        taken[hit.start : hit.end] = [True] * (hit.end - hit.start)
+
+    def free(start: int, end: int) -> bool:
+        return not any(taken[start:end]) or (start, end) in by_span
+
+    denied: set[int] = set()
+    spent: set[int] = set()
+    window = spec.window
+    post_words = set(spec.negation_after) if after else set()
+    before = _trigger_spans(tokens, spec.negation, free)
+    post = _trigger_spans(tokens, spec.negation_after, free) if after else []
+    trigger_spans = set(before) | set(post)
+    for start, end in sorted(trigger_spans):
+        clause = tokens[start].clause
+        own = by_span.get((start, end))
+        scope = [
+            h
+            for h in hits
+            if h is not own
+            and (h.start, h.end) not in trigger_spans
+            and end <= h.start < end + window
+            and tokens[h.start].clause == clause
+        ]
+        if not scope and tuple(t.text for t in tokens[start:end]) in post_words:
+            scope = [
+                h
+                for h in hits
+                if h is not own
+                and (h.start, h.end) not in trigger_spans
+                and start - window < h.end <= start
+                and tokens[h.end - 1].clause == clause
+            ]
+        if scope:
+            denied.update(id(h) for h in scope)
+            if own is not None:
+                spent.add(id(own))
+    return denied, spent

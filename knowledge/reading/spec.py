@@ -1,0 +1,68 @@
+"""What ``reading.yaml`` holds, as plain values (no imports from the rest of knowledge)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+Phrase = tuple[str, ...]
+"""A phrase as normalized tokens; ``...`` in a don't-know phrase is a gap of a few words."""
+
+GAP = "..."
+NUMBER_KINDS: tuple[str, ...] = (
+    "more_than",
+    "less_than",
+    "at_most",
+    "at_least",
+    "nearly",
+    "range",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingSpec:
+    """Triggers, boundaries, scales and number words of :mod:`knowledge.reading`."""
+
+    boundaries: tuple[Phrase, ...] = ()
+    negation: tuple[Phrase, ...] = ()
+    negation_after: tuple[Phrase, ...] = ()
+    window: int = 5
+    hedges: tuple[Phrase, ...] = ()
+    dont_know: tuple[Phrase, ...] = ()
+    dont_know_options: Mapping[str, str] = field(default_factory=dict)
+    scales: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    numbers: Mapping[str, tuple[Phrase, ...]] = field(default_factory=dict)
+    file: str = ""
+    lines: Mapping[str, int] = field(default_factory=dict)
+    literal: frozenset[str] = frozenset()
+    """Single-word negation triggers: they match option words only as written."""
+    """Line of each question id under ``dont_know_options`` and ``scales``, for problems."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerExample:
+    """A typed answer and what the bot must make of it (an option id, or see examples)."""
+
+    question: str
+    text: str
+    expect: str
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class DescriptionExample:
+    """A typed description and the dilemmas that must be among its best matches."""
+
+    text: str
+    expect: tuple[str, ...]
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingExamples:
+    """Everything under ``answer_examples`` and ``description_examples``."""
+
+    answers: tuple[AnswerExample, ...] = ()
+    descriptions: tuple[DescriptionExample, ...] = ()

@@ -1,0 +1,176 @@
+"""Words as people write them: tokens in clauses, their Dutch and English stems, phrases.
+
+Stems come from Snowball (PyStemmer, the C build of the Snowball algorithms). Dutch uses
+two Snowball stemmers one after the other: Kraaij-Pohlmann ("dutch") takes off
+diminutives and plurals ("stuurgroepje", "werkgroepen" → "…groep"), the Porter variant
+("dutch_porter") then the inflected -e ("sterke" → "sterk", "ruime" → "ruim"). Both sides
+of a comparison are stemmed the same way, so a stem only has to be consistent, not pretty.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+
+from knowledge.reading.spec import GAP, Phrase
+
+MAX_SCAN = 2000
+"""Only this many characters of a text are read: answers are short; the rest is noise."""
+MAX_GAP = 3
+"""How many words a ``...`` in a phrase stands for."""
+
+_TOKEN = re.compile(r"[a-z]+|\d+|\.\.\.|[,;.!?:()]|[-–—]")
+_APOSTROPHES = str.maketrans("", "", "'’‘`´")
+PUNCTUATION = frozenset(",;.!?:()")
+DASHES = frozenset("-–—")
+
+_NL_PLURAL = Stemmer.Stemmer("dutch")
+_NL_INFLECTION = Stemmer.Stemmer("dutch_porter")
+_EN = Stemmer.Stemmer("english")
+_STEM_LOCK = threading.Lock()
+"""Snowball stemmer objects are not safe to share between threads."""
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and apostrophes removed ("Efficiënt", "zo'n" → "efficient", "zon")."""
+    decomposed = unicodedata.normalize("NFKD", text[:MAX_SCAN].lower())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return plain.translate(_APOSTROPHES)
+
+
+def raw_tokens(text: str) -> list[str]:
+    """Words, digits, clause punctuation and dashes; anything else is a separator."""
+    return _TOKEN.findall(fold(text))
+
+
+def phrase(text: str) -> Phrase:
+    """A written phrase as the tokens it is compared by (punctuation and dashes dropped)."""
+    return tuple(t for t in raw_tokens(text) if t not in PUNCTUATION and t not in DASHES)
+
+
+@lru_cache(maxsize=65536)
+def stems(word: str) -> tuple[str, str]:
+    """The Dutch and the English stem of one lower-case word."""
+    if word.isdigit():
+        return word, word
+    with _STEM_LOCK:
+        dutch = _NL_INFLECTION.stemWord(_NL_PLURAL.stemWord(word))
+        english = _EN.stemWord(word)
+    return dutch, english
+
+
+def stem_phrase(words: Phrase, lang: str) -> Phrase:
+    """A phrase's stems in one language ("en" or Dutch for anything else)."""
+    index = 1 if lang == "en" else 0
+    return tuple(stems(w)[index] for w in words)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of a typed text, with its stems and the clause it belongs to."""
+
+    text: str
+    nl: str
+    en: str
+    clause: int
+    dash_before: bool = False
+    """A dash stood right before it ("40-50"): the second number of a range."""
+
+    def stem(self, lang: str) -> str:
+        return self.en if lang == "en" else self.nl
+
+
+def tokenize(text: str, boundaries: tuple[Phrase, ...] = ()) -> list[Token]:
+    """The words of ``text`` in clauses: punctuation and boundary words ("maar") end one."""
+    words: list[str] = []
+    breaks_before: set[int] = set()
+    dashes_before: set[int] = set()
+    for item in raw_tokens(text):
+        if item in PUNCTUATION or item == GAP:
+            breaks_before.add(len(words))
+        elif item in DASHES:
+            dashes_before.add(len(words))
+        else:
+            words.append(item)
+    skip: set[int] = set()
+    for start, end in phrase_set(boundaries).spans(words):
+        breaks_before.add(start)
+        skip.update(range(start, end))
+    tokens: list[Token] = []
+    clause = 0
+    for i, word in enumerate(words):
+        if i in breaks_before:
+            clause += 1
+        if i in skip:
+            continue
+        dutch, english = stems(word)
+        tokens.append(Token(word, dutch, english, clause, i in dashes_before))
+    return tokens
+
+
+class PhraseSet:
+    """Phrases looked up by their first word, so finding all of them is one pass."""
+
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        self.by_first: dict[str, list[Phrase]] = {}
+        for wanted in phrases:
+            if wanted and wanted[0] != GAP:
+                self.by_first.setdefault(wanted[0], []).append(wanted)
+
+    def spans(
+        self, words: Sequence[str], clauses: Sequence[int] | None = None
+    ) -> list[tuple[int, int]]:
+        """(start, end) of every occurrence; ``...`` skips up to three words of a clause."""
+        found: list[tuple[int, int]] = []
+        for start, word in enumerate(words):
+            for wanted in self.by_first.get(word, ()):
+                end = _match_at(words, clauses, wanted, start)
+                if end is not None:
+                    found.append((start, end))
+        return found
+
+
+def _match_at(
+    words: Sequence[str], clauses: Sequence[int] | None, wanted: Phrase, start: int
+) -> int | None:
+    """Where ``wanted`` ends when it starts at ``start``, or None."""
+    at = start
+    gap = 0
+    for word in wanted:
+        if word == GAP:
+            gap = MAX_GAP
+            continue
+        while at < len(words) and words[at] != word and gap > 0:
+            at += 1
+            gap -= 1
+        if at >= len(words) or words[at] != word:
+            return None
+        gap = 0
+        at += 1
+    if clauses is not None and clauses[start] != clauses[at - 1]:
+        return None
+    return at
+
+
+_SETS: dict[int, tuple[tuple[Phrase, ...], PhraseSet]] = {}
+
+
+def phrase_set(phrases: tuple[Phrase, ...]) -> PhraseSet:
+    """The :class:`PhraseSet` of a spec's phrase list, built once per list."""
+    cached = _SETS.get(id(phrases))
+    if cached is not None and cached[0] is phrases:
+        return cached[1]
+    built = PhraseSet(phrases)
+    _SETS[id(phrases)] = (phrases, built)
+    return built
+
+
+def spans(tokens: Sequence[Token], phrases: tuple[Phrase, ...]) -> list[tuple[int, int]]:
+    """Every occurrence of ``phrases`` in ``tokens``, within one clause."""
+    return phrase_set(phrases).spans([t.text for t in tokens], [t.clause for t in tokens])
