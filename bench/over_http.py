@@ -36,6 +36,7 @@ from typing import Any
 from bench.bench_api import BenchAPI
 from bench.procs import rss_mb
 from bench.report import Figure
+from bench.startup import startup_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 BOTS = {"echo": ["-m", "bench.echo_bot"], "ours": ["-m", "bot", "run"]}
@@ -437,29 +438,7 @@ async def _run() -> list[Figure]:
             f"{statistics.median(echo) * 1e3:.1f}, p95 {_p95(echo) * 1e3:.1f} ms",
         )
     )
-    start = {kind: statistics.median(r["startup"] for r in restarts[kind]) for kind in BOTS}
-    cpu = {kind: statistics.median(r["cpu"] for r in restarts[kind]) for kind in BOTS}
-    figures.append(
-        Figure(
-            "start-up to the first reply (restart, median)",
-            start["ours"],
-            "s",
-            1.0,
-            f"echo bot {start['echo']:.2f} s (ours ÷ echo {start['ours'] / start['echo']:.1f}); "
-            f"CPU until then ours {cpu['ours']:.2f} s, echo {cpu['echo']:.2f} s; {RESTARTS} "
-            "restarts each, alternating; the first start (empty database, knowledge not yet "
-            f"checked) {drivers['ours'].startup:.2f} s",
-        )
-    )
-    figures.append(
-        Figure(
-            "resident memory after the run",
-            rss["ours"],
-            "MB",
-            75,
-            f"echo bot {rss['echo']:.0f} MB",
-        )
-    )
+    figures += startup_figures(restarts, drivers["ours"].startup, rss)
     return figures
 
 
