@@ -151,6 +151,11 @@ class Conversation(
         """The questions that apply to this user, in order."""
         return [q for q in self.knowledge.intake if self.asks(q.id)]
 
+    def skipped(self) -> list[str]:
+        """The questions the user was asked and skipped (read defensively: stored JSON)."""
+        stored = self.data.get("skipped")
+        return [q for q in stored if isinstance(q, str)] if isinstance(stored, list) else []
+
     def advice(self) -> Advice:
         if self._advice is None:
             self._advice = self.flow.engine.advise(self.answers)
@@ -395,12 +400,14 @@ class Conversation(
 
     def record(self, question: IntakeQuestion, option_id: str) -> None:
         self.answers[question.id] = option_id
+        self.data["skipped"] = [q for q in self.skipped() if q != question.id]
         self.data.pop("failures", None)
         self._advice = self._profile = None
         self.fire("answer")
 
     def skip(self, question: IntakeQuestion) -> None:
         self.answers.pop(question.id, None)
+        self.data["skipped"] = [*(q for q in self.skipped() if q != question.id), question.id]
         self.data.pop("failures", None)
         self._advice = self._profile = None
         self.fire("skip")

@@ -72,6 +72,8 @@ class ConversationData(TypedDict, total=False):
     """The handout being chosen: ticked reflection ids and a name."""
     recheck: list[str]
     """The top dilemmas before a re-check, while it runs."""
+    skipped: list[str]
+    """The intake questions the user was asked and skipped (not those never asked)."""
 
 
 UPDATE_MEMORY = ("update", "earlier_updates")

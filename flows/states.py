@@ -52,6 +52,8 @@ class StateScreens:
 
         def asked(self) -> list[IntakeQuestion]: ...
 
+        def skipped(self) -> list[str]: ...
+
         def current_question(self) -> IntakeQuestion | None: ...
 
         def flow_profile(self) -> dict[str, str]: ...
@@ -124,9 +126,11 @@ class StateScreens:
 
     def show_why(self, event: object) -> None:
         say = self.say
+        # Only questions the user saw count as skipped, not those never asked (/advies early).
+        skipped = set(self.skipped())
         lines = cards.answered_lines(
             say,
-            self.asked(),
+            [q for q in self.asked() if q.id in self.answers or q.id in skipped],
             self.advice().profile,
             lambda q, v: screens.answer_label(say, q, v),
             lambda q: screens.question_name(say, q),

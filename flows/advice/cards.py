@@ -328,5 +328,5 @@ def answered_lines(
     lines = [say("why_answer", question=name(q), answer=label(q, answers.get(q.id))) for q in given]
     skipped = len(asked) - len(given)
     if skipped:
-        lines.append(say("why_skipped", count=skipped))
+        lines.append(say("why_skipped_one") if skipped == 1 else say("why_skipped", count=skipped))
     return join(lines)
