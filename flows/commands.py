@@ -68,6 +68,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", aliases=("hulp",), at_gate=True),
     Command("terug", aliases=("back",), menu=False),
     Command("opnieuw", aliases=("restart",), menu=False),
+    Command("live", role=COORDINATOR, channel="telegram"),
     Command("cohort", aliases=("cohorten",), role=COORDINATOR),
     Command("broadcast", role=COORDINATOR),
     Command("inzicht", role=COORDINATOR),

@@ -22,6 +22,7 @@ from bot.app.context import Links, Visitor
 from bot.app.effects import Effects
 from bot.app.followup import FollowUp
 from bot.app.handouts import Handouts
+from bot.app.live import LiveHub
 from bot.app.timeline import Timelines
 from bot.settings import DEFAULT_INSIGHT_MIN_GROUP, DEFAULT_TIMEZONE
 from flows.advisor import AdvisorFlow
@@ -97,6 +98,8 @@ class Advisor:
         """(channel, channel user id) of the admins: ADMIN_IDS on Telegram."""
         self.timezone = timezone
         self.links = Links()
+        self.live_hub = LiveHub()
+        """News of changed live sessions for this process's projector pages."""
         self.followup = FollowUp(timezone, self.links, insight_min_group=insight_min_group)
         self.followup.stewardship.admins = self.admins
         timelines = Timelines(timezone)

@@ -47,6 +47,7 @@ from bot.app.dashboard import Dashboard
 from bot.settings import Settings
 from bot.telegram.dashboard import COMMAND, DashboardCommand, set_menu_button
 from bot.telegram.http import AiohttpRequest
+from bot.telegram.live import add_live_handlers
 from bot.telegram.membership import my_chat_member_handler
 from bot.telegram.ratelimit import SendBudget
 from bot.telegram.render import keyboard, split_spans, to_html, utf16_len
@@ -75,6 +76,8 @@ MAX_CONCURRENT_UPDATES = 8
 BUDGET_KEY = "send_budget"
 """Where the application keeps the channel's :class:`SendBudget` for the dispatcher."""
 CHANNEL_KEY = "channel"
+LIVE_KEY = "live"
+"""bot_data key of the live session's chat side (:class:`bot.telegram.live.LiveChat`)."""
 HTTP_KEY = "http_clients"
 """The application's two :class:`AiohttpRequest` clients (calls, getUpdates)."""
 UPDATE_RETRIES = 3
@@ -313,6 +316,9 @@ def build_application(settings: Settings, advisor: Advisor) -> AppType:
     application.bot_data[BUDGET_KEY] = channel.budget
     application.bot_data[CHANNEL_KEY] = channel
     private = filters.ChatType.PRIVATE
+    application.bot_data[LIVE_KEY] = add_live_handlers(
+        application, channel, settings.web_url, settings.insight_min_group
+    )
     application.add_handler(CallbackQueryHandler(channel.on_callback))
     application.add_handler(my_chat_member_handler(advisor, CHANNEL))
     application.add_handler(
