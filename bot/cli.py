@@ -124,10 +124,20 @@ def advice_as_json(advice: Advice, lang: str) -> dict[str, Any]:
                 "score": s.score,
                 "reasons": [{"rule": r.rule, "because": r.because.get(lang)} for r in s.reasons],
                 "questions": [{"id": q.id, "text": q.text.get(lang)} for q in s.questions],
-                "actions": [{"id": a.id, "title": a.title.get(lang)} for a in s.actions],
+                "actions": [
+                    {
+                        "id": a.id,
+                        "title": a.title.get(lang),
+                        "step": (s.dilemma.steps.get(a.id) or a.text).get(lang),
+                    }
+                    for a in s.actions
+                ],
                 "contacts": [
                     {"id": c.id, "name": c.name.get(lang), "website": c.website, "email": c.email}
                     for c in s.contacts
+                ],
+                "sources": [
+                    {"id": c.id, "kind": c.kind, "name": c.name.get(lang)} for c in s.sources
                 ],
             }
             for s in advice.ranked

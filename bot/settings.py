@@ -25,6 +25,7 @@ DEFAULT_BROADCAST_RATE = 28.0
 MAX_BROADCAST_RATE = 30.0
 DEFAULT_DISPATCH_LEASE_SECONDS = 60.0
 DEFAULT_INSIGHT_MIN_GROUP = 5
+DEFAULT_INVITE_DAYS = 7
 MIN_INSIGHT_MIN_GROUP = 2
 
 __all__ = [
@@ -71,6 +72,8 @@ class Settings:
     another after this long."""
     insight_min_group: int = DEFAULT_INSIGHT_MIN_GROUP
     """INSIGHT_MIN_GROUP: groups smaller than this show no figures in /inzicht."""
+    invite_days: int = DEFAULT_INVITE_DAYS
+    """INVITE_DAYS: a coordinator invitation works this many days."""
     web_url: str | None = None
     """WEB_URL: the public base URL of the bot's web pages (no trailing slash); in webhook
     mode the webhook's origin when unset. None: no web pages are served."""
@@ -121,6 +124,9 @@ class Settings:
                 f"INSIGHT_MIN_GROUP must be a whole number ≥ {MIN_INSIGHT_MIN_GROUP}, not {group!r}"
             )
         webhook_url = get("WEBHOOK_URL")
+        invite_days = get("INVITE_DAYS") or str(DEFAULT_INVITE_DAYS)
+        if not invite_days.isdigit() or int(invite_days) < 1:
+            raise SettingsError(f"INVITE_DAYS must be a number of days ≥ 1, not {invite_days!r}")
         return cls(
             bot_token=get("BOT_TOKEN"),
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -136,6 +142,7 @@ class Settings:
             broadcast_rate=rate,
             dispatch_lease_seconds=lease,
             insight_min_group=int(group),
+            invite_days=int(invite_days),
             web_url=_web_url(get("WEB_URL"), webhook_url),
         )
 

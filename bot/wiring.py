@@ -60,4 +60,5 @@ async def open_advisor(settings: Settings) -> Advisor:
         admins=admins,
         timezone=settings.timezone,
         insight_min_group=settings.insight_min_group,
+        invite_days=settings.invite_days,
     )

@@ -44,7 +44,7 @@ COMMAND_HANDLERS: dict[str, Callable[[Conversation, str], None]] = {
     "taal": lambda c, args: c.choose_language(args.lower()),
     "help": Conversation.help,
     "terug": lambda c, args: c.back(),
-    "opnieuw": lambda c, args: c.restart(),
+    "opnieuw": lambda c, args: c.ask_restart(),
     "samenvatting": HandoutActions.handout_command,
     "verloop": lambda c, args: c.effects.append(ShowTimeline()),
     **privacy.COMMAND_HANDLERS,

@@ -9,15 +9,18 @@ from pathlib import Path
 
 from flows import screens
 from flows.actions import MAX_ACTION_BYTES
+from flows.advice import cards
 from flows.cohorts.screens import ask_cohort_plan, nudge
 from flows.replies import Reply
 from knowledge.engine import Engine, Reason, ScoredDilemma
-from knowledge.model import LANGUAGES, Knowledge, Where
+from knowledge.model import LANGUAGES, Dilemma, Knowledge, Where
 from knowledge.problems import Problem
-from knowledge.validator import core_walk
 
 MAX_MESSAGE = 4096
 """Telegram's limit on a message's text (counted after markup is parsed)."""
+SAMPLE_STRIDE = 7
+PHONE_SCREEN = cards.SCREEN_LIMIT
+"""Longer than this is a warning: a screen should be read on a phone without scrolling on."""
 _KEY_USE = re.compile(
     r"""(?:say|say\.label|self\.say|self\.say\.label|tell|\bnotice)\(\s*"([a-z_]+)\""""
 )
@@ -44,6 +47,15 @@ def _check_reply(reply: Reply, where: Where, what: str, problems: list[Problem])
                 where.file, where.line, f"{what} renders to {length} characters (max {MAX_MESSAGE})"
             )
         )
+    elif length > PHONE_SCREEN:
+        problems.append(
+            Problem(
+                where.file,
+                where.line,
+                f"{what} renders to {length} characters, more than {PHONE_SCREEN} for a phone",
+                "warning",
+            )
+        )
     for data in reply.actions:
         size = len(data.encode("utf-8"))
         if size > MAX_ACTION_BYTES:
@@ -68,35 +80,14 @@ def check_rendering(knowledge: Knowledge) -> list[Problem]:
         for question in knowledge.intake:
             reply = screens.question(say, question, 1, len(knowledge.intake), None)
             _check_reply(reply, question.where, f"question '{question.id}' ({lang})", problems)
-        longest: Reply | None = None
-        for profile in core_walk(knowledge):
-            reply = screens.advice(say, engine.advise(profile))
-            if longest is None or len(reply.plain) > len(longest.plain):
-                longest = reply
-        if longest is not None:
-            _check_reply(longest, intake_where, f"the longest advice message ({lang})", problems)
+        for label, reply in longest_screens(knowledge, engine, say):
+            _check_reply(reply, intake_where, f"the longest {label} ({lang})", problems)
         for dilemma in knowledge.dilemmas:
-            rules = [r for r in knowledge.rules if r.dilemmas.get(dilemma.id, 0) > 0]
-            questions = dict.fromkeys(dilemma.questions)
-            contacts = dict.fromkeys(dilemma.contacts)
-            for rule in rules:
-                questions.update(dict.fromkeys(rule.questions))
-                contacts.update(dict.fromkeys(rule.contacts))
-            worst = ScoredDilemma(
-                dilemma=dilemma,
-                score=sum(r.dilemmas[dilemma.id] for r in rules),
-                reasons=tuple(Reason(r.id, r.because) for r in rules),
-                questions=tuple(
-                    knowledge.questions[q] for q in questions if q in knowledge.questions
-                ),
-                actions=tuple(
-                    knowledge.actions[a] for a in dilemma.actions if a in knowledge.actions
-                ),
-                contacts=tuple(knowledge.contacts[c] for c in contacts if c in knowledge.contacts),
-            )
-            what = f"dilemma '{dilemma.id}' in full ({lang})"
-            _check_reply(screens.detail(say, dilemma, worst), dilemma.where, what, problems)
-            _check_reply(screens.browse_detail(say, dilemma), dilemma.where, what, problems)
+            worst = fullest(knowledge, dilemma)
+            for page in ("main", *cards.PAGES):
+                what = f"dilemma '{dilemma.id}' page '{page}' ({lang})"
+                _check_reply(cards.detail(say, dilemma, worst, page), dilemma.where, what, problems)
+                _check_reply(cards.browse_detail(say, dilemma, page), dilemma.where, what, problems)
         for level in knowledge.levels:
             _check_reply(screens.level(say, level.id), level.where, f"level '{level.id}'", problems)
         longest_title = max(
@@ -109,3 +100,55 @@ def check_rendering(knowledge: Knowledge) -> list[Problem]:
                 reply = nudge(say, step, LARGEST_OUTBOX_ID, longest_title)
                 _check_reply(reply, plan.where, f"{what} step '{step.id}' ({lang})", problems)
     return problems
+
+
+def fullest(knowledge: Knowledge, dilemma: Dilemma) -> ScoredDilemma:
+    """The dilemma with every question, contact, source and reason any rule can add."""
+    rules = [r for r in knowledge.rules if r.dilemmas.get(dilemma.id, 0) > 0]
+    questions = dict.fromkeys(dilemma.questions)
+    contacts = dict.fromkeys(dilemma.contacts)
+    sources = dict.fromkeys(dilemma.sources)
+    for rule in rules:
+        questions.update(dict.fromkeys(rule.questions.get(dilemma.id, ())))
+        contacts.update(dict.fromkeys(rule.contacts.get(dilemma.id, ())))
+        sources.update(dict.fromkeys(rule.sources))
+    k = knowledge
+    return ScoredDilemma(
+        dilemma=dilemma,
+        score=sum(r.dilemmas[dilemma.id] for r in rules),
+        reasons=tuple(Reason(r.id, r.because) for r in rules),
+        questions=tuple(k.questions[q] for q in questions if q in k.questions),
+        actions=tuple(k.actions[a] for a in dilemma.actions if a in k.actions),
+        contacts=tuple(k.contacts[c] for c in contacts if c in k.contacts),
+        sources=tuple(k.contacts[c] for c in sources if c in k.contacts),
+    )
+
+
+def longest_screens(
+    knowledge: Knowledge, engine: Engine, say: screens.Say
+) -> list[tuple[str, Reply]]:
+    """The longest advice and "Waarom" screens over every combination of the core answers,
+    and over every seventh of them with each answer of an optional question added."""
+    from knowledge.validator import extended_walk
+
+    longest: dict[str, Reply] = {}
+    core = {q.id for q in knowledge.intake if q.core}
+    for number, profile in enumerate(extended_walk(knowledge)):
+        if set(profile) - core and number % SAMPLE_STRIDE:
+            continue
+        advice = engine.advise(profile)
+        asked = [q for q in knowledge.intake if q.ask_if(advice.profile)]
+        lines = cards.answered_lines(
+            say,
+            asked,
+            advice.profile,
+            lambda q, v: screens.answer_label(say, q, v),
+            lambda q: screens.question_name(say, q),
+        )
+        for label, reply in (
+            ("advice", cards.advice(say, advice)),
+            ("why", cards.why(say, advice, lines)),
+        ):
+            if label not in longest or len(reply.plain) > len(longest[label].plain):
+                longest[label] = reply
+    return list(longest.items())

@@ -37,10 +37,16 @@ class Command:
     channel: str | None = None
     """Answered by this channel itself, not by the conversation (``/dashboard`` opens a
     web page from Telegram); elsewhere it is an unknown command."""
+    english: str | None = None
+    """Its English name (the contract's alias): in the English menu and /help."""
 
     @property
     def names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases)
+        return (self.name, *((self.english,) if self.english else ()), *self.aliases)
+
+    def shown(self, lang: str) -> str:
+        """The name a user of ``lang`` sees in the menu and in /help."""
+        return self.english if lang == "en" and self.english else self.name
 
     def allowed(self, roles: Collection[str]) -> bool:
         if self.role is None:
@@ -52,32 +58,36 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("start"),
-    Command("advies"),
-    Command("profiel"),
+    Command("advies", english="advice"),
+    Command("profiel", english="profile"),
     Command("dilemmas", at_gate=True),
     Command("vraag", at_gate=True),
-    Command("reflecties", at_gate=True),
-    Command("samenvatting", aliases=("summary",)),
-    Command("verloop", aliases=("timeline",)),
-    Command("taal", aliases=("language", "lang"), at_gate=True),
+    Command("reflecties", english="reflections", at_gate=True),
+    Command("samenvatting", english="summary"),
+    Command("verloop", english="timeline"),
+    Command("taal", english="language", aliases=("lang",), at_gate=True),
     Command("privacy", at_gate=True),
-    Command("mijngegevens", at_gate=True),
-    Command("vergeet", at_gate=True),
-    Command("herinneringen"),
+    Command("mijngegevens", english="mydata", at_gate=True),
+    Command("vergeet", english="forget", at_gate=True),
+    Command("herinneringen", english="reminders"),
     Command("stop"),
     Command("help", aliases=("hulp",), at_gate=True),
-    Command("terug", aliases=("back",), menu=False),
-    Command("opnieuw", aliases=("restart",), menu=False),
+    Command("terug", english="back", menu=False),
+    Command("opnieuw", english="restart", menu=False),
     Command("live", role=COORDINATOR, channel="telegram"),
     Command("cohort", aliases=("cohorten",), role=COORDINATOR),
     Command("broadcast", role=COORDINATOR),
-    Command("inzicht", role=COORDINATOR),
+    Command("inzicht", english="insight", role=COORDINATOR),
     Command("dashboard", role=COORDINATOR, channel="telegram"),
     Command("coordinator", role=ADMIN),
 )
 ROLES = (COORDINATOR, ADMIN)
 
 _BY_NAME = {name: command for command in COMMANDS for name in command.names}
+ENGLISH_ALIASES = {c.english: c.name for c in COMMANDS if c.english}
+"""English command → the Dutch command it stands for (the contract's aliases)."""
+ENGLISH_NAMES = {dutch: english for english, dutch in ENGLISH_ALIASES.items()}
+"""Dutch command → its English name, for the English menu and help."""
 
 
 def find(name: str) -> Command | None:

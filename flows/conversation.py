@@ -15,17 +15,17 @@ from transitions import Machine
 
 from flows import screens
 from flows.actions import parse_action
+from flows.advice import cards
+from flows.advice.dialogue import AdviceActions
 from flows.broadcasts.dialogue import BroadcastActions
 from flows.cohorts.dialogue import CohortActions
 from flows.commands import find, help_commands
 from flows.definition import (
     ADVICE,
-    ADVICE_PHASE,
     BROADCAST_STATES,
     COHORT_STATES,
     FLOW_VERSION,
     NEW,
-    NOTE,
     FlowDefinition,
     question_state,
 )
@@ -35,7 +35,6 @@ from flows.events import (
     Event,
     Outcome,
     SaveReflection,
-    ScheduleReminder,
     SetLanguage,
     StoredState,
     fresh_data,
@@ -52,9 +51,6 @@ from flows.typed import MAX_REFLECTION, TypedText, clean_text
 from knowledge.engine import Advice, Engine
 from knowledge.guard import Guard
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
-
-REMIND_DAYS = 7
-ADVICE_ACTIONS = ("show", "why", "more", "edit", "note", "advice", "remind", "restart", "redacted")
 
 
 class Flow(Protocol):
@@ -79,6 +75,7 @@ class Flow(Protocol):
 
 class Conversation(
     StateScreens,
+    AdviceActions,
     TypedText,
     CohortActions,
     BroadcastActions,
@@ -143,6 +140,12 @@ class Conversation(
         if self._profile is None:
             self._profile = self.flow.engine.effective_profile(self.answers)
         return question.ask_if(self._profile)
+
+    def flow_profile(self) -> dict[str, str]:
+        """The answers that count (known values of questions that apply)."""
+        if self._profile is None:
+            self._profile = self.flow.engine.effective_profile(self.answers)
+        return self._profile
 
     def asked(self) -> list[IntakeQuestion]:
         """The questions that apply to this user, in order."""
@@ -350,47 +353,19 @@ class Conversation(
         elif head == "level" and any(lv.id == arg for lv in self.knowledge.levels):
             self.replies.append(screens.level(say, arg))
         elif head == "show" and (dilemma := self.knowledge.dilemma(arg)) is not None:
-            self.replies.append(screens.browse_detail(say, dilemma))
+            page = choice[2] if len(choice) > 2 else "main"
+            if page != "main" and page not in cards.PAGES:
+                return False
+            self.replies.append(cards.browse_detail(say, dilemma, page))
         elif head == "resume":
             self.to_gate() if self.at_gate else self.reshow()
         elif head == "lang" and arg in LANGUAGES:
             self.choose_language(arg)
+        elif head == "restart" and not self.at_gate:
+            self.restart()
         else:
             return False
         return True
-
-    def advice_action(self, choice: tuple[str, ...]) -> bool:
-        head, arg = choice[0], choice[1] if len(choice) > 1 else ""
-        if self.state not in ADVICE_PHASE or head not in ADVICE_ACTIONS:
-            return False
-        if head == "restart":
-            self.restart()
-            return True
-        if head == "redacted":
-            redacted = self.data.get("redacted_note")
-            if self.state != NOTE or not isinstance(redacted, str):
-                return False
-            self.keep_note(redacted)
-            return True
-        if head == "show" or (head == "note" and arg):
-            if self.knowledge.dilemma(arg) is None:
-                return False
-            self.data["dilemma"] = arg
-        if head == "edit" and arg:
-            if not self.asks(arg):
-                return False
-            self.data["editing"] = True
-            return self.fire("edit", question=arg)
-        if head == "remind":
-            if arg and self.knowledge.dilemma(arg) is None:
-                return False
-            self.effects.append(ScheduleReminder(REMIND_DAYS, arg or "advice"))
-            self.notice = self.say.label("remind_set_short")
-            self.tell("remind_set", days=REMIND_DAYS)
-            return True
-        if head == "note" and not arg:
-            self.data.pop("dilemma", None)
-        return self.fire(head)
 
     def answer_action(self, question_id: str, choice: tuple[str, ...]) -> bool:
         question = self.current_question()
@@ -406,6 +381,9 @@ class Conversation(
             self.chosen = self.say.label("answer_skipped")
             self.skip(question)
             return True
+        if value == "_advice" and not question.core:
+            self.data.pop("failures", None)
+            return self.fire("advice")
         option = question.option(value)
         if option is None:
             return False

@@ -48,6 +48,8 @@ class ConversationData(TypedDict, total=False):
     """Typed answers to the current question that matched no option."""
     dilemma: str
     """The dilemma shown in detail (or a note is about)."""
+    page: str
+    """Which page of that dilemma: ``main``, ``questions``, ``reasons`` or ``refs``."""
     redacted_note: str
     """A note with client data replaced, waiting for the user's choice."""
     question_turn: int

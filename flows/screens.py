@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from flows.actions import action
-from flows.definition import ADVICE_TAG, BROWSE_TAG, HANDOUT_TAG, PRIVACY_TAG
+from flows.commands import COMMANDS as COMMAND_TABLE
+from flows.definition import ADVICE_TAG, BROWSE_TAG, PRIVACY_TAG
 from flows.replies import Button, Reply, Span, fill, join, parse_markup
-from knowledge.engine import TOP_N, Advice, ScoredDilemma
-from knowledge.model import Dilemma, IntakeQuestion, Knowledge, Text
+from knowledge.engine import TOP_N, Advice
+from knowledge.model import Dilemma, IntakeQuestion, Knowledge, Option, Text
 
 BUTTONS_PER_ROW = 2
 SHORT_LABEL = 18
@@ -78,10 +79,16 @@ def question(
     number: int,
     total: int,
     current: str | None,
+    offered: Sequence[Option] | None = None,
     extra: Sequence[Button] = (),
 ) -> Reply:
-    """One intake question with its options, ``extra`` buttons (a row), back and skip."""
-    parts = [say("question_progress", number=number, total=total)]
+    """One intake question with its options, ``extra`` buttons (a row), back and skip;
+    ``number`` 0 for a follow-up question (asked only after some answers), which the count
+    leaves out so that it stays put."""
+    offered = question.options if offered is None else offered
+    parts = [
+        say("question_progress", number=number, total=total) if number else say("question_followup")
+    ]
     parts.append([Span(say.plain(question.text), "bold")])
     if question.help is not None:
         parts.append(say.text(question.help))
@@ -92,7 +99,7 @@ def question(
             else say.plain(option.label),
             action(question.id, option.id),
         )
-        for option in question.options
+        for option in offered
     ]
     rows = _rows(options)
     if extra:
@@ -103,137 +110,15 @@ def question(
             Button(say.label("btn_skip"), action(question.id, "_skip")),
         )
     )
+    if not question.core:
+        # The optional questions sharpen the advice; nobody has to answer them all.
+        rows.append((Button(say.label("btn_to_advice"), action(question.id, "_advice")),))
     meta = {"screen": "question", "question": question.id}
     if any(option.range is not None for option in question.options):
         # Typed digits answer this question as a count; a channel that numbers its
         # buttons (the terminal) says how to pick one instead.
         meta["count_hint"] = say.label("count_hint")
     return Reply(tuple(join(parts)), tuple(rows), meta=meta)
-
-
-def _advice_buttons(say: Say, top: Sequence[ScoredDilemma]) -> list[tuple[Button, ...]]:
-    rows: list[tuple[Button, ...]] = [
-        (
-            Button(
-                say.label("btn_dilemma", rank=rank, title=say.plain(s.dilemma.title)),
-                action(ADVICE_TAG, "show", s.dilemma.id),
-            ),
-        )
-        for rank, s in enumerate(top, start=1)
-    ]
-    rows.append((Button(say.label("btn_why"), action(ADVICE_TAG, "why")),))
-    if top:
-        rows.append((Button(say.label("btn_handout"), action(HANDOUT_TAG, "start")),))
-    rows.append(
-        (
-            Button(say.label("btn_more"), action(ADVICE_TAG, "more")),
-            Button(say.label("btn_edit"), action(ADVICE_TAG, "edit")),
-        )
-    )
-    rows.append(
-        (
-            Button(say.label("btn_remind"), action(ADVICE_TAG, "remind")),
-            Button(say.label("btn_restart"), action(ADVICE_TAG, "restart")),
-        )
-    )
-    return rows
-
-
-def advice(say: Say, result: Advice) -> Reply:
-    """The best-fitting dilemmas: tension, a reflection question, an action, a contact."""
-    top = result.top()
-    parts: list[list[Span]] = []
-    if not top:
-        parts.append(say("advice_none"))
-    else:
-        parts.append(say("advice_intro", count=len(top)))
-    for rank, scored in enumerate(top, start=1):
-        d = scored.dilemma
-        item = say(
-            "advice_item",
-            rank=rank,
-            title=say.plain(d.title),
-            left=say.plain(d.poles[0]),
-            right=say.plain(d.poles[1]),
-        )
-        item += [Span("\n"), Span(say.plain(d.question), "italic")]
-        if scored.questions:
-            item += [
-                Span("\n"),
-                *say("advice_reflect", question=say.plain(scored.questions[0].text)),
-            ]
-        if scored.actions:
-            item += [Span("\n"), *say("advice_action", action=say.plain(scored.actions[0].title))]
-        if scored.contacts:
-            item += [Span("\n"), *say("advice_contact", contact=say.plain(scored.contacts[0].name))]
-        parts.append(item)
-    parts.append(say("advice_footer"))
-    return Reply(
-        tuple(join(parts, "\n\n")), tuple(_advice_buttons(say, top)), meta={"screen": "advice"}
-    )
-
-
-def dilemma_card(say: Say, dilemma: Dilemma, scored: ScoredDilemma | None) -> list[Span]:
-    """A dilemma in full: tension, central question, explanation, questions, action, contact."""
-    k = say.knowledge
-    level = next((lv for lv in k.levels if lv.id == dilemma.level), None)
-    parts = [
-        [Span(say.plain(dilemma.title), "bold")]
-        + ([Span("\n"), *say("detail_level", level=say.plain(level.title))] if level else []),
-        say("detail_tension", left=say.plain(dilemma.poles[0]), right=say.plain(dilemma.poles[1])),
-        [Span(say.plain(dilemma.question), "italic")],
-        say.text(dilemma.explanation),
-    ]
-    questions = (
-        scored.questions
-        if scored
-        else tuple(k.questions[q] for q in dilemma.questions if q in k.questions)
-    )
-    if questions:
-        parts.append(
-            say("detail_questions")
-            + [span for q in questions for span in [Span("\n• "), *say.text(q.text)]]
-        )
-    actions = (
-        scored.actions if scored else tuple(k.actions[a] for a in dilemma.actions if a in k.actions)
-    )
-    for act in actions[:1]:
-        parts.append(
-            [*say("detail_action", title=say.plain(act.title)), Span("\n"), *say.text(act.text)]
-        )
-    contacts = (
-        scored.contacts
-        if scored
-        else tuple(k.contacts[c] for c in dilemma.contacts if c in k.contacts)
-    )
-    for contact in contacts[:2]:
-        card = [*say("detail_contact", name=say.plain(contact.name)), Span("\n")]
-        card += say.text(contact.when)
-        if contact.website:
-            card += [Span("\n"), *say("contact_website", website=contact.website)]
-        if contact.email:
-            card += [Span("\n"), *say("contact_email", email=contact.email)]
-        parts.append(card)
-    return join(parts, "\n\n")
-
-
-def detail(say: Say, dilemma: Dilemma, scored: ScoredDilemma | None) -> Reply:
-    """One dilemma, with what the user can do next."""
-    parts = [dilemma_card(say, dilemma, scored)]
-    if scored is not None and scored.reasons:
-        parts.append(
-            say("detail_reasons")
-            + [span for r in scored.reasons for span in [Span("\n• "), *say.text(r.because)]]
-        )
-    rows = [
-        (Button(say.label("btn_note"), action(ADVICE_TAG, "note", dilemma.id)),),
-        (
-            Button(say.label("btn_why"), action(ADVICE_TAG, "why")),
-            Button(say.label("btn_back_advice"), action(ADVICE_TAG, "advice")),
-        ),
-        (Button(say.label("btn_remind"), action(ADVICE_TAG, "remind", dilemma.id)),),
-    ]
-    return Reply(tuple(join(parts, "\n\n")), tuple(rows), meta={"screen": "detail"})
 
 
 def answer_label(say: Say, question: IntakeQuestion, value: str | None) -> str:
@@ -255,35 +140,6 @@ def answer_lines(
             for q in asked
         ]
     )
-
-
-def why(
-    say: Say, result: Advice, asked: Sequence[IntakeQuestion], answers: Mapping[str, str]
-) -> Reply:
-    """Which answers triggered which rule, for each dilemma of the advice."""
-    parts = [say("why_intro"), answer_lines(say, asked, answers)]
-    for rank, scored in enumerate(result.top(), start=1):
-        parts.append(
-            say("why_item", rank=rank, title=say.plain(scored.dilemma.title), score=scored.score)
-            + [
-                span
-                for r in scored.reasons
-                for span in [
-                    Span("\n• "),
-                    *say.text(r.because),
-                    Span(" "),
-                    *say("why_rule", rule=r.rule),
-                ]
-            ]
-        )
-    parts.append(say("why_footer"))
-    rows = [
-        (
-            Button(say.label("btn_back_advice"), action(ADVICE_TAG, "advice")),
-            Button(say.label("btn_edit"), action(ADVICE_TAG, "edit")),
-        )
-    ]
-    return Reply(tuple(join(parts, "\n\n")), tuple(rows), meta={"screen": "why"})
 
 
 def more(say: Say, result: Advice) -> Reply:
@@ -354,15 +210,6 @@ def level(say: Say, level_id: str) -> Reply:
     return Reply(tuple(text), tuple(rows), meta={"screen": "level"})
 
 
-def browse_detail(say: Say, dilemma: Dilemma) -> Reply:
-    """Browse: one dilemma without personal reasons."""
-    rows = [
-        (Button(say.label("btn_levels"), action(BROWSE_TAG, "level", dilemma.level)),),
-        (Button(say.label("btn_resume"), action(BROWSE_TAG, "resume")),),
-    ]
-    return Reply(tuple(dilemma_card(say, dilemma, None)), tuple(rows), meta={"screen": "browse"})
-
-
 def text_matches(say: Say, matches: Sequence[tuple[Dilemma, Sequence[str]]]) -> Reply:
     """Dilemmas that a free-text description resembles, with the words that matched."""
     if not matches:
@@ -382,7 +229,8 @@ def text_matches(say: Say, matches: Sequence[tuple[Dilemma, Sequence[str]]]) -> 
 
 def help_screen(say: Say, commands: Sequence[str]) -> Reply:
     """How the bot works, and one line per command the user may use (``cmd_<name>``)."""
-    lines = [Span(f"\n/{name}: {say.label(f'cmd_{name}')}") for name in commands]
+    shown = {c.name: c.shown(say.lang) for c in COMMAND_TABLE}
+    lines = [Span(f"\n/{shown.get(name, name)}: {say.label(f'cmd_{name}')}") for name in commands]
     return Reply((*say("help"), *lines), meta={"screen": "help"})
 
 
@@ -400,3 +248,18 @@ def language_choice(say: Say) -> Reply:
         )
     ]
     return Reply(tuple(say("language_choose")), tuple(rows), meta={"screen": "language"})
+
+
+def restart_confirm(say: Say) -> Reply:
+    """Starting over wipes the answers: yes, or back to where the user was."""
+    rows = (
+        (Button(say.label("btn_restart_yes"), action(BROWSE_TAG, "restart")),),
+        (Button(say.label("btn_restart_no"), action(BROWSE_TAG, "resume")),),
+    )
+    return Reply(tuple(say("restart_confirm")), rows, meta={"screen": "restart"})
+
+
+def resume_intake(say: Say) -> Reply:
+    """After a coordinator's detour, the intake waits behind one button (not its question)."""
+    rows = ((Button(say.label("btn_resume_intake"), action(BROWSE_TAG, "resume")),),)
+    return Reply(tuple(say("resume_intake")), rows, meta={"screen": "resume_intake"})

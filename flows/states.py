@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flows import screens
+from flows.advice import cards
 from flows.definition import ADVICE
 from flows.events import ConversationData, Effect, SaveAdvice
 from flows.privacy.dialogue import consent_screen, declined_screen
@@ -32,6 +33,8 @@ class StateScreens:
     replies: list[Reply]
     lead: list[Span]
     start_payload_pending: str | None
+    quiet_question: bool = False
+    """Set for one screen: show a "continue the questions" button instead of the question."""
 
     if TYPE_CHECKING:  # supplied by the conversation and the other features
 
@@ -50,6 +53,8 @@ class StateScreens:
         def asked(self) -> list[IntakeQuestion]: ...
 
         def current_question(self) -> IntakeQuestion | None: ...
+
+        def flow_profile(self) -> dict[str, str]: ...
 
     def _emit(self, reply: Reply) -> None:
         """Add a screen, led by whatever the event had to say first (e.g. "Genoteerd")."""
@@ -72,11 +77,28 @@ class StateScreens:
     def show_question(self, event: object) -> None:
         question = self.current_question()
         assert question is not None
-        asked = self.asked()
-        number = next((i for i, q in enumerate(asked, start=1) if q.id == question.id), 1)
+        if self.quiet_question:
+            self.quiet_question = False
+            self._emit(screens.resume_intake(self.say))
+            return
+        # Only the questions everyone gets are counted: a follow-up question ("Aanvullende
+        # vraag") appears after some answers, and counting it would change the total midway.
+        counted = [q for q in self.knowledge.intake if q.ask_if.dims == frozenset()]
+        number = next((i for i, q in enumerate(counted, start=1) if q.id == question.id), 0)
         current = self.answers.get(question.id)
+        profile = self.flow_profile()
         extra = (unchanged_button(self.say, question),) if self.rechecking else ()
-        self._emit(screens.question(self.say, question, number, len(asked), current, extra))
+        self._emit(
+            screens.question(
+                self.say,
+                question,
+                number,
+                len(counted),
+                current,
+                question.offered(profile),
+                extra,
+            )
+        )
 
     def show_advice(self, event: object) -> None:
         was_editing = self.data.pop("editing", False)
@@ -91,7 +113,7 @@ class StateScreens:
                 )
             self.data["advised"] = profile
             self.effects.append(SaveAdvice(profile, tuple(s.dilemma.id for s in advice.ranked)))
-        self._emit(screens.advice(self.say, advice))
+        self._emit(cards.advice(self.say, advice))
 
     def show_detail(self, event: object) -> None:
         dilemma = self.knowledge.dilemma(str(self.data.get("dilemma", "")))
@@ -99,10 +121,19 @@ class StateScreens:
             self.state = ADVICE
             self.show_advice(event)
             return
-        self._emit(screens.detail(self.say, dilemma, self.advice().find(dilemma.id)))
+        page = str(self.data.get("page", "main"))
+        self._emit(cards.detail(self.say, dilemma, self.advice().find(dilemma.id), page))
 
     def show_why(self, event: object) -> None:
-        self._emit(screens.why(self.say, self.advice(), self.asked(), self.answers))
+        say = self.say
+        lines = cards.answered_lines(
+            say,
+            self.asked(),
+            self.advice().profile,
+            lambda q, v: screens.answer_label(say, q, v),
+            lambda q: screens.question_name(say, q),
+        )
+        self._emit(cards.why(say, self.advice(), lines))
 
     def show_more(self, event: object) -> None:
         self._emit(screens.more(self.say, self.advice()))

@@ -3,7 +3,9 @@
 A dilemma's score is the sum of the weights of the rules that fire for it. Advice is every
 dilemma with a positive score, highest score first; ties go to the dilemma listed first in
 ``content/dilemmas.yaml``. Each dilemma carries the reasons (rule id and ``because``) that
-raised it.
+raised it, its own reflection questions and those a fired rule adds for it (never a rule's
+questions for its other dilemmas), less the questions whose ``ask_if`` the profile does not
+meet, and the sources of the dilemma and of the rules behind it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class ScoredDilemma:
     questions: tuple[ReflectionQuestion, ...]
     actions: tuple[Action, ...]
     contacts: tuple[Contact, ...]
+    sources: tuple[Contact, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +72,15 @@ class Engine:
                 compiled(rule.when),
                 tuple((d, w) for d, w in rule.dilemmas.items() if d in self._order),
                 Reason(rule.id, rule.because),
-                tuple(k.questions[q] for q in rule.questions if q in k.questions),
-                tuple(k.contacts[c] for c in rule.contacts if c in k.contacts),
+                {
+                    d: tuple(k.questions[q] for q in ids if q in k.questions)
+                    for d, ids in rule.questions.items()
+                },
+                {
+                    d: tuple(k.contacts[c] for c in ids if c in k.contacts)
+                    for d, ids in rule.contacts.items()
+                },
+                tuple(k.contacts[c] for c in rule.sources if c in k.contacts),
             )
             for rule in k.rules
         )
@@ -80,6 +90,7 @@ class Engine:
                 tuple(k.questions[q] for q in d.questions if q in k.questions),
                 tuple(k.actions[a] for a in d.actions if a in k.actions),
                 tuple(k.contacts[c] for c in d.contacts if c in k.contacts),
+                tuple(k.contacts[c] for c in d.sources if c in k.contacts),
             )
             for d in k.dilemmas
         }
@@ -99,9 +110,9 @@ class Engine:
         profile: dict[str, str] = {}
         for question in self.knowledge.intake:
             value = answers.get(question.id)
-            known = value is not None and value in self._dimensions[question.id]
-            if known and question.ask_if(profile):
-                profile[question.id] = str(value)
+            option = question.option(str(value)) if value is not None else None
+            if option is not None and question.ask_if(profile) and option.fits(profile):
+                profile[question.id] = option.id
         return profile
 
     def scores(self, profile: Profile) -> list[tuple[str, int]]:
@@ -122,37 +133,38 @@ class Engine:
         reasons: dict[str, list[Reason]] = {}
         extra_questions: dict[str, list[ReflectionQuestion]] = {}
         extra_contacts: dict[str, list[Contact]] = {}
-        for when, weights, reason, questions, contacts in self._rules:
+        extra_sources: dict[str, list[Contact]] = {}
+        for when, weights, reason, questions, contacts, sources in self._rules:
             if not when(profile):
                 continue
             for dilemma_id, weight in weights:
                 totals[dilemma_id] = totals.get(dilemma_id, 0) + weight
                 reasons.setdefault(dilemma_id, []).append(reason)
-                if questions:
-                    extra_questions.setdefault(dilemma_id, []).extend(questions)
-                if contacts:
-                    extra_contacts.setdefault(dilemma_id, []).extend(contacts)
+                extra_questions.setdefault(dilemma_id, []).extend(questions.get(dilemma_id, ()))
+                extra_contacts.setdefault(dilemma_id, []).extend(contacts.get(dilemma_id, ()))
+                extra_sources.setdefault(dilemma_id, []).extend(sources)
         order = self._order
         ranked_ids = sorted(
             (d for d, s in totals.items() if s > 0), key=lambda d: (-totals[d], order[d])
         )
         result = []
         for dilemma_id in ranked_ids:
-            dilemma, questions, actions, contacts = self._linked[dilemma_id]
-            more_questions = extra_questions.get(dilemma_id)
-            if more_questions:
-                questions = tuple(dict.fromkeys((*questions, *more_questions)))
-            more_contacts = extra_contacts.get(dilemma_id)
-            if more_contacts:
-                contacts = tuple(dict.fromkeys((*contacts, *more_contacts)))
+            dilemma, own_questions, actions, own_contacts, own_sources = self._linked[dilemma_id]
+            # A rule's questions first: they are the ones this profile called for.
+            fitting = tuple(
+                q
+                for q in dict.fromkeys((*extra_questions[dilemma_id], *own_questions))
+                if q.fits(profile)
+            )
             result.append(
                 ScoredDilemma(
                     dilemma,
                     totals[dilemma_id],
                     tuple(reasons[dilemma_id]),
-                    questions,
+                    fitting,
                     actions,
-                    contacts,
+                    tuple(dict.fromkeys((*own_contacts, *extra_contacts[dilemma_id]))),
+                    tuple(dict.fromkeys((*own_sources, *extra_sources[dilemma_id]))),
                 )
             )
         return Advice(profile=profile, ranked=tuple(result))

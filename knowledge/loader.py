@@ -87,7 +87,16 @@ def _read_intake(folder: Folder) -> tuple[IntakeQuestion, ...]:
                 continue
             option_ids.add(oid)
             label = file.text(raw, "label") or Text("", "")
-            options.append(Option(oid, label, _read_range(file, raw), file.words(raw, "words")))
+            # An option, like its question, may only depend on the questions asked before.
+            offered_if = None
+            if "ask_if" in raw:
+                offered_if, option_problems = parse_condition(
+                    raw.get("ask_if"), dimensions, file.name, raw.line_of("ask_if")
+                )
+                file.problems.extend(option_problems)
+            options.append(
+                Option(oid, label, _read_range(file, raw), file.words(raw, "words"), offered_if)
+            )
         # A question may only depend on the questions asked before it.
         condition, problems = parse_condition(
             entry.get("ask_if"), dimensions, file.name, entry.line_of("ask_if")
@@ -162,6 +171,8 @@ def _read_dilemma(
         keywords=file.words(e, "keywords"),
         where=file.where(e.line),
         key_lines=dict(e.key_lines),
+        steps=_read_steps(file, e),
+        meeting=file.text(e, "meeting", required=False),
     )
 
 
@@ -199,8 +210,8 @@ def _read_rule(
         file.error(e.line, f"rule '{ident}' needs 'when' (use {{}} for always)")
     then = e.get("then")
     weights: dict[str, int] = {}
-    extra_questions: tuple[str, ...] = ()
-    extra_contacts: tuple[str, ...] = ()
+    extra_questions: dict[str, tuple[str, ...]] = {}
+    extra_contacts: dict[str, tuple[str, ...]] = {}
     if not isinstance(then, LineDict):
         file.error(e.line_of("then"), f"rule '{ident}' needs 'then' with 'dilemmas'")
     else:
@@ -215,8 +226,8 @@ def _read_rule(
                     )
                     continue
                 weights[str(did)] = weight
-        extra_questions = file.id_list(then, "questions")
-        extra_contacts = file.id_list(then, "contacts")
+        extra_questions = _per_dilemma(file, then, "questions", weights, ident)
+        extra_contacts = _per_dilemma(file, then, "contacts", weights, ident)
     return Rule(
         id=ident,
         when=when,
@@ -226,6 +237,76 @@ def _read_rule(
         because=file.text(e, "because") or Text("", ""),
         where=file.where(e.line),
         key_lines={**e.key_lines, **(then.key_lines if isinstance(then, LineDict) else {})},
+        sources=file.id_list(e, "sources"),
+    )
+
+
+def _read_steps(file: SourceFile, entry: LineDict) -> dict[str, Text]:
+    """A dilemma's ``steps``: per leadership action id, what to do about it this month."""
+    raw = entry.get("steps")
+    if raw is None:
+        return {}
+    if not isinstance(raw, LineDict):
+        file.error(entry.line_of("steps"), "'steps' must map action ids to a text")
+        return {}
+    steps: dict[str, Text] = {}
+    for action_id in raw:
+        text = file.text(raw, action_id)
+        if text is not None:
+            steps[str(action_id)] = text
+    return steps
+
+
+def _per_dilemma(
+    file: SourceFile, then: LineDict, key: str, weights: Mapping[str, int], rule: str
+) -> dict[str, tuple[str, ...]]:
+    """A rule's extra ``questions`` or ``contacts``, each under the dilemma it belongs to.
+
+    A mapping names the dilemma; a plain list is allowed only for a rule that raises one
+    dilemma (a question about the board table must not follow the rule to its other ones).
+    """
+    raw = then.get(key)
+    if raw is None:
+        return {}
+    if isinstance(raw, LineDict):
+        result: dict[str, tuple[str, ...]] = {}
+        for did in raw:
+            if str(did) not in weights:
+                file.error(
+                    raw.line_of(did),
+                    f"rule '{rule}': '{key}' for '{did}', a dilemma it does not raise",
+                )
+                continue
+            result[str(did)] = file.id_list(raw, did)
+        return result
+    ids = file.id_list(then, key)
+    raised = [d for d, w in weights.items() if w > 0]
+    if len(raised) != 1:
+        file.error(
+            then.line_of(key),
+            f"rule '{rule}' raises {len(raised)} dilemmas: map its '{key}' to the dilemma "
+            "each belongs to",
+        )
+        return {}
+    return {raised[0]: ids}
+
+
+def _read_question(
+    file: SourceFile, e: LineDict, ident: str, dimensions: Mapping[str, tuple[str, ...]]
+) -> ReflectionQuestion:
+    fits = None
+    if "ask_if" in e:
+        fits, condition_problems = parse_condition(
+            e.get("ask_if"), dimensions, file.name, e.line_of("ask_if")
+        )
+        file.problems.extend(condition_problems)
+    return ReflectionQuestion(
+        ident,
+        file.ident(e, "theme"),
+        file.text(e, "text") or Text("", ""),
+        file.id_list(e, "tags"),
+        file.where(e.line),
+        fits,
     )
 
 
@@ -259,15 +340,10 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
         "levels", lambda f, e, i: Level(i, f.text(e, "title") or Text("", ""), f.where(e.line))
     )
     dilemmas = content.unique("dilemmas", lambda f, e, i: _read_dilemma(f, e, i, levels))
+    intake = _read_intake(content)
+    dimensions = {q.id: tuple(o.id for o in q.options) for q in intake}
     questions = content.unique(
-        "reflection_questions",
-        lambda f, e, i: ReflectionQuestion(
-            i,
-            f.ident(e, "theme"),
-            f.text(e, "text") or Text("", ""),
-            f.id_list(e, "tags"),
-            f.where(e.line),
-        ),
+        "reflection_questions", lambda f, e, i: _read_question(f, e, i, dimensions)
     )
     actions = content.unique(
         "actions",
@@ -279,8 +355,6 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
         ),
     )
     contacts = content.unique("contacts", _read_contact)
-    intake = _read_intake(content)
-    dimensions = {q.id: tuple(o.id for o in q.options) for q in intake}
     rules = content.unique("rules", lambda f, e, i: _read_rule(f, e, i, dimensions))
     tests = [
         RuleTest(

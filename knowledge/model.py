@@ -69,6 +69,10 @@ class Dilemma:
     keywords: Mapping[str, tuple[str, ...]]
     where: Where
     key_lines: Mapping[str, int] = field(default_factory=dict)
+    steps: Mapping[str, Text] = field(default_factory=dict)
+    """Per leadership action (by id): what to do about this dilemma this month."""
+    meeting: Text | None = None
+    """One question to take into the next meeting when this dilemma leads the advice."""
 
     def at(self, key: str) -> Where:
         """Where one of its keys is written."""
@@ -82,6 +86,12 @@ class ReflectionQuestion:
     text: Text
     tags: tuple[str, ...]
     where: Where
+    ask_if: Condition | None = None
+    """Offered only to profiles that meet it (e.g. not when there is no board subgroup)."""
+
+    def fits(self, profile: Profile) -> bool:
+        """Whether this question makes sense for ``profile``."""
+        return self.ask_if is None or self.ask_if(profile)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +124,12 @@ class Option:
     label: Text
     range: tuple[int, int] | None
     words: Mapping[str, tuple[str, ...]]
+    ask_if: Condition | None = None
+    """Offered only when the earlier answers meet it ("tussen subgroepen" needs subgroups)."""
+
+    def fits(self, profile: Profile) -> bool:
+        """Whether this option is offered after the answers in ``profile``."""
+        return self.ask_if is None or self.ask_if(profile)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,17 +150,25 @@ class IntakeQuestion:
                 return option
         return None
 
+    def offered(self, profile: Profile) -> tuple[Option, ...]:
+        """The options shown after the answers in ``profile``."""
+        return tuple(o for o in self.options if o.fits(profile))
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """``when`` → dilemmas with a weight; extra questions and contacts per dilemma they
+    belong to; the sources its reasoning rests on; a ``because`` in terms of the answers."""
+
     id: str
     when: Condition
     dilemmas: Mapping[str, int]
-    questions: tuple[str, ...]
-    contacts: tuple[str, ...]
+    questions: Mapping[str, tuple[str, ...]]
+    contacts: Mapping[str, tuple[str, ...]]
     because: Text
     where: Where
     key_lines: Mapping[str, int] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
 
     def at(self, key: str) -> Where:
         """Where one of its keys is written."""

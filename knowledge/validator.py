@@ -19,9 +19,10 @@ from knowledge.patterns import PROBE_LIMIT, compile_pattern, slowest_probe
 from knowledge.problems import Problem
 from knowledge.reading.load import reading_problems
 
-OVERFIRE_SHARE = 0.8
-"""A dilemma in the top three of more than this share of profiles is a warning."""
-SOURCE_KINDS = ("publication", "research", "document")
+REACH = (0.05, 0.50)
+"""Over every combination of the core answers, each dilemma should be in the top three of
+at least 5 % and at most 50 % of them: outside that band, one answer set dominates the
+advice or a dilemma is as good as never offered (a warning, so ``check --strict`` fails)."""
 MAX_LABEL = 30
 
 
@@ -83,15 +84,24 @@ def _check_references(knowledge: Knowledge, report: Report) -> None:
         for aid in d.actions:
             if aid not in k.actions:
                 report.add(d.at("actions"), f"dilemma '{d.id}': unknown action '{aid}'")
-        for cid in d.contacts:
-            if cid not in k.contacts:
-                report.add(d.at("contacts"), f"dilemma '{d.id}': unknown contact '{cid}'")
+        _check_contacts(k, report, d.at("contacts"), f"dilemma '{d.id}'", d.contacts)
         for sid in d.sources:
-            source = k.contacts.get(sid)
-            if source is None:
+            if sid not in k.contacts:
                 report.add(d.at("sources"), f"dilemma '{d.id}': unknown source '{sid}'")
-            elif source.kind not in SOURCE_KINDS:
-                report.add(d.at("sources"), f"dilemma '{d.id}': source '{sid}' is a {source.kind}")
+        for aid in d.steps:
+            if aid not in d.actions:
+                report.add(
+                    d.at("steps"), f"dilemma '{d.id}': step for '{aid}', not one of its actions"
+                )
+        for aid in d.actions:
+            if aid in k.actions and aid not in d.steps:
+                report.add(
+                    d.at("actions"),
+                    f"dilemma '{d.id}': action '{aid}' has no concrete step for this dilemma",
+                    "warning",
+                )
+        if d.meeting is None:
+            report.add(d.where, f"dilemma '{d.id}' has no 'meeting' question", "warning")
         if not any(d.keywords.get(lang) for lang in LANGUAGES):
             report.add(d.where, f"dilemma '{d.id}' has no keywords", "warning")
     for level in k.levels:
@@ -101,14 +111,16 @@ def _check_references(knowledge: Knowledge, report: Report) -> None:
         for did in rule.dilemmas:
             if did not in dilemma_ids:
                 report.add(rule.at("dilemmas"), f"rule '{rule.id}': unknown dilemma '{did}'")
-        for qid in rule.questions:
+        for qid in {q for ids in rule.questions.values() for q in ids}:
             if qid not in k.questions:
                 report.add(
                     rule.at("questions"), f"rule '{rule.id}': unknown reflection question '{qid}'"
                 )
-        for cid in rule.contacts:
-            if cid not in k.contacts:
-                report.add(rule.at("contacts"), f"rule '{rule.id}': unknown contact '{cid}'")
+        for ids in rule.contacts.values():
+            _check_contacts(k, report, rule.at("contacts"), f"rule '{rule.id}'", ids)
+        for sid in rule.sources:
+            if sid not in k.contacts:
+                report.add(rule.at("sources"), f"rule '{rule.id}': unknown source '{sid}'")
     for test in k.tests:
         for did in (*test.top, *test.not_top):
             if did not in dilemma_ids:
@@ -126,12 +138,41 @@ def _check_references(knowledge: Knowledge, report: Report) -> None:
     for template in k.templates:
         if template.question not in k.questions:
             report.add(template.where, f"template: unknown question '{template.question}'")
-    used = {q for d in k.dilemmas for q in d.questions} | {q for r in k.rules for q in r.questions}
+    used = {q for d in k.dilemmas for q in d.questions}
+    used |= {q for r in k.rules for ids in r.questions.values() for q in ids}
     used |= {s.question for p in k.plans for s in p.steps if s.question}
     for question in k.questions.values():
         if question.id not in used:
             report.add(
                 question.where, f"reflection question '{question.id}' is never offered", "warning"
+            )
+
+
+def _check_contacts(
+    knowledge: Knowledge, report: Report, where: Where, what: str, ids: Sequence[str]
+) -> None:
+    """A contact is someone to reach: it needs a website or e-mail address (from the seeds)."""
+    for cid in ids:
+        contact = knowledge.contacts.get(cid)
+        if contact is None:
+            report.add(where, f"{what}: unknown contact '{cid}'")
+        elif not (contact.website or contact.email):
+            report.add(
+                where, f"{what}: '{cid}' has no website or e-mail to reach; list it as a source"
+            )
+
+
+def _check_unreferenced(knowledge: Knowledge, report: Report) -> None:
+    k = knowledge
+    referenced = {c for d in k.dilemmas for c in (*d.contacts, *d.sources)}
+    referenced |= {c for r in k.rules for ids in r.contacts.values() for c in ids}
+    referenced |= {c for r in k.rules for c in r.sources}
+    for contact in k.contacts.values():
+        if contact.id not in referenced:
+            report.add(
+                contact.where,
+                f"contact or source '{contact.id}' is referenced by no dilemma or rule",
+                "warning",
             )
 
 
@@ -204,10 +245,12 @@ def _walk(knowledge: Knowledge, engine: Engine, report: Report) -> None:
                 dilemma.where, f"dilemma '{dilemma.id}' reaches the top {TOP_N} of no profile"
             )
         share = report.top_counts[dilemma.id] / max(report.profiles_walked, 1)
-        if share > OVERFIRE_SHARE:
+        low, high = REACH
+        if not low <= share <= high:
             report.add(
                 dilemma.where,
-                f"dilemma '{dilemma.id}' is in the top {TOP_N} of {share:.0%} of profiles",
+                f"dilemma '{dilemma.id}' is in the top {TOP_N} of {share:.1%} of the core "
+                f"profiles (reach should be {low:.0%} to {high:.0%})",
                 "warning",
             )
 
@@ -289,6 +332,7 @@ def validate(knowledge: Knowledge, *, complete: bool = True) -> Report:
     report = Report()
     engine = Engine(knowledge)
     _check_references(knowledge, report)
+    _check_unreferenced(knowledge, report)
     _check_intake(knowledge, report)
     _check_rules(knowledge, engine, report)
     if complete:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from storage.models import OUTBOX_STATUSES, Clock, OutboxMessage, User
 from storage.sql import insert_unless_exists, is_postgresql
 
-OutboxKind = Literal["reminder", "nudge", "broadcast", "recheck"]
+OutboxKind = Literal["reminder", "nudge", "broadcast", "recheck", "reply"]
 _Ts = TypeVarTuple("_Ts")
 
 

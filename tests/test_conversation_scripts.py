@@ -195,7 +195,7 @@ def test_the_update_memory_outlives_restart_forget_and_a_new_flow_version(
     state = stored_roundtrip(
         flow.handle(state, Event("action", "1:size:groot", update_id=10)).state
     )
-    restarted = flow.handle(state, Event("command", name="opnieuw", update_id=11))
+    restarted = flow.handle(state, Event("action", "1:b:restart", update_id=11))
     state = stored_roundtrip(restarted.state)
     assert state.answers == {} and state.state == "q_size"
     replayed = flow.handle(state, Event("action", "1:size:groot", update_id=10))

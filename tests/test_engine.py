@@ -87,6 +87,7 @@ def test_advise_json_has_the_contract_shape(capsys: pytest.CaptureFixture[str]) 
         "questions",
         "actions",
         "contacts",
+        "sources",
     }
     assert first["reasons"] and set(first["reasons"][0]) == {"rule", "because"}
     scores = [d["score"] for d in result["dilemmas"]]

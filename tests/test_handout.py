@@ -221,3 +221,18 @@ async def test_the_terminal_chat_writes_the_pdf_and_prints_its_path(
     assert pages == 1 and "Omvang: Meer dan 65" in text
     said = out.getvalue()
     assert said.index("Uw samenvatting") < said.index("[document:")
+
+
+async def test_characters_the_fonts_lack_print_as_a_question_mark_and_are_not_logged(
+    people: People, knowledge: Knowledge, caplog: pytest.LogCaptureFixture
+) -> None:
+    await advised(people)
+    dilemma = Engine(knowledge).advise(ANSWERS).top()[0].dilemma.id
+    await note(people, dilemma, "Overleg met Ζωή 🙂 over Łódź en Straße")
+    choice = await people.send(USER, "/samenvatting")
+    await people.press(USER, next(a for a in actions_of(choice) if ":h:tick:" in a))
+    with caplog.at_level("DEBUG"):
+        _, pdf = pdf_of(await people.press(USER, "1:h:make"))
+    _, text = read(pdf)
+    assert "Overleg met ??? ? over Łódź en Straße" in text
+    assert not any("Ζ" in record.getMessage() for record in caplog.records)

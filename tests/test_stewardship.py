@@ -183,3 +183,22 @@ async def test_retention_erases_an_inactive_coordinators_cohort_names(
 
     assert "Regio Noord" not in await db.run(names)
     assert coordinator
+
+
+def test_invite_days_is_read_from_the_environment() -> None:
+    from bot.settings import Settings, SettingsError
+
+    assert Settings.from_env({}).invite_days == 7
+    assert Settings.from_env({"INVITE_DAYS": "2"}).invite_days == 2
+    with pytest.raises(SettingsError, match="INVITE_DAYS"):
+        Settings.from_env({"INVITE_DAYS": "0"})
+
+
+async def test_a_shorter_invite_validity_is_honoured(db: Database, clock: Any) -> None:
+    clock.now = local(2026, 11, 23, 10).astimezone(UTC)
+    people = People(db, clock)
+    people.advisor.followup.stewardship.invite_valid = timedelta(days=2)
+    token = await invite(people)
+    clock.advance(days=2, minutes=1)
+    await people.join_bot("5", token)
+    assert await roles(people, "5") == frozenset()

@@ -18,6 +18,7 @@ from bot.settings import Settings
 from bot.telegram.channel import COMMANDS
 from bot.telegram.run import SECRET_HEADER, RunningBot, running_bot
 from fakebotapi import FakeBotAPI, StoredMessage
+from flows.commands import ENGLISH_NAMES
 from knowledge.model import Knowledge
 from storage import Database, DatabaseUnavailable
 from storage.migrate import upgrade
@@ -107,6 +108,9 @@ async def test_full_intake_with_buttons_to_advice_and_why(api: FakeBotAPI, bot: 
         "1:knelpunt:_skip",
         "1:fase:_skip",
         "1:draagvlak_intern:_skip",
+        "1:rol:_skip",
+        "1:sturingsvorm:_skip",
+        "1:vertrouwen:_skip",
     ]
     message = question
     for data in answers:
@@ -206,7 +210,8 @@ async def test_english_user_and_commands_per_language(
     assert "Question 1 of" in (question.plain_text or "")
     dutch = api.commands_for("default", "")
     english = api.commands_for("default", "en")
-    assert [c["command"] for c in dutch] == list(COMMANDS) == [c["command"] for c in english]
+    assert [c["command"] for c in dutch] == list(COMMANDS)
+    assert [c["command"] for c in english] == [ENGLISH_NAMES.get(c, c) for c in COMMANDS]
     assert dutch[1]["description"] == knowledge.message("cmd_advies", "nl")
     assert english[1]["description"] == knowledge.message("cmd_advies", "en")
 
@@ -341,14 +346,14 @@ async def test_database_failure_apologises_and_loses_nothing(
     await press(api, first, "1:size:groot")
     failures = database_failing(monkeypatch, bot.advisor.db, 2)
     answered = await send(api, "veel werkgroepen")
-    assert "Vraag 3 van" in (answered.plain_text or ""), "handled after all, once"
+    assert "Aanvullende vraag" in (answered.plain_text or ""), "handled after all, once"
     assert failures == [0]
     # A button pressed while the database is away: answered, then handled.
     failures[0] = 1
     before = last_id(api, USER)
     api.user_presses(USER, answered.message_id, "1:bestuurlijke_subgroep:informeel")
     handled = await next_message(api, USER, before)
-    assert "Vraag 4 van" in (handled.plain_text or "")
+    assert "Vraag 3 van" in (handled.plain_text or "")
     assert not any("iets mis" in (m.plain_text or "") for m in api.sent_to(USER))
     # Down for longer than the retries: the user is told, and nothing changed.
     failures[0] = 10
@@ -356,7 +361,7 @@ async def test_database_failure_apologises_and_loses_nothing(
     assert "er ging iets mis" in (sorry.plain_text or "")
     failures[0] = 0
     resumed = await send(api, "/start")
-    assert "Vraag 4 van" in (resumed.plain_text or "")
+    assert "Vraag 3 van" in (resumed.plain_text or "")
 
 
 def pending_ids(api: FakeBotAPI) -> list[int]:
@@ -386,7 +391,7 @@ async def test_polling_confirms_a_failed_update_only_once_it_is_handled(
     assert offsets and all(offset == held for offset in offsets), "it waits for the update"
     assert held in pending_ids(api)
     handled = await next_message(api, USER, before)
-    assert "Vraag 3 van" in (handled.plain_text or ""), "handled after the pause"
+    assert "Aanvullende vraag" in (handled.plain_text or ""), "handled after the pause"
     await api.wait_for(lambda a: not a.pending_updates)  # now confirmed, all of them
     user_texts = [m.plain_text or "" for m in api.sent_to(USER) if m.message_id > before]
     assert user_texts == [handled.plain_text], "one reply, no apology"
@@ -427,7 +432,7 @@ async def test_polling_leaves_an_unhandled_update_to_the_next_start(
     assert not [m for m in api.sent_to(USER) if m.message_id > before], "no apology"
     async with running_bot(settings, webhook=False, host="127.0.0.1"):
         handled = await next_message(api, USER, before)
-        assert "Vraag 3 van" in (handled.plain_text or "")
+        assert "Aanvullende vraag" in (handled.plain_text or "")
         await api.wait_for(lambda a: not a.pending_updates)
         await asyncio.sleep(0.3)
         resumed = await send(api, "/start", chat=ENGLISH_USER, lang="en")
@@ -477,9 +482,9 @@ async def test_webhook_answers_503_when_the_database_is_away_and_takes_the_retry
                 assert resp.status == 200
         texts = [m.plain_text or "" for m in api.sent_to(USER)]
         assert not any("iets mis" in t for t in texts), "nothing to apologise for"
-        assert sum("Vraag 3 van" in t for t in texts) == 2, "the question, then shown again"
+        assert sum("Aanvullende vraag" in t for t in texts) == 2, "the question, then shown again"
         resumed = await send(api, "/start")
-        assert "Vraag 3 van" in (resumed.plain_text or "")
+        assert "Aanvullende vraag" in (resumed.plain_text or "")
 
 
 async def test_remind_me_later_arrives_when_due(api: FakeBotAPI, bot: RunningBot) -> None:
@@ -615,3 +620,24 @@ async def test_cohort_deep_link_and_nudges_end_to_end(api: FakeBotAPI, tmp_path:
         assert "aantal deelnemers niet getoond" in (listing.plain_text or "")
         assert "1 deelnemer(s)" not in (listing.plain_text or "")
         assert "ken ik niet" in ((await send(api, "/cohort", chat=member)).plain_text or "")
+
+
+async def test_typed_answers_are_read_the_same_on_telegram(
+    api: FakeBotAPI, bot: RunningBot
+) -> None:
+    """Issue 15 over HTTP: "ok" agrees, digits are a count, a denial is never noted."""
+    consent = await send(api, "/start")
+    assert "1:p:consent:yes" in callback_datas(consent)
+    question = await send(api, "ok")
+    assert "Vraag 1 van" in (question.plain_text or "")
+    counted = await send(api, "4")
+    assert "Genoteerd: Minder dan 10" in (counted.plain_text or "")
+    not_known = await send(api, "geen idee")
+    assert "noteer ik hier niets" in (not_known.plain_text or "")
+    assert "1:subgroups:_skip" in callback_datas(not_known)
+    await send(api, "3 werkgroepen")
+    mandate = await send(api, "er is wel een stuurgroepje maar niet echt formeel")
+    assert "Genoteerd: Ja, maar informeel" in (mandate.plain_text or "")
+    denied = await send(api, "geen ruim mandaat")
+    assert "niet Ruim mandaat" in (denied.plain_text or "")
+    assert "Genoteerd" not in (denied.plain_text or "")

@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import cast
 
@@ -90,6 +90,7 @@ class Advisor:
         admins: Collection[tuple[str, str]] = (),
         timezone: str = DEFAULT_TIMEZONE,
         insight_min_group: int = DEFAULT_INSIGHT_MIN_GROUP,
+        invite_days: int = 7,
     ) -> None:
         self.db = db
         self.knowledge_store = knowledge
@@ -102,6 +103,7 @@ class Advisor:
         """News of changed live sessions for this process's projector pages."""
         self.followup = FollowUp(timezone, self.links, insight_min_group=insight_min_group)
         self.followup.stewardship.admins = self.admins
+        self.followup.stewardship.invite_valid = timedelta(days=invite_days)
         timelines = Timelines(timezone)
         self.effects = Effects(
             self.followup,

@@ -197,10 +197,16 @@ class Dashboard:
         done = sum(step_due(cohort.workshop_at, step, window, zone) <= now for step in plan.steps)
         return done, len(plan.steps)
 
-    async def cohorts(self, caller: Caller) -> list[tuple[CohortInfo, str | None]]:
-        """The caller's cohorts (an admin's: all) with their deep links."""
-        found = await self.advisor.db.run(lambda repo: repo.cohorts.owned_by(caller.owner))
-        return [(cohort, self._link(cohort)) for cohort in found]
+    async def cohorts(self, caller: Caller) -> list[tuple[CohortInfo, str | None, bool]]:
+        """The caller's cohorts (an admin's: all) with their deep links, and whether each
+        may show its member count (the rule of storage.anonymity, as in the chat)."""
+
+        def read(repo: Repository) -> tuple[list[CohortInfo], frozenset[int]]:
+            found = repo.cohorts.owned_by(caller.owner)
+            return found, repo.audiences.family(found, self.min_group).shown
+
+        found, shown = await self.advisor.db.run(read)
+        return [(cohort, self._link(cohort), cohort.id in shown) for cohort in found]
 
     async def overview(self, caller: Caller) -> Overview:
         """Every cohort of the caller with its figures, and all of them together."""

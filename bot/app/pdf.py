@@ -37,13 +37,17 @@ STYLES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Obl
 """fpdf2's style letters and matplotlib's file for each."""
 _STYLE_OF = {"plain": "", "bold": "B", "italic": "I"}
 KEPT_CODEPOINTS = (
-    *range(0x20, 0x250),  # Basic Latin, Latin-1, Latin Extended-A and -B
+    *range(0x20, 0x180),  # Basic Latin, Latin-1, Latin Extended-A
     *range(0x2000, 0x2070),  # General Punctuation: dashes, quotes, bullet, ellipsis
     *range(0x2190, 0x2200),  # Arrows: ↔ →
     0x20AC,  # €
 )
-TRIM_VERSION = "2"
+TRIM_VERSION = "3"
 """Part of the cache folder's name: raise it when :func:`_trim` changes."""
+_KEPT = frozenset(KEPT_CODEPOINTS)
+MISSING = "?"
+"""What stands for a character the trimmed fonts lack (an emoji, Greek, Cyrillic in a
+user's own text): shown, not dropped, and never logged by fpdf2 (logs hold no texts)."""
 INK = (20, 20, 20)
 MUTED = (90, 90, 90)
 """Text colours: near-black, and a grey that still prints clearly in black and white."""
@@ -82,7 +86,7 @@ def _trim(source: Path, target: Path) -> None:
     font = TTFont(source)
     options = subset.Options()
     options.notdef_outline = True
-    options.name_IDs = ["*"]
+    options.glyph_names = False
     # Paper needs no hinting, and fpdf2 lays out without shaping: dropping both makes
     # the per-document subsetting (at output) several times faster.
     options.hinting = False
@@ -113,6 +117,13 @@ def font_files() -> dict[str, Path]:
                 if not path.exists():
                     _trim(originals[style], path)
     return files
+
+
+def printable(text: str) -> str:
+    """``text`` with every character the fonts lack as :data:`MISSING`."""
+    if all(ord(c) in _KEPT or c == "\n" for c in text):
+        return text
+    return "".join(c if ord(c) in _KEPT or c == "\n" else MISSING for c in text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,14 +161,18 @@ class Printer:
     def title(self, text: str, size: float = 17.0) -> None:
         """The document's title, in bold."""
         self._font("B", size)
-        self.pdf.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        self.pdf.multi_cell(
+            0, size * 0.5, printable(text), align="L", new_x="LMARGIN", new_y="NEXT"
+        )
         self.pdf.ln(1.5)
 
     def note(self, text: str) -> None:
         """A small grey line (date, version)."""
         self._font("", self.BODY - 1.5)
         self.pdf.set_text_color(*MUTED)
-        self.pdf.multi_cell(0, self.LEADING - 0.7, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        self.pdf.multi_cell(
+            0, self.LEADING - 0.7, printable(text), align="L", new_x="LMARGIN", new_y="NEXT"
+        )
         self.pdf.set_text_color(*INK)
 
     def rule(self, gap: float = 3.0) -> None:
@@ -176,7 +191,9 @@ class Printer:
             pdf.add_page()
         pdf.ln(2.2)
         self._font("B", self.BODY + 2)
-        pdf.multi_cell(0, self.LEADING + 0.8, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0, self.LEADING + 0.8, printable(text), align="L", new_x="LMARGIN", new_y="NEXT"
+        )
         pdf.ln(0.6)
 
     def paragraph(
@@ -199,7 +216,7 @@ class Printer:
             pdf.cell(hang, self.LEADING, marker)
         for span in spans:
             self._font(_STYLE_OF[span.style], self.BODY)
-            pdf.write(self.LEADING, span.text)
+            pdf.write(self.LEADING, printable(span.text))
         pdf.ln(self.LEADING + after)
         pdf.set_left_margin(margin)
         pdf.set_x(margin)

@@ -19,14 +19,10 @@ from telegram import (
     Bot,
     BotCommand,
     BotCommandScopeChat,
-    CallbackQuery,
     Message,
-    MessageEntity,
     Update,
 )
-from telegram.constants import ParseMode
 from telegram.error import (
-    BadRequest,
     Forbidden,
     TelegramError,
     TimedOut,
@@ -46,12 +42,13 @@ from bot.app.advisor import Advisor, UserLocks, language_for
 from bot.app.dashboard import Dashboard
 from bot.settings import Settings
 from bot.telegram.dashboard import COMMAND, DashboardCommand, set_menu_button
+from bot.telegram.edits import mark_chosen, replace_with
 from bot.telegram.http import AiohttpRequest
+from bot.telegram.later import undelivered
 from bot.telegram.live import add_live_handlers
 from bot.telegram.membership import my_chat_member_handler
 from bot.telegram.ratelimit import SendBudget
-from bot.telegram.render import keyboard, split_spans, to_html, utf16_len
-from bot.telegram.send import not_modified, send_reply, with_retry
+from bot.telegram.send import send_reply, with_retry
 from flows import commands
 from flows.commands import parse_command
 from flows.events import Event, Outcome
@@ -155,7 +152,7 @@ class TelegramChannel:
         event = dataclasses.replace(event, update_id=update.update_id)
         outcome = await self.advisor.handle(CHANNEL, str(user.id), event, user.language_code)
         self._attempts.pop(update.update_id, None)
-        await self.deliver(context, message.chat_id, outcome)
+        await self.deliver(context, message.chat_id, outcome, update_id=update.update_id)
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A pressed button: answered always; a chosen answer marks its question."""
@@ -169,50 +166,20 @@ class TelegramChannel:
         self._attempts.pop(update.update_id, None)
         try:
             await with_retry(partial(query.answer, outcome.notice))
-        except BadRequest as exc:  # e.g. "query is too old" when handled again later
+        except TelegramError as exc:  # "query is too old" when handled again later, a 5xx
+            # Only the spinner on the button: the reply still goes out.
             log.info("callback query of update %s not answered: %s", update.update_id, exc)
         message = query.message
         if outcome.chosen and isinstance(message, Message):
-            await self._mark_chosen(query, message, outcome)
+            say = Say(self.advisor.knowledge, outcome.state.lang)
+            mark = "".join(span.text for span in say("chosen", choice=outcome.chosen))
+            await mark_chosen(query, message, mark, with_retry)
         chat_id = message.chat.id if message is not None else query.from_user.id
         replies = outcome.replies
         edit = outcome.edit and replies and isinstance(message, Message)
-        if edit and await self._replace(query, replies[0]):
+        if edit and await replace_with(query, replies[0], with_retry):
             replies = replies[1:]
-        await self.deliver(context, chat_id, outcome, replies)
-
-    async def _replace(self, query: CallbackQuery, reply: Reply) -> bool:
-        """Show ``reply`` in the pressed message itself (a toggle); False if it cannot."""
-        chunks = split_spans(reply.spans)
-        if reply.attachment is not None or len(chunks) != 1:
-            return False
-        try:
-            await with_retry(
-                partial(
-                    query.edit_message_text,
-                    to_html(chunks[0]),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=keyboard(reply.buttons),
-                    disable_web_page_preview=True,
-                )
-            )
-        except BadRequest as exc:
-            if not not_modified(exc):
-                raise
-        return True
-
-    async def _mark_chosen(self, query: CallbackQuery, message: Message, outcome: Outcome) -> None:
-        """The question as it was (its own entities, not re-rendered), then the choice in bold."""
-        say = Say(self.advisor.knowledge, outcome.state.lang)
-        mark = "".join(span.text for span in say("chosen", choice=outcome.chosen or ""))
-        head = f"{message.text or ''}\n\n"
-        bold = MessageEntity(MessageEntity.BOLD, utf16_len(head), utf16_len(mark))
-        entities = [*message.entities, bold]
-        try:
-            await with_retry(partial(query.edit_message_text, head + mark, entities=entities))
-        except BadRequest as exc:
-            if not not_modified(exc):
-                raise
+        await self.deliver(context, chat_id, outcome, replies, update_id=update.update_id)
 
     def _notice(self, key: str, lang: str) -> Reply:
         return notice(Say(self.advisor.knowledge, lang), key)
@@ -223,9 +190,31 @@ class TelegramChannel:
         chat_id: int,
         outcome: Outcome,
         replies: list[Reply] | None = None,
+        *,
+        update_id: int = 0,
     ) -> None:
-        for reply in outcome.replies if replies is None else replies:
-            await self._send(context, chat_id, reply)
+        """The replies in order; when one cannot go now, it and the rest are left to the
+        outbox, or the user is told (see :func:`bot.telegram.later.undelivered`)."""
+        pending = list(outcome.replies if replies is None else replies)
+        for index, reply in enumerate(pending):
+            try:
+                await self._send(context, chat_id, reply)
+            except TelegramError as exc:
+                if isinstance(exc, TimedOut):
+                    raise  # most likely delivered: the error handler says so, no apology
+                advisor = self.advisor
+                lang = outcome.state.lang
+                await undelivered(
+                    advisor.db,
+                    advisor.clock,
+                    CHANNEL,
+                    chat_id,
+                    pending[index:],
+                    exc,
+                    update_id,
+                    partial(self.apologise, context, chat_id, lang),
+                )
+                break
         for user_key, roles in outcome.menus.items():
             await set_menu(context.bot, self.advisor, int(user_key), roles)
             await set_menu_button(context.bot, int(user_key), roles, self.web_url)
@@ -268,11 +257,19 @@ class TelegramChannel:
                 return
             del self._attempts[update.update_id]
         lang = language_for(user.language_code)
-        with contextlib.suppress(Exception):
-            if update.callback_query is not None:
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramError):
                 await update.callback_query.answer()
-            chat_id = update.effective_chat.id if update.effective_chat else user.id
+        chat_id = update.effective_chat.id if update.effective_chat else user.id
+        await self.apologise(context, chat_id, lang)
+
+    async def apologise(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: str) -> None:
+        """The bot's apology (the user may send their message again); logged if even
+        that cannot go."""
+        try:
             await self._send(context, chat_id, self._notice("error", lang))
+        except TelegramError as exc:
+            log.warning("apology to chat %s not delivered: %s", chat_id, type(exc).__name__)
 
 
 async def process_in_turn(application: AppType, update: Update) -> None:
@@ -337,7 +334,14 @@ def menu(advisor: Advisor, lang: str, roles: Collection[str] = ()) -> list[BotCo
     for role in sorted(roles):
         names += [name for name in ROLE_COMMANDS.get(role, ()) if name not in names]
     knowledge = advisor.knowledge
-    return [BotCommand(name, knowledge.message(f"cmd_{name}", lang)) for name in names]
+    english = lang == "en"
+    return [
+        BotCommand(
+            commands.ENGLISH_NAMES.get(name, name) if english else name,
+            knowledge.message(f"cmd_{name}", lang),
+        )
+        for name in names
+    ]
 
 
 async def set_menu(bot: Bot, advisor: Advisor, chat_id: int, roles: Collection[str]) -> None:

@@ -42,6 +42,7 @@ from functools import partial
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.app import later_replies
 from bot.settings import DEFAULT_BROADCAST_RATE, DEFAULT_DISPATCH_LEASE_SECONDS
 from bot.telegram.broadcast_progress import BroadcastProgress
 from bot.telegram.ratelimit import Pacer, SendBudget, retry_after_seconds
@@ -321,6 +322,8 @@ class Dispatcher:
             return await self._broadcast(say, item)
         if item.kind == "recheck":
             return recheck_message(say, item.id)
+        if item.kind == later_replies.KIND:
+            return later_replies.from_payload(item.payload)
         if item.kind != "nudge":
             return reminder(say, str(item.payload.get("subject", "advice")))
         plan = knowledge.plan(str(item.payload.get("plan", "")))

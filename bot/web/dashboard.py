@@ -206,10 +206,10 @@ async def cohorts(request: web.Request, caller: Caller) -> web.Response:
             {
                 "id": cohort.id,
                 "name": cohort.name,
-                "members": cohort.members if cohort.members >= k else None,
+                "members": cohort.members if shown and cohort.members >= k else None,
                 "link": link,
             }
-            for cohort, link in found
+            for cohort, link, shown in found
         ]
     )
 

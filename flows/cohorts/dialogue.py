@@ -123,6 +123,7 @@ class CohortActions:
     """Mixed into :class:`flows.conversation.Conversation`."""
 
     state: str
+    answers: dict[str, str]
     data: ConversationData
     effects: list[Effect]
     replies: list[Reply]
@@ -223,6 +224,10 @@ class CohortActions:
         self.data.pop("redacted_note", None)
         question = self.knowledge.intake_question(target.removeprefix("q_"))
         if target.startswith("q_") and question is not None and self.asks(question.id):
+            # A coordinator at work who has not started the intake: the question waits
+            # behind a button instead of greeting them after every cohort or broadcast.
+            at_work = self.state in (*COHORT_STATES, *BROADCAST_STATES)
+            self.quiet_question = at_work and not self.answers
             self.fire("resume", question=question.id)
         else:
             self.fire("resume")

@@ -91,6 +91,7 @@ class PrivacyActions:
     effects: list[Effect]
     replies: list[Reply]
     notice: str | None
+    chosen: str | None
     lead: list[Any]
 
     if TYPE_CHECKING:  # supplied by the conversation and the other features
@@ -143,6 +144,9 @@ class PrivacyActions:
         head, arg = choice[0], choice[1] if len(choice) > 1 else ""
         if head == "consent" and arg in ("yes", "no"):
             agreed = self.answer_consent(arg == "yes")
+            if agreed:
+                # The consent message keeps the choice and loses its buttons.
+                self.chosen = self.say.label("btn_agree" if arg == "yes" else "btn_decline")
             if agreed and arg == "yes" and len(choice) > 2:
                 self.start_payload(choice[2])
             return agreed

@@ -1,0 +1,316 @@
+"""The advice screens for a phone: each message at most 1,200 characters, nothing said twice
+on one screen, no internal ids or scores.
+
+The advice lists the best dilemmas briefly, the one contact once, and one question for the
+next meeting. A dilemma opens on its tension and what to do this month; its questions, why
+it fits the user, and its contact and sources are one button away each. "Waarom" speaks of
+the user's answers: each reason once, however many dilemmas it raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from flows.actions import action
+from flows.definition import ADVICE_TAG, BROWSE_TAG, HANDOUT_TAG
+from flows.replies import Button, Reply, Span, join
+from knowledge.engine import Advice, Reason, ScoredDilemma
+from knowledge.model import Action, Contact, Dilemma, IntakeQuestion, ReflectionQuestion
+
+if TYPE_CHECKING:
+    from flows.screens import Say
+
+SCREEN_LIMIT = 1200
+"""The most characters one message may have: what a phone shows without endless scrolling."""
+PAGES = ("questions", "reasons", "refs")
+"""The pages of a dilemma besides its first: reflection questions, why it fits, contact
+and sources."""
+
+
+def _fits(parts: list[list[Span]], extra: list[Span], limit: int = SCREEN_LIMIT) -> bool:
+    used = sum(len(s.text) for part in parts for s in part) + 2 * len(parts)
+    return used + len(extra) + sum(len(s.text) for s in extra) <= limit
+
+
+def _bullets(
+    say: Say, head: list[Span], items: Sequence[list[Span]], budget: int
+) -> tuple[list[Span], int]:
+    """``head`` and as many bullet items as fit in ``budget`` characters; how many fitted."""
+    spans = list(head)
+    used = sum(len(s.text) for s in spans)
+    shown = 0
+    for item in items:
+        size = 3 + sum(len(s.text) for s in item)
+        if used + size > budget:
+            break
+        spans += [Span("\n• "), *item]
+        used += size
+        shown += 1
+    return spans, shown
+
+
+def contact_line(say: Say, contact: Contact) -> list[Span]:
+    """One contact with the ways to reach it the seeds give."""
+    ways = [w for w in (contact.website, contact.email) if w]
+    return say("contact_line", name=say.plain(contact.name), ways=" · ".join(ways))
+
+
+def _step(say: Say, dilemma: Dilemma, act: Action) -> list[Span]:
+    step = dilemma.steps.get(act.id)
+    return [
+        *say("detail_action", title=say.plain(act.title)),
+        Span("\n"),
+        *say.text(step if step is not None else act.text),
+    ]
+
+
+def advice(say: Say, result: Advice) -> Reply:
+    """The best-fitting dilemmas, one contact line, and a question for the next meeting."""
+    top = result.top()
+    parts: list[list[Span]] = []
+    if not top:
+        parts.append(say("advice_none"))
+    elif result.profile:
+        parts.append(say("advice_intro", count=len(top)))
+    else:
+        parts.append(say("advice_intro_unanswered", count=len(top)))
+    for rank, scored in enumerate(top, start=1):
+        d = scored.dilemma
+        item = say(
+            "advice_item",
+            rank=rank,
+            title=say.plain(d.title),
+            left=say.plain(d.poles[0]),
+            right=say.plain(d.poles[1]),
+        )
+        item += [Span("\n"), Span(say.plain(d.question), "italic")]
+        if scored.questions:
+            item += [
+                Span("\n"),
+                *say("advice_reflect", question=say.plain(scored.questions[0].text)),
+            ]
+        if scored.actions:
+            item += [Span("\n"), *say("advice_action", action=say.plain(scored.actions[0].title))]
+        parts.append(item)
+    if top and top[0].dilemma.meeting is not None:
+        closing = say("advice_meeting", question=say.plain(top[0].dilemma.meeting))
+        if _fits(parts, closing):
+            parts.append(closing)
+    contacts = list(dict.fromkeys(c for s in top for c in s.contacts))
+    if contacts:
+        line = contact_line(say, contacts[0])
+        if _fits(parts, line):
+            parts.append(line)
+    return Reply(
+        tuple(join(parts, "\n\n")), tuple(_advice_buttons(say, top)), meta={"screen": "advice"}
+    )
+
+
+def _advice_buttons(say: Say, top: Sequence[ScoredDilemma]) -> list[tuple[Button, ...]]:
+    rows: list[tuple[Button, ...]] = [
+        (
+            Button(
+                say.label("btn_dilemma", rank=rank, title=say.plain(s.dilemma.title)),
+                action(ADVICE_TAG, "show", s.dilemma.id),
+            ),
+        )
+        for rank, s in enumerate(top, start=1)
+    ]
+    rows.append((Button(say.label("btn_why"), action(ADVICE_TAG, "why")),))
+    if top:
+        rows.append((Button(say.label("btn_handout"), action(HANDOUT_TAG, "start")),))
+    rows.append(
+        (
+            Button(say.label("btn_more"), action(ADVICE_TAG, "more")),
+            Button(say.label("btn_edit"), action(ADVICE_TAG, "edit")),
+        )
+    )
+    rows.append(
+        (
+            Button(say.label("btn_remind"), action(ADVICE_TAG, "remind")),
+            Button(say.label("btn_restart"), action(ADVICE_TAG, "restart")),
+        )
+    )
+    return rows
+
+
+class DilemmaView:
+    """What a dilemma shows: personal (from the advice) or general (browsing)."""
+
+    def __init__(self, say: Say, dilemma: Dilemma, scored: ScoredDilemma | None) -> None:
+        k = say.knowledge
+        self.dilemma = dilemma
+        self.scored = scored
+        self.questions: tuple[ReflectionQuestion, ...] = (
+            scored.questions
+            if scored
+            else tuple(
+                k.questions[q]
+                for q in dilemma.questions
+                if q in k.questions and k.questions[q].ask_if is None
+            )
+        )
+        self.actions: tuple[Action, ...] = (
+            scored.actions
+            if scored
+            else tuple(k.actions[a] for a in dilemma.actions if a in k.actions)
+        )
+        self.contacts: tuple[Contact, ...] = (
+            scored.contacts
+            if scored
+            else tuple(k.contacts[c] for c in dilemma.contacts if c in k.contacts)
+        )
+        self.sources: tuple[Contact, ...] = (
+            scored.sources
+            if scored
+            else tuple(k.contacts[c] for c in dilemma.sources if c in k.contacts)
+        )
+        self.reasons: tuple[Reason, ...] = scored.reasons if scored else ()
+
+
+def _head(say: Say, dilemma: Dilemma) -> list[Span]:
+    level = next((lv for lv in say.knowledge.levels if lv.id == dilemma.level), None)
+    return [Span(say.plain(dilemma.title), "bold")] + (
+        [Span("\n"), *say("detail_level", level=say.plain(level.title))] if level else []
+    )
+
+
+def dilemma_page(say: Say, view: DilemmaView, page: str) -> list[Span]:
+    """One page of a dilemma as spans; the first page for an unknown ``page``."""
+    d = view.dilemma
+    parts = [_head(say, d)]
+    if page == "questions":
+        head = say("detail_questions")
+        spans, _ = _bullets(
+            say, head, [say.text(q.text) for q in view.questions], SCREEN_LIMIT - 120
+        )
+        parts.append(spans)
+    elif page == "reasons":
+        spans, _ = _bullets(
+            say, say("detail_reasons"), [say.text(r.because) for r in view.reasons], 1000
+        )
+        parts.append(spans)
+    elif page == "refs":
+        for contact in view.contacts:
+            parts.append([*contact_line(say, contact), Span("\n"), *say.text(contact.when)])
+        spans, _ = _bullets(
+            say, say("detail_sources"), [[Span(say.plain(s.name))] for s in view.sources], 700
+        )
+        parts.append(spans)
+    else:
+        parts.append(say("detail_tension", left=say.plain(d.poles[0]), right=say.plain(d.poles[1])))
+        parts.append([Span(say.plain(d.question), "italic")])
+        parts.append(say.text(d.explanation))
+        if view.actions:
+            step = _step(say, d, view.actions[0])
+            if _fits(parts, step):
+                parts.append(step)
+    return join(parts, "\n\n")
+
+
+def _page_buttons(
+    say: Say, view: DilemmaView, page: str, to_page: Callable[[str], str]
+) -> list[Button]:
+    labels = {
+        "questions": "btn_page_questions",
+        "reasons": "btn_page_reasons",
+        "refs": "btn_page_refs",
+    }
+    shown = [p for p in PAGES if p != page and (p != "reasons" or view.reasons)]
+    buttons = [Button(say.label(labels[p]), to_page(p)) for p in shown]
+    if page in PAGES:
+        buttons.insert(0, Button(say.label("btn_page_main"), to_page("main")))
+    return buttons
+
+
+def detail(say: Say, dilemma: Dilemma, scored: ScoredDilemma | None, page: str = "main") -> Reply:
+    """One page of a dilemma from the advice, with what the user can do next."""
+    view = DilemmaView(say, dilemma, scored)
+    pages = _page_buttons(say, view, page, lambda p: action(ADVICE_TAG, "show", dilemma.id, p))
+    rows: list[tuple[Button, ...]] = [tuple(pages[i : i + 2]) for i in range(0, len(pages), 2)]
+    rows += [
+        (Button(say.label("btn_note"), action(ADVICE_TAG, "note", dilemma.id)),),
+        (
+            Button(say.label("btn_remind"), action(ADVICE_TAG, "remind", dilemma.id)),
+            Button(say.label("btn_back_advice"), action(ADVICE_TAG, "advice")),
+        ),
+    ]
+    return Reply(tuple(dilemma_page(say, view, page)), tuple(rows), meta={"screen": "detail"})
+
+
+def browse_detail(say: Say, dilemma: Dilemma, page: str = "main") -> Reply:
+    """Browse: one page of a dilemma without personal reasons."""
+    view = DilemmaView(say, dilemma, None)
+    pages = _page_buttons(say, view, page, lambda p: action(BROWSE_TAG, "show", dilemma.id, p))
+    rows: list[tuple[Button, ...]] = [tuple(pages[i : i + 2]) for i in range(0, len(pages), 2)]
+    rows += [
+        (Button(say.label("btn_levels"), action(BROWSE_TAG, "level", dilemma.level)),),
+        (Button(say.label("btn_resume"), action(BROWSE_TAG, "resume")),),
+    ]
+    return Reply(tuple(dilemma_page(say, view, page)), tuple(rows), meta={"screen": "browse"})
+
+
+def why(
+    say: Say,
+    result: Advice,
+    answer_lines: list[Span],
+) -> Reply:
+    """The user's answers, then why each dilemma fits: every reason once, each dilemma's
+    first new reason before anyone's second, as many as a phone screen holds."""
+    intro = [say("why_intro") if result.profile else say("why_intro_unanswered"), answer_lines]
+    top = result.top()
+    fresh: list[list[Reason]] = []
+    given: set[str] = set()
+    for scored in top:
+        new = [r for r in scored.reasons if r.rule not in given]
+        given.update(r.rule for r in new)
+        fresh.append(new)
+    heads = [say.plain(s.dilemma.title) for s in top]
+    note = max(len(say.label("why_more")), len(say.label("why_also"))) + 1
+    used = sum(len(s.text) for part in intro for s in part) + 2 * len(intro)
+    used += sum(len(h) + 6 + note for h in heads) + len(say.label("why_footer")) + 2
+    shown: list[list[Reason]] = [[] for _ in top]
+    for turn in range(max((len(f) for f in fresh), default=0)):
+        for index, reasons in enumerate(fresh):
+            if turn < len(reasons):
+                size = 3 + len(say.plain(reasons[turn].because))
+                if used + size <= SCREEN_LIMIT:
+                    shown[index].append(reasons[turn])
+                    used += size
+    parts = list(intro)
+    for rank, (scored, new, reasons) in enumerate(zip(top, fresh, shown, strict=True), start=1):
+        spans = say("why_item", rank=rank, title=say.plain(scored.dilemma.title))
+        for reason in reasons:
+            spans += [Span("\n• "), *say.text(reason.because)]
+        if len(reasons) < len(new):
+            spans += [Span("\n"), *say("why_more")]
+        elif len(new) < len(scored.reasons):
+            spans += [Span("\n"), *say("why_also")]
+        parts.append(spans)
+    footer = say("why_footer")
+    if _fits(parts, footer):
+        parts.append(footer)
+    rows = [
+        (
+            Button(say.label("btn_back_advice"), action(ADVICE_TAG, "advice")),
+            Button(say.label("btn_edit"), action(ADVICE_TAG, "edit")),
+        )
+    ]
+    return Reply(tuple(join(parts, "\n\n")), tuple(rows), meta={"screen": "why"})
+
+
+def answered_lines(
+    say: Say,
+    asked: Sequence[IntakeQuestion],
+    answers: Mapping[str, str],
+    label: Callable[[IntakeQuestion, str | None], str],
+    name: Callable[[IntakeQuestion], str],
+) -> list[Span]:
+    """The answers given, one line each; skipped questions summed up in one line."""
+    given = [q for q in asked if answers.get(q.id) is not None]
+    lines = [say("why_answer", question=name(q), answer=label(q, answers.get(q.id))) for q in given]
+    skipped = len(asked) - len(given)
+    if skipped:
+        lines.append(say("why_skipped", count=skipped))
+    return join(lines)

@@ -1,0 +1,126 @@
+"""Screens for a phone: at most 1,200 characters, free of ids and scores, nothing twice."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+from flows.advice import cards
+from flows.advisor import AdvisorFlow
+from flows.checks import fullest
+from flows.events import Event, StoredState
+from flows.replies import Reply
+from flows.screens import Say, answer_label, question_name
+from knowledge.engine import Engine
+from knowledge.model import LANGUAGES, Knowledge
+from knowledge.validator import core_walk, extended_walk
+
+LIMIT = 1200
+_ID = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+"""A snake_case word: how internal ids (rules, dilemmas, questions) look."""
+
+
+def _clean(reply: Reply, what: object) -> None:
+    text = reply.plain
+    assert len(text) <= LIMIT, (what, len(text))
+    assert "(score" not in text and "(regel" not in text and "(rule" not in text, what
+    assert not _ID.search(text), (what, _ID.search(text))
+
+
+def _why(say: Say, engine: Engine, knowledge: Knowledge, profile: dict[str, str]) -> Reply:
+    advice = engine.advise(profile)
+    asked = [q for q in knowledge.intake if q.ask_if(advice.profile)]
+    lines = cards.answered_lines(
+        say,
+        asked,
+        advice.profile,
+        lambda q, v: answer_label(say, q, v),
+        lambda q: question_name(say, q),
+    )
+    return cards.why(say, advice, lines)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_page_of_every_dilemma_fits_a_phone(knowledge: Knowledge, lang: str) -> None:
+    say = Say(knowledge, lang)
+    for dilemma in knowledge.dilemmas:
+        worst = fullest(knowledge, dilemma)
+        for page in ("main", *cards.PAGES):
+            _clean(cards.detail(say, dilemma, worst, page), (dilemma.id, page))
+            _clean(cards.browse_detail(say, dilemma, page), (dilemma.id, page))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_advice_and_why_fit_a_phone_for_every_core_profile(knowledge: Knowledge, lang: str) -> None:
+    engine = Engine(knowledge)
+    say = Say(knowledge, lang)
+    for profile in core_walk(knowledge):
+        advice = cards.advice(say, engine.advise(profile))
+        _clean(advice, profile)
+        assert advice.plain.count("Netwerk Met Andere Ogen") <= 1, profile
+        _clean(_why(say, engine, knowledge, profile), profile)
+
+
+def test_advice_and_why_fit_with_optional_answers_too(knowledge: Knowledge) -> None:
+    engine = Engine(knowledge)
+    for lang in LANGUAGES:
+        say = Say(knowledge, lang)
+        for profile in itertools.islice(extended_walk(knowledge), 0, None, 5):
+            _clean(cards.advice(say, engine.advise(profile)), profile)
+            _clean(_why(say, engine, knowledge, profile), profile)
+
+
+def test_why_gives_each_reason_once(knowledge: Knowledge) -> None:
+    engine = Engine(knowledge)
+    say = Say(knowledge, "nl")
+    profile = {"size": "groot", "subgroups": "veel", "knelpunt": "tussen_subgroepen"}
+    text = _why(say, engine, knowledge, profile).plain
+    for rule in knowledge.rules:
+        assert text.count(say.plain(rule.because)) <= 1, rule.id
+    assert text.count("spanning tussen de subgroepen") <= 1
+
+
+def test_advice_after_everything_skipped_does_not_claim_the_answers(
+    knowledge: Knowledge,
+) -> None:
+    engine = Engine(knowledge)
+    for lang, claim in (("nl", "op basis van uw antwoorden"), ("en", "based on your answers")):
+        say = Say(knowledge, lang)
+        skipped = cards.advice(say, engine.advise({})).plain.lower()
+        assert claim not in skipped
+        answered = cards.advice(say, engine.advise({"size": "groot"})).plain.lower()
+        assert claim in answered
+
+
+def test_each_advice_ends_with_a_question_for_the_next_meeting(knowledge: Knowledge) -> None:
+    engine = Engine(knowledge)
+    say = Say(knowledge, "nl")
+    for profile in itertools.islice(core_walk(knowledge), 0, None, 9):
+        advice = engine.advise(profile)
+        meeting = advice.top()[0].dilemma.meeting
+        assert meeting is not None
+        assert say.plain(meeting) in cards.advice(say, advice).plain
+
+
+def test_a_dilemma_opens_on_this_months_step(knowledge: Knowledge) -> None:
+    say = Say(knowledge, "nl")
+    for dilemma in knowledge.dilemmas:
+        first = dilemma.actions[0]
+        step = dilemma.steps[first]
+        assert "deze maand" in step.nl.lower() or "volgende overleg" in step.nl.lower()
+        assert say.plain(step) in cards.browse_detail(say, dilemma).plain
+
+
+def test_the_question_count_stays_put_when_a_follow_up_appears(knowledge: Knowledge) -> None:
+    flow = AdvisorFlow(knowledge)
+    state = StoredState(state="q_size", flow_version=1, consent=True)
+    seen = []
+    for press in ("1:size:groot", "1:subgroups:enkele", "1:bestuurlijke_subgroep:formeel"):
+        outcome = flow.handle(state, Event("action", press))
+        state = outcome.state
+        seen.append(outcome.replies[-1].plain)
+    assert "Vraag 2 van 9" in seen[0]
+    assert "Aanvullende vraag" in seen[1]
+    assert "Vraag 3 van 9" in seen[2]
