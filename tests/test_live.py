@@ -49,6 +49,23 @@ async def state(s: Site, code: str) -> dict[str, Any]:
         return dict(await r.json())
 
 
+async def open_session(s: Site, numbers: str) -> tuple[StoredMessage, str, str]:
+    """The coordinator starts a session of the dilemmas ``numbers`` for "Workshop Zuid"
+    and its first round: the control message, the code and the session id."""
+    api = s.api
+    for chat in members(s):
+        api.add_user(chat)
+    zuid = s.cohorts["Workshop Zuid"]
+    choose = await send(api, f"/live {numbers}", chat=COORDINATOR_A)
+    data = next(d for d in callback_datas(choose) if d.startswith(f"live:p:{zuid}:"))
+    await press_and_answer(api, COORDINATOR_A, choose.message_id, data)
+    control = await screen(api, COORDINATOR_A, "Projector")
+    code = control.content.split("/live/")[1].split()[0]
+    first = next(d for d in callback_datas(control) if d.startswith("live:n:"))
+    await press_and_answer(api, COORDINATOR_A, control.message_id, first)
+    return control, code, first.split(":")[2]
+
+
 async def test_six_members_three_rounds_with_a_late_joiner(tmp_path: Path) -> None:
     async with site(tmp_path) as s:
         api = s.api
@@ -125,6 +142,13 @@ async def test_six_members_three_rounds_with_a_late_joiner(tmp_path: Path) -> No
         for chat in (*members(s), LATE):
             await screen(api, chat, "De live-sessie is afgelopen")
         assert (await state(s, code))["ended"] is True
+        summary = await screen(api, COORDINATOR_A, "Samenvatting van de live-sessie")
+        assert (
+            "6 stemmen, verdeling 1: 2 · 2: 2 · 3: 0 · 4: 1 · 5: 1; bij 1 speelt" in summary.content
+        )
+        assert "te weinig stemmen" in summary.content  # rounds 2 and 3: 1 and 0 voters
+        csv = next(m for m in api.sent_to(COORDINATOR_A) if m.kind == "document")
+        assert csv.file is not None and b",6,2,2,0,1,1,1" in csv.file.data
 
         # Anonymous: nothing per person in the projector state; in the member's export.
         def export(repo: Repository) -> dict[str, Any]:

@@ -316,6 +316,19 @@ class Live:
             self.hub.changed(session_id)
         return result
 
+    async def results(self, session_id: int) -> list[tuple[str, Tally]]:
+        """Every round's dilemma and tally (counts only; the caller applies ``min_group``)."""
+
+        def work(repo: Repository) -> list[tuple[str, Tally]]:
+            session = repo.live.get(session_id)
+            if session is None:
+                return []
+            played = session.dilemmas[: session.round]
+            return [(d, repo.live.tally(session_id, n + 1)) for n, d in enumerate(played)]
+
+        result: list[tuple[str, Tally]] = await self.db.run(work)
+        return result
+
     # -- the projector -----------------------------------------------------------------
 
     async def state(self, code: str, lang: str) -> tuple[int, dict[str, Any]] | None:

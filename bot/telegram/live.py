@@ -216,6 +216,28 @@ class LiveChat:
         )
         await self._edit_or_send(query, context, reply)
         self._push_later(context, session.id)
+        if session.ended:
+            chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+            await self._summary(context, chat_id, say, session.id, cohort)
+
+    async def _summary(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        chat_id: int,
+        say: Say,
+        session_id: int,
+        cohort: str,
+    ) -> None:
+        """Per round the spread and how many recognise it, the top dilemmas, and a CSV."""
+        knowledge = self.live.knowledge
+        k = self.live.min_group
+        rounds = [
+            (knowledge.dilemma(d), t.counts, t.voters, t.strong)
+            for d, t in await self.live.results(session_id)
+        ]
+        await self._send(context, chat_id, screens.summary(say, cohort, rounds, k))
+        document = Attachment("document", "live.csv", screens.summary_csv(say, rounds, k))
+        await self._send(context, chat_id, Reply((), attachment=document))
 
     # -- participants ------------------------------------------------------------------
 

@@ -163,6 +163,7 @@ async def page(request: web.Request) -> web.Response:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(say.label("live_page_title"))}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/live/static/live.css">
 <script src="/live/static/live.js" defer></script>
 </head>

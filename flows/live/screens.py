@@ -147,3 +147,43 @@ def participant(say: Say, view: RoundView, position: int | None, strong: bool) -
     )
     strong_label = say.label("btn_live_strong_on" if strong else "btn_live_strong")
     return Reply(tuple(text), (places, (Button(strong_label, button_data("s", sid, rnd)),)))
+
+
+def summary(
+    say: Say, cohort: str, rounds: Sequence[tuple[Dilemma | None, Sequence[int], int, int]], k: int
+) -> Reply:
+    """The facilitator's summary at the end: per round the spread and how many said it
+    plays strongly (a round under ``k`` voters: nothing but that), and the room's top
+    dilemmas. ``rounds``: (dilemma, counts, voters, strong) per round."""
+    lines: list[str] = []
+    ranked: list[tuple[int, str]] = []
+    for dilemma, counts, voters, strong in rounds:
+        title = say.plain(dilemma.title) if dilemma is not None else "?"
+        if voters < k:
+            lines.append(say.label("live_summary_hidden", title=title, k=k))
+            continue
+        spread = " · ".join(f"{n + 1}: {c}" for n, c in enumerate(counts))
+        lines.append(
+            say.label(
+                "live_summary_round", title=title, voters=voters, spread=spread, strong=strong
+            )
+        )
+        if strong:
+            ranked.append((strong, title))
+    ranked.sort(key=lambda pair: -pair[0])
+    top = ", ".join(title for _, title in ranked[:3]) or say.label("live_summary_no_top")
+    return Reply(tuple(say("live_summary", cohort=cohort, rounds="\n".join(lines), top=top)))
+
+
+def summary_csv(
+    say: Say, rounds: Sequence[tuple[Dilemma | None, Sequence[int], int, int]], k: int
+) -> bytes:
+    """One row per round: dilemma id, voters, the five counts, strong (empty under k)."""
+    out = ["dilemma,voters,1,2,3,4,5,strong"]
+    for dilemma, counts, voters, strong in rounds:
+        ident = dilemma.id if dilemma is not None else ""
+        if voters < k:
+            out.append(f"{ident},,,,,,,")
+        else:
+            out.append(",".join([ident, str(voters), *(str(c) for c in counts), str(strong)]))
+    return ("\n".join(out) + "\n").encode("utf-8")

@@ -10,6 +10,7 @@
   function bars(counts) {
     var box = $("bars");
     while (box.firstChild) { box.removeChild(box.firstChild); }
+    box.setAttribute("data-counts", counts.join(","));
     var top = Math.max.apply(null, counts.concat([1]));
     counts.forEach(function (count, index) {
       var bar = document.createElement("div");
