@@ -33,7 +33,7 @@ from knowledge.model import LANGUAGES
 STATIC = Path(__file__).resolve().parent / "static"
 LIVE_KEY = web.AppKey("live", Live)
 FEEDS_KEY = web.AppKey("live_feeds", dict)
-COALESCE = 0.05
+COALESCE = 0.25
 """Seconds a feed waits after a change for others to come with it."""
 KEEPALIVE = 15.0
 """Seconds between comments on an idle stream (proxies close silent connections)."""
