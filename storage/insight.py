@@ -25,7 +25,6 @@ from storage.models import (
     Broadcast,
     Clock,
     Cohort,
-    LiveVote,
     Membership,
     OutboxMessage,
     Reflection,
@@ -240,17 +239,8 @@ class InsightStore:
         return {cohort_id: frozenset(found) for cohort_id, found in messages.items()}
 
     def _recognised(self, cohort_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-        """Per member of these cohorts: the first dilemmas of their latest advice, and
-        those they said play strongly with them in a live session."""
+        """Per member of these cohorts: the first dilemmas of their latest advice."""
         if not cohort_ids:
             return {}
         members = select(Membership.user_id).where(Membership.cohort_id.in_(cohort_ids))
-        recognised = latest_advice_shown(self._session, members)
-        live = select(LiveVote.user_id, LiveVote.dilemma).where(
-            LiveVote.strong.is_(True), LiveVote.user_id.in_(members)
-        )
-        for user_id, dilemma in self._session.execute(live):
-            known = recognised.get(user_id, ())
-            if dilemma not in known:
-                recognised[user_id] = (*known, dilemma)
-        return recognised
+        return latest_advice_shown(self._session, members)
