@@ -250,7 +250,7 @@ def reflections_screen(say: Say, items: list[tuple[int, str, str]]) -> Reply:
 
 def export_reply(say: Say, document: bytes) -> Reply:
     """The export as a JSON document with a short explanation."""
-    attachment = Attachment("document", "netwerkwijzer-gegevens.json", document)
+    attachment = Attachment("document", say.label("export_filename"), document)
     return Reply(tuple(say("export_ready")), attachment=attachment, meta={"screen": "export"})
 
 
