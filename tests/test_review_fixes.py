@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from bot.console import ConsoleChat
+from flows.advice import cards
 from flows.commands import COMMANDS, ROLES, menu
 from flows.events import Event
+from flows.handout.content import handout
+from flows.screens import Say
+from knowledge.engine import Engine
+from knowledge.model import Knowledge
+from knowledge.validator import core_walk
 from tests.test_conversation_scripts import open_test_advisor
 
 
@@ -67,3 +75,21 @@ async def test_the_export_is_named_in_the_users_language(tmp_path: Path) -> None
         assert names == {"nl": "netwerkwijzer-gegevens.json", "en": "netwerkwijzer-data.json"}
     finally:
         await advisor.db.dispose()
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_chat_and_handout_name_the_same_question_for_the_next_meeting(
+    knowledge: Knowledge, lang: str
+) -> None:
+    engine, say = Engine(knowledge), Say(knowledge, lang)
+    heading = say.label("handout_next_meeting")
+    compared = 0
+    for profile in itertools.islice(core_walk(knowledge), 0, None, 7):
+        advice = engine.advise(profile)
+        sheet = handout(say, advice, knowledge.intake, profile, date(2026, 12, 3))
+        (section,) = [s for s in sheet.sections if s.heading == heading]
+        printed = "".join(span.text for block in section.blocks for span in block.spans)
+        chat = cards.advice(say, advice, room=10_000).plain
+        assert printed and printed in chat, (profile, printed)
+        compared += 1
+    assert compared > 10
