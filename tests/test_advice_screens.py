@@ -172,3 +172,27 @@ def test_the_advice_after_changing_an_answer_fits_a_phone(knowledge: Knowledge) 
             shown = outcome.replies[-1]
             assert Say(knowledge, lang).label("advice_updated") in shown.plain, profile
             _clean(shown, (lang, profile))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_why_gives_every_top_dilemma_a_reason(knowledge: Knowledge, lang: str) -> None:
+    """No dilemma on "Waarom" with only "Meer redenen": each gets its first reason before
+    any gets a second, and no room is held back for notes that are not shown."""
+    engine = Engine(knowledge)
+    say = Say(knowledge, lang)
+    for profile in core_walk(knowledge):
+        advice = engine.advise(profile)
+        text = _why(say, engine, knowledge, profile).plain
+        top = advice.top()
+        heads = [
+            text.index(f"{rank}. {s.dilemma.title.get(lang)}") for rank, s in enumerate(top, 1)
+        ]
+        given: set[str] = set()
+        for rank, scored in enumerate(top):
+            section = text[heads[rank] : heads[rank + 1] if rank + 1 < len(top) else None]
+            new = [r for r in scored.reasons if r.rule not in given]
+            given.update(r.rule for r in new)
+            if new:
+                assert any(say.plain(r.because) in section for r in new), (profile, rank)
+            elif scored.reasons:
+                assert say.label("why_also") in section, (profile, rank)

@@ -279,28 +279,33 @@ def why(
         new = [r for r in scored.reasons if r.rule not in given]
         given.update(r.rule for r in new)
         fresh.append(new)
-    heads = [say.plain(s.dilemma.title) for s in top]
-    note = max(len(say.label("why_more")), len(say.label("why_also"))) + 1
-    used = sum(len(s.text) for part in intro for s in part) + 2 * len(intro)
-    used += sum(len(h) + 6 + note for h in heads) + len(say.label("why_footer")) + 2
     shown: list[list[Reason]] = [[] for _ in top]
-    for turn in range(max((len(f) for f in fresh), default=0)):
+
+    def parts_with(chosen: list[list[Reason]]) -> list[list[Span]]:
+        parts = list(intro)
+        for rank, (scored, new, reasons) in enumerate(zip(top, fresh, chosen, strict=True), 1):
+            spans = say("why_item", rank=rank, title=say.plain(scored.dilemma.title))
+            for reason in sorted(reasons, key=new.index):
+                spans += [Span("\n• "), *say.text(reason.because)]
+            if len(reasons) < len(new):
+                spans += [Span("\n"), *say("why_more")]
+            elif len(new) < len(scored.reasons):
+                spans += [Span("\n"), *say("why_also")]
+            parts.append(spans)
+        return parts
+
+    # Turn by turn: each dilemma its first reason that fits before any dilemma its second,
+    # measured on the whole screen (notes included) so no room is held back for nothing.
+    for _turn in range(max((len(f) for f in fresh), default=0)):
         for index, reasons in enumerate(fresh):
-            if turn < len(reasons):
-                size = 3 + len(say.plain(reasons[turn].because))
-                if used + size <= room:
-                    shown[index].append(reasons[turn])
-                    used += size
-    parts = list(intro)
-    for rank, (scored, new, reasons) in enumerate(zip(top, fresh, shown, strict=True), start=1):
-        spans = say("why_item", rank=rank, title=say.plain(scored.dilemma.title))
-        for reason in reasons:
-            spans += [Span("\n• "), *say.text(reason.because)]
-        if len(reasons) < len(new):
-            spans += [Span("\n"), *say("why_more")]
-        elif len(new) < len(scored.reasons):
-            spans += [Span("\n"), *say("why_also")]
-        parts.append(spans)
+            for reason in reasons:
+                if reason in shown[index]:
+                    continue
+                tried = [*shown[:index], [*shown[index], reason], *shown[index + 1 :]]
+                if _fits(parts_with(tried), [], room):
+                    shown = tried
+                    break
+    parts = parts_with(shown)
     footer = say("why_footer")
     if _fits(parts, footer, room):
         parts.append(footer)
