@@ -6,6 +6,7 @@ import logging
 
 from bot.app.advisor import Advisor
 from bot.settings import Settings
+from knowledge.checked import ValidationCache
 from knowledge.store import KnowledgeStore
 from storage import Database
 from storage.migrate import ensure_schema
@@ -46,7 +47,8 @@ async def open_advisor(settings: Settings) -> Advisor:
     The embedded SQLite default upgrades its own schema; any other database must be
     upgraded with ``python -m bot db upgrade`` (we say so rather than touch it).
     """
-    knowledge = KnowledgeStore(settings.knowledge_dir)
+    # A restart with knowledge that passed before skips the checks (see knowledge.checked).
+    knowledge = KnowledgeStore(settings.knowledge_dir, ValidationCache.default())
     db = Database(settings.database_url)
     try:
         await ensure_schema(db, auto_upgrade=db.is_sqlite)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -58,6 +58,25 @@ class Reply:
     def actions(self) -> list[str]:
         """Every action id on the reply's buttons."""
         return [button.action for row in self.buttons for button in row]
+
+
+Screen = Reply | Callable[[int], Reply]
+"""A reply, or a screen that fits itself into the number of characters it is given."""
+
+LEAD_GAP = "\n\n"
+
+
+def led(lead: Sequence[Span], screen: Screen, limit: int) -> Reply:
+    """``screen`` led by what the event had to say first (``lead``, e.g. "Genoteerd").
+
+    A screen that fits itself gets the room ``limit`` leaves after the lead: what is fitted
+    is the whole message the user receives, whatever leads it.
+    """
+    room = limit - (sum(len(s.text) for s in lead) + len(LEAD_GAP) if lead else 0)
+    reply = screen(room) if callable(screen) else screen
+    if not lead:
+        return reply
+    return Reply((*lead, Span(LEAD_GAP), *reply.spans), reply.buttons, reply.attachment, reply.meta)
 
 
 def parse_markup(template: str) -> list[Span]:

@@ -13,7 +13,7 @@ from flows.advice import cards
 from flows.definition import ADVICE
 from flows.events import ConversationData, Effect, SaveAdvice
 from flows.privacy.dialogue import consent_screen, declined_screen
-from flows.replies import Reply, Span
+from flows.replies import Reply, Screen, Span, led
 from flows.timeline.recheck import unchanged_button
 
 if TYPE_CHECKING:
@@ -56,14 +56,11 @@ class StateScreens:
 
         def flow_profile(self) -> dict[str, str]: ...
 
-    def _emit(self, reply: Reply) -> None:
-        """Add a screen, led by whatever the event had to say first (e.g. "Genoteerd")."""
+    def _emit(self, screen: Screen) -> None:
+        """Add a screen, led by whatever the event had to say first (e.g. "Genoteerd"); a
+        screen that fits itself to a phone is fitted with that lead counted."""
         lead, self.lead = self.lead, []
-        if lead:
-            reply = Reply(
-                (*lead, Span("\n\n"), *reply.spans), reply.buttons, reply.attachment, reply.meta
-            )
-        self.replies.append(reply)
+        self.replies.append(led(lead, screen, cards.SCREEN_LIMIT))
 
     def show_welcome(self, event: object) -> None:
         self.begin()
@@ -113,7 +110,7 @@ class StateScreens:
                 )
             self.data["advised"] = profile
             self.effects.append(SaveAdvice(profile, tuple(s.dilemma.id for s in advice.ranked)))
-        self._emit(cards.advice(self.say, advice))
+        self._emit(lambda room: cards.advice(self.say, advice, room))
 
     def show_detail(self, event: object) -> None:
         dilemma = self.knowledge.dilemma(str(self.data.get("dilemma", "")))
@@ -122,7 +119,8 @@ class StateScreens:
             self.show_advice(event)
             return
         page = str(self.data.get("page", "main"))
-        self._emit(cards.detail(self.say, dilemma, self.advice().find(dilemma.id), page))
+        scored = self.advice().find(dilemma.id)
+        self._emit(lambda room: cards.detail(self.say, dilemma, scored, page, room))
 
     def show_why(self, event: object) -> None:
         say = self.say
@@ -133,7 +131,7 @@ class StateScreens:
             lambda q, v: screens.answer_label(say, q, v),
             lambda q: screens.question_name(say, q),
         )
-        self._emit(cards.why(say, self.advice(), lines))
+        self._emit(lambda room: cards.why(say, self.advice(), lines, room))
 
     def show_more(self, event: object) -> None:
         self._emit(screens.more(self.say, self.advice()))

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from knowledge.checked import ValidationCache
 from knowledge.conditions import Always, parse_condition
 from knowledge.folders import Folder, read_folders
 from knowledge.load_guard import read_guard
@@ -404,13 +405,23 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
     return knowledge, problems
 
 
-def load_knowledge(directory: Path | str = BUNDLED_DIR) -> Knowledge:
-    """Read and fully validate; raise :class:`KnowledgeError` listing every error."""
+def load_knowledge(
+    directory: Path | str = BUNDLED_DIR, cache: ValidationCache | None = None
+) -> Knowledge:
+    """Read and fully validate; raise :class:`KnowledgeError` listing every error.
+
+    With a ``cache``, knowledge that passed before (same files, same code) is not checked
+    again, and knowledge that passes now is remembered.
+    """
+    knowledge, problems = read_knowledge(directory)
+    if cache is not None and not errors(problems) and cache.passed(knowledge):
+        return knowledge
     from knowledge.validator import validate
 
-    knowledge, problems = read_knowledge(directory)
     problems.extend(validate(knowledge, complete=not errors(problems)).problems)
     found = errors(problems)
     if found:
         raise KnowledgeError(found)
+    if cache is not None:
+        cache.remember(knowledge)
     return knowledge

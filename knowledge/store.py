@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from knowledge.checked import ValidationCache
 from knowledge.loader import BUNDLED_DIR, load_knowledge
 from knowledge.model import Knowledge
 from knowledge.problems import KnowledgeError, Problem
@@ -23,14 +24,15 @@ class ReloadResult:
 class KnowledgeStore:
     """Holds the current knowledge; :meth:`reload` swaps it only for a valid one."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, cache: ValidationCache | None = None) -> None:
         self.directory = directory or BUNDLED_DIR
-        self.current: Knowledge = load_knowledge(self.directory)
+        self.cache = cache
+        self.current: Knowledge = load_knowledge(self.directory, cache)
 
     def reload(self) -> ReloadResult:
         """Load again from disk; on any problem keep the current knowledge and say why."""
         try:
-            fresh = load_knowledge(self.directory)
+            fresh = load_knowledge(self.directory, self.cache)
         except KnowledgeError as exc:
             log.warning(
                 "knowledge reload refused, keeping version %s: %d problems, first: %s",

@@ -50,23 +50,20 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from contextlib import asynccontextmanager, contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, Pool, QueuePool, StaticPool
 
 from storage.errors import DatabaseUnavailable, StorageError
 from storage.models import Clock, utc_now
 from storage.repository import Repository
+
+if TYPE_CHECKING:  # SQLAlchemy's asyncio layer is for PostgreSQL only: loaded when used
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 T = TypeVar("T")
 
@@ -195,6 +192,8 @@ class Database:
             _configure_sqlite(self.sync_engine, wal=not memory)
             self._sync_sessions = sessionmaker(self.sync_engine, expire_on_commit=False)
         else:
+            from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
             # pool_pre_ping: a connection that died while pooled (server restart) is
             # replaced at checkout instead of failing the unit's first statement.
             self._async_engine = create_async_engine(

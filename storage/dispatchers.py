@@ -14,12 +14,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 from storage.models import Clock, DispatcherHeartbeat
-from storage.sql import is_postgresql
+from storage.sql import dialect_insert
 
 
 class DispatcherStore:
@@ -47,9 +46,8 @@ class DispatcherStore:
 
     def _upsert(self, name: str, now: datetime) -> Insert:
         """INSERT … ON CONFLICT (name) DO UPDATE SET seen_at, in this database's dialect."""
-        insert = postgresql.insert if is_postgresql(self._session) else sqlite.insert
         return (
-            insert(DispatcherHeartbeat)
+            dialect_insert(self._session)(DispatcherHeartbeat)
             .values(name=name, seen_at=now)
             .on_conflict_do_update(index_elements=["name"], set_={"seen_at": now})
         )

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 from storage.models import AdviceGiven, Base
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    DialectInsert = postgresql.Insert | sqlite.Insert
 
 ADVICE_SHOWN = 3
 """How many dilemmas the advice shows (``knowledge.engine.TOP_N``): a member recognises
@@ -21,14 +25,24 @@ def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def dialect_insert(session: Session) -> Callable[[type[Base]], DialectInsert]:
+    """This database's INSERT, with its ON CONFLICT clauses. PostgreSQL's dialect module is
+    imported only where it is the database (it costs start-up time on SQLite)."""
+    if is_postgresql(session):
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
+
+
 def insert_unless_exists(
     session: Session, model: type[Base], unique: str | tuple[str, ...]
 ) -> Insert:
     """INSERT … ON CONFLICT (unique columns) DO NOTHING, in this database's dialect."""
     columns = [unique] if isinstance(unique, str) else list(unique)
-    if is_postgresql(session):
-        return postgresql.insert(model).on_conflict_do_nothing(index_elements=columns)
-    return sqlite.insert(model).on_conflict_do_nothing(index_elements=columns)
+    return dialect_insert(session)(model).on_conflict_do_nothing(index_elements=columns)
 
 
 def latest_advice_shown(

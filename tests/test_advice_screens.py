@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -11,7 +13,7 @@ from flows.advice import cards
 from flows.advisor import AdvisorFlow
 from flows.checks import fullest
 from flows.events import Event, StoredState
-from flows.replies import Reply
+from flows.replies import Reply, Span, led
 from flows.screens import Say, answer_label, question_name
 from knowledge.engine import Engine
 from knowledge.model import LANGUAGES, Knowledge
@@ -124,3 +126,73 @@ def test_the_question_count_stays_put_when_a_follow_up_appears(knowledge: Knowle
     assert "Vraag 2 van 9" in seen[0]
     assert "Aanvullende vraag" in seen[1]
     assert "Vraag 3 van 9" in seen[2]
+
+
+def _leads(say: Say, knowledge: Knowledge) -> dict[str, list[Span]]:
+    """What the conversation puts before a screen: an answer changed, an answer noted
+    (the longest option), a return, a reflection saved."""
+    longest = max((say.plain(o.label) for q in knowledge.intake for o in q.options), key=len)
+    return {
+        "advice_updated": say("advice_updated"),
+        "understood": say("understood", answer=longest),
+        "welcome_back": say("welcome_back"),
+        "note_saved": say("note_saved", text="Bespreken in het volgende overleg."),
+    }
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_screens_fit_a_phone_with_what_leads_them(knowledge: Knowledge, lang: str) -> None:
+    """The whole message is fitted, the line before the screen included."""
+    engine = Engine(knowledge)
+    say = Say(knowledge, lang)
+    leads = _leads(say, knowledge)
+    for profile in core_walk(knowledge):
+        advice = engine.advise(profile)
+        top = advice.top()[0]
+        for name, lead in leads.items():
+            what = (name, profile)
+            _clean(led(lead, functools.partial(cards.advice, say, advice), LIMIT), what)
+            for page in ("main", *cards.PAGES):
+                detail = functools.partial(cards.detail, say, top.dilemma, top, page)
+                _clean(led(lead, detail, LIMIT), (*what, page))
+
+
+def test_the_advice_after_changing_an_answer_fits_a_phone(knowledge: Knowledge) -> None:
+    """The reviewer's path: change the mandate from the advice; the recalculated advice,
+    "Uw antwoord is aangepast" included, is one phone screen."""
+    flow = AdvisorFlow(knowledge)
+    mandate = next(q for q in knowledge.intake if q.id == "mandate")
+    for lang in LANGUAGES:
+        for profile in itertools.islice(core_walk(knowledge), 0, None, 3):
+            state = StoredState(state="advice", flow_version=1, lang=lang, consent=True)
+            state = replace(state, answers=dict(profile))
+            state = flow.handle(state, Event("action", "1:a:edit:mandate")).state
+            other = next(o.id for o in mandate.options if o.id != profile.get("mandate"))
+            outcome = flow.handle(state, Event("action", f"1:mandate:{other}"))
+            shown = outcome.replies[-1]
+            assert Say(knowledge, lang).label("advice_updated") in shown.plain, profile
+            _clean(shown, (lang, profile))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_why_gives_every_top_dilemma_a_reason(knowledge: Knowledge, lang: str) -> None:
+    """No dilemma on "Waarom" with only "Meer redenen": each gets its first reason before
+    any gets a second, and no room is held back for notes that are not shown."""
+    engine = Engine(knowledge)
+    say = Say(knowledge, lang)
+    for profile in core_walk(knowledge):
+        advice = engine.advise(profile)
+        text = _why(say, engine, knowledge, profile).plain
+        top = advice.top()
+        heads = [
+            text.index(f"{rank}. {s.dilemma.title.get(lang)}") for rank, s in enumerate(top, 1)
+        ]
+        given: set[str] = set()
+        for rank, scored in enumerate(top):
+            section = text[heads[rank] : heads[rank + 1] if rank + 1 < len(top) else None]
+            new = [r for r in scored.reasons if r.rule not in given]
+            given.update(r.rule for r in new)
+            if new:
+                assert any(say.plain(r.because) in section for r in new), (profile, rank)
+            elif scored.reasons:
+                assert say.label("why_also") in section, (profile, rank)

@@ -641,3 +641,12 @@ async def test_typed_answers_are_read_the_same_on_telegram(
     denied = await send(api, "geen ruim mandaat")
     assert "niet Ruim mandaat" in (denied.plain_text or "")
     assert "Genoteerd" not in (denied.plain_text or "")
+
+
+async def test_consent_buttons_make_way_for_the_choice(api: FakeBotAPI, bot: RunningBot) -> None:
+    consent = await send(api, "/start")
+    assert "1:p:consent:yes" in callback_datas(consent)
+    await press(api, consent, "1:p:consent:yes")
+    answered = api.message(USER, consent.message_id)
+    assert not answered.buttons, "the consent buttons are gone once answered"
+    assert "Akkoord" in (answered.plain_text or ""), "the choice is shown instead"

@@ -20,8 +20,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import segno
-
 from bot.app.context import Links, Visitor
 from bot.app.stewardship import Stewardship
 from flows.broadcasts import screens as bs
@@ -66,6 +64,8 @@ def random_code(length: int) -> str:
 def qr_png(text: str) -> bytes:
     """A QR code of ``text`` as a PNG image (large enough to scan from a projector)."""
     buffer = io.BytesIO()
+    import segno  # only when a QR code is made: not at start-up
+
     segno.make(text, error="m").save(buffer, kind="png", scale=10, border=4)
     return buffer.getvalue()
 

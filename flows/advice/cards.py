@@ -65,8 +65,9 @@ def _step(say: Say, dilemma: Dilemma, act: Action) -> list[Span]:
     ]
 
 
-def advice(say: Say, result: Advice) -> Reply:
-    """The best-fitting dilemmas, one contact line, and a question for the next meeting."""
+def advice(say: Say, result: Advice, room: int = SCREEN_LIMIT) -> Reply:
+    """The best-fitting dilemmas, one contact line, and a question for the next meeting, in
+    at most ``room`` characters where the optional parts can make it so."""
     top = result.top()
     parts: list[list[Span]] = []
     if not top:
@@ -95,12 +96,12 @@ def advice(say: Say, result: Advice) -> Reply:
         parts.append(item)
     if top and top[0].dilemma.meeting is not None:
         closing = say("advice_meeting", question=say.plain(top[0].dilemma.meeting))
-        if _fits(parts, closing):
+        if _fits(parts, closing, room):
             parts.append(closing)
     contacts = list(dict.fromkeys(c for s in top for c in s.contacts))
     if contacts:
         line = contact_line(say, contacts[0])
-        if _fits(parts, line):
+        if _fits(parts, line, room):
             parts.append(line)
     return Reply(
         tuple(join(parts, "\n\n")), tuple(_advice_buttons(say, top)), meta={"screen": "advice"}
@@ -176,26 +177,28 @@ def _head(say: Say, dilemma: Dilemma) -> list[Span]:
     )
 
 
-def dilemma_page(say: Say, view: DilemmaView, page: str) -> list[Span]:
-    """One page of a dilemma as spans; the first page for an unknown ``page``."""
+def dilemma_page(say: Say, view: DilemmaView, page: str, room: int = SCREEN_LIMIT) -> list[Span]:
+    """One page of a dilemma as spans, in ``room`` characters; the first page for an
+    unknown ``page``."""
     d = view.dilemma
     parts = [_head(say, d)]
     if page == "questions":
         head = say("detail_questions")
-        spans, _ = _bullets(
-            say, head, [say.text(q.text) for q in view.questions], SCREEN_LIMIT - 120
-        )
+        spans, _ = _bullets(say, head, [say.text(q.text) for q in view.questions], room - 120)
         parts.append(spans)
     elif page == "reasons":
         spans, _ = _bullets(
-            say, say("detail_reasons"), [say.text(r.because) for r in view.reasons], 1000
+            say, say("detail_reasons"), [say.text(r.because) for r in view.reasons], room - 200
         )
         parts.append(spans)
     elif page == "refs":
         for contact in view.contacts:
             parts.append([*contact_line(say, contact), Span("\n"), *say.text(contact.when)])
         spans, _ = _bullets(
-            say, say("detail_sources"), [[Span(say.plain(s.name))] for s in view.sources], 700
+            say,
+            say("detail_sources"),
+            [[Span(say.plain(s.name))] for s in view.sources],
+            room - 500,
         )
         parts.append(spans)
     else:
@@ -204,7 +207,7 @@ def dilemma_page(say: Say, view: DilemmaView, page: str) -> list[Span]:
         parts.append(say.text(d.explanation))
         if view.actions:
             step = _step(say, d, view.actions[0])
-            if _fits(parts, step):
+            if _fits(parts, step, room):
                 parts.append(step)
     return join(parts, "\n\n")
 
@@ -224,8 +227,15 @@ def _page_buttons(
     return buttons
 
 
-def detail(say: Say, dilemma: Dilemma, scored: ScoredDilemma | None, page: str = "main") -> Reply:
-    """One page of a dilemma from the advice, with what the user can do next."""
+def detail(
+    say: Say,
+    dilemma: Dilemma,
+    scored: ScoredDilemma | None,
+    page: str = "main",
+    room: int = SCREEN_LIMIT,
+) -> Reply:
+    """One page of a dilemma from the advice in ``room`` characters, with what the user can
+    do next."""
     view = DilemmaView(say, dilemma, scored)
     pages = _page_buttons(say, view, page, lambda p: action(ADVICE_TAG, "show", dilemma.id, p))
     rows: list[tuple[Button, ...]] = [tuple(pages[i : i + 2]) for i in range(0, len(pages), 2)]
@@ -236,7 +246,7 @@ def detail(say: Say, dilemma: Dilemma, scored: ScoredDilemma | None, page: str =
             Button(say.label("btn_back_advice"), action(ADVICE_TAG, "advice")),
         ),
     ]
-    return Reply(tuple(dilemma_page(say, view, page)), tuple(rows), meta={"screen": "detail"})
+    return Reply(tuple(dilemma_page(say, view, page, room)), tuple(rows), meta={"screen": "detail"})
 
 
 def browse_detail(say: Say, dilemma: Dilemma, page: str = "main") -> Reply:
@@ -255,6 +265,7 @@ def why(
     say: Say,
     result: Advice,
     answer_lines: list[Span],
+    room: int = SCREEN_LIMIT,
 ) -> Reply:
     """The user's answers, then why each dilemma fits: every reason once, each dilemma's
     first new reason before anyone's second, as many as a phone screen holds."""
@@ -266,30 +277,35 @@ def why(
         new = [r for r in scored.reasons if r.rule not in given]
         given.update(r.rule for r in new)
         fresh.append(new)
-    heads = [say.plain(s.dilemma.title) for s in top]
-    note = max(len(say.label("why_more")), len(say.label("why_also"))) + 1
-    used = sum(len(s.text) for part in intro for s in part) + 2 * len(intro)
-    used += sum(len(h) + 6 + note for h in heads) + len(say.label("why_footer")) + 2
     shown: list[list[Reason]] = [[] for _ in top]
-    for turn in range(max((len(f) for f in fresh), default=0)):
+
+    def parts_with(chosen: list[list[Reason]]) -> list[list[Span]]:
+        parts = list(intro)
+        for rank, (scored, new, reasons) in enumerate(zip(top, fresh, chosen, strict=True), 1):
+            spans = say("why_item", rank=rank, title=say.plain(scored.dilemma.title))
+            for reason in sorted(reasons, key=new.index):
+                spans += [Span("\n• "), *say.text(reason.because)]
+            if len(reasons) < len(new):
+                spans += [Span("\n"), *say("why_more")]
+            elif len(new) < len(scored.reasons):
+                spans += [Span("\n"), *say("why_also")]
+            parts.append(spans)
+        return parts
+
+    # Turn by turn: each dilemma its first reason that fits before any dilemma its second,
+    # measured on the whole screen (notes included) so no room is held back for nothing.
+    for _turn in range(max((len(f) for f in fresh), default=0)):
         for index, reasons in enumerate(fresh):
-            if turn < len(reasons):
-                size = 3 + len(say.plain(reasons[turn].because))
-                if used + size <= SCREEN_LIMIT:
-                    shown[index].append(reasons[turn])
-                    used += size
-    parts = list(intro)
-    for rank, (scored, new, reasons) in enumerate(zip(top, fresh, shown, strict=True), start=1):
-        spans = say("why_item", rank=rank, title=say.plain(scored.dilemma.title))
-        for reason in reasons:
-            spans += [Span("\n• "), *say.text(reason.because)]
-        if len(reasons) < len(new):
-            spans += [Span("\n"), *say("why_more")]
-        elif len(new) < len(scored.reasons):
-            spans += [Span("\n"), *say("why_also")]
-        parts.append(spans)
+            for reason in reasons:
+                if reason in shown[index]:
+                    continue
+                tried = [*shown[:index], [*shown[index], reason], *shown[index + 1 :]]
+                if _fits(parts_with(tried), [], room):
+                    shown = tried
+                    break
+    parts = parts_with(shown)
     footer = say("why_footer")
-    if _fits(parts, footer):
+    if _fits(parts, footer, room):
         parts.append(footer)
     rows = [
         (

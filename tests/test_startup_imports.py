@@ -1,0 +1,75 @@
+"""The bot starts without the heavy libraries: charts, QR codes, PDFs and Alembic load only
+when they are used (see the start-up and memory rows of the benchmark table)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from storage.migrate import head_of_files, head_revision
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("matplotlib", "segno", "fpdf", "fontTools", "alembic", "mako", "pygments")
+
+
+def run_python(code: str, tmp_path: Path) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PTB_TIMEDELTA": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_importing_the_start_up_path_loads_nothing_heavy(tmp_path: Path) -> None:
+    loaded = run_python(
+        f"""
+        import sys
+        import bot.cli, bot.main, bot.telegram.run, bot.wiring
+        print(sorted(m for m in {HEAVY!r} if m in sys.modules))
+        """,
+        tmp_path,
+    )
+    assert loaded == "[]"
+
+
+def test_a_start_on_a_current_schema_to_the_first_reply_loads_nothing_heavy(
+    tmp_path: Path,
+) -> None:
+    """The real start: settings, knowledge, database, getMe, commands, polling, a reply."""
+    database = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    loaded = run_python(
+        f"""
+        import asyncio, subprocess, sys
+        subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], check=True,
+                       env={{"DATABASE_URL": {database!r}, "PATH": "/usr/bin:/bin"}},
+                       capture_output=True)
+        from bot.settings import Settings
+        from bot.telegram.run import running_bot
+        from fakebotapi import FakeBotAPI
+
+        async def main():
+            async with FakeBotAPI() as api:
+                settings = Settings.from_env({{
+                    "BOT_TOKEN": api.token, "BOT_API_URL": api.root_url,
+                    "DATABASE_URL": {database!r},
+                }})
+                async with running_bot(settings, webhook=False, host="127.0.0.1"):
+                    api.user_sends(7, "/start")
+                    await api.wait_for_messages(7)
+        asyncio.run(main())
+        print(sorted(m for m in {HEAVY!r} if m in sys.modules))
+        """,
+        tmp_path,
+    )
+    assert loaded == "[]"
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    assert head_of_files() == head_revision()
