@@ -32,6 +32,8 @@ from flows.events import (
     Event,
     ForgetMe,
     Outcome,
+    SetConsent,
+    SetLanguage,
     StoredState,
 )
 from flows.screens import Say
@@ -42,6 +44,8 @@ from storage import ConcurrentUpdate, Database, Repository
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+KEPT_WHEN_DECLINED = (SetConsent, SetLanguage)
+"""The effects applied for a user who declined: their choices, nothing of their network."""
 Clock = Callable[[], datetime]
 
 
@@ -212,9 +216,12 @@ class Advisor:
             repo.privacy.forget(visit.user_id)
             return v.answer(outcome)
         if new.consent is False:
-            # Declined: only the choice is kept (so we do not ask again), and the
-            # timestamps by which retention eventually removes it.
+            # Declined: only the choices are kept (not to ask again, and the language to
+            # speak), and the timestamps by which retention eventually removes them.
             repo.set_consent(visit.user_id, False)
+            for effect in outcome.effects:
+                if isinstance(effect, KEPT_WHEN_DECLINED):
+                    self.effects.apply(v, effect)
             return v.answer(outcome)
         for effect in outcome.effects:
             self.effects.apply(v, effect)

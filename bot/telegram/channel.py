@@ -42,13 +42,12 @@ from bot.app.advisor import Advisor, UserLocks, language_for
 from bot.app.dashboard import Dashboard
 from bot.settings import Settings
 from bot.telegram.dashboard import COMMAND, DashboardCommand, set_menu_button
-from bot.telegram.edits import mark_chosen, replace_with
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.later import undelivered
 from bot.telegram.live import add_live_handlers
 from bot.telegram.membership import my_chat_member_handler
 from bot.telegram.ratelimit import SendBudget
-from bot.telegram.send import send_reply, with_retry
+from bot.telegram.send import mark_chosen, replace_with, send_reply, with_retry
 from flows import commands
 from flows.commands import parse_command
 from flows.events import Event, Outcome
