@@ -14,6 +14,7 @@ from bench import (
     dashboard,
     dispatch_memory,
     handout,
+    live,
     memory,
     outbox,
     over_http,
@@ -42,6 +43,7 @@ def main(argv: list[str]) -> int:
     suites["broadcast"] = broadcast.broadcast_rate
     suites["memory"] = memory.memory_with_users
     suites["dashboard"] = dashboard.cohorts_page
+    suites["live"] = live.live_session
     for name, run in suites.items():
         if only and name not in only:
             continue

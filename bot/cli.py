@@ -166,10 +166,10 @@ def run_advise(args: argparse.Namespace, out: TextIO | None = None) -> int:
     lang = args.lang
     if args.json:
         result = advice_as_json(advice, lang)
-        if args.text is not None:
-            result["text_matches"] = [
-                {"id": m.dilemma, "score": m.score, "words": list(m.words)} for m in matches
-            ]
+        # The contract always has the key: [] without --text.
+        result["text_matches"] = [
+            {"id": m.dilemma, "score": m.score, "words": list(m.words)} for m in matches
+        ]
         print(json.dumps(result, ensure_ascii=False, indent=2), file=out)
         return EXIT_OK
     shown = ", ".join(f"{k}={v}" for k, v in advice.profile.items()) or "(no answers)"

@@ -18,6 +18,7 @@ from flows.actions import is_id
 from flows.commands import parse_command
 from flows.events import Event, Outcome
 from flows.replies import Button, Reply
+from flows.screens import Say
 
 CHANNEL = "console"
 
@@ -32,9 +33,12 @@ class ConsoleChat:
         self.buttons: list[Button] = []
         self.counts = False
         """The buttons shown belong to a question where typed digits are a count."""
+        self.lang = "nl"
+        """The user's language, as of the last answer."""
 
-    def to_event(self, line: str) -> Event:
-        """A typed line as an event: command, button (by number or text) or free text."""
+    def to_event(self, line: str) -> Event | None:
+        """A typed line as an event: command, button (by number or text) or free text;
+        None for ``#<number>`` that is no button shown (not a count, not text)."""
         text = line.strip()
         if text.startswith("/") and len(text) > 1:
             return parse_command(text)
@@ -42,6 +46,8 @@ class ConsoleChat:
         by_number = text.startswith("#") or not self.counts
         if by_number and is_id(number) and 1 <= int(number) <= len(self.buttons):
             return Event("action", text=self.buttons[int(number) - 1].action)
+        if text.startswith("#") and is_id(number):
+            return None
         folded = text.casefold()
         for button in self.buttons:
             label = button.label.removeprefix("✓ ").casefold()
@@ -66,7 +72,16 @@ class ConsoleChat:
                 print(f"  {hint}", file=self.out)
         print(file=self.out)
 
+    def no_button(self, number: str) -> None:
+        say = Say(self.advisor.knowledge, self.lang)
+        if self.buttons:
+            text = say.label("console_no_button", number=number, count=len(self.buttons))
+        else:
+            text = say.label("console_no_buttons")
+        print(f"{text}\n", file=self.out)
+
     def show(self, outcome: Outcome) -> None:
+        self.lang = outcome.state.lang
         if outcome.chosen:
             print(f"✓ {outcome.chosen}", file=self.out)
         if outcome.notice:
@@ -74,7 +89,11 @@ class ConsoleChat:
         for reply in outcome.replies:
             self.render(reply)
 
-    async def say(self, event: Event) -> None:
+    async def say(self, event: Event | None, line: str = "") -> None:
+        """Answer ``event``; None (from :meth:`to_event`) says there is no such button."""
+        if event is None:
+            self.no_button(line.strip().removeprefix("#"))
+            return
         self.show(await self.advisor.handle(CHANNEL, self.user_key, event))
 
     async def run(self, source: TextIO = sys.stdin) -> None:
@@ -93,4 +112,4 @@ class ConsoleChat:
             echo = line.rstrip("\n")
             if not interactive:
                 print(f"> {echo}", file=self.out)
-            await self.say(self.to_event(line))
+            await self.say(self.to_event(line), line)

@@ -89,6 +89,7 @@ class Conversation(
         self.flow = flow
         self.knowledge = flow.knowledge
         self.lang = stored.lang if stored.lang in LANGUAGES else LANGUAGES[0]
+        self.stored_lang = self.lang
         self.answers: dict[str, str] = dict(stored.answers)
         self.data: ConversationData = copy.deepcopy(stored.data)
         self.state = stored.state

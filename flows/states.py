@@ -33,6 +33,8 @@ class StateScreens:
     replies: list[Reply]
     lead: list[Span]
     start_payload_pending: str | None
+    stored_lang: str
+    lang: str
     quiet_question: bool = False
     """Set for one screen: show a "continue the questions" button instead of the question."""
 
@@ -68,10 +70,15 @@ class StateScreens:
         self.begin()
 
     def show_consent(self, event: object) -> None:
-        self._emit(consent_screen(self.say, self.start_payload_pending))
+        self._emit(consent_screen(self.say, self.start_payload_pending, self._unstored_lang()))
 
     def show_declined(self, event: object) -> None:
-        self._emit(declined_screen(self.say, self.start_payload_pending))
+        self._emit(declined_screen(self.say, self.start_payload_pending, self._unstored_lang()))
+
+    def _unstored_lang(self) -> str | None:
+        """A language chosen in this event at the gate, which the consent buttons carry:
+        before consent nothing is stored, so it would be forgotten by the next event."""
+        return self.lang if self.lang != self.stored_lang else None
 
     def show_question(self, event: object) -> None:
         question = self.current_question()

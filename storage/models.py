@@ -340,3 +340,54 @@ class Snapshot(Base):
     knowledge_version: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))  # "intake" | "recheck"
     taken_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class LiveSession(Base):
+    """A live workshop session: the room votes on dilemmas, round by round. ``code`` is
+    the projector page's secret and the join link's payload; it works until
+    ``expires_at``. ``round`` 0 is the lobby; ``open``: the current round takes votes."""
+
+    __tablename__ = "live_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    owner_user_id: Mapped[int | None] = mapped_column(_user_fk("SET NULL"), index=True)
+    dilemmas: Mapped[list[str]] = mapped_column(default=list)
+    round: Mapped[int] = mapped_column(default=0)
+    open: Mapped[bool] = mapped_column(default=False)
+    control_message: Mapped[int | None] = mapped_column(BigInteger)
+    """The facilitator's control message in their chat (edited as rounds move on)."""
+    started_at: Mapped[datetime] = mapped_column(default=utc_now)
+    ended_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime]
+
+
+class LiveVote(Base):
+    """One participant's place in one round: ``position`` 0–4 from the first pole to the
+    second (None: not placed), ``strong``: "plays strongly with us". Never shown per
+    person: the room sees counts from ``INSIGHT_MIN_GROUP`` voters on."""
+
+    __tablename__ = "live_votes"
+    __table_args__ = (UniqueConstraint("session_id", "round", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id", ondelete="CASCADE"))
+    round: Mapped[int]
+    dilemma: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(_user_fk("CASCADE"), index=True)
+    position: Mapped[int | None]
+    strong: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class LiveScreen(Base):
+    """The participant's one live message (edited in place as rounds move on)."""
+
+    __tablename__ = "live_screens"
+    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(_user_fk("CASCADE"), index=True)
+    message_id: Mapped[int] = mapped_column(BigInteger)

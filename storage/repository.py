@@ -30,6 +30,7 @@ from storage.dispatchers import DispatcherStore
 from storage.errors import ConcurrentUpdate
 from storage.held_updates import HeldUpdateStore
 from storage.insight import InsightStore
+from storage.live import LiveStore
 from storage.models import (
     AdviceGiven,
     AuditEntry,
@@ -236,6 +237,11 @@ class Repository:
     def web(self) -> WebStore:
         """Dashboard login links and sessions (see :mod:`storage.web`)."""
         return WebStore(self._session, self._clock)
+
+    @property
+    def live(self) -> LiveStore:
+        """Live workshop sessions and their votes (see :mod:`storage.live`)."""
+        return LiveStore(self._session, self._clock)
 
     @property
     def held_updates(self) -> HeldUpdateStore:

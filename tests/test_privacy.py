@@ -44,6 +44,12 @@ def populate(repo: Repository, key: str) -> int:
     repo.web.add_login(user.id, f"login-{key}", user.created_at + WEEK)
     repo.web.add_session(user.id, f"session-{key}", user.created_at + WEEK)
     repo.held_updates.hold("telegram", {user.id: (key, f'{{"text": "van {key}"}}')})
+    live = repo.live.create(
+        f"live{key}", cohort.id, user.id, ["inclusief_vs_efficient"], user.created_at + WEEK
+    )
+    live = repo.live.next_round(live.id) or live
+    repo.live.vote(live, user.id, position=2, toggle_strong=True)
+    repo.live.set_screen(live.id, user.id, 42)
     return user.id
 
 

@@ -22,6 +22,7 @@ from bot.app.context import Links, Visitor
 from bot.app.effects import Effects
 from bot.app.followup import FollowUp
 from bot.app.handouts import Handouts
+from bot.app.live import LiveHub
 from bot.app.timeline import Timelines
 from bot.settings import DEFAULT_INSIGHT_MIN_GROUP, DEFAULT_TIMEZONE
 from flows.advisor import AdvisorFlow
@@ -31,6 +32,8 @@ from flows.events import (
     Event,
     ForgetMe,
     Outcome,
+    SetConsent,
+    SetLanguage,
     StoredState,
 )
 from flows.screens import Say
@@ -41,6 +44,8 @@ from storage import ConcurrentUpdate, Database, Repository
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+KEPT_WHEN_DECLINED = (SetConsent, SetLanguage)
+"""The effects applied for a user who declined: their choices, nothing of their network."""
 Clock = Callable[[], datetime]
 
 
@@ -98,6 +103,8 @@ class Advisor:
         """(channel, channel user id) of the admins: ADMIN_IDS on Telegram."""
         self.timezone = timezone
         self.links = Links()
+        self.live_hub = LiveHub()
+        """News of changed live sessions for this process's projector pages."""
         self.followup = FollowUp(timezone, self.links, insight_min_group=insight_min_group)
         self.followup.stewardship.admins = self.admins
         self.followup.stewardship.invite_valid = timedelta(days=invite_days)
@@ -209,9 +216,12 @@ class Advisor:
             repo.privacy.forget(visit.user_id)
             return v.answer(outcome)
         if new.consent is False:
-            # Declined: only the choice is kept (so we do not ask again), and the
-            # timestamps by which retention eventually removes it.
+            # Declined: only the choices are kept (not to ask again, and the language to
+            # speak), and the timestamps by which retention eventually removes them.
             repo.set_consent(visit.user_id, False)
+            for effect in outcome.effects:
+                if isinstance(effect, KEPT_WHEN_DECLINED):
+                    self.effects.apply(v, effect)
             return v.answer(outcome)
         for effect in outcome.effects:
             self.effects.apply(v, effect)

@@ -42,12 +42,12 @@ from bot.app.advisor import Advisor, UserLocks, language_for
 from bot.app.dashboard import Dashboard
 from bot.settings import Settings
 from bot.telegram.dashboard import COMMAND, DashboardCommand, set_menu_button
-from bot.telegram.edits import mark_chosen, replace_with
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.later import undelivered
+from bot.telegram.live import add_live_handlers
 from bot.telegram.membership import my_chat_member_handler
 from bot.telegram.ratelimit import SendBudget
-from bot.telegram.send import send_reply, with_retry
+from bot.telegram.send import mark_chosen, replace_with, send_reply, with_retry
 from flows import commands
 from flows.commands import parse_command
 from flows.events import Event, Outcome
@@ -72,6 +72,8 @@ MAX_CONCURRENT_UPDATES = 8
 BUDGET_KEY = "send_budget"
 """Where the application keeps the channel's :class:`SendBudget` for the dispatcher."""
 CHANNEL_KEY = "channel"
+LIVE_KEY = "live"
+"""bot_data key of the live session's chat side (:class:`bot.telegram.live.LiveChat`)."""
 HTTP_KEY = "http_clients"
 """The application's two :class:`AiohttpRequest` clients (calls, getUpdates)."""
 UPDATE_RETRIES = 3
@@ -310,6 +312,9 @@ def build_application(settings: Settings, advisor: Advisor) -> AppType:
     application.bot_data[BUDGET_KEY] = channel.budget
     application.bot_data[CHANNEL_KEY] = channel
     private = filters.ChatType.PRIVATE
+    application.bot_data[LIVE_KEY] = add_live_handlers(
+        application, channel, settings.web_url, settings.insight_min_group
+    )
     application.add_handler(CallbackQueryHandler(channel.on_callback))
     application.add_handler(my_chat_member_handler(advisor, CHANNEL))
     application.add_handler(

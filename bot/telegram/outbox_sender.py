@@ -331,8 +331,8 @@ class Dispatcher:
         step = next((s for s in plan.steps if s.id == step_id), None) if plan else None
         title = None
         if step is not None and step.personal is not None:
-            advice = await self.db.run(lambda repo: repo.latest_advice(item.user_id))
-            first = knowledge.dilemma(advice.dilemmas[0]) if advice and advice.dilemmas else None
+            first_id = await self.db.run(lambda repo: personal_dilemma(repo, item.user_id))
+            first = knowledge.dilemma(first_id) if first_id is not None else None
             title = say.plain(first.title) if first is not None else None
         return nudge(say, step, item.id, title)
 
@@ -363,3 +363,13 @@ def _failed(repo: Repository, *, item_id: int, claimer: str, reason: str) -> Non
 
 def _released(repo: Repository, *, item_id: int, claimer: str, due: datetime, reason: str) -> None:
     repo.outbox.release(item_id, claimer, due, reason)
+
+
+def personal_dilemma(repo: Repository, user_id: int) -> str | None:
+    """The dilemma a personal nudge is about: the latest one the member said plays
+    strongly with them in a live session, else the first of their latest advice."""
+    recognised = repo.live.recognised(user_id)
+    if recognised:
+        return recognised[0]
+    advice = repo.latest_advice(user_id)
+    return advice.dilemmas[0] if advice is not None and advice.dilemmas else None

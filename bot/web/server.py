@@ -22,7 +22,13 @@ def _dashboard(app: web.Application, context: WebContext) -> None:
     dashboard.setup(app, context)
 
 
-ROUTE_MODULES: tuple[RouteModule, ...] = (_dashboard,)
+def _live(app: web.Application, context: WebContext) -> None:
+    from bot.web import live
+
+    live.setup(app, context)
+
+
+ROUTE_MODULES: tuple[RouteModule, ...] = (_dashboard, _live)
 """Every page of the bot; each needs ``WEB_URL`` (links and cookies are made for it)."""
 
 

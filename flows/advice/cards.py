@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from flows.actions import action
 from flows.definition import ADVICE_TAG, BROWSE_TAG, HANDOUT_TAG
+from flows.meeting import meeting_question
 from flows.replies import Button, Reply, Span, join
 from knowledge.engine import Advice, Reason, ScoredDilemma
 from knowledge.model import Action, Contact, Dilemma, IntakeQuestion, ReflectionQuestion
@@ -94,8 +95,9 @@ def advice(say: Say, result: Advice, room: int = SCREEN_LIMIT) -> Reply:
         if scored.actions:
             item += [Span("\n"), *say("advice_action", action=say.plain(scored.actions[0].title))]
         parts.append(item)
-    if top and top[0].dilemma.meeting is not None:
-        closing = say("advice_meeting", question=say.plain(top[0].dilemma.meeting))
+    meeting = meeting_question(say.knowledge, result)
+    if meeting is not None:
+        closing = say("advice_meeting", question=say.plain(meeting.text))
         if _fits(parts, closing, room):
             parts.append(closing)
     contacts = list(dict.fromkeys(c for s in top for c in s.contacts))

@@ -12,21 +12,17 @@ from dataclasses import dataclass
 from datetime import date
 
 from flows.dates import long_date
+from flows.meeting import MeetingQuestion, meeting_question
 from flows.replies import Span
 from flows.screens import Say, answer_label, question_name
 from knowledge.engine import Advice, ScoredDilemma
-from knowledge.model import Contact, IntakeQuestion, ReflectionQuestion
+from knowledge.model import Contact, IntakeQuestion
 
 QUESTIONS_PER_DILEMMA = 2
 """Reflection questions printed under each dilemma."""
 MAX_CONTACTS = 3
 MAX_REFLECTION_CHARS = 600
 """A ticked reflection longer than this is cut (with "…"): the handout stays on two pages."""
-BOARD_THEME = "bestuur"
-"""The theme of the workshop's board-level questions: the question for the next meeting
-is one of them."""
-BOARD_TAG = "toezicht"
-"""Without a board-level question linked to the advice: the one about the supervisory board."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,17 +99,9 @@ def _dilemma(say: Say, rank: int, scored: ScoredDilemma) -> list[Block]:
     return blocks
 
 
-def next_meeting_question(say: Say, advice: Advice) -> ReflectionQuestion | None:
-    """A board-level question to bring to the next meeting: the first one the advice links
-    that is not printed under a dilemma already, else the one about the supervisory board."""
-    top = advice.top()
-    printed = {q.id for s in top for q in s.questions[:QUESTIONS_PER_DILEMMA]}
-    linked = [q for s in top for q in s.questions if q.theme == BOARD_THEME]
-    fresh = [q for q in linked if q.id not in printed]
-    if fresh:
-        return fresh[0]
-    board = [q for q in say.knowledge.questions.values() if q.theme == BOARD_THEME]
-    return next((q for q in board if BOARD_TAG in q.tags), board[0] if board else None)
+def next_meeting_question(say: Say, advice: Advice) -> MeetingQuestion | None:
+    """The question for the next meeting, the same one the advice in the chat names."""
+    return meeting_question(say.knowledge, advice)
 
 
 def _clipped(text: str) -> str:

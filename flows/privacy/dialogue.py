@@ -22,9 +22,11 @@ from flows.events import (
     ForgetMe,
     ListReflections,
     SetConsent,
+    SetLanguage,
     fresh_data,
 )
 from flows.replies import Attachment, Button, Reply, join
+from knowledge.model import LANGUAGES
 
 if TYPE_CHECKING:
     from flows.screens import Say
@@ -38,26 +40,33 @@ MAX_PAYLOAD = 40
 """Longest deep-link payload carried on the agree button (callback data ≤ 64 bytes)."""
 
 
-def _agree(payload: str | None) -> str:
+def _answer(answer: str, lang: str | None) -> str:
+    """``yes``/``no``, with a language chosen before consent (``yes.en``): like the
+    deep-link payload it rides on the button, because nothing is stored before consent."""
+    return f"{answer}.{lang}" if lang else answer
+
+
+def _agree(payload: str | None, lang: str | None = None) -> str:
     """The agree button's action; a deep-link payload (cohort code) rides along, so that
     nothing has to be stored before the user agrees."""
     carried = payload and len(payload) <= MAX_PAYLOAD and START_PAYLOAD_PATTERN.fullmatch(payload)
     extra = (payload,) if payload and carried else ()
-    return action(PRIVACY_TAG, "consent", "yes", *extra)
+    return action(PRIVACY_TAG, "consent", _answer("yes", lang), *extra)
 
 
-def consent_screen(say: Say, payload: str | None = None) -> Reply:
+def consent_screen(say: Say, payload: str | None = None, lang: str | None = None) -> Reply:
+    """The privacy question; ``lang`` is a language the user chose that is not stored."""
     rows = (
-        (Button(say.label("btn_agree"), _agree(payload)),),
-        (Button(say.label("btn_decline"), action(PRIVACY_TAG, "consent", "no")),),
+        (Button(say.label("btn_agree"), _agree(payload, lang)),),
+        (Button(say.label("btn_decline"), action(PRIVACY_TAG, "consent", _answer("no", lang))),),
     )
     return Reply(tuple(say("consent")), rows, meta={"screen": "consent"})
 
 
-def declined_screen(say: Say, payload: str | None = None) -> Reply:
+def declined_screen(say: Say, payload: str | None = None, lang: str | None = None) -> Reply:
     rows = (
         (Button(say.label("btn_browse"), action(BROWSE_TAG, "levels")),),
-        (Button(say.label("btn_agree_now"), _agree(payload)),),
+        (Button(say.label("btn_agree_now"), _agree(payload, lang)),),
     )
     return Reply(tuple(say("declined")), rows, meta={"screen": "declined"})
 
@@ -85,6 +94,7 @@ class PrivacyActions:
     """Mixed into :class:`flows.conversation.Conversation`."""
 
     state: str
+    lang: str
     consent: bool | None
     data: ConversationData
     answers: dict[str, str]
@@ -142,7 +152,15 @@ class PrivacyActions:
 
     def privacy_action(self, choice: tuple[str, ...]) -> bool:
         head, arg = choice[0], choice[1] if len(choice) > 1 else ""
+        lang = ""
+        if head == "consent":
+            arg, _, lang = arg.partition(".")
         if head == "consent" and arg in ("yes", "no"):
+            open_question = self.consent is not True or self.state in GATE_STATES
+            if open_question and lang in LANGUAGES and lang != self.lang:
+                # A language chosen before consent: now there is something to keep it in.
+                self.lang = lang
+                self.effects.append(SetLanguage(lang))
             agreed = self.answer_consent(arg == "yes")
             if agreed:
                 # The consent message keeps the choice and loses its buttons.
@@ -232,7 +250,7 @@ def reflections_screen(say: Say, items: list[tuple[int, str, str]]) -> Reply:
 
 def export_reply(say: Say, document: bytes) -> Reply:
     """The export as a JSON document with a short explanation."""
-    attachment = Attachment("document", "netwerkwijzer-gegevens.json", document)
+    attachment = Attachment("document", say.label("export_filename"), document)
     return Reply(tuple(say("export_ready")), attachment=attachment, meta={"screen": "export"})
 
 
