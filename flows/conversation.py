@@ -43,7 +43,7 @@ from flows.events import (
 from flows.handout.dialogue import HandoutActions
 from flows.machine import fire
 from flows.privacy.dialogue import PrivacyActions
-from flows.replies import Reply, Span
+from flows.replies import Reply, Span, excerpt
 from flows.screens import Say
 from flows.states import StateScreens
 from flows.timeline.recheck import UNCHANGED, RecheckActions
@@ -425,7 +425,7 @@ class Conversation(
         self.data.pop("redacted_note", None)
         subject = str(self.data.get("dilemma") or "advice")
         self.effects.append(SaveReflection(subject, text))
-        self.lead = self.say("note_saved", text=text)
+        self.lead = self.say("note_saved", text=excerpt(text))
         if self.data.get("dilemma"):
             self.fire("done")
         else:

@@ -64,6 +64,19 @@ Screen = Reply | Callable[[int], Reply]
 """A reply, or a screen that fits itself into the number of characters it is given."""
 
 LEAD_GAP = "\n\n"
+ECHO_LIMIT = 200
+"""Characters of a user's own text quoted back in a confirmation: a reflection may be 2,000
+characters, and quoting it whole would push the confirmation past a phone screen."""
+
+
+def excerpt(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` as quoted back to its writer: whole when short, else its start and "…"."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip() + "…"
 
 
 def led(lead: Sequence[Span], screen: Screen, limit: int) -> Reply:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from flows import screens, understood
 from flows.definition import BROADCAST_STATES, COHORT_STATES, NOTE, REPLY
 from flows.events import ConversationData, SaveReflection
+from flows.replies import excerpt
 from knowledge.model import LANGUAGES
 from knowledge.textmatch import map_answer, match_dilemmas, normalize
 
@@ -152,7 +153,7 @@ class TypedText:
             return False
         subject, text = str(pending[0]), str(pending[1])
         self.effects.append(SaveReflection(subject, text))
-        self.tell("note_saved", text=text)
+        self.tell("note_saved", text=excerpt(text))
         return True
 
     def _words(self, key: str) -> set[str]:

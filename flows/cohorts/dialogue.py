@@ -56,6 +56,7 @@ from flows.events import (
     ShowNudgeSettings,
     Snooze,
 )
+from flows.replies import excerpt
 
 if TYPE_CHECKING:
     from flows.replies import Reply, Span
@@ -431,7 +432,7 @@ class CohortActions:
     def keep_answer(self, text: str) -> None:
         reply_to = self.data.get("reply_to")
         self.effects.append(AnswerPrompt(reply_to if isinstance(reply_to, int) else 0, text))
-        self.lead = self.say("note_saved", text=text)
+        self.lead = self.say("note_saved", text=excerpt(text))
         self.resume()
 
 
