@@ -54,15 +54,21 @@ class SendBudget:
         self.overall = max(1, self.limit // parts)
 
     def note(self) -> None:
-        """A message went out (a reply, or bulk after :meth:`Pacer.wait`)."""
-        self._sent.append(self._clock())
+        """A message went out (a reply, or bulk after :meth:`Pacer.wait`). What is older
+        than the window is dropped here too: replies are noted while no bulk asks
+        :meth:`used`, and the record would otherwise grow by one per reply."""
+        now = self._clock()
+        self._forget_before(now - WINDOW)
+        self._sent.append(now)
 
     def used(self) -> int:
         """Messages sent within the last second."""
-        horizon = self._clock() - WINDOW
+        self._forget_before(self._clock() - WINDOW)
+        return len(self._sent)
+
+    def _forget_before(self, horizon: float) -> None:
         while self._sent and self._sent[0] <= horizon:
             self._sent.popleft()
-        return len(self._sent)
 
     def free_in(self) -> float:
         """Seconds until one more message fits in the overall budget (0: now)."""
