@@ -12,13 +12,13 @@ from bench import (
     broadcast,
     core,
     dashboard,
-    dispatch_memory,
     handout,
     live,
     memory,
     outbox,
     over_http,
     reading,
+    sender_memory,
 )
 from bench.report import Figure, table
 
@@ -36,7 +36,7 @@ def main(argv: list[str]) -> int:
     suites["reading"] = reading.reading
     suites["outbox"] = lambda: [
         *outbox.claim_next_batch(),
-        *dispatch_memory.dispatcher_memory(),
+        *sender_memory.sender_memory(),
     ]
     suites["handout"] = lambda: [handout.handout()]
     suites["telegram"] = over_http.run_all

@@ -86,9 +86,9 @@ async def test_a_broadcast_to_1000_members_with_faults_reaches_each_once(
             api.block(FIRST_MEMBER + n)
     api.rate_limits(30)
     async with running_bot(settings, webhook=False, host="127.0.0.1") as running:
-        assert running.dispatcher is not None
-        running.dispatcher.settings = dataclasses.replace(
-            running.dispatcher.settings, backoff=timedelta(seconds=0.5)
+        assert running.outbox_sender is not None
+        running.outbox_sender.settings = dataclasses.replace(
+            running.outbox_sender.settings, backoff=timedelta(seconds=0.5)
         )
         await start(api, chat=COORDINATOR)
         await send(api, "/broadcast", chat=COORDINATOR)

@@ -1,7 +1,7 @@
 """Sharing Telegram's overall message budget between replies and bulk traffic.
 
 Telegram allows a bot about 30 messages per second overall. Replies to people chatting
-go out at once and are only *counted* here; the dispatcher's bulk messages (nudges,
+go out at once and are only *counted* here; the outbox sender's bulk messages (nudges,
 broadcasts) are paced: at most ``rate`` per second of their own, and never while replies
 and bulk together already used the overall budget in the last second. So a broadcast
 fills what replies leave over, and a reply never waits for a broadcast.
