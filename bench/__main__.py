@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+from collections.abc import Callable
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
@@ -30,7 +31,7 @@ def machine() -> str:
 def main(argv: list[str]) -> int:
     only = set(argv)
     figures: list[Figure] = []
-    suites = {
+    suites: dict[str, Callable[[], list[Figure]]] = {
         "core": lambda: [core.advice_decision(), core.full_check(), core.event_handling()],
     }
     suites["reading"] = reading.reading

@@ -15,7 +15,7 @@ import pytest
 from bot.telegram.run import running_bot
 from fakebotapi import FakeBotAPI
 from storage import DatabaseUnavailable, OutboxItem, Repository
-from tests.test_broadcast_delivery import COORDINATOR, FIRST_MEMBER, received, report_of, seed
+from tests.broadcast_helpers import COORDINATOR, FIRST_MEMBER, received, report_of, seed
 from tests.test_telegram import bot_settings
 
 MEMBERS = 6

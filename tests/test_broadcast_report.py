@@ -16,7 +16,7 @@ from bot.telegram.run import running_bot
 from fakebotapi import FakeBotAPI
 from storage import Repository
 from storage.models import Broadcast
-from tests.test_broadcast_delivery import COORDINATOR, FIRST_MEMBER, report_of, seed
+from tests.broadcast_helpers import COORDINATOR, FIRST_MEMBER, report_of, seed
 from tests.test_telegram import bot_settings
 
 MEMBERS = 8
