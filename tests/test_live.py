@@ -12,6 +12,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.telegram.channel import BUDGET_KEY, LIVE_KEY
 from fakebotapi import FakeBotAPI
 from fakebotapi.records import StoredMessage
 from storage import Repository
@@ -190,3 +191,26 @@ async def test_the_events_stream_sends_the_state_on_a_change(tmp_path: Path) -> 
                 assert "script-src 'self'" in r.headers["Content-Security-Policy"]
             async with http.get(f"{s.root}/live/{'x' * 24}/state") as r:
                 assert r.status == 404
+
+
+async def test_a_new_user_joining_by_the_qr_votes_in_the_current_round(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+        api = s.api
+        control, code, sid = await open_session(s, "4 5")
+        newcomer = 888
+        api.add_user(newcomer)
+        consent = await send(api, f"/start live_{code}", chat=newcomer)
+        agree = next(d for d in callback_datas(consent) if d.startswith("1:p:consent:yes"))
+        await press_and_answer(api, newcomer, consent.message_id, agree)
+        # Not from the next round on: round 1's screen comes now, and takes a vote.
+        live_screen = await screen(api, newcomer, "Ronde 1 van 2")
+        answer = await press_and_answer(api, newcomer, live_screen.message_id, f"live:v:{sid}:1:2")
+        assert answer == "Genoteerd."
+        assert (await state(s, code))["voters"] == 1
+        # The next round edits that same message.
+        await press_and_answer(api, COORDINATOR_A, control.message_id, f"live:n:{sid}:1")
+        round2 = await screen(api, newcomer, "Ronde 2 van 2")
+        assert round2.message_id == live_screen.message_id
+        # The pushes count in the one budget the replies and the dispatcher share.
+        shared = s.bot.application.bot_data
+        assert shared[LIVE_KEY].pacer.budget is shared[BUDGET_KEY]
