@@ -148,8 +148,17 @@ async def test_six_members_three_rounds_with_a_late_joiner(tmp_path: Path) -> No
             "6 stemmen, verdeling 1: 2 · 2: 2 · 3: 0 · 4: 1 · 5: 1; bij 1 speelt" in summary.content
         )
         assert "te weinig stemmen" in summary.content  # rounds 2 and 3: 1 and 0 voters
-        csv = next(m for m in api.sent_to(COORDINATOR_A) if m.kind == "document")
+        csv = await api.wait_for(
+            lambda a: next((m for m in a.sent_to(COORDINATOR_A) if m.kind == "document"), None),
+            timeout=30,  # after the chart: matplotlib's first import is slow on a busy machine
+        )
         assert csv.file is not None and b",6,2,2,0,1,1,1" in csv.file.data
+        # The chart: a PNG sent as a photo (after the QR's), its explanation as the caption.
+        chart = [m for m in api.sent_to(COORDINATOR_A) if m.kind == "photo"][-1]
+        assert chart.message_id > summary.message_id
+        assert chart.file is not None and chart.file.data.startswith(b"\x89PNG\r\n\x1a\n")
+        assert "Waar de zaal stond, per dilemma" in chart.content
+        assert "minder dan 5 stemmen staan er niet in" in chart.content
 
         # Anonymous: nothing per person in the projector state; in the member's export.
         def export(repo: Repository) -> dict[str, Any]:

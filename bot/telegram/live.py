@@ -22,6 +22,7 @@ from telegram.ext import ContextTypes
 from bot.app.advisor import language_for
 from bot.app.followup import qr_png
 from bot.app.live import JOIN_PREFIX, Live, view_of
+from bot.app.live_chart import summary_chart
 from bot.telegram.ratelimit import Pacer, SendBudget
 from bot.telegram.send import edit_reply, not_modified, send_reply, with_retry
 from flows.events import Event
@@ -234,14 +235,23 @@ class LiveChat:
         session_id: int,
         cohort: str,
     ) -> None:
-        """Per round the spread and how many recognise it, the top dilemmas, and a CSV."""
+        """Per round the spread and how many recognise it, the top dilemmas, a chart (when
+        a round may be shown) and a CSV."""
         knowledge = self.live.knowledge
         k = self.live.min_group
         rounds = [
             (knowledge.dilemma(d), t.counts, t.voters, t.strong)
             for d, t in await self.live.results(session_id)
         ]
+        # Drawn off the event loop, while the text goes: matplotlib takes a while.
+        drawing = asyncio.create_task(asyncio.to_thread(summary_chart, say, rounds, k))
         await self._send(context, chat_id, screens.summary(say, cohort, rounds, k))
+        chart = await drawing
+        if chart is not None:
+            photo = Attachment("photo", "live.png", chart, caption=True)
+            await self._send(
+                context, chat_id, Reply(tuple(say("live_chart_caption", k=k)), attachment=photo)
+            )
         document = Attachment("document", "live.csv", screens.summary_csv(say, rounds, k))
         await self._send(context, chat_id, Reply((), attachment=document))
 
