@@ -1,6 +1,7 @@
 """Snapshots keep the day's first state: a second change on the same day still replaces
-the day's point (its last state), but the answers and advice the day began with stay in
-``before_answers``/``before_dilemmas``, so /verloop can say what changed that day.
+the day's point (its last state), but the day's first state (answers and ranked
+dilemmas) stays in ``before_answers``/``before_dilemmas``, so /verloop can say what
+changed on the day of the first advice.
 
 Revision ID: 0010_h17_snapshot_before
 Revises: 0009
