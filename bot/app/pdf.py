@@ -128,11 +128,14 @@ def printable(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Metadata:
-    """What the PDF says about itself: title, language and when it was made."""
+    """What the PDF says about itself: title, language and when it was made; a subject
+    and keywords when given."""
 
     title: str
     lang: str
     created: datetime
+    subject: str = ""
+    keywords: str = ""
 
 
 class Printer:
@@ -151,6 +154,10 @@ class Printer:
         for style, path in font_files().items():
             pdf.add_font(FAMILY, style, path)
         pdf.set_title(meta.title)
+        if meta.subject:
+            pdf.set_subject(meta.subject)
+        if meta.keywords:
+            pdf.set_keywords(meta.keywords)
         pdf.set_lang(meta.lang)
         pdf.set_creator("Netwerkwijzer")
         pdf.set_creation_date(meta.created.astimezone(UTC))

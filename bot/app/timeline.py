@@ -15,9 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.app.context import Visitor
 from flows.cohorts.schedule import next_allowed
 from flows.events import SaveAdvice
-from flows.replies import Span
 from flows.timeline.content import DatedReflection, Point, timeline_screen
-from flows.timeline.content import last_change as last_change_of
 from flows.timeline.recheck import RECHECK_DAYS
 
 
@@ -61,6 +59,8 @@ class Timelines:
         v.repo.outbox.plan(v.user_id, "recheck", [(key, due, {"since": since.isoformat()})])
 
     def points(self, v: Visitor) -> list[Point]:
+        """The user's timeline, oldest first: each day's point with the day's first
+        state beside it when the day changed more than once."""
         points = []
         for s in v.repo.snapshots.history(v.user_id):
             day = self.today(s.taken_at)
@@ -69,11 +69,6 @@ class Timelines:
                 opened = Point(day, dict(s.before_answers), s.before_dilemmas or (), s.kind)
             points.append(Point(day, dict(s.answers), s.dilemmas, s.kind, opened))
         return points
-
-    def last_change(self, v: Visitor, today: date) -> list[Span]:
-        """ "Sinds 12 maart: …": the timeline's last change (see
-        :func:`flows.timeline.content.last_change`)."""
-        return last_change_of(v.say, self.points(v), today)
 
     def show(self, v: Visitor) -> None:
         """``/verloop``: the changes and the dated reflections."""
