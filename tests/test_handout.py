@@ -295,3 +295,33 @@ async def test_the_readme_picture_is_one_page_with_one_ticked_reflection(
     save_for_the_readme(pdf)
     pages, text = read(pdf)
     assert pages == 1 and reflection in text and "4 december 2026 · Netwerkwijzer" in text
+
+
+async def test_a_full_handout_is_one_page_not_a_page_and_a_footer(
+    people: People, knowledge: Knowledge
+) -> None:
+    """A reflection, a name and a change made the footer spill onto a page of its own:
+    set a little tighter, it is one page."""
+    answers = {
+        "size": "middel",
+        "subgroups": "geen",
+        "mandate": "geen",
+        "interests": "gemiddeld",
+        "knelpunt": "netwerk_en_lokaal",
+    }
+    await people.join_bot(USER)
+    for question, option in answers.items():
+        await people.press(USER, f"1:{question}:{option}")
+    await people.send(USER, "/advies")
+    await people.press(USER, "1:a:edit:size")
+    await people.press(USER, "1:size:zeer_groot")
+    top = Engine(knowledge).advise({**answers, "size": "zeer_groot"}).top()
+    await note(people, top[0].dilemma.id, "Met de RvT <b>bespreken</b> & dan besluiten.")
+    choice = await people.send(USER, "/samenvatting Mw. <i>de Vries</i>")
+    await people.press(USER, next(a for a in actions_of(choice) if ":h:tick:" in a))
+    _, pdf = pdf_of(await people.press(USER, "1:h:make"))
+    pages, text = read(pdf)
+    footer = flat(Say(knowledge, "nl").label("handout_footer"))
+    assert "Voor: Mw. <i>de Vries</i>" in text and "<b>bespreken</b> & dan" in text
+    assert "Sinds uw eerste advies op 12 maart" in text and footer in text
+    assert pages == 1

@@ -23,7 +23,8 @@ INDENT = 5.0
 
 
 def render(content: Handout, created: date) -> bytes:
-    """The handout as an A4 PDF."""
+    """The handout as an A4 PDF: one page when it fits, or when it fits set a little
+    tighter (a second page holding only the last lines is no page to forward); else two."""
     meta = Metadata(
         content.title,
         content.lang,
@@ -31,7 +32,16 @@ def render(content: Handout, created: date) -> bytes:
         subject=content.subject,
         keywords=content.keywords,
     )
-    printer = Printer(meta)
+    printer = _draw(content, meta, compact=False)
+    if printer.pages > 1:
+        compact = _draw(content, meta, compact=True)
+        printer, unused = (compact, printer) if compact.pages == 1 else (printer, compact)
+        unused.discard()
+    return printer.output()
+
+
+def _draw(content: Handout, meta: Metadata, *, compact: bool) -> Printer:
+    printer = Printer(meta, compact=compact)
     printer.title(content.title)
     for note in content.notes:
         printer.note(note)
@@ -42,7 +52,7 @@ def render(content: Handout, created: date) -> bytes:
             printer.paragraph(block.spans, indent=block.level * INDENT, marker=block.marker)
     printer.rule(2.0)
     printer.note(content.footer)
-    return printer.output()
+    return printer
 
 
 class Handouts:
