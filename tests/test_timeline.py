@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from bot.telegram.render import to_html
 from knowledge.engine import TOP_N, Engine
 from knowledge.model import Knowledge
 from storage import Database
@@ -150,6 +151,27 @@ async def test_reflections_per_dilemma_with_their_dates(
     assert block.index("2 april: Besproken; de RvT volgt.") < block.index(
         "12 maart: Eerst met het MT bespreken."
     )
+
+
+async def test_what_the_user_typed_is_escaped_and_the_timeline_fits_one_message(
+    people: People, clock: Any, knowledge: Knowledge
+) -> None:
+    await advised(people)
+    first = Engine(knowledge).advise(ANSWERS).top()[0].dilemma
+    for day in range(1, 20):
+        clock.now = local(2026, 3, 12 + day, 10).astimezone(UTC)
+        await change(people, "size", "groot" if day % 2 else "middel")
+        await people.press(USER, f"1:a:note:{first.id}")
+        await people.send(USER, f"<b>Notitie {day}</b> & **niet vet** " + "woord " * 40)
+    outcome = await people.send(USER, "/verloop")
+    (reply,) = outcome.replies
+    assert len(reply.plain) <= 1200
+    html = to_html(reply.spans)
+    assert "&lt;b&gt;Notitie 19&lt;/b&gt; &amp; **niet vet**" in html and "<b>Notitie" not in html
+    assert "eerdere punten passen niet" in reply.plain
+    choice = await people.send(USER, "/samenvatting <i>Jansen</i>")
+    (screen,) = choice.replies
+    assert "&lt;i&gt;Jansen&lt;/i&gt;" in to_html(screen.spans) and len(screen.plain) <= 1200
 
 
 async def test_the_handout_says_what_changed_last(people: People, clock: Any) -> None:
