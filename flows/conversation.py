@@ -215,7 +215,7 @@ class Conversation(
         elif event.kind == "action":
             self.press(event.text)
         elif self.at_gate:
-            self.typed_at_gate(event.text)
+            self.typed_at_gate(event.text, event.offered)
         else:
             self.typed(event.text)
 

@@ -57,7 +57,9 @@ class TypedText:
 
         def to_gate(self) -> None: ...
 
-        def answer_consent(self, agreed: bool) -> bool: ...
+        def press(self, data: str) -> None: ...
+
+        def consent_button(self, agreed: bool, offered: tuple[str, ...]) -> str: ...
 
         def back(self) -> None: ...
 
@@ -78,18 +80,19 @@ class TypedText:
         @property
         def guard(self) -> Guard: ...
 
-    def typed_at_gate(self, raw: str) -> None:
-        """Before consent: "ja", "akkoord", "ok" agree and "nee" declines; anything else is
-        told what is expected. Once declined, a description can still be matched to
-        dilemmas (nothing is stored)."""
+    def typed_at_gate(self, raw: str, offered: tuple[str, ...] = ()) -> None:
+        """Before consent: "ja", "akkoord", "ok" agree and "nee" declines, by pressing the
+        button they stand for (of those ``offered``: a cohort code and a language chosen
+        before consent ride on it); anything else is told what is expected. Once declined,
+        a description can still be matched to dilemmas (nothing is stored)."""
         text = clean_text(raw)
         norm = normalize(text)
         if len(raw) > MAX_TEXT:
             self.tell("too_long", limit=MAX_TEXT)
         elif self.consent is None and norm and norm in self._words("words_agree"):
-            self.answer_consent(True)
+            self.press(self.consent_button(True, offered))
         elif self.consent is None and norm and norm in self._words("words_decline"):
-            self.answer_consent(False)
+            self.press(self.consent_button(False, offered))
         elif self.consent is False and text:
             self.describe(text)
         else:

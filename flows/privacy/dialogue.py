@@ -11,9 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from flows.actions import START_PAYLOAD_PATTERN, action, is_id
+from flows.actions import START_PAYLOAD_PATTERN, action, is_id, parse_action
 from flows.commands import gate_names
-from flows.definition import ADVICE_TAG, BROWSE_TAG, CONSENT, DECLINED, NEW, PRIVACY_TAG
+from flows.definition import (
+    ADVICE_TAG,
+    BROWSE_TAG,
+    CONSENT,
+    DECLINED,
+    FLOW_VERSION,
+    NEW,
+    PRIVACY_TAG,
+)
 from flows.events import (
     ConversationData,
     DeleteReflection,
@@ -149,6 +157,23 @@ class PrivacyActions:
             self.replies.append(forget_confirm_screen(self.say))
         else:
             self.effects.append(ListReflections())
+
+    def consent_button(self, agreed: bool, offered: tuple[str, ...]) -> str:
+        """The consent button that typing "ja" (``agreed``) or "nee" stands for: the one of
+        those ``offered`` (the consent question last shown), else a plain one."""
+        answer = "yes" if agreed else "no"
+        for data in offered:
+            parsed = parse_action(data)
+            if (
+                parsed is not None
+                and parsed.version == FLOW_VERSION
+                and parsed.tag == PRIVACY_TAG
+                and len(parsed.choice) > 1
+                and parsed.choice[0] == "consent"
+                and parsed.choice[1].partition(".")[0] == answer
+            ):
+                return data
+        return action(PRIVACY_TAG, "consent", answer)
 
     def privacy_action(self, choice: tuple[str, ...]) -> bool:
         head, arg = choice[0], choice[1] if len(choice) > 1 else ""
