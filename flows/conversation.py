@@ -89,6 +89,7 @@ class Conversation:
         self.channel = stored.channel
         self.default_timezone = flow.default_timezone
         self.start_payload_pending: str | None = None
+        self.offered: tuple[str, ...] = ()
         self.quiet_question = False
         self.replies: list[Reply] = []
         self.effects: list[Effect] = []
@@ -257,6 +258,7 @@ class Conversation:
             self.data.pop("broadcast", None)
             self.resume()
             return
+        self.offered = event.offered
         if event.kind == "command":
             self.command(event.name, event.text)
         elif event.kind == "action":
