@@ -16,9 +16,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from aiohttp import web
 from telegram import Bot, Update
 
 from bot.app.advisor import Advisor
@@ -36,11 +36,12 @@ from bot.telegram.channel import (
 from bot.telegram.outbox_sender import OutboxSender, SenderSettings
 from bot.telegram.polling import Poller
 from bot.telegram.ratelimit import SendBudget
-from bot.web.context import WebContext
-from bot.web.server import start_site, web_application
 from bot.wiring import open_advisor
 from storage import Repository
 from storage.sqlite_file import DatabaseFile
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +239,8 @@ def webhook_app(
     once the SQLite ``database_file`` was deleted or replaced), and the web pages when
     WEB_URL is set (:mod:`bot.web.server`)."""
 
+    from aiohttp import web
+
     expected = secret.encode()
     refusals = Refusals()
 
@@ -258,9 +261,27 @@ def webhook_app(
             return web.Response(status=503, text="try again")
         return web.Response(text="ok")
 
-    app = web_application(WebContext(advisor, settings, "webhook", database_file))
+    app = web_pages(advisor, settings, "webhook", database_file)
     app.router.add_post(path, receive)
     return app
+
+
+def web_pages(
+    advisor: Advisor, settings: Settings, mode: str, database_file: DatabaseFile | None
+) -> web.Application:
+    """The web server's application (:mod:`bot.web.server`). aiohttp's server and the web
+    pages are imported here, when a server is started: a polling bot without WEB_URL
+    serves none and does not carry them (see the memory row of the benchmark table)."""
+    from bot.web.context import WebContext
+    from bot.web.server import web_application
+
+    return web_application(WebContext(advisor, settings, mode, database_file))
+
+
+async def serve_web(app: web.Application, host: str, port: int) -> web.AppRunner:
+    from bot.web.server import start_site
+
+    return await start_site(app, host, port)
 
 
 async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0") -> RunningBot:
@@ -279,7 +300,7 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
             secret = settings.webhook_secret or secrets.token_urlsafe(32)
             path = urlparse(settings.webhook_url).path or DEFAULT_WEBHOOK_PATH
             app = webhook_app(application, advisor, settings, secret, path, running.database_file)
-            running.runner = await start_site(app, host, settings.port)
+            running.runner = await serve_web(app, host, settings.port)
             await application.start()
             # Only now: Telegram may push the moment setWebhook returns.
             await application.bot.set_webhook(
@@ -287,9 +308,8 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
             )
         else:
             if settings.web_url:
-                context = WebContext(advisor, settings, "polling", running.database_file)
-                app = web_application(context)
-                running.runner = await start_site(app, host, settings.port)
+                app = web_pages(advisor, settings, "polling", running.database_file)
+                running.runner = await serve_web(app, host, settings.port)
             await application.bot.delete_webhook()
             await application.start()
             running.poller = Poller(
