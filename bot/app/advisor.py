@@ -44,6 +44,10 @@ from storage import ConcurrentUpdate, Database, Repository
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+GATE_LANGUAGE_HOURS = 24
+"""How long a language chosen before consent is remembered in memory."""
+MAX_GATE_LANGUAGES = 10_000
+"""At most this many such choices are remembered (the oldest go first)."""
 KEPT_WHEN_DECLINED = (SetConsent, SetLanguage)
 """The effects applied for a user who declined: their choices, nothing of their network."""
 Clock = Callable[[], datetime]
@@ -82,6 +86,43 @@ class UserLocks:
         return len(self._locks)
 
 
+class GateLanguages:
+    """Languages chosen with ``/taal`` before the privacy question is answered.
+
+    Nothing is stored before consent, yet every later text must be in the chosen
+    language: the choice is held here, in this process's memory only, for at most
+    :data:`GATE_LANGUAGE_HOURS` and :data:`MAX_GATE_LANGUAGES` users, and dropped once the
+    question is answered (the choice is then stored, or forgotten with ``/vergeet``).
+    """
+
+    def __init__(self) -> None:
+        self._chosen: dict[tuple[str, str], tuple[str, datetime]] = {}
+
+    def get(self, key: tuple[str, str], now: datetime) -> str | None:
+        chosen = self._chosen.get(key)
+        if chosen is None:
+            return None
+        if now - chosen[1] > timedelta(hours=GATE_LANGUAGE_HOURS):
+            del self._chosen[key]
+            return None
+        return chosen[0]
+
+    def note(self, key: tuple[str, str], outcome: Outcome, now: datetime) -> None:
+        """Remember a language chosen in ``outcome`` while consent is open; forget the
+        user's choice once consent is answered or everything is erased."""
+        effects = outcome.effects
+        if outcome.state.consent is not None or any(isinstance(e, ForgetMe) for e in effects):
+            self._chosen.pop(key, None)
+        elif any(isinstance(effect, SetLanguage) for effect in effects):
+            self._chosen.pop(key, None)  # re-inserted as the newest
+            self._chosen[key] = (outcome.state.lang, now)
+            while len(self._chosen) > MAX_GATE_LANGUAGES:
+                del self._chosen[next(iter(self._chosen))]
+
+    def __len__(self) -> int:
+        return len(self._chosen)
+
+
 class Advisor:
     """Handles events for every channel over one database and one knowledge store."""
 
@@ -117,6 +158,7 @@ class Advisor:
         )
         self._flow = AdvisorFlow(knowledge.current, timezone)
         self._locks = UserLocks()
+        self.gate_languages = GateLanguages()
 
     @property
     def flow(self) -> AdvisorFlow:
@@ -134,8 +176,12 @@ class Advisor:
         self, channel: str, user_key: str, event: Event, language_code: str | None = None
     ) -> Outcome:
         """Handle one event of one user; state, advice and reflections are stored together."""
-        async with self._locks.hold((channel, user_key)):
-            outcome = await self._handle_retrying(channel, user_key, event, language_code)
+        key = (channel, user_key)
+        async with self._locks.hold(key):
+            now = self.clock()
+            language = self.gate_languages.get(key, now) or language_for(language_code)
+            outcome = await self._handle_retrying(channel, user_key, event, language)
+            self.gate_languages.note(key, outcome, now)
         if any(isinstance(effect, ForgetMe) for effect in outcome.effects):
             await self.db.after_erasure()
         if not outcome.deferred:
@@ -144,25 +190,27 @@ class Advisor:
         return replace(outcome, replies=[*outcome.replies, *later], deferred=[])
 
     async def _handle_retrying(
-        self, channel: str, user_key: str, event: Event, language_code: str | None
+        self, channel: str, user_key: str, event: Event, language: str
     ) -> Outcome:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                return await self._handle_once(channel, user_key, event, language_code)
+                return await self._handle_once(channel, user_key, event, language)
             except ConcurrentUpdate:
                 log.info("conversation changed concurrently; retry %d", attempt)
-        return await self._handle_once(channel, user_key, event, language_code)
+        return await self._handle_once(channel, user_key, event, language)
 
     async def _handle_once(
-        self, channel: str, user_key: str, event: Event, language_code: str | None
+        self, channel: str, user_key: str, event: Event, language: str
     ) -> Outcome:
+        """``language``: the user's language when none is stored (Telegram's, or one chosen
+        before consent)."""
         work = partial(
             self._handle_in_unit,
             self.flow,
             channel,
             user_key,
             event,
-            language_for(language_code),
+            language,
             self.clock(),
         )
         return await self.db.run(work)
