@@ -290,8 +290,11 @@ class Conversation(
         self.fire("restart")
 
     def back(self) -> None:
-        if self.state in self.flow.questions:
+        question = self.current_question()
+        if question is not None:
             self.data.pop("failures", None)
+            if not self.can_go_back(question):
+                self.lead = self.say("back_first_question")
             self.fire("back")
         else:
             self.fire("advice")

@@ -81,10 +81,11 @@ def question(
     current: str | None,
     offered: Sequence[Option] | None = None,
     extra: Sequence[Button] = (),
+    back: bool = True,
 ) -> Reply:
-    """One intake question with its options, ``extra`` buttons (a row), back and skip;
-    ``number`` 0 for a follow-up question (asked only after some answers), which the count
-    leaves out so that it stays put."""
+    """One intake question with its options, ``extra`` buttons (a row), back (when there
+    is somewhere to go back to) and skip; ``number`` 0 for a follow-up question (asked only
+    after some answers), which the count leaves out so that it stays put."""
     offered = question.options if offered is None else offered
     parts = [
         say("question_progress", number=number, total=total) if number else say("question_followup")
@@ -104,11 +105,9 @@ def question(
     rows = _rows(options)
     if extra:
         rows.append(tuple(extra))
+    skip = Button(say.label("btn_skip"), action(question.id, "_skip"))
     rows.append(
-        (
-            Button(say.label("btn_back"), action(question.id, "_back")),
-            Button(say.label("btn_skip"), action(question.id, "_skip")),
-        )
+        (Button(say.label("btn_back"), action(question.id, "_back")), skip) if back else (skip,)
     )
     if not question.core:
         # The optional questions sharpen the advice; nobody has to answer them all.

@@ -103,8 +103,16 @@ class StateScreens:
                 current,
                 question.offered(profile),
                 extra,
+                back=self.can_go_back(question),
             )
         )
+
+    def can_go_back(self, question: IntakeQuestion) -> bool:
+        """Whether "Terug" leads somewhere from ``question``: to the advice while an answer
+        is changed, else to an earlier question. The first question has nothing before it
+        (the privacy question was answered), so it offers no "Terug"."""
+        asked = [q.id for q in self.asked()]
+        return bool(self.data.get("editing")) or question.id not in asked[:1]
 
     def show_advice(self, event: object) -> None:
         was_editing = self.data.pop("editing", False)

@@ -1,0 +1,56 @@
+"""A black-box review of the journeys (issue 16, afterwards): what a user met that read
+wrong, each with the behaviour a user expects."""
+
+from __future__ import annotations
+
+from flows.advisor import AdvisorFlow
+from flows.definition import FLOW_VERSION
+from flows.events import Event, Outcome, StoredState
+from knowledge.model import Knowledge
+
+
+def run(flow: AdvisorFlow, state: StoredState, *events: Event) -> tuple[StoredState, Outcome]:
+    outcome = None
+    for event in events:
+        outcome = flow.handle(state, event)
+        state = outcome.state
+    assert outcome is not None
+    return state, outcome
+
+
+def press(action: str) -> Event:
+    return Event("action", text=action)
+
+
+def offered(outcome: Outcome) -> list[str]:
+    return [a for reply in outcome.replies for a in reply.actions]
+
+
+def test_the_first_question_offers_no_back_and_the_second_does(knowledge: Knowledge) -> None:
+    flow = AdvisorFlow(knowledge)
+    state, first = run(
+        flow, StoredState(), Event("command", name="start"), press("1:p:consent:yes")
+    )
+    assert state.state == "q_size"
+    assert "1:size:_back" not in offered(first) and "1:size:_skip" in offered(first)
+    state, second = run(flow, state, press("1:size:groot"))
+    assert "1:subgroups:_back" in offered(second)
+    # Typed "terug" (or a Back button of an older message) on the first question says so.
+    for event in (Event("text", text="terug"), Event("command", name="terug")):
+        _, back = run(flow, state, press("1:subgroups:_back"), event)
+        said = "\n".join(r.plain for r in back.replies)
+        assert back.state.state == "q_size" and "Dit is de eerste vraag" in said
+        assert "1:size:_back" not in offered(back)
+
+
+def test_changing_the_first_answer_from_the_advice_goes_back_to_the_advice(
+    knowledge: Knowledge,
+) -> None:
+    flow = AdvisorFlow(knowledge)
+    state = StoredState(
+        state="advice", flow_version=FLOW_VERSION, consent=True, answers={"size": "groot"}
+    )
+    state, edit = run(flow, state, press("1:a:edit"), press("1:a:edit:size"))
+    assert state.state == "q_size" and "1:size:_back" in offered(edit)
+    state, _ = run(flow, state, press("1:size:_back"))
+    assert state.state == "advice"
