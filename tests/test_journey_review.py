@@ -3,10 +3,17 @@ wrong, each with the behaviour a user expects."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
+from flows.advice import cards
 from flows.advisor import AdvisorFlow
 from flows.definition import FLOW_VERSION
 from flows.events import Event, Outcome, StoredState
-from knowledge.model import Knowledge
+from flows.screens import Say
+from knowledge.engine import Engine
+from knowledge.model import LANGUAGES, Knowledge
 
 
 def run(flow: AdvisorFlow, state: StoredState, *events: Event) -> tuple[StoredState, Outcome]:
@@ -54,3 +61,36 @@ def test_changing_the_first_answer_from_the_advice_goes_back_to_the_advice(
     assert state.state == "q_size" and "1:size:_back" in offered(edit)
     state, _ = run(flow, state, press("1:size:_back"))
     assert state.state == "advice"
+
+
+def restates(line: str, poles: list[str]) -> bool:
+    """Whether ``line`` is little more than the two poles ("Spanning: A ↔ B")."""
+    folded = line.casefold()
+    if not all(pole.casefold() in folded for pole in poles):
+        return False
+    for pole in poles:
+        folded = folded.replace(pole.casefold(), "")
+    return len(re.sub(r"\W", "", folded)) <= 12
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_line_of_a_dilemma_card_repeats_its_title(knowledge: Knowledge, lang: str) -> None:
+    """The title names both poles ("Inclusief versus efficiënt"): no other line of the
+    advice item or of the dilemma's first page says them again."""
+    say = Say(knowledge, lang)
+    engine = Engine(knowledge)
+    for dilemma in knowledge.dilemmas:
+        poles = [say.plain(p) for p in dilemma.poles]
+        scored = engine.advise({}).find(dilemma.id)
+        for page in (cards.detail(say, dilemma, scored), cards.browse_detail(say, dilemma)):
+            lines = page.plain.splitlines()
+            assert lines[0] == say.plain(dilemma.title)
+            assert not [line for line in lines[1:] if restates(line, poles)], dilemma.id
+    for profile in ({}, {"size": "zeer_groot", "interests": "hoog"}, {"size": "klein"}):
+        result = engine.advise(profile)
+        lines = cards.advice(say, result).plain.splitlines()
+        for scored in result.top():
+            poles = [say.plain(p) for p in scored.dilemma.poles]
+            title = say.plain(scored.dilemma.title)
+            repeats = [line for line in lines if restates(line, poles) and title not in line]
+            assert not repeats, scored.dilemma.id

@@ -79,13 +79,8 @@ def advice(say: Say, result: Advice, room: int = SCREEN_LIMIT) -> Reply:
         parts.append(say("advice_intro_unanswered", count=len(top)))
     for rank, scored in enumerate(top, start=1):
         d = scored.dilemma
-        item = say(
-            "advice_item",
-            rank=rank,
-            title=say.plain(d.title),
-            left=say.plain(d.poles[0]),
-            right=say.plain(d.poles[1]),
-        )
+        # The title names both poles ("Inclusief versus efficiënt"): no line repeats them.
+        item = say("advice_item", rank=rank, title=say.plain(d.title))
         item += [Span("\n"), Span(say.plain(d.question), "italic")]
         if scored.questions:
             item += [
@@ -204,7 +199,6 @@ def dilemma_page(say: Say, view: DilemmaView, page: str, room: int = SCREEN_LIMI
         )
         parts.append(spans)
     else:
-        parts.append(say("detail_tension", left=say.plain(d.poles[0]), right=say.plain(d.poles[1])))
         parts.append([Span(say.plain(d.question), "italic")])
         parts.append(say.text(d.explanation))
         if view.actions:
