@@ -14,6 +14,7 @@ from flows.events import Event, Outcome, StoredState
 from flows.screens import Say
 from knowledge.engine import Engine
 from knowledge.model import LANGUAGES, Knowledge
+from knowledge.validator import extended_walk
 
 
 def run(flow: AdvisorFlow, state: StoredState, *events: Event) -> tuple[StoredState, Outcome]:
@@ -94,3 +95,35 @@ def test_no_line_of_a_dilemma_card_repeats_its_title(knowledge: Knowledge, lang:
             title = say.plain(scored.dilemma.title)
             repeats = [line for line in lines if restates(line, poles) and title not in line]
             assert not repeats, scored.dilemma.id
+
+
+def _weights(knowledge: Knowledge) -> dict[tuple[str, str], int]:
+    """(rule, dilemma) → the weight the rule gives the dilemma."""
+    return {(r.id, d): w for r in knowledge.rules for d, w in r.dilemmas.items()}
+
+
+def test_waarom_gives_each_dilemma_its_strongest_reason_first(knowledge: Knowledge) -> None:
+    """Per dilemma the reasons come by weight, strongest first, on "Waarom" as in the
+    engine; still every top dilemma gets a reason before any gets a second."""
+    engine = Engine(knowledge)
+    say = Say(knowledge, "nl")
+    weight = _weights(knowledge)
+    reordered = 0
+    for profile in extended_walk(knowledge):
+        result = engine.advise(profile)
+        for scored in result.top():
+            weights = [weight[r.rule, scored.dilemma.id] for r in scored.reasons]
+            assert weights == sorted(weights, reverse=True), (profile, scored.dilemma.id)
+            rule_order = [r.id for r in knowledge.rules if r.id in {x.rule for x in scored.reasons}]
+            reordered += rule_order != [r.rule for r in scored.reasons]
+        text = cards.why(say, result, []).plain
+        blocks = text.split("\n\n")
+        for scored in result.top():
+            block = next(
+                (b for b in blocks if b.split("\n")[0].endswith(say.plain(scored.dilemma.title))),
+                "",
+            )
+            shown = [r for r in scored.reasons if say.plain(r.because) in block]
+            positions = [block.index(say.plain(r.because)) for r in shown]
+            assert positions == sorted(positions), (profile, scored.dilemma.id)
+    assert reordered, "no profile where weight order differs from rule order: test is void"

@@ -264,7 +264,7 @@ def why(
     room: int = SCREEN_LIMIT,
 ) -> Reply:
     """The user's answers, then why each dilemma fits: every reason once, each dilemma's
-    first new reason before anyone's second, as many as a phone screen holds."""
+    strongest new reason before anyone's second, as many as a phone screen holds."""
     intro = [say("why_intro") if result.profile else say("why_intro_unanswered"), answer_lines]
     top = result.top()
     fresh: list[list[Reason]] = []
@@ -288,15 +288,23 @@ def why(
             parts.append(spans)
         return parts
 
-    # Turn by turn: each dilemma its first reason that fits before any dilemma its second,
-    # measured on the whole screen (notes included) so no room is held back for nothing.
+    def shortest(reason: Reason) -> int:
+        return len(say.plain(reason.because))
+
+    # Turn by turn: each dilemma its strongest reason that fits before any dilemma its
+    # second, measured on the whole screen (notes included) so no room is held back for
+    # nothing, except for the shortest reason of each later dilemma still without one.
     for _turn in range(max((len(f) for f in fresh), default=0)):
         for index, reasons in enumerate(fresh):
             for reason in reasons:
                 if reason in shown[index]:
                     continue
                 tried = [*shown[:index], [*shown[index], reason], *shown[index + 1 :]]
-                if _fits(parts_with(tried), [], room):
+                held = [
+                    [min(new, key=shortest)] if later > index and new and not chosen else chosen
+                    for later, (chosen, new) in enumerate(zip(tried, fresh, strict=True))
+                ]
+                if _fits(parts_with(tried), [], room) and _fits(parts_with(held), [], room):
                     shown = tried
                     break
     parts = parts_with(shown)
