@@ -390,7 +390,7 @@ class Conversation(
             self.chosen = self.say.label("answer_skipped")
             self.skip(question)
             return True
-        if value == "_advice" and not question.core:
+        if value == "_advice" and self.past_the_core(question):
             self.data.pop("failures", None)
             return self.fire("advice")
         option = question.option(value)

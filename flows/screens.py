@@ -82,10 +82,12 @@ def question(
     offered: Sequence[Option] | None = None,
     extra: Sequence[Button] = (),
     back: bool = True,
+    to_advice: bool = False,
 ) -> Reply:
     """One intake question with its options, ``extra`` buttons (a row), back (when there
-    is somewhere to go back to) and skip; ``number`` 0 for a follow-up question (asked only
-    after some answers), which the count leaves out so that it stays put."""
+    is somewhere to go back to), skip and, if ``to_advice``, straight to the advice;
+    ``number`` 0 for a follow-up question (asked only after some answers), which the count
+    leaves out so that it stays put."""
     offered = question.options if offered is None else offered
     parts = [
         say("question_progress", number=number, total=total) if number else say("question_followup")
@@ -109,8 +111,7 @@ def question(
     rows.append(
         (Button(say.label("btn_back"), action(question.id, "_back")), skip) if back else (skip,)
     )
-    if not question.core:
-        # The optional questions sharpen the advice; nobody has to answer them all.
+    if to_advice:
         rows.append((Button(say.label("btn_to_advice"), action(question.id, "_advice")),))
     meta = {"screen": "question", "question": question.id}
     if any(option.range is not None for option in question.options):

@@ -104,8 +104,18 @@ class StateScreens:
                 question.offered(profile),
                 extra,
                 back=self.can_go_back(question),
+                to_advice=self.past_the_core(question),
             )
         )
+
+    def past_the_core(self, question: IntakeQuestion) -> bool:
+        """Whether ``question`` is optional and asked after every core question: only then
+        does "Direct naar het advies" skip nothing but questions that sharpen the advice
+        (optional questions also come between the core ones, where a conversation asks
+        them)."""
+        intake = self.knowledge.intake
+        index = next((i for i, q in enumerate(intake) if q.id == question.id), len(intake))
+        return not any(q.core for q in intake[index:])
 
     def can_go_back(self, question: IntakeQuestion) -> bool:
         """Whether "Terug" leads somewhere from ``question``: to the advice while an answer

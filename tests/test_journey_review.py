@@ -127,3 +127,29 @@ def test_waarom_gives_each_dilemma_its_strongest_reason_first(knowledge: Knowled
             positions = [block.index(say.plain(r.because)) for r in shown]
             assert positions == sorted(positions), (profile, scored.dilemma.id)
     assert reordered, "no profile where weight order differs from rule order: test is void"
+
+
+def test_the_new_questions_are_asked_where_a_conversation_asks_them(knowledge: Knowledge) -> None:
+    """How the network is governed with its shape, the user's own organisation before
+    their mandate, trust right after the interests; not all three at the end."""
+    order = [q.id for q in knowledge.intake]
+    assert order.index("sturingsvorm") == order.index("bestuurlijke_subgroep") + 1
+    assert order.index("rol") < order.index("mandate") < order.index("draagvlak_intern")
+    assert order.index("vertrouwen") == order.index("interests") + 1
+    assert order[-3:] != ["rol", "sturingsvorm", "vertrouwen"]
+
+
+def test_straight_to_the_advice_only_once_the_core_questions_are_behind(
+    knowledge: Knowledge,
+) -> None:
+    """An optional question between core ones offers no shortcut (it would skip the
+    mandate and the interests); after the last core question it does."""
+    flow = AdvisorFlow(knowledge)
+    base = StoredState(state="q_sturingsvorm", flow_version=FLOW_VERSION, consent=True)
+    _, shown = run(flow, base, Event("command", name="start"))
+    assert "1:sturingsvorm:_advice" not in offered(shown)
+    state, jumped = run(flow, base, press("1:sturingsvorm:_advice"))
+    assert state.state == "q_sturingsvorm" and jumped.notice == "Deze knop is verlopen."
+    later = StoredState(state="q_vertrouwen", flow_version=FLOW_VERSION, consent=True)
+    _, shown = run(flow, later, Event("command", name="start"))
+    assert "1:vertrouwen:_advice" in offered(shown)

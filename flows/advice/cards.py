@@ -2,7 +2,7 @@
 on one screen, no internal ids or scores.
 
 The advice lists the best dilemmas briefly, the one contact once, and one question for the
-next meeting. A dilemma opens on its tension and what to do this month; its questions, why
+next meeting. A dilemma opens on its central question and what to do this month; its questions, why
 it fits the user, and its contact and sources are one button away each. "Waarom" speaks of
 the user's answers: each reason once, however many dilemmas it raised.
 """
