@@ -34,6 +34,7 @@ def main(argv: list[str]) -> int:
     suites: dict[str, Callable[[], list[Figure]]] = {
         "core": lambda: [core.advice_decision(), core.full_check(), core.event_handling()],
     }
+    suites["check"] = lambda: [core.full_check()]
     suites["reading"] = reading.reading
     suites["outbox"] = lambda: [
         *outbox.claim_next_batch(),

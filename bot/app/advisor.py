@@ -21,6 +21,7 @@ from bot.app.broadcasting import BroadcastEffects
 from bot.app.context import Links, Visitor
 from bot.app.effects import Effects
 from bot.app.followup import FollowUp
+from bot.app.gate import ConsentButtons, GateLanguages
 from bot.app.handouts import Handouts
 from bot.app.live import LiveHub
 from bot.app.timeline import Timelines
@@ -44,10 +45,6 @@ from storage import ConcurrentUpdate, Database, Repository
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-GATE_LANGUAGE_HOURS = 24
-"""How long a language chosen before consent is remembered in memory."""
-MAX_GATE_LANGUAGES = 10_000
-"""At most this many such choices are remembered (the oldest go first)."""
 KEPT_WHEN_DECLINED = (SetConsent, SetLanguage)
 """The effects applied for a user who declined: their choices, nothing of their network."""
 Clock = Callable[[], datetime]
@@ -86,43 +83,6 @@ class UserLocks:
         return len(self._locks)
 
 
-class GateLanguages:
-    """Languages chosen with ``/taal`` before the privacy question is answered.
-
-    Nothing is stored before consent, yet every later text must be in the chosen
-    language: the choice is held here, in this process's memory only, for at most
-    :data:`GATE_LANGUAGE_HOURS` and :data:`MAX_GATE_LANGUAGES` users, and dropped once the
-    question is answered (the choice is then stored, or forgotten with ``/vergeet``).
-    """
-
-    def __init__(self) -> None:
-        self._chosen: dict[tuple[str, str], tuple[str, datetime]] = {}
-
-    def get(self, key: tuple[str, str], now: datetime) -> str | None:
-        chosen = self._chosen.get(key)
-        if chosen is None:
-            return None
-        if now - chosen[1] > timedelta(hours=GATE_LANGUAGE_HOURS):
-            del self._chosen[key]
-            return None
-        return chosen[0]
-
-    def note(self, key: tuple[str, str], outcome: Outcome, now: datetime) -> None:
-        """Remember a language chosen in ``outcome`` while consent is open; forget the
-        user's choice once consent is answered or everything is erased."""
-        effects = outcome.effects
-        if outcome.state.consent is not None or any(isinstance(e, ForgetMe) for e in effects):
-            self._chosen.pop(key, None)
-        elif any(isinstance(effect, SetLanguage) for effect in effects):
-            self._chosen.pop(key, None)  # re-inserted as the newest
-            self._chosen[key] = (outcome.state.lang, now)
-            while len(self._chosen) > MAX_GATE_LANGUAGES:
-                del self._chosen[next(iter(self._chosen))]
-
-    def __len__(self) -> int:
-        return len(self._chosen)
-
-
 class Advisor:
     """Handles events for every channel over one database and one knowledge store."""
 
@@ -158,7 +118,12 @@ class Advisor:
         )
         self._flow = AdvisorFlow(knowledge.current, timezone)
         self._locks = UserLocks()
+        self.consent_buttons = ConsentButtons()
+        """The consent question each user was last shown, in memory: typing "ja" presses
+        its "Akkoord" (see :mod:`bot.app.gate`)."""
         self.gate_languages = GateLanguages()
+        """The language each user chose before answering it, in memory: every later text
+        is in that language (see :mod:`bot.app.gate`)."""
 
     @property
     def flow(self) -> AdvisorFlow:
@@ -178,9 +143,12 @@ class Advisor:
         """Handle one event of one user; state, advice and reflections are stored together."""
         key = (channel, user_key)
         async with self._locks.hold(key):
+            if event.kind == "text":
+                event = replace(event, offered=self.consent_buttons.offered(key, self.clock()))
             now = self.clock()
             language = self.gate_languages.get(key, now) or language_for(language_code)
             outcome = await self._handle_retrying(channel, user_key, event, language)
+            self.consent_buttons.note(key, outcome, now)
             self.gate_languages.note(key, outcome, now)
         if any(isinstance(effect, ForgetMe) for effect in outcome.effects):
             await self.db.after_erasure()
@@ -230,7 +198,9 @@ class Advisor:
         record = visit.conversation
         roles = visit.roles | ({ADMIN} if (channel, user_key) in self.admins else frozenset())
         if record is None:
-            stored = StoredState(lang=visit.language, consent=visit.consent, roles=roles)
+            stored = StoredState(
+                lang=visit.language, consent=visit.consent, roles=roles, channel=channel
+            )
         else:
             stored = StoredState(
                 state=record.state,
@@ -241,6 +211,7 @@ class Advisor:
                 # Stored JSON: the flow reads each value defensively.
                 data=cast(ConversationData, dict(record.data)),
                 roles=roles,
+                channel=channel,
             )
         outcome = flow.handle(stored, event)
         v = Visitor(
