@@ -102,3 +102,29 @@ def test_an_unquoted_no_in_a_word_list_is_an_error_at_its_line(knowledge_copy: P
     assert code == 1
     assert f"content/reading.yaml:{line}: 'negation.en': put yes, no, on and off in quotes" in out
     assert out.count("put yes, no, on and off in quotes") == 1, out
+
+
+@pytest.mark.parametrize(
+    ("text", "option"), [("<10", "klein"), ("> 65", "zeer_groot"), ("<= 30", "middel")]
+)
+def test_comparison_signs_are_bounds_from_the_yaml(
+    knowledge: Knowledge, text: str, option: str
+) -> None:
+    """ "<10" was read as 10 (10 to 30), ">65" as 65 (31 to 65)."""
+    assert read(knowledge, "size", text).option == option
+
+
+@pytest.mark.parametrize("text", ["🤷", "🤷‍♀️", "weet ik veel", "kweenie", "dunno", "idk"])
+def test_a_shrug_and_colloquial_dont_knows_are_dont_know(knowledge: Knowledge, text: str) -> None:
+    reading = read(knowledge, "subgroups", text)
+    assert reading.dont_know and reading.option is None, reading
+
+
+def test_a_thumbs_up_agrees_at_the_consent_question(knowledge: Knowledge) -> None:
+    from flows.advisor import AdvisorFlow
+    from flows.events import Event, StoredState
+
+    flow = AdvisorFlow(knowledge)
+    assert flow.handle(StoredState(), Event("text", "👍")).state.consent is True
+    assert flow.handle(StoredState(), Event("text", "👎")).state.consent is False
+    assert flow.handle(StoredState(), Event("text", "🙂")).state.consent is None
