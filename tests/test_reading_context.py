@@ -128,3 +128,29 @@ def test_a_thumbs_up_agrees_at_the_consent_question(knowledge: Knowledge) -> Non
     assert flow.handle(StoredState(), Event("text", "👍")).state.consent is True
     assert flow.handle(StoredState(), Event("text", "👎")).state.consent is False
     assert flow.handle(StoredState(), Event("text", "🙂")).state.consent is None
+
+
+def test_support_taken_back_in_part_is_asked_with_the_option_beside_it(
+    knowledge: Knowledge,
+) -> None:
+    """Was read as strong support ("staat erachter") though the managers are not behind it."""
+    reading = read(knowledge, "draagvlak_intern", "de rvb staat erachter, de managers niet")
+    assert reading.outcome == "ambiguous" and reading.candidates == ("sterk", "wisselend")
+
+
+def test_a_negation_elsewhere_still_leaves_the_answer(knowledge: Knowledge) -> None:
+    """Only the questions under ``partial``, and not when the answer is a negation itself."""
+    assert read(knowledge, "subgroups", "een paar werkgroepen, maar tafels niet").option == (
+        "enkele"
+    )
+    assert read(knowledge, "subgroups", "geen werkgroepen, tafels ook niet").option == "geen"
+    assert read(knowledge, "mandate", "ruim, maar niet onbeperkt").option == "ruim"
+
+
+def test_partial_names_known_questions(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "content" / "reading.yaml"
+    line = edit(path, "partial: [draagvlak_intern, vertrouwen]", "partial: [draagvlak, vertrouwen]")
+    code, out = check(knowledge_copy)
+    assert (
+        code == 1 and f"content/reading.yaml:{line}: partial: unknown question 'draagvlak'" in out
+    )
