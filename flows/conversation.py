@@ -86,6 +86,7 @@ class Conversation:
         self.state = stored.state
         self.consent = stored.consent
         self.roles = stored.roles
+        self.channel = stored.channel
         self.default_timezone = flow.default_timezone
         self.start_payload_pending: str | None = None
         self.offered: tuple[str, ...] = ()
@@ -173,6 +174,7 @@ class Conversation:
             answers=dict(self.answers),
             data=self.data,
             roles=self.roles,
+            channel=self.channel,
         )
         return Outcome(
             state=stored,

@@ -133,6 +133,8 @@ class StoredState:
     data: ConversationData = field(default_factory=ConversationData)
     roles: frozenset[str] = frozenset()
     """"admin" (from ADMIN_IDS) and "coordinator" (appointed); not changed by the flow."""
+    channel: str | None = None
+    """The channel of the event ("telegram", "console"; None: any); not stored."""
 
 
 @dataclass(frozen=True, slots=True)

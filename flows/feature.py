@@ -36,6 +36,7 @@ class Context(Protocol):
     """The language as stored before this event (a choice at the gate is not stored)."""
     consent: bool | None
     roles: frozenset[str]
+    channel: str | None
     answers: dict[str, str]
     data: ConversationData
     replies: list[Reply]

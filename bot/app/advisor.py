@@ -190,7 +190,9 @@ class Advisor:
         record = visit.conversation
         roles = visit.roles | ({ADMIN} if (channel, user_key) in self.admins else frozenset())
         if record is None:
-            stored = StoredState(lang=visit.language, consent=visit.consent, roles=roles)
+            stored = StoredState(
+                lang=visit.language, consent=visit.consent, roles=roles, channel=channel
+            )
         else:
             stored = StoredState(
                 state=record.state,
@@ -201,6 +203,7 @@ class Advisor:
                 # Stored JSON: the flow reads each value defensively.
                 data=cast(ConversationData, dict(record.data)),
                 roles=roles,
+                channel=channel,
             )
         outcome = flow.handle(stored, event)
         v = Visitor(
