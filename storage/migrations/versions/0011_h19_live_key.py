@@ -1,8 +1,8 @@
 """Live sessions get a facilitator key: the secret of the facilitator's link, with which
 the projector page moves the session on (next round, close the round).
 
-Revision ID: 0010_h19_live_key
-Revises: 0009
+Revision ID: 0011_h19_live_key
+Revises: 0010_h17_snapshot_before
 Create Date: 2026-12-04
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_h19_live_key"
-down_revision: str | Sequence[str] | None = "0009"
+revision: str = "0011_h19_live_key"
+down_revision: str | Sequence[str] | None = "0010_h17_snapshot_before"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
