@@ -67,15 +67,13 @@ async def test_the_facilitators_page_moves_the_session_on_and_hides_its_key(
         await page.wait_for_selector("#close[disabled]")
         assert (await state(s, code))["open"] is False
         await page.click("#next")
-        await page.wait_for_function(
-            "document.getElementById('round').textContent.startsWith('2 / 2')"
-        )
+        await page.wait_for_selector("#round:has-text('2 / 2')")
         await page.wait_for_selector("#next[disabled]")  # the last round: no next one
         await screen(s.api, members(s)[0], "Ronde 2 van 2")
         # The projector page without the key has no buttons.
         viewer = await browser.new_page()
         await viewer.goto(f"{s.root}/live/{code}")
-        await viewer.wait_for_function("document.getElementById('round').textContent !== ''")
+        await viewer.wait_for_selector("#round:has-text('2 / 2')")
         assert await viewer.locator("#host").is_hidden()
         assert problems == []
         await page.close()
