@@ -220,7 +220,7 @@ async def test_a_new_user_joining_by_the_qr_votes_in_the_current_round(tmp_path:
         await press_and_answer(api, COORDINATOR_A, control.message_id, f"live:n:{sid}:1")
         round2 = await screen(api, newcomer, "Ronde 2 van 2")
         assert round2.message_id == live_screen.message_id
-        # The pushes count in the one budget the replies and the dispatcher share.
+        # The pushes count in the one budget the replies and the outbox sender share.
         shared = s.bot.application.bot_data
         assert shared[LIVE_KEY].pacer.budget is shared[BUDGET_KEY]
 

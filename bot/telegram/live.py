@@ -37,7 +37,7 @@ COMMAND = "live"
 PUSH_PER_SECOND = 25.0
 """Participants' screens sent or edited per second at most when a round moves on, within
 the bot's shared send budget (:mod:`bot.telegram.ratelimit`): replies first, and this
-together with the dispatcher's broadcasts never past Telegram's 30 a second."""
+together with the outbox sender's broadcasts never past Telegram's 30 a second."""
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
@@ -60,7 +60,7 @@ class LiveChat:
     ) -> None:
         self.live = live
         self.budget = budget
-        """The process's send budget, shared with replies and the dispatcher."""
+        """The process's send budget, shared with replies and the outbox sender."""
         self.pacer = Pacer(budget, PUSH_PER_SECOND)
         self.web_url = web_url
         self.fallback = fallback
