@@ -27,6 +27,7 @@ from bot.telegram.channel import (
     BUDGET_KEY,
     CHANNEL_KEY,
     HTTP_KEY,
+    LIVE_KEY,
     AppType,
     TelegramChannel,
     build_application,
@@ -226,6 +227,20 @@ def read_update(body: bytes, bot: Bot, refusals: Refusals) -> Update | None:
         return None
 
 
+def web_context(
+    application: AppType,
+    advisor: Advisor,
+    settings: Settings,
+    mode: str,
+    database_file: DatabaseFile | None,
+) -> WebContext:
+    """What the web pages are built from; a live session moved on from its page is
+    followed by the chat side (the control message, the participants' screens)."""
+    live = application.bot_data[LIVE_KEY]
+    moved = partial(live.moved_on_the_page, application.bot)
+    return WebContext(advisor, settings, mode, database_file, live_moved=moved)
+
+
 def webhook_app(
     application: AppType,
     advisor: Advisor,
@@ -258,7 +273,7 @@ def webhook_app(
             return web.Response(status=503, text="try again")
         return web.Response(text="ok")
 
-    app = web_application(WebContext(advisor, settings, "webhook", database_file))
+    app = web_application(web_context(application, advisor, settings, "webhook", database_file))
     app.router.add_post(path, receive)
     return app
 
@@ -287,7 +302,9 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
             )
         else:
             if settings.web_url:
-                context = WebContext(advisor, settings, "polling", running.database_file)
+                context = web_context(
+                    application, advisor, settings, "polling", running.database_file
+                )
                 app = web_application(context)
                 running.runner = await start_site(app, host, settings.port)
             await application.bot.delete_webhook()
