@@ -27,6 +27,7 @@ from bot.telegram.channel import (
     BUDGET_KEY,
     CHANNEL_KEY,
     HTTP_KEY,
+    LIVE_KEY,
     AppType,
     TelegramChannel,
     build_application,
@@ -42,6 +43,8 @@ from storage.sqlite_file import DatabaseFile
 
 if TYPE_CHECKING:
     from aiohttp import web
+
+    from bot.web.context import WebContext
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +230,22 @@ def read_update(body: bytes, bot: Bot, refusals: Refusals) -> Update | None:
         return None
 
 
+def web_context(
+    application: AppType,
+    advisor: Advisor,
+    settings: Settings,
+    mode: str,
+    database_file: DatabaseFile | None,
+) -> WebContext:
+    """What the web pages are built from; a live session moved on from its page is
+    followed by the chat side (the control message, the participants' screens)."""
+    from bot.web.context import WebContext
+
+    live = application.bot_data[LIVE_KEY]
+    moved = partial(live.moved_on_the_page, application.bot)
+    return WebContext(advisor, settings, mode, database_file, live_moved=moved)
+
+
 def webhook_app(
     application: AppType,
     advisor: Advisor,
@@ -261,21 +280,19 @@ def webhook_app(
             return web.Response(status=503, text="try again")
         return web.Response(text="ok")
 
-    app = web_pages(advisor, settings, "webhook", database_file)
+    app = web_pages(web_context(application, advisor, settings, "webhook", database_file))
     app.router.add_post(path, receive)
     return app
 
 
-def web_pages(
-    advisor: Advisor, settings: Settings, mode: str, database_file: DatabaseFile | None
-) -> web.Application:
+def web_pages(context: WebContext) -> web.Application:
     """The web server's application (:mod:`bot.web.server`). aiohttp's server and the web
-    pages are imported here, when a server is started: a polling bot without WEB_URL
-    serves none and does not carry them (see the memory row of the benchmark table)."""
-    from bot.web.context import WebContext
+    pages are imported here and in :func:`web_context`, when a server is started: a
+    polling bot without WEB_URL serves none and does not carry them (see the memory row
+    of the benchmark table)."""
     from bot.web.server import web_application
 
-    return web_application(WebContext(advisor, settings, mode, database_file))
+    return web_application(context)
 
 
 async def serve_web(app: web.Application, host: str, port: int) -> web.AppRunner:
@@ -308,8 +325,10 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
             )
         else:
             if settings.web_url:
-                app = web_pages(advisor, settings, "polling", running.database_file)
-                running.runner = await serve_web(app, host, settings.port)
+                context = web_context(
+                    application, advisor, settings, "polling", running.database_file
+                )
+                running.runner = await serve_web(web_pages(context), host, settings.port)
             await application.bot.delete_webhook()
             await application.start()
             running.poller = Poller(
