@@ -97,7 +97,7 @@ def test_echo_and_contrast_come_from_the_yaml(knowledge_copy: Path) -> None:
 def test_an_unquoted_no_in_a_word_list_is_an_error_at_its_line(knowledge_copy: Path) -> None:
     """YAML reads a bare ``no`` as false: "no" would silently be no trigger at all."""
     path = knowledge_copy / "content" / "reading.yaml"
-    line = edit(path, "en: [not, 'no', never,", "en: [not, no, never,")
+    line = edit(path, "en: [not, 'no', nope,", "en: [not, no, nope,")
     code, out = check(knowledge_copy)
     assert code == 1
     assert f"content/reading.yaml:{line}: 'negation.en': put yes, no, on and off in quotes" in out
