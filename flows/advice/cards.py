@@ -280,7 +280,6 @@ def why(
         for rank, scored in enumerate(top, 1)
     ]
     bullets = {r.rule: [Span("\n• "), *say.text(r.because)] for new in fresh for r in new}
-    more = [Span("\n"), *say("why_more")]
     also = [Span("\n"), *say("why_also")]
 
     def parts_with(chosen: list[list[Reason]]) -> list[list[Span]]:
@@ -289,11 +288,12 @@ def why(
             spans = list(head)
             for reason in sorted(reasons, key=new.index):
                 spans += bullets[reason.rule]
-            if len(reasons) < len(new):
-                spans += more
-            elif len(new) < len(scored.reasons):
+            if len(reasons) == len(new) and len(new) < len(scored.reasons):
                 spans += also
             parts.append(spans)
+        if any(len(reasons) < len(new) for new, reasons in zip(fresh, chosen, strict=True)):
+            # Once, not under each dilemma: nothing is said twice on one screen.
+            parts.append(say("why_more"))
         return parts
 
     def shortest(reason: Reason) -> int:
