@@ -154,3 +154,11 @@ def test_partial_names_known_questions(knowledge_copy: Path) -> None:
     assert (
         code == 1 and f"content/reading.yaml:{line}: partial: unknown question 'draagvlak'" in out
     )
+
+
+def test_a_plus_or_or_more_after_a_number_is_at_least(knowledge: Knowledge) -> None:
+    assert read(knowledge, "size", "100+").option == "zeer_groot"
+    assert read(knowledge, "subgroups", "5 of meer").option == "veel"
+    forty = read(knowledge, "size", "40+")  # 40 to 80: either side of 65
+    assert forty.outcome == "ambiguous" and forty.candidates == ("groot", "zeer_groot")
+    assert read(knowledge, "size", "12 gemeenten plus 30 aanbieders").option == "groot"

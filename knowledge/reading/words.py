@@ -27,7 +27,7 @@ MAX_GAP = 3
 """How many words a ``...`` in a phrase stands for."""
 
 _TOKEN = re.compile(
-    r"[a-z]+|\d+|[<>≤≥]=?|[\U0001F300-\U0001FAFF\u2600-\u27BF]|\.\.\.|[,;.!?:()]|[-–—]"
+    r"[a-z]+|\d+|[<>≤≥]=?|\+|[\U0001F300-\U0001FAFF\u2600-\u27BF]|\.\.\.|[,;.!?:()]|[-–—]"
 )
 """Words, numbers, comparison signs and pictographs (a word each: "<10" is "minder dan
 10" and "🤷" is "I don't know" in ``reading.yaml``), clause punctuation and dashes."""
