@@ -64,9 +64,16 @@ def run_value(words: tuple[str, ...]) -> int | None:
     from text_to_num import text2num  # on the first number word read, not at start
 
     text = " ".join(words)
-    for lang in ("nl", "en"):
+    tries = [(text, "nl"), (text, "en")]
+    # Written without its accent (folded), "tweeënveertig" is "tweeenveertig", which
+    # text2num does not read; and English "a hundred" is "one hundred" to it.
+    if "eeen" in text:
+        tries.append((text.replace("eeen", "eeën"), "nl"))
+    if words[0] == "a" and len(words) > 1:
+        tries.append((" ".join(("one", *words[1:])), "en"))
+    for written, lang in tries:
         try:
-            value = text2num(text, lang)
+            value = text2num(written, lang)
         except (ValueError, IndexError, KeyError):
             continue
         # Guards against what text2num accepts but nobody means ("een" → 1 is kept out above).
