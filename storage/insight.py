@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, and_, case, cast, exists, or_, select
 from sqlalchemy.orm import Session
 
-from storage.audiences import family_of
+from storage.audiences import TOO_FEW, family_of
 from storage.cohorts import CohortInfo, CohortStore
 from storage.models import (
     Broadcast,
@@ -58,6 +58,9 @@ class GroupFigures:
     shown: bool = field(default=True, compare=False)
     """False for a withheld group: too small, or too close to another shown one (its
     figures minus theirs would be about fewer than ``min_group`` people)."""
+    hidden: str | None = field(default=None, compare=False)
+    """Why a withheld group is: :data:`storage.audiences.TOO_FEW`, ``TOO_CLOSE`` or
+    ``UNCHECKED`` (None when shown)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +107,12 @@ class _Facts:
         )
 
 
-def _withheld(cohort: CohortInfo, members: int) -> GroupFigures:
-    """A cohort not shown: its name and size only (the size is for saying why, "too
-    few participants" or "too close to another cohort", never for showing)."""
-    return GroupFigures(cohort.id, cohort.name, members, 0, 0, 0, 0, 0, {}, shown=False)
+def _withheld(cohort: CohortInfo, members: int, reason: str) -> GroupFigures:
+    """A cohort not shown: its name, size and why only (the size is for deciding, never
+    for showing)."""
+    return GroupFigures(
+        cohort.id, cohort.name, members, 0, 0, 0, 0, 0, {}, shown=False, hidden=reason
+    )
 
 
 class InsightStore:
@@ -164,7 +169,7 @@ class InsightStore:
         groups = [
             facts.figures(c.id, c.name, [c.id])
             if c.id in shown
-            else _withheld(c, len(members.get(c.id, {})))
+            else _withheld(c, len(members.get(c.id, {})), family.withheld.get(c.id, TOO_FEW))
             for c in cohorts
         ]
         if shown and family.total_shown:

@@ -25,7 +25,7 @@ from flows.commands import ADMIN, COORDINATOR
 from flows.events import CreateCohort
 from knowledge.model import Knowledge
 from storage import Repository
-from storage.audiences import Shared, figures_shown
+from storage.audiences import TOO_FEW, Shared, figures_shown
 from storage.broadcasts import BroadcastInfo, Delivery
 from storage.cohorts import CohortInfo
 from storage.insight import GroupFigures
@@ -73,7 +73,8 @@ class CohortRow:
     steps: int
     figures: GroupFigures | None
     hidden: str | None = None
-    """Why ``figures`` is None: "too_few" members, or "too_close" to another cohort."""
+    """Why ``figures`` is None: "too_few" members, "too_close" to another cohort, or
+    "unchecked" (the overlap between cohorts is too intricate to check)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,11 +221,11 @@ class Dashboard:
         cohorts, groups = await self.advisor.db.run(read)
         k = self.min_group
         shown = {g.cohort_id: g for g in groups if is_shown(g, k)}
-        withheld = {g.cohort_id for g in groups if not is_shown(g, k) and g.members >= k}
+        withheld = {g.cohort_id: g.hidden for g in groups if not is_shown(g, k)}
         together = shown.pop(None, None)
         rows = []
         for c in cohorts:
-            hidden = None if c.id in shown else "too_close" if c.id in withheld else "too_few"
+            hidden = None if c.id in shown else withheld.get(c.id) or TOO_FEW
             steps = self._steps(c, now)
             rows.append(CohortRow(c, self._link(c), *steps, shown.get(c.id), hidden))
         return Overview(rows, together if len(shown) > 1 else None, self.min_group)
