@@ -215,7 +215,9 @@ class Dashboard:
 
         def read(repo: Repository) -> tuple[list[CohortInfo], list[GroupFigures]]:
             cohorts = repo.cohorts.owned_by(caller.owner)
-            figures = repo.insight.figures(caller.owner, now, self.min_group, dilemmas=False)
+            figures = repo.insight.figures(
+                caller.owner, now, self.min_group, dilemmas=False, cohorts=cohorts
+            )
             return cohorts, figures
 
         cohorts, groups = await self.advisor.db.run(read)
@@ -224,9 +226,14 @@ class Dashboard:
         withheld = {g.cohort_id: g.hidden for g in groups if not is_shown(g, k)}
         together = shown.pop(None, None)
         rows = []
+        # Cohorts of one workshop share their progress: worked out once per request.
+        progress: dict[tuple[str, datetime, str], tuple[int, int]] = {}
         for c in cohorts:
             hidden = None if c.id in shown else withheld.get(c.id) or TOO_FEW
-            steps = self._steps(c, now)
+            key = (c.plan, c.workshop_at, c.timezone)
+            steps = progress.get(key)
+            if steps is None:
+                steps = progress[key] = self._steps(c, now)
             rows.append(CohortRow(c, self._link(c), *steps, shown.get(c.id), hidden))
         return Overview(rows, together if len(shown) > 1 else None, self.min_group)
 
