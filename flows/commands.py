@@ -52,7 +52,7 @@ class Command:
         if self.role is None:
             return True
         if self.role == COORDINATOR:
-            return bool({ADMIN, COORDINATOR} & set(roles))
+            return is_coordinator(roles)
         return self.role in roles
 
 
@@ -83,6 +83,12 @@ COMMANDS: tuple[Command, ...] = (
 )
 ROLES = (COORDINATOR, ADMIN)
 
+
+def is_coordinator(roles: Collection[str]) -> bool:
+    """Whether these roles may do what a coordinator does (admins may)."""
+    return bool({ADMIN, COORDINATOR} & set(roles))
+
+
 _BY_NAME = {name: command for command in COMMANDS for name in command.names}
 ENGLISH_ALIASES = {c.english: c.name for c in COMMANDS if c.english}
 """English command → the Dutch command it stands for (the contract's aliases)."""
@@ -110,9 +116,15 @@ def menu(roles: Collection[str] = ()) -> tuple[str, ...]:
     return tuple(c.name for c in COMMANDS if c.menu and c.allowed(roles))
 
 
-def help_commands(roles: Collection[str] = ()) -> tuple[str, ...]:
-    """The commands ``/help`` lists for a user with ``roles``, in table order."""
-    return tuple(c.name for c in COMMANDS if c.allowed(roles))
+def help_commands(roles: Collection[str] = (), channel: str | None = None) -> tuple[str, ...]:
+    """The commands ``/help`` lists for a user with ``roles`` on ``channel``, in table
+    order: one that another channel answers itself (``/dashboard`` from Telegram) is an
+    unknown command here, so it is not listed (``channel`` None: every channel's)."""
+    return tuple(
+        c.name
+        for c in COMMANDS
+        if c.allowed(roles) and (channel is None or c.channel in (None, channel))
+    )
 
 
 def parse_command(line: str) -> Event:

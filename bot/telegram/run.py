@@ -1,5 +1,5 @@
 """Serving the Telegram bot: start-up (polling or webhook), the webhook server with its
-health endpoint, and the bot's background tasks (the outbox dispatcher, daily retention);
+health endpoint, and the bot's background tasks (the outbox sender, daily retention);
 stopping it all again.
 """
 
@@ -33,7 +33,7 @@ from bot.telegram.channel import (
     process_in_turn,
     register_commands,
 )
-from bot.telegram.outbox_sender import Dispatcher, DispatchSettings
+from bot.telegram.outbox_sender import OutboxSender, SenderSettings
 from bot.telegram.polling import Poller
 from bot.telegram.ratelimit import SendBudget
 from bot.web.context import WebContext
@@ -60,8 +60,8 @@ class RunningBot:
     advisor: Advisor
     runner: web.AppRunner | None = None
     poller: Poller | None = None
-    dispatcher: Dispatcher | None = None
-    dispatching: asyncio.Task[None] | None = None
+    outbox_sender: OutboxSender | None = None
+    sending: asyncio.Task[None] | None = None
     retention: asyncio.Task[None] | None = None
     database_file: DatabaseFile | None = None
     watching: asyncio.Task[None] | None = None
@@ -83,12 +83,12 @@ class RunningBot:
             forget_inactive_daily(self.advisor, timedelta(days=days)), name="retention"
         )
 
-    def start_dispatcher(self, settings: DispatchSettings | None = None) -> None:
+    def start_outbox_sender(self, settings: SenderSettings | None = None) -> None:
         """Deliver the outbox (reminders, nudges, broadcasts) beside the replies, as its
         own task, within the message budget the replies leave."""
         advisor = self.advisor
         budget = self.application.bot_data.get(BUDGET_KEY)
-        self.dispatcher = Dispatcher(
+        self.outbox_sender = OutboxSender(
             advisor.db,
             advisor.knowledge_store,
             self.application.bot,
@@ -96,7 +96,7 @@ class RunningBot:
             settings,
             budget=budget if isinstance(budget, SendBudget) else None,
         )
-        self.dispatching = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
+        self.sending = asyncio.create_task(self.outbox_sender.run(), name="outbox-sender")
 
     async def stop(self) -> None:
         """Stop taking updates, let those being handled finish, then stop the rest.
@@ -112,9 +112,9 @@ class RunningBot:
             steps.append(("retention", partial(_cancelled, self.retention)))
         if self.watching is not None:
             steps.append(("database file watch", partial(_cancelled, self.watching)))
-        if self.dispatcher is not None and self.dispatching is not None:
-            self.dispatcher.stop()
-            steps.append(("dispatcher", partial(_finished, self.dispatching)))
+        if self.outbox_sender is not None and self.sending is not None:
+            self.outbox_sender.stop()
+            steps.append(("outbox sender", partial(_finished, self.sending)))
         if app.running:
             steps.append(("application", app.stop))
         if self.runner is not None:
@@ -303,8 +303,8 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
     except BaseException:
         await running.stop()
         raise
-    running.start_dispatcher(
-        DispatchSettings(
+    running.start_outbox_sender(
+        SenderSettings(
             per_second=settings.broadcast_rate,
             lease=timedelta(seconds=settings.dispatch_lease_seconds),
         )

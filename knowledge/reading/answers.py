@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
+from knowledge.reading.context import answered_echoes, contrast_clause
 from knowledge.reading.numbers import Count, read_counts
 from knowledge.reading.phrases import Hit, PhraseIndex, index_for, negated_hits, search
 from knowledge.reading.spec import ReadingSpec
@@ -61,7 +62,7 @@ def _index(question: IntakeQuestion) -> PhraseIndex:
 def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Reading:
     """Read ``text`` as an answer to ``question``; never raises."""
     spec = knowledge.reading
-    tokens = tokenize(text, spec.boundaries)
+    tokens = answered_echoes(tokenize(text, spec.boundaries), spec)
     if not tokens:
         return Reading("unknown")
     claimed = [False] * len(tokens)
@@ -101,6 +102,9 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
     ]
     live_counts = [h for h in count_hits if id(h) not in denied and h.options]
     negated_options = {o for h in negated for o in h.options}
+    contrast = contrast_clause(tokens, spec, live, negated_options)
+    if contrast is not None:
+        live = [h for h in live if tokens[h.start].clause >= contrast]
     read = Reading(
         "unknown",
         negated=tuple(dict.fromkeys(h.words for h in negated)),
