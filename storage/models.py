@@ -312,6 +312,18 @@ class WebSession(Base):
     expires_at: Mapped[datetime]
 
 
+class WebAttempt(Base):
+    """A login attempt on the dashboard (a login link, or an API call without valid
+    credentials), kept for a minute so that every process counts them together. Only a
+    SHA-256 of the client's address is kept."""
+
+    __tablename__ = "web_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_hash: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
 class HeldUpdate(Base):
     """A Telegram update the poller has fetched and keeps here until it is handled, so
     that Telegram may forget it (its offset moves on) while it waits behind others of

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Clock, User, WebLogin, WebSession
+from storage.models import Clock, User, WebAttempt, WebLogin, WebSession
 
 
 def token_hash(token: str) -> str:
@@ -115,6 +115,27 @@ class WebStore:
             .returning(WebSession.id)
         )
         return bool(self._session.execute(statement).all())
+
+    def attempt(
+        self, client: str, now: datetime, window: timedelta, per_client: int, overall: int
+    ) -> bool:
+        """Count one login attempt of ``client`` (an address; stored as its hash): False,
+        and not counted, when it already made ``per_client`` within ``window``, or all
+        clients together ``overall``. Older attempts are forgotten here.
+
+        Shared by every process through the database. Two attempts at the same instant
+        in two processes may both pass at the limit: one too many, never unlimited."""
+        since = now - window
+        self._session.execute(delete(WebAttempt).where(WebAttempt.at <= since))
+        who = token_hash(client)
+        mine = func.count().filter(WebAttempt.client_hash == who)
+        query = select(mine, func.count()).where(WebAttempt.at > since)
+        own, everyone = self._session.execute(query).one()
+        if own >= per_client or everyone >= overall:
+            return False
+        self._session.add(WebAttempt(client_hash=who, at=now))
+        self._session.flush()
+        return True
 
     def purge(self, now: datetime) -> int:
         """Delete expired login links and sessions; how many."""

@@ -36,6 +36,12 @@ LOGIN_VALID = timedelta(minutes=10)
 SESSION_VALID = timedelta(hours=8)
 TOKEN_BYTES = 32
 BROADCASTS_SHOWN = 20
+ATTEMPT_WINDOW = timedelta(minutes=1)
+ATTEMPTS_PER_CLIENT = 10
+"""Login attempts (login links, API calls without valid credentials) a minute from one
+address, counted over every process of the bot (in the database)."""
+ATTEMPTS_OVERALL = 300
+"""... and from all addresses together (an address can change; this cap still holds)."""
 
 
 class DashboardError(ValueError):
@@ -158,6 +164,15 @@ class Dashboard:
 
         caller = await self.advisor.db.run(issue)
         return (token, caller) if caller is not None else None
+
+    async def attempt(self, client: str) -> bool:
+        """Count a login attempt from ``client`` (an address): False when it is one too
+        many this minute, from them or from everyone (the limit of every process)."""
+        return await self.advisor.db.run(
+            lambda repo: repo.web.attempt(
+                client, self._now(), ATTEMPT_WINDOW, ATTEMPTS_PER_CLIENT, ATTEMPTS_OVERALL
+            )
+        )
 
     async def login_open(self, token: str) -> bool:
         return await self.advisor.db.run(lambda repo: repo.web.login_open(token, self._now()))
