@@ -46,6 +46,17 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
+def same_origin(request: web.Request, origin: str) -> None:
+    """A change must come from the page itself: JSON (a form of another site cannot send
+    it without asking first, and we never answer such a question), and from ``origin``
+    when the browser names where it comes from."""
+    sent_from = request.headers.get("Origin")
+    if sent_from is not None and sent_from != origin:
+        raise web.HTTPForbidden(text="cross-origin request")
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType(text="send JSON")
+
+
 def client_of(request: web.Request) -> str:
     """The caller's address: behind a platform's router (which appends the address it saw
     to X-Forwarded-For) that last entry, else the connection's own."""
