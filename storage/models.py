@@ -106,6 +106,9 @@ class User(Base):
     nudge_window: Mapped[str | None] = mapped_column(String(32))
     timezone: Mapped[str | None] = mapped_column(String(64))
     nudges_off: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # What the chat's menu button was last set to open (the Mini App's URL); None:
+    # Telegram's default, or never set.
+    menu_button: Mapped[str | None] = mapped_column(String(300))
 
     @property
     def role_names(self) -> frozenset[str]:

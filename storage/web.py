@@ -9,10 +9,11 @@ session. Every method runs inside the caller's unit of work (see
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Clock, User, WebAttempt, WebLogin, WebSession
@@ -136,6 +137,35 @@ class WebStore:
         self._session.add(WebAttempt(client_hash=who, at=now))
         self._session.flush()
         return True
+
+    def menu_button_candidates(
+        self, channel: str, admins: Collection[str]
+    ) -> list[tuple[int, str, frozenset[str], str | None]]:
+        """(user id, channel user id, roles, what their menu button opens) of every user
+        who may need a menu button changed: those with a role, the ``admins`` (channel
+        user ids), and those whose button was set to something."""
+        query = select(User).where(
+            User.channel == channel,
+            User.consent.is_(True),
+            User.blocked.is_(False),
+            or_(
+                User.roles != "",
+                User.channel_user_id.in_(list(admins)),
+                User.menu_button.is_not(None),
+            ),
+        )
+        return [
+            (u.id, u.channel_user_id, u.role_names, u.menu_button)
+            for u in self._session.scalars(query)
+        ]
+
+    def record_menu_button(self, channel: str, channel_user_id: str, opens: str | None) -> None:
+        """The chat's menu button now opens ``opens`` (None: Telegram's default)."""
+        self._session.execute(
+            update(User)
+            .where(User.channel == channel, User.channel_user_id == channel_user_id)
+            .values(menu_button=opens)
+        )
 
     def purge(self, now: datetime) -> int:
         """Delete expired login links and sessions; how many."""

@@ -216,7 +216,7 @@ class TelegramChannel:
                 break
         for user_key, roles in outcome.menus.items():
             await set_menu(context.bot, self.advisor, int(user_key), roles)
-            await set_menu_button(context.bot, int(user_key), roles, self.web_url)
+            await set_menu_button(context.bot, self.advisor, int(user_key), roles, self.web_url)
         live = context.application.bot_data.get(LIVE_KEY)
         if outcome.live_session is not None and live is not None:
             # A private chat: its id is the user's.
