@@ -280,10 +280,22 @@ async def process_in_turn(application: AppType, update: Update) -> None:
     and the webhook both come through here)."""
     processor = application.update_processor
     handle = partial(application.process_update, update)
-    if isinstance(processor, PerUserUpdateProcessor):
-        await processor.in_turn(update, handle)
-    else:
-        await processor.process_update(update, handle())
+    try:
+        if isinstance(processor, PerUserUpdateProcessor):
+            await processor.in_turn(update, handle)
+        else:
+            await processor.process_update(update, handle())
+    finally:
+        forget_persistence_marks(application)
+
+
+def forget_persistence_marks(application: AppType) -> None:
+    """PTB marks the chat and the user of every update for its persistence, also when there
+    is none, in two sets it only empties when it saves: without persistence they kept one
+    entry per user and chat ever seen. We have none (conversations live in the database)."""
+    if application.persistence is None:
+        application._chat_ids_to_be_updated_in_persistence.clear()
+        application._user_ids_to_be_updated_in_persistence.clear()
 
 
 def build_application(settings: Settings, advisor: Advisor) -> AppType:
