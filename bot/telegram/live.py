@@ -22,7 +22,7 @@ from telegram.ext import ContextTypes
 from bot.app.advisor import language_for
 from bot.app.followup import qr_png
 from bot.app.live import JOIN_PREFIX, Live, view_of
-from bot.telegram.send import edit_reply, not_modified, send_reply, with_retry
+from bot.telegram.send import combined, edit_reply, not_modified, send_reply, with_retry
 from flows.events import Event
 from flows.live import screens
 from flows.replies import Attachment, Reply
@@ -235,9 +235,11 @@ class LiveChat:
             (knowledge.dilemma(d), t.counts, t.voters, t.strong)
             for d, t in await self.live.results(session_id)
         ]
-        await self._send(context, chat_id, screens.summary(say, cohort, rounds, k))
         document = Attachment("document", "live.csv", screens.summary_csv(say, rounds, k))
-        await self._send(context, chat_id, Reply((), attachment=document))
+        summary = screens.summary(say, cohort, rounds, k)
+        # The summary as the CSV's caption when it fits: one message rather than two.
+        for reply in combined([summary, Reply((), attachment=document)]):
+            await self._send(context, chat_id, reply)
 
     # -- participants ------------------------------------------------------------------
 

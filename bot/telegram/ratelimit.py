@@ -8,20 +8,29 @@ fills what replies leave over, and a reply never waits for a broadcast.
 
 Telegram's limit is per bot, not per process: when ``k`` processes send for one bot, each
 takes an equal share (:meth:`Pacer.share`), bulk at ``rate ÷ k`` within ``30 ÷ k``.
+
+Telegram also allows about one message a second to each chat. :class:`ChatPace` keeps to
+that (:func:`pace_of`: one per bot token in this process): a message to a chat waits until
+a second after the last one to that chat was answered. A reply waiting so gives its update
+slot back meanwhile (:class:`UpdateSlot`), so other users' updates do not wait for it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
 from datetime import timedelta
 
 from telegram.error import RetryAfter
 
 OVERALL_PER_SECOND = 30
 WINDOW = 1.0
+PER_CHAT_INTERVAL = 1.0
+"""Seconds between the answer to one message to a chat and the next message to it."""
 
 
 def retry_after_seconds(exc: BaseException) -> float:
@@ -109,3 +118,107 @@ class Pacer:
     def pause(self, seconds: float) -> None:
         """Telegram said 429: no bulk message before ``seconds`` from now."""
         self._next = max(self._next, self._clock() + seconds)
+
+
+class UpdateSlot:
+    """One of the update processor's concurrent slots, held by the task handling an update
+    (the processor took it before the handler started, and gives it back after).
+
+    :meth:`given_back` lets go of it while that task only waits (a reply paced for its
+    chat), so that another user's update may run meanwhile; the slot is held again when
+    the handler goes on, even if it was cancelled meanwhile.
+    """
+
+    def __init__(self, semaphore: asyncio.Semaphore) -> None:
+        self._semaphore = semaphore
+        self._task = asyncio.current_task()
+        self._held = True
+
+    def done(self) -> None:
+        """The handler is done: nothing gives the slot back through this any more."""
+        self._task = None
+
+    @contextlib.asynccontextmanager
+    async def given_back(self) -> AsyncIterator[None]:
+        """Without the slot while inside; a task that is not the holder (one started from
+        the handler, which inherits its context) leaves it alone."""
+        if not self._held or self._task is None or asyncio.current_task() is not self._task:
+            yield
+            return
+        self._held = False
+        self._semaphore.release()
+        try:
+            yield
+        finally:
+            cancelled = False
+            while not self._held:
+                try:
+                    await self._semaphore.acquire()
+                    self._held = True
+                except asyncio.CancelledError:
+                    cancelled = True
+            if cancelled:
+                raise asyncio.CancelledError
+
+
+CURRENT_SLOT: ContextVar[UpdateSlot | None] = ContextVar("update_slot", default=None)
+"""The slot of the update being handled in this context (set by the update processor)."""
+
+
+class ChatPace:
+    """About one message a second to each chat, as Telegram allows.
+
+    A sender takes the chat's next turn (:meth:`reserve`) before sending (several senders to one
+    chat queue up in order) and says when Telegram answered (:meth:`answered`): the next
+    message goes ``interval`` after that answer, so that it cannot reach Telegram within a
+    second of the one before.
+    """
+
+    def __init__(
+        self, interval: float = PER_CHAT_INTERVAL, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._next: dict[int, float] = {}
+
+    def free_in(self, chat_id: int) -> float:
+        """Seconds until a message to ``chat_id`` may go (0: now)."""
+        return max(0.0, self._next.get(chat_id, 0.0) - self._clock())
+
+    def reserve(self, chat_id: int) -> float:
+        """Take the chat's next turn; returns the seconds to wait for it."""
+        now = self._clock()
+        at = max(now, self._next.get(chat_id, 0.0))
+        self._next[chat_id] = at + self.interval
+        if len(self._next) > 1000:
+            self._forget(now)
+        return at - now
+
+    def answered(self, chat_id: int) -> None:
+        """Telegram answered a message to ``chat_id`` (or refused it) just now."""
+        self._next[chat_id] = max(self._next.get(chat_id, 0.0), self._clock() + self.interval)
+
+    async def wait(self, chat_id: int) -> None:
+        """Wait for the chat's next turn, without the update's slot meanwhile."""
+        delay = self.reserve(chat_id)
+        if delay <= 0:
+            return
+        slot = CURRENT_SLOT.get()
+        async with slot.given_back() if slot is not None else contextlib.nullcontext():
+            await asyncio.sleep(delay)
+
+    def _forget(self, now: float) -> None:
+        for chat_id in [chat for chat, at in self._next.items() if at <= now]:
+            del self._next[chat_id]
+
+
+_PACES: dict[str, ChatPace] = {}
+
+
+def pace_of(token: str) -> ChatPace:
+    """The per-chat pace of the bot with ``token``: every sender in this process shares it
+    (replies, the outbox, live screens), as Telegram counts per bot."""
+    pace = _PACES.get(token)
+    if pace is None:
+        pace = _PACES[token] = ChatPace()
+    return pace
