@@ -1,8 +1,8 @@
 """About one message a second per chat, as Telegram allows: replies that read as one are
 one message (joining a cohort: the confirmation and the first question), files carry
-their explanation as caption, and what still takes two messages is paced per chat,
+their explanation as caption, and a chat past its short burst gets one message a second,
 without other chats waiting for it. Over real HTTP against the fake Bot API, which answers
-429 for a second message to a chat within a second (``per_chat_burst=1``)."""
+429 beyond Telegram's limits (``rate_limits``: a burst of three, then one a second)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ import pytest
 from bot.telegram.channel import MAX_CONCURRENT_UPDATES
 from bot.telegram.ratelimit import (
     CURRENT_SLOT,
-    PER_CHAT_INTERVAL,
+    PER_CHAT_BURST,
+    PER_CHAT_PER_SECOND,
     ChatPace,
     UpdateSlot,
     pace_of,
@@ -41,9 +42,10 @@ def text(body: str, *buttons: str, **meta: str) -> Reply:
     return Reply((Span(body),), rows, meta=dict(meta))
 
 
-def strict(api: FakeBotAPI) -> None:
-    """Telegram's per-chat limit without its tolerance for short bursts."""
-    api.rate_limits(global_per_second=30, per_chat_per_second=1, per_chat_burst=1)
+def like_telegram(api: FakeBotAPI) -> None:
+    """Telegram's limits: 30 messages a second per bot, one a second per chat after a
+    burst of three; a 429 with ``retry_after`` beyond them."""
+    api.rate_limits(global_per_second=30, per_chat_per_second=1, per_chat_burst=3)
 
 
 def send_times(api: FakeBotAPI) -> dict[int, list[float]]:
@@ -92,16 +94,24 @@ def test_what_does_not_read_as_one_stays_apart() -> None:
 # -- pacing ----------------------------------------------------------------------------
 
 
-async def test_messages_to_one_chat_queue_a_second_apart_after_each_answer() -> None:
+async def test_a_chat_gets_a_short_burst_then_a_message_a_second() -> None:
     now = [10.0]
-    pace = ChatPace(clock=lambda: now[0])
-    assert pace.reserve(1) == 0
-    assert pace.reserve(1) == pytest.approx(1.0), "the second waits its turn"
-    assert pace.reserve(2) == 0, "another chat does not"
-    now[0] += 0.3
-    pace.answered(2)  # Telegram answered only now: a second from now, not from sending
-    assert pace.free_in(2) == pytest.approx(1.0)
-    assert pace.free_in(1) == pytest.approx(1.7), "the third after the second's turn"
+    pace = ChatPace(rate=1.0, burst=3, clock=lambda: now[0])
+    assert [pace.reserve(1) for _ in range(5)] == pytest.approx([0, 0, 0, 1.0, 2.0])
+    assert pace.reserve(2) == 0, "another chat does not wait"
+    now[0] += 2.0  # the fifth goes now
+    assert pace.free_in(1) == pytest.approx(1.0), "no turn left after them"
+    now[0] += 10.0
+    assert pace.free_in(1) == 0
+
+
+async def test_a_message_counts_when_telegram_answered_it() -> None:
+    now = [10.0]
+    pace = ChatPace(rate=1.0, burst=1, clock=lambda: now[0])
+    since = await pace.wait(1)
+    now[0] += 0.4  # under way: Telegram may have counted it only now
+    pace.answered(1, since)
+    assert pace.free_in(1) == pytest.approx(1.0), "a second after the answer"
 
 
 async def test_a_paced_wait_gives_the_update_slot_back_but_a_started_task_does_not() -> None:
@@ -152,7 +162,7 @@ async def test_joining_a_cohort_is_one_message_and_the_next_reply_is_not_held_up
 ) -> None:
     settings = bot_settings(api, tmp_path)
     await seed_cohort(settings.database_url)
-    strict(api)
+    like_telegram(api)
     async with running_bot(settings, webhook=False, host="127.0.0.1"):
         before = last_id(api, MEMBER)
         api.user_sends(MEMBER, "/start c0de")
@@ -171,32 +181,37 @@ async def test_joining_a_cohort_is_one_message_and_the_next_reply_is_not_held_up
     assert api.stats.rate_limited == 0
 
 
-async def test_two_messages_to_a_chat_go_a_second_apart_without_a_429(
+async def test_a_chat_past_its_burst_is_paced_without_a_429_and_others_do_not_wait(
     api: FakeBotAPI, tmp_path: Path
 ) -> None:
-    """New users type before agreeing to the privacy statement: each gets the statement
-    and the request to answer it first, a second apart."""
-    strict(api)
-    users = range(6001, 6007)
+    """A new user types four times before agreeing to the privacy statement: each time
+    the statement and the request to answer it first, eight messages, three at once and
+    then one a second. Another user meanwhile is answered at once."""
+    like_telegram(api)
     async with running_bot(bot_settings(api, tmp_path), webhook=False, host="127.0.0.1"):
-        for user in users:
-            api.user_sends(user, "hallo")
-        await api.wait_for(lambda a: all(len(a.sent_to(u)) == 2 for u in users), timeout=30)
-    assert api.stats.rate_limited == 0
-    for user in users:
-        first, second = send_times(api)[user]
-        assert second - first >= 0.95, "a second apart"
+        for number in range(4):
+            api.user_sends(6001, f"hallo {number}")
+        await api.wait_for(lambda a: len(a.sent_to(6001)) >= 3, timeout=10)
+        asked = time.monotonic()
+        api.user_sends(6002, "/start")
+        await api.wait_for(lambda a: a.sent_to(6002), timeout=10)
+        answered = time.monotonic() - asked
+        await api.wait_for(lambda a: len(a.sent_to(6001)) == 8, timeout=30)
+    assert api.stats.rate_limited == 0, "paced, not refused"
+    times = send_times(api)[6001]
+    assert times[-1] - times[0] >= 4.5, "five of them a second apart"
+    assert answered < 1.0, f"the other user waited {answered:.2f} s"
 
 
 async def test_a_reply_waiting_for_its_chat_does_not_hold_up_other_chats(
     api: FakeBotAPI, tmp_path: Path
 ) -> None:
-    """Eight users' second messages wait for their chats (here 4 s, to be clear of a slow
+    """Eight users' second messages wait for their chats (here 4 s a message, to be clear of a slow
     machine's noise), as many as the bot handles updates at once: a ninth user is
     answered meanwhile, since a waiting reply gives its update slot back."""
     users = range(6001, 6001 + MAX_CONCURRENT_UPDATES)
     pace = pace_of(api.token)
-    pace.interval = 4.0
+    pace.rate, pace.burst = 0.25, 1
     try:
         async with running_bot(bot_settings(api, tmp_path), webhook=False, host="127.0.0.1"):
             for user in users:
@@ -208,5 +223,5 @@ async def test_a_reply_waiting_for_its_chat_does_not_hold_up_other_chats(
             answered = time.monotonic() - asked
             assert not any(len(api.sent_to(u)) == 2 for u in users), "still waiting"
     finally:
-        pace.interval = PER_CHAT_INTERVAL
+        pace.rate, pace.burst = PER_CHAT_PER_SECOND, PER_CHAT_BURST
     assert answered < 3.0, f"the ninth user waited {answered:.2f} s"

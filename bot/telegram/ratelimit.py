@@ -9,10 +9,11 @@ fills what replies leave over, and a reply never waits for a broadcast.
 Telegram's limit is per bot, not per process: when ``k`` processes send for one bot, each
 takes an equal share (:meth:`Pacer.share`), bulk at ``rate ÷ k`` within ``30 ÷ k``.
 
-Telegram also allows about one message a second to each chat. :class:`ChatPace` keeps to
-that (:func:`pace_of`: one per bot token in this process): a message to a chat waits until
-a second after the last one to that chat was answered. A reply waiting so gives its update
-slot back meanwhile (:class:`UpdateSlot`), so other users' updates do not wait for it.
+Telegram also allows about one message a second to each chat, after a short burst.
+:class:`ChatPace` keeps to that (:func:`pace_of`: one per bot token in this process): a
+message to a chat that had its burst waits its turn, rather than meeting a 429. A reply
+waiting so gives its update slot back meanwhile (:class:`UpdateSlot`), so other users'
+updates do not wait for it.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from telegram.error import RetryAfter
 
 OVERALL_PER_SECOND = 30
 WINDOW = 1.0
-PER_CHAT_INTERVAL = 1.0
-"""Seconds between the answer to one message to a chat and the next message to it."""
+PER_CHAT_PER_SECOND = 1.0
+PER_CHAT_BURST = 3.0
+"""Messages a chat may get at once before they go at ``PER_CHAT_PER_SECOND``: the short
+burst Telegram lets pass (and the fake Bot API models)."""
 
 
 def retry_after_seconds(exc: BaseException) -> float:
@@ -166,50 +169,76 @@ CURRENT_SLOT: ContextVar[UpdateSlot | None] = ContextVar("update_slot", default=
 
 
 class ChatPace:
-    """About one message a second to each chat, as Telegram allows.
+    """About one message a second to each chat, with the short bursts Telegram lets pass:
+    a token bucket per chat of ``burst`` messages, refilled at ``rate`` a second.
 
-    A sender takes the chat's next turn (:meth:`reserve`) before sending (several senders to one
-    chat queue up in order) and says when Telegram answered (:meth:`answered`): the next
-    message goes ``interval`` after that answer, so that it cannot reach Telegram within a
-    second of the one before.
+    A sender takes the chat's next turn (:meth:`reserve`) before sending, so that several
+    senders to one chat queue up in order, and says when Telegram answered
+    (:meth:`answered`). Telegram counted the message somewhere between the two; the bucket
+    counts it at the answer, so that it never thinks a chat has more room than Telegram
+    does.
     """
 
     def __init__(
-        self, interval: float = PER_CHAT_INTERVAL, clock: Callable[[], float] = time.monotonic
+        self,
+        rate: float = PER_CHAT_PER_SECOND,
+        burst: float = PER_CHAT_BURST,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.interval = interval
+        self.rate = rate
+        self.burst = burst
         self._clock = clock
-        self._next: dict[int, float] = {}
+        self._buckets: dict[int, list[float]] = {}
+        """chat → [tokens, when last refilled]; tokens below 0 are turns already taken."""
+
+    def _bucket(self, chat_id: int) -> list[float]:
+        now = self._clock()
+        bucket = self._buckets.get(chat_id)
+        if bucket is None:
+            if len(self._buckets) > 1000:
+                self._forget()
+            bucket = self._buckets[chat_id] = [self.burst, now]
+        else:
+            bucket[0] = min(self.burst, bucket[0] + (now - bucket[1]) * self.rate)
+            bucket[1] = now
+        return bucket
 
     def free_in(self, chat_id: int) -> float:
         """Seconds until a message to ``chat_id`` may go (0: now)."""
-        return max(0.0, self._next.get(chat_id, 0.0) - self._clock())
+        tokens = self._bucket(chat_id)[0]
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.rate
 
     def reserve(self, chat_id: int) -> float:
         """Take the chat's next turn; returns the seconds to wait for it."""
-        now = self._clock()
-        at = max(now, self._next.get(chat_id, 0.0))
-        self._next[chat_id] = at + self.interval
-        if len(self._next) > 1000:
-            self._forget(now)
-        return at - now
+        bucket = self._bucket(chat_id)
+        bucket[0] -= 1
+        return max(0.0, -bucket[0] / self.rate)
 
-    def answered(self, chat_id: int) -> None:
-        """Telegram answered a message to ``chat_id`` (or refused it) just now."""
-        self._next[chat_id] = max(self._next.get(chat_id, 0.0), self._clock() + self.interval)
+    def answered(self, chat_id: int, since: float) -> None:
+        """Telegram answered (or refused) a message to ``chat_id`` sent at ``since``: the
+        refill while it was under way did not happen for Telegram (at most one turn)."""
+        bucket = self._bucket(chat_id)
+        bucket[0] -= min(1.0, max(0.0, bucket[1] - since) * self.rate)
 
-    async def wait(self, chat_id: int) -> None:
-        """Wait for the chat's next turn, without the update's slot meanwhile."""
+    async def wait(self, chat_id: int) -> float:
+        """Wait for the chat's next turn, without the update's slot meanwhile; returns
+        when the message may go (the ``since`` of :meth:`answered`)."""
         delay = self.reserve(chat_id)
-        if delay <= 0:
-            return
-        slot = CURRENT_SLOT.get()
-        async with slot.given_back() if slot is not None else contextlib.nullcontext():
-            await asyncio.sleep(delay)
+        if delay > 0:
+            slot = CURRENT_SLOT.get()
+            async with slot.given_back() if slot is not None else contextlib.nullcontext():
+                await asyncio.sleep(delay)
+        return self._clock()
 
-    def _forget(self, now: float) -> None:
-        for chat_id in [chat for chat, at in self._next.items() if at <= now]:
-            del self._next[chat_id]
+    def _forget(self) -> None:
+        now = self._clock()
+        full = [
+            chat
+            for chat, (tokens, stamp) in self._buckets.items()
+            if tokens + (now - stamp) * self.rate >= self.burst
+        ]
+        for chat in full:
+            del self._buckets[chat]
 
 
 _PACES: dict[str, ChatPace] = {}

@@ -5,10 +5,10 @@ previews). Callers differ only in what they do when Telegram says no: replies ar
 within their update (``call=with_retry``), the outbox sender records the failure on the
 row, the progress message tries again at its next turn.
 
-Every message keeps to the chat's pace (:class:`bot.telegram.ratelimit.ChatPace`, about
-one a second per chat): a reply of two messages sends the second a second after the
-first, rather than meeting Telegram's 429. :func:`combined` makes such replies rarer by
-joining what reads as one message.
+Every message keeps to the chat's pace (:class:`bot.telegram.ratelimit.ChatPace`: about
+one a second per chat after a short burst), rather than meeting Telegram's 429 and arriving
+a second late anyway. :func:`combined` spends fewer of a chat's turns by joining what reads
+as one message.
 """
 
 from __future__ import annotations
@@ -128,11 +128,11 @@ async def send_reply(
     sent: Message | None = None
 
     async def paced(make: Callable[[], Awaitable[Any]]) -> Any:
-        await pace.wait(chat_id)
+        since = await pace.wait(chat_id)
         try:
             result = await call(make)
         finally:
-            pace.answered(chat_id)
+            pace.answered(chat_id, since)
         if budget is not None:
             budget.note()
         return result
