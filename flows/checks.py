@@ -10,7 +10,9 @@ from pathlib import Path
 from flows import screens
 from flows.actions import MAX_ACTION_BYTES
 from flows.advice import cards
+from flows.advice import screens as advice_screens
 from flows.cohorts.screens import ask_cohort_plan, nudge
+from flows.intake import screens as intake_screens
 from flows.replies import Reply
 from knowledge.engine import Engine, Reason, ScoredDilemma
 from knowledge.model import LANGUAGES, Dilemma, Knowledge, Where
@@ -78,7 +80,7 @@ def check_rendering(knowledge: Knowledge) -> list[Problem]:
     for lang in LANGUAGES:
         say = screens.Say(knowledge, lang)
         for question in knowledge.intake:
-            reply = screens.question(say, question, 1, len(knowledge.intake), None)
+            reply = intake_screens.question(say, question, 1, len(knowledge.intake), None)
             _check_reply(reply, question.where, f"question '{question.id}' ({lang})", problems)
         for label, reply in longest_screens(knowledge, engine, say):
             _check_reply(reply, intake_where, f"the longest {label} ({lang})", problems)
@@ -89,7 +91,9 @@ def check_rendering(knowledge: Knowledge) -> list[Problem]:
                 _check_reply(cards.detail(say, dilemma, worst, page), dilemma.where, what, problems)
                 _check_reply(cards.browse_detail(say, dilemma, page), dilemma.where, what, problems)
         for level in knowledge.levels:
-            _check_reply(screens.level(say, level.id), level.where, f"level '{level.id}'", problems)
+            _check_reply(
+                advice_screens.level(say, level.id), level.where, f"level '{level.id}'", problems
+            )
         longest_title = max(
             (say.plain(d.title) for d in knowledge.dilemmas), key=len, default="dilemma"
         )

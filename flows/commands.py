@@ -52,7 +52,7 @@ class Command:
         if self.role is None:
             return True
         if self.role == COORDINATOR:
-            return bool({ADMIN, COORDINATOR} & set(roles))
+            return is_coordinator(roles)
         return self.role in roles
 
 
@@ -82,6 +82,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("coordinator", role=ADMIN),
 )
 ROLES = (COORDINATOR, ADMIN)
+
+
+def is_coordinator(roles: Collection[str]) -> bool:
+    """Whether these roles may do what a coordinator does (admins may)."""
+    return bool({ADMIN, COORDINATOR} & set(roles))
+
 
 _BY_NAME = {name: command for command in COMMANDS for name in command.names}
 ENGLISH_ALIASES = {c.english: c.name for c in COMMANDS if c.english}

@@ -1,14 +1,16 @@
 """The advisor conversation: (stored state, event) → (new state, replies, effects).
 
 :class:`flows.advisor.AdvisorFlow` is built once per knowledge base and serves every user;
-each event gets a short-lived :class:`Conversation` (the machine's model) that interprets
-the event, fires a trigger and collects what the screens say.
+each event gets a short-lived :class:`Conversation` (the machine's model) that routes the
+event to the feature registered for it (:class:`flows.feature.Registry`), fires triggers
+and collects what the screens say. The features see it as their
+:class:`flows.feature.Context`; what each of them does lives in ``flows/<feature>/``.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import unicodedata
 from typing import Any, Protocol
 
 from transitions import Machine
@@ -16,16 +18,15 @@ from transitions import Machine
 from flows import screens
 from flows.actions import parse_action
 from flows.advice import cards
-from flows.advice.dialogue import AdviceActions
-from flows.broadcasts.dialogue import BroadcastActions
-from flows.cohorts.dialogue import CohortActions
-from flows.commands import find, help_commands
+from flows.commands import find, is_coordinator
 from flows.definition import (
     ADVICE,
     BROADCAST_STATES,
     COHORT_STATES,
     FLOW_VERSION,
+    GATE_STATES,
     NEW,
+    SIDE_STATES,
     FlowDefinition,
     question_state,
 )
@@ -34,28 +35,30 @@ from flows.events import (
     Effect,
     Event,
     Outcome,
-    SaveReflection,
-    SetLanguage,
     StoredState,
     fresh_data,
     remember_update,
 )
-from flows.handout.dialogue import HandoutActions
+from flows.feature import Registry
 from flows.machine import fire
-from flows.privacy.dialogue import PrivacyActions
-from flows.replies import Reply, Span, excerpt
+from flows.replies import Reply, Screen, Span, led
 from flows.screens import Say
-from flows.states import StateScreens
-from flows.timeline.recheck import UNCHANGED, RecheckActions
-from flows.typed import MAX_REFLECTION, TypedText, clean_text
 from knowledge.engine import Advice, Engine
 from knowledge.guard import Guard
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
 
+MAX_TEXT = 4096
+"""Longer messages are refused politely (Telegram cannot send more either)."""
+
+
+def clean_text(text: str) -> str:
+    """Drop control and invisible format characters (keeping line breaks); trim."""
+    kept = (c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf", "Cs"))
+    return "".join(kept).strip()
+
 
 class Flow(Protocol):
-    """What a conversation needs of its flow: :class:`flows.advisor.AdvisorFlow`, which
-    also holds the registry (which feature answers which command and which button)."""
+    """What a conversation needs of its flow: :class:`flows.advisor.AdvisorFlow`."""
 
     knowledge: Knowledge
     default_timezone: str
@@ -65,28 +68,16 @@ class Flow(Protocol):
     state_names: frozenset[str]
     questions: dict[str, IntakeQuestion]
     guard: Guard
-    commands: dict[str, Callable[[Conversation, str], None]]
-    """Every command of the table, by name, to the handler of its feature."""
-    actions: dict[str, Callable[[Conversation, tuple[str, ...]], bool]]
-    """Buttons by the tag of their action id; any other tag is an intake question's id."""
-    gate_tags: frozenset[str]
-    """Button tags that work before consent (they store nothing, or check consent)."""
+    registry: Registry
+    """Which feature answers which command, button, state and typed text."""
 
 
-class Conversation(
-    StateScreens,
-    AdviceActions,
-    TypedText,
-    CohortActions,
-    BroadcastActions,
-    PrivacyActions,
-    HandoutActions,
-    RecheckActions,
-):
+class Conversation:
     """The model of one event's run through the machine."""
 
     def __init__(self, flow: Flow, stored: StoredState) -> None:
         self.flow = flow
+        self.registry = flow.registry
         self.knowledge = flow.knowledge
         self.lang = stored.lang if stored.lang in LANGUAGES else LANGUAGES[0]
         self.stored_lang = self.lang
@@ -97,6 +88,7 @@ class Conversation(
         self.roles = stored.roles
         self.default_timezone = flow.default_timezone
         self.start_payload_pending: str | None = None
+        self.quiet_question = False
         self.replies: list[Reply] = []
         self.effects: list[Effect] = []
         self.notice: str | None = None
@@ -133,14 +125,17 @@ class Conversation(
     def editing(self) -> bool:
         return bool(self.data.get("editing"))
 
+    @property
+    def at_gate(self) -> bool:
+        """Whether the conversation waits for consent (or was declined)."""
+        return self.state in GATE_STATES or self.consent is not True
+
     def asks(self, question_id: str) -> bool:
         """Whether this question applies, given the answers so far."""
         question = self.knowledge.intake_question(question_id)
         if question is None:
             return False
-        if self._profile is None:
-            self._profile = self.flow.engine.effective_profile(self.answers)
-        return question.ask_if(self._profile)
+        return question.ask_if(self.flow_profile())
 
     def flow_profile(self) -> dict[str, str]:
         """The answers that count (known values of questions that apply)."""
@@ -161,6 +156,9 @@ class Conversation(
         if self._advice is None:
             self._advice = self.flow.engine.advise(self.answers)
         return self._advice
+
+    def answers_changed(self) -> None:
+        self._advice = self._profile = None
 
     def current_question(self) -> IntakeQuestion | None:
         return self.flow.questions.get(self.state)
@@ -184,18 +182,65 @@ class Conversation(
             duplicate=self.duplicate,
         )
 
+    # -- the machine and the screens -----------------------------------------------------
+
     def fire(self, trigger: str, **kwargs: Any) -> bool:
         return fire(self.flow.machine, self, trigger, **kwargs)
+
+    def enter(self, screen: str, event: object) -> None:
+        """The machine entered a state: its feature shows the state's screen."""
+        self.registry.screens[screen](self, event)
 
     def reshow(self) -> None:
         """Show the current state's screen again, without a transition."""
         spec = next(s for s in self.flow.definition.states if s.name == self.state)
-        getattr(self, spec.screen)(None)
+        self.enter(spec.screen, None)
+
+    def emit(self, screen: Screen) -> None:
+        """Add a screen, led by whatever the event had to say first (e.g. "Genoteerd"); a
+        screen that fits itself to a phone is fitted with that lead counted."""
+        lead, self.lead = self.lead, []
+        self.replies.append(led(lead, screen, cards.SCREEN_LIMIT))
 
     def tell(self, key: str, **values: Any) -> None:
         self.replies.append(screens.notice(self.say, key, **values))
 
-    # -- dispatch ------------------------------------------------------------------------
+    def to_gate(self) -> None:
+        assert self.registry.gate is not None
+        self.registry.gate(self)
+
+    def show_where_we_are(self) -> None:
+        if self.at_gate:
+            self.to_gate()
+        else:
+            self.reshow()
+
+    # -- detours -------------------------------------------------------------------------
+
+    def detour(self, trigger: str) -> bool:
+        """Leave for a side dialogue, remembering where to come back to."""
+        if self.state not in SIDE_STATES:
+            self.data["resume"] = self.state
+        return self.fire(trigger)
+
+    def resume(self) -> None:
+        """Back to where the user was before the detour: their question, or the advice."""
+        target = str(self.data.pop("resume", ADVICE))
+        self.data.pop("cohort", None)
+        self.data.pop("broadcast", None)
+        self.data.pop("reply_to", None)
+        self.data.pop("redacted_note", None)
+        question = self.knowledge.intake_question(target.removeprefix("q_"))
+        if target.startswith("q_") and question is not None and self.asks(question.id):
+            # A coordinator at work who has not started the intake: the question waits
+            # behind a button instead of greeting them after every cohort or broadcast.
+            at_work = self.state in (*COHORT_STATES, *BROADCAST_STATES)
+            self.quiet_question = at_work and not self.answers
+            self.fire("resume", question=question.id)
+        else:
+            self.fire("resume")
+
+    # -- routing -------------------------------------------------------------------------
 
     def dispatch(self, event: Event) -> None:
         if event.update_id and self.seen_update(event.update_id):
@@ -203,7 +248,7 @@ class Conversation(
         if event.kind != "action":
             # A double tap is two presses with nothing in between.
             self.data.pop("last_action", None)
-        if self.state in (*COHORT_STATES, *BROADCAST_STATES) and not self.is_coordinator:
+        if self.state in (*COHORT_STATES, *BROADCAST_STATES) and not is_coordinator(self.roles):
             # The role was taken away in the middle of a coordinator's dialogue: back to
             # where the user was, and that is all this event does.
             self.data.pop("cohort", None)
@@ -214,8 +259,6 @@ class Conversation(
             self.command(event.name, event.text)
         elif event.kind == "action":
             self.press(event.text)
-        elif self.at_gate:
-            self.typed_at_gate(event.text)
         else:
             self.typed(event.text)
 
@@ -232,16 +275,6 @@ class Conversation(
         self.data.pop("last_action", None)  # its buttons are offered anew
         self.show_where_we_are()
 
-    def show_where_we_are(self) -> None:
-        if self.at_gate:
-            self.to_gate()
-        else:
-            self.reshow()
-
-    def begin(self) -> None:
-        self.lead = self.say("welcome")
-        self.fire("begin")
-
     def command(self, name: str, text: str) -> None:
         """Route by the command table: unknown (or not for this user's roles) says so;
         before consent only the commands marked ``at_gate`` are answered."""
@@ -254,64 +287,7 @@ class Conversation(
         elif command is None or command.channel or not command.allowed(self.roles):
             self.tell("unknown_command")
         else:
-            self.flow.commands[command.name](self, clean_text(text))
-
-    def start_command(self, args: str) -> None:
-        self.lead = self.say("welcome_back")
-        self.reshow()
-        if args:
-            self.start_payload(args)
-
-    def help(self, args: str) -> None:
-        self.replies.append(screens.help_screen(self.say, help_commands(self.roles)))
-
-    def advice_command(self, args: str) -> None:
-        self.fire("advice")
-
-    def profile_command(self, args: str) -> None:
-        if not self.fire("edit"):
-            self.lead = self.say("profile_not_yet")
-            self.show_where_we_are()
-
-    def choose_language(self, lang: str) -> None:
-        if lang not in LANGUAGES:
-            self.replies.append(screens.language_choice(self.say))
-            return
-        self.lang = lang
-        self.effects.append(SetLanguage(lang))
-        self.lead = self.say("language_set")
-        self.show_where_we_are()
-
-    def restart(self) -> None:
-        self.answers.clear()
-        self.data = fresh_data(self.data)
-        self._advice = self._profile = None
-        self.lead = self.say("restarted")
-        self.fire("restart")
-
-    def back(self) -> None:
-        if self.state in self.flow.questions:
-            self.data.pop("failures", None)
-            self.fire("back")
-        else:
-            self.fire("advice")
-
-    def reflection_question(self) -> None:
-        """One reflection question, rotating; from the user's advice when there is one."""
-        k = self.knowledge
-        pool = [q for s in self.advice().top() for q in s.questions] if self.answers else []
-        pool = pool or list(k.questions.values())
-        if not pool:
-            self.tell("help")
-            return
-        turn = int(self.data.get("question_turn", 0))
-        self.data["question_turn"] = turn + 1
-        asked = pool[turn % len(pool)]
-        self.tell("reflection_question", question=self.say.plain(asked.text))
-        if self.consent is True:
-            self.data["asked_question"] = [asked.id, self.state]
-
-    # -- buttons -------------------------------------------------------------------------
+            self.registry.commands[command.name](self, clean_text(text))
 
     def stale(self) -> None:
         self.data.pop("last_action", None)
@@ -319,6 +295,9 @@ class Conversation(
         self.show_where_we_are()
 
     def press(self, data: str) -> None:
+        """Route a button by the tag of its action id: the tag's handlers in turn, or the
+        question's when the tag is an intake question's id. A button no handler takes has
+        expired."""
         if (
             data
             and data == self.data.get("last_action")
@@ -332,13 +311,14 @@ class Conversation(
             self.stale()
             return
         before = len(self.replies)
-        handler = self.flow.actions.get(parsed.tag)
-        if self.at_gate and parsed.tag not in self.flow.gate_tags:
+        handlers = self.registry.actions.get(parsed.tag)
+        if self.at_gate and parsed.tag not in self.registry.gate_tags:
             handled = False
-        elif handler is not None:
-            handled = handler(self, parsed.choice)
+        elif handlers is not None:
+            handled = any(handle(self, parsed.choice) for handle in handlers)
         else:
-            handled = self.answer_action(parsed.tag, parsed.choice)
+            answers = self.registry.answers
+            handled = answers is not None and answers(self, parsed.tag, parsed.choice)
         if not handled:
             del self.replies[before:]
             self.stale()
@@ -351,82 +331,27 @@ class Conversation(
             self.data["last_action"] = data
             self.data["last_state"] = self.state
 
-    def browse(self, choice: tuple[str, ...]) -> bool:
-        say = self.say
-        head, arg = choice[0], choice[1] if len(choice) > 1 else ""
-        if head == "levels":
-            self.replies.append(screens.levels(say))
-        elif head == "level" and any(lv.id == arg for lv in self.knowledge.levels):
-            self.replies.append(screens.level(say, arg))
-        elif head == "show" and (dilemma := self.knowledge.dilemma(arg)) is not None:
-            page = choice[2] if len(choice) > 2 else "main"
-            if page != "main" and page not in cards.PAGES:
-                return False
-            self.replies.append(cards.browse_detail(say, dilemma, page))
-        elif head == "resume":
-            self.to_gate() if self.at_gate else self.reshow()
-        elif head == "lang" and arg in LANGUAGES:
-            self.choose_language(arg)
-        elif head == "restart" and not self.at_gate:
-            self.restart()
-        else:
-            return False
-        return True
-
-    def answer_action(self, question_id: str, choice: tuple[str, ...]) -> bool:
-        question = self.current_question()
-        if question is None or question.id != question_id or len(choice) != 1:
-            return False
-        value = choice[0]
-        if value == "_back":
-            self.back()
-            return True
-        if value == UNCHANGED:
-            return self.keep_unchanged(question)
-        if value == "_skip":
-            self.chosen = self.say.label("answer_skipped")
-            self.skip(question)
-            return True
-        if value == "_advice" and not question.core:
-            self.data.pop("failures", None)
-            return self.fire("advice")
-        option = question.option(value)
-        if option is None:
-            return False
-        self.chosen = self.say.plain(option.label)
-        self.record(question, option.id)
-        return True
-
-    # -- typed text ----------------------------------------------------------------------
-
-    def record(self, question: IntakeQuestion, option_id: str) -> None:
-        self.answers[question.id] = option_id
-        self.data["skipped"] = [q for q in self.skipped() if q != question.id]
-        self.data.pop("failures", None)
-        self._advice = self._profile = None
-        self.fire("answer")
-
-    def skip(self, question: IntakeQuestion) -> None:
-        self.answers.pop(question.id, None)
-        self.data["skipped"] = [*(q for q in self.skipped() if q != question.id), question.id]
-        self.data.pop("failures", None)
-        self._advice = self._profile = None
-        self.fire("skip")
-
-    def save_note(self, text: str) -> None:
-        if len(text) > MAX_REFLECTION:
-            self.tell("note_too_long", limit=MAX_REFLECTION)
+    def typed(self, raw: str) -> None:
+        """Route typed text: before consent to the gate; then to what a command awaits, to
+        the dialogue of the state, or else to the first feature that takes it."""
+        if len(raw) > MAX_TEXT:
+            self.tell("too_long", limit=MAX_TEXT)
             return
-        if not self.clean_or_warn(self.flow.guard, text):
+        text = clean_text(raw)
+        if self.at_gate:
+            assert self.registry.gate_text is not None
+            self.registry.gate_text(self, text)
             return
-        self.keep_note(text)
-
-    def keep_note(self, text: str) -> None:
-        self.data.pop("redacted_note", None)
-        subject = str(self.data.get("dilemma") or "advice")
-        self.effects.append(SaveReflection(subject, text))
-        self.lead = self.say("note_saved", text=excerpt(text))
-        if self.data.get("dilemma"):
-            self.fire("done")
-        else:
-            self.fire("advice")
+        if not text:
+            self.lead = self.say("empty")
+            self.reshow()
+            return
+        if any(handle(self, text) for handle in self.registry.first_texts):
+            return
+        in_state = self.registry.state_texts.get(self.state)
+        if in_state is not None:
+            in_state(self, text)
+            return
+        for handle in self.registry.texts:
+            if handle(self, text):
+                return

@@ -29,6 +29,8 @@ WHY = "why"
 MORE = "more"
 PROFILE = "profile"
 NOTE = "note"
+GATE_STATES: tuple[str, ...] = (NEW, CONSENT, DECLINED)
+"""Before consent (or declined): the conversation waits at the gate."""
 ADVICE_PHASE: tuple[str, ...] = (ADVICE, DETAIL, WHY, MORE, PROFILE, NOTE)
 COHORT_NAME = "cohort_name"
 COHORT_WHEN = "cohort_when"
@@ -87,7 +89,8 @@ class Edge:
 class StateSpec:
     name: str
     screen: str
-    """The screen shown on entering the state (a method of the conversation)."""
+    """The screen shown on entering the state (registered by its feature, see
+    :class:`flows.feature.Registry`)."""
 
 
 @dataclass(frozen=True)

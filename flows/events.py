@@ -417,3 +417,6 @@ class Outcome:
     menus: dict[str, frozenset[str]] = field(default_factory=dict)
     """Users (channel ids) whose roles changed, with their roles now: their command menu
     should change (set by the service)."""
+    live_session: int | None = None
+    """A live session running for a cohort the user just joined: the channel shows them
+    its current round now, not from the next one on (set by the service)."""

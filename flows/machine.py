@@ -1,6 +1,7 @@
 """Build one ``transitions`` machine from a :class:`FlowDefinition`; it serves every
 conversation. Events are fired with :func:`fire`, which needs no ``add_model``: the model
-is any object with a ``state`` attribute and the screen methods the states name.
+is any object with a ``state`` attribute that can :meth:`~FlowModel.enter` the screens
+the states name.
 """
 
 from __future__ import annotations
@@ -21,6 +22,15 @@ class FlowModel(Protocol):
 
     def asks(self, question_id: str) -> bool: ...
 
+    def enter(self, screen: str, event: object) -> None:
+        """Show ``screen`` (a state's :attr:`~flows.definition.StateSpec.screen`)."""
+        ...
+
+
+def _entered(screen: str) -> Callable[[Any], None]:
+    """The ``on_enter`` callback of a state: its model shows the state's screen."""
+    return lambda event: event.model.enter(screen, event)
+
 
 def _guard(name: str) -> Callable[[Any], bool]:
     """The predicate behind a named guard; it receives transitions' EventData."""
@@ -36,7 +46,7 @@ def _guard(name: str) -> Callable[[Any], bool]:
 
 def build_machine(definition: FlowDefinition) -> Machine:
     """The machine for ``definition``; no models are attached to it."""
-    states = [State(spec.name, on_enter=[spec.screen]) for spec in definition.states]
+    states = [State(spec.name, on_enter=[_entered(spec.screen)]) for spec in definition.states]
     transitions = []
     for edge in definition.edges:
         spec: dict[str, Any] = {

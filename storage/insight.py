@@ -1,5 +1,6 @@
 """Anonymous figures of a coordinator's cohorts: how many members, how active, how many
-follow-up prompts went out and were answered, and which dilemmas their advice named.
+follow-up prompts went out and were answered, and which dilemmas they recognise (their
+advice named them, or they said so in a live session).
 
 Nothing here names a person: every figure counts a group. Groups smaller than
 ``min_group`` are withheld, and the combined group of "all of theirs" is computed so that
@@ -16,7 +17,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, and_, case, cast, exists, or_, select
+from sqlalchemy import String, and_, case, cast, exists, func, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from storage.audiences import family_of
@@ -25,12 +26,13 @@ from storage.models import (
     Broadcast,
     Clock,
     Cohort,
+    LiveVote,
     Membership,
     OutboxMessage,
     Reflection,
     User,
 )
-from storage.sql import latest_advice_shown
+from storage.sql import latest_advice, shown_of
 
 ACTIVE_DAYS = 30
 """A member who used the bot within this many days counts as active."""
@@ -41,8 +43,9 @@ class GroupFigures:
     """The figures of one cohort, or of all of a coordinator's cohorts (``cohort_id`` None,
     ``name`` empty: the caller names it).
 
-    ``dilemmas`` maps a dilemma id to the number of members whose latest advice has it
-    among its first three, most often named first; ``*_answered`` count the messages that
+    ``dilemmas`` maps a dilemma id to the number of members who recognise it (it is
+    among the first three of their latest advice, or they said in a live session that it
+    plays strongly with them), most often named first; ``*_answered`` count the messages that
     at least one reflection answers.
     """
 
@@ -72,7 +75,7 @@ class _Message:
 @dataclass(frozen=True, slots=True)
 class _Facts:
     """What the figures are counted from: per cohort its members (user id → active) and
-    the prompts sent to them; per member the dilemmas of their latest advice."""
+    the prompts sent to them; per member the dilemmas they recognise."""
 
     members: Mapping[int, Mapping[int, bool]]
     messages: Mapping[int, frozenset[_Message]]
@@ -143,7 +146,9 @@ class InsightStore:
         every cohort: its own owner's);
         ``*_answered``, those with at least one reflection pointing at them;
         ``dilemmas``, per member their latest advice (by ``created_at``, then id), its
-        first :data:`ADVICE_SHOWN` dilemmas (not read, and left empty, with
+        first :data:`ADVICE_SHOWN` dilemmas, and the dilemmas they said play strongly
+        with them in a live round that at least ``min_group`` people voted in, each
+        member counted once per dilemma (not read, and left empty, with
         ``dilemmas=False``).
 
         Four queries (two when no cohort is shown), whatever the number of members.
@@ -159,7 +164,7 @@ class InsightStore:
         )
         shown = [c.id for c in cohorts if c.id in family.shown]
         # A withheld cohort's prompts and advice are not even read.
-        recognised = self._recognised(shown) if dilemmas else {}
+        recognised = self._recognised(shown, min_group) if dilemmas else {}
         facts = _Facts(members, self._messages(owner_user_id, shown), recognised)
         groups = [
             facts.figures(c.id, c.name, [c.id])
@@ -238,9 +243,41 @@ class InsightStore:
             messages.setdefault(cohort_id, set()).add(found)
         return {cohort_id: frozenset(found) for cohort_id, found in messages.items()}
 
-    def _recognised(self, cohort_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-        """Per member of these cohorts: the first dilemmas of their latest advice."""
+    def _recognised(self, cohort_ids: Sequence[int], min_group: int) -> dict[int, tuple[str, ...]]:
+        """Per member of these cohorts: the first dilemmas of their latest advice, then
+        those they said play strongly with them in a live session (in one query).
+
+        Only live rounds where at least ``min_group`` people placed themselves count: the
+        room saw those rounds' figures; a smaller round's showed nothing, and counting it
+        here would show it by the difference before and after."""
         if not cohort_ids:
             return {}
         members = select(Membership.user_id).where(Membership.cohort_id.in_(cohort_ids))
-        return latest_advice_shown(self._session, members)
+        advice = latest_advice(members).add_columns(null().label("dilemma"))
+        rounds = (
+            select(LiveVote.session_id, LiveVote.round)
+            .where(LiveVote.position.is_not(None))
+            .group_by(LiveVote.session_id, LiveVote.round)
+            .having(func.count() >= min_group)
+            .subquery()
+        )
+        live = (
+            select(LiveVote.user_id, null(), LiveVote.dilemma)
+            .join(
+                rounds,
+                and_(rounds.c.session_id == LiveVote.session_id, rounds.c.round == LiveVote.round),
+            )
+            .where(LiveVote.strong.is_(True), LiveVote.user_id.in_(members))
+        )
+        recognised: dict[int, tuple[str, ...]] = {}
+        live_only: list[tuple[int, str]] = []
+        for user_id, advised, dilemma in self._session.execute(union_all(advice, live)):
+            if dilemma is None:
+                recognised[user_id] = shown_of(advised)
+            else:
+                live_only.append((user_id, str(dilemma)))
+        for user_id, dilemma in live_only:
+            known = recognised.get(user_id, ())
+            if dilemma not in known:
+                recognised[user_id] = (*known, dilemma)
+        return recognised

@@ -128,6 +128,21 @@ class LiveStore:
         row = self._session.scalars(query).one_or_none()
         return _info(row) if row is not None else None
 
+    def running(self, cohort_id: int, now: datetime) -> LiveInfo | None:
+        """The cohort's latest session that has neither ended nor expired, if any."""
+        query = (
+            select(LiveSession)
+            .where(
+                LiveSession.cohort_id == cohort_id,
+                LiveSession.ended_at.is_(None),
+                LiveSession.expires_at > now,
+            )
+            .order_by(LiveSession.id.desc())
+            .limit(1)
+        )
+        row = self._session.scalars(query).first()
+        return _info(row) if row is not None else None
+
     def _change(self, session_id: int, **values: object) -> LiveInfo | None:
         statement = (
             update(LiveSession)

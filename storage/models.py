@@ -328,7 +328,9 @@ class HeldUpdate(Base):
 
 class Snapshot(Base):
     """The answers and the advice at the end of one day's intake (or edit, or re-check):
-    the points of the user's timeline. A second one on the same local day replaces it."""
+    the points of the user's timeline. A second one on the same local day replaces it;
+    the state it replaced first (the day's first one) stays in ``before_answers`` and
+    ``before_dilemmas`` (None while the day saw one state only)."""
 
     __tablename__ = "snapshots"
     __table_args__ = (Index("ix_snapshots_user_id_taken_at", "user_id", "taken_at"),)
@@ -340,6 +342,8 @@ class Snapshot(Base):
     knowledge_version: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))  # "intake" | "recheck"
     taken_at: Mapped[datetime] = mapped_column(default=utc_now)
+    before_answers: Mapped[dict[str, Any] | None]
+    before_dilemmas: Mapped[list[str] | None]
 
 
 class LiveSession(Base):

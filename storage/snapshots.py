@@ -20,6 +20,9 @@ class SnapshotInfo:
     knowledge_version: str
     kind: str
     taken_at: datetime
+    before_answers: dict[str, str] | None = None
+    """The day's first state, when the day saw more than one (else None)."""
+    before_dilemmas: tuple[str, ...] | None = None
 
 
 class SnapshotStore:
@@ -40,10 +43,14 @@ class SnapshotStore:
     ) -> bool:
         """Keep the user's answers and advice now. A snapshot taken since ``day_began``
         (the start of the user's day) is replaced: a day's changes are one point of the
-        timeline, its last state. True when a new point was added."""
+        timeline, its last state; the state it replaces first (the day's first) is kept
+        as the point's "before". True when a new point was added."""
         latest = self._latest(user_id)
         now = self._clock()
         if latest is not None and latest.taken_at >= day_began:
+            if latest.before_answers is None:
+                latest.before_answers = dict(latest.answers)
+                latest.before_dilemmas = list(latest.dilemmas)
             latest.answers = {k: str(v) for k, v in answers.items()}
             latest.dilemmas = list(dilemmas)
             latest.knowledge_version = knowledge_version
@@ -77,6 +84,8 @@ class SnapshotStore:
                 row.knowledge_version,
                 row.kind,
                 row.taken_at,
+                None if row.before_answers is None else dict(row.before_answers),
+                None if row.before_dilemmas is None else tuple(row.before_dilemmas),
             )
             for row in self._session.scalars(query)
         ]

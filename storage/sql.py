@@ -45,10 +45,9 @@ def insert_unless_exists(
     return dialect_insert(session)(model).on_conflict_do_nothing(index_elements=columns)
 
 
-def latest_advice_shown(
-    session: Session, users: Sequence[int] | Select[Any]
-) -> dict[int, tuple[str, ...]]:
-    """Per user (ids, or a query of them): the dilemmas shown in their latest advice."""
+def latest_advice(users: Sequence[int] | Select[Any]) -> Select[Any]:
+    """The query of (user id, dilemmas) of each of these users' latest advice (by time,
+    then id): one row per advised user, the dilemmas best first."""
     newest_first = func.row_number().over(
         partition_by=AdviceGiven.user_id,
         order_by=(AdviceGiven.created_at.desc(), AdviceGiven.id.desc()),
@@ -61,8 +60,18 @@ def latest_advice_shown(
         .where(who)
         .subquery()
     )
-    query = select(ranked.c.user_id, ranked.c.dilemmas).where(ranked.c.rank == 1)
+    return select(ranked.c.user_id, ranked.c.dilemmas).where(ranked.c.rank == 1)
+
+
+def shown_of(dilemmas: Sequence[object]) -> tuple[str, ...]:
+    """The dilemmas an advice showed: its first :data:`ADVICE_SHOWN`, each once."""
+    return tuple(dict.fromkeys(str(d) for d in dilemmas[:ADVICE_SHOWN]))
+
+
+def latest_advice_shown(
+    session: Session, users: Sequence[int] | Select[Any]
+) -> dict[int, tuple[str, ...]]:
+    """Per user (ids, or a query of them): the dilemmas shown in their latest advice."""
     return {
-        user_id: tuple(dict.fromkeys(str(d) for d in dilemmas[:ADVICE_SHOWN]))
-        for user_id, dilemmas in session.execute(query)
+        user_id: shown_of(dilemmas) for user_id, dilemmas in session.execute(latest_advice(users))
     }

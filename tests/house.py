@@ -103,8 +103,6 @@ COMPOSED = {
     "bot.wiring": "bot/wiring",
     "flows.advisor": "flows/conversation",
     "flows.conversation": "flows/conversation",
-    "flows.states": "flows/conversation",
-    "flows.typed": "flows/conversation",
     "flows.checks": "flows/conversation",
     "flows.diagrams": "flows/conversation",
 }

@@ -44,7 +44,7 @@ from bot.app.advisor import Advisor
 from bot.telegram.channel import CHANNEL, COMMANDS, ROLE_COMMANDS
 from bot.telegram.render import TELEGRAM_LIMIT, keyboard, split_spans, to_html
 from flows.actions import MAX_ACTION_BYTES, parse_action
-from flows.advice.dialogue import ADVICE_ACTIONS
+from flows.advice.dialogue import ADVICE_ACTIONS, MAX_REFLECTION
 from flows.advice.reminder import reminder
 from flows.advisor import AdvisorFlow
 from flows.broadcasts import screens as broadcast_screens
@@ -64,7 +64,6 @@ from flows.cohorts.dialogue import (
     zone_named,
 )
 from flows.commands import parse_command
-from flows.conversation import MAX_REFLECTION
 from flows.definition import (
     ADVICE,
     ADVICE_TAG,
@@ -118,9 +117,8 @@ from flows.privacy.dialogue import (
     GATE_STATES,
     PRIVACY_COMMANDS,
     STATELESS_COMMANDS,
-    privacy_screen,
-    reflections_screen,
 )
+from flows.privacy.screens import privacy_screen, reflections_screen
 from flows.replies import Reply, Span
 from flows.screens import Say
 from knowledge.model import LANGUAGES

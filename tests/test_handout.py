@@ -1,9 +1,13 @@
 """The handout (/samenvatting): the PDF is read back and its text checked against the
-advice, in both languages; the choice of reflections; the Telegram document with caption."""
+advice, in both languages; the choice of reflections; the Telegram document with caption.
+
+``HANDOUT_PDF=path.pdf`` saves the README's example (docs/handout.png is made from it with
+``pdftoppm -png -r 80 -singlefile path.pdf docs/handout``, poppler-utils)."""
 
 from __future__ import annotations
 
 import io
+import os
 import re
 from datetime import UTC
 from pathlib import Path
@@ -58,6 +62,11 @@ def read_beside(path: Path, folder: Path) -> tuple[int, str]:
     return read(path.read_bytes())
 
 
+def save_for_the_readme(pdf: bytes) -> None:
+    if target := os.environ.get("HANDOUT_PDF"):
+        Path(target).write_bytes(pdf)
+
+
 def flat(text: str) -> str:
     return " ".join(text.split())
 
@@ -96,7 +105,6 @@ def expected(knowledge: Knowledge, lang: str) -> list[str]:
     question = next_meeting_question(say, advice)
     assert question is not None
     texts.append(say.plain(question.text))
-    texts.append(knowledge.version)
     return [flat(t) for t in texts]
 
 
@@ -117,6 +125,29 @@ async def test_the_pdf_says_what_the_advice_says(
     assert USER not in text and say.label("handout_for", name="").strip() not in text
     assert say.label("handout_filename") == reply.attachment.name if reply.attachment else False
     assert "↔" in text and ("ë" in text or lang == "en")
+    assert knowledge.version not in text, "the knowledge hash is no text for a board"
+    assert f"{long_date(say, local(2026, 3, 12).date())} · Netwerkwijzer" in text
+    metadata = PdfReader(io.BytesIO(pdf)).metadata
+    assert metadata is not None and metadata.title == say.label("handout_title")
+    assert metadata.keywords == knowledge.version
+    assert metadata.subject == say.label("handout_subject", version=knowledge.version)
+
+
+async def test_a_later_handout_says_when_the_answers_were_given(
+    people: People, clock: Any, knowledge: Knowledge
+) -> None:
+    await advised(people)
+    clock.now = local(2026, 6, 15, 11).astimezone(UTC)
+    _, text = read(pdf_of(await people.send(USER, "/samenvatting"))[1])
+    assert "15 juni 2026 · Netwerkwijzer · antwoorden van 12 maart 2026" in text
+    await people.press(USER, "1:a:edit:size")
+    await people.press(USER, "1:size:middel")
+    _, text = read(pdf_of(await people.send(USER, "/samenvatting"))[1])
+    assert "15 juni 2026 · Netwerkwijzer Het netwerk" in text, "answered today: one date"
+    await people.send(USER, "/taal en")
+    clock.now = local(2026, 7, 1, 11).astimezone(UTC)
+    _, text = read(pdf_of(await people.send(USER, "/summary"))[1])
+    assert "1 July 2026 · Netwerkwijzer · answers given on 15 June 2026" in text
 
 
 async def test_only_the_ticked_reflections_and_a_given_name_are_on_it(
@@ -236,3 +267,61 @@ async def test_characters_the_fonts_lack_print_as_a_question_mark_and_are_not_lo
     _, text = read(pdf)
     assert "Overleg met ??? ? over Łódź en Straße" in text
     assert not any("Ζ" in record.getMessage() for record in caplog.records)
+
+
+async def test_the_readme_picture_is_one_page_with_one_ticked_reflection(
+    people: People, clock: Any, knowledge: Knowledge
+) -> None:
+    clock.now = local(2026, 12, 4, 10).astimezone(UTC)
+    answers = {
+        "size": "zeer_groot",
+        "subgroups": "veel",
+        "bestuurlijke_subgroep": "informeel",
+        "mandate": "beperkt",
+        "interests": "hoog",
+    }
+    await people.join_bot(USER)
+    for question, option in answers.items():
+        await people.press(USER, f"1:{question}:{option}")
+    await people.send(USER, "/advies")
+    top = Engine(knowledge).advise(answers).top()
+    reflection = (
+        "Volgende maand met de raad van toezicht bespreken welk mandaat ik aan de netwerktafel heb."
+    )
+    await note(people, top[0].dilemma.id, reflection)
+    choice = await people.send(USER, "/samenvatting")
+    await people.press(USER, next(a for a in actions_of(choice) if ":h:tick:" in a))
+    _, pdf = pdf_of(await people.press(USER, "1:h:make"))
+    save_for_the_readme(pdf)
+    pages, text = read(pdf)
+    assert pages == 1 and reflection in text and "4 december 2026 · Netwerkwijzer" in text
+
+
+async def test_a_full_handout_is_one_page_not_a_page_and_a_footer(
+    people: People, knowledge: Knowledge
+) -> None:
+    """A reflection, a name and a change made the footer spill onto a page of its own:
+    set a little tighter, it is one page."""
+    answers = {
+        "size": "middel",
+        "subgroups": "geen",
+        "mandate": "geen",
+        "interests": "gemiddeld",
+        "knelpunt": "netwerk_en_lokaal",
+    }
+    await people.join_bot(USER)
+    for question, option in answers.items():
+        await people.press(USER, f"1:{question}:{option}")
+    await people.send(USER, "/advies")
+    await people.press(USER, "1:a:edit:size")
+    await people.press(USER, "1:size:zeer_groot")
+    top = Engine(knowledge).advise({**answers, "size": "zeer_groot"}).top()
+    await note(people, top[0].dilemma.id, "Met de RvT <b>bespreken</b> & dan besluiten.")
+    choice = await people.send(USER, "/samenvatting Mw. <i>de Vries</i>")
+    await people.press(USER, next(a for a in actions_of(choice) if ":h:tick:" in a))
+    _, pdf = pdf_of(await people.press(USER, "1:h:make"))
+    pages, text = read(pdf)
+    footer = flat(Say(knowledge, "nl").label("handout_footer"))
+    assert "Voor: Mw. <i>de Vries</i>" in text and "<b>bespreken</b> & dan" in text
+    assert "Sinds uw eerste advies op 12 maart" in text and footer in text
+    assert pages == 1

@@ -12,6 +12,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.telegram.channel import BUDGET_KEY, LIVE_KEY
 from fakebotapi import FakeBotAPI
 from fakebotapi.records import StoredMessage
 from storage import Repository
@@ -147,8 +148,17 @@ async def test_six_members_three_rounds_with_a_late_joiner(tmp_path: Path) -> No
             "6 stemmen, verdeling 1: 2 · 2: 2 · 3: 0 · 4: 1 · 5: 1; bij 1 speelt" in summary.content
         )
         assert "te weinig stemmen" in summary.content  # rounds 2 and 3: 1 and 0 voters
-        csv = next(m for m in api.sent_to(COORDINATOR_A) if m.kind == "document")
+        csv = await api.wait_for(
+            lambda a: next((m for m in a.sent_to(COORDINATOR_A) if m.kind == "document"), None),
+            timeout=30,  # after the chart: matplotlib's first import is slow on a busy machine
+        )
         assert csv.file is not None and b",6,2,2,0,1,1,1" in csv.file.data
+        # The chart: a PNG sent as a photo (after the QR's), its explanation as the caption.
+        chart = [m for m in api.sent_to(COORDINATOR_A) if m.kind == "photo"][-1]
+        assert chart.message_id > summary.message_id
+        assert chart.file is not None and chart.file.data.startswith(b"\x89PNG\r\n\x1a\n")
+        assert "Waar de zaal stond, per dilemma" in chart.content
+        assert "minder dan 5 stemmen staan er niet in" in chart.content
 
         # Anonymous: nothing per person in the projector state; in the member's export.
         def export(repo: Repository) -> dict[str, Any]:
@@ -190,3 +200,26 @@ async def test_the_events_stream_sends_the_state_on_a_change(tmp_path: Path) -> 
                 assert "script-src 'self'" in r.headers["Content-Security-Policy"]
             async with http.get(f"{s.root}/live/{'x' * 24}/state") as r:
                 assert r.status == 404
+
+
+async def test_a_new_user_joining_by_the_qr_votes_in_the_current_round(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+        api = s.api
+        control, code, sid = await open_session(s, "4 5")
+        newcomer = 888
+        api.add_user(newcomer)
+        consent = await send(api, f"/start live_{code}", chat=newcomer)
+        agree = next(d for d in callback_datas(consent) if d.startswith("1:p:consent:yes"))
+        await press_and_answer(api, newcomer, consent.message_id, agree)
+        # Not from the next round on: round 1's screen comes now, and takes a vote.
+        live_screen = await screen(api, newcomer, "Ronde 1 van 2")
+        answer = await press_and_answer(api, newcomer, live_screen.message_id, f"live:v:{sid}:1:2")
+        assert answer == "Genoteerd."
+        assert (await state(s, code))["voters"] == 1
+        # The next round edits that same message.
+        await press_and_answer(api, COORDINATOR_A, control.message_id, f"live:n:{sid}:1")
+        round2 = await screen(api, newcomer, "Ronde 2 van 2")
+        assert round2.message_id == live_screen.message_id
+        # The pushes count in the one budget the replies and the dispatcher share.
+        shared = s.bot.application.bot_data
+        assert shared[LIVE_KEY].pacer.budget is shared[BUDGET_KEY]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from flows.advice.dialogue import MAX_REFLECTION
 from flows.advisor import AdvisorFlow
 from flows.events import Event, SaveReflection, StoredState
 from flows.replies import ECHO_LIMIT, excerpt
-from flows.typed import MAX_REFLECTION
 from knowledge.model import Knowledge
 
 PHONE_SCREEN = 1200

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 
@@ -108,3 +111,80 @@ async def test_a_new_share_keeps_what_was_sent_and_a_pause(ticks: Ticks) -> None
 def test_parts_must_be_at_least_one() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         Pacer(SendBudget(), 28).share(0)
+
+
+class VirtualTime(Ticks):
+    """A clock for several tasks at once: a sleeping task wakes when the earliest sleep
+    of all is due (so concurrent sleeps overlap, as on a real clock)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._due: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = 0
+
+    async def sleep(self, seconds: float) -> None:
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._seq += 1
+        heapq.heappush(self._due, (self.now + max(0.0, seconds), self._seq, woken))
+        await woken
+
+    async def run(self, *work: Coroutine[Any, Any, None]) -> None:
+        tasks = [asyncio.create_task(w) for w in work]
+        while not all(t.done() for t in tasks):
+            for _ in range(5):  # let the woken task run on to its next sleep
+                await REAL_SLEEP(0)
+            if self._due:
+                due, _, woken = heapq.heappop(self._due)
+                self.now = max(self.now, due)
+                woken.set_result(None)
+        for task in tasks:
+            task.result()
+
+
+REAL_SLEEP = asyncio.sleep
+
+
+@pytest.fixture
+def virtual(monkeypatch: pytest.MonkeyPatch) -> VirtualTime:
+    clock = VirtualTime()
+    monkeypatch.setattr("bot.telegram.ratelimit.asyncio.sleep", clock.sleep)
+    return clock
+
+
+async def test_a_broadcast_and_a_live_round_share_the_budget_with_replies(
+    virtual: VirtualTime,
+) -> None:
+    budget = SendBudget(30, virtual)
+    broadcast, live = Pacer(budget, 28, virtual), Pacer(budget, 25, virtual)
+    sent: list[tuple[float, str]] = []
+
+    async def bulk(pacer: Pacer, kind: str, count: int) -> None:
+        for _ in range(count):
+            await pacer.wait()
+            sent.append((virtual.now, kind))
+
+    async def replies() -> None:
+        for _ in range(40):  # one every 0.1 s, counted, never waiting
+            budget.note()
+            sent.append((virtual.now, "reply"))
+            await virtual.sleep(0.1)
+
+    await virtual.run(bulk(broadcast, "broadcast", 60), bulk(live, "live", 60), replies())
+    times = sorted(t for t, _ in sent)
+    # A bulk message goes only while everything sent in the second up to it, itself
+    # included, stays within Telegram's 30 (a reply is never held back).
+    for at, kind in sent:
+        if kind != "reply":
+            window = sum(1 for t in times if at - 1.0 < t <= at)
+            assert window <= 30, f"{window} messages in the second up to {kind} at {at}"
+    assert times[-1] - times[0] >= 160 / 30 - 1, "160 messages at 30 a second: over 4 s"
+    # Each kind gets its turn: neither bulk kind starves the other.
+    first_second = [kind for t, kind in sent if t < times[0] + 1.0]
+    assert {"broadcast", "live", "reply"} <= set(first_second)
+
+
+async def test_a_share_slows_every_pacer_of_the_budget(ticks: Ticks) -> None:
+    budget = SendBudget(30, ticks)
+    broadcast, live = Pacer(budget, 28, ticks), Pacer(budget, 25, ticks)
+    broadcast.share(2)  # the dispatcher heard of a second process
+    assert (live.interval, budget.overall) == (2 / 25, 15)

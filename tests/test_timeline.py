@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from bot.telegram.render import to_html
 from knowledge.engine import TOP_N, Engine
 from knowledge.model import Knowledge
 from storage import Database
@@ -77,12 +78,62 @@ async def test_one_point_per_day_its_last_state(people: People, clock: Any) -> N
     await change(people, "mandate", "beperkt")
     (point,) = await snapshots(people)
     assert point.answers["size"] == "groot" and point.answers["mandate"] == "beperkt"
+    assert point.before_answers == ANSWERS, "the day's first state stays as its before"
     clock.advance(days=1)
     await change(people, "size", "zeer_groot")
-    assert len(await snapshots(people)) == 2
+    first, second = await snapshots(people)
+    assert first.before_answers == ANSWERS and second.before_answers is None
+    assert second.answers == {**ANSWERS, "size": "zeer_groot", "mandate": "beperkt"}
     clock.advance(days=1)
     await people.send(USER, "/advies")  # the same advice again: no new point
     assert len(await snapshots(people)) == 2
+
+
+async def test_a_change_on_the_day_of_the_first_advice_is_told(
+    people: People, knowledge: Knowledge
+) -> None:
+    await advised(people)
+    await change(people, "size", "groot")
+    await change(people, "size", "zeer_groot")
+    timeline = text_of(await people.send(USER, "/verloop"))
+    assert "Wijzigt u later een antwoord" not in timeline
+    assert "12 maart: uw eerste advies; later die dag: Omvang 10 tot 30 → Meer dan 65" in timeline
+    engine = Engine(knowledge)
+    before = [s.dilemma.id for s in engine.advise(ANSWERS).top()]
+    after = [s.dilemma.id for s in engine.advise({**ANSWERS, "size": "zeer_groot"}).top()]
+    added = [d for d in after if d not in before]
+    assert added, "the example should move the top three"
+    assert f"nieuw in uw top 3: {', '.join(titles(knowledge, added))}" in timeline
+    outcome = await people.send(USER, "/samenvatting")
+    (pdf,) = [r.attachment.data for r in outcome.replies if r.attachment is not None]
+    reader = PdfReader(io.BytesIO(pdf))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Sinds uw eerste advies op 12 maart: Omvang 10 tot 30 → Meer dan 65" in text
+    english = text_of(await people.send(USER, "/taal en")) and text_of(
+        await people.send(USER, "/timeline")
+    )
+    assert "12 March: your first advice; later that day: Size 10 to 30 → More than 65" in english
+
+
+async def test_a_change_back_on_the_first_day_is_no_change(people: People) -> None:
+    await advised(people)
+    await change(people, "size", "groot")
+    await change(people, "size", "middel")
+    timeline = text_of(await people.send(USER, "/verloop"))
+    assert "12 maart: uw eerste advies." in timeline and "later die dag" not in timeline
+
+
+async def test_the_first_days_change_stays_when_later_days_follow(
+    people: People, clock: Any
+) -> None:
+    await advised(people)
+    await change(people, "size", "groot")
+    clock.now = local(2026, 6, 15, 11).astimezone(UTC)
+    await change(people, "mandate", "beperkt")
+    timeline = text_of(await people.send(USER, "/verloop"))
+    assert "15 juni: Mandaat" in timeline
+    assert "12 maart: uw eerste advies; later die dag: Omvang 10 tot 30 → 31 tot 65" in timeline
+    assert timeline.index("15 juni") < timeline.index("12 maart: uw eerste advies")
 
 
 async def test_reflections_per_dilemma_with_their_dates(
@@ -102,6 +153,27 @@ async def test_reflections_per_dilemma_with_their_dates(
     )
 
 
+async def test_what_the_user_typed_is_escaped_and_the_timeline_fits_one_message(
+    people: People, clock: Any, knowledge: Knowledge
+) -> None:
+    await advised(people)
+    first = Engine(knowledge).advise(ANSWERS).top()[0].dilemma
+    for day in range(1, 20):
+        clock.now = local(2026, 3, 12 + day, 10).astimezone(UTC)
+        await change(people, "size", "groot" if day % 2 else "middel")
+        await people.press(USER, f"1:a:note:{first.id}")
+        await people.send(USER, f"<b>Notitie {day}</b> & **niet vet** " + "woord " * 40)
+    outcome = await people.send(USER, "/verloop")
+    (reply,) = outcome.replies
+    assert len(reply.plain) <= 1200
+    html = to_html(reply.spans)
+    assert "&lt;b&gt;Notitie 19&lt;/b&gt; &amp; **niet vet**" in html and "<b>Notitie" not in html
+    assert "eerdere punten passen niet" in reply.plain
+    choice = await people.send(USER, "/samenvatting <i>Jansen</i>")
+    (screen,) = choice.replies
+    assert "&lt;i&gt;Jansen&lt;/i&gt;" in to_html(screen.spans) and len(screen.plain) <= 1200
+
+
 async def test_the_handout_says_what_changed_last(people: People, clock: Any) -> None:
     await advised(people)
     clock.now = local(2026, 6, 15, 11).astimezone(UTC)
@@ -118,8 +190,14 @@ async def test_export_erasure_and_retention_cover_the_snapshots(people: People, 
     clock.advance(days=1)
     await change(people, "size", "groot")
     user_id = await people.user_id(USER)
+    await change(people, "mandate", "beperkt")
     exported = await people.db.run(lambda repo: repo.privacy.export(user_id))
     assert [row["answers"]["size"] for row in exported["snapshots"]] == ["middel", "groot"]
+    assert [row["before_answers"] for row in exported["snapshots"]] == [
+        None,
+        {**ANSWERS, "size": "groot"},
+    ]
+    assert exported["snapshots"][1]["before_dilemmas"]
     confirm = await people.send(USER, "/vergeet")
     assert "1:p:forget:yes" in [a for r in confirm.replies for a in r.actions]
     await people.press(USER, "1:p:forget:yes")

@@ -50,6 +50,8 @@ class Visitor:
     """Users (channel ids) whose roles changed, with their roles now."""
     edit: bool = False
     """The first answer replaces the message whose button was pressed."""
+    live_session: int | None = None
+    """A live session of a cohort the user just joined, to show them (its id)."""
 
     def show(self, reply: Reply, *, first: bool = False) -> None:
         """An answer to the effect; ``first``: before the flow's own screens (a join
@@ -68,4 +70,5 @@ class Visitor:
             deferred=[*outcome.deferred, *self.deferred],
             menus={**outcome.menus, **self.menus},
             edit=outcome.edit or self.edit,
+            live_session=self.live_session or outcome.live_session,
         )

@@ -54,7 +54,7 @@ from flows.events import (
     StartBroadcast,
 )
 from flows.handout.effects import ChooseHandout, MakeHandout
-from flows.privacy.dialogue import export_reply, reflections_screen
+from flows.privacy.screens import export_reply, reflections_screen
 from flows.timeline.content import subject_title
 from flows.timeline.effects import ShowTimeline
 

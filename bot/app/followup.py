@@ -169,6 +169,8 @@ class FollowUp:
         if not v.repo.cohorts.join(cohort.id, v.user_id):
             v.tell("join_again", first=True, name=name)
             return
+        running = v.repo.live.running(cohort.id, v.now)
+        v.live_session = running.id if running is not None else None
         parts = [v.say("join_confirmed", name=name, when=when)]
         if not v.repo.cohorts.nudge_settings(v.user_id).off:
             first = self.plan_member(v, cohort)

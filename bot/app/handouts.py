@@ -15,7 +15,7 @@ from bot.app.timeline import Timelines
 from flows.handout.content import Handout, PickedReflection, handout
 from flows.handout.effects import ChooseHandout, HandoutEffect, MakeHandout
 from flows.handout.screens import ReflectionItem, choose_screen, handout_reply
-from flows.timeline.content import subject_title
+from flows.timeline.content import last_change, subject_title
 from knowledge.engine import Engine
 
 INDENT = 5.0
@@ -23,9 +23,25 @@ INDENT = 5.0
 
 
 def render(content: Handout, created: date) -> bytes:
-    """The handout as an A4 PDF."""
-    meta = Metadata(content.title, content.lang, datetime.combine(created, time(12), UTC))
-    printer = Printer(meta)
+    """The handout as an A4 PDF: one page when it fits, or when it fits set a little
+    tighter (a second page holding only the last lines is no page to forward); else two."""
+    meta = Metadata(
+        content.title,
+        content.lang,
+        datetime.combine(created, time(12), UTC),
+        subject=content.subject,
+        keywords=content.keywords,
+    )
+    printer = _draw(content, meta, compact=False)
+    if printer.pages > 1:
+        compact = _draw(content, meta, compact=True)
+        printer, unused = (compact, printer) if compact.pages == 1 else (printer, compact)
+        unused.discard()
+    return printer.output()
+
+
+def _draw(content: Handout, meta: Metadata, *, compact: bool) -> Printer:
+    printer = Printer(meta, compact=compact)
     printer.title(content.title)
     for note in content.notes:
         printer.note(note)
@@ -36,7 +52,7 @@ def render(content: Handout, created: date) -> bytes:
             printer.paragraph(block.spans, indent=block.level * INDENT, marker=block.marker)
     printer.rule(2.0)
     printer.note(content.footer)
-    return printer.output()
+    return printer
 
 
 class Handouts:
@@ -60,9 +76,15 @@ class Handouts:
         picked = effect.picked if isinstance(effect, MakeHandout) else ()
         engine = Engine(v.knowledge)
         profile = engine.effective_profile(effect.answers)
+        advice = engine.advise(effect.answers)
+        points = self.timelines.points(v)
+        latest = points[-1] if points else None
+        same = latest is not None and latest.answers == {
+            k: str(x) for k, x in advice.profile.items()
+        }
         content = handout(
             say,
-            engine.advise(effect.answers),
+            advice,
             [q for q in v.knowledge.intake if q.ask_if(profile)],
             effect.answers,
             today,
@@ -72,6 +94,7 @@ class Handouts:
                 if r.id in picked
             ],
             name=effect.name,
-            change=self.timelines.last_change(v, today),
+            change=last_change(say, points, today),
+            answered=latest.day if same and latest is not None else None,
         )
         v.deferred.append(lambda: [handout_reply(say, content.filename, render(content, today))])

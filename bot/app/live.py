@@ -253,24 +253,47 @@ class Live:
         result: MyVote = await self.db.run(work)
         return result
 
+    async def screen_for(
+        self, session_id: int, channel_user_id: str
+    ) -> tuple[LiveInfo, Participant, MyVote] | None:
+        """What a member's live screen shows now: the session, the member and their vote
+        in its current round; None when the session ended or they are no member."""
+
+        def work(repo: Repository) -> tuple[LiveInfo, Participant, MyVote] | None:
+            session = repo.live.get(session_id)
+            user = repo.web.user(CHANNEL, channel_user_id)
+            if session is None or session.ended or user is None:
+                return None
+            if not repo.cohorts.is_member(session.cohort_id, user.user_id):
+                return None
+            who = Participant(user.user_id, CHANNEL, channel_user_id, user.language)
+            mine = (
+                repo.live.my_vote(session_id, session.round, user.user_id)
+                if session.round
+                else MyVote(None, False)
+            )
+            return session, who, mine
+
+        result: tuple[LiveInfo, Participant, MyVote] | None = await self.db.run(work)
+        return result
+
     async def join(
         self, channel_user_id: str, code: str
-    ) -> tuple[Literal["joined", "consent", "unknown"], LiveInfo | None, Participant | None]:
+    ) -> tuple[Literal["joined", "consent", "unknown"], LiveInfo | None]:
         """Someone who scanned the join QR: they become a member of the session's cohort."""
 
-        def work(repo: Repository) -> tuple[Any, LiveInfo | None, Participant | None]:
+        def work(repo: Repository) -> tuple[Any, LiveInfo | None]:
             session = repo.live.by_code(code, self.clock())
             if session is None or session.ended:
-                return "unknown", None, None
+                return "unknown", None
             user = repo.web.user(CHANNEL, channel_user_id)
             if user is None:
-                return "consent", session, None
+                return "consent", session
             if repo.cohorts.join(session.cohort_id, user.user_id):
                 repo.live.announce(session.id)
-            who = Participant(user.user_id, CHANNEL, channel_user_id, user.language)
-            return "joined", session, who
+            return "joined", session
 
-        result: tuple[Any, LiveInfo | None, Participant | None] = await self.db.run(work)
+        result: tuple[Any, LiveInfo | None] = await self.db.run(work)
         if result[0] == "joined" and result[1] is not None:
             self.hub.changed(result[1].id)
         return result

@@ -128,11 +128,14 @@ def printable(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Metadata:
-    """What the PDF says about itself: title, language and when it was made."""
+    """What the PDF says about itself: title, language and when it was made; a subject
+    and keywords when given."""
 
     title: str
     lang: str
     created: datetime
+    subject: str = ""
+    keywords: str = ""
 
 
 class Printer:
@@ -141,9 +144,15 @@ class Printer:
     BODY = 9.5
     LEADING = 4.4
     """Body text size (pt) and line height (mm): calm, and one page for a full advice."""
+    COMPACT = (9.0, 4.0)
+    """Body size and line height of a ``compact`` document: a little tighter, for a page
+    that would otherwise spill its last lines onto a second one."""
 
-    def __init__(self, meta: Metadata, margin: float = 15.0) -> None:
+    def __init__(self, meta: Metadata, margin: float = 15.0, *, compact: bool = False) -> None:
         from fpdf import FPDF
+
+        if compact:
+            self.BODY, self.LEADING = self.COMPACT
 
         pdf = FPDF(orientation="portrait", unit="mm", format="A4")
         pdf.set_margins(margin, margin, margin)
@@ -151,6 +160,10 @@ class Printer:
         for style, path in font_files().items():
             pdf.add_font(FAMILY, style, path)
         pdf.set_title(meta.title)
+        if meta.subject:
+            pdf.set_subject(meta.subject)
+        if meta.keywords:
+            pdf.set_keywords(meta.keywords)
         pdf.set_lang(meta.lang)
         pdf.set_creator("Netwerkwijzer")
         pdf.set_creation_date(meta.created.astimezone(UTC))
@@ -237,6 +250,13 @@ class Printer:
     def output(self) -> bytes:
         """The finished PDF."""
         return bytes(self.pdf.output())
+
+    def discard(self) -> None:
+        """Close the font files of a document that is not output (output closes them)."""
+        for font in self.pdf.fonts.values():
+            close = getattr(font, "close", None)
+            if callable(close):
+                close()
 
     def _font(self, style: str, size: float) -> None:
         self.pdf.set_font(FAMILY, style, size)

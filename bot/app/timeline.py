@@ -2,8 +2,9 @@
 
 A snapshot is kept whenever the advice shown changes (the intake completed, an answer
 changed, a re-check); the day's last state is the day's point (days in the bot's time
-zone). Snapshots are rows about the user like any other: exported by ``/mijngegevens``,
-erased by ``/vergeet`` and by retention (both walk the schema).
+zone), and the state the day's first change replaced stays beside it as its "before".
+Snapshots are rows about the user like any other: exported by ``/mijngegevens``, erased
+by ``/vergeet`` and by retention (both walk the schema).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.app.context import Visitor
 from flows.cohorts.schedule import next_allowed
 from flows.events import SaveAdvice
-from flows.replies import Span
-from flows.timeline.content import DatedReflection, Point, change_line, timeline_screen
+from flows.timeline.content import DatedReflection, Point, timeline_screen
 from flows.timeline.recheck import RECHECK_DAYS
 
 
@@ -59,17 +59,16 @@ class Timelines:
         v.repo.outbox.plan(v.user_id, "recheck", [(key, due, {"since": since.isoformat()})])
 
     def points(self, v: Visitor) -> list[Point]:
-        return [
-            Point(self.today(s.taken_at), dict(s.answers), s.dilemmas, s.kind)
-            for s in v.repo.snapshots.history(v.user_id)
-        ]
-
-    def last_change(self, v: Visitor, today: date) -> list[Span]:
-        """ "Sinds 12 maart: …" between the last two points; nothing with fewer than two."""
-        points = self.points(v)
-        if len(points) < 2:
-            return []
-        return change_line(v.say, points[-2], points[-1], today)
+        """The user's timeline, oldest first: each day's point with the day's first
+        state beside it when the day changed more than once."""
+        points = []
+        for s in v.repo.snapshots.history(v.user_id):
+            day = self.today(s.taken_at)
+            opened = None
+            if s.before_answers is not None:
+                opened = Point(day, dict(s.before_answers), s.before_dilemmas or (), s.kind)
+            points.append(Point(day, dict(s.answers), s.dilemmas, s.kind, opened))
+        return points
 
     def show(self, v: Visitor) -> None:
         """``/verloop``: the changes and the dated reflections."""

@@ -227,6 +227,10 @@ class TelegramChannel:
         for user_key, roles in outcome.menus.items():
             await set_menu(context.bot, self.advisor, int(user_key), roles)
             await set_menu_button(context.bot, int(user_key), roles, self.web_url)
+        live = context.application.bot_data.get(LIVE_KEY)
+        if outcome.live_session is not None and live is not None:
+            # A private chat: its id is the user's.
+            await live.show_round(context.bot, outcome.live_session, str(chat_id), chat_id)
 
     async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
         """One reply through the one send path, retried within the update."""

@@ -22,7 +22,9 @@ from telegram.ext import ContextTypes
 from bot.app.advisor import language_for
 from bot.app.followup import qr_png
 from bot.app.live import JOIN_PREFIX, Live, view_of
-from bot.telegram.send import combined, edit_reply, not_modified, send_reply, with_retry
+from bot.app.live_chart import summary_chart
+from bot.telegram.ratelimit import Pacer, SendBudget
+from bot.telegram.send import edit_reply, not_modified, send_reply, with_retry
 from flows.events import Event
 from flows.live import screens
 from flows.replies import Attachment, Reply
@@ -32,8 +34,9 @@ log = logging.getLogger(__name__)
 
 COMMAND = "live"
 PUSH_PER_SECOND = 25.0
-"""Participants' screens sent or edited per second when a round moves on (Telegram allows
-about 30 messages a second per bot; replies keep the rest)."""
+"""Participants' screens sent or edited per second at most when a round moves on, within
+the bot's shared send budget (:mod:`bot.telegram.ratelimit`): replies first, and this
+together with the dispatcher's broadcasts never past Telegram's 30 a second."""
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
@@ -52,8 +55,12 @@ class LiveChat:
         fallback: Handler,
         conversation: Callable[[Update, ContextTypes.DEFAULT_TYPE, Event], Awaitable[None]],
         deep_link: Callable[[str], str | None],
+        budget: SendBudget,
     ) -> None:
         self.live = live
+        self.budget = budget
+        """The process's send budget, shared with replies and the dispatcher."""
+        self.pacer = Pacer(budget, PUSH_PER_SECOND)
         self.web_url = web_url
         self.fallback = fallback
         """The channel's message handler: what a non-coordinator's /live goes to."""
@@ -228,18 +235,25 @@ class LiveChat:
         session_id: int,
         cohort: str,
     ) -> None:
-        """Per round the spread and how many recognise it, the top dilemmas, and a CSV."""
+        """Per round the spread and how many recognise it, the top dilemmas, a chart (when
+        a round may be shown) and a CSV."""
         knowledge = self.live.knowledge
         k = self.live.min_group
         rounds = [
             (knowledge.dilemma(d), t.counts, t.voters, t.strong)
             for d, t in await self.live.results(session_id)
         ]
+        # Drawn off the event loop, while the text goes: matplotlib takes a while.
+        drawing = asyncio.create_task(asyncio.to_thread(summary_chart, say, rounds, k))
+        await self._send(context, chat_id, screens.summary(say, cohort, rounds, k))
+        chart = await drawing
+        if chart is not None:
+            photo = Attachment("photo", "live.png", chart, caption=True)
+            await self._send(
+                context, chat_id, Reply(tuple(say("live_chart_caption", k=k)), attachment=photo)
+            )
         document = Attachment("document", "live.csv", screens.summary_csv(say, rounds, k))
-        summary = screens.summary(say, cohort, rounds, k)
-        # The summary as the CSV's caption when it fits: one message rather than two.
-        for reply in combined([summary, Reply((), attachment=document)]):
-            await self._send(context, chat_id, reply)
+        await self._send(context, chat_id, Reply((), attachment=document))
 
     # -- participants ------------------------------------------------------------------
 
@@ -270,7 +284,7 @@ class LiveChat:
         if message is None or user is None:
             return
         code = (message.text or "").partition(" ")[2].strip().removeprefix(JOIN_PREFIX)
-        outcome, session, who = await self.live.join(str(user.id), code)
+        outcome, session = await self.live.join(str(user.id), code)
         if outcome == "unknown" or session is None:
             say = self._say(language_for(user.language_code))
             await self._send(context, message.chat_id, Reply(tuple(say("live_join_unknown"))))
@@ -280,15 +294,21 @@ class LiveChat:
             event = Event("command", text=cohort_code, name="start", update_id=update.update_id)
             await self.conversation(update, context, event)
             return
-        assert who is not None
-        mine = await self.live.screen_of(session.id, who.user_id)
-        reply = screens.participant(
-            self._say(who.language),
-            view_of(self.live.knowledge, session),
-            mine.position,
-            mine.strong,
-        )
-        sent = await self._send(context, message.chat_id, reply)
+        await self.show_round(context.bot, session.id, str(user.id), message.chat_id)
+
+    async def show_round(self, bot: Any, session_id: int, user_key: str, chat_id: int) -> None:
+        """A member's live screen of the session's current round, as a new message that
+        later rounds edit (someone who just joined: they vote in this round already)."""
+        found = await self.live.screen_for(session_id, user_key)
+        if found is None:
+            return
+        session, who, mine = found
+        view = view_of(self.live.knowledge, session)
+        reply = screens.participant(self._say(who.language), view, mine.position, mine.strong)
+        try:
+            sent = await send_reply(bot, chat_id, reply, call=with_retry, budget=self.budget)
+        except Forbidden:
+            return
         if sent is not None:
             await self.live.set_screen(session.id, who.user_id, sent.message_id)
 
@@ -312,9 +332,12 @@ class LiveChat:
                 self._say(person.language), view, mine.position, mine.strong
             )
             chat = int(person.channel_user_id)
+            await self.pacer.wait()  # counts the message in the budget
             try:
                 message_id = shown.get(person.user_id)
-                if message_id is not None and await self._edit(chat, message_id, reply, bot):
+                if message_id is not None and await self._edit(
+                    chat, message_id, reply, bot, counted=False
+                ):
                     pass
                 else:
                     sent = await send_reply(bot, chat, reply, call=with_retry)
@@ -324,7 +347,6 @@ class LiveChat:
                 log.info("live screen of chat %s not sent: blocked", chat)
             except TelegramError as exc:
                 log.info("live screen of chat %s not sent: %s", chat, type(exc).__name__)
-            await asyncio.sleep(1 / PUSH_PER_SECOND)
 
     async def close(self) -> None:
         """Wait for the pushes under way (at shutdown)."""
@@ -343,10 +365,14 @@ class LiveChat:
         except BadRequest as exc:
             log.info("live callback not answered: %s", exc)
 
-    async def _edit(self, chat_id: int, message_id: int, reply: Reply, bot: Any) -> bool:
-        """Show ``reply`` in an earlier message; False when that message is gone."""
+    async def _edit(
+        self, chat_id: int, message_id: int, reply: Reply, bot: Any, *, counted: bool = True
+    ) -> bool:
+        """Show ``reply`` in an earlier message; False when that message is gone.
+        ``counted`` False: the caller's pacer counted it already."""
+        budget = self.budget if counted else None
         try:
-            await edit_reply(bot, chat_id, message_id, reply, call=with_retry)
+            await edit_reply(bot, chat_id, message_id, reply, call=with_retry, budget=budget)
         except BadRequest as exc:
             return not_modified(exc)
         return True
@@ -365,7 +391,9 @@ class LiveChat:
         self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply
     ) -> Message | None:
         try:
-            return await send_reply(context.bot, chat_id, reply, call=with_retry)
+            return await send_reply(
+                context.bot, chat_id, reply, call=with_retry, budget=self.budget
+            )
         except Forbidden:
             return None
 
@@ -394,7 +422,9 @@ def add_live_handlers(
         outcome = await advisor.handle("telegram", str(user.id), event, user.language_code)
         await channel.deliver(context, message.chat_id, outcome)
 
-    chat = LiveChat(live, web_url, channel.on_message, converse, advisor.links.deep_link)
+    chat = LiveChat(
+        live, web_url, channel.on_message, converse, advisor.links.deep_link, channel.budget
+    )
     private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
     application.add_handler(CallbackQueryHandler(chat.on_callback, pattern=r"^live:"))
     application.add_handler(CommandHandler(COMMAND, chat.on_command, private))

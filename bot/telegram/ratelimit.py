@@ -1,13 +1,15 @@
 """Sharing Telegram's overall message budget between replies and bulk traffic.
 
 Telegram allows a bot about 30 messages per second overall. Replies to people chatting
-go out at once and are only *counted* here; the dispatcher's bulk messages (nudges,
-broadcasts) are paced: at most ``rate`` per second of their own, and never while replies
-and bulk together already used the overall budget in the last second. So a broadcast
-fills what replies leave over, and a reply never waits for a broadcast.
+go out at once and are only *counted* here; bulk messages — the dispatcher's nudges and
+broadcasts, and the live session's rounds pushed to every participant — are paced, each
+kind by a :class:`Pacer` of its own: at most ``rate`` per second, and never while replies
+and bulk together already used the overall budget in the last second. So a broadcast and
+a live round share what replies leave over, and a reply never waits for either.
 
 Telegram's limit is per bot, not per process: when ``k`` processes send for one bot, each
-takes an equal share (:meth:`Pacer.share`), bulk at ``rate ÷ k`` within ``30 ÷ k``.
+takes an equal share (:meth:`Pacer.share`, which sets it for every pacer of the budget),
+bulk at ``rate ÷ k`` within ``30 ÷ k``.
 
 Telegram also allows about one message a second to each chat, after a short burst.
 :class:`ChatPace` keeps to that (:func:`pace_of`: one per bot token in this process): a
@@ -57,12 +59,15 @@ class SendBudget:
     ) -> None:
         self.limit = overall
         self.overall = overall
+        self.parts = 1
+        """How many processes share the bot's budget (as the dispatcher last heard)."""
         self._clock = clock
         self._sent: deque[float] = deque()
 
     def share(self, parts: int) -> None:
         """Keep to one of ``parts`` equal shares of the limit (at least one message a
         second); what was sent stays counted."""
+        self.parts = parts
         self.overall = max(1, self.limit // parts)
 
     def note(self) -> None:
@@ -93,16 +98,21 @@ class Pacer:
             raise ValueError(f"the rate must be positive, not {rate}")
         self.budget = budget
         self.rate = rate
-        self.interval = 1.0 / rate
         self._clock = clock
         self._next = 0.0
 
+    @property
+    def interval(self) -> float:
+        """Seconds between two bulk messages: ``rate`` per second, divided among the
+        processes that share the budget."""
+        return self.budget.parts / self.rate
+
     def share(self, parts: int) -> None:
         """``parts`` processes send for the bot: bulk at ``rate ÷ parts`` within that
-        share of the budget. The next slot and a pause stay as they were."""
+        share of the budget, for every pacer of the budget. The next slot and a pause
+        stay as they were."""
         if parts < 1:
             raise ValueError(f"the parts must be at least 1, not {parts}")
-        self.interval = parts / self.rate
         self.budget.share(parts)
 
     async def wait(self) -> None:

@@ -173,9 +173,16 @@ async def send_reply(
 
 
 async def edit_reply(
-    bot: Bot, chat_id: int, message_id: int, reply: Reply, *, call: Call = at_once
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    reply: Reply,
+    *,
+    call: Call = at_once,
+    budget: SendBudget | None = None,
 ) -> None:
-    """Show ``reply`` (one chunk) in an earlier message instead of what it said."""
+    """Show ``reply`` (one chunk) in an earlier message instead of what it said; the
+    edit counted in ``budget`` (Telegram counts it as a message)."""
     await call(
         partial(
             bot.edit_message_text,
@@ -187,6 +194,8 @@ async def edit_reply(
             disable_web_page_preview=True,
         )
     )
+    if budget is not None:
+        budget.note()
 
 
 # The pressed message: the chosen answer marked on its question, or the reply shown in

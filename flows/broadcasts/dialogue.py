@@ -3,85 +3,66 @@ audience (cohorts, optionally a dilemma filter), preview, send. A detour like cr
 cohort; the draft lives in the conversation's data until it is sent or cancelled.
 
 The audience and the preview need the database (the coordinator's cohorts, the number of
-recipients): their screens are effects, answered by the service.
+recipients): their screens are effects, answered by the service. The buttons carry the
+cohorts' tag (``c:``); the cohorts feature hands them on (:meth:`Broadcasts.action`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flows.actions import is_id
 from flows.broadcasts import screens as bs
-from flows.definition import BC_AUDIENCE, BC_DILEMMA, BC_PREVIEW, BC_TEXT, COHORT_TAG
+from flows.definition import (
+    BC_AUDIENCE,
+    BC_DILEMMA,
+    BC_PREVIEW,
+    BC_TEXT,
+    BROADCAST_STATES,
+    COHORT_TAG,
+)
 from flows.events import (
     BroadcastHistory,
     BroadcastReport,
     CancelBroadcast,
-    ConversationData,
     Draft,
-    Effect,
     ShowAudience,
     ShowPreview,
     StartBroadcast,
 )
-
-if TYPE_CHECKING:
-    from flows.replies import Reply, Span
-    from flows.screens import Say
-    from knowledge.guard import Guard
-    from knowledge.model import Knowledge
+from flows.feature import Context, Registry, clean_or_warn
 
 MAX_BROADCAST = 3000
 """Characters of a typed broadcast (the heading and the answer button come on top)."""
 
 
-class BroadcastActions:
-    """Mixed into :class:`flows.conversation.Conversation`."""
+class Broadcasts:
+    """The broadcast dialogue of a coordinator (roles are checked by the cohorts feature,
+    which hands the ``c:`` buttons on, and by the command table)."""
 
-    state: str
-    data: ConversationData
-    effects: list[Effect]
-    lead: list[Span]
-    knowledge: Knowledge
+    def register(self, registry: Registry) -> None:
+        registry.state_text(BROADCAST_STATES, self.typed)
+        registry.screen("show_broadcast_text", self.show_broadcast_text)
+        registry.screen("show_broadcast_audience", self.show_broadcast_audience)
+        registry.screen("show_broadcast_dilemma", self.show_broadcast_dilemma)
+        registry.screen("show_broadcast_preview", self.show_broadcast_preview)
 
-    if TYPE_CHECKING:  # supplied by the conversation and the other mixins
+    def start(self, ctx: Context) -> bool:
+        ctx.data["broadcast"] = {}
+        return ctx.detour("new_broadcast")
 
-        @property
-        def say(self) -> Say: ...
-
-        @property
-        def guard(self) -> Guard: ...
-
-        def fire(self, trigger: str, **kwargs: Any) -> bool: ...
-
-        def reshow(self) -> None: ...
-
-        def detour(self, trigger: str) -> bool: ...
-
-        def resume_after_detour(self) -> None: ...
-
-        def _emit(self, reply: Reply) -> None: ...
-
-        def clean_or_warn(
-            self, guard: Guard, text: str, tag: str = ..., discard: str = ...
-        ) -> bool: ...
-
-    def start_broadcast_dialogue(self) -> bool:
-        self.data["broadcast"] = {}
-        return self.detour("new_broadcast")
-
-    def _bdraft(self) -> dict[str, Any]:
-        draft = self.data.get("broadcast")
+    def _bdraft(self, ctx: Context) -> dict[str, Any]:
+        draft = ctx.data.get("broadcast")
         if not isinstance(draft, dict):
-            draft = self.data["broadcast"] = {}
+            draft = ctx.data["broadcast"] = {}
         return draft
 
-    def draft(self) -> Draft | None:
+    def draft(self, ctx: Context) -> Draft | None:
         """The draft, when it has a text or template (the audience has a default: all)."""
-        raw = self._bdraft()
+        raw = self._bdraft(ctx)
         text, template = raw.get("text"), raw.get("template")
         if not isinstance(text, str) and not (
-            isinstance(template, str) and template in self.knowledge.questions
+            isinstance(template, str) and template in ctx.knowledge.questions
         ):
             return None
         cohorts = raw.get("cohorts")
@@ -93,107 +74,112 @@ class BroadcastActions:
             text if isinstance(text, str) else None,
             template if isinstance(template, str) and not isinstance(text, str) else None,
             chosen or None,
-            dilemma if isinstance(dilemma, str) and self.knowledge.dilemma(dilemma) else None,
+            dilemma if isinstance(dilemma, str) and ctx.knowledge.dilemma(dilemma) else None,
         )
 
-    def broadcast_action(self, head: str, arg: str) -> bool:
+    def action(self, ctx: Context, head: str, arg: str) -> bool:
         """The coordinator's broadcast buttons; False when not valid here."""
-        raw = self._bdraft()
-        if head == "btpl" and self.state == BC_TEXT and is_id(arg):
-            templates = self.knowledge.templates
+        if head == "cancel" and ctx.state in BROADCAST_STATES:
+            ctx.lead = ctx.say("broadcast_cancelled")
+            ctx.data.pop("broadcast", None)
+            ctx.resume()
+            return True
+        raw = self._bdraft(ctx)
+        if head == "btpl" and ctx.state == BC_TEXT and is_id(arg):
+            templates = ctx.knowledge.templates
             if int(arg) >= len(templates):
                 return False
             raw.pop("text", None)
             raw["template"] = templates[int(arg)].question
-            return self.fire("bc_next")
-        if head == "redacted" and self.state == BC_TEXT:
-            redacted = self.data.pop("redacted_note", None)
+            return ctx.fire("bc_next")
+        if head == "redacted" and ctx.state == BC_TEXT:
+            redacted = ctx.data.pop("redacted_note", None)
             if not isinstance(redacted, str):
                 return False
             raw["text"] = redacted
-            return self.fire("bc_next")
-        if head == "ball" and self.state == BC_AUDIENCE:
+            return ctx.fire("bc_next")
+        if head == "ball" and ctx.state == BC_AUDIENCE:
             raw.pop("cohorts", None)
-            self.reshow()
+            ctx.reshow()
             return True
-        if head == "btog" and self.state == BC_AUDIENCE and is_id(arg):
+        if head == "btog" and ctx.state == BC_AUDIENCE and is_id(arg):
             chosen = [c for c in raw.get("cohorts") or [] if isinstance(c, int)]
             cohort = int(arg)
             chosen = [c for c in chosen if c != cohort] if cohort in chosen else [*chosen, cohort]
             raw["cohorts"] = chosen
-            self.reshow()
+            ctx.reshow()
             return True
-        if head == "bdil" and self.state == BC_AUDIENCE and not arg:
-            return self.fire("bc_dilemma")
-        if head == "bdil" and self.state == BC_DILEMMA and arg:
+        if head == "bdil" and ctx.state == BC_AUDIENCE and not arg:
+            return ctx.fire("bc_dilemma")
+        if head == "bdil" and ctx.state == BC_DILEMMA and arg:
             if arg == "-":
                 raw.pop("dilemma", None)
-            elif self.knowledge.dilemma(arg) is not None:
+            elif ctx.knowledge.dilemma(arg) is not None:
                 raw["dilemma"] = arg
             else:
                 return False
-            return self.fire("bc_next")
-        if head == "bnext" and self.state == BC_AUDIENCE:
-            return self.draft() is not None and self.fire("bc_next")
-        if head == "baud" and self.state == BC_PREVIEW:
-            return self.fire("bc_audience")
-        if head == "bsend" and self.state == BC_PREVIEW:
-            draft = self.draft()
+            return ctx.fire("bc_next")
+        if head == "bnext" and ctx.state == BC_AUDIENCE:
+            return self.draft(ctx) is not None and ctx.fire("bc_next")
+        if head == "baud" and ctx.state == BC_PREVIEW:
+            return ctx.fire("bc_audience")
+        if head == "bsend" and ctx.state == BC_PREVIEW:
+            draft = self.draft(ctx)
             if draft is None:
                 return False
-            self.effects.append(StartBroadcast(draft))
-            self.data.pop("broadcast", None)
-            self.resume_after_detour()
+            ctx.effects.append(StartBroadcast(draft))
+            ctx.data.pop("broadcast", None)
+            ctx.resume()
             return True
         if head in ("bstop", "brep") and is_id(arg):
             effect = CancelBroadcast if head == "bstop" else BroadcastReport
-            self.effects.append(effect(int(arg)))
+            ctx.effects.append(effect(int(arg)))
             return True
         return False
 
-    def broadcast_typed(self, text: str) -> None:
-        if self.state != BC_TEXT:
-            self.lead = self.say("use_buttons")
-            self.reshow()
+    def typed(self, ctx: Context, text: str) -> None:
+        if ctx.state != BC_TEXT:
+            ctx.lead = ctx.say("use_buttons")
+            ctx.reshow()
             return
         if len(text) > MAX_BROADCAST:
-            self.lead = self.say("broadcast_too_long", limit=MAX_BROADCAST)
-            self.reshow()
+            ctx.lead = ctx.say("broadcast_too_long", limit=MAX_BROADCAST)
+            ctx.reshow()
             return
-        if not self.clean_or_warn(self.guard, text, COHORT_TAG, "cancel"):
+        if not clean_or_warn(ctx, text, COHORT_TAG, "cancel"):
             return
-        raw = self._bdraft()
+        raw = self._bdraft(ctx)
         raw.pop("template", None)
         raw["text"] = text
-        self.fire("bc_next")
+        ctx.fire("bc_next")
 
     # -- screens (on_enter callbacks) ----------------------------------------------------
 
-    def show_broadcast_text(self, event: object) -> None:
-        say = self.say
+    def show_broadcast_text(self, ctx: Context, event: object) -> None:
+        say = ctx.say
         questions = [
-            say.plain(self.knowledge.questions[t.question].text)
-            for t in self.knowledge.templates
-            if t.question in self.knowledge.questions
+            say.plain(ctx.knowledge.questions[t.question].text)
+            for t in ctx.knowledge.templates
+            if t.question in ctx.knowledge.questions
         ]
-        self.effects.append(BroadcastHistory())
-        self._emit(bs.compose(say, questions))
+        ctx.effects.append(BroadcastHistory())
+        ctx.emit(bs.compose(say, questions))
 
-    def show_broadcast_audience(self, event: object) -> None:
-        draft = self.draft()
+    def show_broadcast_audience(self, ctx: Context, event: object) -> None:
+        draft = self.draft(ctx)
         if draft is None:
-            self.state = BC_TEXT
-            self.show_broadcast_text(event)
+            ctx.state = BC_TEXT
+            self.show_broadcast_text(ctx, event)
             return
-        self.effects.append(ShowAudience(draft))
+        ctx.effects.append(ShowAudience(draft))
 
-    def show_broadcast_dilemma(self, event: object) -> None:
-        self._emit(bs.dilemma_filter(self.say))
+    def show_broadcast_dilemma(self, ctx: Context, event: object) -> None:
+        ctx.emit(bs.dilemma_filter(ctx.say))
 
-    def show_broadcast_preview(self, event: object) -> None:
-        draft = self.draft()
+    def show_broadcast_preview(self, ctx: Context, event: object) -> None:
+        draft = self.draft(ctx)
         if draft is None:
-            self.state = BC_TEXT
-            self.show_broadcast_text(event)
+            ctx.state = BC_TEXT
+            self.show_broadcast_text(ctx, event)
             return
-        self.effects.append(ShowPreview(draft))
+        ctx.effects.append(ShowPreview(draft))

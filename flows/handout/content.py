@@ -45,10 +45,14 @@ class Handout:
     lang: str
     title: str
     notes: tuple[str, ...]
-    """Small lines under the title: for whom (only a name the user gave), date, version."""
+    """Small lines under the title: for whom (only a name the user gave), the dates."""
     sections: tuple[Section, ...]
     footer: str
     filename: str
+    subject: str = ""
+    """The PDF's Subject: what it is, with the knowledge version (not on the page)."""
+    keywords: str = ""
+    """The PDF's Keywords: the knowledge version alone, for a machine to read back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +144,12 @@ def handout(
     reflections: Sequence[PickedReflection] = (),
     name: str | None = None,
     change: Sequence[Span] = (),
+    answered: date | None = None,
 ) -> Handout:
     """The handout of ``advice``: network, dilemmas, the ticked reflections, a question for
-    the next meeting, the leadership action, the last change, sources and contacts."""
+    the next meeting, the leadership action, the last change, sources and contacts.
+    ``answered``: the day the answers were given (when it is not ``today``); the
+    knowledge version goes in the PDF's metadata, not on the page."""
     top = advice.top()
     sections = [_network(say, asked, answers)]
     if top:
@@ -185,12 +192,18 @@ def handout(
     if (sources := _sources(say, top)) is not None:
         sections.append(sources)
     notes = [say.label("handout_for", name=name)] if name else []
-    notes.append(
-        say.label("handout_made", date=long_date(say, today), version=say.knowledge.version)
-    )
+    if answered is None or answered == today:
+        notes.append(say.label("handout_made", date=long_date(say, today)))
+    else:
+        made = long_date(say, today)
+        notes.append(
+            say.label("handout_made_answered", date=made, answered=long_date(say, answered))
+        )
     return Handout(
         lang=say.lang,
         title=say.label("handout_title"),
+        subject=say.label("handout_subject", version=say.knowledge.version),
+        keywords=say.knowledge.version,
         notes=tuple(notes),
         sections=tuple(sections),
         footer=say.label("handout_footer"),

@@ -28,6 +28,9 @@ class Point:
     answers: dict[str, str]
     dilemmas: tuple[str, ...]
     kind: str = "intake"
+    opened: Point | None = None
+    """The day's first state, when the day saw more than one (a change on the day of the
+    first advice: the point holds the last state, this the first advice)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,23 @@ def change_line(say: Say, before: Point, after: Point, today: date) -> list[Span
     return say(key, date=short_date(say, before.day, today), changes="; ".join(parts))
 
 
+def first_day_changes(say: Say, first: Point) -> list[str]:
+    """What changed on the day of the first advice, after it (nothing when it stayed)."""
+    return [] if first.opened is None else differences(say, first.opened, first)
+
+
+def last_change(say: Say, points: Sequence[Point], today: date) -> list[Span]:
+    """The timeline's last change in one line, for the handout: "Sinds 12 maart: …"
+    between the last two points, or "Sinds uw eerste advies op 12 maart: …" when the one
+    point's day changed after its first advice; nothing when nothing changed yet."""
+    if len(points) >= 2:
+        return change_line(say, points[-2], points[-1], today)
+    if points and (parts := first_day_changes(say, points[0])):
+        day = short_date(say, points[0].day, today)
+        return say("timeline_since_first", date=day, changes="; ".join(parts))
+    return []
+
+
 def subject_title(say: Say, subject: str) -> str:
     """A reflection's subject as the user knows it: the dilemma's title, or "your advice"."""
     dilemma = say.knowledge.dilemma(subject)
@@ -99,6 +119,9 @@ def timeline_screen(
         return Reply(tuple(say("timeline_none")), meta={"screen": "timeline"})
     parts = [say("timeline_intro", date=short_date(say, points[0].day, today))]
     changes = []
+    if first := first_day_changes(say, points[0]):
+        day = short_date(say, points[0].day, today)
+        changes.append(say("timeline_first_changed", date=day, changes="; ".join(first)))
     for before, after in pairwise(points):
         line = say(
             "timeline_change_recheck" if after.kind == "recheck" else "timeline_change",

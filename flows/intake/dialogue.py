@@ -1,0 +1,192 @@
+"""The intake in the conversation: one question per state, answered by a button or in
+words (free text mapped onto the options), skipped, or gone back from; ``/profiel`` to
+change an answer, ``/terug``, and ``/opnieuw`` (which asks first, since it wipes the
+answers). During a re-check (:class:`~flows.timeline.dialogue.Timeline`) each question
+also offers "Ongewijzigd".
+"""
+
+from __future__ import annotations
+
+from flows import understood
+from flows.definition import BROWSE_TAG
+from flows.events import fresh_data
+from flows.feature import Context, Registry, catalogue_words
+from flows.intake import screens
+from flows.timeline.dialogue import Timeline
+from flows.timeline.recheck import UNCHANGED, unchanged_button
+from knowledge.model import IntakeQuestion
+from knowledge.textmatch import map_answer, normalize
+
+FAILURES_BEFORE_OPTIONS = 2
+"""Typed answers that match no option before the reply says so more plainly."""
+
+
+class Intake:
+    """The questions and the user's answers."""
+
+    def __init__(self, timeline: Timeline) -> None:
+        self.timeline = timeline
+
+    def register(self, registry: Registry) -> None:
+        registry.command("profiel", self.profile_command)
+        registry.command("terug", lambda ctx, args: self.back(ctx))
+        registry.command("opnieuw", lambda ctx, args: self.ask_restart(ctx))
+        registry.action(BROWSE_TAG, self.restart_action)
+        registry.answers = self.answer_action
+        registry.text(self.question_text)
+        registry.screen("show_question", self.show_question)
+        registry.screen("show_profile", self.show_profile)
+
+    # -- screens (on_enter callbacks) ----------------------------------------------------
+
+    def show_question(self, ctx: Context, event: object) -> None:
+        question = ctx.current_question()
+        assert question is not None
+        if ctx.quiet_question:
+            ctx.quiet_question = False
+            ctx.emit(screens.resume_intake(ctx.say))
+            return
+        # Only the questions everyone gets are counted: a follow-up question ("Aanvullende
+        # vraag") appears after some answers, and counting it would change the total midway.
+        counted = [q for q in ctx.knowledge.intake if q.ask_if.dims == frozenset()]
+        number = next((i for i, q in enumerate(counted, start=1) if q.id == question.id), 0)
+        current = ctx.answers.get(question.id)
+        profile = ctx.flow_profile()
+        extra = (unchanged_button(ctx.say, question),) if self.timeline.rechecking(ctx) else ()
+        ctx.emit(
+            screens.question(
+                ctx.say,
+                question,
+                number,
+                len(counted),
+                current,
+                question.offered(profile),
+                extra,
+            )
+        )
+
+    def show_profile(self, ctx: Context, event: object) -> None:
+        ctx.data.pop("editing", None)
+        ctx.emit(screens.profile(ctx.say, ctx.asked(), ctx.answers))
+
+    # -- commands ------------------------------------------------------------------------
+
+    def profile_command(self, ctx: Context, args: str) -> None:
+        if not ctx.fire("edit"):
+            ctx.lead = ctx.say("profile_not_yet")
+            ctx.show_where_we_are()
+
+    def back(self, ctx: Context) -> None:
+        if ctx.current_question() is not None:
+            ctx.data.pop("failures", None)
+            ctx.fire("back")
+        else:
+            ctx.fire("advice")
+
+    def ask_restart(self, ctx: Context) -> None:
+        """Starting over wipes the answers: ask first, unless there is nothing to wipe."""
+        if not ctx.answers:
+            self.restart(ctx)
+            return
+        ctx.replies.append(screens.restart_confirm(ctx.say))
+
+    def restart(self, ctx: Context) -> None:
+        ctx.answers.clear()
+        ctx.data = fresh_data(ctx.data)
+        ctx.answers_changed()
+        ctx.lead = ctx.say("restarted")
+        ctx.fire("restart")
+
+    def restart_action(self, ctx: Context, choice: tuple[str, ...]) -> bool:
+        """The "yes, start over" button of :func:`~flows.intake.screens.restart_confirm`."""
+        if choice[0] != "restart" or ctx.at_gate:
+            return False
+        self.restart(ctx)
+        return True
+
+    # -- answers -------------------------------------------------------------------------
+
+    def answer_action(self, ctx: Context, question_id: str, choice: tuple[str, ...]) -> bool:
+        """A button of the question being asked (its tag is the question's id)."""
+        question = ctx.current_question()
+        if question is None or question.id != question_id or len(choice) != 1:
+            return False
+        value = choice[0]
+        if value == "_back":
+            self.back(ctx)
+            return True
+        if value == UNCHANGED:
+            return self.keep_unchanged(ctx, question)
+        if value == "_skip":
+            ctx.chosen = ctx.say.label("answer_skipped")
+            self.skip(ctx, question)
+            return True
+        if value == "_advice" and not question.core:
+            ctx.data.pop("failures", None)
+            return ctx.fire("advice")
+        option = question.option(value)
+        if option is None:
+            return False
+        ctx.chosen = ctx.say.plain(option.label)
+        self.record(ctx, question, option.id)
+        return True
+
+    def keep_unchanged(self, ctx: Context, question: IntakeQuestion) -> bool:
+        """ "Ongewijzigd" in a re-check: the answer stays (a skipped question stays skipped)."""
+        if not self.timeline.rechecking(ctx):
+            return False
+        ctx.chosen = ctx.say.label("btn_unchanged")
+        current = ctx.answers.get(question.id)
+        if current is not None and question.option(current) is not None:
+            self.record(ctx, question, current)
+        else:
+            self.skip(ctx, question)
+        return True
+
+    def record(self, ctx: Context, question: IntakeQuestion, option_id: str) -> None:
+        ctx.answers[question.id] = option_id
+        ctx.data["skipped"] = [q for q in ctx.skipped() if q != question.id]
+        ctx.data.pop("failures", None)
+        ctx.answers_changed()
+        ctx.fire("answer")
+
+    def skip(self, ctx: Context, question: IntakeQuestion) -> None:
+        ctx.answers.pop(question.id, None)
+        ctx.data["skipped"] = [*(q for q in ctx.skipped() if q != question.id), question.id]
+        ctx.data.pop("failures", None)
+        ctx.answers_changed()
+        ctx.fire("skip")
+
+    def question_text(self, ctx: Context, text: str) -> bool:
+        """Typed text while a question is asked answers it, if it can be read as one of its
+        options (or as "overslaan", "terug", "weet ik niet")."""
+        question = ctx.current_question()
+        if question is None:
+            return False
+        norm = normalize(text)
+        if norm and norm in catalogue_words(ctx.knowledge, "words_skip"):
+            self.skip(ctx, question)
+            return True
+        if norm and norm in catalogue_words(ctx.knowledge, "words_back"):
+            self.back(ctx)
+            return True
+        reading = map_answer(question, text, ctx.knowledge)
+        if reading.outcome == "matched" and reading.option is not None:
+            ctx.lead = understood.noted(ctx.say, question, reading)
+            self.record(ctx, question, reading.option)
+            return True
+        said = understood.not_chosen(ctx.say, question, reading)
+        if reading.dont_know and said is not None:
+            ctx.lead = said  # an honest "I don't know" is an answer, not a failure
+            ctx.reshow()
+            return True
+        failures = int(ctx.data.get("failures", 0)) + 1
+        ctx.data["failures"] = failures
+        if said is not None:
+            ctx.lead = said
+        elif failures >= FAILURES_BEFORE_OPTIONS:
+            ctx.lead = ctx.say("not_understood_again")
+        else:
+            ctx.lead = ctx.say("not_understood")
+        ctx.reshow()
+        return True

@@ -1,0 +1,133 @@
+"""The intake's screens: a question with its options, the user's answers to change, the
+confirmation before starting over, and the button that waits after a coordinator's detour."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from flows.actions import action
+from flows.definition import ADVICE_TAG, BROWSE_TAG
+from flows.replies import Button, Reply, Span, join
+from flows.screens import Say, answer_label, question_name
+from knowledge.model import IntakeQuestion, Option
+
+BUTTONS_PER_ROW = 2
+SHORT_LABEL = 18
+"""Option labels up to this long share a row; longer ones get a row each."""
+
+
+def _rows(buttons: Sequence[Button]) -> list[tuple[Button, ...]]:
+    """Short buttons two to a row, long ones alone: readable on a phone."""
+    rows: list[tuple[Button, ...]] = []
+    pending: list[Button] = []
+    for button in buttons:
+        if len(button.label) > SHORT_LABEL:
+            if pending:
+                rows.append(tuple(pending))
+                pending = []
+            rows.append((button,))
+            continue
+        pending.append(button)
+        if len(pending) == BUTTONS_PER_ROW:
+            rows.append(tuple(pending))
+            pending = []
+    if pending:
+        rows.append(tuple(pending))
+    return rows
+
+
+def question(
+    say: Say,
+    question: IntakeQuestion,
+    number: int,
+    total: int,
+    current: str | None,
+    offered: Sequence[Option] | None = None,
+    extra: Sequence[Button] = (),
+) -> Reply:
+    """One intake question with its options, ``extra`` buttons (a row), back and skip;
+    ``number`` 0 for a follow-up question (asked only after some answers), which the count
+    leaves out so that it stays put."""
+    offered = question.options if offered is None else offered
+    parts = [
+        say("question_progress", number=number, total=total) if number else say("question_followup")
+    ]
+    parts.append([Span(say.plain(question.text), "bold")])
+    if question.help is not None:
+        parts.append(say.text(question.help))
+    options = [
+        Button(
+            say.label("current_mark", label=say.plain(option.label))
+            if option.id == current
+            else say.plain(option.label),
+            action(question.id, option.id),
+        )
+        for option in offered
+    ]
+    rows = _rows(options)
+    if extra:
+        rows.append(tuple(extra))
+    rows.append(
+        (
+            Button(say.label("btn_back"), action(question.id, "_back")),
+            Button(say.label("btn_skip"), action(question.id, "_skip")),
+        )
+    )
+    if not question.core:
+        # The optional questions sharpen the advice; nobody has to answer them all.
+        rows.append((Button(say.label("btn_to_advice"), action(question.id, "_advice")),))
+    meta = {"screen": "question", "question": question.id}
+    if any(option.range is not None for option in question.options):
+        # Typed digits answer this question as a count; a channel that numbers its
+        # buttons (the terminal) says how to pick one instead.
+        meta["count_hint"] = say.label("count_hint")
+    return Reply(tuple(join(parts)), tuple(rows), meta=meta)
+
+
+def answer_lines(
+    say: Say, asked: Sequence[IntakeQuestion], answers: Mapping[str, str]
+) -> list[Span]:
+    """One line per question asked: its short name and the answer (or "overgeslagen")."""
+    return join(
+        [
+            say(
+                "why_answer",
+                question=question_name(say, q),
+                answer=answer_label(say, q, answers.get(q.id)),
+            )
+            for q in asked
+        ]
+    )
+
+
+def profile(say: Say, asked: Sequence[IntakeQuestion], answers: Mapping[str, str]) -> Reply:
+    """The user's answers, each with a button to change it."""
+    buttons = [
+        Button(
+            say.label("btn_change", question=question_name(say, q)),
+            action(ADVICE_TAG, "edit", q.id),
+        )
+        for q in asked
+    ]
+    rows = _rows(buttons)
+    rows.append((Button(say.label("btn_back_advice"), action(ADVICE_TAG, "advice")),))
+    return Reply(
+        tuple(join([say("profile_intro"), answer_lines(say, asked, answers)], "\n\n")),
+        tuple(rows),
+        meta={"screen": "profile"},
+    )
+
+
+def restart_confirm(say: Say) -> Reply:
+    """Starting over wipes the answers: yes, or back to where the user was."""
+    rows = (
+        (Button(say.label("btn_restart_yes"), action(BROWSE_TAG, "restart")),),
+        (Button(say.label("btn_restart_no"), action(BROWSE_TAG, "resume")),),
+    )
+    return Reply(tuple(say("restart_confirm")), rows, meta={"screen": "restart"})
+
+
+def resume_intake(say: Say) -> Reply:
+    """After a coordinator's detour, the intake waits behind one button (not its question)."""
+    rows = ((Button(say.label("btn_resume_intake"), action(BROWSE_TAG, "resume")),),)
+    return Reply(tuple(say("resume_intake")), rows, meta={"screen": "resume_intake"})

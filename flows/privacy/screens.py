@@ -1,0 +1,85 @@
+"""The privacy screens: the consent question, the declined screen, the privacy statement
+with the user's own data, erasure's confirmation, the list of reflections, the export."""
+
+from __future__ import annotations
+
+from flows.actions import START_PAYLOAD_PATTERN, action
+from flows.definition import BROWSE_TAG, PRIVACY_TAG
+from flows.replies import Attachment, Button, Reply, join
+from flows.screens import Say
+
+MAX_PAYLOAD = 40
+"""Longest deep-link payload carried on the agree button (callback data ≤ 64 bytes)."""
+
+
+def _answer(answer: str, lang: str | None) -> str:
+    """``yes``/``no``, with a language chosen before consent (``yes.en``): like the
+    deep-link payload it rides on the button, because nothing is stored before consent."""
+    return f"{answer}.{lang}" if lang else answer
+
+
+def _agree(payload: str | None, lang: str | None = None) -> str:
+    """The agree button's action; a deep-link payload (cohort code) rides along, so that
+    nothing has to be stored before the user agrees."""
+    carried = payload and len(payload) <= MAX_PAYLOAD and START_PAYLOAD_PATTERN.fullmatch(payload)
+    extra = (payload,) if payload and carried else ()
+    return action(PRIVACY_TAG, "consent", _answer("yes", lang), *extra)
+
+
+def consent_screen(say: Say, payload: str | None = None, lang: str | None = None) -> Reply:
+    """The privacy question; ``lang`` is a language the user chose that is not stored."""
+    rows = (
+        (Button(say.label("btn_agree"), _agree(payload, lang)),),
+        (Button(say.label("btn_decline"), action(PRIVACY_TAG, "consent", _answer("no", lang))),),
+    )
+    return Reply(tuple(say("consent")), rows, meta={"screen": "consent"})
+
+
+def declined_screen(say: Say, payload: str | None = None, lang: str | None = None) -> Reply:
+    rows = (
+        (Button(say.label("btn_browse"), action(BROWSE_TAG, "levels")),),
+        (Button(say.label("btn_agree_now"), _agree(payload, lang)),),
+    )
+    return Reply(tuple(say("declined")), rows, meta={"screen": "declined"})
+
+
+def privacy_screen(say: Say, consent: bool | None) -> Reply:
+    rows: tuple[tuple[Button, ...], ...] = ()
+    if consent:
+        rows = (
+            (Button(say.label("btn_export"), action(PRIVACY_TAG, "export")),),
+            (Button(say.label("btn_reflections"), action(PRIVACY_TAG, "reflections")),),
+            (Button(say.label("btn_forget"), action(PRIVACY_TAG, "forget")),),
+        )
+    return Reply(tuple(say("privacy")), rows, meta={"screen": "privacy"})
+
+
+def forget_confirm_screen(say: Say) -> Reply:
+    rows = (
+        (Button(say.label("btn_forget_yes"), action(PRIVACY_TAG, "forget", "yes")),),
+        (Button(say.label("btn_forget_no"), action(PRIVACY_TAG, "keep")),),
+    )
+    return Reply(tuple(say("forget_confirm")), rows, meta={"screen": "forget"})
+
+
+def reflections_screen(say: Say, items: list[tuple[int, str, str]]) -> Reply:
+    """The user's reflections (id, subject title, text), each with a delete button."""
+    if not items:
+        return Reply(tuple(say("reflections_none")), meta={"screen": "reflections"})
+    lines = [say("reflections_item", subject=subject, text=text) for _, subject, text in items]
+    rows = tuple(
+        (
+            Button(
+                say.label("btn_delete_reflection", number=n), action(PRIVACY_TAG, "delref", str(i))
+            ),
+        )
+        for n, (i, _, _) in enumerate(items, start=1)
+    )
+    text = join([say("reflections_intro"), join(lines, "\n\n")], "\n\n")
+    return Reply(tuple(text), rows, meta={"screen": "reflections"})
+
+
+def export_reply(say: Say, document: bytes) -> Reply:
+    """The export as a JSON document with a short explanation."""
+    attachment = Attachment("document", say.label("export_filename"), document)
+    return Reply(tuple(say("export_ready")), attachment=attachment, meta={"screen": "export"})
