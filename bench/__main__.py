@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+from collections.abc import Callable
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
@@ -12,13 +13,13 @@ from bench import (
     broadcast,
     core,
     dashboard,
-    dispatch_memory,
     handout,
     live,
     memory,
     outbox,
     over_http,
     reading,
+    sender_memory,
 )
 from bench.report import Figure, table
 
@@ -30,13 +31,14 @@ def machine() -> str:
 def main(argv: list[str]) -> int:
     only = set(argv)
     figures: list[Figure] = []
-    suites = {
+    suites: dict[str, Callable[[], list[Figure]]] = {
         "core": lambda: [core.advice_decision(), core.full_check(), core.event_handling()],
     }
+    suites["check"] = lambda: [core.full_check()]
     suites["reading"] = reading.reading
     suites["outbox"] = lambda: [
         *outbox.claim_next_batch(),
-        *dispatch_memory.dispatcher_memory(),
+        *sender_memory.sender_memory(),
     ]
     suites["handout"] = lambda: [handout.handout()]
     suites["telegram"] = over_http.run_all

@@ -11,17 +11,27 @@ import signal
 import statistics
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.procs import start_polling_bot
 from bench.report import Figure
-from tests.test_broadcast_delivery import FIRST_MEMBER, seed
+from tests.broadcast_helpers import FIRST_MEMBER, seed
+
+if TYPE_CHECKING:
+    from fakebotapi import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMBERS = int(os.environ.get("BENCH_BROADCAST_MEMBERS", "5000"))
 MARKER = "Een vraag voor het benchmark"
 CHATTER = 4343
 CHAT_TEXTS = ["/help", "/vraag", "/dilemmas", "/privacy"]
+
+
+def _more_than(seen: int, api: FakeBotAPI) -> bool:
+    """The chatting user got more than ``seen`` messages."""
+    return len(api.sent_to(CHATTER)) > seen
 
 
 def _p95(values: list[float]) -> float:
@@ -58,7 +68,7 @@ async def _measure() -> tuple[float, float, float, int, int, int]:
                     started = time.monotonic()
                     api.user_sends(CHATTER, CHAT_TEXTS[turn % len(CHAT_TEXTS)])
                     turn += 1
-                    await api.wait_for(lambda a, seen=before: len(a.sent_to(CHATTER)) > seen, 10)
+                    await api.wait_for(partial(_more_than, before), 10)
                     latencies.append(time.monotonic() - started)
                     await asyncio.sleep(1.0)
             finally:

@@ -15,7 +15,7 @@ from knowledge.loader import read_knowledge
 from knowledge.model import Knowledge
 from knowledge.problems import errors
 from knowledge.reading.answers import Reading, read_answer
-from knowledge.reading.examples import ExampleReport
+from knowledge.reading.examples import DESCRIPTIONS, ExampleReport
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -103,8 +103,9 @@ def _print_reading(
 
 def print_examples(report: ExampleReport, out: TextIO) -> None:
     """One line per question (and for the descriptions): examples run and failed."""
-    total = sum(report.run.values())
+    answers = sum(n for name, n in report.run.items() if name != DESCRIPTIONS)
+    described = report.run[DESCRIPTIONS]
     failed = sum(report.failed.values())
-    print(f"{total} typed examples ({failed} failed)", file=out)
+    print(f"{answers} typed answers and {described} descriptions ({failed} failed)", file=out)
     for name, count in report.run.items():
         print(f"  {name:<42} {count:>4} examples, {report.failed[name]} failed", file=out)

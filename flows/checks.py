@@ -4,7 +4,9 @@ action ids. ``python -m bot check`` runs them after the knowledge validator.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from flows import screens
@@ -14,7 +16,7 @@ from flows.advice import screens as advice_screens
 from flows.cohorts.screens import ask_cohort_plan, nudge
 from flows.intake import screens as intake_screens
 from flows.replies import Reply
-from knowledge.engine import Engine, Reason, ScoredDilemma
+from knowledge.engine import Advice, Engine, Reason, ScoredDilemma
 from knowledge.model import LANGUAGES, Dilemma, Knowledge, Where
 from knowledge.problems import Problem
 
@@ -77,12 +79,15 @@ def check_rendering(knowledge: Knowledge) -> list[Problem]:
     intake_where = (
         knowledge.intake[0].where if knowledge.intake else Where("content/intake.yaml", 1)
     )
+    longest = longest_screens(
+        knowledge, engine, [screens.Say(knowledge, lang) for lang in LANGUAGES]
+    )
     for lang in LANGUAGES:
         say = screens.Say(knowledge, lang)
         for question in knowledge.intake:
             reply = intake_screens.question(say, question, 1, len(knowledge.intake), None)
             _check_reply(reply, question.where, f"question '{question.id}' ({lang})", problems)
-        for label, reply in longest_screens(knowledge, engine, say):
+        for label, reply in longest[lang]:
             _check_reply(reply, intake_where, f"the longest {label} ({lang})", problems)
         for dilemma in knowledge.dilemmas:
             worst = fullest(knowledge, dilemma)
@@ -128,31 +133,79 @@ def fullest(knowledge: Knowledge, dilemma: Dilemma) -> ScoredDilemma:
     )
 
 
-def longest_screens(
-    knowledge: Knowledge, engine: Engine, say: screens.Say
-) -> list[tuple[str, Reply]]:
-    """The longest advice and "Waarom" screens over every combination of the core answers,
-    and over every seventh of them with each answer of an optional question added."""
+def _shape(advice: Advice) -> tuple[object, ...]:
+    """What the advice and "Waarom" screens read of an advice: whether anything was
+    answered, and every part of each top dilemma (the engine's own objects, by identity).
+    Two advices of one shape render the same advice screen."""
+    return (
+        bool(advice.profile),
+        tuple(
+            (
+                s.dilemma.id,
+                s.score,
+                tuple(map(id, s.reasons)),
+                tuple(map(id, s.questions)),
+                tuple(map(id, s.actions)),
+                tuple(map(id, s.contacts)),
+                tuple(map(id, s.sources)),
+            )
+            for s in advice.top()
+        ),
+    )
+
+
+def walked_profiles(knowledge: Knowledge) -> Iterator[dict[str, str]]:
+    """Every combination of the core answers, and every seventh of them with each answer
+    of an optional question added."""
     from knowledge.validator import extended_walk
 
-    longest: dict[str, Reply] = {}
     core = {q.id for q in knowledge.intake if q.core}
     for number, profile in enumerate(extended_walk(knowledge)):
-        if set(profile) - core and number % SAMPLE_STRIDE:
-            continue
+        if not set(profile) - core or not number % SAMPLE_STRIDE:
+            yield profile
+
+
+def distinct_screens(
+    knowledge: Knowledge, engine: Engine, says: Sequence[screens.Say]
+) -> Iterator[tuple[str, str, Reply]]:
+    """The advice and "Waarom" screens of :func:`walked_profiles` as ``(lang, label,
+    reply)``, each distinct screen once.
+
+    Each profile is advised once for all languages, and a screen is rendered once per
+    distinct input: the advice screen per shape of the advice (:func:`_shape`), "Waarom"
+    per shape and length of the answer lines above the reasons (it fits the reasons into
+    what those lines leave of the screen, so two profiles alike in both render screens of
+    one length). ``tests/test_checks.py`` holds this to rendering every profile.
+    """
+    seen: set[tuple[object, ...]] = set()
+    for profile in walked_profiles(knowledge):
         advice = engine.advise(profile)
+        shape = _shape(advice)
         asked = [q for q in knowledge.intake if q.ask_if(advice.profile)]
-        lines = cards.answered_lines(
-            say,
-            asked,
-            advice.profile,
-            lambda q, v: screens.answer_label(say, q, v),
-            lambda q: screens.question_name(say, q),
-        )
-        for label, reply in (
-            ("advice", cards.advice(say, advice)),
-            ("why", cards.why(say, advice, lines)),
-        ):
-            if label not in longest or len(reply.plain) > len(longest[label].plain):
-                longest[label] = reply
-    return list(longest.items())
+        for say in says:
+            if (say.lang, "advice", shape) not in seen:
+                seen.add((say.lang, "advice", shape))
+                yield say.lang, "advice", cards.advice(say, advice)
+            lines = cards.answered_lines(
+                say,
+                asked,
+                advice.profile,
+                functools.partial(screens.answer_label, say),
+                functools.partial(screens.question_name, say),
+            )
+            why_key = (say.lang, "why", shape, sum(len(s.text) for s in lines))
+            if why_key not in seen:
+                seen.add(why_key)
+                yield say.lang, "why", cards.why(say, advice, lines)
+
+
+def longest_screens(
+    knowledge: Knowledge, engine: Engine, says: Sequence[screens.Say]
+) -> dict[str, list[tuple[str, Reply]]]:
+    """Per language, the longest advice and "Waarom" screen of :func:`distinct_screens`."""
+    longest: dict[str, dict[str, Reply]] = {say.lang: {} for say in says}
+    for lang, label, reply in distinct_screens(knowledge, engine, says):
+        best = longest[lang]
+        if label not in best or len(reply.plain) > len(best[label].plain):
+            best[label] = reply
+    return {lang: list(best.items()) for lang, best in longest.items()}

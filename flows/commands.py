@@ -116,9 +116,15 @@ def menu(roles: Collection[str] = ()) -> tuple[str, ...]:
     return tuple(c.name for c in COMMANDS if c.menu and c.allowed(roles))
 
 
-def help_commands(roles: Collection[str] = ()) -> tuple[str, ...]:
-    """The commands ``/help`` lists for a user with ``roles``, in table order."""
-    return tuple(c.name for c in COMMANDS if c.allowed(roles))
+def help_commands(roles: Collection[str] = (), channel: str | None = None) -> tuple[str, ...]:
+    """The commands ``/help`` lists for a user with ``roles`` on ``channel``, in table
+    order: one that another channel answers itself (``/dashboard`` from Telegram) is an
+    unknown command here, so it is not listed (``channel`` None: every channel's)."""
+    return tuple(
+        c.name
+        for c in COMMANDS
+        if c.allowed(roles) and (channel is None or c.channel in (None, channel))
+    )
 
 
 def parse_command(line: str) -> Event:

@@ -86,8 +86,10 @@ class Conversation:
         self.state = stored.state
         self.consent = stored.consent
         self.roles = stored.roles
+        self.channel = stored.channel
         self.default_timezone = flow.default_timezone
         self.start_payload_pending: str | None = None
+        self.offered: tuple[str, ...] = ()
         self.quiet_question = False
         self.replies: list[Reply] = []
         self.effects: list[Effect] = []
@@ -172,6 +174,7 @@ class Conversation:
             answers=dict(self.answers),
             data=self.data,
             roles=self.roles,
+            channel=self.channel,
         )
         return Outcome(
             state=stored,
@@ -255,6 +258,7 @@ class Conversation:
             self.data.pop("broadcast", None)
             self.resume()
             return
+        self.offered = event.offered
         if event.kind == "command":
             self.command(event.name, event.text)
         elif event.kind == "action":

@@ -30,6 +30,11 @@ class Event:
     """The channel's id of the update (Telegram's ``update_id``; 0: none). An update handled
     again changes nothing: the user's latest (redelivered after a failure that may have been
     committed anyway) shows the current screen, an earlier one shows nothing."""
+    offered: tuple[str, ...] = ()
+    """Typed text before consent: the actions of the buttons on the consent question the
+    user was last shown, as the service remembers them (in memory: nothing is stored
+    before consent). Typing "ja" then presses the very "Akkoord" button, with the cohort
+    code and the language that ride on it."""
 
 
 class ConversationData(TypedDict, total=False):
@@ -128,6 +133,8 @@ class StoredState:
     data: ConversationData = field(default_factory=ConversationData)
     roles: frozenset[str] = frozenset()
     """"admin" (from ADMIN_IDS) and "coordinator" (appointed); not changed by the flow."""
+    channel: str | None = None
+    """The channel of the event ("telegram", "console"; None: any); not stored."""
 
 
 @dataclass(frozen=True, slots=True)

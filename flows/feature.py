@@ -36,6 +36,7 @@ class Context(Protocol):
     """The language as stored before this event (a choice at the gate is not stored)."""
     consent: bool | None
     roles: frozenset[str]
+    channel: str | None
     answers: dict[str, str]
     data: ConversationData
     replies: list[Reply]
@@ -48,6 +49,9 @@ class Context(Protocol):
     """The pressed button's label, kept on the message that loses its buttons."""
     start_payload_pending: str | None
     """A deep-link payload received before consent, carried on the consent buttons."""
+    offered: tuple[str, ...]
+    """Typed text before consent: the consent buttons the user was last shown (see
+    :attr:`flows.events.Event.offered`)."""
     quiet_question: bool
     """For one screen: a "continue the questions" button instead of the question."""
 
@@ -71,6 +75,10 @@ class Context(Protocol):
         ...
 
     def show_where_we_are(self) -> None: ...
+
+    def press(self, data: str) -> None:
+        """Handle a button's action id, as if it was pressed."""
+        ...
 
     def emit(self, screen: Screen) -> None:
         """Add a screen, led by :attr:`lead`."""

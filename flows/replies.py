@@ -124,14 +124,34 @@ class _Values(dict[str, object]):
         return "{" + key + "}"
 
 
+@functools.lru_cache(maxsize=4096)
+def _fields(text: str) -> tuple[tuple[str, str | None], ...] | None:
+    """``text`` as literal pieces each followed by a plain ``{name}`` (or None), parsed once;
+    None when a field has a format spec, a conversion or an index (those go the long way)."""
+    pieces: list[tuple[str, str | None]] = []
+    for literal, name, spec, conversion in string.Formatter().parse(text):
+        if name is not None and (spec or conversion or not name.isidentifier()):
+            return None
+        pieces.append((literal, name))
+    return tuple(pieces)
+
+
+def _substitute(text: str, values: dict[str, object]) -> str:
+    pieces = _fields(text)
+    if pieces is None:
+        return string.Formatter().vformat(text, (), _Values(values))
+    out: list[str] = []
+    for literal, name in pieces:
+        out.append(literal)
+        if name is not None:
+            out.append(format(values[name], "") if name in values else "{" + name + "}")
+    return "".join(out)
+
+
 def fill(template: str, **values: object) -> list[Span]:
     """Parse markup, then substitute ``{placeholders}`` with ``values`` (never parsed)."""
-    formatter = string.Formatter()
-    mapping = _Values(values)
     return [
-        Span(
-            formatter.vformat(span.text, (), mapping) if "{" in span.text else span.text, span.style
-        )
+        Span(_substitute(span.text, values) if "{" in span.text else span.text, span.style)
         for span in _parsed(template)
     ]
 

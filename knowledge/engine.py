@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from knowledge.conditions import Profile, compiled
 from knowledge.model import Action, Contact, Dilemma, Knowledge, ReflectionQuestion, Text
@@ -19,6 +20,19 @@ from knowledge.problems import UnknownProfileValue
 
 TOP_N = 3
 """How many dilemmas the advice shows first."""
+T = TypeVar("T")
+
+
+def _once(items: tuple[T, ...]) -> tuple[T, ...]:
+    """``items`` without repeats, in order. Each object of a knowledge base is one object
+    (an id names one), so identity is enough, and cheaper than hashing the dataclass."""
+    seen: set[int] = set()
+    kept: list[T] = []
+    for item in items:
+        if id(item) not in seen:
+            seen.add(id(item))
+            kept.append(item)
+    return tuple(kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +166,7 @@ class Engine:
             dilemma, own_questions, actions, own_contacts, own_sources = self._linked[dilemma_id]
             # A rule's questions first: they are the ones this profile called for.
             fitting = tuple(
-                q
-                for q in dict.fromkeys((*extra_questions[dilemma_id], *own_questions))
-                if q.fits(profile)
+                q for q in _once((*extra_questions[dilemma_id], *own_questions)) if q.fits(profile)
             )
             result.append(
                 ScoredDilemma(
@@ -163,8 +175,8 @@ class Engine:
                     tuple(reasons[dilemma_id]),
                     fitting,
                     actions,
-                    tuple(dict.fromkeys((*own_contacts, *extra_contacts[dilemma_id]))),
-                    tuple(dict.fromkeys((*own_sources, *extra_sources[dilemma_id]))),
+                    _once((*own_contacts, *extra_contacts[dilemma_id])),
+                    _once((*own_sources, *extra_sources[dilemma_id])),
                 )
             )
         return Advice(profile=profile, ranked=tuple(result))

@@ -102,6 +102,13 @@ class SourceFile:
         result: dict[str, tuple[str, ...]] = {}
         for lang in LANGUAGES:
             items = raw.get(lang, [])
+            if isinstance(items, list) and any(isinstance(w, bool) for w in items):
+                self.error(
+                    raw.line_of(lang),
+                    f"'{key}.{lang}': put yes, no, on and off in quotes ('no'): "
+                    "without them YAML reads true or false",
+                )
+                items = [w for w in items if not isinstance(w, bool)]
             if not isinstance(items, list) or not all(isinstance(w, str | int) for w in items):
                 self.error(raw.line_of(lang), f"'{key}.{lang}' must be a list of words")
                 items = []

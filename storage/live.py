@@ -37,6 +37,8 @@ class LiveInfo:
     ended: bool
     expires_at: datetime
     control_message: int | None
+    facilitator_key: str | None = None
+    """The secret of the facilitator's link (never shown on the projector)."""
 
     @property
     def dilemma(self) -> str | None:
@@ -84,6 +86,7 @@ def _info(row: LiveSession) -> LiveInfo:
         row.ended_at is not None,
         row.expires_at,
         row.control_message,
+        row.facilitator_key,
     )
 
 
@@ -103,9 +106,11 @@ class LiveStore:
         owner_user_id: int,
         dilemmas: list[str],
         expires_at: datetime,
+        facilitator_key: str | None = None,
     ) -> LiveInfo:
         row = LiveSession(
             code=code,
+            facilitator_key=facilitator_key,
             cohort_id=cohort_id,
             owner_user_id=owner_user_id,
             dilemmas=dilemmas,

@@ -362,6 +362,9 @@ class LiveSession(Base):
     open: Mapped[bool] = mapped_column(default=False)
     control_message: Mapped[int | None] = mapped_column(BigInteger)
     """The facilitator's control message in their chat (edited as rounds move on)."""
+    facilitator_key: Mapped[str | None] = mapped_column(String(64))
+    """The secret of the facilitator's link: the projector page with it moves the session
+    on (None: a session from before there were keys)."""
     started_at: Mapped[datetime] = mapped_column(default=utc_now)
     ended_at: Mapped[datetime | None]
     expires_at: Mapped[datetime]

@@ -176,7 +176,7 @@ class OutboxStore:
         )
         return list((self._session.execute(query)).scalars())
 
-    # outbox: the dispatcher's side
+    # outbox: the outbox sender's side
     #
     # A message moves pending → claimed → sent | failed | skipped, or back to pending
     # (release), or pending → cancelled. Every change to a claimed message names its

@@ -200,7 +200,7 @@ class Repository:
 
     @property
     def outbox(self) -> OutboxStore:
-        """What the bot sends on its own: scheduling and the dispatcher's claims."""
+        """What the bot sends on its own: scheduling and the outbox sender's claims."""
         return OutboxStore(self._session, self._clock)
 
     @property

@@ -11,7 +11,7 @@ import pytest
 
 from bot.telegram.run import running_bot
 from fakebotapi import FakeBotAPI, StoredMessage
-from tests.test_broadcast_delivery import COORDINATOR, FIRST_MEMBER, received, report_of, seed
+from tests.broadcast_helpers import COORDINATOR, FIRST_MEMBER, received, report_of, seed
 from tests.test_telegram import bot_settings, callback_datas, press, send, start
 
 MEMBERS = 20

@@ -10,19 +10,16 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.telegram.run import running_bot
-from fakebotapi import FakeBotAPI, StoredMessage
-from storage import Database, Repository
-from storage.migrate import upgrade
+from fakebotapi import FakeBotAPI
+from tests.broadcast_helpers import COORDINATOR, FIRST_MEMBER, received, report_of, seed
 from tests.test_telegram import bot_settings, callback_datas, press, send, start
 
-COORDINATOR = 4242
-FIRST_MEMBER = 100_000
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -31,47 +28,6 @@ async def api() -> AsyncIterator[FakeBotAPI]:
     async with FakeBotAPI() as server:
         yield server
         assert not server.internal_errors
-
-
-async def seed(url: str, members: int, *, broadcast: str | None = None) -> None:
-    """A coordinator with one cohort of ``members`` who agreed to the privacy statement;
-    with ``broadcast``, a broadcast of that text to all of them, ready to be delivered."""
-    db = Database(url)
-    await upgrade(db)
-    now = datetime.now(UTC)
-
-    def fill(repo: Repository) -> None:
-        owner = repo.get_or_create_user("telegram", str(COORDINATOR), "nl")
-        repo.set_consent(owner.id, True)
-        repo.cohorts.set_role(owner.id, "coordinator", True)
-        cohort = repo.cohorts.create(owner.id, "c0de", "Groot", now, "Europe/Amsterdam", "kort")
-        ids = []
-        for n in range(members):
-            user = repo.get_or_create_user("telegram", str(FIRST_MEMBER + n), "nl")
-            repo.set_consent(user.id, True)
-            repo.cohorts.join(cohort.id, user.id)
-            ids.append(user.id)
-        if broadcast is not None:
-            repo.broadcasts.create(owner.id, broadcast, {"cohorts": None}, ids)
-
-    await db.run(fill)
-    await db.dispose()
-
-
-def received(api: FakeBotAPI, members: int, marker: str) -> list[int]:
-    """How many messages with ``marker`` each member got."""
-    return [
-        sum(marker in (m.plain_text or "") for m in api.sent_to(FIRST_MEMBER + n))
-        for n in range(members)
-    ]
-
-
-def report_of(api: FakeBotAPI) -> StoredMessage | None:
-    """The coordinator's progress message once it has become the final report."""
-    for message in api.sent_to(COORDINATOR):
-        if "Verslag van uw bericht" in (message.plain_text or ""):
-            return message
-    return None
 
 
 async def test_a_broadcast_to_1000_members_with_faults_reaches_each_once(
@@ -86,9 +42,9 @@ async def test_a_broadcast_to_1000_members_with_faults_reaches_each_once(
             api.block(FIRST_MEMBER + n)
     api.rate_limits(30)
     async with running_bot(settings, webhook=False, host="127.0.0.1") as running:
-        assert running.dispatcher is not None
-        running.dispatcher.settings = dataclasses.replace(
-            running.dispatcher.settings, backoff=timedelta(seconds=0.5)
+        assert running.outbox_sender is not None
+        running.outbox_sender.settings = dataclasses.replace(
+            running.outbox_sender.settings, backoff=timedelta(seconds=0.5)
         )
         await start(api, chat=COORDINATOR)
         await send(api, "/broadcast", chat=COORDINATOR)

@@ -1,6 +1,6 @@
-"""A database outage in the middle of a broadcast, longer than the dispatcher's lease:
+"""A database outage in the middle of a broadcast, longer than the outbox sender's lease:
 the member whose message Telegram accepted just before the outage gets no second copy
-(the dispatcher records it first thing once the database is back, before it claims
+(the outbox sender records it first thing once the database is back, before it claims
 anything), and everyone else gets theirs once."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from bot.telegram.run import running_bot
 from fakebotapi import FakeBotAPI
 from storage import DatabaseUnavailable, OutboxItem, Repository
-from tests.test_broadcast_delivery import COORDINATOR, FIRST_MEMBER, received, report_of, seed
+from tests.broadcast_helpers import COORDINATOR, FIRST_MEMBER, received, report_of, seed
 from tests.test_telegram import bot_settings
 
 MEMBERS = 6
@@ -46,10 +46,10 @@ async def test_an_outage_after_a_send_sends_no_second_copy(
         api.add_user(FIRST_MEMBER + n)
     api.add_user(COORDINATOR)
     async with running_bot(settings, webhook=False, host="127.0.0.1") as running:
-        dispatcher = running.dispatcher
-        assert dispatcher is not None
+        sender = running.outbox_sender
+        assert sender is not None
         db = running.advisor.db
-        real_run, real_send = db.run, dispatcher._send
+        real_run, real_send = db.run, sender._send
         away_until = [0.0]
 
         async def run(work: Any) -> Any:
@@ -63,7 +63,7 @@ async def test_an_outage_after_a_send_sends_no_second_copy(
                 away_until[0] = time.monotonic() + outage  # right after Telegram took it
 
         monkeypatch.setattr(db, "run", run)
-        monkeypatch.setattr(dispatcher, "_send", send_then_outage)
+        monkeypatch.setattr(sender, "_send", send_then_outage)
         await real_run(broadcast_to_all)
         await api.wait_for(report_of, timeout=30)
     assert received(api, MEMBERS, MARKER) == [1] * MEMBERS

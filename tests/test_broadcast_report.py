@@ -16,7 +16,7 @@ from bot.telegram.run import running_bot
 from fakebotapi import FakeBotAPI
 from storage import Repository
 from storage.models import Broadcast
-from tests.test_broadcast_delivery import COORDINATOR, FIRST_MEMBER, report_of, seed
+from tests.broadcast_helpers import COORDINATOR, FIRST_MEMBER, report_of, seed
 from tests.test_telegram import bot_settings
 
 MEMBERS = 8
@@ -47,10 +47,12 @@ async def test_the_report_survives_a_429_and_5xx_and_the_broadcast_waits_for_it(
     api.fail_next("editMessageText", status=429, retry_after=1)
     api.fail_next("editMessageText", status=502, times=3)
     async with running_bot(settings, webhook=False, host="127.0.0.1") as running:
-        assert running.dispatcher is not None
-        running.dispatcher.progress.every = 0.2
+        assert running.outbox_sender is not None
+        running.outbox_sender.progress.every = 0.2
         # Two at a time, so that progress is shown before the report.
-        running.dispatcher.settings = dataclasses.replace(running.dispatcher.settings, batch=2)
+        running.outbox_sender.settings = dataclasses.replace(
+            running.outbox_sender.settings, batch=2
+        )
         db = running.advisor.db
         await db.run(broadcast_to_all)
 

@@ -5,12 +5,16 @@ has exactly one home, and no feature re-declares what the conversation supplies.
 from __future__ import annotations
 
 import ast
+import copy
 from pathlib import Path
 
 import pytest
 
 from flows import definition
 from flows.advisor import REGISTRY, AdvisorFlow, features
+from flows.conversation import Conversation
+from flows.definition import question_state
+from flows.events import StoredState
 from flows.feature import Context, Registry
 from knowledge.model import Knowledge
 
@@ -74,3 +78,65 @@ def test_no_feature_redeclares_what_the_conversation_supplies() -> None:
                     if isinstance(stmt, ast.FunctionDef | ast.AnnAssign)
                 ]
     assert not stubs, stubs
+
+
+def _snapshot(c: Conversation) -> tuple[object, ...]:
+    return (
+        c.state,
+        c.lang,
+        copy.deepcopy(c.data),
+        dict(c.answers),
+        len(c.replies),
+        len(c.effects),
+        list(c.lead),
+        c.notice,
+        c.chosen,
+    )
+
+
+def test_the_handlers_of_one_tag_take_different_buttons(knowledge: Knowledge) -> None:
+    """A tag's handlers are tried in turn: at most one takes a button, and one that does
+    not take it has changed nothing (else the next one would start from a changed
+    conversation)."""
+    flow = AdvisorFlow(knowledge)
+    first = knowledge.intake[0]
+    states = [
+        StoredState(state=definition.CONSENT),
+        StoredState(state=definition.DECLINED, consent=False),
+        StoredState(state=question_state(first.id), consent=True),
+        StoredState(
+            state=definition.ADVICE,
+            consent=True,
+            answers={first.id: first.options[0].id},
+            data={"advised": {}},
+        ),
+    ]
+    dilemma, level = knowledge.dilemmas[0], knowledge.levels[0]
+    choices = [
+        ("levels",),
+        ("level", level.id),
+        ("level", "nope"),
+        ("show", dilemma.id),
+        ("show", dilemma.id, "questions"),
+        ("show", dilemma.id, "nope"),
+        ("show", "nope"),
+        ("resume",),
+        ("lang", "en"),
+        ("lang", "xx"),
+        ("restart",),
+        ("nope",),
+    ]
+    shared = {tag: handlers for tag, handlers in REGISTRY.actions.items() if len(handlers) > 1}
+    assert shared, "no tag has more than one handler: nothing to check"
+    for tag, handlers in shared.items():
+        for stored in states:
+            for choice in choices:
+                taken = []
+                for handler in handlers:
+                    conversation = Conversation(flow, stored)
+                    before = _snapshot(conversation)
+                    if handler(conversation, choice):
+                        taken.append(handler)
+                    else:
+                        assert _snapshot(conversation) == before, (tag, stored.state, choice)
+                assert len(taken) <= 1, (tag, stored.state, choice, taken)

@@ -71,9 +71,9 @@ async def test_with_30_percent_5xx_every_journey_completes_or_the_user_is_told(
     for method in FLAKY:
         api.faults[method] = faults  # type: ignore[assignment]
     async with running_bot(bot_settings(api, tmp_path), webhook=False, host="127.0.0.1") as bot:
-        assert bot.dispatcher is not None
-        bot.dispatcher.settings = dataclasses.replace(
-            bot.dispatcher.settings, backoff=timedelta(seconds=0.3)
+        assert bot.outbox_sender is not None
+        bot.outbox_sender.settings = dataclasses.replace(
+            bot.outbox_sender.settings, backoff=timedelta(seconds=0.3)
         )
         ends = await asyncio.gather(*(journey(api, user) for user in USERS))
         api.faults.clear()

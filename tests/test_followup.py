@@ -215,7 +215,7 @@ async def test_steps_already_past_at_joining_are_not_planned(people: People) -> 
 
 
 async def deliver_first(people: People, user: str) -> OutboxMessage:
-    """Mark the member's first nudge as sent, as the dispatcher would."""
+    """Mark the member's first nudge as sent, as the outbox sender would."""
     first = (await people.nudges(user))[0]
     people.clock.now = first.due_at
 

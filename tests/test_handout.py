@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from bot.app import handouts
 from bot.console import ConsoleChat
 from fakebotapi import FakeBotAPI
 from flows.dates import long_date
@@ -174,8 +175,16 @@ async def test_only_the_ticked_reflections_and_a_given_name_are_on_it(
 
 
 async def test_three_long_reflections_still_fit_on_two_pages(
-    people: People, knowledge: Knowledge
+    people: People, knowledge: Knowledge, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    drafts: list[bool] = []
+    draw = handouts._draw
+
+    def counted(content: Any, meta: Any, *, compact: bool) -> Any:
+        drafts.append(compact)
+        return draw(content, meta, compact=compact)
+
+    monkeypatch.setattr(handouts, "_draw", counted)
     await advised(people)
     dilemma = Engine(knowledge).advise(ANSWERS).top()[0].dilemma.id
     for n in range(MAX_PICKED + 1):
@@ -192,6 +201,7 @@ async def test_three_long_reflections_still_fit_on_two_pages(
     assert all(f"Reflectie {n}:" in text for n in range(MAX_PICKED))
     assert f"Reflectie {MAX_PICKED}:" not in text
     assert text.count("…") >= MAX_PICKED and len("lange gedachte " * 130) > MAX_REFLECTION_CHARS
+    assert drafts == [False], "far past one page: no tighter second draft is tried"
 
 
 async def test_no_handout_before_there_is_advice(people: People) -> None:

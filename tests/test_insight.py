@@ -125,7 +125,7 @@ async def message(
     outcome: str = "sent",
     answers: Sequence[str] = (),
 ) -> int:
-    """An outbox row taken the dispatcher's way to ``outcome`` (sent, failed, pending or
+    """An outbox row taken the outbox sender's way to ``outcome`` (sent, failed, pending or
     cancelled), with a reflection answering it for each of ``answers``; its id."""
 
     def work(repo: Repository) -> int:

@@ -220,6 +220,58 @@ async def test_a_new_user_joining_by_the_qr_votes_in_the_current_round(tmp_path:
         await press_and_answer(api, COORDINATOR_A, control.message_id, f"live:n:{sid}:1")
         round2 = await screen(api, newcomer, "Ronde 2 van 2")
         assert round2.message_id == live_screen.message_id
-        # The pushes count in the one budget the replies and the dispatcher share.
+        # The pushes count in the one budget the replies and the outbox sender share.
         shared = s.bot.application.bot_data
         assert shared[LIVE_KEY].pacer.budget is shared[BUDGET_KEY]
+
+
+async def control(s: Site, code: str, body: object, **headers: str) -> int:
+    """POST a move as the projector page's script does; the response's status."""
+    url = f"{s.root}/live/{code}/control"
+    async with aiohttp.ClientSession() as http:
+        if isinstance(body, str):
+            async with http.post(url, data=body, headers=headers) as r:
+                return r.status
+        async with http.post(url, json=body, headers=headers) as r:
+            return r.status
+
+
+async def test_the_facilitators_link_moves_the_session_on_from_the_page(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+        api = s.api
+        control_message, code, _ = await open_session(s, "4 5")
+        edited = await api.wait_for(
+            lambda a: (
+                (m := a.message(COORDINATOR_A, control_message.message_id))
+                and "Bedienen vanaf de laptop" in m.content
+                and m
+            ),
+        )
+        host = edited.content.split("Bedienen vanaf de laptop")[1].split(": ", 1)[1].split()[0]
+        assert host.startswith(f"{s.root}/live/{code}#")
+        key = host.split("#", 1)[1]
+        assert len(key) >= 24 and key != code
+        chat = members(s)[0]
+        live_screen = await screen(api, chat, "Ronde 1 van 2")
+
+        # Only the facilitator's key, only JSON, only from the page's own origin.
+        close = {"key": key, "action": "close", "round": 1}
+        assert await control(s, code, {**close, "key": "x" * len(key)}) == 403
+        assert await control(s, code, "key=" + key + "&action=close&round=1") == 415
+        assert await control(s, code, close, Origin="https://elsewhere.example") == 403
+        assert await control(s, code, {**close, "action": "end"}) == 400
+        assert (await state(s, code))["open"] is True
+
+        assert await control(s, code, close, Origin=s.root) == 204
+        assert (await state(s, code))["open"] is False
+        await screen(api, chat, "is gesloten")
+        assert "Ronde 1 van 2 is gesloten" in api.message(COORDINATOR_A, edited.message_id).content
+        assert await control(s, code, {**close, "action": "next"}) == 204
+        round2 = await screen(api, chat, "Ronde 2 van 2")
+        assert round2.message_id == live_screen.message_id  # edited in place, as from the chat
+        # The page showed round 1: a second click of "next" does not skip round 2.
+        assert await control(s, code, {**close, "action": "next"}) == 409
+        now = await state(s, code)
+        assert now["round"] == 2 and key not in json.dumps(now)
+        async with aiohttp.ClientSession() as http, http.get(f"{s.root}/live/{code}") as r:
+            assert key not in await r.text()

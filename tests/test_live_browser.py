@@ -8,9 +8,9 @@ from pathlib import Path
 
 from playwright.async_api import Browser
 
-from tests.dashboard_helpers import site
+from tests.dashboard_helpers import COORDINATOR_A, site
 from tests.test_dashboard_browser import browser, watch
-from tests.test_live import members, open_session, press_and_answer, screen
+from tests.test_live import members, open_session, press_and_answer, screen, state
 
 __all__ = ["browser"]
 
@@ -43,3 +43,38 @@ async def test_the_projector_bars_follow_the_votes_without_a_reload(
         assert navigations == []
         assert problems == []
         await page.close()
+
+
+async def test_the_facilitators_page_moves_the_session_on_and_hides_its_key(
+    browser: Browser, tmp_path: Path
+) -> None:
+    async with site(tmp_path) as s:
+        control_message, code, _ = await open_session(s, "2 3")
+        edited = await s.api.wait_for(
+            lambda a: (
+                (m := a.message(COORDINATOR_A, control_message.message_id))
+                and "Bedienen vanaf de laptop" in m.content
+                and m
+            ),
+        )
+        host = edited.content.split("Bedienen vanaf de laptop")[1].split(": ", 1)[1].split()[0]
+        page = await browser.new_page(viewport={"width": 1280, "height": 720})
+        problems = watch(page)
+        await page.goto(host)
+        await page.wait_for_selector("#host:not([hidden]) #close:not([disabled])")
+        assert "#" not in page.url, "the key is off the address bar (a beamer shows it)"
+        await page.click("#close")
+        await page.wait_for_selector("#close[disabled]")
+        assert (await state(s, code))["open"] is False
+        await page.click("#next")
+        await page.wait_for_selector("#round:has-text('2 / 2')")
+        await page.wait_for_selector("#next[disabled]")  # the last round: no next one
+        await screen(s.api, members(s)[0], "Ronde 2 van 2")
+        # The projector page without the key has no buttons.
+        viewer = await browser.new_page()
+        await viewer.goto(f"{s.root}/live/{code}")
+        await viewer.wait_for_selector("#round:has-text('2 / 2')")
+        assert await viewer.locator("#host").is_hidden()
+        assert problems == []
+        await page.close()
+        await viewer.close()

@@ -28,8 +28,8 @@ from bot.telegram.run import SECRET_HEADER
 from fakebotapi import FakeBotAPI
 from storage import Database, DispatcherHeartbeat, OutboxMessage, Repository, normalize_url
 from storage.migrate import upgrade
+from tests.broadcast_helpers import COORDINATOR, FIRST_MEMBER, received, seed
 from tests.storage_fixtures import TEST_DATABASE_URL
-from tests.test_broadcast_delivery import COORDINATOR, FIRST_MEMBER, received, seed
 from tests.test_telegram import free_port
 
 pytestmark = pytest.mark.skipif(

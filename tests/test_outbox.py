@@ -1,4 +1,4 @@
-"""The outbox from the dispatcher's side: claiming, settling, cancelling, snoozing.
+"""The outbox from the outbox sender's side: claiming, settling, cancelling, snoozing.
 
 Against real databases, like ``tests/test_storage.py``: SQLite always, PostgreSQL when
 ``TEST_DATABASE_URL`` is set (see ``tests/storage_fixtures.py``).

@@ -60,6 +60,16 @@ async def test_replies_take_their_share_and_bulk_fills_the_rest(ticks: Ticks) ->
     assert budget.used() <= 30
 
 
+def test_replies_alone_keep_only_the_last_second(ticks: Ticks) -> None:
+    budget = SendBudget(30, ticks)
+    for _ in range(10_000):  # ten replies a second for 1,000 s, no bulk asking
+        budget.note()
+        ticks.now += 0.1
+    # The record is what is counted: the window's, not one entry per reply ever sent.
+    assert len(budget._sent) <= 11
+    assert budget.used() == 10
+
+
 async def test_a_429_pauses_bulk(ticks: Ticks) -> None:
     pacer = Pacer(SendBudget(30, ticks), 28, ticks)
     await pacer.wait()
@@ -186,5 +196,5 @@ async def test_a_broadcast_and_a_live_round_share_the_budget_with_replies(
 async def test_a_share_slows_every_pacer_of_the_budget(ticks: Ticks) -> None:
     budget = SendBudget(30, ticks)
     broadcast, live = Pacer(budget, 28, ticks), Pacer(budget, 25, ticks)
-    broadcast.share(2)  # the dispatcher heard of a second process
+    broadcast.share(2)  # the outbox sender heard of a second process
     assert (live.interval, budget.overall) == (2 / 25, 15)

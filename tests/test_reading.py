@@ -205,10 +205,14 @@ def test_no_negated_example_is_read_confidently_wrong(knowledge: Knowledge) -> N
     assert negated >= 40
 
 
-def test_check_reports_the_examples_per_question(knowledge_copy: Path) -> None:
+def test_check_reports_the_examples_per_question(
+    knowledge_copy: Path, knowledge: Knowledge
+) -> None:
     code, out = check(knowledge_copy)
     assert code == 0, out
-    assert "typed examples (0 failed)" in out
+    answers, descriptions = len(knowledge.examples.answers), len(knowledge.examples.descriptions)
+    assert answers >= 300 and descriptions >= 60
+    assert f"{answers} typed answers and {descriptions} descriptions (0 failed)" in out, out
     assert "  mandate " in out and "  descriptions " in out
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from telegram import Bot
 
-from bot.telegram.outbox_sender import Dispatcher
+from bot.telegram.outbox_sender import OutboxSender
 from flows.timeline.recheck import RECHECK_DAYS
 from knowledge.engine import Engine
 from knowledge.model import Knowledge
@@ -79,7 +79,7 @@ async def test_the_recheck_arrives_when_due_and_not_before(people: People, clock
     clock.now = planned.due_at + timedelta(minutes=1)
     claimed = await people.db.run(claim)
     assert [item.kind for item in claimed] == ["recheck"]
-    sender = Dispatcher(people.db, people.advisor.knowledge_store, Bot("1:token"), clock)
+    sender = OutboxSender(people.db, people.advisor.knowledge_store, Bot("1:token"), clock)
     reply = await sender.render(claimed[0])
     assert "Tijd voor een herijking" in reply.plain
     assert "1:t:recheck" in reply.actions and "1:n:stop" in reply.actions

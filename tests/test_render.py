@@ -12,6 +12,18 @@ def test_markup_is_parsed_before_values_are_filled() -> None:
     assert to_html(spans) == "Hallo <b>**&lt;i&gt;Eve&lt;/i&gt;**</b>, <i>welkom</i>"
 
 
+def test_filling_matches_str_format_and_keeps_unknown_placeholders() -> None:
+    """The fast path for plain ``{name}`` fields says what ``str.format`` says; a format
+    spec, a conversion or an index go through the formatter; an unknown name stays."""
+    assert fill("{count} van {total}: {{x}} {title}", count=3, total=12, title="{total}") == [
+        Span("3 van 12: {x} {total}")
+    ]
+    assert fill("{missing} en {count}", count=1) == [Span("{missing} en 1")]
+    assert fill("{share:.0%} {name!r} {items[0]}", share=0.5, name="a", items=["b"]) == [
+        Span("50% 'a' b")
+    ]
+
+
 def test_snake_case_is_not_italic() -> None:
     assert parse_markup("rule groot_netwerk_sturing fired") == [
         Span("rule groot_netwerk_sturing fired")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.telegram.outbox_sender import Dispatcher, DispatchSettings
+from bot.telegram.outbox_sender import OutboxSender, SenderSettings
 from fakebotapi import FakeBotAPI
 from knowledge.store import KnowledgeStore
 from storage import Database, Repository
@@ -43,8 +43,8 @@ async def test_an_outbox_message_has_no_link_preview_like_a_reply(
             repo.outbox.schedule(user.id, "reminder", NOW, {"subject": "advice"}, "r:301")
 
         await db.run(schedule)
-        sender = Dispatcher(
-            db, KnowledgeStore(), bot, lambda: NOW, DispatchSettings(per_second=1000.0)
+        sender = OutboxSender(
+            db, KnowledgeStore(), bot, lambda: NOW, SenderSettings(per_second=1000.0)
         )
         assert await sender.drain_once() == 1
         sent = api.sent_to(301)

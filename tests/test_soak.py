@@ -38,8 +38,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.telegram.run import SECRET_HEADER
 from fakebotapi import FakeBotAPI
 from storage import Database, Repository, normalize_url
+from tests.broadcast_helpers import FIRST_MEMBER, received, seed
 from tests.storage_fixtures import TEST_DATABASE_URL
-from tests.test_broadcast_delivery import FIRST_MEMBER, received, seed
 from tests.test_multiprocess import database_url  # noqa: F401 (a fixture)
 from tests.test_telegram import free_port
 

@@ -493,8 +493,8 @@ async def test_webhook_answers_503_when_the_database_is_away_and_takes_the_retry
 async def test_remind_me_later_arrives_when_due(api: FakeBotAPI, bot: RunningBot) -> None:
     now = [datetime.now(UTC)]
     bot.advisor.clock = lambda: now[0]
-    assert bot.dispatcher is not None
-    bot.dispatcher.clock = lambda: now[0]
+    assert bot.outbox_sender is not None
+    bot.outbox_sender.clock = lambda: now[0]
     await start(api)
     advice = await send(api, "/advies")
     reminded = await press(api, advice, "1:a:remind")
@@ -566,8 +566,8 @@ async def test_cohort_deep_link_and_nudges_end_to_end(api: FakeBotAPI, tmp_path:
     async with running_bot(settings, webhook=False, host="127.0.0.1") as running:
         now = [datetime(2026, 11, 23, 9, 0, tzinfo=UTC)]  # Monday
         running.advisor.clock = lambda: now[0]
-        assert running.dispatcher is not None
-        running.dispatcher.clock = lambda: now[0]
+        assert running.outbox_sender is not None
+        running.outbox_sender.clock = lambda: now[0]
         await start(api)
         menu = [c["command"] for c in api.commands_for(f"chat:{USER}", "")]
         assert {"cohort", "coordinator"} <= set(menu), "the admin's own menu"

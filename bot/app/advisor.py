@@ -21,6 +21,7 @@ from bot.app.broadcasting import BroadcastEffects
 from bot.app.context import Links, Visitor
 from bot.app.effects import Effects
 from bot.app.followup import FollowUp
+from bot.app.gate import ConsentButtons
 from bot.app.handouts import Handouts
 from bot.app.live import LiveHub
 from bot.app.timeline import Timelines
@@ -117,6 +118,9 @@ class Advisor:
         )
         self._flow = AdvisorFlow(knowledge.current, timezone)
         self._locks = UserLocks()
+        self.consent_buttons = ConsentButtons()
+        """The consent question each user was last shown, in memory: typing "ja" presses
+        its "Akkoord" (see :mod:`bot.app.gate`)."""
 
     @property
     def flow(self) -> AdvisorFlow:
@@ -134,8 +138,12 @@ class Advisor:
         self, channel: str, user_key: str, event: Event, language_code: str | None = None
     ) -> Outcome:
         """Handle one event of one user; state, advice and reflections are stored together."""
-        async with self._locks.hold((channel, user_key)):
+        key = (channel, user_key)
+        async with self._locks.hold(key):
+            if event.kind == "text":
+                event = replace(event, offered=self.consent_buttons.offered(key, self.clock()))
             outcome = await self._handle_retrying(channel, user_key, event, language_code)
+            self.consent_buttons.note(key, outcome, self.clock())
         if any(isinstance(effect, ForgetMe) for effect in outcome.effects):
             await self.db.after_erasure()
         if not outcome.deferred:
@@ -182,7 +190,9 @@ class Advisor:
         record = visit.conversation
         roles = visit.roles | ({ADMIN} if (channel, user_key) in self.admins else frozenset())
         if record is None:
-            stored = StoredState(lang=visit.language, consent=visit.consent, roles=roles)
+            stored = StoredState(
+                lang=visit.language, consent=visit.consent, roles=roles, channel=channel
+            )
         else:
             stored = StoredState(
                 state=record.state,
@@ -193,6 +203,7 @@ class Advisor:
                 # Stored JSON: the flow reads each value defensively.
                 data=cast(ConversationData, dict(record.data)),
                 roles=roles,
+                channel=channel,
             )
         outcome = flow.handle(stored, event)
         v = Visitor(

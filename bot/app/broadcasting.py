@@ -2,8 +2,9 @@
 sharing an answer. Called by :mod:`bot.app.effects`; runs inside the event's unit of work.
 
 Sending writes one outbox row per recipient in the same transaction as the broadcast
-itself; the dispatcher delivers them (see :mod:`bot.telegram.outbox_sender`). Every broadcast, every
-cancellation and every report a coordinator asks for is written to the audit table.
+itself; the outbox sender delivers them (see :mod:`bot.telegram.outbox_sender`). Every
+broadcast, every cancellation and every report a coordinator asks for is written to the
+audit table.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def render(content: Handout, created: date) -> bytes:
         keywords=content.keywords,
     )
     printer = _draw(content, meta, compact=False)
-    if printer.pages > 1:
+    if 0 < printer.spill <= printer.compact_gain:  # else it cannot fit: no second draft
         compact = _draw(content, meta, compact=True)
         printer, unused = (compact, printer) if compact.pages == 1 else (printer, compact)
         unused.discard()

@@ -1,6 +1,6 @@
 """Replies that could not go out when they were made (Telegram refused for longer than a
 reply may wait, failed, or could not be reached): kept in the outbox as ``reply`` rows
-and delivered by the dispatcher, with its retries, instead of being dropped."""
+and delivered by the outbox sender, with its retries, instead of being dropped."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ async def keep_for_later(
     due: datetime,
     key: str,
 ) -> bool:
-    """Have the dispatcher deliver ``replies`` from ``due`` on; False when they cannot
+    """Have the outbox sender deliver ``replies`` from ``due`` on; False when they cannot
     wait (an attachment, a user the bot keeps nothing about, no database): then the
     user is to be told instead. ``key`` makes keeping them twice keep them once."""
     if any(reply.attachment is not None for reply in replies):

@@ -66,6 +66,17 @@ class Facilitator:
 
 
 @dataclass(frozen=True, slots=True)
+class Moved:
+    """A session moved on from the projector page: the facilitator's chat (their
+    ``channel_user_id``; None when they left) and language, for the control message."""
+
+    session: LiveInfo
+    cohort: str
+    facilitator_chat: str | None
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
 class VoteResult:
     outcome: Literal["ok", "closed", "stale", "unknown"]
     view: RoundView | None = None
@@ -177,7 +188,12 @@ class Live:
                 return None
             code = secrets.token_urlsafe(CODE_BYTES)
             session = repo.live.create(
-                code, cohort_id, who.user_id, dilemmas, self.clock() + SESSION_VALID
+                code,
+                cohort_id,
+                who.user_id,
+                dilemmas,
+                self.clock() + SESSION_VALID,
+                facilitator_key=secrets.token_urlsafe(CODE_BYTES),
             )
             repo.audit(
                 who.user_id, "live.started", f"cohort:{cohort_id}", {"rounds": len(dilemmas)}
@@ -200,25 +216,66 @@ class Live:
                 return None
             if not who.admin and session.owner_user_id != who.user_id:
                 return None
-            if round_ is not None and round_ != session.round:
-                return None
-            changed: LiveInfo | None
-            if what == "n":
-                changed = repo.live.next_round(session_id)
-            elif what == "x":
-                changed = repo.live.close_round(session_id)
-            else:
-                changed = repo.live.end(session_id, self.clock() + AFTER_END)
-                repo.audit(who.user_id, "live.ended", f"cohort:{session.cohort_id}", {})
+            changed = self._move(repo, session, what, round_, who.user_id)
             if changed is None:
                 return None
-            repo.live.announce(session_id)
             cohort = repo.cohorts.get(changed.cohort_id)
             return who, changed, cohort.name if cohort is not None else ""
 
         result: tuple[Facilitator, LiveInfo, str] | None = await self.db.run(work)
         if result is not None:
             self.hub.changed(session_id)
+        return result
+
+    def _move(
+        self, repo: Repository, session: LiveInfo, what: str, round_: int | None, actor: int | None
+    ) -> LiveInfo | None:
+        """The move itself (``n``, ``x``, ``e``), announced; None for a button of a round
+        that has moved on already, or a move there is no more room for."""
+        if session.ended or (round_ is not None and round_ != session.round):
+            return None
+        changed: LiveInfo | None
+        if what == "n":
+            changed = repo.live.next_round(session.id)
+        elif what == "x":
+            changed = repo.live.close_round(session.id) if session.open else None
+        else:
+            changed = repo.live.end(session.id, self.clock() + AFTER_END)
+            repo.audit(actor, "live.ended", f"cohort:{session.cohort_id}", {})
+        if changed is not None:
+            repo.live.announce(session.id)
+        return changed
+
+    async def move_by_key(
+        self, code: str, key: str, what: str, round_: int
+    ) -> Moved | Literal["unknown", "forbidden", "stale"]:
+        """A move from the projector page opened with the facilitator's link (``n`` or
+        ``x``, for the round the page showed); refused for an unknown or expired code, a
+        wrong key, or an ended session or a round that has moved on (``stale``)."""
+
+        def work(repo: Repository) -> Moved | Literal["unknown", "forbidden", "stale"]:
+            session = repo.live.by_code(code, self.clock())
+            if session is None:
+                return "unknown"
+            expected = (session.facilitator_key or "").encode()
+            # Compared in constant time; a session without a key takes none.
+            if not expected or not secrets.compare_digest(expected, key.encode()):
+                return "forbidden"
+            changed = self._move(repo, session, what, round_, session.owner_user_id)
+            if changed is None:
+                return "stale"
+            cohort = repo.cohorts.get(changed.cohort_id)
+            owner = repo.web.user_by_id(changed.owner_user_id) if changed.owner_user_id else None
+            return Moved(
+                changed,
+                cohort.name if cohort is not None else "",
+                owner.channel_user_id if owner is not None else None,
+                owner.language if owner is not None else "nl",
+            )
+
+        result: Moved | Literal["unknown", "forbidden", "stale"] = await self.db.run(work)
+        if isinstance(result, Moved):
+            self.hub.changed(result.session.id)
         return result
 
     async def set_control(self, session_id: int, message_id: int) -> None:

@@ -247,6 +247,19 @@ class Printer:
     def pages(self) -> int:
         return int(self.pdf.page_no())
 
+    @property
+    def spill(self) -> float:
+        """How far (mm) the text runs on past the first page: 0 for one page."""
+        pdf = self.pdf
+        usable = pdf.h - pdf.t_margin - pdf.b_margin
+        return 0.0 if self.pages == 1 else (self.pages - 2) * usable + pdf.get_y() - pdf.t_margin
+
+    @property
+    def compact_gain(self) -> float:
+        """About how much (mm) a ``compact`` setting saves on a full page."""
+        pdf = self.pdf
+        return (pdf.h - pdf.t_margin - pdf.b_margin) * (1 - self.COMPACT[1] / Printer.LEADING)
+
     def output(self) -> bytes:
         """The finished PDF."""
         return bytes(self.pdf.output())

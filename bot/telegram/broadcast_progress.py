@@ -2,7 +2,7 @@
 seconds ("sent 120 of 1,000"), that becomes the delivery report when the last recipient
 has been handled.
 
-Owned by the dispatcher that delivers the broadcast; all it needs is in the database
+Owned by the outbox sender that delivers the broadcast; all it needs is in the database
 (the message's id is stored with the broadcast), so after a restart the next process
 goes on editing the same message.
 """

@@ -70,7 +70,7 @@ them; the commands check the role anyway)."""
 MAX_CONCURRENT_UPDATES = 8
 """Measured: a small cap beats many requests in flight on one httpx client."""
 BUDGET_KEY = "send_budget"
-"""Where the application keeps the channel's :class:`SendBudget` for the dispatcher."""
+"""Where the application keeps the channel's :class:`SendBudget` for the outbox sender."""
 CHANNEL_KEY = "channel"
 LIVE_KEY = "live"
 """bot_data key of the live session's chat side (:class:`bot.telegram.live.LiveChat`)."""

@@ -1,5 +1,5 @@
 """A reply that cannot go out now is never silently dropped: it is left to the outbox
-(delivered by the dispatcher, with its retries and Telegram's pauses) or, when it cannot
+(delivered by the outbox sender, with its retries and Telegram's pauses) or, when it cannot
 wait there, the user is told that something went wrong.
 
 What cannot go now: Telegram asked to wait longer than a reply may (``retry_after`` over

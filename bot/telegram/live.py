@@ -21,7 +21,7 @@ from telegram.ext import ContextTypes
 
 from bot.app.advisor import language_for
 from bot.app.followup import qr_png
-from bot.app.live import JOIN_PREFIX, Live, view_of
+from bot.app.live import JOIN_PREFIX, Live, Moved, view_of
 from bot.app.live_chart import summary_chart
 from bot.telegram.ratelimit import Pacer, SendBudget
 from bot.telegram.send import edit_reply, not_modified, send_reply, with_retry
@@ -29,6 +29,7 @@ from flows.events import Event
 from flows.live import screens
 from flows.replies import Attachment, Reply
 from flows.screens import Say
+from storage.live import LiveInfo
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ COMMAND = "live"
 PUSH_PER_SECOND = 25.0
 """Participants' screens sent or edited per second at most when a round moves on, within
 the bot's shared send budget (:mod:`bot.telegram.ratelimit`): replies first, and this
-together with the dispatcher's broadcasts never past Telegram's 30 a second."""
+together with the outbox sender's broadcasts never past Telegram's 30 a second."""
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
@@ -59,7 +60,7 @@ class LiveChat:
     ) -> None:
         self.live = live
         self.budget = budget
-        """The process's send budget, shared with replies and the dispatcher."""
+        """The process's send budget, shared with replies and the outbox sender."""
         self.pacer = Pacer(budget, PUSH_PER_SECOND)
         self.web_url = web_url
         self.fallback = fallback
@@ -178,17 +179,7 @@ class LiveChat:
             attachment=Attachment("photo", "live.png", qr_png(join or link), caption=True),
         )
         await self._send(context, chat_id, qr)
-        participants = await self.live.participants(session.id)
-        count = len(participants[1]) if participants is not None else 0
-        reply = screens.control(
-            say,
-            view_of(knowledge, session),
-            cohort=cohort,
-            link=link,
-            join=join,
-            participants=count,
-        )
-        sent = await self._send(context, chat_id, reply)
+        sent = await self._send(context, chat_id, await self._control(say, session, cohort))
         if sent is not None:
             await self.live.set_control(session.id, sent.message_id)
         self._push_later(context, session.id)
@@ -209,23 +200,36 @@ class LiveChat:
         await self._answer(query, "")
         who, session, cohort = moved
         say = self._say(who.language)
-        participants = await self.live.participants(session.id)
-        count = len(participants[1]) if participants is not None else 0
-        join = self.deep_link(JOIN_PREFIX + session.code) or ""
-        link = projector_url(self.web_url or "", session.code)
-        reply = screens.control(
-            say,
-            view_of(self.live.knowledge, session),
-            cohort=cohort,
-            link=link,
-            join=join,
-            participants=count,
-        )
-        await self._edit_or_send(query, context, reply)
+        await self._edit_or_send(query, context, await self._control(say, session, cohort))
         self._push_later(context, session.id)
         if session.ended:
             chat_id = query.message.chat.id if query.message is not None else query.from_user.id
             await self._summary(context, chat_id, say, session.id, cohort)
+
+    async def moved_on_the_page(self, bot: Any, moved: Moved) -> None:
+        """The facilitator moved the session on from the projector page: their control
+        message follows, and every participant's screen."""
+        session = moved.session
+        if moved.facilitator_chat is not None and session.control_message is not None:
+            reply = await self._control(self._say(moved.language), session, moved.cohort)
+            chat = int(moved.facilitator_chat)
+            await self._edit(chat, session.control_message, reply, bot)
+        self._push_task(bot, session.id)
+
+    async def _control(self, say: Say, session: LiveInfo, cohort: str) -> Reply:
+        """The control message of the session as it is now."""
+        participants = await self.live.participants(session.id)
+        link = projector_url(self.web_url or "", session.code)
+        key = session.facilitator_key
+        return screens.control(
+            say,
+            view_of(self.live.knowledge, session),
+            cohort=cohort,
+            link=link,
+            join=self.deep_link(JOIN_PREFIX + session.code) or "",
+            participants=len(participants[1]) if participants is not None else 0,
+            host=f"{link}#{key}" if key else None,
+        )
 
     async def _summary(
         self,
@@ -315,7 +319,10 @@ class LiveChat:
     # -- pushing -----------------------------------------------------------------------
 
     def _push_later(self, context: ContextTypes.DEFAULT_TYPE, session_id: int) -> None:
-        task = asyncio.create_task(self.push(context.bot, session_id), name=f"live-{session_id}")
+        self._push_task(context.bot, session_id)
+
+    def _push_task(self, bot: Any, session_id: int) -> None:
+        task = asyncio.create_task(self.push(bot, session_id), name=f"live-{session_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -1,4 +1,4 @@
-"""The outbox dispatcher: delivers what the bot sends on its own (reminders, follow-up
+"""The outbox sender: delivers what the bot sends on its own (reminders, follow-up
 nudges), durably.
 
 It claims due rows in small batches, sends them one at a time within a rate, and marks
@@ -12,18 +12,18 @@ before sending is claimed again once its lease has expired.
 
 Exactly once, as far as it can be: the only duplicate possible is a crash after Telegram
 accepted a message and before ``mark_sent`` committed; then that one row is sent again
-after the lease. The dispatcher sends one message at a time, so that is at most one
+after the lease. The outbox sender sends one message at a time, so that is at most one
 message per crash.
 
 Replies to users never wait for it: it runs as its own task, one request at a time, and
 pauses (rather than the whole bot) when Telegram says to slow down.
 
-Telegram's limit is per bot, and every process on the database runs a dispatcher. So
-each one beats a heartbeat in the database (``dispatchers``) and counts the dispatchers
+Telegram's limit is per bot, and every process on the database runs an outbox sender. So
+each one beats a heartbeat in the database (``dispatchers``) and counts the outbox senders
 seen lately: with ``k`` of them it sends bulk at ``per_second ÷ k`` within ``30 ÷ k`` (see
 :mod:`bot.telegram.ratelimit`). One that stops deletes its row, and the others speed up at their
 next heartbeat; one that died is no longer counted after :data:`ALIVE_HEARTBEATS`. A
-dispatcher that joins others holds its bulk until they have all had a heartbeat to
+outbox sender that joins others holds its bulk until they have all had a heartbeat to
 notice it; until then they still send as if it were not there. When the heartbeat
 cannot be written, the last share is kept.
 """
@@ -63,17 +63,17 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 ALIVE_HEARTBEATS = 3
-"""A dispatcher counts as running while its last heartbeat is at most this many heartbeat
+"""An outbox sender counts as running while its last heartbeat is at most this many heartbeat
 intervals old."""
 FORGET_WINDOWS = 10
-"""The row of a dispatcher not seen for this many liveness windows is deleted."""
+"""The row of an outbox sender not seen for this many liveness windows is deleted."""
 JOIN_HOLD = 1.5
-"""Heartbeat intervals a joining dispatcher holds its bulk: one for the others to notice
+"""Heartbeat intervals a joining outbox sender holds its bulk: one for the others to notice
 it at their next heartbeat, half of one for that heartbeat to take."""
 
 
 @dataclass(frozen=True)
-class DispatchSettings:
+class SenderSettings:
     batch: int = 20
     idle_interval: float = 1.0
     lease: timedelta = timedelta(seconds=DEFAULT_DISPATCH_LEASE_SECONDS)
@@ -85,7 +85,7 @@ class DispatchSettings:
     progress_every: float = 3.0
     """Seconds between edits of a broadcast's progress message."""
     heartbeat: timedelta = timedelta(seconds=5)
-    """How often the dispatcher renews its row in ``dispatchers`` and counts the others:
+    """How often the outbox sender renews its row in ``dispatchers`` and counts the others:
     how soon the others notice it come or go."""
 
 
@@ -96,7 +96,7 @@ def claimer_name() -> str:
     return f"{socket.gethostname()[-50:]}:{os.getpid()}"
 
 
-class Dispatcher:
+class OutboxSender:
     """Drains the outbox of one database through one Telegram bot."""
 
     def __init__(
@@ -105,7 +105,7 @@ class Dispatcher:
         knowledge: KnowledgeStore,
         bot: Bot,
         clock: Callable[[], datetime],
-        settings: DispatchSettings | None = None,
+        settings: SenderSettings | None = None,
         claimer: str | None = None,
         budget: SendBudget | None = None,
     ) -> None:
@@ -113,14 +113,14 @@ class Dispatcher:
         self.knowledge = knowledge
         self.bot = bot
         self.clock = clock
-        self.settings = settings or DispatchSettings()
+        self.settings = settings or SenderSettings()
         self.claimer = claimer or claimer_name()
         self.pacer = Pacer(budget or SendBudget(), self.settings.per_second)
         self.progress = BroadcastProgress(
             db, knowledge, bot, self.pacer.budget, clock, self.settings.progress_every
         )
         self.shares = 1
-        """How many dispatchers share the bot's budget, as of the last heartbeat."""
+        """How many outbox senders share the bot's budget, as of the last heartbeat."""
         self._beat_at: float | None = None
         self._beat_failing = False
         self._broadcasts: dict[int, tuple[str, str | None]] = {}
@@ -139,7 +139,7 @@ class Dispatcher:
                     delivered = await self.drain_once()
                     await self.progress.report()
                 except Exception:
-                    log.exception("dispatcher round failed; trying again shortly")
+                    log.exception("outbox sender round failed; trying again shortly")
                     delivered = 0
                 if not delivered:
                     await self._sleep(self.settings.idle_interval)
@@ -152,7 +152,7 @@ class Dispatcher:
         self._stopping.set()
 
     async def heartbeat(self) -> int:
-        """Say that this dispatcher runs, count those that do, and take this one's share:
+        """Say that this outbox sender runs, count those that do, and take this one's share:
         with ``k`` of them, bulk at ``per_second ÷ k`` within ``30 ÷ k``. Returns ``k``.
 
         Never raises: when the database cannot be reached the last share stays, and the
@@ -169,7 +169,7 @@ class Dispatcher:
             if not self._beat_failing:
                 self._beat_failing = True
                 log.warning(
-                    "dispatcher heartbeat failed; sending at 1/%d of the bot's budget until "
+                    "outbox sender heartbeat failed; sending at 1/%d of the bot's budget until "
                     "it works again",
                     self.shares,
                     exc_info=True,
@@ -177,13 +177,15 @@ class Dispatcher:
             return self.shares
         if self._beat_failing:
             self._beat_failing = False
-            log.info("dispatcher heartbeat works again")
+            log.info("outbox sender heartbeat works again")
         # Not seen for a liveness window (or ever): the others may not count this one.
         joined = self._beat_at is None or began - self._beat_at > alive.total_seconds()
         self._beat_at = began
         if live != self.shares:
             log.info(
-                "%d dispatchers share the bot's budget: bulk at %.1f/s", live, s.per_second / live
+                "%d outbox senders share the bot's budget: bulk at %.1f/s",
+                live,
+                s.per_second / live,
             )
             self.shares = live
             self.pacer.share(live)
@@ -203,7 +205,7 @@ class Dispatcher:
             await self.db.run(lambda repo: repo.dispatchers.leave(self.claimer))
         except Exception:
             log.warning(
-                "dispatcher %s stopped without deleting its heartbeat; the others stop "
+                "outbox sender %s stopped without deleting its heartbeat; the others stop "
                 "counting it within %s",
                 self.claimer,
                 self.settings.heartbeat * ALIVE_HEARTBEATS,
@@ -242,7 +244,7 @@ class Dispatcher:
                 break
             if not await self.deliver(item):
                 # Telegram said to slow down: the rest of the batch goes back at once,
-                # so that no other dispatcher has to wait for the lease.
+                # so that no other outbox sender has to wait for the lease.
                 await self.db.run(partial(self._give_back, ids=rest[1:], due=now))
                 break
         return len(items)
@@ -287,7 +289,7 @@ class Dispatcher:
             seconds = retry_after_seconds(exc)
             retry_at = now + timedelta(seconds=seconds)
             await self._record(lambda repo: repo.outbox.release(item.id, claimer, retry_at, "429"))
-            log.info("Telegram asks to slow down: dispatcher pauses %.1f s", seconds)
+            log.info("Telegram asks to slow down: outbox sender pauses %.1f s", seconds)
             self.pacer.pause(seconds)
             return False
         except Forbidden:

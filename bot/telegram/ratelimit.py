@@ -1,7 +1,7 @@
 """Sharing Telegram's overall message budget between replies and bulk traffic.
 
 Telegram allows a bot about 30 messages per second overall. Replies to people chatting
-go out at once and are only *counted* here; bulk messages — the dispatcher's nudges and
+go out at once and are only *counted* here; bulk messages — the outbox sender's nudges and
 broadcasts, and the live session's rounds pushed to every participant — are paced, each
 kind by a :class:`Pacer` of its own: at most ``rate`` per second, and never while replies
 and bulk together already used the overall budget in the last second. So a broadcast and
@@ -60,7 +60,7 @@ class SendBudget:
         self.limit = overall
         self.overall = overall
         self.parts = 1
-        """How many processes share the bot's budget (as the dispatcher last heard)."""
+        """How many processes share the bot's budget (as the outbox sender last heard)."""
         self._clock = clock
         self._sent: deque[float] = deque()
 
@@ -71,15 +71,21 @@ class SendBudget:
         self.overall = max(1, self.limit // parts)
 
     def note(self) -> None:
-        """A message went out (a reply, or bulk after :meth:`Pacer.wait`)."""
-        self._sent.append(self._clock())
+        """A message went out (a reply, or bulk after :meth:`Pacer.wait`). What is older
+        than the window is dropped here too: replies are noted while no bulk asks
+        :meth:`used`, and the record would otherwise grow by one per reply."""
+        now = self._clock()
+        self._forget_before(now - WINDOW)
+        self._sent.append(now)
 
     def used(self) -> int:
         """Messages sent within the last second."""
-        horizon = self._clock() - WINDOW
+        self._forget_before(self._clock() - WINDOW)
+        return len(self._sent)
+
+    def _forget_before(self, horizon: float) -> None:
         while self._sent and self._sent[0] <= horizon:
             self._sent.popleft()
-        return len(self._sent)
 
     def free_in(self) -> float:
         """Seconds until one more message fits in the overall budget (0: now)."""

@@ -1,5 +1,5 @@
 """Serving the Telegram bot: start-up (polling or webhook), the webhook server with its
-health endpoint, and the bot's background tasks (the outbox dispatcher, daily retention);
+health endpoint, and the bot's background tasks (the outbox sender, daily retention);
 stopping it all again.
 """
 
@@ -27,13 +27,14 @@ from bot.telegram.channel import (
     BUDGET_KEY,
     CHANNEL_KEY,
     HTTP_KEY,
+    LIVE_KEY,
     AppType,
     TelegramChannel,
     build_application,
     process_in_turn,
     register_commands,
 )
-from bot.telegram.outbox_sender import Dispatcher, DispatchSettings
+from bot.telegram.outbox_sender import OutboxSender, SenderSettings
 from bot.telegram.polling import Poller
 from bot.telegram.ratelimit import SendBudget
 from bot.web.context import WebContext
@@ -60,8 +61,8 @@ class RunningBot:
     advisor: Advisor
     runner: web.AppRunner | None = None
     poller: Poller | None = None
-    dispatcher: Dispatcher | None = None
-    dispatching: asyncio.Task[None] | None = None
+    outbox_sender: OutboxSender | None = None
+    sending: asyncio.Task[None] | None = None
     retention: asyncio.Task[None] | None = None
     database_file: DatabaseFile | None = None
     watching: asyncio.Task[None] | None = None
@@ -83,12 +84,12 @@ class RunningBot:
             forget_inactive_daily(self.advisor, timedelta(days=days)), name="retention"
         )
 
-    def start_dispatcher(self, settings: DispatchSettings | None = None) -> None:
+    def start_outbox_sender(self, settings: SenderSettings | None = None) -> None:
         """Deliver the outbox (reminders, nudges, broadcasts) beside the replies, as its
         own task, within the message budget the replies leave."""
         advisor = self.advisor
         budget = self.application.bot_data.get(BUDGET_KEY)
-        self.dispatcher = Dispatcher(
+        self.outbox_sender = OutboxSender(
             advisor.db,
             advisor.knowledge_store,
             self.application.bot,
@@ -96,7 +97,7 @@ class RunningBot:
             settings,
             budget=budget if isinstance(budget, SendBudget) else None,
         )
-        self.dispatching = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
+        self.sending = asyncio.create_task(self.outbox_sender.run(), name="outbox-sender")
 
     async def stop(self) -> None:
         """Stop taking updates, let those being handled finish, then stop the rest.
@@ -112,9 +113,9 @@ class RunningBot:
             steps.append(("retention", partial(_cancelled, self.retention)))
         if self.watching is not None:
             steps.append(("database file watch", partial(_cancelled, self.watching)))
-        if self.dispatcher is not None and self.dispatching is not None:
-            self.dispatcher.stop()
-            steps.append(("dispatcher", partial(_finished, self.dispatching)))
+        if self.outbox_sender is not None and self.sending is not None:
+            self.outbox_sender.stop()
+            steps.append(("outbox sender", partial(_finished, self.sending)))
         if app.running:
             steps.append(("application", app.stop))
         if self.runner is not None:
@@ -226,6 +227,20 @@ def read_update(body: bytes, bot: Bot, refusals: Refusals) -> Update | None:
         return None
 
 
+def web_context(
+    application: AppType,
+    advisor: Advisor,
+    settings: Settings,
+    mode: str,
+    database_file: DatabaseFile | None,
+) -> WebContext:
+    """What the web pages are built from; a live session moved on from its page is
+    followed by the chat side (the control message, the participants' screens)."""
+    live = application.bot_data[LIVE_KEY]
+    moved = partial(live.moved_on_the_page, application.bot)
+    return WebContext(advisor, settings, mode, database_file, live_moved=moved)
+
+
 def webhook_app(
     application: AppType,
     advisor: Advisor,
@@ -258,7 +273,7 @@ def webhook_app(
             return web.Response(status=503, text="try again")
         return web.Response(text="ok")
 
-    app = web_application(WebContext(advisor, settings, "webhook", database_file))
+    app = web_application(web_context(application, advisor, settings, "webhook", database_file))
     app.router.add_post(path, receive)
     return app
 
@@ -287,7 +302,9 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
             )
         else:
             if settings.web_url:
-                context = WebContext(advisor, settings, "polling", running.database_file)
+                context = web_context(
+                    application, advisor, settings, "polling", running.database_file
+                )
                 app = web_application(context)
                 running.runner = await start_site(app, host, settings.port)
             await application.bot.delete_webhook()
@@ -303,8 +320,8 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
     except BaseException:
         await running.stop()
         raise
-    running.start_dispatcher(
-        DispatchSettings(
+    running.start_outbox_sender(
+        SenderSettings(
             per_second=settings.broadcast_rate,
             lease=timedelta(seconds=settings.dispatch_lease_seconds),
         )

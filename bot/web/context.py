@@ -4,12 +4,13 @@ imports them)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 
 from bot.app.advisor import Advisor
+from bot.app.live import Moved
 from bot.settings import Settings
 from storage.sqlite_file import DatabaseFile
 
@@ -24,6 +25,9 @@ class WebContext:
     """"polling" or "webhook": reported by /healthz."""
     database_file: DatabaseFile | None = None
     """The SQLite file, watched: /healthz answers 503 once it was deleted or replaced."""
+    live_moved: Callable[[Moved], Awaitable[None]] | None = None
+    """What follows a live session moved on from its projector page: the chat side edits
+    the facilitator's control message and every participant's screen."""
 
 
 RouteModule = Callable[[web.Application, WebContext], None]

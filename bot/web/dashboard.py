@@ -35,7 +35,7 @@ from bot.app.insight import dilemma_title, insight_csv, is_shown, ranked_dilemma
 from bot.web import pages
 from bot.web.auth import SESSION_COOKIE, Guard
 from bot.web.context import WebContext
-from bot.web.security import MINI_APP, TELEGRAM_SCRIPT, AttemptLimiter, client_of
+from bot.web.security import MINI_APP, TELEGRAM_SCRIPT, AttemptLimiter, client_of, same_origin
 from flows.screens import Say
 from storage.insight import GroupFigures
 
@@ -86,19 +86,10 @@ def _authenticated(handler: Api) -> Callable[[web.Request], Awaitable[web.Stream
     async def checked(request: web.Request) -> web.StreamResponse:
         caller = await request.app[GUARD_KEY].caller(request)
         if request.method == "POST":
-            _same_origin(request)
+            same_origin(request, request.app[ORIGIN_KEY])
         return await handler(request, caller)
 
     return checked
-
-
-def _same_origin(request: web.Request) -> None:
-    """A change must come from the page itself: JSON, and from our own origin."""
-    origin = request.headers.get("Origin")
-    if origin is not None and origin != request.app[ORIGIN_KEY]:
-        raise web.HTTPForbidden(text="cross-origin request")
-    if request.content_type != "application/json":
-        raise web.HTTPUnsupportedMediaType(text="send JSON")
 
 
 def _secure(request: web.Request) -> bool:
@@ -146,7 +137,7 @@ async def login(request: web.Request) -> web.Response:
     """Spend a login link: a session cookie, or 410 when the link is no good."""
     if not request.app[LOGIN_LIMITER_KEY].allow(client_of(request)):
         raise web.HTTPTooManyRequests(headers=_retry())
-    _same_origin(request)
+    same_origin(request, request.app[ORIGIN_KEY])
     found = await request.app[DASHBOARD_KEY].redeem(request.match_info["token"], "browser")
     if found is None:
         raise web.HTTPGone(text='{"error": "gone"}', content_type="application/json")
@@ -165,7 +156,7 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
-    _same_origin(request)
+    same_origin(request, request.app[ORIGIN_KEY])
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         await request.app[DASHBOARD_KEY].logout(token)

@@ -4,6 +4,13 @@ and ``/live/<code>/events`` (the same JSON as Server-Sent Events on every change
 is the secret, and the page shows nothing of anyone — counts only, from
 ``INSIGHT_MIN_GROUP`` voters on.
 
+The facilitator's link is the page with their key after a ``#`` (``/live/<code>#<key>``:
+a fragment, so the key never reaches a server log or a referrer). Their page shows two
+buttons, next round and close the round, which ``POST /live/<code>/control`` the JSON
+``{"key", "action", "round"}`` from the page's own script: JSON from our own origin only
+(a form of another site cannot send it), the key compared in constant time, and the
+round the page showed, so a double click does not skip one.
+
 Per session and language one :class:`Feed` computes the state once per change (changes
 within :data:`COALESCE` seconds count as one) and every viewer's stream sends that; so
 a hundred viewers cost one query per change, not a hundred. Changes come from the
@@ -18,21 +25,28 @@ import contextlib
 import html
 import io
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.app.live import JOIN_PREFIX, Live
+from bot.app.live import JOIN_PREFIX, Live, Moved
 from bot.web.context import WebContext
-from bot.web.security import CSP
+from bot.web.security import CSP, same_origin
 from flows.screens import Say
 from knowledge.model import LANGUAGES
 
 STATIC = Path(__file__).resolve().parent / "static"
 LIVE_KEY = web.AppKey("live", Live)
 FEEDS_KEY = web.AppKey("live_feeds", dict)
+ORIGIN_KEY = web.AppKey("live_origin", str)
+MOVED_KEY = web.AppKey("live_moved", object)
+ACTIONS = {"next": "n", "close": "x"}
+"""The moves the facilitator's page may make (ending the session stays in the chat,
+where its summary goes)."""
 COALESCE = 0.25
 """Seconds a feed waits after a change for others to come with it."""
 KEEPALIVE = 15.0
@@ -82,8 +96,12 @@ def setup(app: web.Application, context: WebContext) -> None:
     live.links = advisor.links
     app[LIVE_KEY] = live
     app[FEEDS_KEY] = {}
+    parts = urlsplit(context.settings.web_url or "")
+    app[ORIGIN_KEY] = f"{parts.scheme}://{parts.netloc}"
+    app[MOVED_KEY] = context.live_moved
     router = app.router
     router.add_get(f"/live/{_CODE}", page)
+    router.add_post(f"/live/{_CODE}/control", control)
     router.add_get(f"/live/{_CODE}/state", state)
     router.add_get(f"/live/{_CODE}/events", events)
     router.add_get(f"/live/{_CODE}/qr.svg", qr_svg)
@@ -139,6 +157,34 @@ async def qr_svg(request: web.Request) -> web.Response:
     return web.Response(body=buffer.getvalue(), content_type="image/svg+xml")
 
 
+async def control(request: web.Request) -> web.Response:
+    """The facilitator's page moves the session on: 204, or 403 for a wrong key, 409 for
+    a round that moved on already (the page then shows the state as it is)."""
+    same_origin(request, request.app[ORIGIN_KEY])
+    try:
+        sent = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="not JSON") from None
+    if not isinstance(sent, dict):
+        raise web.HTTPBadRequest(text="not an object")
+    key, action, round_ = sent.get("key"), sent.get("action"), sent.get("round")
+    if not isinstance(key, str) or action not in ACTIONS or type(round_) is not int:
+        raise web.HTTPBadRequest(text="key, action and round expected")
+    live: Live = request.app[LIVE_KEY]
+    moved = await live.move_by_key(request.match_info["code"], key, ACTIONS[action], round_)
+    if moved == "unknown":
+        raise web.HTTPNotFound()
+    if moved == "forbidden":
+        raise web.HTTPForbidden(text="not the facilitator's key")
+    if moved == "stale":
+        raise web.HTTPConflict(text="the session has moved on")
+    assert isinstance(moved, Moved)
+    follow = cast(Callable[[Moved], Awaitable[None]] | None, request.app[MOVED_KEY])
+    if follow is not None:
+        await follow(moved)
+    return web.Response(status=204)
+
+
 def live_username(request: web.Request) -> str | None:
     links = request.app[LIVE_KEY].links
     return links.username if links is not None else None
@@ -155,6 +201,9 @@ async def page(request: web.Request) -> web.Response:
         "lobby": say.label("live_page_lobby"),
         "ended": say.label("live_page_ended"),
         "closed": say.label("live_page_closed"),
+        "first": say.label("btn_live_first"),
+        "next": say.label("btn_live_next"),
+        "refused": say.label("live_page_refused"),
     }
     code = request.match_info["code"]
     body = f"""<!doctype html>
@@ -180,6 +229,11 @@ async def page(request: web.Request) -> web.Response:
 <p id="voters" class="voters" aria-live="polite"></p>
 <p id="note" class="note"></p>
 </main>
+<nav id="host" class="host" hidden aria-label="{html.escape(say.label("live_page_host"))}">
+<span id="refused" class="refused" hidden></span>
+<button id="close" type="button">{html.escape(say.label("btn_live_close"))}</button>
+<button id="next" type="button"></button>
+</nav>
 </body>
 </html>
 """

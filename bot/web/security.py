@@ -48,6 +48,17 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
+def same_origin(request: web.Request, origin: str) -> None:
+    """A change must come from the page itself: JSON (a form of another site cannot send
+    it without asking first, and we never answer such a question), and from ``origin``
+    when the browser names where it comes from."""
+    sent_from = request.headers.get("Origin")
+    if sent_from is not None and sent_from != origin:
+        raise web.HTTPForbidden(text="cross-origin request")
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType(text="send JSON")
+
+
 class AttemptLimiter:
     """At most ``per_client`` attempts a minute from one client and ``overall`` from all
     together (a client can change its address; the overall cap still holds)."""

@@ -280,17 +280,25 @@ def why(
         given.update(r.rule for r in new)
         fresh.append(new)
     shown: list[list[Reason]] = [[] for _ in top]
+    # Rendered once: the fitting below tries many combinations of the same pieces.
+    heads = [
+        say("why_item", rank=rank, title=say.plain(scored.dilemma.title))
+        for rank, scored in enumerate(top, 1)
+    ]
+    bullets = {r.rule: [Span("\n• "), *say.text(r.because)] for new in fresh for r in new}
+    more = [Span("\n"), *say("why_more")]
+    also = [Span("\n"), *say("why_also")]
 
     def parts_with(chosen: list[list[Reason]]) -> list[list[Span]]:
         parts = list(intro)
-        for rank, (scored, new, reasons) in enumerate(zip(top, fresh, chosen, strict=True), 1):
-            spans = say("why_item", rank=rank, title=say.plain(scored.dilemma.title))
+        for head, scored, new, reasons in zip(heads, top, fresh, chosen, strict=True):
+            spans = list(head)
             for reason in sorted(reasons, key=new.index):
-                spans += [Span("\n• "), *say.text(reason.because)]
+                spans += bullets[reason.rule]
             if len(reasons) < len(new):
-                spans += [Span("\n"), *say("why_more")]
+                spans += more
             elif len(new) < len(scored.reasons):
-                spans += [Span("\n"), *say("why_also")]
+                spans += also
             parts.append(spans)
         return parts
 

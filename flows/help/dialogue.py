@@ -19,7 +19,7 @@ class Help:
         registry.action(BROWSE_TAG, self.browse, at_gate=True)
 
     def help(self, ctx: Context, args: str) -> None:
-        ctx.replies.append(screens.help_screen(ctx.say, help_commands(ctx.roles)))
+        ctx.replies.append(screens.help_screen(ctx.say, help_commands(ctx.roles, ctx.channel)))
 
     def choose_language(self, ctx: Context, lang: str) -> None:
         if lang not in LANGUAGES:

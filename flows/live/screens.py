@@ -87,9 +87,17 @@ def status(say: Say, view: RoundView, participants: int) -> list[Span]:
 
 
 def control(
-    say: Say, view: RoundView, *, cohort: str, link: str, join: str, participants: int
+    say: Say,
+    view: RoundView,
+    *,
+    cohort: str,
+    link: str,
+    join: str,
+    participants: int,
+    host: str | None = None,
 ) -> Reply:
-    """The facilitator's one control message: where the session is, and what is next."""
+    """The facilitator's one control message: where the session is, and what is next;
+    ``host``: the facilitator's own link to the projector page with its buttons."""
     text = say(
         "live_control",
         cohort=cohort,
@@ -98,6 +106,8 @@ def control(
         link=link,
         join=join,
     )
+    if host is not None and not view.ended:
+        text = [*text, *say("live_control_host", host=host)]
     if view.ended:
         return Reply(tuple(text))
     sid = view.session_id

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flows.actions import is_id
+from flows.actions import action, is_id, parse_action
 from flows.commands import gate_names
-from flows.definition import CONSENT, DECLINED, GATE_STATES, NEW, PRIVACY_TAG
+from flows.definition import CONSENT, DECLINED, FLOW_VERSION, GATE_STATES, NEW, PRIVACY_TAG
 from flows.events import (
     DeleteReflection,
     ExportData,
@@ -33,6 +33,26 @@ from knowledge.model import LANGUAGES
 from knowledge.textmatch import normalize
 
 PRIVACY_COMMANDS = ("mijngegevens", "vergeet", "reflecties")
+
+
+def consent_button(agreed: bool, offered: tuple[str, ...]) -> str:
+    """The consent button that typing "ja" (``agreed``) or "nee" stands for: the one of
+    those ``offered`` (the consent question last shown), else a plain one."""
+    answer = "yes" if agreed else "no"
+    for data in offered:
+        parsed = parse_action(data)
+        if (
+            parsed is not None
+            and parsed.version == FLOW_VERSION
+            and parsed.tag == PRIVACY_TAG
+            and len(parsed.choice) > 1
+            and parsed.choice[0] == "consent"
+            and parsed.choice[1].partition(".")[0] == answer
+        ):
+            return data
+    return action(PRIVACY_TAG, "consent", answer)
+
+
 STATELESS_COMMANDS = tuple(name for name in gate_names() if name not in PRIVACY_COMMANDS)
 """Commands answered at the gate that store nothing (the privacy ones check consent)."""
 
@@ -184,16 +204,17 @@ class Privacy:
         return ctx.state == DECLINED or ctx.fire("decline")
 
     def typed_at_gate(self, ctx: Context, text: str) -> None:
-        """Before consent: "ja", "akkoord", "ok" agree and "nee" declines; anything else is
-        told what is expected. Once declined, a description can still be matched to
-        dilemmas (nothing is stored)."""
+        """Before consent: "ja", "akkoord", "ok" agree and "nee" declines, by pressing the
+        consent button they stand for (of those offered: a cohort code and a language
+        chosen before consent ride on it); anything else is told what is expected. Once
+        declined, a description can still be matched to dilemmas (nothing is stored)."""
         norm = normalize(text)
         if ctx.consent is None and norm and norm in catalogue_words(ctx.knowledge, "words_agree"):
-            self.answer_consent(ctx, True)
+            ctx.press(consent_button(True, ctx.offered))
         elif (
             ctx.consent is None and norm and norm in catalogue_words(ctx.knowledge, "words_decline")
         ):
-            self.answer_consent(ctx, False)
+            ctx.press(consent_button(False, ctx.offered))
         elif ctx.consent is False and text:
             self.describe(ctx, text)
         else:

@@ -13,18 +13,27 @@ from knowledge.reading.spec import (
     ReadingExamples,
     ReadingSpec,
 )
-from knowledge.reading.words import phrase
+from knowledge.reading.words import PUNCTUATION, phrase
 from knowledge.sourcefile import SourceFile
 from knowledge.yamlio import LineDict, LineList
 
 KEY = "reading"
-PHRASE_LISTS = ("boundaries", "negation", "negation_after", "hedges", "dont_know")
+PHRASE_LISTS = (
+    "boundaries",
+    "negation",
+    "negation_after",
+    "hedges",
+    "dont_know",
+    "echo_fillers",
+    "contrast",
+)
 
 
 def _phrases(file: SourceFile, holder: LineDict, key: str) -> tuple[Phrase, ...]:
     found: list[Phrase] = []
+    given = file.words(holder, key)
     for lang in LANGUAGES:
-        for written in file.words(holder, key).get(lang, ()):
+        for written in given.get(lang, ()):
             words = phrase(written)
             if words:
                 found.append(words)
@@ -87,6 +96,24 @@ def read_reading(folder: Folder) -> ReadingSpec:
                 numbers[str(kind)] = _phrases(file, raw, str(kind))
     else:
         file.error(root.line_of("numbers"), "'numbers' must be a mapping")
+    echo_marks: set[str] = set()
+    raw = root.get("echo_marks")
+    if raw is None:
+        pass
+    elif isinstance(raw, LineList) and all(str(m) in PUNCTUATION for m in raw):
+        echo_marks = {str(m) for m in raw}
+    else:
+        shown = " ".join(sorted(PUNCTUATION))
+        file.error(root.line_of("echo_marks"), f"'echo_marks' must list marks of: {shown}")
+    partial: set[str] = set()
+    raw = root.get("partial")
+    if raw is None:
+        pass
+    elif isinstance(raw, LineList) and all(isinstance(q, str) for q in raw):
+        partial = set(raw)
+        lines.update({f"partial.{q}": raw.line_of(i) for i, q in enumerate(raw)})
+    else:
+        file.error(root.line_of("partial"), "'partial' must list question ids")
     triggers = (*lists["negation"], *lists["negation_after"])
     return ReadingSpec(
         literal=frozenset(t[0] for t in triggers if len(t) == 1),
@@ -100,6 +127,10 @@ def read_reading(folder: Folder) -> ReadingSpec:
         dont_know_options=dont_know_options,
         scales=scales,
         numbers=numbers,
+        echo_marks=frozenset(echo_marks),
+        echo_fillers=lists["echo_fillers"],
+        contrast=lists["contrast"],
+        partial=frozenset(partial),
         lines=lines,
     )
 
@@ -126,6 +157,8 @@ def reading_problems(knowledge: Knowledge) -> list[Problem]:
         check("dont_know_options", question_id, (option,))
     for question_id, scale in spec.scales.items():
         check("scales", question_id, scale)
+    for question_id in sorted(spec.partial):
+        check("partial", question_id, ())
     return problems
 
 

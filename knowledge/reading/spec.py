@@ -32,6 +32,14 @@ class ReadingSpec:
     dont_know_options: Mapping[str, str] = field(default_factory=dict)
     scales: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     numbers: Mapping[str, tuple[Phrase, ...]] = field(default_factory=dict)
+    echo_marks: frozenset[str] = frozenset()
+    """Punctuation that ends an echoed question ("formeel?"), answered by a negation."""
+    echo_fillers: tuple[Phrase, ...] = ()
+    """Words that may stand beside that negation ("nee hoor", "not really, honestly")."""
+    partial: frozenset[str] = frozenset()
+    """Questions where a clause ending in a negation takes back part of the answer."""
+    contrast: tuple[Phrase, ...] = ()
+    """Words of a clause that says what it is after one that said what it is not ("wel")."""
     file: str = ""
     lines: Mapping[str, int] = field(default_factory=dict)
     literal: frozenset[str] = frozenset()

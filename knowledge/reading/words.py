@@ -25,7 +25,11 @@ MAX_SCAN = 2000
 MAX_GAP = 3
 """How many words a ``...`` in a phrase stands for."""
 
-_TOKEN = re.compile(r"[a-z]+|\d+|\.\.\.|[,;.!?:()]|[-–—]")
+_TOKEN = re.compile(
+    r"[a-z]+|\d+|[<>≤≥]=?|[\U0001F300-\U0001FAFF\u2600-\u27BF]|\.\.\.|[,;.!?:()]|[-–—]"
+)
+"""Words, numbers, comparison signs and pictographs (a word each: "<10" is "minder dan
+10" and "🤷" is "I don't know" in ``reading.yaml``), clause punctuation and dashes."""
 _APOSTROPHES = str.maketrans("", "", "'’‘`´")
 PUNCTUATION = frozenset(",;.!?:()")
 DASHES = frozenset("-–—")
@@ -81,6 +85,8 @@ class Token:
     clause: int
     dash_before: bool = False
     """A dash stood right before it ("40-50"): the second number of a range."""
+    then: str = ""
+    """The punctuation right after it, if any ("formeel?" → "?")."""
 
     def stem(self, lang: str) -> str:
         return self.en if lang == "en" else self.nl
@@ -91,9 +97,12 @@ def tokenize(text: str, boundaries: tuple[Phrase, ...] = ()) -> list[Token]:
     words: list[str] = []
     breaks_before: set[int] = set()
     dashes_before: set[int] = set()
+    marks_after: dict[int, str] = {}
     for item in raw_tokens(text):
         if item in PUNCTUATION or item == GAP:
             breaks_before.add(len(words))
+            if words:
+                marks_after.setdefault(len(words) - 1, item)
         elif item in DASHES:
             dashes_before.add(len(words))
         else:
@@ -110,7 +119,9 @@ def tokenize(text: str, boundaries: tuple[Phrase, ...] = ()) -> list[Token]:
         if i in skip:
             continue
         dutch, english = stems(word)
-        tokens.append(Token(word, dutch, english, clause, i in dashes_before))
+        tokens.append(
+            Token(word, dutch, english, clause, i in dashes_before, marks_after.get(i, ""))
+        )
     return tokens
 
 

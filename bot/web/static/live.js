@@ -32,7 +32,52 @@
     });
   }
 
+  // The facilitator's link carries their key after "#": taken off the address bar at
+  // once (the beamer may show it), kept for this tab only, sent with each move.
+  var storageKey = "live-key-" + code;
+  var key = location.hash.length > 1 ? location.hash.slice(1) : sessionStorage.getItem(storageKey);
+  if (location.hash) { history.replaceState(null, "", location.pathname + location.search); }
+  var current = null;
+  var busy = false;
+
+  function host(state) {
+    if (!key) { return; }
+    sessionStorage.setItem(storageKey, key);
+    $("host").hidden = state.ended;
+    $("close").disabled = busy || !state.open;
+    $("next").disabled = busy || state.round >= state.rounds;
+    $("next").textContent = state.round ? texts.next : texts.first;
+  }
+
+  function move(action) {
+    if (!current || busy) { return; }
+    busy = true;
+    host(current);
+    fetch("/live/" + code + "/control", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ key: key, action: action, round: current.round })
+    }).then(function (response) {
+      if (response.status === 403) {
+        key = null;
+        sessionStorage.removeItem(storageKey);
+        $("close").hidden = true;
+        $("next").hidden = true;
+        $("refused").textContent = texts.refused;
+        $("refused").hidden = false;
+      }
+    }).finally(function () {
+      busy = false;
+      if (current && key) { host(current); }
+    });
+  }
+
+  $("close").addEventListener("click", function () { move("close"); });
+  $("next").addEventListener("click", function () { move("next"); });
+
   function show(state) {
+    current = state;
+    host(state);
     var inLobby = !state.ended && !state.dilemma;
     $("lobby").hidden = !inLobby;
     $("lobby-text").textContent = texts.lobby;

@@ -1,8 +1,8 @@
-"""Memory of the dispatcher: a process of its own drains the due nudges of an outbox with
+"""Memory of the outbox sender: a process of its own drains the due nudges of an outbox with
 100,000 pending rows through the fake Bot API, and reports its resident memory.
 
-Run by :func:`dispatcher_memory` (``make bench``); the child is ``python -m
-bench.dispatch_memory <database url> <api url> <token> <due>``.
+Run by :func:`sender_memory` (``make bench``); the child is ``python -m
+bench.sender_memory <database url> <api url> <token> <due>``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from storage import Database, OutboxMessage, User
 from storage.migrate import upgrade
 
 DUE = 2_000
-"""Nudges due when the dispatcher starts (the rest are weeks ahead)."""
+"""Nudges due when the outbox sender starts (the rest are weeks ahead)."""
 
 
 def _status_kb(field: str) -> int:
@@ -70,19 +70,19 @@ async def _child(url: str, api_url: str, token: str, due: int) -> None:
     """Drain every due nudge, then print baseline, final and peak RSS (kB)."""
     from telegram import Bot
 
-    from bot.telegram.outbox_sender import Dispatcher, DispatchSettings
+    from bot.telegram.outbox_sender import OutboxSender, SenderSettings
     from knowledge.store import KnowledgeStore
 
     db = Database(url)
     store = KnowledgeStore()
     bot = Bot(token, base_url=f"{api_url}/bot", base_file_url=f"{api_url}/file/bot")
     await bot.initialize()
-    settings = DispatchSettings(per_second=100_000.0, batch=50)
-    dispatcher = Dispatcher(db, store, bot, lambda: NOW, settings, claimer="bench")
+    settings = SenderSettings(per_second=100_000.0, batch=50)
+    sender = OutboxSender(db, store, bot, lambda: NOW, settings, claimer="bench")
     baseline = _status_kb("VmRSS")
     sent = 0
     while sent < due:
-        handled = await dispatcher.drain_once()
+        handled = await sender.drain_once()
         if not handled:
             break
         sent += handled
@@ -106,7 +106,7 @@ async def _measure() -> tuple[float, float, int]:
             child = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "bench.dispatch_memory",
+                "bench.sender_memory",
                 url,
                 api.root_url,
                 api.token,
@@ -121,13 +121,13 @@ async def _measure() -> tuple[float, float, int]:
     return peak / 1024, (final - baseline) / 1024, sent
 
 
-def dispatcher_memory() -> list[Figure]:
+def sender_memory() -> list[Figure]:
     peak, growth, sent = asyncio.run(_measure())
     note = (
-        f"peak RSS of a dispatcher process draining {sent:,} due nudges of {ROWS:,} pending "
+        f"peak RSS of an outbox sender process draining {sent:,} due nudges of {ROWS:,} pending "
         f"(SQLite); +{growth:.1f} MB while draining"
     )
-    return [Figure("dispatcher memory (peak RSS)", peak, "MB", None, note)]
+    return [Figure("outbox sender memory (peak RSS)", peak, "MB", None, note)]
 
 
 if __name__ == "__main__":

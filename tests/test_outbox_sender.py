@@ -1,4 +1,4 @@
-"""The outbox dispatcher against the fake Bot API: due rows delivered once, in time,
+"""The outbox sender against the fake Bot API: due rows delivered once, in time,
 with 429, 403, 5xx, downtime and crashes handled."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot
 
-from bot.telegram.outbox_sender import Dispatcher, DispatchSettings
+from bot.telegram.outbox_sender import OutboxSender, SenderSettings
 from fakebotapi import FakeBotAPI
 from knowledge.store import KnowledgeStore
 from storage import Database, DispatcherHeartbeat, Repository, User
@@ -24,7 +24,7 @@ from storage.migrate import upgrade
 from tests.followup_helpers import People
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-FAST = DispatchSettings(per_second=1000.0, idle_interval=0.01, backoff=timedelta(seconds=30))
+FAST = SenderSettings(per_second=1000.0, idle_interval=0.01, backoff=timedelta(seconds=30))
 
 
 class Clock:
@@ -80,8 +80,8 @@ class Rig:
     store: KnowledgeStore
     clock: Clock
 
-    def worker(self, name: str = "a") -> Dispatcher:
-        return Dispatcher(self.db, self.store, self.bot, self.clock, FAST, claimer=name)
+    def worker(self, name: str = "a") -> OutboxSender:
+        return OutboxSender(self.db, self.store, self.bot, self.clock, FAST, claimer=name)
 
     async def remind(
         self, user: int, due: datetime, subject: str = "inclusief_vs_efficient"
@@ -200,7 +200,7 @@ async def test_two_dispatchers_deliver_every_row_exactly_once(rig: Rig) -> None:
     first = rig.worker("one")
     second = rig.worker("two")
 
-    async def drain(worker: Dispatcher) -> None:
+    async def drain(worker: OutboxSender) -> None:
         while await worker.drain_once():
             pass
 
@@ -307,7 +307,7 @@ async def test_a_send_that_times_out_is_not_sent_again(rig: Rig) -> None:
     await rig.remind(105, START)
     impatient = rig.api.make_bot(request=rig.api.httpx_request(read_timeout=0.3, write_timeout=0.3))
     async with impatient:
-        worker = Dispatcher(rig.db, rig.store, impatient, rig.clock, FAST, claimer="t")
+        worker = OutboxSender(rig.db, rig.store, impatient, rig.clock, FAST, claimer="t")
         rig.api.delay_next("sendMessage", 1.0)
         assert await worker.drain_once() == 1
         rig.clock.now = START + timedelta(hours=1)
@@ -325,7 +325,7 @@ async def test_a_slow_batch_gives_back_what_it_has_not_sent_before_its_lease_run
         rig.api.add_user(user)
         await rig.remind(user, START)
     settings = dataclasses.replace(FAST, lease=timedelta(seconds=1))
-    worker = Dispatcher(rig.db, rig.store, rig.bot, rig.clock, settings, claimer="slow")
+    worker = OutboxSender(rig.db, rig.store, rig.bot, rig.clock, settings, claimer="slow")
     rig.api.delay_next("sendMessage", 0.7)
     assert await worker.drain_once() == 2
     statuses = await rig.statuses()
@@ -343,12 +343,12 @@ NOWHERE = "postgresql://bot@127.0.0.1:1/nw"
 """A database nobody answers at: every unit of work fails as the database being away."""
 
 
-def sharing(rig: Rig, name: str) -> Dispatcher:
-    return Dispatcher(rig.db, rig.store, rig.bot, rig.clock, SHARED, claimer=name)
+def sharing(rig: Rig, name: str) -> OutboxSender:
+    return OutboxSender(rig.db, rig.store, rig.bot, rig.clock, SHARED, claimer=name)
 
 
-def share_of(worker: Dispatcher) -> tuple[float, int]:
-    """Bulk messages per second and the overall budget the dispatcher keeps to."""
+def share_of(worker: OutboxSender) -> tuple[float, int]:
+    """Bulk messages per second and the overall budget the outbox sender keeps to."""
     return round(1 / worker.pacer.interval, 6), worker.pacer.budget.overall
 
 
@@ -439,7 +439,7 @@ async def test_the_dispatcher_runs_on_while_the_database_is_away(
     rig: Rig, caplog: pytest.LogCaptureFixture
 ) -> None:
     away = Database(NOWHERE)
-    worker = Dispatcher(away, rig.store, rig.bot, rig.clock, SHARED, claimer="one")
+    worker = OutboxSender(away, rig.store, rig.bot, rig.clock, SHARED, claimer="one")
     try:
         running = asyncio.create_task(worker.run())
         await asyncio.sleep(3 * SHARED.heartbeat.total_seconds())

@@ -1,0 +1,73 @@
+"""``check``'s walk over the advice and "Waarom" screens: it renders each distinct screen
+once, and still finds the longest one and fails on a screen that is too long."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flows import screens
+from flows.advice import cards
+from flows.checks import distinct_screens, longest_screens, walked_profiles
+from knowledge.engine import Engine
+from knowledge.model import LANGUAGES, Knowledge
+from tests.knowledge_helpers import check, edit
+
+LONG = " Dit is een heel lange zin die het scherm voorbij de grens van een telefoon duwt." * 14
+
+
+def _every_profile_rendered(knowledge: Knowledge, lang: str) -> set[tuple[str, int]]:
+    """The lengths of the advice and Waarom screens, rendering every walked profile."""
+    engine = Engine(knowledge)
+    say = screens.Say(knowledge, lang)
+    lengths: set[tuple[str, int]] = set()
+    for profile in walked_profiles(knowledge):
+        advice = engine.advise(profile)
+        asked = [q for q in knowledge.intake if q.ask_if(advice.profile)]
+        lines = cards.answered_lines(
+            say,
+            asked,
+            advice.profile,
+            lambda q, v: screens.answer_label(say, q, v),
+            lambda q: screens.question_name(say, q),
+        )
+        lengths.add(("advice", len(cards.advice(say, advice).plain)))
+        lengths.add(("why", len(cards.why(say, advice, lines).plain)))
+    return lengths
+
+
+def test_each_distinct_screen_is_rendered_once_and_none_is_missed(knowledge: Knowledge) -> None:
+    says = [screens.Say(knowledge, lang) for lang in LANGUAGES]
+    engine = Engine(knowledge)
+    distinct = list(distinct_screens(knowledge, engine, says))
+    walked = sum(1 for _ in walked_profiles(knowledge))
+    assert len(distinct) < 2 * 2 * walked, (len(distinct), walked)  # fewer than rendering all
+    longest = longest_screens(knowledge, engine, says)
+    for lang in LANGUAGES:
+        lengths = {(label, len(reply.plain)) for lg, label, reply in distinct if lg == lang}
+        assert lengths == _every_profile_rendered(knowledge, lang), lang
+        best = {label: len(reply.plain) for label, reply in longest[lang]}
+        assert best == {label: max(n for lb, n in lengths if lb == label) for label in best}
+        assert 900 < best["why"] <= cards.SCREEN_LIMIT, best  # a real, full screen
+
+
+def test_a_long_answer_label_fails_check_on_the_waarom_screen(knowledge_copy: Path) -> None:
+    """An optional question's answer is on "Waarom" only for the profiles with it."""
+    intake = knowledge_copy / "content" / "intake.yaml"
+    edit(intake, "label: {nl: Weinig vertrouwen,", f"label: {{nl: Weinig vertrouwen{LONG},")
+    code, out = check(knowledge_copy, strict=True)
+    assert code == 1, out
+    assert "the longest why (nl) renders to" in out, out
+    assert "the longest why (en)" not in out, out
+
+
+def test_a_long_reflection_question_fails_check_on_the_advice_screen(
+    knowledge_copy: Path,
+) -> None:
+    """A rule's question comes first in the advice only for the profiles that fire it; the
+    dilemma's own page leaves out a question that does not fit, so only the advice shows it."""
+    questions = knowledge_copy / "content" / "reflection_questions.yaml"
+    edit(questions, "voor de troepen uit loopt, en wat doet u", f"voor de troepen{LONG} uit loopt")
+    code, out = check(knowledge_copy, strict=True)
+    assert code == 1, out
+    assert "the longest advice (nl) renders to" in out, out
+    assert "the longest advice (en)" not in out, out

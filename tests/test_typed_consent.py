@@ -1,0 +1,105 @@
+"""Typing "ja" at the consent question does what tapping "Akkoord" does: one code path.
+The cohort code of a deep link and a language chosen before consent ride on the button;
+the service remembers the buttons it last showed in memory (nothing is stored before
+consent), so typing finds them too."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+from typing import Any
+
+import pytest
+
+from bot.app.gate import ConsentButtons
+from flows.advisor import AdvisorFlow
+from flows.events import Event, StoredState
+from knowledge.model import Knowledge
+from storage import Database, Repository
+from tests.followup_helpers import People, actions_of, local, text_of
+
+pytest_plugins = ["tests.storage_fixtures"]
+
+
+@pytest.fixture
+def people(db: Database, clock: Any) -> People:
+    clock.now = local(2026, 11, 23, 10).astimezone(UTC)
+    return People(db, clock, min_group=1)
+
+
+async def test_typing_ja_after_a_cohort_link_joins_the_cohort_like_the_button(
+    people: People,
+) -> None:
+    await people.coordinator("5")
+    _, code = await people.create_cohort("5", "Workshop", "25-11-2026 14:00")
+    tapped = await people.join_bot("7", code)
+    await people.send("8", f"/start {code}")
+    typed = await people.send("8", "ja")
+    assert "U volgt nu de workshop" in text_of(typed), text_of(typed)
+    assert text_of(typed) == text_of(tapped)
+    assert actions_of(typed) == actions_of(tapped)
+    assert len(await people.nudges("8")) == len(await people.nudges("7")) == 3
+
+
+async def test_typing_akkoord_or_ok_or_yes_joins_too(people: People) -> None:
+    await people.coordinator("5")
+    _, code = await people.create_cohort("5", "Workshop", "25-11-2026 14:00")
+    for user, word in (("11", "akkoord"), ("12", "OK"), ("13", "Ja!")):
+        await people.send(user, f"/start {code}")
+        typed = await people.send(user, word)
+        assert "U volgt nu de workshop" in text_of(typed), (word, text_of(typed))
+
+
+async def test_a_language_chosen_before_consent_is_kept_when_typing_yes(
+    people: People, db: Database
+) -> None:
+    await people.send("21", "/start")
+    await people.send("21", "/taal en")
+    typed = await people.send("21", "yes")
+    assert "Question 1 of" in text_of(typed), text_of(typed)
+
+    def language(repo: Repository) -> str | None:
+        visit = repo.visit("telegram", "21", "nl")
+        return visit.language
+
+    assert await db.run(language) == "en"
+
+
+async def test_typing_nee_declines_and_the_question_is_forgotten(
+    people: People,
+) -> None:
+    await people.send("31", "/start CODE123")
+    declined = await people.send("31", "nee")
+    assert declined.state.consent is False
+    assert len(people.advisor.consent_buttons) == 0, "forgotten once answered"
+
+
+async def test_without_a_remembered_question_ja_still_agrees(people: People) -> None:
+    await people.send("41", "/start")
+    people.advisor.consent_buttons = ConsentButtons()  # another process, or a restart
+    typed = await people.send("41", "ja")
+    assert typed.state.consent is True and "Vraag 1 van" in text_of(typed)
+
+
+def test_the_memory_is_bounded_in_time_and_size(knowledge: Knowledge) -> None:
+    flow = AdvisorFlow(knowledge)
+    shown = flow.handle(StoredState(), Event("command", "CODE123", "start"))
+    buttons = ConsentButtons(keep=timedelta(hours=1), most=2)
+    now = local(2026, 11, 23, 10)
+    for user in ("a", "b", "c"):
+        buttons.note(("telegram", user), shown, now)
+    assert len(buttons) == 2 and buttons.offered(("telegram", "a"), now) == ()
+    offered = buttons.offered(("telegram", "c"), now)
+    assert any(a.startswith("1:p:consent:yes") and a.endswith(":CODE123") for a in offered)
+    assert buttons.offered(("telegram", "c"), now + timedelta(hours=2)) == ()
+
+
+def test_the_flow_presses_the_offered_button(knowledge: Knowledge) -> None:
+    flow = AdvisorFlow(knowledge)
+    shown = flow.handle(StoredState(), Event("command", "CODE123", "start"))
+    offered = tuple(actions_of(shown))
+    typed = flow.handle(StoredState(), Event("text", "ja", offered=offered))
+    tapped = flow.handle(
+        StoredState(), Event("action", next(a for a in offered if "consent:yes" in a))
+    )
+    assert typed.effects == tapped.effects and typed.state == tapped.state
+    assert text_of(typed) == text_of(tapped)
