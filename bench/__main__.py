@@ -14,6 +14,7 @@ from bench import (
     core,
     dashboard,
     handout,
+    held_updates,
     live,
     memory,
     outbox,
@@ -46,6 +47,7 @@ def main(argv: list[str]) -> int:
     suites["memory"] = memory.memory_with_users
     suites["dashboard"] = dashboard.cohorts_page
     suites["live"] = live.live_session
+    suites["held"] = held_updates.held_updates
     for name, run in suites.items():
         if only and name not in only:
             continue
