@@ -84,7 +84,8 @@ def held_updates() -> list[Figure]:
         f"one user's {BACKLOG} messages at once, {OTHERS} other users' /start one every "
         f"{EVERY} s meanwhile; worst {max(latencies) * 1000:.0f} ms; {held} of the backlog "
         f"still held in `held_updates` at the end; the backlog answered at "
-        f"{per_100s / 100:.2f} replies/s (Telegram's 1 a second per chat); load average {load:.1f} (`python -m bench held`)"
+        f"{per_100s / 100:.2f} replies/s (Telegram's 1 a second per chat); "
+        f"load average {load:.1f} (`python -m bench held`)"
     )
     return [
         Figure(
