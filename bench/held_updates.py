@@ -49,6 +49,7 @@ async def _measure(db_dir: Path) -> tuple[list[float], int, int]:
         async with running_bot(settings, webhook=False, host="127.0.0.1"):
             api.user_sends(BACKLOGGED, "/start")
             consent = await api.wait_for(lambda a: a.last_message(BACKLOGGED), timeout=30)
+            assert consent is not None
             api.user_presses(BACKLOGGED, consent.message_id, "1:p:consent:yes")
             await api.wait_for(lambda a: len(a.sent_to(BACKLOGGED)) >= 2, timeout=30)
             await asyncio.sleep(3)  # the chat's burst back
