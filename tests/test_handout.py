@@ -29,7 +29,7 @@ from knowledge.model import Knowledge
 from storage import Database
 from tests.followup_helpers import People, actions_of, local, text_of
 from tests.test_conversation_scripts import open_test_advisor
-from tests.test_telegram import api, bot, callback_datas, press, send, start  # noqa: F401
+from tests.test_telegram import bot, callback_datas, press, send, start  # noqa: F401
 
 pytest_plugins = ["tests.storage_fixtures"]
 
@@ -73,12 +73,10 @@ def flat(text: str) -> str:
 
 
 async def advised(people: People, user: str = USER, lang: str = "nl") -> None:
-    await people.join_bot(user)
+    shown = await people.join_bot(user)
     if lang != "nl":
-        await people.send(user, f"/taal {lang}")
-    for question, option in ANSWERS.items():
-        await people.press(user, f"1:{question}:{option}")
-    await people.send(user, "/advies")
+        shown = await people.send(user, f"/taal {lang}")
+    await people.answer_intake(user, ANSWERS, shown)
 
 
 async def note(people: People, dilemma: str, text: str, user: str = USER) -> None:
@@ -214,7 +212,7 @@ async def test_no_handout_before_there_is_advice(people: People) -> None:
 
 
 async def test_the_advice_offers_the_handout_and_telegram_gets_a_document_with_caption(
-    api: FakeBotAPI,  # noqa: F811
+    api: FakeBotAPI,
     bot: Any,  # noqa: F811
 ) -> None:
     await start(api)

@@ -2,7 +2,7 @@
 on one screen, no internal ids or scores.
 
 The advice lists the best dilemmas briefly, the one contact once, and one question for the
-next meeting. A dilemma opens on its tension and what to do this month; its questions, why
+next meeting. A dilemma opens on its central question and what to do this month; its questions, why
 it fits the user, and its contact and sources are one button away each. "Waarom" speaks of
 the user's answers: each reason once, however many dilemmas it raised.
 """
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from flows.actions import action
 from flows.definition import ADVICE_TAG, BROWSE_TAG, HANDOUT_TAG
-from flows.meeting import meeting_question
+from flows.meeting import distinct_actions, distinct_questions, meeting_question
 from flows.replies import Button, Reply, Span, join
 from knowledge.engine import Advice, Reason, ScoredDilemma
 from knowledge.model import Action, Contact, Dilemma, IntakeQuestion, ReflectionQuestion
@@ -77,23 +77,18 @@ def advice(say: Say, result: Advice, room: int = SCREEN_LIMIT) -> Reply:
         parts.append(say("advice_intro", count=len(top)))
     else:
         parts.append(say("advice_intro_unanswered", count=len(top)))
+    questions = distinct_questions(top)
+    actions = distinct_actions(top)
     for rank, scored in enumerate(top, start=1):
         d = scored.dilemma
-        item = say(
-            "advice_item",
-            rank=rank,
-            title=say.plain(d.title),
-            left=say.plain(d.poles[0]),
-            right=say.plain(d.poles[1]),
-        )
+        # The title names both poles ("Inclusief versus efficiënt"): no line repeats them.
+        item = say("advice_item", rank=rank, title=say.plain(d.title))
         item += [Span("\n"), Span(say.plain(d.question), "italic")]
-        if scored.questions:
-            item += [
-                Span("\n"),
-                *say("advice_reflect", question=say.plain(scored.questions[0].text)),
-            ]
-        if scored.actions:
-            item += [Span("\n"), *say("advice_action", action=say.plain(scored.actions[0].title))]
+        for question in questions[rank - 1]:
+            item += [Span("\n"), *say("advice_reflect", question=say.plain(question.text))]
+        act = actions[rank - 1]
+        if act is not None:
+            item += [Span("\n"), *say("advice_action", action=say.plain(act.title))]
         parts.append(item)
     meeting = meeting_question(say.knowledge, result)
     if meeting is not None:
@@ -204,7 +199,6 @@ def dilemma_page(say: Say, view: DilemmaView, page: str, room: int = SCREEN_LIMI
         )
         parts.append(spans)
     else:
-        parts.append(say("detail_tension", left=say.plain(d.poles[0]), right=say.plain(d.poles[1])))
         parts.append([Span(say.plain(d.question), "italic")])
         parts.append(say.text(d.explanation))
         if view.actions:
@@ -270,7 +264,7 @@ def why(
     room: int = SCREEN_LIMIT,
 ) -> Reply:
     """The user's answers, then why each dilemma fits: every reason once, each dilemma's
-    first new reason before anyone's second, as many as a phone screen holds."""
+    strongest new reason before anyone's second, as many as a phone screen holds."""
     intro = [say("why_intro") if result.profile else say("why_intro_unanswered"), answer_lines]
     top = result.top()
     fresh: list[list[Reason]] = []
@@ -286,8 +280,15 @@ def why(
         for rank, scored in enumerate(top, 1)
     ]
     bullets = {r.rule: [Span("\n• "), *say.text(r.because)] for new in fresh for r in new}
-    more = [Span("\n"), *say("why_more")]
-    also = [Span("\n"), *say("why_also")]
+    # A reason already given above is named by the dilemma it stands under, in a sentence
+    # of its own ("Ook om de reden bij 1 hierboven."), not as a loose fragment.
+    first_rank = {r.rule: rank for rank, new in enumerate(fresh, 1) for r in new}
+
+    def earlier(scored: ScoredDilemma, new: list[Reason]) -> str:
+        ranks = {
+            first_rank[r.rule] for r in scored.reasons if r not in new and r.rule in first_rank
+        }
+        return ", ".join(str(rank) for rank in sorted(ranks))
 
     def parts_with(chosen: list[list[Reason]]) -> list[list[Span]]:
         parts = list(intro)
@@ -295,22 +296,34 @@ def why(
             spans = list(head)
             for reason in sorted(reasons, key=new.index):
                 spans += bullets[reason.rule]
-            if len(reasons) < len(new):
-                spans += more
-            elif len(new) < len(scored.reasons):
-                spans += also
+            ranks = earlier(scored, new)
+            if not new and ranks:
+                spans += [Span("\n"), *say("why_same", ranks=ranks)]
+            elif len(reasons) == len(new) and ranks:
+                spans += [Span("\n"), *say("why_also", ranks=ranks)]
             parts.append(spans)
+        if any(len(reasons) < len(new) for new, reasons in zip(fresh, chosen, strict=True)):
+            # Once, not under each dilemma: nothing is said twice on one screen.
+            parts.append(say("why_more"))
         return parts
 
-    # Turn by turn: each dilemma its first reason that fits before any dilemma its second,
-    # measured on the whole screen (notes included) so no room is held back for nothing.
+    def shortest(reason: Reason) -> int:
+        return len(say.plain(reason.because))
+
+    # Turn by turn: each dilemma its strongest reason that fits before any dilemma its
+    # second, measured on the whole screen (notes included) so no room is held back for
+    # nothing, except for the shortest reason of each later dilemma still without one.
     for _turn in range(max((len(f) for f in fresh), default=0)):
         for index, reasons in enumerate(fresh):
             for reason in reasons:
                 if reason in shown[index]:
                     continue
                 tried = [*shown[:index], [*shown[index], reason], *shown[index + 1 :]]
-                if _fits(parts_with(tried), [], room):
+                held = [
+                    [min(new, key=shortest)] if later > index and new and not chosen else chosen
+                    for later, (chosen, new) in enumerate(zip(tried, fresh, strict=True))
+                ]
+                if _fits(parts_with(tried), [], room) and _fits(parts_with(held), [], room):
                     shown = tried
                     break
     parts = parts_with(shown)

@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
-
 from knowledge.reading.spec import Phrase, ReadingSpec
 from knowledge.reading.words import Token, phrase, spans, stem_phrase
 
 FUZZY_CUTOFF = 85.0
 """rapidfuzz ratio (0–100) from which a typed word is taken for an option word."""
 MIN_FUZZY_LENGTH = 5
+"""A typed word this long may be a misspelling ..."""
+MIN_FUZZY_WRITTEN = 4
+"""... of a written word this long: "hoogg" is "hoog" (ratio 89), "hoop" is not (75)."""
 MIN_COMPOUND_HEAD = 5
 """A Dutch compound counts for its last part only when that part is this long ..."""
 MIN_COMPOUND_PREFIX = 3
@@ -93,7 +94,7 @@ def build_index(entries: Sequence[tuple[str, str, str]]) -> PhraseIndex:
         options.add(option)
         exact.add((" ".join(words), option))
         if len(words) == 1 and not prefix:
-            if len(words[0]) >= MIN_FUZZY_LENGTH:
+            if len(words[0]) >= MIN_FUZZY_WRITTEN:
                 index.singles.setdefault(words[0], set()).add(option)
             if lang == "nl" and len(stemmed[0]) >= MIN_COMPOUND_HEAD:
                 index.heads.setdefault(stemmed[0], set()).add(option)
@@ -196,6 +197,8 @@ def _misspelt(index: PhraseIndex, token: Token, i: int) -> Hit | None:
     word = token.text
     if len(word) < MIN_FUZZY_LENGTH or word.isdigit() or not index.singles:
         return None
+    from rapidfuzz import fuzz, process  # on the first word that may be misspelt
+
     best = process.extractOne(
         word, index.singles.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
     )
