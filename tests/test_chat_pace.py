@@ -29,9 +29,7 @@ from fakebotapi import FakeBotAPI
 from flows.replies import APART, Attachment, Button, Reply, Span
 from storage import Database, Repository
 from storage.migrate import upgrade
-from tests.test_telegram import api, bot_settings, callback_datas, last_id, next_message
-
-__all__ = ["api"]  # the fixture
+from tests.test_telegram import bot_settings, callback_datas, last_id, next_message
 
 COORDINATOR = 5100
 MEMBER = 5200
