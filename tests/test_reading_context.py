@@ -154,3 +154,32 @@ def test_partial_names_known_questions(knowledge_copy: Path) -> None:
     assert (
         code == 1 and f"content/reading.yaml:{line}: partial: unknown question 'draagvlak'" in out
     )
+
+
+def test_a_plus_or_or_more_after_a_number_is_at_least(knowledge: Knowledge) -> None:
+    assert read(knowledge, "size", "100+").option == "zeer_groot"
+    assert read(knowledge, "subgroups", "5 of meer").option == "veel"
+    forty = read(knowledge, "size", "40+")  # 40 to 80: either side of 65
+    assert forty.outcome == "ambiguous" and forty.candidates == ("groot", "zeer_groot")
+    assert read(knowledge, "size", "12 gemeenten plus 30 aanbieders").option == "groot"
+
+
+@pytest.mark.parametrize(
+    ("text", "option"),
+    [
+        ("tweeënveertig", "groot"),  # was not read: folded, text2num does not know it
+        ("a hundred and twenty", "zeer_groot"),  # was 100 and 20 apart
+        ("1.000", "zeer_groot"),  # was read as 1
+        ("ongeveer 1.200 leden", "zeer_groot"),
+    ],
+)
+def test_numbers_as_people_write_them(knowledge: Knowledge, text: str, option: str) -> None:
+    assert read(knowledge, "size", text).option == option
+
+
+def test_a_short_option_word_misspelt_by_one_letter_more(knowledge: Knowledge) -> None:
+    """Four-letter option words were never forgiven a typo ("hoogg", "zwakk")."""
+    assert read(knowledge, "interests", "hoogg").option == "hoog"
+    assert read(knowledge, "draagvlak_intern", "zwakk").option == "zwak"
+    for other in ("hoop", "laat"):  # one letter changed is another word
+        assert read(knowledge, "interests", other).outcome == "unknown", other
