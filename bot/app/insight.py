@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 
 from flows.replies import Attachment, Reply, Span, join
 from flows.screens import Say
+from storage.audiences import TOO_CLOSE, TOO_FEW, UNCHECKED
 from storage.insight import ACTIVE_DAYS, GroupFigures
 
 TEXT_LIMIT = 4096
@@ -136,10 +137,23 @@ def is_shown(group: GroupFigures, k: int) -> bool:
     return group.shown and group.members >= k
 
 
+def _why_hidden(group: GroupFigures, k: int) -> str:
+    """Why a group is not shown: too few members, too close to another cohort (almost
+    the same people), or an overlap too intricate to check."""
+    if group.members < k:
+        return TOO_FEW
+    return UNCHECKED if group.hidden == UNCHECKED else TOO_CLOSE
+
+
+_HIDDEN_TEXT = {
+    TOO_FEW: "insight_group_hidden",
+    TOO_CLOSE: "insight_group_overlap",
+    UNCHECKED: "insight_group_unchecked",
+}
+
+
 def _hidden_text(say: Say, group: GroupFigures, k: int) -> list[Span]:
-    if group.members >= k:  # withheld beside another cohort of almost the same people
-        return say("insight_group_overlap", name=group.name)
-    return say("insight_group_hidden", name=group.name)
+    return say(_HIDDEN_TEXT[_why_hidden(group, k)], name=group.name)
 
 
 def _packed(parts: Sequence[list[Span]], limit: int) -> list[list[Span]]:
@@ -203,7 +217,7 @@ def _cell(text: str) -> str:
 
 
 def _csv(say: Say, cohorts: Sequence[GroupFigures], total: GroupFigures | None, k: int) -> bytes:
-    """A header row, then per cohort its figures and one column per dilemma id (a hidden
+    """A header row, then per cohort its figures and one column per dilemma (a hidden
     cohort: its name and "too few participants" only), then the combined group."""
     columns = [c.strip() for c in say.label("insight_csv_header", days=ACTIVE_DAYS).split(",")]
     shown = [g for g in (*cohorts, total) if g is not None and is_shown(g, k)]
@@ -211,14 +225,14 @@ def _csv(say: Say, cohorts: Sequence[GroupFigures], total: GroupFigures | None, 
     dilemma_ids += sorted({d for g in shown for d in g.dilemmas} - set(dilemma_ids))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([*columns, *dilemma_ids])
+    # Headers a coordinator reads in a spreadsheet: the dilemmas by their titles, no ids.
+    writer.writerow([*columns, *(dilemma_title(say, d) for d in dilemma_ids)])
     for group in (*cohorts, total):
         if group is None:
             continue
         name = _cell(_name(say, group))
         if not is_shown(group, k):
-            key = "insight_too_few" if group.members < k else "insight_too_close"
-            writer.writerow([name, say.label(key)])
+            writer.writerow([name, say.label(f"insight_{_why_hidden(group, k)}")])
             continue
         figures = (
             group.members,
