@@ -144,7 +144,7 @@ class Engine:
         """Ranked, explained advice for a (possibly partial) profile."""
         profile = self.effective_profile(answers)
         totals: dict[str, int] = {}
-        reasons: dict[str, list[Reason]] = {}
+        reasons: dict[str, list[tuple[int, Reason]]] = {}
         extra_questions: dict[str, list[ReflectionQuestion]] = {}
         extra_contacts: dict[str, list[Contact]] = {}
         extra_sources: dict[str, list[Contact]] = {}
@@ -153,7 +153,7 @@ class Engine:
                 continue
             for dilemma_id, weight in weights:
                 totals[dilemma_id] = totals.get(dilemma_id, 0) + weight
-                reasons.setdefault(dilemma_id, []).append(reason)
+                reasons.setdefault(dilemma_id, []).append((weight, reason))
                 extra_questions.setdefault(dilemma_id, []).extend(questions.get(dilemma_id, ()))
                 extra_contacts.setdefault(dilemma_id, []).extend(contacts.get(dilemma_id, ()))
                 extra_sources.setdefault(dilemma_id, []).extend(sources)
@@ -172,7 +172,7 @@ class Engine:
                 ScoredDilemma(
                     dilemma,
                     totals[dilemma_id],
-                    tuple(reasons[dilemma_id]),
+                    _strongest_first(reasons[dilemma_id]),
                     fitting,
                     actions,
                     _once((*own_contacts, *extra_contacts[dilemma_id])),
@@ -180,3 +180,9 @@ class Engine:
                 )
             )
         return Advice(profile=profile, ranked=tuple(result))
+
+
+def _strongest_first(weighed: list[tuple[int, Reason]]) -> tuple[Reason, ...]:
+    """A dilemma's reasons by the weight their rule gave it, strongest first (rule order
+    among equals): what "Waarom" and ``advise`` show first is what counted most."""
+    return tuple(reason for _, reason in sorted(weighed, key=lambda item: -item[0]))

@@ -70,6 +70,19 @@ class People:
         agree = next(a for a in actions_of(consent) if a.startswith("1:p:consent:yes"))
         return await self.press(user, agree)
 
+    async def answer_intake(self, user: str, answers: dict[str, str], shown: Outcome) -> Outcome:
+        """From the question ``shown``, each question in turn: its answer in ``answers``,
+        or skipped; the outcome of the last press (the advice)."""
+        for _ in range(30):  # bounded: an intake has far fewer questions
+            question = next(
+                (r.meta["question"] for r in shown.replies if r.meta.get("screen") == "question"),
+                None,
+            )
+            if question is None:
+                return shown
+            shown = await self.press(user, f"1:{question}:{answers.get(question, '_skip')}")
+        raise AssertionError("the intake did not end")
+
     async def create_cohort(
         self, user: str, name: str, when: str, plan: str = "standaard", zone: str | None = None
     ) -> tuple[Outcome, str]:

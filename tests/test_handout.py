@@ -73,12 +73,10 @@ def flat(text: str) -> str:
 
 
 async def advised(people: People, user: str = USER, lang: str = "nl") -> None:
-    await people.join_bot(user)
+    shown = await people.join_bot(user)
     if lang != "nl":
-        await people.send(user, f"/taal {lang}")
-    for question, option in ANSWERS.items():
-        await people.press(user, f"1:{question}:{option}")
-    await people.send(user, "/advies")
+        shown = await people.send(user, f"/taal {lang}")
+    await people.answer_intake(user, ANSWERS, shown)
 
 
 async def note(people: People, dilemma: str, text: str, user: str = USER) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import Connection, func, select
 
 from bot.app.advisor import Advisor
@@ -68,3 +70,34 @@ async def test_declined_user_choosing_english_is_remembered(db: Database) -> Non
     await advisor.handle("telegram", "604", Event("command", text="en", name="taal"))
     helped = await advisor.handle("telegram", "604", Event("command", name="help"))
     assert "How Netwerkwijzer works" in helped.replies[0].plain
+
+
+async def test_every_text_after_taal_en_at_the_open_question_is_english(db: Database) -> None:
+    """The choice is kept in memory, not stored: /help, browsing, typed text and the
+    consent question itself all come in English, and agreeing stores English."""
+    advisor = Advisor(db, KnowledgeStore())
+    await consent_buttons_after_taal_en(advisor, db, "605")
+    before = await db.run_connection(totals)
+    helped = await advisor.handle("telegram", "605", Event("command", name="help"))
+    assert "How Netwerkwijzer works" in helped.replies[0].plain
+    assert "/advice" in helped.replies[0].plain
+    browsed = await advisor.handle("telegram", "605", Event("command", name="dilemmas"))
+    english = await advisor.handle("telegram", "699", Event("command", name="dilemmas"), "en")
+    assert browsed.replies[0].plain == english.replies[0].plain
+    typed = await advisor.handle("telegram", "605", Event("text", text="hallo"))
+    assert "may I keep your answers" in typed.replies[-1].plain
+    assert await db.run_connection(totals) == before, "stored before consent"
+    agreed = await advisor.handle("telegram", "605", Event("text", text="yes"))
+    assert "Question 1 of" in agreed.replies[0].plain
+    user = await db.run(lambda repo: repo.get_or_create_user("telegram", "605", "nl"))
+    assert (user.consent, user.language) == (True, "en")
+    assert len(advisor.gate_languages) == 0, "kept in memory after it was stored"
+
+
+async def test_a_language_chosen_before_consent_is_forgotten_after_a_day(db: Database) -> None:
+    now = [datetime(2026, 3, 2, 9, 0, tzinfo=UTC)]
+    advisor = Advisor(db, KnowledgeStore(), clock=lambda: now[0])
+    await consent_buttons_after_taal_en(advisor, db, "606")
+    now[0] += timedelta(hours=25)
+    helped = await advisor.handle("telegram", "606", Event("command", name="help"))
+    assert "Zo werkt Netwerkwijzer" in helped.replies[0].plain

@@ -181,3 +181,19 @@ async def test_stopping_confirms_what_is_done_before_waiting_for_the_rest(
     assert not stopping.done(), "1 confirmed before the wait for 2"
     await stopping
     assert app.bot.confirmed == [2] and app.bot.pending == [2], "2 left for the next start"
+
+
+async def test_updates_fetched_again_after_they_were_done_are_not_kept(
+    app: App, poller: Poller
+) -> None:
+    """While 1 is in hand, 2 and 3 come back with every ask after they were done: their
+    bodies are not kept again (nothing would forget them: one per update, for good)."""
+    app.hold[1] = asyncio.Event()
+    app.bot.send(1, 2, 3)
+    await until(lambda: sorted(app.handled) == [1, 2, 3])
+    asks = len(app.bot.asked)
+    app.bot.send(4)  # one more ask, which brings 2 and 3 back, done
+    await until(lambda: 4 in app.handled and len(app.bot.asked) > asks + 1)
+    app.hold[1].set()
+    await until(lambda: app.bot.asked[-1] == 5)
+    assert poller._bodies == {}

@@ -102,3 +102,55 @@ def test_an_unquoted_no_in_a_word_list_is_an_error_at_its_line(knowledge_copy: P
     assert code == 1
     assert f"content/reading.yaml:{line}: 'negation.en': put yes, no, on and off in quotes" in out
     assert out.count("put yes, no, on and off in quotes") == 1, out
+
+
+@pytest.mark.parametrize(
+    ("text", "option"), [("<10", "klein"), ("> 65", "zeer_groot"), ("<= 30", "middel")]
+)
+def test_comparison_signs_are_bounds_from_the_yaml(
+    knowledge: Knowledge, text: str, option: str
+) -> None:
+    """ "<10" was read as 10 (10 to 30), ">65" as 65 (31 to 65)."""
+    assert read(knowledge, "size", text).option == option
+
+
+@pytest.mark.parametrize("text", ["🤷", "🤷‍♀️", "weet ik veel", "kweenie", "dunno", "idk"])
+def test_a_shrug_and_colloquial_dont_knows_are_dont_know(knowledge: Knowledge, text: str) -> None:
+    reading = read(knowledge, "subgroups", text)
+    assert reading.dont_know and reading.option is None, reading
+
+
+def test_a_thumbs_up_agrees_at_the_consent_question(knowledge: Knowledge) -> None:
+    from flows.advisor import AdvisorFlow
+    from flows.events import Event, StoredState
+
+    flow = AdvisorFlow(knowledge)
+    assert flow.handle(StoredState(), Event("text", "👍")).state.consent is True
+    assert flow.handle(StoredState(), Event("text", "👎")).state.consent is False
+    assert flow.handle(StoredState(), Event("text", "🙂")).state.consent is None
+
+
+def test_support_taken_back_in_part_is_asked_with_the_option_beside_it(
+    knowledge: Knowledge,
+) -> None:
+    """Was read as strong support ("staat erachter") though the managers are not behind it."""
+    reading = read(knowledge, "draagvlak_intern", "de rvb staat erachter, de managers niet")
+    assert reading.outcome == "ambiguous" and reading.candidates == ("sterk", "wisselend")
+
+
+def test_a_negation_elsewhere_still_leaves_the_answer(knowledge: Knowledge) -> None:
+    """Only the questions under ``partial``, and not when the answer is a negation itself."""
+    assert read(knowledge, "subgroups", "een paar werkgroepen, maar tafels niet").option == (
+        "enkele"
+    )
+    assert read(knowledge, "subgroups", "geen werkgroepen, tafels ook niet").option == "geen"
+    assert read(knowledge, "mandate", "ruim, maar niet onbeperkt").option == "ruim"
+
+
+def test_partial_names_known_questions(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "content" / "reading.yaml"
+    line = edit(path, "partial: [draagvlak_intern, vertrouwen]", "partial: [draagvlak, vertrouwen]")
+    code, out = check(knowledge_copy)
+    assert (
+        code == 1 and f"content/reading.yaml:{line}: partial: unknown question 'draagvlak'" in out
+    )

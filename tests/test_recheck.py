@@ -30,10 +30,7 @@ def people(db: Database, clock: Any) -> People:
 
 
 async def advised(people: People) -> None:
-    await people.join_bot(USER)
-    for question, option in ANSWERS.items():
-        await people.press(USER, f"1:{question}:{option}")
-    await people.send(USER, "/advies")
+    await people.answer_intake(USER, ANSWERS, await people.join_bot(USER))
 
 
 async def rechecks(people: People, status: str = "pending") -> list[OutboxMessage]:

@@ -1,5 +1,7 @@
 """The bot starts without the heavy libraries: charts, QR codes, PDFs and Alembic load only
-when they are used (see the start-up and memory rows of the benchmark table)."""
+when they are used, the web server only when one is started (webhook, or WEB_URL), the
+reading libraries with the first typed text (see the start-up and memory rows of the
+benchmark table)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from storage.migrate import head_of_files, head_revision
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("matplotlib", "segno", "fpdf", "fontTools", "alembic", "mako", "pygments")
+WEB = ("aiohttp.web", "bot.web")
+READING = ("Stemmer", "rapidfuzz", "text_to_num")
 
 
 def run_python(code: str, tmp_path: Path) -> str:
@@ -32,11 +36,34 @@ def test_importing_the_start_up_path_loads_nothing_heavy(tmp_path: Path) -> None
         f"""
         import sys
         import bot.cli, bot.main, bot.telegram.run, bot.wiring
-        print(sorted(m for m in {HEAVY!r} if m in sys.modules))
+        from knowledge.store import KnowledgeStore
+        KnowledgeStore().current  # loaded as at start
+        print(sorted(m for m in {(*HEAVY, *WEB, *READING)!r} if m in sys.modules))
         """,
         tmp_path,
     )
     assert loaded == "[]"
+
+
+def test_the_reading_libraries_load_with_the_first_typed_answer(tmp_path: Path) -> None:
+    loaded = run_python(
+        f"""
+        import sys
+        from flows.advisor import AdvisorFlow
+        from flows.events import Event, StoredState
+        from knowledge.store import KnowledgeStore
+        flow = AdvisorFlow(KnowledgeStore().current)
+        state = StoredState(state="size", flow_version=1, consent=True)
+        before = sorted(m for m in {READING!r} if m in sys.modules)
+        flow.handle(state, Event("action", text="1:size:groot"))
+        pressed = sorted(m for m in {READING!r} if m in sys.modules)
+        flow.handle(state, Event("text", text="ongeveer vijfenveertig organisaties"))
+        typed = sorted(m for m in {READING!r} if m in sys.modules)
+        print(before, pressed, typed)
+        """,
+        tmp_path,
+    )
+    assert loaded == "[] [] ['Stemmer', 'rapidfuzz', 'text_to_num']"
 
 
 def test_a_start_on_a_current_schema_to_the_first_reply_loads_nothing_heavy(

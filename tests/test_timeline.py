@@ -29,10 +29,7 @@ def people(db: Database, clock: Any) -> People:
 
 
 async def advised(people: People, answers: dict[str, str] = ANSWERS) -> None:
-    await people.join_bot(USER)
-    for question, option in answers.items():
-        await people.press(USER, f"1:{question}:{option}")
-    await people.send(USER, "/advies")
+    await people.answer_intake(USER, answers, await people.join_bot(USER))
 
 
 async def change(people: People, question: str, option: str) -> None:

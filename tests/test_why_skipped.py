@@ -20,15 +20,15 @@ def test_questions_never_asked_are_not_called_skipped(knowledge: Knowledge) -> N
     answered = ["1:size:groot", "1:subgroups:veel", "1:bestuurlijke_subgroep:formeel"]
     text = _why_after(flow, answered)
     assert "overgeslagen" not in text, text
-    text = _why_after(flow, [*answered, "1:mandate:_skip"])
+    text = _why_after(flow, [*answered, "1:sturingsvorm:_skip"])
     assert "• 1 vraag overgeslagen" in text, text
-    text = _why_after(flow, [*answered, "1:mandate:_skip", "1:interests:_skip"])
+    text = _why_after(flow, [*answered, "1:sturingsvorm:_skip", "1:rol:_skip"])
     assert "• 2 vragen overgeslagen" in text, text
 
 
 def test_a_skipped_question_answered_later_is_no_longer_skipped(knowledge: Knowledge) -> None:
     flow = AdvisorFlow(knowledge)
-    presses = ["1:size:_skip", "1:subgroups:geen", "1:mandate:ruim"]
+    presses = ["1:size:_skip", "1:subgroups:geen", "1:sturingsvorm:gedeeld"]
     assert "• 1 vraag overgeslagen" in _why_after(flow, presses)
     state = StoredState(state="q_size", flow_version=1, consent=True)
     for press in presses:

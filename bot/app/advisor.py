@@ -21,7 +21,7 @@ from bot.app.broadcasting import BroadcastEffects
 from bot.app.context import Links, Visitor
 from bot.app.effects import Effects
 from bot.app.followup import FollowUp
-from bot.app.gate import ConsentButtons
+from bot.app.gate import ConsentButtons, GateLanguages
 from bot.app.handouts import Handouts
 from bot.app.live import LiveHub
 from bot.app.timeline import Timelines
@@ -121,6 +121,9 @@ class Advisor:
         self.consent_buttons = ConsentButtons()
         """The consent question each user was last shown, in memory: typing "ja" presses
         its "Akkoord" (see :mod:`bot.app.gate`)."""
+        self.gate_languages = GateLanguages()
+        """The language each user chose before answering it, in memory: every later text
+        is in that language (see :mod:`bot.app.gate`)."""
 
     @property
     def flow(self) -> AdvisorFlow:
@@ -142,8 +145,11 @@ class Advisor:
         async with self._locks.hold(key):
             if event.kind == "text":
                 event = replace(event, offered=self.consent_buttons.offered(key, self.clock()))
-            outcome = await self._handle_retrying(channel, user_key, event, language_code)
-            self.consent_buttons.note(key, outcome, self.clock())
+            now = self.clock()
+            language = self.gate_languages.get(key, now) or language_for(language_code)
+            outcome = await self._handle_retrying(channel, user_key, event, language)
+            self.consent_buttons.note(key, outcome, now)
+            self.gate_languages.note(key, outcome, now)
         if any(isinstance(effect, ForgetMe) for effect in outcome.effects):
             await self.db.after_erasure()
         if not outcome.deferred:
@@ -152,25 +158,27 @@ class Advisor:
         return replace(outcome, replies=[*outcome.replies, *later], deferred=[])
 
     async def _handle_retrying(
-        self, channel: str, user_key: str, event: Event, language_code: str | None
+        self, channel: str, user_key: str, event: Event, language: str
     ) -> Outcome:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                return await self._handle_once(channel, user_key, event, language_code)
+                return await self._handle_once(channel, user_key, event, language)
             except ConcurrentUpdate:
                 log.info("conversation changed concurrently; retry %d", attempt)
-        return await self._handle_once(channel, user_key, event, language_code)
+        return await self._handle_once(channel, user_key, event, language)
 
     async def _handle_once(
-        self, channel: str, user_key: str, event: Event, language_code: str | None
+        self, channel: str, user_key: str, event: Event, language: str
     ) -> Outcome:
+        """``language``: the user's language when none is stored (Telegram's, or one chosen
+        before consent)."""
         work = partial(
             self._handle_in_unit,
             self.flow,
             channel,
             user_key,
             event,
-            language_for(language_code),
+            language,
             self.clock(),
         )
         return await self.db.run(work)

@@ -219,8 +219,11 @@ class Poller:
                     )
                     self._next = max(self._next or 0, update_id + 1)
                 continue
-            sender = update.effective_user
-            self._bodies[update_id] = (str(sender.id) if sender else None, item)
+            if self._is_new(update_id):
+                # Kept to be held while in hand (until done). Not for one that came back
+                # in hand or done: nothing would pop it again.
+                sender = update.effective_user
+                self._bodies[update_id] = (str(sender.id) if sender else None, item)
             updates.append(update)
         return updates
 

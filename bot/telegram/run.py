@@ -16,9 +16,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from aiohttp import web
 from telegram import Bot, Update
 
 from bot.app.advisor import Advisor
@@ -37,11 +37,14 @@ from bot.telegram.channel import (
 from bot.telegram.outbox_sender import OutboxSender, SenderSettings
 from bot.telegram.polling import Poller
 from bot.telegram.ratelimit import SendBudget
-from bot.web.context import WebContext
-from bot.web.server import start_site, web_application
 from bot.wiring import open_advisor
 from storage import Repository
 from storage.sqlite_file import DatabaseFile
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from bot.web.context import WebContext
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +239,8 @@ def web_context(
 ) -> WebContext:
     """What the web pages are built from; a live session moved on from its page is
     followed by the chat side (the control message, the participants' screens)."""
+    from bot.web.context import WebContext
+
     live = application.bot_data[LIVE_KEY]
     moved = partial(live.moved_on_the_page, application.bot)
     return WebContext(advisor, settings, mode, database_file, live_moved=moved)
@@ -252,6 +257,8 @@ def webhook_app(
     """The aiohttp app: POST ``path`` for Telegram, GET /healthz for the platform (503
     once the SQLite ``database_file`` was deleted or replaced), and the web pages when
     WEB_URL is set (:mod:`bot.web.server`)."""
+
+    from aiohttp import web
 
     expected = secret.encode()
     refusals = Refusals()
@@ -273,9 +280,25 @@ def webhook_app(
             return web.Response(status=503, text="try again")
         return web.Response(text="ok")
 
-    app = web_application(web_context(application, advisor, settings, "webhook", database_file))
+    app = web_pages(web_context(application, advisor, settings, "webhook", database_file))
     app.router.add_post(path, receive)
     return app
+
+
+def web_pages(context: WebContext) -> web.Application:
+    """The web server's application (:mod:`bot.web.server`). aiohttp's server and the web
+    pages are imported here and in :func:`web_context`, when a server is started: a
+    polling bot without WEB_URL serves none and does not carry them (see the memory row
+    of the benchmark table)."""
+    from bot.web.server import web_application
+
+    return web_application(context)
+
+
+async def serve_web(app: web.Application, host: str, port: int) -> web.AppRunner:
+    from bot.web.server import start_site
+
+    return await start_site(app, host, port)
 
 
 async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0") -> RunningBot:
@@ -294,7 +317,7 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
             secret = settings.webhook_secret or secrets.token_urlsafe(32)
             path = urlparse(settings.webhook_url).path or DEFAULT_WEBHOOK_PATH
             app = webhook_app(application, advisor, settings, secret, path, running.database_file)
-            running.runner = await start_site(app, host, settings.port)
+            running.runner = await serve_web(app, host, settings.port)
             await application.start()
             # Only now: Telegram may push the moment setWebhook returns.
             await application.bot.set_webhook(
@@ -305,8 +328,7 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
                 context = web_context(
                     application, advisor, settings, "polling", running.database_file
                 )
-                app = web_application(context)
-                running.runner = await start_site(app, host, settings.port)
+                running.runner = await serve_web(web_pages(context), host, settings.port)
             await application.bot.delete_webhook()
             await application.start()
             running.poller = Poller(

@@ -2,7 +2,7 @@
 on one screen, no internal ids or scores.
 
 The advice lists the best dilemmas briefly, the one contact once, and one question for the
-next meeting. A dilemma opens on its tension and what to do this month; its questions, why
+next meeting. A dilemma opens on its central question and what to do this month; its questions, why
 it fits the user, and its contact and sources are one button away each. "Waarom" speaks of
 the user's answers: each reason once, however many dilemmas it raised.
 """
@@ -79,13 +79,8 @@ def advice(say: Say, result: Advice, room: int = SCREEN_LIMIT) -> Reply:
         parts.append(say("advice_intro_unanswered", count=len(top)))
     for rank, scored in enumerate(top, start=1):
         d = scored.dilemma
-        item = say(
-            "advice_item",
-            rank=rank,
-            title=say.plain(d.title),
-            left=say.plain(d.poles[0]),
-            right=say.plain(d.poles[1]),
-        )
+        # The title names both poles ("Inclusief versus efficiënt"): no line repeats them.
+        item = say("advice_item", rank=rank, title=say.plain(d.title))
         item += [Span("\n"), Span(say.plain(d.question), "italic")]
         if scored.questions:
             item += [
@@ -204,7 +199,6 @@ def dilemma_page(say: Say, view: DilemmaView, page: str, room: int = SCREEN_LIMI
         )
         parts.append(spans)
     else:
-        parts.append(say("detail_tension", left=say.plain(d.poles[0]), right=say.plain(d.poles[1])))
         parts.append([Span(say.plain(d.question), "italic")])
         parts.append(say.text(d.explanation))
         if view.actions:
@@ -270,7 +264,7 @@ def why(
     room: int = SCREEN_LIMIT,
 ) -> Reply:
     """The user's answers, then why each dilemma fits: every reason once, each dilemma's
-    first new reason before anyone's second, as many as a phone screen holds."""
+    strongest new reason before anyone's second, as many as a phone screen holds."""
     intro = [say("why_intro") if result.profile else say("why_intro_unanswered"), answer_lines]
     top = result.top()
     fresh: list[list[Reason]] = []
@@ -302,15 +296,23 @@ def why(
             parts.append(spans)
         return parts
 
-    # Turn by turn: each dilemma its first reason that fits before any dilemma its second,
-    # measured on the whole screen (notes included) so no room is held back for nothing.
+    def shortest(reason: Reason) -> int:
+        return len(say.plain(reason.because))
+
+    # Turn by turn: each dilemma its strongest reason that fits before any dilemma its
+    # second, measured on the whole screen (notes included) so no room is held back for
+    # nothing, except for the shortest reason of each later dilemma still without one.
     for _turn in range(max((len(f) for f in fresh), default=0)):
         for index, reasons in enumerate(fresh):
             for reason in reasons:
                 if reason in shown[index]:
                     continue
                 tried = [*shown[:index], [*shown[index], reason], *shown[index + 1 :]]
-                if _fits(parts_with(tried), [], room):
+                held = [
+                    [min(new, key=shortest)] if later > index and new and not chosen else chosen
+                    for later, (chosen, new) in enumerate(zip(tried, fresh, strict=True))
+                ]
+                if _fits(parts_with(tried), [], room) and _fits(parts_with(held), [], room):
                     shown = tried
                     break
     parts = parts_with(shown)

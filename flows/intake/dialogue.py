@@ -62,8 +62,28 @@ class Intake:
                 current,
                 question.offered(profile),
                 extra,
+                back=self.can_go_back(ctx, question),
+                to_advice=self.past_the_core(ctx, question),
             )
         )
+
+    @staticmethod
+    def can_go_back(ctx: Context, question: IntakeQuestion) -> bool:
+        """Whether "Terug" leads somewhere from ``question``: to the advice while an answer
+        is changed, else to an earlier question. The first question has nothing before it
+        (the privacy question was answered), so it offers no "Terug"."""
+        asked = [q.id for q in ctx.asked()]
+        return bool(ctx.data.get("editing")) or question.id not in asked[:1]
+
+    @staticmethod
+    def past_the_core(ctx: Context, question: IntakeQuestion) -> bool:
+        """Whether ``question`` is optional and asked after every core question: only then
+        does "Direct naar het advies" skip nothing but questions that sharpen the advice
+        (optional questions also come between the core ones, where a conversation asks
+        them)."""
+        intake = ctx.knowledge.intake
+        index = next((i for i, q in enumerate(intake) if q.id == question.id), len(intake))
+        return not any(q.core for q in intake[index:])
 
     def show_profile(self, ctx: Context, event: object) -> None:
         ctx.data.pop("editing", None)
@@ -77,8 +97,11 @@ class Intake:
             ctx.show_where_we_are()
 
     def back(self, ctx: Context) -> None:
-        if ctx.current_question() is not None:
+        question = ctx.current_question()
+        if question is not None:
             ctx.data.pop("failures", None)
+            if not self.can_go_back(ctx, question):
+                ctx.lead = ctx.say("back_first_question")
             ctx.fire("back")
         else:
             ctx.fire("advice")
@@ -121,7 +144,7 @@ class Intake:
             ctx.chosen = ctx.say.label("answer_skipped")
             self.skip(ctx, question)
             return True
-        if value == "_advice" and not question.core:
+        if value == "_advice" and self.past_the_core(ctx, question):
             ctx.data.pop("failures", None)
             return ctx.fire("advice")
         option = question.option(value)

@@ -44,8 +44,11 @@ def question(
     current: str | None,
     offered: Sequence[Option] | None = None,
     extra: Sequence[Button] = (),
+    back: bool = True,
+    to_advice: bool = False,
 ) -> Reply:
-    """One intake question with its options, ``extra`` buttons (a row), back and skip;
+    """One intake question with its options, ``extra`` buttons (a row), back (when there
+    is somewhere to go back to), skip and, if ``to_advice``, straight to the advice;
     ``number`` 0 for a follow-up question (asked only after some answers), which the count
     leaves out so that it stays put."""
     offered = question.options if offered is None else offered
@@ -67,14 +70,13 @@ def question(
     rows = _rows(options)
     if extra:
         rows.append(tuple(extra))
+    skip = Button(say.label("btn_skip"), action(question.id, "_skip"))
     rows.append(
-        (
-            Button(say.label("btn_back"), action(question.id, "_back")),
-            Button(say.label("btn_skip"), action(question.id, "_skip")),
-        )
+        (Button(say.label("btn_back"), action(question.id, "_back")), skip) if back else (skip,)
     )
-    if not question.core:
-        # The optional questions sharpen the advice; nobody has to answer them all.
+    if to_advice:
+        # The optional questions after the core ones sharpen the advice; nobody has to
+        # answer them all.
         rows.append((Button(say.label("btn_to_advice"), action(question.id, "_advice")),))
     meta = {"screen": "question", "question": question.id}
     if any(option.range is not None for option in question.options):

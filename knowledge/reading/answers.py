@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
-from knowledge.reading.context import answered_echoes, contrast_clause
+from knowledge.reading.context import answered_echoes, contrast_clause, stray_negation
 from knowledge.reading.numbers import Count, read_counts
 from knowledge.reading.phrases import Hit, PhraseIndex, index_for, negated_hits, search
 from knowledge.reading.spec import ReadingSpec
@@ -146,7 +146,22 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
     if weights:
         top = max(weights.values())
         best = {o for o, w in weights.items() if w == top}
-        return decided(best, [h.words for h in live if best & h.options])
+        reading = decided(best, [h.words for h in live if best & h.options])
+        deciding = [h for h in live if best & h.options]
+        if (
+            reading.option is not None
+            and question.id in spec.partial
+            and stray_negation(tokens, spec, hits, deciding, dont_know_clauses)
+        ):
+            # "De rvb staat erachter, de managers niet": what is denied is no option,
+            # but it takes back part of the answer. Asked, with the option next to it.
+            return replace(
+                reading,
+                outcome="ambiguous",
+                option=None,
+                candidates=_beside(spec, question.id, reading.option, negated_options),
+            )
+        return reading
     if negated_options:
         return decided(_other_side(spec, question.id, negated_options), [h.words for h in negated])
     if dont_know_words:
@@ -163,3 +178,12 @@ def _other_side(spec: ReadingSpec, question_id: str, denied: set[str]) -> set[st
     if not scale or not denied <= set(scale):
         return set()
     return set(scale) - denied
+
+
+def _beside(spec: ReadingSpec, question_id: str, option: str, denied: set[str]) -> tuple[str, ...]:
+    """``option`` and, on an ordered scale, the options right next to it."""
+    scale = spec.scales.get(question_id, ())
+    if option not in scale:
+        return (option,)
+    at = scale.index(option)
+    return tuple(o for o in scale[max(at - 1, 0) : at + 2] if o == option or o not in denied)

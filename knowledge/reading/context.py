@@ -84,3 +84,37 @@ def contrast_clause(
         if clause > first_negation and any(c >= clause for c in named):
             return clause
     return None
+
+
+def stray_negation(
+    tokens: Sequence[Token],
+    spec: ReadingSpec,
+    hits: Sequence[Hit],
+    deciding: Sequence[Hit],
+    skip: set[int],
+) -> bool:
+    """Whether a clause of its own that names no option ends in a negation: "de rvb staat
+    erachter, de managers niet" (the managers do *not* stand behind it) takes back part
+    of what the other clauses say. ("Ruim, maar niet onbeperkt" ends in no negation, and
+    in "geen werkgroepen, tafels ook niet" the answer is a negation itself.)"""
+    named = {tokens[h.start].clause for h in hits}
+    if not named:
+        return False
+    inside = {i for h in hits for i in range(h.start, h.end)}
+    decided = {i for h in deciding for i in range(h.start, h.end)}
+    denying = [*spans(tokens, spec.negation), *spans(tokens, spec.negation_after)]
+    if any(i in decided for start, end in denying for i in range(start, end)):
+        return False  # "geen werkgroepen, tafels ook niet": the negations agree
+    for start, end in spans(tokens, spec.negation_after):
+        clause = tokens[start].clause
+        last = end == len(tokens) or tokens[end].clause != clause
+        if (
+            last
+            and start > 0
+            and tokens[start - 1].clause == clause
+            and clause not in named
+            and clause not in skip
+            and not any(i in inside for i in range(start, end))
+        ):
+            return True
+    return False

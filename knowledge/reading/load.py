@@ -105,6 +105,15 @@ def read_reading(folder: Folder) -> ReadingSpec:
     else:
         shown = " ".join(sorted(PUNCTUATION))
         file.error(root.line_of("echo_marks"), f"'echo_marks' must list marks of: {shown}")
+    partial: set[str] = set()
+    raw = root.get("partial")
+    if raw is None:
+        pass
+    elif isinstance(raw, LineList) and all(isinstance(q, str) for q in raw):
+        partial = set(raw)
+        lines.update({f"partial.{q}": raw.line_of(i) for i, q in enumerate(raw)})
+    else:
+        file.error(root.line_of("partial"), "'partial' must list question ids")
     triggers = (*lists["negation"], *lists["negation_after"])
     return ReadingSpec(
         literal=frozenset(t[0] for t in triggers if len(t) == 1),
@@ -121,6 +130,7 @@ def read_reading(folder: Folder) -> ReadingSpec:
         echo_marks=frozenset(echo_marks),
         echo_fillers=lists["echo_fillers"],
         contrast=lists["contrast"],
+        partial=frozenset(partial),
         lines=lines,
     )
 
@@ -147,6 +157,8 @@ def reading_problems(knowledge: Knowledge) -> list[Problem]:
         check("dont_know_options", question_id, (option,))
     for question_id, scale in spec.scales.items():
         check("scales", question_id, scale)
+    for question_id in sorted(spec.partial):
+        check("partial", question_id, ())
     return problems
 
 

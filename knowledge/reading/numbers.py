@@ -13,8 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from text_to_num import text2num
-
 from knowledge.reading.spec import Phrase
 from knowledge.reading.words import Token
 
@@ -61,6 +59,8 @@ def word_value(word: str) -> int | None:
 @lru_cache(maxsize=8192)
 def run_value(words: tuple[str, ...]) -> int | None:
     """The value of number words read together, or None when they do not form one number."""
+    from text_to_num import text2num  # on the first number word read, not at start
+
     text = " ".join(words)
     for lang in ("nl", "en"):
         try:

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
-
 from knowledge.reading.spec import Phrase, ReadingSpec
 from knowledge.reading.words import Token, phrase, spans, stem_phrase
 
@@ -196,6 +194,8 @@ def _misspelt(index: PhraseIndex, token: Token, i: int) -> Hit | None:
     word = token.text
     if len(word) < MIN_FUZZY_LENGTH or word.isdigit() or not index.singles:
         return None
+    from rapidfuzz import fuzz, process  # on the first word that may be misspelt
+
     best = process.extractOne(
         word, index.singles.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
     )

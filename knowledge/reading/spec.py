@@ -36,6 +36,8 @@ class ReadingSpec:
     """Punctuation that ends an echoed question ("formeel?"), answered by a negation."""
     echo_fillers: tuple[Phrase, ...] = ()
     """Words that may stand beside that negation ("nee hoor", "not really, honestly")."""
+    partial: frozenset[str] = frozenset()
+    """Questions where a clause ending in a negation takes back part of the answer."""
     contrast: tuple[Phrase, ...] = ()
     """Words of a clause that says what it is after one that said what it is not ("wel")."""
     file: str = ""

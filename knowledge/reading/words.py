@@ -5,6 +5,8 @@ two Snowball stemmers one after the other: Kraaij-Pohlmann ("dutch") takes off
 diminutives and plurals ("stuurgroepje", "werkgroepen" → "…groep"), the Porter variant
 ("dutch_porter") then the inflected -e ("sterke" → "sterk", "ruime" → "ruim"). Both sides
 of a comparison are stemmed the same way, so a stem only has to be consistent, not pretty.
+The stemmers load with the first word stemmed, not with the module: the bot starts, and
+answers buttons, without them.
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-
-import Stemmer
+from functools import cache, lru_cache
+from typing import Any
 
 from knowledge.reading.spec import GAP, Phrase
 
@@ -25,16 +26,25 @@ MAX_SCAN = 2000
 MAX_GAP = 3
 """How many words a ``...`` in a phrase stands for."""
 
-_TOKEN = re.compile(r"[a-z]+|\d+|\.\.\.|[,;.!?:()]|[-–—]")
+_TOKEN = re.compile(
+    r"[a-z]+|\d+|[<>≤≥]=?|[\U0001F300-\U0001FAFF\u2600-\u27BF]|\.\.\.|[,;.!?:()]|[-–—]"
+)
+"""Words, numbers, comparison signs and pictographs (a word each: "<10" is "minder dan
+10" and "🤷" is "I don't know" in ``reading.yaml``), clause punctuation and dashes."""
 _APOSTROPHES = str.maketrans("", "", "'’‘`´")
 PUNCTUATION = frozenset(",;.!?:()")
 DASHES = frozenset("-–—")
 
-_NL_PLURAL = Stemmer.Stemmer("dutch")
-_NL_INFLECTION = Stemmer.Stemmer("dutch_porter")
-_EN = Stemmer.Stemmer("english")
 _STEM_LOCK = threading.Lock()
 """Snowball stemmer objects are not safe to share between threads."""
+
+
+@cache
+def _stemmers() -> tuple[Any, Any, Any]:
+    """Dutch plural and diminutive, Dutch inflection, English (made once, on first use)."""
+    import Stemmer
+
+    return Stemmer.Stemmer("dutch"), Stemmer.Stemmer("dutch_porter"), Stemmer.Stemmer("english")
 
 
 def fold(text: str) -> str:
@@ -59,9 +69,10 @@ def stems(word: str) -> tuple[str, str]:
     """The Dutch and the English stem of one lower-case word."""
     if word.isdigit():
         return word, word
+    plural, inflection, english_stemmer = _stemmers()
     with _STEM_LOCK:
-        dutch = _NL_INFLECTION.stemWord(_NL_PLURAL.stemWord(word))
-        english = _EN.stemWord(word)
+        dutch = inflection.stemWord(plural.stemWord(word))
+        english = english_stemmer.stemWord(word)
     return dutch, english
 
 
