@@ -28,6 +28,15 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def load() -> str:
+    """The 1-minute load average now: the machine may be shared, and the figures say so."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+SUBSETS = {"check"}
+"""Suites that are part of another (``check`` of ``core``): run only when named."""
+
+
 def main(argv: list[str]) -> int:
     only = set(argv)
     figures: list[Figure] = []
@@ -46,12 +55,13 @@ def main(argv: list[str]) -> int:
     suites["memory"] = memory.memory_with_users
     suites["dashboard"] = dashboard.cohorts_page
     suites["live"] = live.live_session
+    started = load()
     for name, run in suites.items():
-        if only and name not in only:
+        if name not in only if only else name in SUBSETS:
             continue
         print(f"running {name} benchmarks…", file=sys.stderr, flush=True)
         figures.extend(run())
-    print(f"Measured on {machine()}.\n")
+    print(f"Measured on {machine()}; load average {started} at the start, {load()} at the end.\n")
     print(table(figures))
     return 0
 

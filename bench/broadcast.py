@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from bench.procs import start_polling_bot
 from bench.report import Figure
-from tests.broadcast_helpers import FIRST_MEMBER, seed
+from tests.broadcast_helpers import COORDINATOR, FIRST_MEMBER, seed
 
 if TYPE_CHECKING:
     from fakebotapi import FakeBotAPI
@@ -49,6 +49,7 @@ async def _measure() -> tuple[float, float, float, int, int, int]:
             for n in range(MEMBERS):
                 api.add_user(FIRST_MEMBER + n)
             api.add_user(CHATTER)
+            api.add_user(COORDINATOR)  # who gets the progress and the report, as in life
             api.rate_limits(30)
             bot = await start_polling_bot(api.token, api.root_url, url)
             latencies: list[float] = []

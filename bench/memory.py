@@ -14,8 +14,8 @@ from sqlalchemy import Connection, insert
 
 from bench.procs import rss_mb, start_polling_bot
 from bench.report import Figure
-from storage import AdviceGiven, Conversation, Database, User
-from storage.migrate import upgrade
+from bench.rows import insert_users, prepare
+from storage import AdviceGiven, Conversation
 
 ROOT = Path(__file__).resolve().parent.parent
 USERS = 10_000
@@ -26,20 +26,7 @@ ANSWERS = {"size": "groot", "subgroups": "veel", "mandate": "beperkt", "interest
 
 def _fill(connection: Connection) -> None:
     now = datetime.now(UTC)
-    connection.execute(
-        insert(User),
-        [
-            {
-                "channel": "telegram",
-                "channel_user_id": str(FIRST_USER + i),
-                "language": "nl",
-                "created_at": now,
-                "last_seen_at": now,
-                "consent": True,
-            }
-            for i in range(USERS)
-        ],
-    )
+    insert_users(connection, USERS, FIRST_USER, now)
     connection.execute(
         insert(Conversation),
         [
@@ -76,10 +63,7 @@ async def _measure() -> tuple[float, float]:
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/memory.sqlite3"
-        db = Database(url)
-        await upgrade(db)
-        await db.run_connection(_fill)
-        await db.dispose()
+        await prepare(url, _fill)
         async with FakeBotAPI() as api:
             for i in range(ACTIVE):
                 api.add_user(FIRST_USER + i)

@@ -11,12 +11,14 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, insert
 
 from bench.report import Figure
-from storage import Database, OutboxMessage, Repository, User
+from bench.rows import insert_users
+from storage import Database, OutboxMessage, Repository
 from storage.migrate import upgrade
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -28,29 +30,24 @@ class _Rollback(Exception):
     """Raised at the end of a measured unit so the claim is undone."""
 
 
-def _fill(connection: Connection) -> None:
-    connection.execute(
-        insert(User),
-        [
-            {
-                "channel": "telegram",
-                "channel_user_id": str(i),
-                "language": "nl",
-                "created_at": NOW,
-                "last_seen_at": NOW,
-            }
-            for i in range(USERS)
-        ],
-    )
+def fill(
+    connection: Connection,
+    *,
+    due: int = DUE,
+    first_user: int = 0,
+    later: Callable[[int], datetime] = lambda i: NOW + timedelta(minutes=i),
+) -> None:
+    """``USERS`` users (Telegram ids from ``first_user`` on, privacy statement agreed) and
+    ``ROWS`` pending nudges for them: ``due`` of them due by ``NOW``, row ``i`` of the
+    rest due at ``later(i)``."""
+    insert_users(connection, USERS, first_user, NOW)
     connection.execute(
         insert(OutboxMessage),
         [
             {
                 "user_id": 1 + i % USERS,
                 "kind": "nudge",
-                "due_at": NOW - timedelta(seconds=DUE - i)
-                if i < DUE
-                else NOW + timedelta(minutes=i),
+                "due_at": NOW - timedelta(seconds=due - i) if i < due else later(i),
                 "payload": {"cohort": 1, "plan": "standaard", "step": "na_twee_weken"},
                 "idempotency_key": f"bench:{i}",
                 "status": "pending",
@@ -63,7 +60,7 @@ def _fill(connection: Connection) -> None:
 
 async def _claims(db: Database, rounds: int) -> list[float]:
     await upgrade(db)
-    await db.run_connection(_fill)
+    await db.run_connection(fill)
     await db.run_connection(lambda c: c.exec_driver_sql("ANALYZE").close())
     timings: list[float] = []
 

@@ -14,12 +14,12 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 
-from bench.outbox import NOW, ROWS, USERS
+from bench.outbox import NOW, ROWS, USERS, fill
 from bench.report import Figure
-from storage import Database, OutboxMessage, User
-from storage.migrate import upgrade
+from bench.rows import prepare
+from storage import Database
 
 DUE = 2_000
 """Nudges due when the outbox sender starts (the rest are weeks ahead)."""
@@ -32,37 +32,16 @@ def _status_kb(field: str) -> int:
     return 0
 
 
+FIRST_USER = 1000
+
+
 def _fill(connection: Connection) -> None:
-    connection.execute(
-        insert(User),
-        [
-            {
-                "channel": "telegram",
-                "channel_user_id": str(1000 + i),
-                "language": "nl",
-                "created_at": NOW,
-                "last_seen_at": NOW,
-                "consent": True,
-            }
-            for i in range(USERS)
-        ],
-    )
-    connection.execute(
-        insert(OutboxMessage),
-        [
-            {
-                "user_id": 1 + i % USERS,
-                "kind": "nudge",
-                "due_at": NOW - timedelta(seconds=DUE - i)
-                if i < DUE
-                else NOW + timedelta(days=1 + i % 40),
-                "payload": {"cohort": 1, "plan": "standaard", "step": "na_twee_weken"},
-                "idempotency_key": f"bench:{i}",
-                "status": "pending",
-                "created_at": NOW,
-            }
-            for i in range(ROWS)
-        ],
+    """The rows of :mod:`bench.outbox`, ``DUE`` of them due, the rest days ahead."""
+    fill(
+        connection,
+        due=DUE,
+        first_user=FIRST_USER,
+        later=lambda i: NOW + timedelta(days=1 + i % 40),
     )
 
 
@@ -96,13 +75,10 @@ async def _measure() -> tuple[float, float, int]:
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/dispatch.sqlite3"
-        db = Database(url)
-        await upgrade(db)
-        await db.run_connection(_fill)
-        await db.dispose()
+        await prepare(url, _fill)
         async with FakeBotAPI() as api:
             for i in range(USERS):
-                api.add_user(1000 + i)
+                api.add_user(FIRST_USER + i)
             child = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
@@ -116,7 +92,7 @@ async def _measure() -> tuple[float, float, int]:
             )
             out, _ = await child.communicate()
             baseline, final, peak, sent = (int(x) for x in out.split())
-            delivered = sum(len(api.sent_to(1000 + i)) for i in range(USERS))
+            delivered = sum(len(api.sent_to(FIRST_USER + i)) for i in range(USERS))
             assert sent == DUE == delivered, (sent, delivered)
     return peak / 1024, (final - baseline) / 1024, sent
 

@@ -41,6 +41,6 @@ def startup_figures(
             rss["ours"],
             "MB",
             MEMORY_TARGET,
-            f"echo bot {rss['echo']:.0f} MB",
+            f"echo bot {rss['echo']:.0f} MB (ours ÷ echo {rss['ours'] / rss['echo']:.1f})",
         ),
     ]

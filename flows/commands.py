@@ -61,7 +61,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("advies", english="advice"),
     Command("profiel", english="profile"),
     Command("dilemmas", at_gate=True),
-    Command("vraag", at_gate=True),
+    Command("vraag", english="question", at_gate=True),
     Command("reflecties", english="reflections", at_gate=True),
     Command("samenvatting", english="summary"),
     Command("verloop", english="timeline"),

@@ -9,12 +9,22 @@ import os
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from fakebotapi import FakeBotAPI
 from knowledge.loader import BUNDLED_DIR, load_knowledge
 from knowledge.model import Knowledge
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    """The fake Bot API server; a test fails when the server had an internal error."""
+    async with FakeBotAPI() as server:
+        yield server
+        assert not server.internal_errors
 
 
 @pytest.fixture(scope="session")

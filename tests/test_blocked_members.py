@@ -4,10 +4,7 @@ counted again once they start the bot again."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from bot.telegram.run import running_bot
 from fakebotapi import FakeBotAPI, StoredMessage
@@ -18,13 +15,6 @@ MEMBERS = 20
 BLOCKED = 6
 """Enough that the count differs from the cohort's by the minimum group (5): shown."""
 MARKER = "Vraag van uw workshopcoördinator"
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-        assert not server.internal_errors
 
 
 async def summary_of_a_broadcast(api: FakeBotAPI, text: str) -> StoredMessage:

@@ -9,11 +9,8 @@ import dataclasses
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
-
-import pytest
 
 from bot.telegram.run import running_bot
 from fakebotapi import FakeBotAPI
@@ -21,13 +18,6 @@ from tests.broadcast_helpers import COORDINATOR, FIRST_MEMBER, received, report_
 from tests.test_telegram import bot_settings, callback_datas, press, send, start
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-        assert not server.internal_errors
 
 
 async def test_a_broadcast_to_1000_members_with_faults_reaches_each_once(

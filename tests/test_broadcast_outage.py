@@ -6,7 +6,6 @@ anything), and everyone else gets theirs once."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +20,6 @@ from tests.test_telegram import bot_settings
 MEMBERS = 6
 TEXT = "Wat deed u anders?"
 MARKER = "Vraag van uw workshopcoördinator"
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-        assert not server.internal_errors
 
 
 def broadcast_to_all(repo: Repository) -> int:

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bot.telegram.run import running_bot
@@ -26,13 +24,6 @@ def broadcast_to_all(repo: Repository) -> int:
     owner = repo.get_or_create_user("telegram", str(COORDINATOR))
     recipients = repo.broadcasts.recipients(owner.id, None, None)
     return repo.broadcasts.create(owner.id, "Wat deed u anders?", {"cohorts": None}, recipients)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-        assert not server.internal_errors
 
 
 async def test_the_report_survives_a_429_and_5xx_and_the_broadcast_waits_for_it(

@@ -16,9 +16,7 @@ import pytest
 from bot.telegram import run
 from bot.telegram.run import running_bot, serve
 from fakebotapi import FakeBotAPI
-from tests.test_telegram import api, bot_settings, free_port, send
-
-__all__ = ["api"]  # the fixture
+from tests.test_telegram import bot_settings, free_port, send
 
 
 def remove_database(tmp_path: Path) -> None:

@@ -14,9 +14,7 @@ from pathlib import Path
 from bot.telegram.run import running_bot
 from fakebotapi import FakeBotAPI, StoredMessage
 from fakebotapi.records import Fault
-from tests.test_telegram import api, bot_settings, callback_datas
-
-__all__ = ["api"]  # the fixture
+from tests.test_telegram import bot_settings, callback_datas
 
 FLAKY = ("sendmessage", "editmessagetext", "answercallbackquery")
 USERS = range(7001, 7007)

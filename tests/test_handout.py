@@ -29,7 +29,7 @@ from knowledge.model import Knowledge
 from storage import Database
 from tests.followup_helpers import People, actions_of, local, text_of
 from tests.test_conversation_scripts import open_test_advisor
-from tests.test_telegram import api, bot, callback_datas, press, send, start  # noqa: F401
+from tests.test_telegram import bot, callback_datas, press, send, start  # noqa: F401
 
 pytest_plugins = ["tests.storage_fixtures"]
 
@@ -212,7 +212,7 @@ async def test_no_handout_before_there_is_advice(people: People) -> None:
 
 
 async def test_the_advice_offers_the_handout_and_telegram_gets_a_document_with_caption(
-    api: FakeBotAPI,  # noqa: F811
+    api: FakeBotAPI,
     bot: Any,  # noqa: F811
 ) -> None:
     await start(api)

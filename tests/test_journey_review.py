@@ -9,12 +9,13 @@ import pytest
 
 from flows.advice import cards
 from flows.advisor import AdvisorFlow
+from flows.commands import COMMANDS
 from flows.definition import FLOW_VERSION
 from flows.events import Event, Outcome, StoredState
-from flows.screens import Say
+from flows.screens import Say, answer_label, question_name
 from knowledge.engine import Engine
 from knowledge.model import LANGUAGES, Knowledge
-from knowledge.validator import extended_walk
+from knowledge.validator import core_walk, extended_walk
 
 
 def run(flow: AdvisorFlow, state: StoredState, *events: Event) -> tuple[StoredState, Outcome]:
@@ -153,3 +154,50 @@ def test_straight_to_the_advice_only_once_the_core_questions_are_behind(
     later = StoredState(state="q_vertrouwen", flow_version=FLOW_VERSION, consent=True)
     _, shown = run(flow, later, Event("command", name="start"))
     assert "1:vertrouwen:_advice" in offered(shown)
+
+
+def test_english_texts_name_the_english_commands(knowledge: Knowledge) -> None:
+    """An English user reads /advice, /reminders, /mydata …: never the Dutch name of a
+    command that has an English one (both work, but the text is in one language)."""
+    dutch = {c.name for c in COMMANDS if c.english and c.english != c.name}
+    mixed = {
+        key: found
+        for key, text in knowledge.messages.items()
+        if (found := set(re.findall(r"/(\w+)", text.get("en"))) & dutch)
+    }
+    assert not mixed, mixed
+
+
+def test_waarom_says_more_reasons_once_however_many_dilemmas_have_them(
+    knowledge: Knowledge,
+) -> None:
+    """The "Meer redenen" line was under each dilemma: the same sentence up to three times
+    on one screen, and room the strongest reasons needed."""
+    engine = Engine(knowledge)
+    say = Say(knowledge, "nl")
+    profile = {
+        "size": "zeer_groot",
+        "subgroups": "veel",
+        "bestuurlijke_subgroep": "formeel",
+        "sturingsvorm": "leidende_organisatie",
+        "rol": "gemeente",
+        "mandate": "beperkt",
+        "draagvlak_intern": "wisselend",
+        "interests": "hoog",
+        "vertrouwen": "laag",
+        "fase": "opstart",
+        "knelpunt": "binnen_subgroep",
+    }
+    result = engine.advise(profile)
+    asked = [q for q in knowledge.intake if q.ask_if(result.profile)]
+    lines = cards.answered_lines(
+        say,
+        asked,
+        result.profile,
+        lambda q, v: answer_label(say, q, v),
+        lambda q: question_name(say, q),
+    )
+    text = cards.why(say, result, lines).plain
+    assert text.count(say.label("why_more")) == 1, text
+    for profile in core_walk(knowledge):
+        assert cards.why(say, engine.advise(profile), []).plain.count(say.label("why_more")) <= 1

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
@@ -19,46 +17,14 @@ from fakebotapi import FakeBotAPI
 from storage import Database, Repository
 from storage.migrate import upgrade
 from tests.storage_fixtures import TEST_DATABASE_URL
-from tests.test_multiprocess import ROOT, SECRET, BotProcess, api, database_url
-from tests.test_telegram import free_port
+from tests.test_multiprocess import database_url, start
 
 pytestmark = pytest.mark.skipif(
     not TEST_DATABASE_URL, reason="set TEST_DATABASE_URL to test on PostgreSQL"
 )
-__all__ = ["api", "database_url"]
+__all__ = ["database_url"]  # the fixture
 MEMBER = 8801
 CODE = "livecode_two_processes_0001"
-
-
-async def start_web(api: FakeBotAPI, url: str) -> BotProcess:
-    port = free_port()
-    root = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "BOT_TOKEN": api.token,
-        "BOT_API_URL": api.root_url,
-        "DATABASE_URL": url,
-        "WEBHOOK_URL": f"{root}/telegram",
-        "WEBHOOK_SECRET": SECRET,
-        "WEB_URL": root,
-        "PORT": str(port),
-        "LOG_LEVEL": "WARNING",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--webhook", cwd=ROOT, env=env
-    )
-    bot = BotProcess(process, port)
-    async with aiohttp.ClientSession() as http:
-        for _ in range(200):
-            try:
-                async with http.get(f"{root}/healthz") as resp:
-                    if resp.status == 200:
-                        return bot
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    await bot.stop()
-    raise AssertionError("the bot did not come up")
 
 
 async def seed(url: str) -> int:
@@ -96,8 +62,8 @@ async def test_a_vote_on_one_process_shows_on_the_others_page(
 ) -> None:
     session_id = await seed(database_url)
     api.add_user(MEMBER)
-    a = await start_web(api, database_url)
-    b = await start_web(api, database_url)
+    a = await start(api, database_url, web=True)
+    b = await start(api, database_url, web=True)
     try:
         async with api.make_bot() as telegram:
             await telegram.delete_webhook()

@@ -41,13 +41,6 @@ USER = 4242
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-        assert not server.internal_errors
-
-
-@pytest.fixture
 async def database_url() -> AsyncIterator[str]:
     """A fresh PostgreSQL database, dropped afterwards."""
     name = f"nw_multi_{uuid.uuid4().hex[:10]}"
@@ -87,18 +80,22 @@ class BotProcess:
                 await self.process.wait()
 
 
-async def start(api: FakeBotAPI, url: str) -> BotProcess:
+async def start(api: FakeBotAPI, url: str, *, web: bool = False) -> BotProcess:
+    """``python -m bot run --webhook`` on a free port, back once /healthz answers; with
+    ``web``, its web pages too (WEB_URL)."""
     port = free_port()
+    root = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "BOT_TOKEN": api.token,
         "BOT_API_URL": api.root_url,
         "DATABASE_URL": url,
-        "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+        "WEBHOOK_URL": f"{root}/telegram",
         "WEBHOOK_SECRET": SECRET,
         "PORT": str(port),
         "LOG_LEVEL": "WARNING",
         "PTB_TIMEDELTA": "1",
+        **({"WEB_URL": root} if web else {}),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", "--webhook", cwd=ROOT, env=env
@@ -107,7 +104,7 @@ async def start(api: FakeBotAPI, url: str) -> BotProcess:
     async with aiohttp.ClientSession() as http:
         for _ in range(200):
             try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                async with http.get(f"{root}/healthz") as resp:
                     if resp.status == 200:
                         return bot
             except aiohttp.ClientError:

@@ -43,13 +43,6 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-        assert not server.internal_errors
-
-
-@pytest.fixture
 async def telegram_bot(api: FakeBotAPI) -> AsyncIterator[Bot]:
     bot = api.make_bot()
     await bot.initialize()

@@ -20,13 +20,6 @@ OTHER = 5252
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-        assert not server.internal_errors
-
-
-@pytest.fixture
 async def bot(
     api: FakeBotAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[RunningBot]:

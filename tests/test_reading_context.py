@@ -97,7 +97,7 @@ def test_echo_and_contrast_come_from_the_yaml(knowledge_copy: Path) -> None:
 def test_an_unquoted_no_in_a_word_list_is_an_error_at_its_line(knowledge_copy: Path) -> None:
     """YAML reads a bare ``no`` as false: "no" would silently be no trigger at all."""
     path = knowledge_copy / "content" / "reading.yaml"
-    line = edit(path, "en: [not, 'no', never,", "en: [not, no, never,")
+    line = edit(path, "en: [not, 'no', nope,", "en: [not, no, nope,")
     code, out = check(knowledge_copy)
     assert code == 1
     assert f"content/reading.yaml:{line}: 'negation.en': put yes, no, on and off in quotes" in out
@@ -154,3 +154,24 @@ def test_partial_names_known_questions(knowledge_copy: Path) -> None:
     assert (
         code == 1 and f"content/reading.yaml:{line}: partial: unknown question 'draagvlak'" in out
     )
+
+
+def test_a_plus_or_or_more_after_a_number_is_at_least(knowledge: Knowledge) -> None:
+    assert read(knowledge, "size", "100+").option == "zeer_groot"
+    assert read(knowledge, "subgroups", "5 of meer").option == "veel"
+    forty = read(knowledge, "size", "40+")  # 40 to 80: either side of 65
+    assert forty.outcome == "ambiguous" and forty.candidates == ("groot", "zeer_groot")
+    assert read(knowledge, "size", "12 gemeenten plus 30 aanbieders").option == "groot"
+
+
+@pytest.mark.parametrize(
+    ("text", "option"),
+    [
+        ("tweeënveertig", "groot"),  # was not read: folded, text2num does not know it
+        ("a hundred and twenty", "zeer_groot"),  # was 100 and 20 apart
+        ("1.000", "zeer_groot"),  # was read as 1
+        ("ongeveer 1.200 leden", "zeer_groot"),
+    ],
+)
+def test_numbers_as_people_write_them(knowledge: Knowledge, text: str, option: str) -> None:
+    assert read(knowledge, "size", text).option == option

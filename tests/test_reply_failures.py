@@ -12,9 +12,9 @@ import pytest
 from bot.telegram.run import RunningBot
 from bot.telegram.send import SEND_ATTEMPTS
 from fakebotapi import FakeBotAPI, StoredMessage
-from tests.test_telegram import USER, api, bot, last_id, start
+from tests.test_telegram import USER, bot, last_id, start
 
-__all__ = ["api", "bot"]  # the fixtures
+__all__ = ["bot"]  # the fixture
 
 
 async def press_first_answer(api: FakeBotAPI, question: StoredMessage) -> int:

@@ -7,7 +7,6 @@ import asyncio
 import os
 import socket
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,13 +16,6 @@ from bot.telegram.run import running_bot
 from fakebotapi import FakeBotAPI
 
 USER = 6161
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-        assert not server.internal_errors
 
 
 async def run_bot(tmp_path: Path, **env: str) -> tuple[int, str]:

@@ -5,11 +5,8 @@ channel but bot/telegram/send.py calls sendMessage itself."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pytest
 
 from bot.telegram.outbox_sender import OutboxSender, SenderSettings
 from fakebotapi import FakeBotAPI
@@ -19,13 +16,6 @@ from storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-        assert not server.internal_errors
 
 
 async def test_an_outbox_message_has_no_link_preview_like_a_reply(

@@ -26,7 +26,6 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,13 +59,6 @@ FIRST_CHATTER = 500_000
 BROADCAST = "Soak: wat neemt u mee uit de workshop?"
 JOURNEY = ["/start", "consent", "groot", "veel", "/help", "/vraag", "/dilemmas", "/help"]
 """Each step gets exactly one message back."""
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-        assert not server.internal_errors
 
 
 class Process:

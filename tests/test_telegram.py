@@ -44,13 +44,6 @@ def bot_settings(api: FakeBotAPI, tmp_path: Path, **extra: str) -> Settings:
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-        assert not server.internal_errors
-
-
-@pytest.fixture
 async def bot(api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[RunningBot]:
     async with running_bot(bot_settings(api, tmp_path), webhook=False, host="127.0.0.1") as running:
         yield running

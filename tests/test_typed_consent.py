@@ -103,3 +103,33 @@ def test_the_flow_presses_the_offered_button(knowledge: Knowledge) -> None:
     )
     assert typed.effects == tapped.effects and typed.state == tapped.state
     assert text_of(typed) == text_of(tapped)
+
+
+@pytest.mark.parametrize(
+    ("text", "consent"),
+    [
+        ("ja graag", True),
+        ("ja, prima", True),
+        ("akkoord 👍", True),
+        ("yes please", True),
+        ("ok thanks", True),
+        ("nee, liever niet", False),
+        ("nee hoor", False),
+        ("nee bedankt", False),
+        ("ik ga niet akkoord", False),
+        ("hoor", None),
+        ("bedankt", None),
+        ("ja nee", None),
+        ("ja, maar wat bewaart u?", None),
+    ],
+)
+def test_consent_is_read_from_agree_or_decline_words_with_fillers_beside(
+    knowledge: Knowledge, text: str, consent: bool | None
+) -> None:
+    """ "nee, liever niet" did not decline and "ja graag" did not agree (only one word of
+    the catalogue's list, exactly, did); a filler alone, or yes and no together, says
+    what is expected."""
+    outcome = AdvisorFlow(knowledge).handle(StoredState(), Event("text", text))
+    assert outcome.state.consent is consent
+    if consent is None:
+        assert "Eerst nog één ding" in text_of(outcome), text_of(outcome)

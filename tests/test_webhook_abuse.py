@@ -14,9 +14,7 @@ import pytest
 
 from bot.telegram.run import SECRET_HEADER, running_bot
 from fakebotapi import FakeBotAPI
-from tests.test_telegram import api, bot_settings, free_port, send
-
-__all__ = ["api"]  # the fixture
+from tests.test_telegram import bot_settings, free_port, send
 
 SECRET = "s3cret-token"
 NOT_UPDATES = [

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from flows.actions import action
 from flows.definition import ADVICE_TAG, BROWSE_TAG, HANDOUT_TAG
-from flows.meeting import meeting_question
+from flows.meeting import distinct_actions, distinct_questions, meeting_question
 from flows.replies import Button, Reply, Span, join
 from knowledge.engine import Advice, Reason, ScoredDilemma
 from knowledge.model import Action, Contact, Dilemma, IntakeQuestion, ReflectionQuestion
@@ -77,18 +77,18 @@ def advice(say: Say, result: Advice, room: int = SCREEN_LIMIT) -> Reply:
         parts.append(say("advice_intro", count=len(top)))
     else:
         parts.append(say("advice_intro_unanswered", count=len(top)))
+    questions = distinct_questions(top)
+    actions = distinct_actions(top)
     for rank, scored in enumerate(top, start=1):
         d = scored.dilemma
         # The title names both poles ("Inclusief versus efficiënt"): no line repeats them.
         item = say("advice_item", rank=rank, title=say.plain(d.title))
         item += [Span("\n"), Span(say.plain(d.question), "italic")]
-        if scored.questions:
-            item += [
-                Span("\n"),
-                *say("advice_reflect", question=say.plain(scored.questions[0].text)),
-            ]
-        if scored.actions:
-            item += [Span("\n"), *say("advice_action", action=say.plain(scored.actions[0].title))]
+        for question in questions[rank - 1]:
+            item += [Span("\n"), *say("advice_reflect", question=say.plain(question.text))]
+        act = actions[rank - 1]
+        if act is not None:
+            item += [Span("\n"), *say("advice_action", action=say.plain(act.title))]
         parts.append(item)
     meeting = meeting_question(say.knowledge, result)
     if meeting is not None:
@@ -280,7 +280,6 @@ def why(
         for rank, scored in enumerate(top, 1)
     ]
     bullets = {r.rule: [Span("\n• "), *say.text(r.because)] for new in fresh for r in new}
-    more = [Span("\n"), *say("why_more")]
     also = [Span("\n"), *say("why_also")]
 
     def parts_with(chosen: list[list[Reason]]) -> list[list[Span]]:
@@ -289,11 +288,12 @@ def why(
             spans = list(head)
             for reason in sorted(reasons, key=new.index):
                 spans += bullets[reason.rule]
-            if len(reasons) < len(new):
-                spans += more
-            elif len(new) < len(scored.reasons):
+            if len(reasons) == len(new) and len(new) < len(scored.reasons):
                 spans += also
             parts.append(spans)
+        if any(len(reasons) < len(new) for new, reasons in zip(fresh, chosen, strict=True)):
+            # Once, not under each dilemma: nothing is said twice on one screen.
+            parts.append(say("why_more"))
         return parts
 
     def shortest(reason: Reason) -> int:

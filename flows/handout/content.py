@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from flows.dates import long_date
-from flows.meeting import MeetingQuestion, meeting_question
+from flows.meeting import MeetingQuestion, distinct_questions, meeting_question
 from flows.replies import Span
 from flows.screens import Say, answer_label, question_name
 from knowledge.engine import Advice, ScoredDilemma
-from knowledge.model import Contact, IntakeQuestion
+from knowledge.model import Contact, IntakeQuestion, ReflectionQuestion
 
 QUESTIONS_PER_DILEMMA = 2
 """Reflection questions printed under each dilemma."""
@@ -86,7 +86,9 @@ def _network(say: Say, asked: Sequence[IntakeQuestion], answers: Mapping[str, st
     return Section(say.label("handout_network"), tuple(blocks))
 
 
-def _dilemma(say: Say, rank: int, scored: ScoredDilemma) -> list[Block]:
+def _dilemma(
+    say: Say, rank: int, scored: ScoredDilemma, questions: Sequence[ReflectionQuestion]
+) -> list[Block]:
     d = scored.dilemma
     blocks = [
         _block(say("handout_dilemma", rank=rank, title=say.plain(d.title))),
@@ -96,10 +98,7 @@ def _dilemma(say: Say, rank: int, scored: ScoredDilemma) -> list[Block]:
         ),
         _block([Span(say.plain(d.question), "italic")], level=1),
     ]
-    blocks += [
-        _block([Span(say.plain(q.text))], "–", level=1)
-        for q in scored.questions[:QUESTIONS_PER_DILEMMA]
-    ]
+    blocks += [_block([Span(say.plain(q.text))], "–", level=1) for q in questions]
     return blocks
 
 
@@ -153,7 +152,13 @@ def handout(
     top = advice.top()
     sections = [_network(say, asked, answers)]
     if top:
-        blocks = [b for rank, s in enumerate(top, start=1) for b in _dilemma(say, rank, s)]
+        # A question printed under a higher-ranked dilemma is not printed again.
+        picked = distinct_questions(top, QUESTIONS_PER_DILEMMA)
+        blocks = [
+            b
+            for rank, (s, qs) in enumerate(zip(top, picked, strict=True), start=1)
+            for b in _dilemma(say, rank, s, qs)
+        ]
         sections.append(Section(say.label("handout_dilemmas"), tuple(blocks)))
     else:
         sections.append(Section(say.label("handout_dilemmas"), (_block(say("advice_none")),)))

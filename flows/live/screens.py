@@ -107,7 +107,9 @@ def control(
         join=join,
     )
     if host is not None and not view.ended:
-        text = [*text, *say("live_control_host", host=host)]
+        # A blank line of its own: the loader strips a text's edges, and Telegram links
+        # up to the next space, so the join link must not run into this sentence.
+        text = [*text, Span("\n\n"), *say("live_control_host", host=host)]
     if view.ended:
         return Reply(tuple(text))
     sid = view.session_id

@@ -8,7 +8,7 @@ reflections are effects: the service has the data; the flow decides when.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from flows.actions import action, is_id, parse_action
 from flows.commands import gate_names
@@ -33,6 +33,26 @@ from knowledge.model import LANGUAGES
 from knowledge.textmatch import normalize
 
 PRIVACY_COMMANDS = ("mijngegevens", "vergeet", "reflecties")
+
+
+def said_only(norm: str, phrases: Collection[str], fillers: Collection[str] = ()) -> bool:
+    """Whether ``norm`` (normalized text) is nothing but these phrases one after another,
+    with ``fillers`` beside them ("hoor", "please"): "ja, prima" and "nee, liever niet"
+    are, "ja, maar wat bewaart u?" and "hoor" alone are not."""
+    words = norm.split()
+    known = sorted(
+        [(p.split(), True) for p in phrases] + [(f.split(), False) for f in fillers],
+        key=lambda item: len(item[0]),
+        reverse=True,
+    )
+    at, meant = 0, False
+    while at < len(words):
+        found = next(((len(p), real) for p, real in known if words[at : at + len(p)] == p), None)
+        if found is None:
+            return False
+        at += found[0]
+        meant = meant or found[1]
+    return meant
 
 
 def consent_button(agreed: bool, offered: tuple[str, ...]) -> str:
@@ -209,11 +229,12 @@ class Privacy:
         chosen before consent ride on it); anything else is told what is expected. Once
         declined, a description can still be matched to dilemmas (nothing is stored)."""
         norm = normalize(text)
-        if ctx.consent is None and norm and norm in catalogue_words(ctx.knowledge, "words_agree"):
+        fillers = catalogue_words(ctx.knowledge, "words_consent_fillers")
+        agree = catalogue_words(ctx.knowledge, "words_agree")
+        decline = catalogue_words(ctx.knowledge, "words_decline")
+        if ctx.consent is None and said_only(norm, agree, fillers):
             ctx.press(consent_button(True, ctx.offered))
-        elif (
-            ctx.consent is None and norm and norm in catalogue_words(ctx.knowledge, "words_decline")
-        ):
+        elif ctx.consent is None and said_only(norm, decline, fillers):
             ctx.press(consent_button(False, ctx.offered))
         elif ctx.consent is False and text:
             self.describe(ctx, text)

@@ -45,19 +45,24 @@ def answered_echoes(tokens: list[Token], spec: ReadingSpec) -> list[Token]:
         clauses[-1].append(i)
     result: list[Token] = []
     index = 0
+
+    def denies_only(clause: list[int]) -> bool:
+        return any(i in negations for i in clause) and all(
+            i in negations or i in fillers for i in clause
+        )
+
     while index < len(clauses):
         asked = clauses[index]
-        answer = clauses[index + 1] if index + 1 < len(clauses) else []
-        if (
-            answer
-            and tokens[asked[-1]].then in spec.echo_marks
-            and any(i in negations for i in answer)
-            and all(i in negations or i in fillers for i in answer)
-        ):
+        answers = 0
+        while index + 1 + answers < len(clauses) and denies_only(clauses[index + 1 + answers]):
+            answers += 1
+        if answers and tokens[asked[-1]].then in spec.echo_marks:
+            # "formeel? nee, niet echt": the last negation joins the question; the ones
+            # before it say no more than it does.
             clause = tokens[asked[0]].clause
-            result += [replace(tokens[i], clause=clause) for i in answer]
+            result += [replace(tokens[i], clause=clause) for i in clauses[index + answers]]
             result += [tokens[i] for i in asked]
-            index += 2
+            index += 1 + answers
             continue
         result += [tokens[i] for i in asked]
         index += 1

@@ -16,6 +16,8 @@ from functools import lru_cache
 from knowledge.reading.spec import Phrase
 from knowledge.reading.words import Token
 
+AFTER = "at_least_after"
+"""The qualifiers after a number ("40+", "veertig of meer"): at least that many."""
 MAX_DIGITS = 7
 MAX_RUN = 5
 """Number words read together at most ("two hundred and fifty five")."""
@@ -62,9 +64,16 @@ def run_value(words: tuple[str, ...]) -> int | None:
     from text_to_num import text2num  # on the first number word read, not at start
 
     text = " ".join(words)
-    for lang in ("nl", "en"):
+    tries = [(text, "nl"), (text, "en")]
+    # Written without its accent (folded), "tweeënveertig" is "tweeenveertig", which
+    # text2num does not read; and English "a hundred" is "one hundred" to it.
+    if "eeen" in text:
+        tries.append((text.replace("eeen", "eeën"), "nl"))
+    if words[0] == "a" and len(words) > 1:
+        tries.append((" ".join(("one", *words[1:])), "en"))
+    for written, lang in tries:
         try:
-            value = text2num(text, lang)
+            value = text2num(written, lang)
         except (ValueError, IndexError, KeyError):
             continue
         # Guards against what text2num accepts but nobody means ("een" → 1 is kept out above).
@@ -121,6 +130,15 @@ def _ends_before(tokens: Sequence[Token], start: int, phrase: Phrase) -> bool:
     return tuple(t.text for t in span) == phrase and span[0].clause == tokens[start].clause
 
 
+def _starts_after(tokens: Sequence[Token], end: int, phrase: Phrase) -> bool:
+    span = tokens[end : end + len(phrase)]
+    return (
+        len(span) == len(phrase)
+        and tuple(t.text for t in span) == phrase
+        and span[0].clause == tokens[end - 1].clause
+    )
+
+
 def read_counts(
     tokens: Sequence[Token], qualifiers: Mapping[str, tuple[Phrase, ...]], claimed: Sequence[bool]
 ) -> list[Count]:
@@ -145,13 +163,19 @@ def read_counts(
         if high == low:
             best: tuple[int, str] | None = None
             for kind, phrases in qualifiers.items():
-                if kind == "range":
+                if kind in ("range", AFTER):
                     continue
                 for qualifier in phrases:
                     if _ends_before(tokens, start, qualifier) and (
                         best is None or len(qualifier) > best[0]
                     ):
                         best = (len(qualifier), kind)
+            after = next(
+                (len(q) for q in qualifiers.get(AFTER, ()) if _starts_after(tokens, last, q)), 0
+            )
+            if best is None and after:
+                low, high = _BOUNDS["at_least"](value)
+                last += after
             if best is not None:
                 low, high = _BOUNDS[best[1]](value)
                 low = min(low, high)

@@ -16,7 +16,9 @@ NUMBER_KINDS: tuple[str, ...] = (
     "at_least",
     "nearly",
     "range",
+    "at_least_after",
 )
+"""``at_least_after``: words after a number ("40+", "40 of meer"); the others stand before."""
 
 
 @dataclass(frozen=True, slots=True)

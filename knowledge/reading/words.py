@@ -27,7 +27,7 @@ MAX_GAP = 3
 """How many words a ``...`` in a phrase stands for."""
 
 _TOKEN = re.compile(
-    r"[a-z]+|\d+|[<>≤≥]=?|[\U0001F300-\U0001FAFF\u2600-\u27BF]|\.\.\.|[,;.!?:()]|[-–—]"
+    r"[a-z]+|\d{1,3}(?:\.\d{3})+(?!\d)|\d+|[<>≤≥]=?|\+|[\U0001F300-\U0001FAFF\u2600-\u27BF]|\.\.\.|[,;.!?:()]|[-–—]"
 )
 """Words, numbers, comparison signs and pictographs (a word each: "<10" is "minder dan
 10" and "🤷" is "I don't know" in ``reading.yaml``), clause punctuation and dashes."""
@@ -55,8 +55,9 @@ def fold(text: str) -> str:
 
 
 def raw_tokens(text: str) -> list[str]:
-    """Words, digits, clause punctuation and dashes; anything else is a separator."""
-    return _TOKEN.findall(fold(text))
+    """Words, digits, clause punctuation and dashes; anything else is a separator. A
+    number with thousands points ("1.000") is one number."""
+    return [t.replace(".", "") if t[0].isdigit() else t for t in _TOKEN.findall(fold(text))]
 
 
 def phrase(text: str) -> Phrase:

@@ -1,0 +1,77 @@
+"""Reviewer's findings (notes/review.md), fixed by fixA: each test fails on the old code."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import date
+
+import pytest
+
+from flows.advice import cards
+from flows.handout.content import handout
+from flows.live import screens as live
+from flows.replies import Span
+from flows.screens import Say
+from knowledge.engine import Engine
+from knowledge.model import Knowledge
+from knowledge.validator import core_walk
+
+
+def test_the_live_join_link_stands_apart_from_the_facilitators_link(knowledge: Knowledge) -> None:
+    for lang in ("nl", "en"):
+        view = live.RoundView(1, 0, 3, None, False, False)
+        reply = live.control(
+            Say(knowledge, lang),
+            view,
+            cohort="Zuid",
+            link="http://x/live/1",
+            join="https://t.me/bot?start=live_abc",
+            participants=0,
+            host="http://x/live/1#secret",
+        )
+        text = reply.plain
+        assert "live_abc\n\n" in text, text
+        # The join link ends at white space, so Telegram links only the payload.
+        assert text.split("live_abc", 1)[1][:1].isspace()
+
+
+def test_ten_or_more_without_subgroups_asks_whether_to_divide(knowledge: Knowledge) -> None:
+    """Review 2: no question about 'which subgroups are needed' for a network without any."""
+    engine = Engine(knowledge)
+    for size in ("middel", "groot", "zeer_groot"):
+        advice = engine.advise({"size": size, "subgroups": "geen", "mandate": "beperkt"})
+        scored = advice.find("gezamenlijkheid_vs_organiseerbaarheid")
+        assert scored is not None and scored in advice.top(), size
+        assert scored.questions[0].id == "opdelen_of_niet", size
+        for lang in ("nl", "en"):
+            say = Say(knowledge, lang)
+            chat = cards.advice(say, advice, room=10_000).plain
+            assert say.plain(knowledge.questions["nodige_subgroepen"].text) not in chat
+            assert say.plain(knowledge.questions["opdelen_of_niet"].text) in chat
+
+
+def _said(spans: Sequence[Span]) -> str:
+    return "".join(span.text for span in spans)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_one_advice_screen_and_handout_never_repeat_a_question_or_action(
+    knowledge: Knowledge, lang: str
+) -> None:
+    """Review 3: the same reflection question (or leadership line) under two dilemmas."""
+    engine, say = Engine(knowledge), Say(knowledge, lang)
+    repeated_before = 0
+    for profile in itertools.islice(core_walk(knowledge), 0, None, 3):
+        advice = engine.advise(profile)
+        top = advice.top()
+        firsts = [s.questions[0].id for s in top if s.questions]
+        repeated_before += len(firsts) != len(set(firsts))
+        lines = cards.advice(say, advice, room=10_000).plain.split("\n")
+        shown = [line for line in lines if line.startswith(("💭", "🧭"))]
+        assert len(shown) == len(set(shown)), (profile, shown)
+        sheet = handout(say, advice, knowledge.intake, profile, date(2026, 12, 3))
+        (section,) = [s for s in sheet.sections if s.heading == say.label("handout_dilemmas")]
+        printed = [_said(b.spans) for b in section.blocks if b.marker == "–"]
+        assert len(printed) == len(set(printed)), (profile, printed)
+    assert repeated_before, "the walk holds a profile whose dilemmas share a first question"
