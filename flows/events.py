@@ -133,7 +133,7 @@ class StoredState:
     data: ConversationData = field(default_factory=ConversationData)
     roles: frozenset[str] = frozenset()
     """"admin" (from ADMIN_IDS) and "coordinator" (appointed); not changed by the flow."""
-    channel: str | None = None
+    channel: str | None = field(default=None, compare=False)
     """The channel of the event ("telegram", "console"; None: any); not stored."""
 
 

@@ -8,19 +8,34 @@ Piet's. Everything they can work out that way is a combination of the figures of
 *cells*: the members who belong to exactly the same shown groups. A combination says
 something about the members of the cells it does not cancel out. The rule here: a family
 of member sets is **safe** when every combination of them that does not cancel out
-completely still covers at least ``k`` members. Equivalently (and how it is checked):
-leaving out any handful of cells with fewer than ``k`` members together never loses a
-dimension of what the family's figures span. Two groups that differ by 1 to ``k - 1``
+completely still covers at least ``k`` members. Two groups that differ by 1 to ``k - 1``
 members fail it, and so does a small group, or a group plus the total of all.
 
-:func:`safe_family` keeps groups in the order given (the first ones win) and leaves out
-each one that would make the family unsafe; :func:`safe_with` tells whether a set may
-be added to an already safe family (a broadcast's audience and its recipients).
+How it is checked, so that it scales to hundreds of groups (issue 18):
 
-The check is exact for the sets it is given, linear algebra over the cells (exact modular
-arithmetic). It is bounded: with more than :data:`MAX_CHECKS` combinations of small
-cells to try, or more than :data:`MAX_SETS` sets, it answers "unsafe" (never a wrong
-"safe").
+1. Groups that share no member (directly or through others) are checked apart: the
+   cells of one such *component* are in no group of another, so a combination is the sum
+   of one combination per component, and it covers fewer than ``k`` members only if one
+   of those parts does. Two hundred disjoint cohorts are two hundred tiny checks; the
+   total of all joins them into one.
+2. Within a component, a family without *small* cells (fewer than ``k`` members) is
+   safe: whatever does not cancel out covers a whole cell. Otherwise the groups, as
+   vectors over the cells, are brought to echelon form with the large cells first; the
+   rows that end up zero on every large cell span exactly the combinations that concern
+   small cells only (the *leaks*). None: safe.
+3. The lightest leak decides. The leaks are split into parts on disjoint cells (reduced
+   echelon form shows them) and each part searched exactly: a part of dimension ``d``
+   has its lightest combinations among those that vanish on ``d - 1`` of its cells, or
+   (when there are too many of those to try) among the handfuls of cells weighing fewer
+   than ``k`` members. With more than :data:`MAX_CHECKS` of either to try the answer is
+   :attr:`Verdict.UNCHECKED`, which counts as unsafe (never a wrong "safe").
+
+The arithmetic is exact (integers, no rounding and no modulus).
+
+:func:`choose` keeps groups in the order given (the first ones win), leaves out each
+one that would make the family unsafe, and says why; :func:`safe_with` tells whether a
+set may be added to an already safe family (a broadcast's audience and its recipients,
+or the total of all shown groups).
 
 Pure: no database, no I/O.
 """
@@ -28,106 +43,312 @@ Pure: no database, no I/O.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Hashable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
 from itertools import combinations
-from typing import TypeVar
+from math import comb, gcd
+from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 
 MAX_CHECKS = 1500
-"""Combinations of small cells tried at most; beyond that a family counts as unsafe."""
-MAX_SETS = 40
-"""Sets in one family at most (the exact arithmetic stays exact below this)."""
-_PRIME = (1 << 61) - 1
-"""Ranks are computed modulo this prime: exact for 0/1 matrices of up to MAX_SETS columns
-(no minor of one reaches it)."""
+"""Combinations of cells tried at most per part of the leaks; beyond that: unchecked."""
+
+Vector = Collection[int] | Mapping[int, int]
+"""A set of members, or a weighted one (member → non-zero integer)."""
+_Row = dict[int, int]
+"""A sparse integer vector: column index → non-zero value."""
 
 
-def _rank(rows: Sequence[Sequence[int]]) -> int:
-    """The rank of a 0/1 matrix (modulo :data:`_PRIME`, which equals its rational rank)."""
-    matrix = [list(row) for row in rows if any(row)]
-    if not matrix:
-        return 0
-    rank, width = 0, len(matrix[0])
-    for column in range(width):
-        pivot = next((r for r in range(rank, len(matrix)) if matrix[r][column] % _PRIME), None)
-        if pivot is None:
-            continue
-        matrix[rank], matrix[pivot] = matrix[pivot], matrix[rank]
-        inverse = pow(matrix[rank][column], _PRIME - 2, _PRIME)
-        for r in range(len(matrix)):
-            if r != rank and matrix[r][column] % _PRIME:
-                factor = matrix[r][column] * inverse % _PRIME
-                matrix[r] = [
-                    (a - factor * b) % _PRIME for a, b in zip(matrix[r], matrix[rank], strict=True)
-                ]
-        rank += 1
-        if rank == len(matrix):
+class Verdict(Enum):
+    """What the check says of a family of sets."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    """Some combination of the figures is about 1 to ``k - 1`` people."""
+    UNCHECKED = "unchecked"
+    """Too many combinations to try: not shown, as if unsafe."""
+
+
+@dataclass(frozen=True, slots=True)
+class Choice(Generic[K]):
+    """The groups :func:`choose` keeps, in order, and why each other one is left out."""
+
+    kept: list[K]
+    withheld: dict[K, Verdict] = field(default_factory=dict)
+    """Per group left out: :attr:`Verdict.UNSAFE` or :attr:`Verdict.UNCHECKED`."""
+
+
+# -- exact sparse linear algebra ------------------------------------------------------
+
+
+def _eliminate(row: _Row, pivot: _Row, column: int) -> _Row:
+    """``row`` with ``column`` cleared by a multiple of ``pivot`` (integers, divided by
+    their common divisor so that they stay small)."""
+    a, p = row[column], pivot[column]
+    found = {c: v * p for c, v in row.items()}
+    for c, v in pivot.items():
+        value = found.get(c, 0) - a * v
+        if value:
+            found[c] = value
+        else:
+            found.pop(c, None)
+    divisor = 0
+    for v in found.values():
+        divisor = gcd(divisor, v)
+        if divisor == 1:
+            return found
+    return {c: v // divisor for c, v in found.items()} if divisor > 1 else found
+
+
+def _echelon(rows: Sequence[_Row]) -> dict[int, _Row]:
+    """The rows in echelon form: per leading column (the lowest) its row. Sparse rows
+    first, so that a dense one (a total) is reduced by them, not they by it."""
+    pivots: dict[int, _Row] = {}
+    for row in sorted(rows, key=len):
+        while row:
+            lead = min(row)
+            pivot = pivots.get(lead)
+            if pivot is None:
+                pivots[lead] = row
+                break
+            row = _eliminate(row, pivot, lead)
+    return pivots
+
+
+def _reduced(rows: Sequence[_Row]) -> list[_Row]:
+    """The reduced echelon form: each leading column is zero in every other row."""
+    pivots = _echelon(rows)
+    leads = sorted(pivots, reverse=True)
+    for index, lead in enumerate(leads):
+        for other in leads[index + 1 :]:
+            if lead in pivots[other]:
+                pivots[other] = _eliminate(pivots[other], pivots[lead], lead)
+    return list(pivots.values())
+
+
+def _vanishing(rows: Sequence[_Row], zero: Collection[int]) -> list[_Row]:
+    """A basis of the combinations of ``rows`` that are zero on the columns ``zero``:
+    in echelon form with those columns first, the rows that lead elsewhere."""
+    columns = sorted({c for row in rows for c in row}, key=lambda c: (c not in zero, c))
+    place = {c: i for i, c in enumerate(columns)}
+    first_free = sum(1 for c in columns if c in zero)
+    pivots = _echelon([{place[c]: v for c, v in row.items()} for row in rows])
+    return [
+        {columns[i]: v for i, v in row.items()}
+        for lead, row in pivots.items()
+        if lead >= first_free
+    ]
+
+
+# -- the check ------------------------------------------------------------------------
+
+
+def _entries(vector: Vector) -> Iterator[tuple[int, int]]:
+    """(member, value) for a weighted vector; a plain set counts each member once."""
+    if isinstance(vector, Mapping):
+        yield from vector.items()
+    else:
+        for member in vector:
+            yield member, 1
+
+
+def _peeled(vectors: Sequence[Vector], k: int) -> list[Vector]:
+    """The vectors without those a combination that covers fewer than ``k`` members
+    cannot use: one with ``k`` or more members in no other vector puts a non-zero on all
+    of them as soon as it takes part. Repeated, as leaving some out frees others."""
+    alive = [v for v in vectors if v]
+    while alive:
+        count = Counter(member for vector in alive for member in vector)
+        left = [v for v in alive if sum(count[m] == 1 for m in v) < k]
+        if len(left) == len(alive):
             break
-    return rank
+        alive = left
+    return alive
 
 
-def _cells(sets: Sequence[Collection[int]]) -> Counter[tuple[int, ...]]:
-    """Per cell (which of ``sets`` its members are in, as a 0/1 tuple): how many members.
+def _components(vectors: Sequence[Vector]) -> list[list[Vector]]:
+    """The non-empty vectors in groups that share members (directly or through others)."""
+    parent = list(range(len(vectors)))
 
-    Each member's sets are listed first and spelled out as 0/1 once per cell: one step
-    per membership, not one per member and set (200 cohorts of 50: 0.3 s otherwise)."""
-    memberships: dict[int, list[int]] = {}
-    for index, members in enumerate(sets):
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[int, int] = {}
+    for index, members in enumerate(vectors):
         for member in members:
-            memberships.setdefault(member, []).append(index)
-    cells: Counter[tuple[int, ...]] = Counter()
-    for indices, count in Counter(tuple(found) for found in memberships.values()).items():
-        signature = [0] * len(sets)
-        for index in indices:
-            signature[index] = 1
-        cells[tuple(signature)] = count
-    return cells
+            other = first.setdefault(member, index)
+            if other != index:
+                a, b = root(other), root(index)
+                if a != b:
+                    parent[a] = b
+    parts: dict[int, list[Vector]] = {}
+    for index, members in enumerate(vectors):
+        if members:
+            parts.setdefault(root(index), []).append(members)
+    return list(parts.values())
 
 
-def _small_combinations(sizes: Sequence[int], k: int) -> Iterator[tuple[int, ...]]:
-    """Index tuples of cells whose sizes add up to 1 .. k - 1 (each cell has >= 1 member)."""
-    small = [i for i, size in enumerate(sizes) if size < k]
-    for count in range(1, min(len(small), k - 1) + 1):
-        for chosen in combinations(small, count):
-            if sum(sizes[i] for i in chosen) < k:
+def _cells(vectors: Sequence[Vector]) -> Counter[tuple[tuple[int, int], ...]]:
+    """Per cell (the indices of the vectors its members are in, with their values): how
+    many members."""
+    memberships: dict[int, list[tuple[int, int]]] = {}
+    for index, vector in enumerate(vectors):
+        for member, value in _entries(vector):
+            found = memberships.get(member)
+            if found is None:
+                memberships[member] = [(index, value)]
+            else:
+                found.append((index, value))
+    return Counter(tuple(found) for found in memberships.values())
+
+
+def _leaks(vectors: Sequence[Vector], k: int) -> tuple[list[_Row], list[int]] | None:
+    """The combinations of ``vectors`` that concern small cells only (a basis, as rows
+    over cell columns), and per column its cell's members; None when there are none."""
+    cells = _cells(vectors)
+    if all(size >= k for size in cells.values()):
+        return None  # whatever does not cancel out covers a whole cell of k or more
+    order = sorted(cells, key=lambda cell: cells[cell] < k)  # large cells first
+    first_small = sum(1 for cell in order if cells[cell] >= k)
+    rows: list[_Row] = [{} for _ in vectors]
+    for column, cell in enumerate(order):
+        for index, value in cell:
+            rows[index][column] = value
+    leaks = [row for lead, row in _echelon(rows).items() if lead >= first_small]
+    return (leaks, [cells[cell] for cell in order]) if leaks else None
+
+
+def _lightest_below(rows: list[_Row], weights: Sequence[int], k: int) -> Verdict:
+    """Whether some combination of ``rows`` (independent, one part of the leaks) covers
+    fewer than ``k`` members: UNSAFE, SAFE, or UNCHECKED when there is too much to try."""
+    columns = sorted({c for row in rows for c in row})
+    if sum(weights[c] for c in columns) < k:
+        return Verdict.UNSAFE
+    dimension = len(rows)
+    if dimension == 1:
+        return Verdict.SAFE  # its only combinations are multiples: all of its cells
+    if comb(len(columns), dimension - 1) <= MAX_CHECKS:
+        # The lightest combinations vanish on d - 1 independent cells (a hyperplane).
+        for chosen in combinations(columns, dimension - 1):
+            basis = _vanishing(rows, chosen)
+            if len(basis) == 1 and sum(weights[c] for c in basis[0]) < k:
+                return Verdict.UNSAFE
+        return Verdict.SAFE
+    for checks, chosen in enumerate(_light_handfuls(columns, weights, k)):
+        if checks >= MAX_CHECKS:
+            return Verdict.UNCHECKED
+        outside = set(columns).difference(chosen)
+        if _vanishing(rows, outside):
+            return Verdict.UNSAFE
+    return Verdict.SAFE
+
+
+def _light_handfuls(
+    columns: Sequence[int], weights: Sequence[int], k: int
+) -> Iterator[tuple[int, ...]]:
+    """Tuples of columns whose cells have 1 to ``k - 1`` members together, fewest first."""
+    for count in range(1, min(len(columns), k - 1) + 1):
+        for chosen in combinations(columns, count):
+            if sum(weights[c] for c in chosen) < k:
                 yield chosen
+
+
+def _split(rows: list[_Row]) -> list[list[_Row]]:
+    """The leaks in parts on disjoint cells (as reduced echelon form shows them)."""
+    parts: list[tuple[set[int], list[_Row]]] = []
+    for row in _reduced(rows):
+        joined = [part for part in parts if not part[0].isdisjoint(row)]
+        columns, members = set(row), [row]
+        for part in joined:
+            columns |= part[0]
+            members += part[1]
+            parts.remove(part)
+        parts.append((columns, members))
+    return [members for _, members in parts]
+
+
+def _check_connected(vectors: Sequence[Vector], k: int) -> Verdict:
+    found = _leaks(vectors, k)
+    if found is None:
+        return Verdict.SAFE
+    leaks, weights = found
+    verdict = Verdict.SAFE
+    for part in _split(leaks):
+        answer = _lightest_below(part, weights, k)
+        if answer is Verdict.UNSAFE:
+            return answer
+        if answer is Verdict.UNCHECKED:
+            verdict = answer
+    return verdict
+
+
+def check(sets: Sequence[Vector], k: int) -> Verdict:
+    """Whether any combination of the figures of ``sets`` is about 1 to ``k - 1`` people
+    (a set may also be a weighted vector: member → non-zero integer)."""
+    if k <= 1:
+        return Verdict.SAFE
+    verdict = Verdict.SAFE
+    for part in _components(_peeled(sets, k)):
+        answer = _check_connected(part, k)
+        if answer is Verdict.UNSAFE:
+            return answer
+        if answer is Verdict.UNCHECKED:
+            verdict = answer
+    return verdict
 
 
 def is_safe(sets: Sequence[Collection[int]], k: int) -> bool:
     """Whether no combination of the figures of ``sets`` is about 1 to ``k - 1`` people."""
-    if k <= 1:
-        return True
-    if len(sets) > MAX_SETS:
-        return False
-    cells = _cells(sets)
-    signatures = list(cells)
-    sizes = [cells[s] for s in signatures]
-    full = _rank(signatures)
-    small = {i for i, size in enumerate(sizes) if size < k}
-    if _rank([s for i, s in enumerate(signatures) if i not in small]) == full:
-        return True  # even without all the small cells nothing is lost: none can be isolated
-    if sum(sizes[i] for i in small) < k:
-        return False  # all of them together are fewer than k, and something is lost
-    for checks, chosen in enumerate(_small_combinations(sizes, k)):
-        if checks >= MAX_CHECKS:
-            return False
-        left = set(chosen)
-        if _rank([s for i, s in enumerate(signatures) if i not in left]) < full:
-            return False
-    return True
+    return check(sets, k) is Verdict.SAFE
+
+
+def choose(groups: Sequence[tuple[K, Collection[int]]], k: int) -> Choice[K]:
+    """The keys of the groups that may be shown together, in the order given: each group
+    in turn is kept when the family stays safe with it. Only the kept groups it shares
+    members with (directly or through others) are checked with it: the rest stay as
+    safe as they were."""
+    kept: list[K] = []
+    withheld: dict[K, Verdict] = {}
+    parts: dict[int, list[Collection[int]]] = {}  # per component (its id): its sets
+    parent: dict[int, int] = {}  # component id → the one it was merged into
+    owner: dict[int, int] = {}  # member → a component id they are in
+
+    def root(part: int) -> int:
+        while parent[part] != part:
+            parent[part] = parent[parent[part]]
+            part = parent[part]
+        return part
+
+    for key, members in groups:
+        touched = {root(owner[m]) for m in members if m in owner}
+        trial = [s for part in touched for s in parts[part]]
+        # k or more members in no kept group: any combination that uses the new one
+        # covers them, and those that do not were safe before (a quick yes).
+        new = sum(1 for m in members if m not in owner)
+        verdict = Verdict.SAFE if new >= k else check([*trial, members], k)
+        if verdict is not Verdict.SAFE:
+            withheld[key] = verdict
+            continue
+        kept.append(key)
+        into = len(parent)
+        parent[into] = into
+        parts[into] = [*trial, members]
+        for part in touched:
+            parent[part] = into
+            del parts[part]
+        for member in members:
+            owner.setdefault(member, into)
+    return Choice(kept, withheld)
 
 
 def safe_family(groups: Sequence[tuple[K, Collection[int]]], k: int) -> list[K]:
-    """The keys of the groups that may be shown together, in the order given: each group
-    in turn is kept when the family stays safe with it (see :func:`is_safe`)."""
-    kept: list[K] = []
-    sets: list[Collection[int]] = []
-    for key, members in groups:
-        if is_safe([*sets, members], k):
-            kept.append(key)
-            sets.append(members)
-    return kept
+    """The keys :func:`choose` keeps."""
+    return choose(groups, k).kept
 
 
 def safe_with(family: Sequence[Collection[int]], extra: Sequence[Collection[int]], k: int) -> bool:
@@ -135,4 +356,31 @@ def safe_with(family: Sequence[Collection[int]], extra: Sequence[Collection[int]
     return is_safe([*family, *extra], k)
 
 
-__all__ = ["MAX_CHECKS", "MAX_SETS", "is_safe", "safe_family", "safe_with"]
+def total_safe(family: Sequence[Collection[int]], k: int) -> bool:
+    """Whether the figures of all of a safe ``family`` together may be shown beside its
+    own: :func:`safe_with` for the union, found quicker.
+
+    A group with ``k`` or more members in no other group of the family is *strong*. A
+    combination that uses the total ``t`` times puts ``t`` plus the strong group's own
+    coefficient on those members, so one that covers fewer than ``k`` takes each strong
+    group exactly ``-t`` times. What is left to check is the total minus all the strong
+    groups (per member: 1 minus the strong groups they are in) beside the weak groups."""
+    count = Counter(member for members in family for member in members)
+    strong = [sum(count[m] == 1 for m in members) >= k for members in family]
+    in_strong = Counter(m for members, s in zip(family, strong, strict=True) if s for m in members)
+    rest = {m: 1 - in_strong[m] for m in count if in_strong[m] != 1}
+    weak = [members for members, s in zip(family, strong, strict=True) if not s]
+    return is_safe([rest, *weak], k)
+
+
+__all__ = [
+    "MAX_CHECKS",
+    "Choice",
+    "Verdict",
+    "check",
+    "choose",
+    "is_safe",
+    "safe_family",
+    "safe_with",
+    "total_safe",
+]

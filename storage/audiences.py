@@ -12,15 +12,19 @@ Every method runs inside the caller's unit of work (see :mod:`storage.repository
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.anonymity import safe_family, safe_with
+from storage.anonymity import Verdict, choose, safe_with, total_safe
 from storage.cohorts import CohortInfo
 from storage.models import Membership, OutboxMessage, Reflection
+
+TOO_FEW = "too_few"
+TOO_CLOSE = "too_close"
+UNCHECKED = "unchecked"
 
 DEFAULT_MIN_GROUP = 5
 """The minimum group of a broadcast made before the audience recorded its own."""
@@ -57,6 +61,9 @@ class Family:
     total_shown: bool
     """Whether the figures of all the shown cohorts together may be shown as well."""
     k: int
+    withheld: dict[int, str] = field(default_factory=dict)
+    """Why each cohort not shown is not: :data:`TOO_FEW` members, :data:`TOO_CLOSE` to
+    the cohorts shown before it, or :data:`UNCHECKED` (too intricate to check)."""
 
     def sets(self) -> list[frozenset[int]]:
         """The member sets whose figures are shown (the total among them when it is)."""
@@ -119,12 +126,28 @@ def family_of(order: Sequence[int], members: dict[int, frozenset[int]], k: int) 
     """The family of :meth:`AudienceStore.family` from member sets already read."""
     # An empty cohort has no figures worth showing: withheld like a small one.
     sized = [(c, members.get(c, frozenset())) for c in order]
-    kept = safe_family([(c, found) for c, found in sized if len(found) >= k], k)
-    shown = frozenset(kept)
-    sets = [members.get(c, frozenset()) for c in kept]
-    together = frozenset().union(*sets) if sets else frozenset()
-    total = bool(kept) and safe_with(sets, [together], k)
-    return Family(members, shown, total, k)
+    choice = choose([(c, found) for c, found in sized if len(found) >= k], k)
+    shown = frozenset(choice.kept)
+    sets = [members.get(c, frozenset()) for c in choice.kept]
+    total = bool(choice.kept) and total_safe(sets, k)
+    withheld = {c: _reason(len(found), k, choice.withheld.get(c)) for c, found in sized}
+    return Family(members, shown, total, k, {c: r for c, r in withheld.items() if c not in shown})
 
 
-__all__ = ["AudienceStore", "Family", "Shared", "family_of", "figures_shown", "min_group_of"]
+def _reason(size: int, k: int, verdict: Verdict | None) -> str:
+    if size < k:
+        return TOO_FEW
+    return UNCHECKED if verdict is Verdict.UNCHECKED else TOO_CLOSE
+
+
+__all__ = [
+    "TOO_CLOSE",
+    "TOO_FEW",
+    "UNCHECKED",
+    "AudienceStore",
+    "Family",
+    "Shared",
+    "family_of",
+    "figures_shown",
+    "min_group_of",
+]

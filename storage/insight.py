@@ -17,10 +17,10 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, and_, case, cast, exists, func, null, or_, select, union_all
+from sqlalchemy import String, and_, case, cast, exists, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
-from storage.audiences import family_of
+from storage.audiences import TOO_FEW, family_of
 from storage.cohorts import CohortInfo, CohortStore
 from storage.models import (
     Broadcast,
@@ -32,7 +32,7 @@ from storage.models import (
     Reflection,
     User,
 )
-from storage.sql import latest_advice, shown_of
+from storage.sql import latest_advice, plain_rows, shown_of
 
 ACTIVE_DAYS = 30
 """A member who used the bot within this many days counts as active."""
@@ -61,56 +61,77 @@ class GroupFigures:
     shown: bool = field(default=True, compare=False)
     """False for a withheld group: too small, or too close to another shown one (its
     figures minus theirs would be about fewer than ``min_group`` people)."""
+    hidden: str | None = field(default=None, compare=False)
+    """Why a withheld group is: :data:`storage.audiences.TOO_FEW`, ``TOO_CLOSE`` or
+    ``UNCHECKED`` (None when shown)."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Message:
-    """A sent nudge or broadcast, and whether a reflection answers it."""
+    """A sent broadcast, and whether a reflection answers it."""
 
     id: int
-    kind: str
     answered: bool
 
 
 @dataclass(frozen=True, slots=True)
+class _Nudges:
+    """How many nudges a cohort's members were sent, and how many were answered (each
+    nudge names one cohort: counted in SQL, and added up for several cohorts)."""
+
+    sent: int = 0
+    answered: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class _Facts:
-    """What the figures are counted from: per cohort its members (user id → active) and
-    the prompts sent to them; per member the dilemmas they recognise."""
+    """What the figures are counted from: per cohort its members (user id → active),
+    its nudge counts and the broadcasts sent to them; per member the dilemmas they
+    recognise."""
 
     members: Mapping[int, Mapping[int, bool]]
-    messages: Mapping[int, frozenset[_Message]]
+    nudges: Mapping[int, _Nudges]
+    broadcasts: Mapping[int, frozenset[_Message]]
     recognised: Mapping[int, Sequence[str]]
 
     def figures(self, cohort_id: int | None, name: str, cohorts: Collection[int]) -> GroupFigures:
         """The figures of the members of ``cohorts`` together, each member counted once."""
-        members: dict[int, bool] = {}
-        messages: set[_Message] = set()
-        for cohort in cohorts:
-            members.update(self.members.get(cohort, {}))
-            messages.update(self.messages.get(cohort, frozenset()))
-        dilemmas = Counter(
-            dilemma for user_id in members for dilemma in self.recognised.get(user_id, ())
+        if len(cohorts) == 1:
+            (only,) = cohorts
+            members: Mapping[int, bool] = self.members.get(only, {})
+            broadcasts: Collection[_Message] = self.broadcasts.get(only, frozenset())
+        else:
+            members = {}
+            broadcasts = set()
+            for cohort in cohorts:
+                members.update(self.members.get(cohort, {}))
+                broadcasts.update(self.broadcasts.get(cohort, frozenset()))
+        nudges = [self.nudges.get(cohort, _Nudges()) for cohort in cohorts]
+        recognised = self.recognised
+        dilemmas = (
+            Counter(dilemma for user_id in members for dilemma in recognised.get(user_id, ()))
+            if recognised
+            else Counter[str]()
         )
-
-        nudges = [m for m in messages if m.kind == "nudge"]
-        broadcasts = [m for m in messages if m.kind == "broadcast"]
         return GroupFigures(
             cohort_id=cohort_id,
             name=name,
             members=len(members),
             active_30d=sum(members.values()),
-            nudges_sent=len(nudges),
-            nudges_answered=sum(m.answered for m in nudges),
+            nudges_sent=sum(n.sent for n in nudges),
+            nudges_answered=sum(n.answered for n in nudges),
             broadcasts_sent=len(broadcasts),
             broadcasts_answered=sum(m.answered for m in broadcasts),
             dilemmas=dict(sorted(dilemmas.items(), key=lambda item: (-item[1], item[0]))),
         )
 
 
-def _withheld(cohort: CohortInfo, members: int) -> GroupFigures:
-    """A cohort not shown: its name and size only (the size is for saying why, "too
-    few participants" or "too close to another cohort", never for showing)."""
-    return GroupFigures(cohort.id, cohort.name, members, 0, 0, 0, 0, 0, {}, shown=False)
+def _withheld(cohort: CohortInfo, members: int, reason: str) -> GroupFigures:
+    """A cohort not shown: its name, size and why only (the size is for deciding, never
+    for showing)."""
+    return GroupFigures(
+        cohort.id, cohort.name, members, 0, 0, 0, 0, 0, {}, shown=False, hidden=reason
+    )
 
 
 class InsightStore:
@@ -121,7 +142,13 @@ class InsightStore:
         self._clock = clock
 
     def figures(
-        self, owner_user_id: int | None, now: datetime, min_group: int, *, dilemmas: bool = True
+        self,
+        owner_user_id: int | None,
+        now: datetime,
+        min_group: int,
+        *,
+        dilemmas: bool = True,
+        cohorts: Sequence[CohortInfo] | None = None,
     ) -> list[GroupFigures]:
         """The figures of each cohort the user owns (``owner_user_id`` None: every cohort,
         for an admin; in :meth:`CohortStore.owned_by` order), then those of all of them
@@ -151,9 +178,12 @@ class InsightStore:
         member counted once per dilemma (not read, and left empty, with
         ``dilemmas=False``).
 
-        Four queries (two when no cohort is shown), whatever the number of members.
+        Four queries (two when no cohort is shown), whatever the number of members; one
+        fewer when the caller passes the ``cohorts`` :meth:`CohortStore.owned_by` gave
+        it in this unit of work.
         """
-        cohorts = CohortStore(self._session, self._clock).owned_by(owner_user_id)
+        if cohorts is None:
+            cohorts = CohortStore(self._session, self._clock).owned_by(owner_user_id)
         if not cohorts:
             return []
         members = self._members([c.id for c in cohorts], now - timedelta(days=ACTIVE_DAYS))
@@ -165,11 +195,11 @@ class InsightStore:
         shown = [c.id for c in cohorts if c.id in family.shown]
         # A withheld cohort's prompts and advice are not even read.
         recognised = self._recognised(shown, min_group) if dilemmas else {}
-        facts = _Facts(members, self._messages(owner_user_id, shown), recognised)
+        facts = _Facts(members, *self._messages(owner_user_id, shown), recognised)
         groups = [
             facts.figures(c.id, c.name, [c.id])
             if c.id in shown
-            else _withheld(c, len(members.get(c.id, {})))
+            else _withheld(c, len(members.get(c.id, {})), family.withheld.get(c.id, TOO_FEW))
             for c in cohorts
         ]
         if shown and family.total_shown:
@@ -188,60 +218,84 @@ class InsightStore:
             .where(Membership.cohort_id.in_(cohort_ids))
         )
         members: dict[int, dict[int, bool]] = {}
-        for cohort_id, user_id, seen in self._session.execute(query):
-            members.setdefault(cohort_id, {})[user_id] = bool(seen)
+        for cohort_id, user_id, seen in plain_rows(self._session, query):
+            found = members.get(cohort_id)
+            if found is None:
+                found = members[cohort_id] = {}
+            found[user_id] = seen == 1
         return members
 
     def _messages(
         self, owner_user_id: int | None, cohort_ids: Sequence[int]
-    ) -> dict[int, frozenset[_Message]]:
-        """Per cohort: the nudges and the owner's broadcasts (None: the cohort's own
-        owner's) sent to its members that belong to it."""
+    ) -> tuple[dict[int, _Nudges], dict[int, frozenset[_Message]]]:
+        """Per cohort: its nudge counts, and the owner's broadcasts (None: the cohort's
+        own owner's) sent to its members that belong to it. One query: the nudges
+        counted in the database (a nudge names its cohort, so it is counted once), the
+        broadcasts one row per message (one may reach a member of several cohorts, and
+        the total counts it once)."""
         if not cohort_ids:
-            return {}
+            return {}, {}
         # Compared as text: a payload's "cohort" that is not a number matches nothing
         # instead of failing the cast (PostgreSQL) or comparing as a string (SQLite).
         named = cast(OutboxMessage.payload["cohort"].as_string(), String)
-        answered = exists().where(Reflection.outbox_id == OutboxMessage.id)
+        answered = case((exists().where(Reflection.outbox_id == OutboxMessage.id), 1), else_=0)
         owner = Cohort.owner_user_id if owner_user_id is None else owner_user_id
-        query = (
+        # "+ 0": otherwise SQLite probes (cohort, user) once per listed cohort for every
+        # message — 2 million probes for 200 cohorts — instead of following the
+        # message's user to their memberships (1.6 s against 0.06 s).
+        listed = (Membership.cohort_id + 0).in_(cohort_ids)
+        sent = OutboxMessage.status == "sent"
+        broadcasts = (
             select(
                 Membership.cohort_id,
                 OutboxMessage.id,
-                OutboxMessage.kind,
+                literal(1).label("sent"),
                 answered.label("answered"),
                 Broadcast.audience,
             )
+            .select_from(OutboxMessage)
             .join(Membership, Membership.user_id == OutboxMessage.user_id)
-            .outerjoin(Broadcast, Broadcast.id == OutboxMessage.broadcast_id)
+            .join(Broadcast, Broadcast.id == OutboxMessage.broadcast_id)
             .join(Cohort, Cohort.id == Membership.cohort_id)
             .where(
-                # "+ 0": otherwise SQLite probes (cohort, user) once per listed cohort for
-                # every message — 2 million probes for 200 cohorts — instead of following
-                # the message's user to their memberships (1.6 s against 0.06 s).
-                (Membership.cohort_id + 0).in_(cohort_ids),
-                OutboxMessage.status == "sent",
-                or_(
-                    and_(
-                        OutboxMessage.kind == "nudge",
-                        named == cast(Membership.cohort_id, String),
-                    ),
-                    and_(
-                        OutboxMessage.kind == "broadcast",
-                        Broadcast.owner_user_id == owner,
-                    ),
-                ),
+                listed,
+                sent,
+                OutboxMessage.kind == "broadcast",
+                Broadcast.owner_user_id == owner,
             )
         )
+        nudges = (
+            select(
+                Membership.cohort_id,
+                null(),
+                func.count(),
+                func.sum(answered),
+                null(),
+            )
+            .select_from(OutboxMessage)
+            .join(Membership, Membership.user_id == OutboxMessage.user_id)
+            .where(
+                listed,
+                sent,
+                OutboxMessage.kind == "nudge",
+                named == cast(Membership.cohort_id, String),
+            )
+            .group_by(Membership.cohort_id)
+        )
+        counted: dict[int, _Nudges] = {}
         messages: dict[int, set[_Message]] = {}
-        for cohort_id, message_id, kind, was_answered, audience in self._session.execute(query):
+        for cohort_id, message_id, count, was_answered, audience in self._session.execute(
+            union_all(broadcasts, nudges)
+        ):
+            if message_id is None:
+                counted[cohort_id] = _Nudges(count, int(was_answered or 0))
+                continue
             # A broadcast to some of the owner's cohorts reached a member of another one.
             addressed = (audience or {}).get("cohorts")
             if isinstance(addressed, list) and cohort_id not in addressed:
                 continue
-            found = _Message(message_id, kind, bool(was_answered))
-            messages.setdefault(cohort_id, set()).add(found)
-        return {cohort_id: frozenset(found) for cohort_id, found in messages.items()}
+            messages.setdefault(cohort_id, set()).add(_Message(message_id, bool(was_answered)))
+        return counted, {cohort_id: frozenset(found) for cohort_id, found in messages.items()}
 
     def _recognised(self, cohort_ids: Sequence[int], min_group: int) -> dict[int, tuple[str, ...]]:
         """Per member of these cohorts: the first dilemmas of their latest advice, then

@@ -106,6 +106,9 @@ class User(Base):
     nudge_window: Mapped[str | None] = mapped_column(String(32))
     timezone: Mapped[str | None] = mapped_column(String(64))
     nudges_off: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # What the chat's menu button was last set to open (the Mini App's URL); None:
+    # Telegram's default, or never set.
+    menu_button: Mapped[str | None] = mapped_column(String(300))
 
     @property
     def role_names(self) -> frozenset[str]:
@@ -310,6 +313,18 @@ class WebSession(Base):
     user_id: Mapped[int] = mapped_column(_user_fk("CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     expires_at: Mapped[datetime]
+
+
+class WebAttempt(Base):
+    """A login attempt on the dashboard (a login link, or an API call without valid
+    credentials), kept for a minute so that every process counts them together. Only a
+    SHA-256 of the client's address is kept."""
+
+    __tablename__ = "web_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_hash: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
 
 
 class HeldUpdate(Base):

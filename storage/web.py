@@ -9,13 +9,14 @@ session. Every method runs inside the caller's unit of work (see
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Clock, User, WebLogin, WebSession
+from storage.models import Clock, User, WebAttempt, WebLogin, WebSession
 
 
 def token_hash(token: str) -> str:
@@ -115,6 +116,56 @@ class WebStore:
             .returning(WebSession.id)
         )
         return bool(self._session.execute(statement).all())
+
+    def attempt(
+        self, client: str, now: datetime, window: timedelta, per_client: int, overall: int
+    ) -> bool:
+        """Count one login attempt of ``client`` (an address; stored as its hash): False,
+        and not counted, when it already made ``per_client`` within ``window``, or all
+        clients together ``overall``. Older attempts are forgotten here.
+
+        Shared by every process through the database. Two attempts at the same instant
+        in two processes may both pass at the limit: one too many, never unlimited."""
+        since = now - window
+        self._session.execute(delete(WebAttempt).where(WebAttempt.at <= since))
+        who = token_hash(client)
+        mine = func.count().filter(WebAttempt.client_hash == who)
+        query = select(mine, func.count()).where(WebAttempt.at > since)
+        own, everyone = self._session.execute(query).one()
+        if own >= per_client or everyone >= overall:
+            return False
+        self._session.add(WebAttempt(client_hash=who, at=now))
+        self._session.flush()
+        return True
+
+    def menu_button_candidates(
+        self, channel: str, admins: Collection[str]
+    ) -> list[tuple[int, str, frozenset[str], str | None]]:
+        """(user id, channel user id, roles, what their menu button opens) of every user
+        who may need a menu button changed: those with a role, the ``admins`` (channel
+        user ids), and those whose button was set to something."""
+        query = select(User).where(
+            User.channel == channel,
+            User.consent.is_(True),
+            User.blocked.is_(False),
+            or_(
+                User.roles != "",
+                User.channel_user_id.in_(list(admins)),
+                User.menu_button.is_not(None),
+            ),
+        )
+        return [
+            (u.id, u.channel_user_id, u.role_names, u.menu_button)
+            for u in self._session.scalars(query)
+        ]
+
+    def record_menu_button(self, channel: str, channel_user_id: str, opens: str | None) -> None:
+        """The chat's menu button now opens ``opens`` (None: Telegram's default)."""
+        self._session.execute(
+            update(User)
+            .where(User.channel == channel, User.channel_user_id == channel_user_id)
+            .values(menu_button=opens)
+        )
 
     def purge(self, now: datetime) -> int:
         """Delete expired login links and sessions; how many."""

@@ -40,7 +40,8 @@ def _said(outcome: object) -> str:
 
 
 def test_the_contracts_english_aliases() -> None:
-    assert ENGLISH_ALIASES == CONTRACT_ALIASES
+    # The contract's names are stable; an English name it does not list (/question) is extra.
+    assert CONTRACT_ALIASES.items() <= ENGLISH_ALIASES.items()
     advies = find("Advice")
     assert advies is not None and advies.name == "advies"
 

@@ -7,14 +7,18 @@ the rule itself (storage.anonymity) on the shapes that leak and those that do no
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import UTC
+from fractions import Fraction
+from itertools import combinations
 from typing import Any
 
 import pytest
 
-from storage import Database, Repository
-from storage.anonymity import MAX_SETS, is_safe, safe_family
+from storage import Database, Repository, anonymity
+from storage.anonymity import Verdict, check, is_safe, safe_family, total_safe
+from storage.audiences import TOO_CLOSE, TOO_FEW, UNCHECKED, family_of
 from tests.followup_helpers import People, actions_of, local, text_of
 
 pytest_plugins = ["tests.storage_fixtures"]
@@ -90,9 +94,103 @@ def test_the_first_groups_win_and_a_later_one_that_would_leak_is_left_out() -> N
     assert safe_family(groups, K) == ["a", "c"]
 
 
-def test_too_many_sets_count_as_unsafe_never_as_safe() -> None:
-    sets = [set(range(i * 10, i * 10 + 10)) for i in range(MAX_SETS + 1)]
-    assert not is_safe(sets, K)
+def _rank(rows: list[list[int]]) -> int:
+    matrix = [[Fraction(v) for v in row] for row in rows if any(row)]
+    rank = 0
+    for column in range(len(matrix[0]) if matrix else 0):
+        pivot = next((r for r in range(rank, len(matrix)) if matrix[r][column]), None)
+        if pivot is None:
+            continue
+        matrix[rank], matrix[pivot] = matrix[pivot], matrix[rank]
+        for r in range(len(matrix)):
+            if r != rank and matrix[r][column]:
+                factor = matrix[r][column] / matrix[rank][column]
+                matrix[r] = [a - factor * b for a, b in zip(matrix[r], matrix[rank], strict=True)]
+        rank += 1
+    return rank
+
+
+def _safe_by_definition(sets: list[set[int]], k: int) -> bool:
+    """The rule spelled out: leaving out any cells of fewer than k members together never
+    lowers the rank of the cells' signatures (no combination concerns only them)."""
+    members = sorted(set().union(*sets))
+    signatures: dict[tuple[int, ...], int] = {}
+    for m in members:
+        key = tuple(int(m in s) for s in sets)
+        signatures[key] = signatures.get(key, 0) + 1
+    cells = list(signatures)
+    full = _rank([list(c) for c in cells])
+    for count in range(1, len(cells) + 1):
+        for left_out in combinations(range(len(cells)), count):
+            if sum(signatures[cells[i]] for i in left_out) >= k:
+                continue
+            rest = [list(c) for i, c in enumerate(cells) if i not in left_out]
+            if _rank(rest) < full:
+                return False
+    return True
+
+
+def test_the_check_agrees_with_the_rule_spelled_out_on_random_families() -> None:
+    rnd = random.Random(18)
+    for _ in range(400):
+        k = rnd.choice([2, 3, 5])
+        universe = rnd.randint(3, 11)
+        sets = [set(rnd.sample(range(universe), rnd.randint(0, universe))) for _ in range(4)]
+        if rnd.random() < 0.3:
+            sets.append(set().union(*sets[:2]))  # a union beside its parts, as a total
+        expected = _safe_by_definition(sets, k)
+        verdict = check(sets, k)
+        assert verdict is not Verdict.UNCHECKED
+        assert (verdict is Verdict.SAFE) == expected, (sets, k)
+        kept = [sets[i] for i in safe_family(list(enumerate(sets)), k)]
+        assert _safe_by_definition(kept, k)
+        assert total_safe(kept, k) == _safe_by_definition([*kept, set().union(*kept)], k)
+
+
+def _cohorts(count: int = 200, size: int = 50) -> dict[int, frozenset[int]]:
+    return {c: frozenset(range(c * size, (c + 1) * size)) for c in range(count)}
+
+
+def test_two_hundred_separate_cohorts_are_all_shown_and_their_total_too() -> None:
+    members = _cohorts()
+    family = family_of(list(members), members, K)
+    assert family.shown == frozenset(members) and family.total_shown
+    assert family.withheld == {}
+
+
+def test_among_two_hundred_cohorts_one_that_differs_from_another_by_one_is_withheld() -> None:
+    members = _cohorts()
+    # Far down the list: cohort 190 is cohort 3 without one member, 191 is 17 plus one.
+    members[190] = members[3] - {3 * 50}
+    members[191] = members[17] | {190 * 50}
+    members[192] = frozenset(range(4))  # a small group
+    family = family_of(list(members), members, K)
+    assert family.withheld == {190: TOO_CLOSE, 191: TOO_CLOSE, 192: TOO_FEW}
+    assert len(family.shown) == 197
+
+
+def test_among_two_hundred_cohorts_the_total_is_withheld_when_few_overlap() -> None:
+    members = _cohorts()
+    # Two members in two cohorts each: the total minus all cohorts would be them.
+    members[7] = members[7] | {8 * 50, 9 * 50}
+    family = family_of(list(members), members, K)
+    assert len(family.shown) == 200 and not family.total_shown
+    assert not is_safe([*family.sets(), family.together(family.shown)], K)
+    # Five members in two cohorts: the total minus all cohorts says something about 5.
+    members[7] = members[7] | {10 * 50, 11 * 50, 12 * 50}
+    assert family_of(list(members), members, K).total_shown
+
+
+def test_a_cohort_too_intricate_to_check_is_withheld_as_unchecked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sets = [{0, 3, 7}, {1, 5, 6, 7, 9}, {0, 1, 3, 4, 5, 6, 7, 8, 9}]
+    assert check(sets, 3) is Verdict.SAFE
+    monkeypatch.setattr(anonymity, "MAX_CHECKS", 0)
+    assert check(sets, 3) is Verdict.UNCHECKED and not is_safe(sets, 3)
+    members = {c: frozenset(found) for c, found in enumerate(sets)}
+    family = family_of(list(members), members, 3)
+    assert family.shown == {0, 1} and family.withheld == {2: UNCHECKED}
 
 
 # -- the broadcast preview ----------------------------------------------------------------

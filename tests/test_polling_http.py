@@ -78,3 +78,16 @@ async def test_another_user_is_answered_within_a_second_of_a_150_message_backlog
     assert len(api.sent_to(USER)) < 100, "the backlog was still being worked off"
     await api.wait_for(lambda a: len(a.sent_to(USER)) > 12, timeout=15)
     await api.wait_for(lambda a: not a.pending_updates, timeout=5)  # held, not lost
+
+
+async def test_no_user_is_remembered_for_a_persistence_there_is_none_of(
+    api: FakeBotAPI, bot: RunningBot
+) -> None:
+    """PTB marks every update's chat and user for its persistence and empties the marks
+    only when it saves; without one they grew by an entry per user, for good."""
+    for chat in (USER, OTHER):
+        assert (await send(api, "/start", chat=chat)).plain_text
+    app = bot.application
+    assert app.persistence is None
+    assert not app._user_ids_to_be_updated_in_persistence
+    assert not app._chat_ids_to_be_updated_in_persistence

@@ -175,3 +175,11 @@ def test_a_plus_or_or_more_after_a_number_is_at_least(knowledge: Knowledge) -> N
 )
 def test_numbers_as_people_write_them(knowledge: Knowledge, text: str, option: str) -> None:
     assert read(knowledge, "size", text).option == option
+
+
+def test_a_short_option_word_misspelt_by_one_letter_more(knowledge: Knowledge) -> None:
+    """Four-letter option words were never forgiven a typo ("hoogg", "zwakk")."""
+    assert read(knowledge, "interests", "hoogg").option == "hoog"
+    assert read(knowledge, "draagvlak_intern", "zwakk").option == "zwak"
+    for other in ("hoop", "laat"):  # one letter changed is another word
+        assert read(knowledge, "interests", other).outcome == "unknown", other

@@ -75,3 +75,36 @@ def test_one_advice_screen_and_handout_never_repeat_a_question_or_action(
         printed = [_said(b.spans) for b in section.blocks if b.marker == "–"]
         assert len(printed) == len(set(printed)), (profile, printed)
     assert repeated_before, "the walk holds a profile whose dilemmas share a first question"
+
+
+def test_why_names_the_dilemma_whose_reason_it_repeats(knowledge: Knowledge) -> None:
+    """Review 6: "3. Verbinding borgen …\\nen om wat hierboven al staat" gave no reason."""
+    engine = Engine(knowledge)
+    for lang in ("nl", "en"):
+        say = Say(knowledge, lang)
+        found = 0
+        for profile in itertools.islice(core_walk(knowledge), 0, None, 5):
+            advice = engine.advise(profile)
+            given: set[str] = set()
+            for rank, scored in enumerate(advice.top(), 1):
+                new = [r for r in scored.reasons if r.rule not in given]
+                given.update(r.rule for r in new)
+                if new or not scored.reasons:
+                    continue
+                found += 1
+                text = cards.why(say, advice, [], room=10_000).plain
+                section = text.split(f"{rank}. {say.plain(scored.dilemma.title)}", 1)[1]
+                line = section.split("\n")[1]
+                assert line.startswith("• ") and line.rstrip().endswith("."), (profile, line)
+                assert any(ch.isdigit() for ch in line), line
+        assert found, "the walk holds a dilemma whose reasons all stand above"
+
+
+def test_why_gives_each_dilemma_the_reason_about_it(knowledge: Knowledge) -> None:
+    """Review 17: 'hoe formeel' (autonoom_vs_integraal) stood under generalistisch."""
+    advice = Engine(knowledge).advise({"size": "groot", "subgroups": "veel"})
+    scored = advice.find("generalistisch_vs_specialistisch")
+    assert scored is not None and scored.reasons
+    for reason in scored.reasons:
+        assert "formeel" not in reason.because.get("nl"), reason.rule
+        assert "formally" not in reason.because.get("en"), reason.rule

@@ -25,7 +25,7 @@ from flows.commands import ADMIN, COORDINATOR
 from flows.events import CreateCohort
 from knowledge.model import Knowledge
 from storage import Repository
-from storage.audiences import Shared, figures_shown
+from storage.audiences import TOO_FEW, Shared, figures_shown
 from storage.broadcasts import BroadcastInfo, Delivery
 from storage.cohorts import CohortInfo
 from storage.insight import GroupFigures
@@ -36,6 +36,12 @@ LOGIN_VALID = timedelta(minutes=10)
 SESSION_VALID = timedelta(hours=8)
 TOKEN_BYTES = 32
 BROADCASTS_SHOWN = 20
+ATTEMPT_WINDOW = timedelta(minutes=1)
+ATTEMPTS_PER_CLIENT = 10
+"""Login attempts (login links, API calls without valid credentials) a minute from one
+address, counted over every process of the bot (in the database)."""
+ATTEMPTS_OVERALL = 300
+"""... and from all addresses together (an address can change; this cap still holds)."""
 
 
 class DashboardError(ValueError):
@@ -73,7 +79,8 @@ class CohortRow:
     steps: int
     figures: GroupFigures | None
     hidden: str | None = None
-    """Why ``figures`` is None: "too_few" members, or "too_close" to another cohort."""
+    """Why ``figures`` is None: "too_few" members, "too_close" to another cohort, or
+    "unchecked" (the overlap between cohorts is too intricate to check)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +165,15 @@ class Dashboard:
         caller = await self.advisor.db.run(issue)
         return (token, caller) if caller is not None else None
 
+    async def attempt(self, client: str) -> bool:
+        """Count a login attempt from ``client`` (an address): False when it is one too
+        many this minute, from them or from everyone (the limit of every process)."""
+        return await self.advisor.db.run(
+            lambda repo: repo.web.attempt(
+                client, self._now(), ATTEMPT_WINDOW, ATTEMPTS_PER_CLIENT, ATTEMPTS_OVERALL
+            )
+        )
+
     async def login_open(self, token: str) -> bool:
         return await self.advisor.db.run(lambda repo: repo.web.login_open(token, self._now()))
 
@@ -214,18 +230,25 @@ class Dashboard:
 
         def read(repo: Repository) -> tuple[list[CohortInfo], list[GroupFigures]]:
             cohorts = repo.cohorts.owned_by(caller.owner)
-            figures = repo.insight.figures(caller.owner, now, self.min_group, dilemmas=False)
+            figures = repo.insight.figures(
+                caller.owner, now, self.min_group, dilemmas=False, cohorts=cohorts
+            )
             return cohorts, figures
 
         cohorts, groups = await self.advisor.db.run(read)
         k = self.min_group
         shown = {g.cohort_id: g for g in groups if is_shown(g, k)}
-        withheld = {g.cohort_id for g in groups if not is_shown(g, k) and g.members >= k}
+        withheld = {g.cohort_id: g.hidden for g in groups if not is_shown(g, k)}
         together = shown.pop(None, None)
         rows = []
+        # Cohorts of one workshop share their progress: worked out once per request.
+        progress: dict[tuple[str, datetime, str], tuple[int, int]] = {}
         for c in cohorts:
-            hidden = None if c.id in shown else "too_close" if c.id in withheld else "too_few"
-            steps = self._steps(c, now)
+            hidden = None if c.id in shown else withheld.get(c.id) or TOO_FEW
+            key = (c.plan, c.workshop_at, c.timezone)
+            steps = progress.get(key)
+            if steps is None:
+                steps = progress[key] = self._steps(c, now)
             rows.append(CohortRow(c, self._link(c), *steps, shown.get(c.id), hidden))
         return Overview(rows, together if len(shown) > 1 else None, self.min_group)
 

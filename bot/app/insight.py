@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 
 from flows.replies import Attachment, Reply, Span, join
 from flows.screens import Say
+from storage.audiences import TOO_CLOSE, TOO_FEW, UNCHECKED
 from storage.insight import ACTIVE_DAYS, GroupFigures
 
 TEXT_LIMIT = 4096
@@ -136,10 +137,23 @@ def is_shown(group: GroupFigures, k: int) -> bool:
     return group.shown and group.members >= k
 
 
+def _why_hidden(group: GroupFigures, k: int) -> str:
+    """Why a group is not shown: too few members, too close to another cohort (almost
+    the same people), or an overlap too intricate to check."""
+    if group.members < k:
+        return TOO_FEW
+    return UNCHECKED if group.hidden == UNCHECKED else TOO_CLOSE
+
+
+_HIDDEN_TEXT = {
+    TOO_FEW: "insight_group_hidden",
+    TOO_CLOSE: "insight_group_overlap",
+    UNCHECKED: "insight_group_unchecked",
+}
+
+
 def _hidden_text(say: Say, group: GroupFigures, k: int) -> list[Span]:
-    if group.members >= k:  # withheld beside another cohort of almost the same people
-        return say("insight_group_overlap", name=group.name)
-    return say("insight_group_hidden", name=group.name)
+    return say(_HIDDEN_TEXT[_why_hidden(group, k)], name=group.name)
 
 
 def _packed(parts: Sequence[list[Span]], limit: int) -> list[list[Span]]:
@@ -217,8 +231,7 @@ def _csv(say: Say, cohorts: Sequence[GroupFigures], total: GroupFigures | None, 
             continue
         name = _cell(_name(say, group))
         if not is_shown(group, k):
-            key = "insight_too_few" if group.members < k else "insight_too_close"
-            writer.writerow([name, say.label(key)])
+            writer.writerow([name, say.label(f"insight_{_why_hidden(group, k)}")])
             continue
         figures = (
             group.members,

@@ -216,7 +216,7 @@ class TelegramChannel:
                 break
         for user_key, roles in outcome.menus.items():
             await set_menu(context.bot, self.advisor, int(user_key), roles)
-            await set_menu_button(context.bot, int(user_key), roles, self.web_url)
+            await set_menu_button(context.bot, self.advisor, int(user_key), roles, self.web_url)
         live = context.application.bot_data.get(LIVE_KEY)
         if outcome.live_session is not None and live is not None:
             # A private chat: its id is the user's.
@@ -280,10 +280,22 @@ async def process_in_turn(application: AppType, update: Update) -> None:
     and the webhook both come through here)."""
     processor = application.update_processor
     handle = partial(application.process_update, update)
-    if isinstance(processor, PerUserUpdateProcessor):
-        await processor.in_turn(update, handle)
-    else:
-        await processor.process_update(update, handle())
+    try:
+        if isinstance(processor, PerUserUpdateProcessor):
+            await processor.in_turn(update, handle)
+        else:
+            await processor.process_update(update, handle())
+    finally:
+        forget_persistence_marks(application)
+
+
+def forget_persistence_marks(application: AppType) -> None:
+    """PTB marks the chat and the user of every update for its persistence, also when there
+    is none, in two sets it only empties when it saves: without persistence they kept one
+    entry per user and chat ever seen. We have none (conversations live in the database)."""
+    if application.persistence is None:
+        application._chat_ids_to_be_updated_in_persistence.clear()
+        application._user_ids_to_be_updated_in_persistence.clear()
 
 
 def build_application(settings: Settings, advisor: Advisor) -> AppType:

@@ -23,7 +23,9 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.app.dashboard import LOGIN_VALID, Dashboard
+from bot.app.advisor import Advisor
+from bot.app.dashboard import CHANNEL, LOGIN_VALID, Dashboard
+from bot.telegram.ratelimit import Pacer, SendBudget
 from bot.telegram.render import to_html
 from flows.commands import ADMIN, COORDINATOR
 from flows.screens import Say
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 COMMAND = "dashboard"
 MENU_LABEL = "Dashboard"
 """The menu button's label: the same word in Dutch and English."""
+MENU_BUTTONS_PER_SECOND = 5.0
+"""How fast start-up sets menu buttons: a small part of the send budget."""
 
 
 def mini_app_url(web_url: str) -> str:
@@ -43,23 +47,55 @@ def login_url(web_url: str, token: str) -> str:
     return f"{web_url}/app/login/{token}"
 
 
+def menu_button_opens(roles: Collection[str], web_url: str | None) -> str | None:
+    """What a chat's menu button should open: the Mini App for a coordinator or admin
+    (Telegram opens Mini Apps over https only), None (Telegram's default) for anyone else."""
+    if web_url is None or not web_url.startswith("https://"):
+        return None
+    return mini_app_url(web_url) if {ADMIN, COORDINATOR} & set(roles) else None
+
+
 async def set_menu_button(
-    bot: Bot, chat_id: int, roles: Collection[str], web_url: str | None
-) -> None:
+    bot: Bot, advisor: Advisor, chat_id: int, roles: Collection[str], web_url: str | None
+) -> bool:
     """The Mini App behind the menu button of a coordinator's or admin's chat; Telegram's
-    default for everyone else. Telegram opens Mini Apps over https only. Best effort."""
-    opens = web_url is not None and web_url.startswith("https://")
-    if opens and {ADMIN, COORDINATOR} & set(roles):
-        assert web_url is not None
-        button: MenuButtonWebApp | MenuButtonDefault = MenuButtonWebApp(
-            MENU_LABEL, WebAppInfo(mini_app_url(web_url))
-        )
-    else:
-        button = MenuButtonDefault()
+    default for everyone else; recorded, so that start-up need not set it again. Best
+    effort: False when Telegram refused."""
+    opens = menu_button_opens(roles, web_url)
+    button: MenuButtonWebApp | MenuButtonDefault = (
+        MenuButtonWebApp(MENU_LABEL, WebAppInfo(opens)) if opens else MenuButtonDefault()
+    )
     try:
         await bot.set_chat_menu_button(chat_id=chat_id, menu_button=button)
     except TelegramError as exc:
         log.info("menu button of chat %s not changed: %s", chat_id, type(exc).__name__)
+        return False
+    await advisor.db.run(lambda repo: repo.web.record_menu_button(CHANNEL, str(chat_id), opens))
+    return True
+
+
+async def sync_menu_buttons(
+    bot: Bot, advisor: Advisor, web_url: str | None, budget: SendBudget
+) -> int:
+    """Once at start-up: every coordinator's and admin's chat whose menu button does not
+    open the Mini App yet gets it (those made coordinator before the dashboard existed,
+    or while the bot could not reach them), and a chat whose button opens it but whose
+    user has no such role any more gets Telegram's default back. Each chat's button is
+    recorded, so a restart sends nothing again; paced at :data:`MENU_BUTTONS_PER_SECOND`
+    within the bot's send budget. How many were changed."""
+    admins = {user for channel, user in advisor.admins if channel == CHANNEL}
+    found = await advisor.db.run(lambda repo: repo.web.menu_button_candidates(CHANNEL, admins))
+    pacer = Pacer(budget, MENU_BUTTONS_PER_SECOND)
+    changed = 0
+    for _, chat, roles, current in found:
+        held = roles | ({ADMIN} if chat in admins else frozenset())
+        if menu_button_opens(held, web_url) == current:
+            continue
+        await pacer.wait()
+        changed += await set_menu_button(bot, advisor, int(chat), held, web_url)
+    if changed:
+        log.info("menu buttons changed at start-up: %d", changed)
+    return changed
 
 
 class DashboardCommand:
@@ -99,5 +135,9 @@ class DashboardCommand:
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
         await set_menu_button(
-            context.bot, message.chat_id, caller.user.roles | {COORDINATOR}, self.web_url
+            context.bot,
+            self.dashboard.advisor,
+            message.chat_id,
+            caller.user.roles | {COORDINATOR},
+            self.web_url,
         )

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from telegram import Bot, Update
@@ -34,6 +34,7 @@ from bot.telegram.channel import (
     process_in_turn,
     register_commands,
 )
+from bot.telegram.dashboard import sync_menu_buttons
 from bot.telegram.outbox_sender import OutboxSender, SenderSettings
 from bot.telegram.polling import Poller
 from bot.telegram.ratelimit import SendBudget
@@ -67,6 +68,7 @@ class RunningBot:
     outbox_sender: OutboxSender | None = None
     sending: asyncio.Task[None] | None = None
     retention: asyncio.Task[None] | None = None
+    menu_buttons: asyncio.Task[int] | None = None
     database_file: DatabaseFile | None = None
     watching: asyncio.Task[None] | None = None
     failed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -85,6 +87,20 @@ class RunningBot:
         """Once a day, forget every user inactive for ``days`` days."""
         self.retention = asyncio.create_task(
             forget_inactive_daily(self.advisor, timedelta(days=days)), name="retention"
+        )
+
+    def start_menu_buttons(self, web_url: str | None) -> None:
+        """Give every coordinator and admin whose chat lacks it the Mini App menu button
+        (once: see :func:`bot.telegram.dashboard.sync_menu_buttons`)."""
+        budget = self.application.bot_data.get(BUDGET_KEY)
+        self.menu_buttons = asyncio.create_task(
+            sync_menu_buttons(
+                self.application.bot,
+                self.advisor,
+                web_url,
+                budget if isinstance(budget, SendBudget) else SendBudget(),
+            ),
+            name="menu-buttons",
         )
 
     def start_outbox_sender(self, settings: SenderSettings | None = None) -> None:
@@ -114,6 +130,8 @@ class RunningBot:
             steps.append(("poller", self.poller.stop))
         if self.retention is not None:
             steps.append(("retention", partial(_cancelled, self.retention)))
+        if self.menu_buttons is not None:
+            steps.append(("menu buttons", partial(_cancelled, self.menu_buttons)))
         if self.watching is not None:
             steps.append(("database file watch", partial(_cancelled, self.watching)))
         if self.outbox_sender is not None and self.sending is not None:
@@ -135,7 +153,7 @@ class RunningBot:
                 log.exception("stopping the %s failed; stopping the rest", name)
 
 
-async def _cancelled(task: asyncio.Task[None]) -> None:
+async def _cancelled(task: asyncio.Task[Any]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
@@ -349,6 +367,7 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
         )
     )
     running.start_retention(settings.retention_days)
+    running.start_menu_buttons(settings.web_url)
     log.info("bot ready (%s)", "webhook" if webhook else "polling")
     return running
 

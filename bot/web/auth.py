@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.app.dashboard import Caller, Dashboard
 from bot.web.initdata import InitDataError, verify
-from bot.web.security import AttemptLimiter, client_of
+from bot.web.security import client_of
 
 SESSION_COOKIE = "nw_session"
 SCHEME = "tma"
@@ -21,13 +21,12 @@ SCHEME = "tma"
 class Guard:
     """Authenticates API requests for :class:`bot.dashboard.Dashboard`."""
 
-    def __init__(self, dashboard: Dashboard, bot_token: str, limiter: AttemptLimiter) -> None:
+    def __init__(self, dashboard: Dashboard, bot_token: str) -> None:
         self.dashboard = dashboard
         self.bot_token = bot_token
-        self.limiter = limiter
 
-    def _refuse(self, request: web.Request) -> web.HTTPException:
-        if not self.limiter.allow(client_of(request)):
+    async def _refuse(self, request: web.Request) -> web.HTTPException:
+        if not await self.dashboard.attempt(client_of(request)):
             return web.HTTPTooManyRequests(headers={"Retry-After": "60"})
         return web.HTTPUnauthorized(
             text='{"error": "unauthorized"}',
@@ -41,19 +40,19 @@ class Guard:
         if header is not None:
             scheme, _, init_data = header.partition(" ")
             if scheme.lower() != SCHEME or not init_data.strip():
-                raise self._refuse(request)
+                raise await self._refuse(request)
             try:
                 user = verify(init_data.strip(), self.bot_token, self.dashboard.advisor.clock())
             except InitDataError:
-                raise self._refuse(request) from None
+                raise await self._refuse(request) from None
             caller = await self.dashboard.by_telegram(user.telegram_id)
         else:
             token = request.cookies.get(SESSION_COOKIE)
             if not token:
-                raise self._refuse(request)
+                raise await self._refuse(request)
             valid, caller = await self.dashboard.by_session(token)
             if not valid:
-                raise self._refuse(request)
+                raise await self._refuse(request)
         if caller is None:
             raise web.HTTPForbidden(text='{"error": "forbidden"}', content_type="application/json")
         return caller

@@ -35,16 +35,13 @@ from bot.app.insight import dilemma_title, insight_csv, is_shown, ranked_dilemma
 from bot.web import pages
 from bot.web.auth import SESSION_COOKIE, Guard
 from bot.web.context import WebContext
-from bot.web.security import MINI_APP, TELEGRAM_SCRIPT, AttemptLimiter, client_of, same_origin
+from bot.web.security import MINI_APP, TELEGRAM_SCRIPT, client_of, same_origin
 from flows.screens import Say
 from storage.insight import GroupFigures
 
 DASHBOARD_KEY = web.AppKey("dashboard", Dashboard)
 GUARD_KEY = web.AppKey("dashboard_guard", Guard)
-LOGIN_LIMITER_KEY = web.AppKey("login_limiter", AttemptLimiter)
 ORIGIN_KEY = web.AppKey("web_origin", str)
-LOGIN_ATTEMPTS_PER_MINUTE = 10
-LOGIN_ATTEMPTS_OVERALL = 300
 Api = Callable[[web.Request, Caller], Awaitable[web.StreamResponse]]
 
 
@@ -53,10 +50,8 @@ def setup(app: web.Application, context: WebContext) -> None:
     settings = context.settings
     assert settings.web_url is not None and settings.bot_token is not None
     dashboard = Dashboard(context.advisor, settings.insight_min_group)
-    limiter = AttemptLimiter(LOGIN_ATTEMPTS_PER_MINUTE, LOGIN_ATTEMPTS_OVERALL)
     app[DASHBOARD_KEY] = dashboard
-    app[LOGIN_LIMITER_KEY] = limiter
-    app[GUARD_KEY] = Guard(dashboard, settings.bot_token, limiter)
+    app[GUARD_KEY] = Guard(dashboard, settings.bot_token)
     parts = urlsplit(settings.web_url)
     app[ORIGIN_KEY] = f"{parts.scheme}://{parts.netloc}"
     router = app.router
@@ -122,7 +117,7 @@ async def page(request: web.Request) -> web.Response:
 async def login_page(request: web.Request) -> web.Response:
     """The login page; it spends nothing (its script POSTs the token back)."""
     lang = pages.language_of(request.headers.get("Accept-Language"))
-    if not request.app[LOGIN_LIMITER_KEY].allow(client_of(request)):
+    if not await request.app[DASHBOARD_KEY].attempt(client_of(request)):
         raise web.HTTPTooManyRequests(text=pages.texts(lang)["rate_limited"], headers=_retry())
     usable = await request.app[DASHBOARD_KEY].login_open(request.match_info["token"])
     html = pages.render("login.html", t=pages.texts(lang), lang=lang, usable=usable)
@@ -135,7 +130,7 @@ def _retry() -> dict[str, str]:
 
 async def login(request: web.Request) -> web.Response:
     """Spend a login link: a session cookie, or 410 when the link is no good."""
-    if not request.app[LOGIN_LIMITER_KEY].allow(client_of(request)):
+    if not await request.app[DASHBOARD_KEY].attempt(client_of(request)):
         raise web.HTTPTooManyRequests(headers=_retry())
     same_origin(request, request.app[ORIGIN_KEY])
     found = await request.app[DASHBOARD_KEY].redeem(request.match_info["token"], "browser")

@@ -1,4 +1,4 @@
-"""Headers every web response carries, and the limit on login attempts.
+"""Headers every web response carries, and who a caller is (their address).
 
 The pages run no inline script and load nothing from elsewhere, so the
 Content-Security-Policy allows only the bot's own origin — plus, inside the Telegram
@@ -8,8 +8,6 @@ pages and API answers are never cached.
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -57,40 +55,6 @@ def same_origin(request: web.Request, origin: str) -> None:
         raise web.HTTPForbidden(text="cross-origin request")
     if request.content_type != "application/json":
         raise web.HTTPUnsupportedMediaType(text="send JSON")
-
-
-class AttemptLimiter:
-    """At most ``per_client`` attempts a minute from one client and ``overall`` from all
-    together (a client can change its address; the overall cap still holds)."""
-
-    WINDOW = 60.0
-    MAX_CLIENTS = 10_000
-
-    def __init__(self, per_client: int, overall: int, clock: Callable[[], float] = time.monotonic):
-        self.per_client = per_client
-        self.overall = overall
-        self._clock = clock
-        self._clients: dict[str, deque[float]] = {}
-        self._all: deque[float] = deque()
-
-    def _trim(self, times: deque[float], now: float) -> None:
-        while times and times[0] <= now - self.WINDOW:
-            times.popleft()
-
-    def allow(self, client: str) -> bool:
-        """Count one attempt of ``client``; False when it is one too many."""
-        now = self._clock()
-        self._trim(self._all, now)
-        if len(self._clients) >= self.MAX_CLIENTS:
-            for key in [k for k, v in self._clients.items() if not v or v[-1] <= now - self.WINDOW]:
-                del self._clients[key]
-        times = self._clients.setdefault(client, deque())
-        self._trim(times, now)
-        if len(times) >= self.per_client or len(self._all) >= self.overall:
-            return False
-        times.append(now)
-        self._all.append(now)
-        return True
 
 
 def client_of(request: web.Request) -> str:

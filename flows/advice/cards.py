@@ -280,7 +280,15 @@ def why(
         for rank, scored in enumerate(top, 1)
     ]
     bullets = {r.rule: [Span("\n• "), *say.text(r.because)] for new in fresh for r in new}
-    also = [Span("\n"), *say("why_also")]
+    # A reason already given above is named by the dilemma it stands under, in a sentence
+    # of its own ("Ook om de reden bij 1 hierboven."), not as a loose fragment.
+    first_rank = {r.rule: rank for rank, new in enumerate(fresh, 1) for r in new}
+
+    def earlier(scored: ScoredDilemma, new: list[Reason]) -> str:
+        ranks = {
+            first_rank[r.rule] for r in scored.reasons if r not in new and r.rule in first_rank
+        }
+        return ", ".join(str(rank) for rank in sorted(ranks))
 
     def parts_with(chosen: list[list[Reason]]) -> list[list[Span]]:
         parts = list(intro)
@@ -288,8 +296,11 @@ def why(
             spans = list(head)
             for reason in sorted(reasons, key=new.index):
                 spans += bullets[reason.rule]
-            if len(reasons) == len(new) and len(new) < len(scored.reasons):
-                spans += also
+            ranks = earlier(scored, new)
+            if not new and ranks:
+                spans += [Span("\n"), *say("why_same", ranks=ranks)]
+            elif len(reasons) == len(new) and ranks:
+                spans += [Span("\n"), *say("why_also", ranks=ranks)]
             parts.append(spans)
         if any(len(reasons) < len(new) for new, reasons in zip(fresh, chosen, strict=True)):
             # Once, not under each dilemma: nothing is said twice on one screen.

@@ -18,6 +18,9 @@ from knowledge.reading.words import Token, phrase, spans, stem_phrase
 FUZZY_CUTOFF = 85.0
 """rapidfuzz ratio (0–100) from which a typed word is taken for an option word."""
 MIN_FUZZY_LENGTH = 5
+"""A typed word this long may be a misspelling ..."""
+MIN_FUZZY_WRITTEN = 4
+"""... of a written word this long: "hoogg" is "hoog" (ratio 89), "hoop" is not (75)."""
 MIN_COMPOUND_HEAD = 5
 """A Dutch compound counts for its last part only when that part is this long ..."""
 MIN_COMPOUND_PREFIX = 3
@@ -91,7 +94,7 @@ def build_index(entries: Sequence[tuple[str, str, str]]) -> PhraseIndex:
         options.add(option)
         exact.add((" ".join(words), option))
         if len(words) == 1 and not prefix:
-            if len(words[0]) >= MIN_FUZZY_LENGTH:
+            if len(words[0]) >= MIN_FUZZY_WRITTEN:
                 index.singles.setdefault(words[0], set()).add(option)
             if lang == "nl" and len(stemmed[0]) >= MIN_COMPOUND_HEAD:
                 index.heads.setdefault(stemmed[0], set()).add(option)

@@ -68,8 +68,12 @@
     } catch (error) { return iso; }
   }
 
+  function hiddenReason(row) {
+    return row.hidden === "too_close" || row.hidden === "unchecked" ? row.hidden : "too_few";
+  }
+
   function answerRate(row) {
-    if (row.members === null) return say(row.hidden === "too_close" ? "too_close" : "too_few");
+    if (row.members === null) return say(hiddenReason(row));
     if (!row.nudges_sent) return say("no_prompts");
     const percent = Math.round((100 * row.nudges_answered) / row.nudges_sent);
     return say("answer_rate", { percent: percent, answered: row.nudges_answered, sent: row.nudges_sent });
@@ -99,7 +103,7 @@
       });
       actions.append(close);
     }
-    const members = row.members === null ? el("span", { class: "hint", text: say(row.hidden === "too_close" ? "too_close" : "too_few") }) : String(row.members);
+    const members = row.members === null ? el("span", { class: "hint", text: say(hiddenReason(row)) }) : String(row.members);
     const active = row.members === null ? "–" : String(row.active_30d);
     const steps = row.steps ? say("steps", { done: row.steps_done, total: row.steps }) : "–";
     return el("tr", { "data-cohort": row.id },
