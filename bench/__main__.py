@@ -14,6 +14,7 @@ from bench import (
     core,
     dashboard,
     handout,
+    held_updates,
     live,
     memory,
     outbox,
@@ -55,6 +56,7 @@ def main(argv: list[str]) -> int:
     suites["memory"] = memory.memory_with_users
     suites["dashboard"] = dashboard.cohorts_page
     suites["live"] = live.live_session
+    suites["held"] = held_updates.held_updates
     started = load()
     for name, run in suites.items():
         if name not in only if only else name in SUBSETS:

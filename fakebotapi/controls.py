@@ -244,6 +244,18 @@ class Controls(ServerState):
         queue = self.faults.setdefault(method.lower(), deque())
         queue.extend(Fault(status, description, retry_after) for _ in range(times))
 
+    def fail_in_chat(
+        self, chat_id: int, method: str, status: int = 500, times: int = 1, after: int = 0
+    ) -> None:
+        """Let the chat's next ``after`` calls of ``method`` (those with its ``chat_id``) pass,
+        then answer the ``times`` after them with ``status``: a fault schedule that does not
+        depend on how other chats' calls interleave (a run longer than a client's retries
+        defeats them). A call let pass here still meets the faults of :meth:`fail_next`."""
+        description = DEFAULT_FAULT_DESCRIPTIONS.get(status) or status_phrase(status)
+        schedule = self.chat_faults.setdefault((chat_id, method.lower()), deque())
+        schedule.extend([None] * after)
+        schedule.extend(Fault(status, description, None) for _ in range(times))
+
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         """Sleep ``seconds`` before handling the next ``times`` calls of ``method`` ("*" =
         any). The call is still performed afterwards, as when Telegram is slow: a client that
@@ -252,6 +264,7 @@ class Controls(ServerState):
 
     def clear_faults(self) -> None:
         self.faults.clear()
+        self.chat_faults.clear()
         self.delays.clear()
 
     # ------------------------------------------------------------------------ simulated users

@@ -225,7 +225,7 @@ class FakeBotAPI(Controls):
             call.params = params.values
             call.files = params.files
             await self._apply_delay(call.method)
-            self._apply_fault(call.method)
+            self._apply_fault(call.method, params.values.get("chat_id"))
             result = await entry[1](self, params)
         except ApiError as exc:
             return exc.status, exc.body()
@@ -264,7 +264,14 @@ class FakeBotAPI(Controls):
                         await self.closing.wait()
                 return
 
-    def _apply_fault(self, method: str) -> None:
+    def _apply_fault(self, method: str, chat_id: object = None) -> None:
+        schedule = None
+        if isinstance(chat_id, str | int) and str(chat_id).lstrip("-").isdecimal():
+            schedule = self.chat_faults.get((int(chat_id), method.lower()))
+        if schedule:
+            planned = schedule.popleft()
+            if planned is not None:
+                raise ApiError(planned.status, planned.description)
         for key in (method.lower(), "*"):
             queue = self.faults.get(key)
             if queue:

@@ -79,6 +79,8 @@ class ServerState:
 
         # Test controls
         self.faults: dict[str, deque[Fault]] = {}
+        self.chat_faults: dict[tuple[int, str], deque[Fault | None]] = {}
+        """(chat, method) → the fate of its next calls: None passes, a Fault fails."""
         self.delays: dict[str, deque[float]] = {}
         self.rate_limiter: RateLimiter | None = None
 

@@ -34,12 +34,13 @@ class Button:
 @dataclass(frozen=True, slots=True)
 class Attachment:
     """A file to send with the reply: ``kind`` photo or document. ``caption``: the reply's
-    text goes with the file as its caption (when it fits), not as a message after it."""
+    text goes with the file as its caption (when it fits), not as a message after it (the
+    file would otherwise arrive before the text that explains it)."""
 
     kind: Literal["photo", "document"]
     name: str
     data: bytes
-    caption: bool = False
+    caption: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,9 @@ Screen = Reply | Callable[[int], Reply]
 """A reply, or a screen that fits itself into the number of characters it is given."""
 
 LEAD_GAP = "\n\n"
+APART = "apart"
+"""A key of :attr:`Reply.meta`: the reply stays a message of its own, never combined with
+the one before or after it (a sample of a message as members will receive it)."""
 ECHO_LIMIT = 200
 """Characters of a user's own text quoted back in a confirmation: a reflection may be 2,000
 characters, and quoting it whole would push the confirmation past a phone screen."""

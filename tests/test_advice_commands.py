@@ -27,6 +27,7 @@ CONTRACT_ALIASES = {
     "language": "taal",
     "reminders": "herinneringen",
     "insight": "inzicht",
+    "question": "vraag",  # beyond the contract's list: English texts name /question
 }
 
 

@@ -1,17 +1,25 @@
 """Telegram failing 30 % of the bot's sends, edits and callback answers at random (5xx):
 every user's journey from /start to the advice completes, or the user is told that
-something went wrong; none is left with nothing. A guard rather than a probe: the
-faults are random (tests/test_reply_failures.py has each case by itself)."""
+something went wrong; none is left with nothing.
+
+Random faults alone seldom defeat the retries (five tries a reply), so each user also
+meets a deterministic run of failures in their own chat, longer than the retries, at a
+different step of the journey: that reply must come later through the outbox (or the
+user be told), never be lost. Without the outbox the journeys stop there.
+(tests/test_reply_failures.py has each case by itself.)"""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import random
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+from bot.app.later_replies import KIND
 from bot.telegram.run import running_bot
+from bot.telegram.send import SEND_ATTEMPTS
 from fakebotapi import FakeBotAPI, StoredMessage
 from fakebotapi.records import Fault
 from tests.test_telegram import bot_settings, callback_datas
@@ -52,7 +60,10 @@ async def journey(api: FakeBotAPI, user: int) -> str:
                 None,
             )
 
-        message = await api.wait_for(news, timeout=60)
+        try:
+            message = await api.wait_for(news, timeout=45)
+        except AssertionError:
+            return "lost"
         if "iets mis" in (message.plain_text or ""):
             return "told"
         if any("Waarom" in label for label in message.button_texts):
@@ -68,6 +79,10 @@ async def test_with_30_percent_5xx_every_journey_completes_or_the_user_is_told(
     faults = RandomFaults(random.Random(14))
     for method in FLAKY:
         api.faults[method] = faults  # type: ignore[assignment]
+    for step, user in enumerate(USERS, start=1):
+        # The user's sendMessage calls after the first ``step`` fail, as many as the retries:
+        # one reply cannot go within its update, whatever the random faults do.
+        api.fail_in_chat(user, "sendMessage", 502, times=SEND_ATTEMPTS, after=step)
     async with running_bot(bot_settings(api, tmp_path), webhook=False, host="127.0.0.1") as bot:
         assert bot.outbox_sender is not None
         bot.outbox_sender.settings = dataclasses.replace(
@@ -77,3 +92,7 @@ async def test_with_30_percent_5xx_every_journey_completes_or_the_user_is_told(
         api.faults.clear()
     assert set(ends) <= {"advice", "told"}, ends
     assert faults.served > 20, "Telegram did fail, often"
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        (later,) = db.execute("SELECT count(*) FROM outbox WHERE kind = ?", (KIND,)).fetchone()
+    told = ends.count("told")
+    assert later + told >= len(USERS), "each run defeated the retries: outbox or apology"

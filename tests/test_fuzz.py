@@ -846,6 +846,7 @@ async def check_stored(db: Database, key: str, outcome: Outcome) -> None:
         record.answers,
         record.data,
         state.roles,
+        channel=state.channel,
     )
     check_state(stored)
     assert stored == state, "the stored conversation is not the outcome's"

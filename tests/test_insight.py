@@ -50,13 +50,13 @@ SMALL = "stabiliseren_vs_uitbreiden"
 """Only the members of the hidden cohort were advised this one."""
 
 NL_HEADER = [
-    "groep",
-    "deelnemers",
-    "actief_30_dagen",
-    "vervolgvragen_verstuurd",
-    "vervolgvragen_beantwoord",
-    "groepsberichten_verstuurd",
-    "groepsberichten_beantwoord",
+    "Groep",
+    "Deelnemers",
+    "Actief (laatste 30 dagen)",
+    "Vervolgvragen verstuurd",
+    "Vervolgvragen beantwoord",
+    "Groepsberichten verstuurd",
+    "Groepsberichten beantwoord",
 ]
 
 
@@ -487,7 +487,9 @@ async def test_the_csv_has_a_row_per_group_and_a_column_per_dilemma(
     replies = insight_replies(Say(knowledge, "nl"), await figures(db, world.alice), K)
     header, *rows = csv_rows(replies)
     dilemma_ids = [d.id for d in knowledge.dilemmas]
-    assert header == NL_HEADER + dilemma_ids
+    # Review 8: headers a coordinator reads, the dilemmas by title, no internal keys.
+    assert header == NL_HEADER + [d.title.get("nl") for d in knowledge.dilemmas]
+    assert not any("_" in cell for cell in header), header
 
     def expected(name: str, numbers: list[int], counts: dict[str, int]) -> list[str]:
         return [name, *map(str, numbers), *(str(counts.get(d, 0)) for d in dilemma_ids)]

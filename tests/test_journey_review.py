@@ -201,3 +201,15 @@ def test_waarom_says_more_reasons_once_however_many_dilemmas_have_them(
     assert text.count(say.label("why_more")) == 1, text
     for profile in core_walk(knowledge):
         assert cards.why(say, engine.advise(profile), []).plain.count(say.label("why_more")) <= 1
+
+
+def test_the_profile_calls_skipped_only_what_was_skipped(knowledge: Knowledge) -> None:
+    """After "Direct naar het advies" (or /advies) the questions never asked are not
+    answered yet, not "overgeslagen"."""
+    flow = AdvisorFlow(knowledge)
+    state = StoredState(state="q_size", flow_version=FLOW_VERSION, consent=True)
+    state, _ = run(flow, state, press("1:size:klein"), press("1:subgroups:_skip"))
+    _, shown = run(flow, state, Event("command", name="advies"), Event("command", name="profiel"))
+    text = shown.replies[-1].plain
+    assert "Subgroepen: overgeslagen" in text
+    assert "Mandaat: nog niet beantwoord" in text and "Mandaat: overgeslagen" not in text

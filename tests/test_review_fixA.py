@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from bot.console import ConsoleChat
 from flows.advice import cards
 from flows.handout.content import handout
 from flows.live import screens as live
@@ -16,6 +19,7 @@ from flows.screens import Say
 from knowledge.engine import Engine
 from knowledge.model import Knowledge
 from knowledge.validator import core_walk
+from tests.test_conversation_scripts import open_test_advisor
 
 
 def test_the_live_join_link_stands_apart_from_the_facilitators_link(knowledge: Knowledge) -> None:
@@ -108,3 +112,30 @@ def test_why_gives_each_dilemma_the_reason_about_it(knowledge: Knowledge) -> Non
     for reason in scored.reasons:
         assert "formeel" not in reason.because.get("nl"), reason.rule
         assert "formally" not in reason.because.get("en"), reason.rule
+
+
+async def test_mydata_after_declining_says_what_is_kept_and_forget_erases_it(
+    tmp_path: Path,
+) -> None:
+    """Review 9: a decliner was told nothing is stored; the choice and language are."""
+    advisor = await open_test_advisor(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
+    out = io.StringIO()
+    chat = ConsoleChat(advisor, "tester", out)
+
+    async def said(text: str) -> str:
+        before = out.tell()
+        await chat.say(chat.to_event(text), text)
+        return out.getvalue()[before:]
+
+    try:
+        await said("/start")
+        await said("#2")  # Liever niet
+        shown = await said("/mijngegevens")
+        assert "Ik bewaar niets" not in shown
+        assert "alleen die keuze en uw taal (Nederlands)" in shown and "/vergeet" in shown
+        assert "Weet u het zeker?" in await said("/vergeet")
+        assert "verwijderd" in await said("#1")
+        user = await advisor.db.run(lambda repo: repo.visit("console", "tester", "nl").consent)
+        assert user is None, "the refusal is erased with the rest"
+    finally:
+        await advisor.db.dispose()

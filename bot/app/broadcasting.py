@@ -28,7 +28,7 @@ from flows.events import (
     ShowPreview,
     StartBroadcast,
 )
-from flows.replies import Reply, Span, join
+from flows.replies import APART, Reply, Span, join
 from flows.screens import Say
 from storage.audiences import Shared, figures_shown, min_group_of
 from storage.broadcasts import BroadcastInfo, Delivery
@@ -113,7 +113,8 @@ class BroadcastEffects:
         names = [c.name for c in owned if draft.cohorts is None or c.id in draft.cohorts]
         groups = ", ".join(names) if draft.cohorts is not None else v.say.label("all_cohorts")
         sample = bs.message(v.say, self._spans(v, draft), 0)
-        v.show(Reply(sample.spans, meta={"screen": "bc_sample"}))
+        # As members will see it: a message of its own, the preview below points up at it.
+        v.show(Reply(sample.spans, meta={"screen": "bc_sample", APART: "yes"}))
         title = self._dilemma_title(v, draft)
         if countable:
             v.show(bs.preview_summary(v.say, len(recipients), groups, title))

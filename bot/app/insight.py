@@ -217,7 +217,7 @@ def _cell(text: str) -> str:
 
 
 def _csv(say: Say, cohorts: Sequence[GroupFigures], total: GroupFigures | None, k: int) -> bytes:
-    """A header row, then per cohort its figures and one column per dilemma id (a hidden
+    """A header row, then per cohort its figures and one column per dilemma (a hidden
     cohort: its name and "too few participants" only), then the combined group."""
     columns = [c.strip() for c in say.label("insight_csv_header", days=ACTIVE_DAYS).split(",")]
     shown = [g for g in (*cohorts, total) if g is not None and is_shown(g, k)]
@@ -225,7 +225,8 @@ def _csv(say: Say, cohorts: Sequence[GroupFigures], total: GroupFigures | None, 
     dilemma_ids += sorted({d for g in shown for d in g.dilemmas} - set(dilemma_ids))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([*columns, *dilemma_ids])
+    # Headers a coordinator reads in a spreadsheet: the dilemmas by their titles, no ids.
+    writer.writerow([*columns, *(dilemma_title(say, d) for d in dilemma_ids)])
     for group in (*cohorts, total):
         if group is None:
             continue

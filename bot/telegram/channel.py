@@ -46,8 +46,8 @@ from bot.telegram.http import AiohttpRequest
 from bot.telegram.later import undelivered
 from bot.telegram.live import add_live_handlers
 from bot.telegram.membership import my_chat_member_handler
-from bot.telegram.ratelimit import SendBudget
-from bot.telegram.send import mark_chosen, replace_with, send_reply, with_retry
+from bot.telegram.ratelimit import CURRENT_SLOT, SendBudget, UpdateSlot
+from bot.telegram.send import combined, mark_chosen, replace_with, send_reply, with_retry
 from flows import commands
 from flows.commands import parse_command
 from flows.events import Event, Outcome
@@ -89,7 +89,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     Through :meth:`in_turn` an update waits for its user's turn before it takes one of the
     concurrent slots, so a burst from one user (thirty forwarded messages) waits in line
-    without holding the slots other users' updates need.
+    without holding the slots other users' updates need; nor does a reply that waits for
+    its chat's pace (a second between two messages to one chat).
     """
 
     def __init__(self, max_concurrent_updates: int) -> None:
@@ -106,7 +107,15 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             await self.process_update(update, handle())
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await coroutine
+        """Handle the update in the slot it holds; a reply waiting for its chat's pace
+        gives the slot back meanwhile (:class:`bot.telegram.ratelimit.UpdateSlot`)."""
+        slot = UpdateSlot(self._semaphore)
+        token = CURRENT_SLOT.set(slot)
+        try:
+            await coroutine
+        finally:
+            slot.done()
+            CURRENT_SLOT.reset(token)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -192,9 +201,10 @@ class TelegramChannel:
         *,
         update_id: int = 0,
     ) -> None:
-        """The replies in order; when one cannot go now, it and the rest are left to the
-        outbox, or the user is told (see :func:`bot.telegram.later.undelivered`)."""
-        pending = list(outcome.replies if replies is None else replies)
+        """The replies in order, combined where they read as one message (Telegram takes
+        about one a second per chat); when one cannot go now, it and the rest are left to
+        the outbox, or the user is told (see :func:`bot.telegram.later.undelivered`)."""
+        pending = combined(outcome.replies if replies is None else replies)
         for index, reply in enumerate(pending):
             try:
                 await self._send(context, chat_id, reply)

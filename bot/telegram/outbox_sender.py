@@ -2,7 +2,9 @@
 nudges), durably.
 
 It claims due rows in small batches, sends them one at a time within a rate, and marks
-each row sent. A 429 pauses it for ``retry_after`` and puts the row back; a 403 marks the
+each row sent. Rows to a chat that had a message within the last second (Telegram takes
+about one a second per chat) go at the end of their batch, so that the others do not
+wait. A 429 pauses it for ``retry_after`` and puts the row back; a 403 marks the
 user as having blocked the bot and cancels their pending rows; network errors are retried
 with backoff and then marked failed with the reason. Rows overdue by more than the grace
 period (the bot was down) are skipped with a reason. A row claimed by a process that died
@@ -45,7 +47,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.app import later_replies
 from bot.settings import DEFAULT_BROADCAST_RATE, DEFAULT_DISPATCH_LEASE_SECONDS
 from bot.telegram.broadcast_progress import BroadcastProgress
-from bot.telegram.ratelimit import Pacer, SendBudget, retry_after_seconds
+from bot.telegram.ratelimit import Pacer, SendBudget, pace_of, retry_after_seconds
 from bot.telegram.send import send_reply
 from flows.advice.reminder import reminder
 from flows.broadcasts.screens import message as broadcast_message
@@ -227,8 +229,10 @@ class OutboxSender:
             self._unrecorded = None
         now = self.clock()
         claimed_at = time.monotonic()
-        items = await self.db.run(
-            lambda repo: repo.outbox.claim_due(now, s.batch, self.claimer, s.lease)
+        items = self._paced(
+            await self.db.run(
+                lambda repo: repo.outbox.claim_due(now, s.batch, self.claimer, s.lease)
+            )
         )
         for index, item in enumerate(items):
             if self._stopping.is_set():
@@ -244,6 +248,21 @@ class OutboxSender:
                 await self.db.run(partial(self._give_back, ids=rest[1:], due=now))
                 break
         return len(items)
+
+    def _paced(self, items: list[OutboxItem]) -> list[OutboxItem]:
+        """``items`` in the order that keeps to each chat's pace without waiting for it:
+        first one row of each chat that may have a message now, then the rest (a chat
+        just answered, a second row to one chat), which wait for their turn last."""
+        pace = pace_of(str(getattr(self.bot, "token", "")))
+        now: list[OutboxItem] = []
+        after: list[OutboxItem] = []
+        chats: set[str] = set()
+        for item in items:
+            chat = item.channel_user_id
+            busy = chat.isdecimal() and pace.free_in(int(chat)) > 0
+            (after if busy or chat in chats else now).append(item)
+            chats.add(chat)
+        return now + after
 
     def _give_back(self, repo: Repository, *, ids: list[int], due: datetime) -> None:
         for item_id in ids:

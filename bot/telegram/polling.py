@@ -115,6 +115,9 @@ class Poller:
         """Updates in hand that are held in the database: they do not hold the offset."""
         self._released: set[int] = set()
         """Held updates handled since, still to be deleted."""
+        self._hold_failed = False
+        """The last write of held updates failed (the database is away): the next waits
+        ``IDLE_WAIT`` rather than being tried again at once, in a loop."""
         self._taken_at: dict[int, float] = {}
         self._retrying: set[int] = set()
         """Updates waiting to be handled again for want of the database: never held (that
@@ -261,6 +264,12 @@ class Poller:
         }
         if self.db is None or not (loose or self._released):
             return False
+        if self._hold_failed:
+            # Once a second at most while the database is away, not in a busy loop.
+            self._hold_failed = False
+            await self._sleep(IDLE_WAIT)
+            if self._stopping.is_set():
+                return False
         released = set(self._released)
         bodies = {
             uid: (sender, json.dumps(body, ensure_ascii=False))
@@ -272,6 +281,7 @@ class Poller:
             log.warning(
                 "updates in hand not held (%s); the offset waits for them", type(exc).__name__
             )
+            self._hold_failed = True
             return False
         self._released -= released
         for uid in loose:

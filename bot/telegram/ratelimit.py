@@ -10,20 +10,32 @@ a live round share what replies leave over, and a reply never waits for either.
 Telegram's limit is per bot, not per process: when ``k`` processes send for one bot, each
 takes an equal share (:meth:`Pacer.share`, which sets it for every pacer of the budget),
 bulk at ``rate ÷ k`` within ``30 ÷ k``.
+
+Telegram also allows about one message a second to each chat, after a short burst.
+:class:`ChatPace` keeps to that (:func:`pace_of`: one per bot token in this process): a
+message to a chat that had its burst waits its turn, rather than meeting a 429. A reply
+waiting so gives its update slot back meanwhile (:class:`UpdateSlot`), so other users'
+updates do not wait for it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
 from datetime import timedelta
 
 from telegram.error import RetryAfter
 
 OVERALL_PER_SECOND = 30
 WINDOW = 1.0
+PER_CHAT_PER_SECOND = 1.0
+PER_CHAT_BURST = 3.0
+"""Messages a chat may get at once before they go at ``PER_CHAT_PER_SECOND``: the short
+burst Telegram lets pass (and the fake Bot API models)."""
 
 
 def retry_after_seconds(exc: BaseException) -> float:
@@ -125,3 +137,133 @@ class Pacer:
     def pause(self, seconds: float) -> None:
         """Telegram said 429: no bulk message before ``seconds`` from now."""
         self._next = max(self._next, self._clock() + seconds)
+
+
+class UpdateSlot:
+    """One of the update processor's concurrent slots, held by the task handling an update
+    (the processor took it before the handler started, and gives it back after).
+
+    :meth:`given_back` lets go of it while that task only waits (a reply paced for its
+    chat), so that another user's update may run meanwhile; the slot is held again when
+    the handler goes on, even if it was cancelled meanwhile.
+    """
+
+    def __init__(self, semaphore: asyncio.Semaphore) -> None:
+        self._semaphore = semaphore
+        self._task = asyncio.current_task()
+        self._held = True
+
+    def done(self) -> None:
+        """The handler is done: nothing gives the slot back through this any more."""
+        self._task = None
+
+    @contextlib.asynccontextmanager
+    async def given_back(self) -> AsyncIterator[None]:
+        """Without the slot while inside; a task that is not the holder (one started from
+        the handler, which inherits its context) leaves it alone."""
+        if not self._held or self._task is None or asyncio.current_task() is not self._task:
+            yield
+            return
+        self._held = False
+        self._semaphore.release()
+        try:
+            yield
+        finally:
+            cancelled = False
+            while not self._held:
+                try:
+                    await self._semaphore.acquire()
+                    self._held = True
+                except asyncio.CancelledError:
+                    cancelled = True
+            if cancelled:
+                raise asyncio.CancelledError
+
+
+CURRENT_SLOT: ContextVar[UpdateSlot | None] = ContextVar("update_slot", default=None)
+"""The slot of the update being handled in this context (set by the update processor)."""
+
+
+class ChatPace:
+    """About one message a second to each chat, with the short bursts Telegram lets pass:
+    a token bucket per chat of ``burst`` messages, refilled at ``rate`` a second.
+
+    A sender takes the chat's next turn (:meth:`reserve`) before sending, so that several
+    senders to one chat queue up in order, and says when Telegram answered
+    (:meth:`answered`). Telegram counted the message somewhere between the two; the bucket
+    counts it at the answer, so that it never thinks a chat has more room than Telegram
+    does.
+    """
+
+    def __init__(
+        self,
+        rate: float = PER_CHAT_PER_SECOND,
+        burst: float = PER_CHAT_BURST,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._buckets: dict[int, list[float]] = {}
+        """chat → [tokens, when last refilled]; tokens below 0 are turns already taken."""
+
+    def _bucket(self, chat_id: int) -> list[float]:
+        now = self._clock()
+        bucket = self._buckets.get(chat_id)
+        if bucket is None:
+            if len(self._buckets) > 1000:
+                self._forget()
+            bucket = self._buckets[chat_id] = [self.burst, now]
+        else:
+            bucket[0] = min(self.burst, bucket[0] + (now - bucket[1]) * self.rate)
+            bucket[1] = now
+        return bucket
+
+    def free_in(self, chat_id: int) -> float:
+        """Seconds until a message to ``chat_id`` may go (0: now)."""
+        tokens = self._bucket(chat_id)[0]
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+
+    def reserve(self, chat_id: int) -> float:
+        """Take the chat's next turn; returns the seconds to wait for it."""
+        bucket = self._bucket(chat_id)
+        bucket[0] -= 1
+        return max(0.0, -bucket[0] / self.rate)
+
+    def answered(self, chat_id: int, since: float) -> None:
+        """Telegram answered (or refused) a message to ``chat_id`` sent at ``since``: the
+        refill while it was under way did not happen for Telegram (at most one turn)."""
+        bucket = self._bucket(chat_id)
+        bucket[0] -= min(1.0, max(0.0, bucket[1] - since) * self.rate)
+
+    async def wait(self, chat_id: int) -> float:
+        """Wait for the chat's next turn, without the update's slot meanwhile; returns
+        when the message may go (the ``since`` of :meth:`answered`)."""
+        delay = self.reserve(chat_id)
+        if delay > 0:
+            slot = CURRENT_SLOT.get()
+            async with slot.given_back() if slot is not None else contextlib.nullcontext():
+                await asyncio.sleep(delay)
+        return self._clock()
+
+    def _forget(self) -> None:
+        now = self._clock()
+        full = [
+            chat
+            for chat, (tokens, stamp) in self._buckets.items()
+            if tokens + (now - stamp) * self.rate >= self.burst
+        ]
+        for chat in full:
+            del self._buckets[chat]
+
+
+_PACES: dict[str, ChatPace] = {}
+
+
+def pace_of(token: str) -> ChatPace:
+    """The per-chat pace of the bot with ``token``: every sender in this process shares it
+    (replies, the outbox, live screens), as Telegram counts per bot."""
+    pace = _PACES.get(token)
+    if pace is None:
+        pace = _PACES[token] = ChatPace()
+    return pace

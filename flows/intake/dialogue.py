@@ -87,7 +87,7 @@ class Intake:
 
     def show_profile(self, ctx: Context, event: object) -> None:
         ctx.data.pop("editing", None)
-        ctx.emit(screens.profile(ctx.say, ctx.asked(), ctx.answers))
+        ctx.emit(screens.profile(ctx.say, ctx.asked(), ctx.answers, ctx.skipped()))
 
     # -- commands ------------------------------------------------------------------------
 

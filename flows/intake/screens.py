@@ -3,7 +3,7 @@ confirmation before starting over, and the button that waits after a coordinator
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from flows.actions import action
 from flows.definition import ADVICE_TAG, BROWSE_TAG
@@ -87,22 +87,34 @@ def question(
 
 
 def answer_lines(
-    say: Say, asked: Sequence[IntakeQuestion], answers: Mapping[str, str]
+    say: Say,
+    asked: Sequence[IntakeQuestion],
+    answers: Mapping[str, str],
+    skipped: Collection[str],
 ) -> list[Span]:
-    """One line per question asked: its short name and the answer (or "overgeslagen")."""
+    """One line per question that applies: its short name and the answer, "overgeslagen"
+    if the user skipped it, or "nog niet beantwoord" if it was never asked (the user
+    went to the advice before it)."""
     return join(
         [
             say(
                 "why_answer",
                 question=question_name(say, q),
-                answer=answer_label(say, q, answers.get(q.id)),
+                answer=answer_label(say, q, answers.get(q.id))
+                if q.id in answers or q.id in skipped
+                else say.label("answer_not_yet"),
             )
             for q in asked
         ]
     )
 
 
-def profile(say: Say, asked: Sequence[IntakeQuestion], answers: Mapping[str, str]) -> Reply:
+def profile(
+    say: Say,
+    asked: Sequence[IntakeQuestion],
+    answers: Mapping[str, str],
+    skipped: Collection[str] = (),
+) -> Reply:
     """The user's answers, each with a button to change it."""
     buttons = [
         Button(
@@ -114,7 +126,7 @@ def profile(say: Say, asked: Sequence[IntakeQuestion], answers: Mapping[str, str
     rows = _rows(buttons)
     rows.append((Button(say.label("btn_back_advice"), action(ADVICE_TAG, "advice")),))
     return Reply(
-        tuple(join([say("profile_intro"), answer_lines(say, asked, answers)], "\n\n")),
+        tuple(join([say("profile_intro"), answer_lines(say, asked, answers, skipped)], "\n\n")),
         tuple(rows),
         meta={"screen": "profile"},
     )

@@ -154,8 +154,14 @@ class Privacy:
     def privacy_command(self, ctx: Context, name: str) -> None:
         if name == "privacy":
             ctx.replies.append(privacy_screen(ctx.say, ctx.consent))
-        elif not ctx.consent:
+        elif ctx.consent is None:
             ctx.tell("privacy_nothing_stored")
+        elif not ctx.consent and name == "vergeet":
+            # Declined: the choice and the language are kept, and /vergeet erases them.
+            ctx.replies.append(forget_confirm_screen(ctx.say))
+        elif not ctx.consent:
+            language = ctx.say.label(f"language_{ctx.lang}")
+            ctx.tell("privacy_declined_stored", language=language)
         elif name == "mijngegevens":
             ctx.effects.append(ExportData())
         elif name == "vergeet":
@@ -181,7 +187,7 @@ class Privacy:
             if agreed and arg == "yes" and len(choice) > 2:
                 self.join(ctx, choice[2])
             return agreed
-        if not ctx.consent:
+        if not ctx.consent and not (ctx.consent is False and head in ("forget", "keep")):
             return False
         if head == "keepanswer":
             return self.keep_answer(ctx)
