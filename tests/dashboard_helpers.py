@@ -13,10 +13,16 @@ from pathlib import Path
 
 from bot.telegram.run import RunningBot, running_bot
 from bot.web.initdata import sign
-from fakebotapi import FakeBotAPI
+from fakebotapi import FakeBotAPI, StoredMessage
 from storage import OutboxMessage, Repository
 from storage.cohorts import COORDINATOR
 from tests.test_telegram import bot_settings, free_port
+
+REPLY_WAIT = 30.0
+"""Seconds a test waits for the bot's reply in the chat. The fake server's default (5 s)
+is too short on a loaded machine: the first update a just-started bot handles can take
+longer while the full suite keeps both cores busy, and six tests failed that way in one
+run (they passed alone). A wait ends the moment the reply is there."""
 
 COORDINATOR_A = 501
 COORDINATOR_B = 502
@@ -94,6 +100,18 @@ def init_data(token: str, telegram_id: int, *, age: timedelta = timedelta(0)) ->
     signed = int(time.time() - age.total_seconds())
     user = json.dumps({"id": telegram_id, "first_name": "Test", "language_code": "nl"})
     return sign({"query_id": "AAF", "user": user, "auth_date": str(signed)}, token)
+
+
+async def reply_to(s: Site, text: str, chat: int) -> StoredMessage:
+    """What the bot answers when ``chat`` sends ``text`` (waiting up to :data:`REPLY_WAIT`)."""
+    sent = s.api.sent_to(chat)
+    before = sent[-1].message_id if sent else 0
+    s.api.user_sends(chat, text, language_code="nl")
+
+    def found(api: FakeBotAPI) -> StoredMessage | None:
+        return next((m for m in api.sent_to(chat) if m.message_id > before), None)
+
+    return await s.api.wait_for(found, timeout=REPLY_WAIT)
 
 
 @contextlib.asynccontextmanager

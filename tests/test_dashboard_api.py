@@ -22,11 +22,12 @@ from tests.dashboard_helpers import (
     COORDINATOR_A,
     COORDINATOR_B,
     MEMBER,
+    REPLY_WAIT,
     Site,
     init_data,
+    reply_to,
     site,
 )
-from tests.test_telegram import send
 
 
 def tma(s: Site, telegram_id: int, **options: Any) -> dict[str, str]:
@@ -137,7 +138,7 @@ def test_init_data_checks_fields_and_time() -> None:
 
 
 async def dashboard_link(s: Site, chat: int) -> str:
-    message = await send(s.api, "/dashboard", chat=chat)
+    message = await reply_to(s, "/dashboard", chat)
     assert message.link_preview_options == {"is_disabled": True}
     match = re.search(r"(http\S+/app/login/[\w-]+)", message.plain_text or "")
     assert match is not None, message.plain_text
@@ -193,7 +194,7 @@ async def test_a_login_link_expires_after_ten_minutes(tmp_path: Path) -> None:
 
 async def test_a_members_dashboard_command_is_an_unknown_command(tmp_path: Path) -> None:
     async with site(tmp_path) as s:
-        message = await send(s.api, "/dashboard", chat=MEMBER)
+        message = await reply_to(s, "/dashboard", MEMBER)
         assert "/app/login/" not in (message.plain_text or "")
         assert s.api.menu_buttons.get(MEMBER) is None
 
@@ -208,7 +209,7 @@ async def test_https_web_url_gives_a_secure_cookie_and_the_mini_app_buttons(
         buttons = [b for row in message.reply_markup["inline_keyboard"] for b in row]
         assert buttons[0]["web_app"]["url"] == "https://dashboard.example.test/app?tg=1"
         assert buttons[1]["url"] == link
-        menu = await s.api.wait_for(lambda a: a.menu_buttons.get(COORDINATOR_A))
+        menu = await s.api.wait_for(lambda a: a.menu_buttons.get(COORDINATOR_A), REPLY_WAIT)
         assert menu["type"] == "web_app"
         assert menu["web_app"]["url"] == "https://dashboard.example.test/app?tg=1"
         local = link.replace("https://dashboard.example.test", s.root)

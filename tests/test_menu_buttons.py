@@ -11,7 +11,7 @@ from bot.telegram.run import RunningBot, running_bot
 from fakebotapi import FakeBotAPI
 from storage import Repository
 from tests.dashboard_helpers import ADMIN, COORDINATOR_A, COORDINATOR_B, MEMBER, seed
-from tests.test_telegram import bot_settings
+from tests.test_telegram import bot_settings, free_port
 
 WEB_URL = "https://dashboard.example.test"
 MINI_APP = f"{WEB_URL}/app?tg=1"
@@ -33,7 +33,8 @@ async def start_up(tmp_path: Path, first: bool = False) -> tuple[FakeBotAPI, lis
     async with FakeBotAPI() as api:
         for chat in CHATS:
             api.add_user(chat)
-        settings = bot_settings(api, tmp_path, WEB_URL=WEB_URL, ADMIN_IDS=str(ADMIN))
+        port = str(free_port())  # not the default 8080: other test runs serve there too
+        settings = bot_settings(api, tmp_path, WEB_URL=WEB_URL, ADMIN_IDS=str(ADMIN), PORT=port)
         async with running_bot(settings, webhook=False, host="127.0.0.1") as bot:
             await finished(bot)
             if first:
