@@ -139,3 +139,26 @@ async def test_mydata_after_declining_says_what_is_kept_and_forget_erases_it(
         assert user is None, "the refusal is erased with the rest"
     finally:
         await advisor.db.dispose()
+
+
+async def test_advice_in_the_middle_offers_to_go_on_with_the_questions(tmp_path: Path) -> None:
+    """Review 14: /advies after one answer left no way back to the remaining questions."""
+    advisor = await open_test_advisor(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
+    out = io.StringIO()
+    chat = ConsoleChat(advisor, "tester", out)
+
+    async def said(text: str) -> str:
+        before = out.tell()
+        await chat.say(chat.to_event(text), text)
+        return out.getvalue()[before:]
+
+    try:
+        for text in ("/start", "#1", "70"):
+            await said(text)
+        advice = await said("/advies")
+        (line,) = [ln for ln in advice.splitlines() if "Verder met de vragen" in ln]
+        assert "over)" in line
+        number = line.split("]")[0].strip(" [")
+        assert "Vraag 2 van" in await said(f"#{number}")
+    finally:
+        await advisor.db.dispose()
