@@ -162,3 +162,21 @@ async def test_advice_in_the_middle_offers_to_go_on_with_the_questions(tmp_path:
         assert "Vraag 2 van" in await said(f"#{number}")
     finally:
         await advisor.db.dispose()
+
+
+async def test_help_at_a_question_shows_the_question_again(tmp_path: Path) -> None:
+    """Review 16: /help mid-question answered and dropped the question and its buttons."""
+    advisor = await open_test_advisor(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
+    out = io.StringIO()
+    chat = ConsoleChat(advisor, "tester", out)
+    try:
+        for text in ("/start", "#1"):
+            await chat.say(chat.to_event(text), text)
+        for command in ("/help", "/privacy"):
+            before = out.tell()
+            await chat.say(chat.to_event(command), command)
+            said = out.getvalue()[before:]
+            assert "Verder waar we waren:" in said and "Vraag 1 van" in said, command
+            assert said.index("Verder waar we waren:") < said.index("Vraag 1 van")
+    finally:
+        await advisor.db.dispose()
