@@ -57,6 +57,11 @@ def clean_text(text: str) -> str:
     return "".join(kept).strip()
 
 
+SAYS_AND_RETURNS = frozenset({"help", "privacy"})
+"""Commands that only say something (no state change, no effect): at a question, the
+question is shown again after them."""
+
+
 class Flow(Protocol):
     """What a conversation needs of its flow: :class:`flows.advisor.AdvisorFlow`."""
 
@@ -292,6 +297,10 @@ class Conversation:
             self.tell("unknown_command")
         else:
             self.registry.commands[command.name](self, clean_text(text))
+            if command.name in SAYS_AND_RETURNS and self.current_question() is not None:
+                # An answer in passing: the pending question and its buttons come again.
+                self.lead = self.say("where_we_were")
+                self.reshow()
 
     def stale(self) -> None:
         self.data.pop("last_action", None)

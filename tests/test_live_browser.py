@@ -1,9 +1,11 @@
 """The live projector page in headless Chromium (as the dashboard's browser tests): the
 bars reach the right counts without a reload while votes arrive, with no console or CSP
-error on the way. Skips outside CI without /usr/bin/chromium, fails on CI."""
+error on the way. Skips outside CI without /usr/bin/chromium, fails on CI.
+``LIVE_SCREENSHOT=path.png`` saves the projector with its bars (docs/live.png is made so)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from playwright.async_api import Browser
@@ -20,7 +22,7 @@ async def test_the_projector_bars_follow_the_votes_without_a_reload(
 ) -> None:
     async with site(tmp_path) as s:
         _, code, sid = await open_session(s, "2")
-        page = await browser.new_page(viewport={"width": 1280, "height": 720})
+        page = await browser.new_page(viewport={"width": 1280, "height": 720}, locale="nl-NL")
         problems = watch(page)
         await page.goto(f"{s.root}/live/{code}")
         await page.wait_for_function("document.getElementById('voters').dataset.voters === '0'")
@@ -40,6 +42,9 @@ async def test_the_projector_bars_follow_the_votes_without_a_reload(
         await page.wait_for_selector("#bars[data-counts='2,1,1,0,2']")
         assert await page.locator(".bar .count").all_inner_texts() == ["2", "1", "1", "0", "2"]
         assert "6" in await page.locator("#voters").inner_text()
+        if target := os.environ.get("LIVE_SCREENSHOT"):
+            await page.wait_for_timeout(400)  # the bars' height transition
+            await page.screenshot(path=target)
         assert navigations == []
         assert problems == []
         await page.close()

@@ -139,3 +139,44 @@ async def test_mydata_after_declining_says_what_is_kept_and_forget_erases_it(
         assert user is None, "the refusal is erased with the rest"
     finally:
         await advisor.db.dispose()
+
+
+async def test_advice_in_the_middle_offers_to_go_on_with_the_questions(tmp_path: Path) -> None:
+    """Review 14: /advies after one answer left no way back to the remaining questions."""
+    advisor = await open_test_advisor(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
+    out = io.StringIO()
+    chat = ConsoleChat(advisor, "tester", out)
+
+    async def said(text: str) -> str:
+        before = out.tell()
+        await chat.say(chat.to_event(text), text)
+        return out.getvalue()[before:]
+
+    try:
+        for text in ("/start", "#1", "70"):
+            await said(text)
+        advice = await said("/advies")
+        (line,) = [ln for ln in advice.splitlines() if "Verder met de vragen" in ln]
+        assert "over)" in line
+        number = line.split("]")[0].strip(" [")
+        assert "Vraag 2 van" in await said(f"#{number}")
+    finally:
+        await advisor.db.dispose()
+
+
+async def test_help_at_a_question_shows_the_question_again(tmp_path: Path) -> None:
+    """Review 16: /help mid-question answered and dropped the question and its buttons."""
+    advisor = await open_test_advisor(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
+    out = io.StringIO()
+    chat = ConsoleChat(advisor, "tester", out)
+    try:
+        for text in ("/start", "#1"):
+            await chat.say(chat.to_event(text), text)
+        for command in ("/help", "/privacy"):
+            before = out.tell()
+            await chat.say(chat.to_event(command), command)
+            said = out.getvalue()[before:]
+            assert "Verder waar we waren:" in said and "Vraag 1 van" in said, command
+            assert said.index("Verder waar we waren:") < said.index("Vraag 1 van")
+    finally:
+        await advisor.db.dispose()

@@ -66,9 +66,10 @@ def _step(say: Say, dilemma: Dilemma, act: Action) -> list[Span]:
     ]
 
 
-def advice(say: Say, result: Advice, room: int = SCREEN_LIMIT) -> Reply:
+def advice(say: Say, result: Advice, room: int = SCREEN_LIMIT, left: int = 0) -> Reply:
     """The best-fitting dilemmas, one contact line, and a question for the next meeting, in
-    at most ``room`` characters where the optional parts can make it so."""
+    at most ``room`` characters where the optional parts can make it so; ``left``: intake
+    questions still open (a button goes on with them)."""
     top = result.top()
     parts: list[list[Span]] = []
     if not top:
@@ -101,11 +102,15 @@ def advice(say: Say, result: Advice, room: int = SCREEN_LIMIT) -> Reply:
         if _fits(parts, line, room):
             parts.append(line)
     return Reply(
-        tuple(join(parts, "\n\n")), tuple(_advice_buttons(say, top)), meta={"screen": "advice"}
+        tuple(join(parts, "\n\n")),
+        tuple(_advice_buttons(say, top, left)),
+        meta={"screen": "advice"},
     )
 
 
-def _advice_buttons(say: Say, top: Sequence[ScoredDilemma]) -> list[tuple[Button, ...]]:
+def _advice_buttons(
+    say: Say, top: Sequence[ScoredDilemma], left: int = 0
+) -> list[tuple[Button, ...]]:
     rows: list[tuple[Button, ...]] = [
         (
             Button(
@@ -115,6 +120,9 @@ def _advice_buttons(say: Say, top: Sequence[ScoredDilemma]) -> list[tuple[Button
         )
         for rank, s in enumerate(top, start=1)
     ]
+    if left:
+        label = say.label("btn_continue_intake", count=left)
+        rows.append((Button(label, action(ADVICE_TAG, "continue")),))
     rows.append((Button(say.label("btn_why"), action(ADVICE_TAG, "why")),))
     if top:
         rows.append((Button(say.label("btn_handout"), action(HANDOUT_TAG, "start")),))

@@ -28,7 +28,18 @@ from flows.timeline.dialogue import Timeline
 from knowledge.textmatch import match_dilemmas
 
 REMIND_DAYS = 7
-ADVICE_ACTIONS = ("show", "why", "more", "edit", "note", "advice", "remind", "restart", "redacted")
+ADVICE_ACTIONS = (
+    "show",
+    "why",
+    "more",
+    "edit",
+    "note",
+    "advice",
+    "remind",
+    "restart",
+    "redacted",
+    "continue",
+)
 MAX_REFLECTION = 2000
 """The longest reflection a user can keep."""
 
@@ -70,7 +81,11 @@ class AdvicePhase:
             ctx.data["advised"] = profile
             ctx.effects.append(SaveAdvice(profile, tuple(s.dilemma.id for s in advice.ranked)))
         say = ctx.say
-        ctx.emit(lambda room: cards.advice(say, advice, room))
+        # Counted as "Vraag 2 van 9" counts: follow-up questions are not (yet) certain.
+        unasked = set(self.unasked(ctx))
+        counted = [q for q in ctx.knowledge.intake if q.id in unasked and not q.ask_if.dims]
+        left = len(counted) or len(unasked)
+        ctx.emit(lambda room: cards.advice(say, advice, room, left=left))
 
     def show_detail(self, ctx: Context, event: object) -> None:
         dilemma = ctx.knowledge.dilemma(str(ctx.data.get("dilemma", "")))
@@ -106,6 +121,12 @@ class AdvicePhase:
 
     # -- commands and buttons ------------------------------------------------------------
 
+    @staticmethod
+    def unasked(ctx: Context) -> list[str]:
+        """The questions not answered nor skipped yet (``/advies`` in the middle)."""
+        done = {*ctx.answers, *ctx.skipped()}
+        return [q.id for q in ctx.asked() if q.id not in done]
+
     def advice_command(self, ctx: Context) -> None:
         ctx.fire("advice")
 
@@ -130,6 +151,13 @@ class AdvicePhase:
                 return False
             ctx.data["dilemma"] = arg
             ctx.data["page"] = page
+        if head == "continue":
+            # A partial advice: on with the first question not answered yet.
+            left = self.unasked(ctx)
+            if not left:
+                return False
+            ctx.data.pop("editing", None)
+            return ctx.fire("edit", question=left[0])
         if head == "edit" and arg:
             if not ctx.asks(arg):
                 return False
