@@ -39,6 +39,8 @@ from knowledge.sourcefile import SourceFile
 from knowledge.yamlio import LineDict, LineList
 
 BUNDLED_DIR = Path(__file__).parent / "data"
+MAX_NUMBERED = 7
+"""The contract's intake: at most this many questions before the optional deepening ones."""
 
 
 def _read_range(file: SourceFile, entry: LineDict) -> tuple[int, int] | None:
@@ -109,6 +111,19 @@ def _read_intake(folder: Folder) -> tuple[IntakeQuestion, ...]:
             core = False
         if core and not isinstance(condition, Always):
             file.error(entry.line_of("ask_if"), "a core question cannot be conditional")
+        deepening = entry.get("deepening", False)
+        if not isinstance(deepening, bool):
+            file.error(entry.line_of("deepening"), "'deepening' must be true or false")
+            deepening = False
+        if core and deepening:
+            file.error(entry.line_of("deepening"), "a core question cannot be a deepening one")
+        if not deepening and any(q.deepening for q in questions):
+            file.error(entry.line, "the deepening questions come after all the others")
+        if not deepening and sum(not q.deepening for q in questions) >= MAX_NUMBERED:
+            file.error(
+                entry.line,
+                f"at most {MAX_NUMBERED} questions may be asked before the deepening ones",
+            )
         questions.append(
             IntakeQuestion(
                 id=qid,
@@ -119,6 +134,7 @@ def _read_intake(folder: Folder) -> tuple[IntakeQuestion, ...]:
                 ask_if=condition,
                 options=tuple(options),
                 where=file.where(entry.line),
+                deepening=deepening,
             )
         )
         dimensions[qid] = tuple(o.id for o in options)

@@ -142,6 +142,8 @@ class IntakeQuestion:
     ask_if: Condition
     options: tuple[Option, ...]
     where: Where
+    deepening: bool = False
+    """Asked only after the numbered questions, as optional "verdiepende vragen"."""
 
     def option(self, option_id: str) -> Option | None:
         """The option with this id, if it exists."""

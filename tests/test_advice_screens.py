@@ -116,16 +116,27 @@ def test_a_dilemma_opens_on_this_months_step(knowledge: Knowledge) -> None:
 
 
 def test_the_question_count_stays_put_when_a_follow_up_appears(knowledge: Knowledge) -> None:
+    """The numbered questions are the contract's (at most 7); the follow-up about the
+    subgroups is a deepening one after them, so the count does not move (review item 13)."""
     flow = AdvisorFlow(knowledge)
     state = StoredState(state="q_size", flow_version=1, consent=True)
     seen = []
-    for press in ("1:size:groot", "1:subgroups:enkele", "1:bestuurlijke_subgroep:formeel"):
+    for press in ("1:size:groot", "1:subgroups:enkele"):
         outcome = flow.handle(state, Event("action", press))
         state = outcome.state
         seen.append(outcome.replies[-1].plain)
-    assert "Vraag 2 van 9" in seen[0]
-    assert "Aanvullende vraag" in seen[1]
-    assert "Vraag 3 van 9" in seen[2]
+    assert "Vraag 2 van 7" in seen[0]
+    assert "Vraag 3 van 7" in seen[1] and state.state == "q_sturingsvorm"
+    # Low interests: the trust question is not asked, and the deepening ones follow.
+    state = StoredState(
+        state="q_interests", flow_version=1, consent=True, answers={"subgroups": "enkele"}
+    )
+    outcome = flow.handle(state, Event("action", "1:interests:laag"))
+    assert outcome.state.state == "q_bestuurlijke_subgroep"
+    assert "Verdiepende vraag 1 van 4 (optioneel)" in outcome.replies[-1].plain
+    assert "1:bestuurlijke_subgroep:_advice" in [
+        b.action for row in outcome.replies[-1].buttons for b in row
+    ]
 
 
 def _leads(say: Say, knowledge: Knowledge) -> dict[str, list[Span]]:

@@ -136,11 +136,12 @@ async def test_members_and_other_coordinators_cannot_broadcast_or_see_reports(
         foreign = await people.press("6", data)
         assert "vind ik niet" in text_of(foreign) and "Afgeleverd" not in text_of(foreign)
     assert {r.status for r in await broadcast_rows(db)} == {"pending"}, "not cancelled"
-    # Coordinator 6 has no cohorts: nobody to send to.
-    await people.send("6", "/broadcast")
-    await people.send("6", "Een vraag")
-    nobody = await people.press("6", "1:c:bnext")
-    assert "0 deelnemer(s)" in text_of(nobody) and "1:c:bsend" not in actions_of(nobody)
+    # Coordinator 6 has no cohorts: nobody to send to, said before asking for a message.
+    nobody = await people.send("6", "/broadcast")
+    assert "U heeft nog geen cohorten" in text_of(nobody), text_of(nobody)
+    assert "1:c:btpl:0" not in actions_of(nobody) and not nobody.effects
+    typed = await people.send("6", "Een vraag")
+    assert "1:c:bnext" not in actions_of(typed) and "1:c:ball" not in actions_of(typed)
 
 
 async def test_cancel_stops_what_was_not_sent_and_reports(people: People, db: Database) -> None:

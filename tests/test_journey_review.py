@@ -132,9 +132,12 @@ def test_waarom_gives_each_dilemma_its_strongest_reason_first(knowledge: Knowled
 
 def test_the_new_questions_are_asked_where_a_conversation_asks_them(knowledge: Knowledge) -> None:
     """How the network is governed with its shape, the user's own organisation before
-    their mandate, trust right after the interests; not all three at the end."""
+    their mandate, trust right after the interests; not all three at the end. The
+    deepening questions (optional) come after the contract's seven (review item 13)."""
     order = [q.id for q in knowledge.intake]
-    assert order.index("sturingsvorm") == order.index("bestuurlijke_subgroep") + 1
+    assert order.index("sturingsvorm") == order.index("subgroups") + 1
+    numbered = [q.id for q in knowledge.intake if not q.deepening]
+    assert len(numbered) <= 7 and order[: len(numbered)] == numbered
     assert order.index("rol") < order.index("mandate") < order.index("draagvlak_intern")
     assert order.index("vertrouwen") == order.index("interests") + 1
     assert order[-3:] != ["rol", "sturingsvorm", "vertrouwen"]

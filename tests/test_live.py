@@ -145,7 +145,8 @@ async def test_six_members_three_rounds_with_a_late_joiner(tmp_path: Path) -> No
         assert (await state(s, code))["ended"] is True
         summary = await screen(api, COORDINATOR_A, "Samenvatting van de live-sessie")
         assert (
-            "6 stemmen, verdeling 1: 2 · 2: 2 · 3: 0 · 4: 1 · 5: 1; bij 1 speelt" in summary.content
+            "6 stemmen, van Inclusief naar Efficiënt: 2 · 2 · 0 · 1 · 1; bij 1 speelt"
+            in summary.content
         )
         assert "te weinig stemmen" in summary.content  # rounds 2 and 3: 1 and 0 voters
         csv = await api.wait_for(

@@ -180,3 +180,16 @@ async def test_help_at_a_question_shows_the_question_again(tmp_path: Path) -> No
             assert said.index("Verder waar we waren:") < said.index("Vraag 1 van")
     finally:
         await advisor.db.dispose()
+
+
+def test_the_live_summary_names_the_poles_and_says_when_nobody_found_it_strong(
+    knowledge: Knowledge,
+) -> None:
+    """Review 21: 'verdeling 1: 2 · 2: 1 …; bij 0 speelt het sterk' was cryptic."""
+    dilemma = knowledge.dilemma("inclusief_vs_efficient")
+    assert dilemma is not None
+    text = live.summary(Say(knowledge, "nl"), "Zuid", [(dilemma, [2, 1, 1, 1, 1], 6, 0)], 5).plain
+    assert "van Inclusief naar Efficiënt: 2 · 1 · 1 · 1 · 1" in text, text
+    assert "niemand zei dat het sterk speelt" in text and "bij 0" not in text
+    english = live.summary(Say(knowledge, "en"), "Zuid", [(dilemma, [2, 1, 1, 1, 1], 6, 2)], 5)
+    assert "it plays strongly with 2" in english.plain

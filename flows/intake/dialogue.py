@@ -46,9 +46,11 @@ class Intake:
             ctx.quiet_question = False
             ctx.emit(screens.resume_intake(ctx.say))
             return
-        # Only the questions everyone gets are counted: a follow-up question ("Aanvullende
-        # vraag") appears after some answers, and counting it would change the total midway.
-        counted = [q for q in ctx.knowledge.intake if q.ask_if.dims == frozenset()]
+        # The count is of what this user will be asked: the numbered questions that apply
+        # after the answers so far, then (separately, optional) the deepening ones.
+        counted = [
+            q for q in ctx.knowledge.intake if q.deepening == question.deepening and ctx.asks(q.id)
+        ]
         number = next((i for i, q in enumerate(counted, start=1) if q.id == question.id), 0)
         current = ctx.answers.get(question.id)
         profile = ctx.flow_profile()
@@ -64,6 +66,7 @@ class Intake:
                 extra,
                 back=self.can_go_back(ctx, question),
                 to_advice=self.past_the_core(ctx, question),
+                deepening=question.deepening,
             )
         )
 

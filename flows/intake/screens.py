@@ -46,15 +46,22 @@ def question(
     extra: Sequence[Button] = (),
     back: bool = True,
     to_advice: bool = False,
+    deepening: bool = False,
 ) -> Reply:
     """One intake question with its options, ``extra`` buttons (a row), back (when there
     is somewhere to go back to), skip and, if ``to_advice``, straight to the advice;
     ``number`` 0 for a follow-up question (asked only after some answers), which the count
-    leaves out so that it stays put."""
+    leaves out so that it stays put; a ``deepening`` question is optional and counted
+    apart, the first one saying that the numbered questions are done."""
     offered = question.options if offered is None else offered
-    parts = [
-        say("question_progress", number=number, total=total) if number else say("question_followup")
-    ]
+    if not number:
+        parts = [say("question_followup")]
+    elif deepening:
+        parts = [say("question_deepening", number=number, total=total)]
+        if number == 1:
+            parts.append(say("question_deepening_intro"))
+    else:
+        parts = [say("question_progress", number=number, total=total)]
     parts.append([Span(say.plain(question.text), "bold")])
     if question.help is not None:
         parts.append(say.text(question.help))

@@ -174,10 +174,23 @@ def summary(
         if voters < k:
             lines.append(say.label("live_summary_hidden", title=title, k=k))
             continue
-        spread = " · ".join(f"{n + 1}: {c}" for n, c in enumerate(counts))
+        # The counts between the two poles they lie between, not bare positions 1–5.
+        spread = " · ".join(str(c) for c in counts)
+        left, right = (say.plain(p) for p in dilemma.poles) if dilemma is not None else ("", "")
+        played = (
+            say.label("live_summary_strong", strong=strong)
+            if strong
+            else say.label("live_summary_strong_none")
+        )
         lines.append(
             say.label(
-                "live_summary_round", title=title, voters=voters, spread=spread, strong=strong
+                "live_summary_round",
+                title=title,
+                voters=voters,
+                left=left,
+                spread=spread,
+                right=right,
+                strong=played,
             )
         )
         if strong:
