@@ -23,6 +23,8 @@ DEFAULT_RETENTION_DAYS = 365
 DEFAULT_BROADCAST_RATE = 28.0
 """Bulk messages per second, under Telegram's ~30 (MAX_BROADCAST_RATE)."""
 MAX_BROADCAST_RATE = 30.0
+DEFAULT_CHAT_RATE = 1.0
+"""Messages per second to one chat after a short burst: Telegram's advice."""
 DEFAULT_DISPATCH_LEASE_SECONDS = 60.0
 DEFAULT_INSIGHT_MIN_GROUP = 5
 DEFAULT_INVITE_DAYS = 7
@@ -31,6 +33,7 @@ MIN_INSIGHT_MIN_GROUP = 2
 __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_BROADCAST_RATE",
+    "DEFAULT_CHAT_RATE",
     "DEFAULT_DATABASE_URL",
     "DEFAULT_DISPATCH_LEASE_SECONDS",
     "DEFAULT_INSIGHT_MIN_GROUP",
@@ -67,6 +70,9 @@ class Settings:
     broadcast_rate: float = DEFAULT_BROADCAST_RATE
     """BROADCAST_RATE: bulk messages (nudges, broadcasts) per second, under Telegram's ~30.
     Per bot: the processes on one database share it (see :mod:`bot.telegram.outbox_sender`)."""
+    chat_rate: float | None = DEFAULT_CHAT_RATE
+    """CHAT_RATE: messages per second to one chat, after a burst of three; None (``off``):
+    no pacing per chat, for a Bot API server that has no such limit (the benchmark's)."""
     dispatch_lease_seconds: float = DEFAULT_DISPATCH_LEASE_SECONDS
     """DISPATCH_LEASE_SECONDS: a bulk message claimed by a process that died is sent by
     another after this long."""
@@ -115,6 +121,12 @@ class Settings:
         rate = _positive(
             get("BROADCAST_RATE"), "BROADCAST_RATE", DEFAULT_BROADCAST_RATE, MAX_BROADCAST_RATE
         )
+        chat_text = get("CHAT_RATE")
+        chat_rate = (
+            None
+            if chat_text is not None and chat_text.lower() == "off"
+            else _positive(chat_text, "CHAT_RATE (or off)", DEFAULT_CHAT_RATE)
+        )
         lease = _positive(
             get("DISPATCH_LEASE_SECONDS"), "DISPATCH_LEASE_SECONDS", DEFAULT_DISPATCH_LEASE_SECONDS
         )
@@ -140,6 +152,7 @@ class Settings:
             retention_days=int(retention),
             log_level=level,
             broadcast_rate=rate,
+            chat_rate=chat_rate,
             dispatch_lease_seconds=lease,
             insight_min_group=int(group),
             invite_days=int(invite_days),

@@ -7,6 +7,7 @@ without other chats waiting for it. Over real HTTP against the fake Bot API, whi
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from bot.telegram.ratelimit import (
     ChatPace,
     UpdateSlot,
     pace_of,
+    set_chat_rate,
 )
 from bot.telegram.run import running_bot
 from bot.telegram.send import CAPTION_LIMIT, MESSAGE_LIMIT, combined
@@ -101,6 +103,21 @@ async def test_a_chat_gets_a_short_burst_then_a_message_a_second() -> None:
     assert pace.free_in(1) == pytest.approx(1.0), "no turn left after them"
     now[0] += 10.0
     assert pace.free_in(1) == 0
+
+
+async def test_chat_rate_off_gives_every_chat_its_turn_now() -> None:
+    now = [10.0]
+    pace = ChatPace(rate=None, burst=3, clock=lambda: now[0])
+    assert [pace.reserve(1) for _ in range(10)] == [0] * 10
+    pace.answered(1, now[0] - 5)
+    assert pace.free_in(1) == 0 and await pace.wait(1) == now[0]
+
+
+async def test_set_chat_rate_replaces_the_bots_pace() -> None:
+    paced = set_chat_rate("42:rate", 2.0)
+    assert pace_of("42:rate") is paced and paced.paced and paced.rate == 2.0
+    assert not set_chat_rate("42:rate", None).paced
+    assert pace_of("42:rate").reserve(7) == 0
 
 
 async def test_a_message_counts_when_telegram_answered_it() -> None:
@@ -209,9 +226,10 @@ async def test_a_reply_waiting_for_its_chat_does_not_hold_up_other_chats(
     answered meanwhile, since a waiting reply gives its update slot back."""
     users = range(6001, 6001 + MAX_CONCURRENT_UPDATES)
     pace = pace_of(api.token)
-    pace.rate, pace.burst = 0.25, 1
+    pace.burst = 1
+    settings = dataclasses.replace(bot_settings(api, tmp_path), chat_rate=0.25)
     try:
-        async with running_bot(bot_settings(api, tmp_path), webhook=False, host="127.0.0.1"):
+        async with running_bot(settings, webhook=False, host="127.0.0.1"):
             for user in users:
                 api.user_sends(user, "hallo")
             await api.wait_for(lambda a: all(a.sent_to(u) for u in users), timeout=30)

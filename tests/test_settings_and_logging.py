@@ -19,6 +19,7 @@ def test_defaults() -> None:
     assert settings.admin_ids == frozenset() and settings.log_level is None
     assert settings.broadcast_rate == 28 and settings.dispatch_lease_seconds == 60
     assert settings.insight_min_group == 5
+    assert settings.chat_rate == 1.0, "about a message a second per chat, as Telegram asks"
 
 
 def test_values_are_read_and_cleaned() -> None:
@@ -33,8 +34,11 @@ def test_values_are_read_and_cleaned() -> None:
             "BROADCAST_RATE": "20",
             "DISPATCH_LEASE_SECONDS": "2.5",
             "INSIGHT_MIN_GROUP": "10",
+            "CHAT_RATE": "0.5",
         }
     )
+    assert settings.chat_rate == 0.5
+    assert Settings.from_env({"CHAT_RATE": " OFF "}).chat_rate is None
     assert settings.broadcast_rate == 20 and settings.dispatch_lease_seconds == 2.5
     assert settings.insight_min_group == 10
     assert settings.bot_token == "123:abc"
@@ -54,6 +58,8 @@ def test_values_are_read_and_cleaned() -> None:
         ({"BROADCAST_RATE": "40"}, "BROADCAST_RATE"),
         ({"BROADCAST_RATE": "snel"}, "BROADCAST_RATE"),
         ({"DISPATCH_LEASE_SECONDS": "0"}, "DISPATCH_LEASE_SECONDS"),
+        ({"CHAT_RATE": "0"}, "CHAT_RATE"),
+        ({"CHAT_RATE": "nooit"}, "CHAT_RATE"),
         ({"INSIGHT_MIN_GROUP": "1"}, "INSIGHT_MIN_GROUP"),
     ],
 )

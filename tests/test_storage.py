@@ -85,6 +85,7 @@ TABLES = {
     "web_sessions",
     "held_updates",
     "snapshots",
+    "web_attempts",
 }
 
 

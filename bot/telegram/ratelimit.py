@@ -197,11 +197,14 @@ class ChatPace:
 
     def __init__(
         self,
-        rate: float = PER_CHAT_PER_SECOND,
+        rate: float | None = PER_CHAT_PER_SECOND,
         burst: float = PER_CHAT_BURST,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.rate = rate
+        self.paced = rate is not None
+        """False (``rate`` None, ``CHAT_RATE=off``): every chat's turn is now, for a Bot
+        API server without a per-chat limit."""
+        self.rate = rate if rate is not None else 1.0
         self.burst = burst
         self._clock = clock
         self._buckets: dict[int, list[float]] = {}
@@ -221,11 +224,15 @@ class ChatPace:
 
     def free_in(self, chat_id: int) -> float:
         """Seconds until a message to ``chat_id`` may go (0: now)."""
+        if not self.paced:
+            return 0.0
         tokens = self._bucket(chat_id)[0]
         return 0.0 if tokens >= 1 else (1 - tokens) / self.rate
 
     def reserve(self, chat_id: int) -> float:
         """Take the chat's next turn; returns the seconds to wait for it."""
+        if not self.paced:
+            return 0.0
         bucket = self._bucket(chat_id)
         bucket[0] -= 1
         return max(0.0, -bucket[0] / self.rate)
@@ -233,6 +240,8 @@ class ChatPace:
     def answered(self, chat_id: int, since: float) -> None:
         """Telegram answered (or refused) a message to ``chat_id`` sent at ``since``: the
         refill while it was under way did not happen for Telegram (at most one turn)."""
+        if not self.paced:
+            return
         bucket = self._bucket(chat_id)
         bucket[0] -= min(1.0, max(0.0, bucket[1] - since) * self.rate)
 
@@ -266,4 +275,13 @@ def pace_of(token: str) -> ChatPace:
     pace = _PACES.get(token)
     if pace is None:
         pace = _PACES[token] = ChatPace()
+    return pace
+
+
+def set_chat_rate(token: str, rate: float | None) -> ChatPace:
+    """Pace the bot with ``token`` at ``rate`` messages a second per chat (``CHAT_RATE``;
+    None: not per chat); called at start-up, before anything is sent."""
+    pace = pace_of(token)
+    pace.paced = rate is not None
+    pace.rate = rate if rate is not None else 1.0
     return pace

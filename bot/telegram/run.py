@@ -37,7 +37,7 @@ from bot.telegram.channel import (
 from bot.telegram.dashboard import sync_menu_buttons
 from bot.telegram.outbox_sender import OutboxSender, SenderSettings
 from bot.telegram.polling import Poller
-from bot.telegram.ratelimit import SendBudget
+from bot.telegram.ratelimit import SendBudget, set_chat_rate
 from bot.wiring import open_advisor
 from storage import Repository
 from storage.sqlite_file import DatabaseFile
@@ -323,6 +323,7 @@ async def start_bot(settings: Settings, *, webhook: bool, host: str = "0.0.0.0")
     """Open the advisor, build the application and start polling or the webhook server."""
     advisor = await open_advisor(settings)
     application = build_application(settings, advisor)
+    set_chat_rate(application.bot.token, settings.chat_rate)
     running = RunningBot(application, advisor)
     running.start_watching_the_database_file()
     try:
