@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, select
@@ -121,6 +122,7 @@ from flows.privacy.dialogue import (
 from flows.privacy.screens import privacy_screen, reflections_screen
 from flows.replies import Reply, Span
 from flows.screens import Say
+from knowledge.loader import BUNDLED_DIR
 from knowledge.model import LANGUAGES
 from knowledge.store import KnowledgeStore
 from storage import Database, Repository
@@ -284,12 +286,38 @@ def offered_actions(outcome: Outcome) -> tuple[str, ...]:
     return tuple(a for reply in outcome.replies for a in reply.actions)
 
 
+def _condition_keys() -> frozenset[str]:
+    """The intake questions some ``ask_if`` depends on: their answers decide which
+    questions come (``bestuurlijke_subgroep`` only after subgroups), so the walk tells
+    conversations apart by them too."""
+    raw = yaml.safe_load((BUNDLED_DIR / "content" / "intake.yaml").read_text("utf-8"))
+    keys: set[str] = set()
+
+    def collect(node: object, in_condition: bool) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if in_condition:
+                    keys.add(str(key))
+                collect(value, in_condition or key == "ask_if")
+        elif isinstance(node, list):
+            for item in node:
+                collect(item, in_condition)
+
+    collect(raw, False)
+    return frozenset(keys)
+
+
+CONDITION_KEYS = _condition_keys()
+
+
 def shape(state: StoredState) -> Hashable:
-    """What tells conversations apart for the walk: state, consent, roles, and what a
-    cohort being created has so far (not answers or other data, or the walk never ends)."""
+    """What tells conversations apart for the walk: state, consent, roles, what a cohort
+    being created has so far, and the answers that conditional questions depend on (not
+    other answers or data, or the walk never ends)."""
     draft = state.data.get("cohort")
     drafted = tuple(sorted(draft)) if isinstance(draft, dict) else None
-    return state.state, state.consent, state.roles, drafted
+    conditions = tuple(sorted((k, str(v)) for k, v in state.answers.items() if k in CONDITION_KEYS))
+    return state.state, state.consent, state.roles, drafted, conditions
 
 
 def walk() -> tuple[dict[str, list[Start]], set[str]]:
@@ -803,6 +831,12 @@ USER_NUMBERS = itertools.count(1_000_001)
 """Every example gets users of its own (numeric, like Telegram's) in the test's database."""
 
 
+def own_a_cohort(repo: Repository, key: str, when: datetime) -> None:
+    """A coordinator who agreed, with a cohort of their own."""
+    user = repo.get_or_create_user(CHANNEL, key, LANGUAGES[0])
+    repo.cohorts.create(user.id, f"fuzz{key}", "Werkplaats", when, "Europe/Amsterdam", min(PLANS))
+
+
 def plant(repo: Repository, key: str, state: StoredState) -> None:
     """Store ``state`` as the service would have, for a user who never wrote before."""
     user = repo.get_or_create_user(CHANNEL, key, state.lang)
@@ -889,10 +923,16 @@ async def test_the_service_keeps_only_valid_states(
             states.append(dataclasses.replace(start.state, roles=roles))
             continue
         state = StoredState()
+        owns = False
         for event in start.path:
             outcome = await advisor.handle(CHANNEL, key, event, code)
             chat.saw(outcome)
             state = outcome.state
+            if start.state.roles and state.consent and not owns:
+                # The pure walk composes broadcasts; the service asks for a message only
+                # of someone with a cohort to send it to (kept only after consent).
+                await db.run(partial(own_a_cohort, key=key, when=clock()))
+                owns = True
         assert state.consent == start.state.consent, key
         # Before consent nothing is kept: the service resumes such a user at the gate.
         assert state.state == start.name if state.consent else state.state in GATE_STATES
