@@ -7,19 +7,14 @@ starts both sides, asks them for measurements over their stdin/stdout (one JSON 
 line) and interleaves the two bots' saturation rounds, so that both see the same machine.
 The drivers and bots run at a raised priority where allowed (see ``PRIORITY``).
 
-* saturation: N users go through full journeys as fast as replies come back; our bot runs
-  with ``CHAT_RATE=off`` here, as the echo bot has no per-chat pacing and this fake Bot
-  API no per-chat limit: the figure is what the bot can handle, not what Telegram lets one
-  chat receive (about one message a second after a burst, which the bot keeps to by
-  default);
+* saturation: N users go through full journeys as fast as replies come back (ours with
+  ``CHAT_RATE=off``, as the echo bot has no per-chat pacing nor the fake a per-chat limit);
 * latency: a steady, open-loop 50 updates/s; time from update to the first reply call;
 * start-up time to the first reply, and resident memory after the run.
 
-Start-up: each bot's first start is on an empty database and with its knowledge not yet
-checked (migrations, the full validation): a note. The figure is the median of
-``RESTARTS`` restarts after it, echo and ours alternating, as when a deployed bot is
-restarted: schema current, knowledge checked before. The run that follows, and its
-memory, is that of the last restart.
+Start-up: the first start (empty database, knowledge not yet checked) is a note; the
+figure is the median of ``RESTARTS`` restarts after it, echo and ours alternating, as
+when a deployed bot restarts. The run that follows, and its memory, is the last restart's.
 """
 
 from __future__ import annotations
@@ -381,8 +376,7 @@ def _saturation_figure(users: int, ours: Saturation, echo: Saturation) -> Figure
         f"{ours.summary('ours')}; {echo.summary('echo')}; rounds side by side "
         f"{paired[0]:.0%}–{paired[-1]:.0%}; CPU per call echo ÷ ours "
         f"{echo.cpu_per_call / ours.cpu_per_call:.0%}; fake server and users at most "
-        f"{max(ours.harness_load, echo.harness_load):.0%} of a core; per-chat pacing off "
-        "(CHAT_RATE=off) on both sides",
+        f"{max(ours.harness_load, echo.harness_load):.0%} of a core; no per-chat pacing",
         higher_is_better=True,
     )
 
