@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from flows.events import ForgetMe, Outcome, SetLanguage
 
@@ -22,33 +23,58 @@ GATE_SCREENS = ("consent",)
 """The screens whose buttons answer the consent question (typed, only while unanswered)."""
 KEEP = timedelta(hours=24)
 """How long a consent question stays answerable by typing."""
+K = TypeVar("K")
+V = TypeVar("V")
 MOST = 10_000
 """Users remembered at most; the oldest are forgotten first."""
 
 
-class ConsentButtons:
+class Expiring(Generic[K, V]):
+    """A bounded map whose entries expire: at most ``most`` keys, each for ``keep``; the
+    oldest noted are forgotten first."""
+
+    def __init__(self, keep: timedelta, most: int) -> None:
+        self.keep = keep
+        self.most = most
+        self._entries: OrderedDict[K, tuple[datetime, V]] = OrderedDict()
+
+    def get(self, key: K, now: datetime) -> V | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        until, value = entry
+        if now > until:
+            del self._entries[key]
+            return None
+        return value
+
+    def put(self, key: K, value: V, now: datetime) -> None:
+        self._entries[key] = (now + self.keep, value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.most:
+            self._entries.popitem(last=False)
+
+    def pop(self, key: K) -> None:
+        self._entries.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class ConsentButtons(Expiring[tuple[str, str], tuple[str, ...]]):
     """(channel, channel user id) → the actions of the consent question last shown."""
 
     def __init__(self, keep: timedelta = KEEP, most: int = MOST) -> None:
-        self.keep = keep
-        self.most = most
-        self._shown: OrderedDict[tuple[str, str], tuple[datetime, tuple[str, ...]]] = OrderedDict()
+        super().__init__(keep, most)
 
     def offered(self, key: tuple[str, str], now: datetime) -> tuple[str, ...]:
         """The buttons of the consent question last shown to ``key``, if still fresh."""
-        shown = self._shown.get(key)
-        if shown is None:
-            return ()
-        until, actions = shown
-        if now > until:
-            del self._shown[key]
-            return ()
-        return actions
+        return self.get(key, now) or ()
 
     def note(self, key: tuple[str, str], outcome: Outcome, now: datetime) -> None:
         """Remember the consent question ``outcome`` shows; forget it once answered."""
         if outcome.state.consent is not None:
-            self._shown.pop(key, None)
+            self.pop(key)
             return
         actions = tuple(
             data
@@ -56,46 +82,21 @@ class ConsentButtons:
             if reply.meta.get("screen") in GATE_SCREENS
             for data in reply.actions
         )
-        if not actions:
-            return
-        self._shown[key] = (now + self.keep, actions)
-        self._shown.move_to_end(key)
-        while len(self._shown) > self.most:
-            self._shown.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._shown)
+        if actions:
+            self.put(key, actions, now)
 
 
-class GateLanguages:
+class GateLanguages(Expiring[tuple[str, str], str]):
     """(channel, channel user id) → the language chosen before consent was answered;
     forgotten once it is (the choice is then stored, or erased with ``/vergeet``)."""
 
     def __init__(self, keep: timedelta = KEEP, most: int = MOST) -> None:
-        self.keep = keep
-        self.most = most
-        self._chosen: OrderedDict[tuple[str, str], tuple[datetime, str]] = OrderedDict()
-
-    def get(self, key: tuple[str, str], now: datetime) -> str | None:
-        chosen = self._chosen.get(key)
-        if chosen is None:
-            return None
-        until, lang = chosen
-        if now > until:
-            del self._chosen[key]
-            return None
-        return lang
+        super().__init__(keep, most)
 
     def note(self, key: tuple[str, str], outcome: Outcome, now: datetime) -> None:
         """Remember a language chosen in ``outcome`` while consent is open."""
         effects = outcome.effects
         if outcome.state.consent is not None or any(isinstance(e, ForgetMe) for e in effects):
-            self._chosen.pop(key, None)
+            self.pop(key)
         elif any(isinstance(effect, SetLanguage) for effect in effects):
-            self._chosen[key] = (now + self.keep, outcome.state.lang)
-            self._chosen.move_to_end(key)
-            while len(self._chosen) > self.most:
-                self._chosen.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._chosen)
+            self.put(key, outcome.state.lang, now)
