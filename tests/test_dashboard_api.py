@@ -17,6 +17,7 @@ from bot.web.initdata import InitDataError, sign, verify
 from bot.web.pages import all_texts
 from knowledge.model import LANGUAGES
 from storage import AuditEntry, Repository
+from storage.models import WebLogin
 from tests.dashboard_helpers import (
     ADMIN,
     COORDINATOR_A,
@@ -190,6 +191,24 @@ async def test_a_login_link_expires_after_ten_minutes(tmp_path: Path) -> None:
             post = {"headers": {"Content-Type": "application/json"}, "data": "{}"}
             async with http.post(link, **post) as r:
                 assert r.status == 410
+
+
+async def test_without_web_url_dashboard_says_it_is_off_and_makes_no_login(
+    tmp_path: Path,
+) -> None:
+    async with site(tmp_path, web=False) as s:
+        message = await reply_to(s, "/dashboard", COORDINATOR_A)
+        assert "Het dashboard staat uit" in (message.plain_text or "")
+        assert "/app/login/" not in (message.plain_text or "")
+
+        def made(repo: Repository) -> tuple[int, list[str]]:
+            logins = len(list(repo._session.scalars(select(WebLogin))))
+            return logins, list(repo._session.scalars(select(AuditEntry.action)))
+
+        logins, audited = await s.bot.advisor.db.run(made)
+        assert logins == 0 and "dashboard.link" not in audited
+        member = await reply_to(s, "/dashboard", MEMBER)
+        assert "Het dashboard staat uit" not in (member.plain_text or "")
 
 
 async def test_a_members_dashboard_command_is_an_unknown_command(tmp_path: Path) -> None:
