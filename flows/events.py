@@ -264,9 +264,10 @@ class Appoint:
 
 @dataclass(frozen=True, slots=True)
 class Revoke:
-    """Take the coordinator role away from this user (admins)."""
+    """Take the coordinator role away from this user (admins); unconfirmed, ask first."""
 
     user_id: int
+    confirmed: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,7 +73,7 @@ async def test_a_member_joins_once_and_gets_the_plan_in_the_outbox(
     _, code = await people.create_cohort("5", "Workshop", "25-11-2026 14:00")
     joined = await people.join_bot("7", code)
     text = text_of(joined)
-    assert text.index("U volgt nu de workshop") < text.index("Vraag 1 van"), "join first"
+    assert text.index("U volgt nu: ") < text.index("Vraag 1 van"), "join first"
     assert "De eerste vraag komt op vrijdag 27-11-2026 om 14:00" in text
     planned = await people.nudges("7")
     assert [row.payload["step"] for row in planned] == [
@@ -129,7 +129,13 @@ async def test_coordinators_reach_only_their_own_cohorts_and_members_none(
     await people.join_bot("7", code)
     for command in ("/cohort", "/coordinator", "/coordinator 5"):
         assert "ken ik niet" in text_of(await people.send("7", command))
-    for data in ("1:c:new", f"1:c:link:{cohort.id}", "1:c:invite", "1:c:revoke:5"):
+    for data in (
+        "1:c:new",
+        f"1:c:link:{cohort.id}",
+        "1:c:invite",
+        "1:c:revoke:5",
+        "1:c:revokeyes:5",
+    ):
         pressed = await people.press("7", data)
         assert pressed.notice == "Deze knop is verlopen." and not pressed.effects
     # A coordinator is no admin.
@@ -148,7 +154,9 @@ async def test_admin_appoints_by_id_and_revokes(people: People) -> None:
     user_id = await people.user_id("12345")
     listing = await people.send(ADMIN, "/coordinator")
     assert f"1:c:revoke:{user_id}" in actions_of(listing)
-    revoked = await people.press(ADMIN, f"1:c:revoke:{user_id}")
+    asked = await people.press(ADMIN, f"1:c:revoke:{user_id}")  # asks first (issue 13)
+    assert "Weet u het zeker?" in text_of(asked) and not asked.menus
+    revoked = await people.press(ADMIN, f"1:c:revokeyes:{user_id}")
     assert "geen coördinator meer" in text_of(revoked) and revoked.menus == {"12345": frozenset()}
     assert "ken ik niet" in text_of(await people.send("12345", "/cohort"))
     assert "alleen cijfers" in text_of(await people.send(ADMIN, "/coordinator abc"))

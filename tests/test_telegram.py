@@ -585,7 +585,7 @@ async def test_cohort_deep_link_and_nudges_end_to_end(api: FakeBotAPI, tmp_path:
         member = 777
         consent = await send(api, f"/start {code}", chat=member)
         joined = await press(api, consent, f"1:p:consent:yes:{code}", chat=member)
-        assert "U volgt nu de workshop Regio <Utrecht>" in (joined.plain_text or "")
+        assert "U volgt nu: Regio <Utrecht>" in (joined.plain_text or "")
         assert "donderdag 26-11-2026 om 10:00" in (joined.plain_text or "")
         question = joined  # one message: the confirmation, then the first question
         assert "Vraag 1 van" in (question.plain_text or "")

@@ -212,8 +212,11 @@ class Cohorts:
         if head == "invite" and ADMIN in ctx.roles:
             ctx.effects.append(CreateInvite())
             return True
-        if head == "revoke" and ADMIN in ctx.roles and is_id(arg):
-            ctx.effects.append(Revoke(int(arg)))
+        if head in ("revoke", "revokeyes") and ADMIN in ctx.roles and is_id(arg):
+            ctx.effects.append(Revoke(int(arg), confirmed=head == "revokeyes"))
+            return True
+        if head == "revokeno" and ADMIN in ctx.roles:
+            ctx.notice = ctx.say.label("revoke_kept")
             return True
         if head in (st.REVOKE_INVITE, st.ADOPT) and ADMIN in ctx.roles and is_id(arg):
             kind = st.RevokeInvite if head == st.REVOKE_INVITE else st.AdoptCohort
