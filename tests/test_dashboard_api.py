@@ -68,6 +68,9 @@ async def test_a_coordinator_sees_only_their_own_cohorts(tmp_path: Path) -> None
                 assert r.status == 404
         status, overview = await get(s, "/app/api/overview", tma(s, COORDINATOR_A))
         assert all(row["closed"] is False for row in overview["cohorts"])
+        # Dates in the chat's words (flows.dates), not the browser's own format.
+        shown = "maandag 2 november 2026 om 10:00"
+        assert all(row["workshop_text"] == shown for row in overview["cohorts"])
 
 
 async def test_an_admin_sees_every_cohort(tmp_path: Path) -> None:
@@ -423,5 +426,6 @@ async def test_broadcast_reports_follow_the_anonymity_rules(tmp_path: Path) -> N
         assert first["figures"]["total"] == 6 and first["figures"]["answered"] == 1
         # One member shared: their "anonymous" answer would be theirs, so it is withheld.
         assert first["shared"] == [] and first["shared_withheld"] is True
+        assert re.fullmatch(r"\w+dag \d{1,2} \w+ \d{4} om \d\d:\d\d", first["created_text"])
         status, theirs = await get(s, "/app/api/broadcasts", tma(s, COORDINATOR_B))
         assert theirs == []

@@ -2,7 +2,8 @@
 
 The flow shows the dialogue screens itself; the service shows the ones that need the
 database (lists, confirmations) after applying an effect. Times are shown on the
-member's or cohort's own wall clock, with the weekday: "dinsdag 25-11-2026 om 08:30".
+member's or cohort's own wall clock, in the words of :func:`flows.dates.when`: "dinsdag
+25 november 2026 om 08:30".
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flows.actions import action
-from flows.dates import long_date
+from flows.dates import long_date, when
 from flows.definition import COHORT_TAG, NUDGE_TAG
 from flows.replies import Attachment, Button, Reply, Span, excerpt, fill, join
 from flows.screens import Say
@@ -31,18 +32,6 @@ class CohortSummary:
     members: int | None
     """None: not shown (a small group, or too close to another; storage.anonymity)."""
     closed: bool
-
-
-def when(say: Say, moment: datetime) -> str:
-    """A wall-clock moment in words: weekday, date and time, in the user's language."""
-    days = [d.strip() for d in say.label("weekdays").split(",")]
-    weekday = days[moment.weekday()] if len(days) == 7 else ""
-    return say.label(
-        "when_format",
-        weekday=weekday,
-        date=moment.strftime(say.label("date_format")),
-        time=moment.strftime("%H:%M"),
-    ).strip()
 
 
 def plan_title(say: Say, plan_id: str) -> str:
