@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import unicodedata
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from transitions import Machine
@@ -95,6 +96,7 @@ class Conversation:
         self.default_timezone = flow.default_timezone
         self.start_payload_pending: str | None = None
         self.offered: tuple[str, ...] = ()
+        self.now = datetime.now(UTC)
         self.quiet_question = False
         self.replies: list[Reply] = []
         self.effects: list[Effect] = []
@@ -264,6 +266,7 @@ class Conversation:
             self.resume()
             return
         self.offered = event.offered
+        self.now = event.at or datetime.now(UTC)
         if event.kind == "command":
             self.command(event.name, event.text)
         elif event.kind == "action":

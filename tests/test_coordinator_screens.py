@@ -5,12 +5,14 @@ well whatever the cohort is called, and a cohort list numbers its items as its b
 from __future__ import annotations
 
 import re
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from flows.dates import when
 from flows.events import Event
+from flows.screens import Say
 from storage import Database
 from tests.followup_helpers import ADMIN, People, actions_of, local, text_of
 
@@ -103,3 +105,49 @@ async def test_the_cohort_list_numbers_its_items_as_its_buttons(people: People) 
         )
         shown = await people.press("5", f"1:c:link:{cohort_id}")
         assert name in text_of(shown)
+
+
+# -- dates: typed as people do, shown one way --------------------------------------------
+
+
+async def ask_date(people: People, text: str) -> str:
+    await people.send("5", "/cohort")
+    await people.press("5", "1:c:new")
+    await people.send("5", "Regio Zuid")
+    return text_of(await people.send("5", text))
+
+
+async def test_a_typed_date_is_echoed_as_understood(people: People) -> None:
+    await people.coordinator("5")
+    echoed = await ask_date(people, "volgende week dinsdag 14:00")
+    assert echoed.startswith("Dat is dinsdag 8 december 2026 om 14:00."), echoed
+    assert "Welk vervolgplan" in echoed
+
+
+async def test_a_date_not_understood_is_quoted_back_escaped(people: People) -> None:
+    await people.coordinator("5")
+    refused = await ask_date(people, "ergens <b>binnenkort</b>")
+    assert "«ergens <b>binnenkort</b>» kan ik niet als datum lezen" in refused
+    assert "Wanneer is (of was)" in refused, "the question again"
+
+
+async def test_a_moment_passed_without_its_year_is_refused(people: People) -> None:
+    await people.coordinator("5")
+    refused = await ask_date(people, "vandaag 08:00")
+    assert "zondag 6 december 2026 om 08:00 is al voorbij" in refused
+    assert "Welk vervolgplan" not in refused
+    told = text_of(await people.send("5", "3-12-2026 14:00"))
+    assert told.startswith("Dat was donderdag 3 december 2026 om 14:00"), told
+
+
+async def test_every_screen_shows_a_date_the_same_way(people: People) -> None:
+    await people.coordinator("5")
+    created, code = await people.create_cohort("5", "Regio Zuid", "10-12-2026 14:00")
+    shown = "donderdag 10 december 2026 om 14:00"
+    assert shown in text_of(created)
+    assert shown in text_of(await people.send("5", "/cohort"))
+    joined = await people.join_bot("7", code)
+    assert shown in text_of(joined)
+    assert re.search(r"\d{2}-\d{2}-\d{4}", text_of(joined)) is None
+    english = Say(people.advisor.knowledge, "en")
+    assert when(english, datetime(2026, 12, 10, 14)) == "Thursday 10 December 2026 at 14:00"
