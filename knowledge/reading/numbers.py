@@ -24,6 +24,10 @@ MAX_RUN = 5
 _ARTICLES = frozenset({"een", "one", "a"})
 _MULTIPLIERS = frozenset({"honderd", "duizend", "hundred", "thousand"})
 _CONNECTORS = frozenset({"and", "en"})
+_DOZENS = frozenset({"dozijn", "dozen"})
+"""After a number ("twee dozijn", "two dozen") or an article ("a dozen"): twelve times it.
+Alone ("a few dozen", "dozens") it is a vague word, read from the knowledge's words."""
+DOZEN = 12
 
 _BOUNDS: Mapping[str, Callable[[int], tuple[int, int]]] = {
     "more_than": lambda n: (n + 1, 2 * n),
@@ -64,7 +68,11 @@ def run_value(words: tuple[str, ...]) -> int | None:
     from text_to_num import text2num  # on the first number word read, not at start
 
     text = " ".join(words)
-    tries = [(text, "nl"), (text, "en")]
+    tries = [(text, "nl")]
+    # No English number word ends in -s: text2num reads "tens" as 10 and "hundreds" as
+    # 100, but they are vague ("tens of", "hundreds of"): words, not counts. (Dutch "zes".)
+    if not any(w.endswith("s") for w in words):
+        tries.append((text, "en"))
     # Written without its accent (folded), "tweeënveertig" is "tweeenveertig", which
     # text2num does not read; and English "a hundred" is "one hundred" to it.
     if "eeen" in text:
@@ -82,43 +90,51 @@ def run_value(words: tuple[str, ...]) -> int | None:
     return None
 
 
+def _run(tokens: Sequence[Token], i: int) -> tuple[int, list[tuple[int, int, int]]]:
+    """The numbers of the run of number words (or the digits) at ``i``, and where it ends."""
+    word = tokens[i].text
+    if word.isdigit():
+        value = word_value(word)
+        return i + 1, [] if value is None else [(i, i + 1, value)]
+    before_unit = (
+        i + 1 < len(tokens)
+        and tokens[i + 1].text in _MULTIPLIERS | _DOZENS
+        and tokens[i + 1].clause == tokens[i].clause
+    )
+    if word_value(word) is None and not (word in _ARTICLES and before_unit):
+        return i + 1, []
+    end = i + 1
+    while end < len(tokens) and end - i < MAX_RUN and tokens[end].clause == tokens[i].clause:
+        nxt = tokens[end].text
+        if nxt.isdigit():
+            break
+        joins = nxt in _CONNECTORS and end + 1 < len(tokens)
+        if word_value(nxt) is not None or (joins and word_value(tokens[end + 1].text)):
+            end += 1
+        else:
+            break
+    value = run_value(tuple(t.text for t in tokens[i:end])) if end - i > 1 else None
+    if value is not None:
+        return end, [(i, end, value)]
+    if end - i == 1 and word in _ARTICLES:
+        return end, [(i, end, 1)]  # "a dozen": an article counts only before a dozen
+    singles = [(j, j + 1, word_value(tokens[j].text)) for j in range(i, end)]
+    return end, [(j, k, v) for j, k, v in singles if v is not None]
+
+
 def _values(tokens: Sequence[Token]) -> list[tuple[int, int, int]]:
-    """(start, end, value) of every number, longest run of number words first."""
+    """(start, end, value) of every number, longest run of number words first; a dozen
+    after a number multiplies it ("twee dozijn" is 24)."""
     found: list[tuple[int, int, int]] = []
     i = 0
     while i < len(tokens):
-        word = tokens[i].text
-        starts_run = word_value(word) is not None or (
-            word in _ARTICLES
-            and i + 1 < len(tokens)
-            and tokens[i + 1].text in _MULTIPLIERS
-            and tokens[i + 1].clause == tokens[i].clause
-        )
-        if not starts_run or word.isdigit():
-            if word.isdigit() and (value := word_value(word)) is not None:
-                found.append((i, i + 1, value))
-            i += 1
-            continue
-        end = i + 1
-        while end < len(tokens) and end - i < MAX_RUN and tokens[end].clause == tokens[i].clause:
-            nxt = tokens[end].text
-            if nxt.isdigit():
-                break
-            joins = nxt in _CONNECTORS and end + 1 < len(tokens)
-            if word_value(nxt) is not None or (joins and word_value(tokens[end + 1].text)):
-                end += 1
-            else:
-                break
-        run = tuple(t.text for t in tokens[i:end])
-        value = run_value(run) if end - i > 1 else None
-        if value is not None:
-            found.append((i, end, value))
-        else:
-            for j in range(i, end):
-                single = word_value(tokens[j].text)
-                if single is not None:
-                    found.append((j, j + 1, single))
-        i = end
+        i, numbers = _run(tokens, i)
+        if numbers and i < len(tokens) and tokens[i].text in _DOZENS:
+            start, end, value = numbers[-1]
+            if end == i and tokens[i].clause == tokens[start].clause:
+                numbers[-1] = (start, i + 1, value * DOZEN)
+                i += 1
+        found += [n for n in numbers if tokens[n[0]].text not in _ARTICLES or n[1] - n[0] > 1]
     return found
 
 
