@@ -3,11 +3,16 @@ long a network has existed. Each case was read wrongly before."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from flows.screens import Say
+from flows.understood import not_chosen
 from knowledge.model import Knowledge
 from knowledge.reading.answers import Reading, read_answer
 from knowledge.reading.words import raw_tokens
+from tests.knowledge_helpers import check, edit
 
 
 def read(knowledge: Knowledge, question_id: str, text: str) -> Reading:
@@ -47,3 +52,62 @@ def test_tens_of_is_a_vague_count_in_the_tens_not_ten(knowledge: Knowledge, text
 @pytest.mark.parametrize("text", ["1000000", "een miljoen", "9" * 4096, "1e9" * 1000])
 def test_an_absurd_size_is_not_understood(knowledge: Knowledge, text: str) -> None:
     assert read(knowledge, "size", text).outcome == "unknown"
+
+
+# --- what a negation scopes ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["geen", "nee hoor", "geen formeel mandaat", "geen enkel mandaat", "mandaat? nee"]
+)
+def test_a_negation_alone_or_of_the_mandate_is_no_mandate(knowledge: Knowledge, text: str) -> None:
+    assert read(knowledge, "mandate", text).option == "geen"
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [("mandate", "geen koffie"), ("mandate", "koffie? nee"), ("subgroups", "geen koffie")],
+)
+def test_a_negation_of_something_else_answers_nothing(
+    knowledge: Knowledge, question: str, text: str
+) -> None:
+    assert read(knowledge, question, text).outcome == "unknown"
+
+
+def test_a_negation_of_the_topic_through_an_adjective_still_answers(knowledge: Knowledge) -> None:
+    assert read(knowledge, "subgroups", "we hebben geen vaste werkgroepen").option == "geen"
+
+
+def test_a_topic_must_be_one_word(knowledge_copy: Path) -> None:
+    reading = knowledge_copy / "content" / "reading.yaml"
+    edit(reading, "    mandate:\n      nl: [mandaat,", "    mandate:\n      nl: [het mandaat,")
+    assert "topic 'het mandaat' must be one word" in check(knowledge_copy)[1]
+
+
+def test_topics_of_an_unknown_question_are_reported(knowledge_copy: Path) -> None:
+    reading = knowledge_copy / "content" / "reading.yaml"
+    edit(reading, "  topics:\n    size:", "  topics:\n    omvang:")
+    assert "topics: unknown question 'omvang'" in check(knowledge_copy)[1]
+
+
+# --- what a count counts -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["ongeveer 40 organisaties", "about 40 organisations"])
+def test_a_count_of_organisations_is_no_count_of_subgroups(knowledge: Knowledge, text: str) -> None:
+    reading = read(knowledge, "subgroups", text)
+    assert (reading.outcome, reading.counts, reading.elsewhere) == ("unknown", (), "size")
+
+
+def test_counts_of_two_things_do_not_add_up(knowledge: Knowledge) -> None:
+    reading = read(knowledge, "subgroups", "we hebben 40 organisaties en 3 werkgroepen")
+    assert (reading.option, reading.counts) == ("enkele", ("3",))
+    assert read(knowledge, "size", "12 gemeenten en 30 aanbieders").counts == ("42",)
+
+
+def test_the_bot_says_a_count_belongs_to_another_question(knowledge: Knowledge) -> None:
+    question = knowledge.intake_question("subgroups")
+    assert question is not None
+    reading = read_answer(question, "ongeveer 40 organisaties", knowledge)
+    said = not_chosen(Say(knowledge, "nl"), question, reading)
+    assert said is not None and "Omvang" in "".join(span.text for span in said)

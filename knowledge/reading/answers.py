@@ -10,16 +10,22 @@ count outweighs words.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
-from knowledge.reading.context import answered_echoes, contrast_clause, stray_negation
+from knowledge.reading.context import (
+    answered_echoes,
+    answers_elsewhere,
+    contrast_clause,
+    names_topic,
+    stray_negation,
+)
 from knowledge.reading.numbers import Count, read_counts
 from knowledge.reading.phrases import Hit, PhraseIndex, index_for, negated_hits, search
 from knowledge.reading.spec import ReadingSpec
-from knowledge.reading.words import spans, tokenize
+from knowledge.reading.words import Token, spans, tokenize
 
 Outcome = Literal["matched", "ambiguous", "unknown"]
 
@@ -43,6 +49,8 @@ class Reading:
     candidates: tuple[str, ...] = ()
     fuzzy: tuple[str, ...] = ()
     """Misspelt words taken for an option word: "beperkd~beperkt"."""
+    elsewhere: str | None = None
+    """The question a count answers instead ("40 organisaties" at the subgroups: size)."""
 
 
 def _index(question: IntakeQuestion) -> PhraseIndex:
@@ -76,10 +84,13 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
         dont_know_words.append(" ".join(t.text for t in tokens[start:end]))
     counts: list[Count] = []
     ranged = [o for o in question.options if o.range is not None]
+    elsewhere: str | None = None
     if ranged:
-        counts = read_counts(tokens, spec.numbers, claimed)
+        counts = read_counts(tokens, spec.numbers, claimed, _units(tokens, spec, question.id))
         for count in counts:
             claimed[count.start : count.end] = [True] * (count.end - count.start)
+        elsewhere = next((c.unit for c in counts if c.unit not in (None, question.id)), None)
+        counts = [c for c in counts if c.unit in (None, question.id)]
     hits = search(_index(question), tokens, claimed, spec.literal)
     count_hits = [
         Hit(
@@ -92,6 +103,7 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
         for c in counts
     ]
     denied, spent = negated_hits(tokens, [*hits, *count_hits], claimed, spec)
+    spent |= answers_elsewhere(tokens, spec, question.id, [h for h in hits if id(h) not in denied])
     negated = [h for h in hits if id(h) in denied]
     live = [
         h
@@ -117,6 +129,7 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
             if id(h) not in denied
         ),
         fuzzy=tuple(h.fuzzy for h in live if h.fuzzy),
+        elsewhere=elsewhere,
     )
     order = [o.id for o in question.options]
 
@@ -170,6 +183,27 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
             return replace(read, outcome="matched", option=meant, words=tuple(dont_know_words))
         return replace(read, words=tuple(dont_know_words))
     return read
+
+
+UNIT_REACH = 2
+"""How many words after a number may name what it counts ("40 verschillende partijen")."""
+
+
+def _units(tokens: Sequence[Token], spec: ReadingSpec, own: str) -> Callable[[int], str | None]:
+    """What a count ending at an index counts: the question whose topic the next words
+    name, this question's own first ("3 gemeentelijke tafels" are subgroups)."""
+
+    def unit_of(end: int) -> str | None:
+        if not end:
+            return None
+        after = [t for t in tokens[end : end + UNIT_REACH] if t.clause == tokens[end - 1].clause]
+        ordered = sorted(spec.topics.items(), key=lambda item: item[0] != own)
+        for question_id, topic in ordered:
+            if any(names_topic(t, topic) for t in after):
+                return question_id
+        return None
+
+    return unit_of
 
 
 def _other_side(spec: ReadingSpec, question_id: str, denied: set[str]) -> set[str]:

@@ -114,6 +114,23 @@ def read_reading(folder: Folder) -> ReadingSpec:
         lines.update({f"partial.{q}": raw.line_of(i) for i, q in enumerate(raw)})
     else:
         file.error(root.line_of("partial"), "'partial' must list question ids")
+    topics: dict[str, dict[str, tuple[str, ...]]] = {}
+    raw = root.get("topics")
+    if raw is None:
+        pass
+    elif isinstance(raw, LineDict):
+        for question in raw:
+            lines[f"topics.{question}"] = raw.line_of(question)
+            kept: dict[str, tuple[str, ...]] = {}
+            for lang, written in file.words(raw, str(question)).items():
+                words = [phrase(w) for w in written]
+                for word, read in zip(written, words, strict=True):
+                    if len(read) != 1:
+                        file.error(raw.line_of(question), f"topic '{word}' must be one word")
+                kept[lang] = tuple(w[0] for w in words if len(w) == 1)
+            topics[str(question)] = kept
+    else:
+        file.error(root.line_of("topics"), "'topics' must be a mapping")
     triggers = (*lists["negation"], *lists["negation_after"])
     return ReadingSpec(
         literal=frozenset(t[0] for t in triggers if len(t) == 1),
@@ -131,6 +148,7 @@ def read_reading(folder: Folder) -> ReadingSpec:
         echo_fillers=lists["echo_fillers"],
         contrast=lists["contrast"],
         partial=frozenset(partial),
+        topics=topics,
         lines=lines,
     )
 
@@ -159,6 +177,8 @@ def reading_problems(knowledge: Knowledge) -> list[Problem]:
         check("scales", question_id, scale)
     for question_id in sorted(spec.partial):
         check("partial", question_id, ())
+    for question_id in spec.topics:
+        check("topics", question_id, ())
     return problems
 
 

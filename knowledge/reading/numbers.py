@@ -47,6 +47,8 @@ class Count:
     start: int
     end: int
     words: str
+    unit: str | None = None
+    """The question whose topic it counts ("40 organisaties": size), when the text says."""
 
     def overlaps(self, low: int, high: int) -> bool:
         return self.low <= high and low <= self.high
@@ -156,9 +158,13 @@ def _starts_after(tokens: Sequence[Token], end: int, phrase: Phrase) -> bool:
 
 
 def read_counts(
-    tokens: Sequence[Token], qualifiers: Mapping[str, tuple[Phrase, ...]], claimed: Sequence[bool]
+    tokens: Sequence[Token],
+    qualifiers: Mapping[str, tuple[Phrase, ...]],
+    claimed: Sequence[bool],
+    unit_of: Callable[[int], str | None] = lambda end: None,
 ) -> list[Count]:
-    """Every count in ``tokens`` (skipping claimed ones), with its range and bound."""
+    """Every count in ``tokens`` (skipping claimed ones), with its range and bound, and
+    what it counts (``unit_of`` the index after its number)."""
     values = [v for v in _values(tokens) if not any(claimed[v[0] : v[1]])]
     counts: list[Count] = []
     joiners = qualifiers.get("range", ())
@@ -197,7 +203,7 @@ def read_counts(
                 low = min(low, high)
                 first = start - best[0]
         words = " ".join(t.text for t in tokens[first:last])
-        counts.append(Count(low, high, first, last, words))
+        counts.append(Count(low, high, first, last, words, unit_of(last)))
         k += 1
     return _added(tokens, counts)
 
@@ -207,17 +213,20 @@ _AND = frozenset({"en", "and", "plus"})
 
 def _added(tokens: Sequence[Token], counts: list[Count]) -> list[Count]:
     """Counts of kinds of organisations joined by "en" in one clause add up: "12 gemeenten
-    en 30 aanbieders" is 42. (Right after each other, "5 en 200" is a range, read above.)"""
+    en 30 aanbieders" is 42, but "40 organisaties en 3 werkgroepen" count two things.
+    (Right after each other, "5 en 200" is a range, read above.)"""
     total: list[Count] = []
     for count in counts:
         if total:
             last = total[-1]
             between = {t.text for t in tokens[last.end : count.start]}
             same_clause = tokens[last.start].clause == tokens[count.end - 1].clause
-            if same_clause and between & _AND and count.start - last.end > 1:
+            same_unit = last.unit is None or count.unit is None or last.unit == count.unit
+            if same_clause and same_unit and between & _AND and count.start - last.end > 1:
                 words = " ".join(t.text for t in tokens[last.start : count.end])
+                unit = last.unit or count.unit
                 total[-1] = Count(
-                    last.low + count.low, last.high + count.high, last.start, count.end, words
+                    last.low + count.low, last.high + count.high, last.start, count.end, words, unit
                 )
                 continue
         total.append(count)
