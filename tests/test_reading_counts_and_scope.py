@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.telegram.render import to_html
 from flows.screens import Say
 from flows.understood import not_chosen
 from knowledge.model import Knowledge
@@ -47,6 +48,16 @@ def test_a_dozen_is_twelve(knowledge: Knowledge, text: str, count: str) -> None:
 def test_tens_of_is_a_vague_count_in_the_tens_not_ten(knowledge: Knowledge, text: str) -> None:
     reading = read(knowledge, "size", text)
     assert (reading.option, reading.counts) == ("groot", ())
+
+
+def test_typed_signs_the_bot_quotes_are_escaped(knowledge: Knowledge) -> None:
+    question = knowledge.intake_question("size")
+    assert question is not None
+    reading = read_answer(question, "<10 of >65", knowledge)
+    said = not_chosen(Say(knowledge, "nl"), question, reading)
+    assert reading.outcome == "ambiguous" and said is not None
+    html = to_html(said)
+    assert "&lt; 10" in html and "&gt; 65" in html and "< 10" not in html
 
 
 @pytest.mark.parametrize("text", ["1000000", "een miljoen", "9" * 4096, "1e9" * 1000])
@@ -111,3 +122,72 @@ def test_the_bot_says_a_count_belongs_to_another_question(knowledge: Knowledge) 
     reading = read_answer(question, "ongeveer 40 organisaties", knowledge)
     said = not_chosen(Say(knowledge, "nl"), question, reading)
     assert said is not None and "Omvang" in "".join(span.text for span in said)
+
+
+# --- how long a network has existed --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "phase"),
+    [
+        ("2 jaar", "opbouw"),
+        ("een half jaar", "opstart"),
+        ("3 maanden", "opstart"),
+        ("10 jaar", "volwassen"),
+        ("nog geen jaar", "opstart"),
+        ("sinds 2024", "opbouw"),
+        ("sinds 2023", "volwassen"),
+        ("sinds 2026", "opstart"),
+    ],
+)
+def test_a_length_of_time_is_the_phase_whose_months_it_falls_in(
+    knowledge: Knowledge, text: str, phase: str
+) -> None:
+    question = knowledge.intake_question("fase")
+    assert question is not None
+    assert read_answer(question, text, knowledge, year=2026).option == phase
+
+
+def test_the_phases_follow_the_months_in_the_knowledge(knowledge: Knowledge) -> None:
+    assert knowledge.reading.phases["fase"] == {
+        "opstart": (0, 11),
+        "opbouw": (12, 35),
+        "volwassen": (36, 1200),
+    }
+    assert read(knowledge, "fase", "35 maanden").option == "opbouw"
+    assert read(knowledge, "fase", "36 maanden").option == "volwassen"
+
+
+def test_a_year_in_the_future_or_a_bare_unit_is_no_length(knowledge: Knowledge) -> None:
+    question = knowledge.intake_question("fase")
+    assert question is not None
+    for text in ("sinds 2030", "jaar", "1e9 jaar"):
+        assert read_answer(question, text, knowledge, year=2026).outcome == "unknown", text
+
+
+def test_a_phase_band_must_be_months(knowledge_copy: Path) -> None:
+    reading = knowledge_copy / "content" / "reading.yaml"
+    edit(reading, "opstart: [0, 11]", "opstart: [0, elf]")
+    assert "'opstart' must be [first, last] months" in check(knowledge_copy)[1]
+
+
+def test_phases_of_an_unknown_option_are_reported(knowledge_copy: Path) -> None:
+    reading = knowledge_copy / "content" / "reading.yaml"
+    edit(reading, "opstart: [0, 11]", "begin: [0, 11]")
+    assert "phases: 'begin' is no option of 'fase'" in check(knowledge_copy)[1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ("we hebben geen formeel mandaat, wel 40 organisaties en 3 werkgroepen 🙂 " * 60)[:4096],
+        ("sinds 2019 al 2 jaar een half jaar " * 200)[:4096],
+        ("twee dozijn 1e9 <script>alert(1)</script> " * 200)[:4096],
+    ],
+)
+def test_a_message_of_4096_characters_is_read_without_raising(
+    knowledge: Knowledge, text: str
+) -> None:
+    for question in knowledge.intake:
+        reading = read_answer(question, text, knowledge, year=2026)
+        assert reading.option is None or question.option(reading.option) is not None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Literal
 
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
@@ -22,6 +23,7 @@ from knowledge.reading.context import (
     names_topic,
     stray_negation,
 )
+from knowledge.reading.durations import read_durations
 from knowledge.reading.numbers import Count, read_counts
 from knowledge.reading.phrases import Hit, PhraseIndex, index_for, negated_hits, search
 from knowledge.reading.spec import ReadingSpec
@@ -67,8 +69,11 @@ def _index(question: IntakeQuestion) -> PhraseIndex:
     return index_for(question, entries)
 
 
-def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Reading:
-    """Read ``text`` as an answer to ``question``; never raises."""
+def read_answer(
+    question: IntakeQuestion, text: str, knowledge: Knowledge, *, year: int | None = None
+) -> Reading:
+    """Read ``text`` as an answer to ``question``; never raises. ``year`` is this year, for
+    "sinds 2019" (by default today's)."""
     spec = knowledge.reading
     tokens = answered_echoes(tokenize(text, spec.boundaries), spec)
     if not tokens:
@@ -83,20 +88,24 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
         dont_know_clauses.add(tokens[start].clause)
         dont_know_words.append(" ".join(t.text for t in tokens[start:end]))
     counts: list[Count] = []
-    ranged = [o for o in question.options if o.range is not None]
+    ranges = {o.id: o.range for o in question.options if o.range is not None}
     elsewhere: str | None = None
-    if ranged:
+    months = spec.phases.get(question.id)
+    if months:
+        ranges = dict(months)
+        counts = read_durations(tokens, spec, claimed, year or date.today().year)
+    elif ranges:
         counts = read_counts(tokens, spec.numbers, claimed, _units(tokens, spec, question.id))
-        for count in counts:
-            claimed[count.start : count.end] = [True] * (count.end - count.start)
         elsewhere = next((c.unit for c in counts if c.unit not in (None, question.id)), None)
-        counts = [c for c in counts if c.unit in (None, question.id)]
+    for count in counts:
+        claimed[count.start : count.end] = [True] * (count.end - count.start)
+    counts = [c for c in counts if c.unit in (None, question.id)]
     hits = search(_index(question), tokens, claimed, spec.literal)
     count_hits = [
         Hit(
             c.start,
             c.end,
-            frozenset(o.id for o in ranged if o.range and c.overlaps(*o.range)),
+            frozenset(o for o, (low, high) in ranges.items() if c.overlaps(low, high)),
             c.end - c.start,
             c.words,
         )
@@ -143,7 +152,10 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
             read, outcome=outcome, words=said, candidates=tuple(o for o in order if o in left)
         )
 
-    if live_counts:
+    # A phase that is no length of time ("vastgelopen": a review) is said by its words,
+    # however long the network has existed ("4 jaar, maar vastgelopen").
+    timeless = months is not None and any(h.options - set(ranges) for h in live)
+    if live_counts and not timeless:
         together = set.intersection(*(set(h.options) for h in live_counts))
         candidates = together or set().union(*(h.options for h in live_counts))
         words = [h.words for h in live_counts]

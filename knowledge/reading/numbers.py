@@ -124,7 +124,7 @@ def _run(tokens: Sequence[Token], i: int) -> tuple[int, list[tuple[int, int, int
     return end, [(j, k, v) for j, k, v in singles if v is not None]
 
 
-def _values(tokens: Sequence[Token]) -> list[tuple[int, int, int]]:
+def number_values(tokens: Sequence[Token]) -> list[tuple[int, int, int]]:
     """(start, end, value) of every number, longest run of number words first; a dozen
     after a number multiplies it ("twee dozijn" is 24)."""
     found: list[tuple[int, int, int]] = []
@@ -157,6 +157,28 @@ def _starts_after(tokens: Sequence[Token], end: int, phrase: Phrase) -> bool:
     )
 
 
+def qualifier_before(
+    tokens: Sequence[Token], start: int, qualifiers: Mapping[str, tuple[Phrase, ...]]
+) -> tuple[int, str] | None:
+    """The longest bound right before ``start`` ("meer dan"): its length and kind."""
+    best: tuple[int, str] | None = None
+    for kind, phrases in qualifiers.items():
+        if kind in ("range", AFTER):
+            continue
+        for qualifier in phrases:
+            if _ends_before(tokens, start, qualifier) and (
+                best is None or len(qualifier) > best[0]
+            ):
+                best = (len(qualifier), kind)
+    return best
+
+
+def bounded(kind: str, value: int) -> tuple[int, int]:
+    """The values a bound of ``kind`` on ``value`` allows ("meer dan 30": 31 to 60)."""
+    low, high = _BOUNDS[kind](value)
+    return min(low, high), high
+
+
 def read_counts(
     tokens: Sequence[Token],
     qualifiers: Mapping[str, tuple[Phrase, ...]],
@@ -165,7 +187,7 @@ def read_counts(
 ) -> list[Count]:
     """Every count in ``tokens`` (skipping claimed ones), with its range and bound, and
     what it counts (``unit_of`` the index after its number)."""
-    values = [v for v in _values(tokens) if not any(claimed[v[0] : v[1]])]
+    values = [v for v in number_values(tokens) if not any(claimed[v[0] : v[1]])]
     counts: list[Count] = []
     joiners = qualifiers.get("range", ())
     k = 0
@@ -183,15 +205,7 @@ def read_counts(
                 k += 1
         first = start
         if high == low:
-            best: tuple[int, str] | None = None
-            for kind, phrases in qualifiers.items():
-                if kind in ("range", AFTER):
-                    continue
-                for qualifier in phrases:
-                    if _ends_before(tokens, start, qualifier) and (
-                        best is None or len(qualifier) > best[0]
-                    ):
-                        best = (len(qualifier), kind)
+            best = qualifier_before(tokens, start, qualifiers)
             after = next(
                 (len(q) for q in qualifiers.get(AFTER, ()) if _starts_after(tokens, last, q)), 0
             )
@@ -199,8 +213,7 @@ def read_counts(
                 low, high = _BOUNDS["at_least"](value)
                 last += after
             if best is not None:
-                low, high = _BOUNDS[best[1]](value)
-                low = min(low, high)
+                low, high = bounded(best[1], value)
                 first = start - best[0]
         words = " ".join(t.text for t in tokens[first:last])
         counts.append(Count(low, high, first, last, words, unit_of(last)))
