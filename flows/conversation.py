@@ -96,6 +96,7 @@ class Conversation:
         self.default_timezone = flow.default_timezone
         self.start_payload_pending: str | None = None
         self.offered: tuple[str, ...] = ()
+        self.without_cohorts = False
         self.quiet_question = False
         self.replies: list[Reply] = []
         self.effects: list[Effect] = []
@@ -271,6 +272,7 @@ class Conversation:
             self.resume()
             return
         self.offered = event.offered
+        self.without_cohorts = event.without_cohorts
         if event.kind == "command":
             self.command(event.name, event.text)
         elif event.kind == "action":

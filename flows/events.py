@@ -35,6 +35,9 @@ class Event:
     user was last shown, as the service remembers them (in memory: nothing is stored
     before consent). Typing "ja" then presses the very "Akkoord" button, with the cohort
     code and the language that ride on it."""
+    without_cohorts: bool = False
+    """The user may broadcast but owns no cohort, as the service knows it (the flow does
+    not know the cohorts): a broadcast would reach nobody."""
 
 
 class ConversationData(TypedDict, total=False):
