@@ -18,6 +18,7 @@ from transitions import Machine
 from flows import screens
 from flows.actions import parse_action
 from flows.advice import cards
+from flows.advice.screens import BROWSING_SCREENS
 from flows.commands import find, is_coordinator
 from flows.definition import (
     ADVICE,
@@ -172,6 +173,12 @@ class Conversation:
         return self.flow.questions.get(self.state)
 
     def outcome(self) -> Outcome:
+        if self.replies:
+            # What the user has in front of them now: browsing the dilemmas, or not.
+            if self.replies[-1].meta.get("screen") in BROWSING_SCREENS:
+                self.data["browsing"] = True
+            else:
+                self.data.pop("browsing", None)
         stored = StoredState(
             state=self.state,
             flow_version=FLOW_VERSION,

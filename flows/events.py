@@ -82,6 +82,9 @@ class ConversationData(TypedDict, total=False):
     """The top dilemmas before a re-check, while it runs."""
     skipped: list[str]
     """The intake questions the user was asked and skipped (not those never asked)."""
+    browsing: bool
+    """The last screen was one of browsing the dilemmas (``/terug`` leaves it for where
+    the user was, without moving the intake)."""
 
 
 UPDATE_MEMORY = ("update", "earlier_updates")
