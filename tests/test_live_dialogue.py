@@ -47,7 +47,12 @@ def test_live_is_unknown_elsewhere_and_to_others(knowledge: Knowledge) -> None:
 
 def test_the_buttons_read_into_effects(knowledge: Knowledge) -> None:
     every = [d.id for d in knowledge.dilemmas]
+    level = knowledge.levels[0].id
+    in_level = tuple(d.id for d in knowledge.dilemmas if d.level == level)
+    assert "_" in level
     assert read_button(knowledge, "live:c:7") == ChooseDilemmas(7)
+    assert read_button(knowledge, f"live:d:7:{level}") == StartLive(7, in_level)
+    assert read_button(knowledge, "live:d:7:all") == StartLive(7, tuple(every))
     assert read_button(knowledge, "live:p:7:2.5") == StartLive(7, (every[1], every[4]))
     assert read_button(knowledge, "live:d:7:nope") == StartLive(7, ())
     assert read_button(knowledge, "live:n:3:0") == MoveLive(3, "n", 0)

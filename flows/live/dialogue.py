@@ -11,6 +11,7 @@ Pure: it reads the command and the callback data into typed effects; the live se
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from flows.feature import Context, Registry
@@ -28,6 +29,9 @@ from knowledge.model import Knowledge
 JOIN_PREFIX = "live_"
 """The start payload of the join QR: ``/start live_<code>``."""
 PLACES = "01234"
+_PART = re.compile(r"[A-Za-z0-9_.]+")
+"""What a part of our callback data is made of: numbers, ids (a level's has ``_``),
+dilemma numbers joined by dots."""
 STRONG = "s"
 
 
@@ -56,7 +60,7 @@ def read_button(knowledge: Knowledge, data: str) -> LiveEffect | None:
     """A live button's callback data as the effect it asks for; None when it is not one
     of ours, or malformed (it is then answered as expired)."""
     parts = parse(data)
-    if parts is None or not all(p.isdecimal() or p.isalpha() or "." in p for p in parts):
+    if parts is None or not all(_PART.fullmatch(p) for p in parts):
         return None
     head, ident = parts[0], parts[1]
     if head in ("v", "s") and len(parts) == 3 + (head == "v"):
