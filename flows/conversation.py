@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import unicodedata
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from transitions import Machine
@@ -96,6 +97,7 @@ class Conversation:
         self.default_timezone = flow.default_timezone
         self.start_payload_pending: str | None = None
         self.offered: tuple[str, ...] = ()
+        self.now = datetime.now(UTC)
         self.without_cohorts = False
         self.quiet_question = False
         self.replies: list[Reply] = []
@@ -272,6 +274,7 @@ class Conversation:
             self.resume()
             return
         self.offered = event.offered
+        self.now = event.at or datetime.now(UTC)
         self.without_cohorts = event.without_cohorts
         if event.kind == "command":
             self.command(event.name, event.text)

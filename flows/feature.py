@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from flows.actions import action
@@ -49,6 +50,8 @@ class Context(Protocol):
     """The pressed button's label, kept on the message that loses its buttons."""
     start_payload_pending: str | None
     """A deep-link payload received before consent, carried on the consent buttons."""
+    now: datetime
+    """When the event arrived (aware; :attr:`flows.events.Event.at`)."""
     offered: tuple[str, ...]
     """Typed text before consent: the consent buttons the user was last shown (see
     :attr:`flows.events.Event.offered`)."""

@@ -145,9 +145,10 @@ class Advisor:
         """Handle one event of one user; state, advice and reflections are stored together."""
         key = (channel, user_key)
         async with self._locks.hold(key):
-            if event.kind == "text":
-                event = replace(event, offered=self.consent_buttons.offered(key, self.clock()))
             now = self.clock()
+            event = replace(event, at=now)
+            if event.kind == "text":
+                event = replace(event, offered=self.consent_buttons.offered(key, now))
             language = self.gate_languages.get(key, now) or language_for(language_code)
             outcome = await self._handle_retrying(channel, user_key, event, language)
             self.consent_buttons.note(key, outcome, now)
