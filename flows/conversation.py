@@ -18,6 +18,7 @@ from transitions import Machine
 from flows import screens
 from flows.actions import parse_action
 from flows.advice import cards
+from flows.advice.screens import BROWSING_SCREENS
 from flows.commands import find, is_coordinator
 from flows.definition import (
     ADVICE,
@@ -95,6 +96,7 @@ class Conversation:
         self.default_timezone = flow.default_timezone
         self.start_payload_pending: str | None = None
         self.offered: tuple[str, ...] = ()
+        self.without_cohorts = False
         self.quiet_question = False
         self.replies: list[Reply] = []
         self.effects: list[Effect] = []
@@ -171,6 +173,12 @@ class Conversation:
         return self.flow.questions.get(self.state)
 
     def outcome(self) -> Outcome:
+        if self.replies:
+            # What the user has in front of them now: browsing the dilemmas, or not.
+            if self.replies[-1].meta.get("screen") in BROWSING_SCREENS:
+                self.data["browsing"] = True
+            else:
+                self.data.pop("browsing", None)
         stored = StoredState(
             state=self.state,
             flow_version=FLOW_VERSION,
@@ -264,6 +272,7 @@ class Conversation:
             self.resume()
             return
         self.offered = event.offered
+        self.without_cohorts = event.without_cohorts
         if event.kind == "command":
             self.command(event.name, event.text)
         elif event.kind == "action":

@@ -35,6 +35,9 @@ class Event:
     user was last shown, as the service remembers them (in memory: nothing is stored
     before consent). Typing "ja" then presses the very "Akkoord" button, with the cohort
     code and the language that ride on it."""
+    without_cohorts: bool = False
+    """The user may broadcast but owns no cohort, as the service knows it (the flow does
+    not know the cohorts): a broadcast would reach nobody."""
 
 
 class ConversationData(TypedDict, total=False):
@@ -79,6 +82,9 @@ class ConversationData(TypedDict, total=False):
     """The top dilemmas before a re-check, while it runs."""
     skipped: list[str]
     """The intake questions the user was asked and skipped (not those never asked)."""
+    browsing: bool
+    """The last screen was one of browsing the dilemmas (``/terug`` leaves it for where
+    the user was, without moving the intake)."""
 
 
 UPDATE_MEMORY = ("update", "earlier_updates")

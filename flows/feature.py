@@ -52,6 +52,8 @@ class Context(Protocol):
     offered: tuple[str, ...]
     """Typed text before consent: the consent buttons the user was last shown (see
     :attr:`flows.events.Event.offered`)."""
+    without_cohorts: bool
+    """The user owns no cohort to broadcast to (:attr:`flows.events.Event.without_cohorts`)."""
     quiet_question: bool
     """For one screen: a "continue the questions" button instead of the question."""
 

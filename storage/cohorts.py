@@ -118,6 +118,11 @@ class CohortStore:
         row = self._session.execute(_INFO.where(Cohort.id == cohort_id)).one_or_none()
         return _info(row) if row is not None else None
 
+    def owns_any(self, owner_user_id: int) -> bool:
+        """Whether the user owns a cohort (open or closed)."""
+        query = select(Cohort.id).where(Cohort.owner_user_id == owner_user_id).limit(1)
+        return self._session.execute(query).first() is not None
+
     def by_code(self, code: str) -> CohortInfo | None:
         row = self._session.execute(_INFO.where(Cohort.code == code)).one_or_none()
         return _info(row) if row is not None else None

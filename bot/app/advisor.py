@@ -27,8 +27,7 @@ from bot.app.live import LiveHub
 from bot.app.timeline import Timelines
 from bot.settings import DEFAULT_INSIGHT_MIN_GROUP, DEFAULT_TIMEZONE
 from flows.advisor import AdvisorFlow
-from flows.commands import ADMIN
-from flows.definition import BC_TEXT
+from flows.commands import ADMIN, is_coordinator
 from flows.events import (
     ConversationData,
     Event,
@@ -38,7 +37,7 @@ from flows.events import (
     SetLanguage,
     StoredState,
 )
-from flows.screens import Say, notice
+from flows.screens import Say
 from knowledge.model import LANGUAGES, Knowledge
 from knowledge.store import KnowledgeStore
 from storage import ConcurrentUpdate, Database, Repository
@@ -214,20 +213,9 @@ class Advisor:
                 roles=roles,
                 channel=channel,
             )
+        if is_coordinator(roles) and not repo.cohorts.owns_any(visit.user_id):
+            event = replace(event, without_cohorts=True)
         outcome = flow.handle(stored, event)
-        if (
-            outcome.state.state == BC_TEXT
-            and stored.state != BC_TEXT
-            and not repo.cohorts.owned_by(visit.user_id)
-        ):
-            # A broadcast without cohorts reaches nobody: say so before asking for the
-            # message (the flow does not know the cohorts; the conversation stays put).
-            outcome = replace(
-                outcome,
-                state=stored,
-                replies=[notice(Say(flow.knowledge, stored.lang), "broadcast_no_cohorts")],
-                effects=[],
-            )
         v = Visitor(
             repo,
             flow.knowledge,

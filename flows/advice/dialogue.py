@@ -16,8 +16,10 @@ from flows.definition import (
     BROADCAST_STATES,
     BROWSE_TAG,
     COHORT_STATES,
+    DETAIL,
     NOTE,
     REPLY,
+    SIDE_STATES,
 )
 from flows.events import SaveAdvice, SaveReflection, ScheduleReminder
 from flows.feature import Context, Registry, clean_or_warn
@@ -56,6 +58,7 @@ class AdvicePhase:
         registry.command("advies", lambda ctx, args: self.advice_command(ctx))
         registry.command("dilemmas", lambda ctx, args: ctx.replies.append(screens.levels(ctx.say)))
         registry.command("vraag", lambda ctx, args: self.reflection_question(ctx))
+        registry.command("terug", lambda ctx, args: self.back(ctx))
         registry.action(ADVICE_TAG, self.advice_action)
         registry.action(BROWSE_TAG, self.browse, at_gate=True)
         registry.state_text((NOTE,), self.save_note)
@@ -129,6 +132,26 @@ class AdvicePhase:
 
     def advice_command(self, ctx: Context) -> None:
         ctx.fire("advice")
+
+    def back(self, ctx: Context) -> None:
+        """``/terug``: one level up. Browsing ends where the user was; in the intake, the
+        question before; a dilemma's other page goes to its first page, a note on a
+        dilemma to that dilemma, a side dialogue (a cohort, an answer to a nudge) to where the
+        user was, anything else of the advice to the advice."""
+        if self.intake.leave_browsing(ctx):
+            return
+        if ctx.current_question() is not None:
+            self.intake.back(ctx)
+        elif ctx.state == DETAIL and ctx.data.get("page", "main") != "main":
+            ctx.data["page"] = "main"
+            ctx.reshow()
+        elif ctx.state == NOTE and ctx.knowledge.dilemma(str(ctx.data.get("dilemma", ""))):
+            ctx.data.pop("redacted_note", None)
+            ctx.fire("done")
+        elif ctx.state in SIDE_STATES:
+            ctx.resume()
+        else:
+            ctx.fire("advice")
 
     def advice_action(self, ctx: Context, choice: tuple[str, ...]) -> bool:
         head, arg = choice[0], choice[1] if len(choice) > 1 else ""
@@ -208,6 +231,8 @@ class AdvicePhase:
         ctx.lead = ctx.say("note_saved", text=excerpt(text))
         if ctx.data.get("dilemma"):
             ctx.fire("done")
+        elif ctx.state in SIDE_STATES:
+            ctx.resume()
         else:
             ctx.fire("advice")
 

@@ -13,6 +13,10 @@ from flows.screens import Say
 from knowledge.engine import TOP_N, Advice
 from knowledge.model import Dilemma
 
+BROWSING_SCREENS = frozenset({"levels", "level", "browse", "text_matches"})
+"""Screens of browsing the dilemmas (and a description's matches): they change no state,
+and each leads back to where the user was."""
+
 
 def keep_answer(say: Say, redacted: str | None) -> Reply:
     """The offer to keep an answer to ``/vraag`` as a reflection (client data replaced)."""
@@ -74,9 +78,11 @@ def level(say: Say, level_id: str) -> Reply:
 
 
 def text_matches(say: Say, matches: Sequence[tuple[Dilemma, Sequence[str]]]) -> Reply:
-    """Dilemmas that a free-text description resembles, with the words that matched."""
+    """Dilemmas that a free-text description resembles, with the words that matched, and
+    the way back to where the user was."""
+    back = (Button(say.label("btn_resume"), action(BROWSE_TAG, "resume")),)
     if not matches:
-        return Reply(tuple(say("text_match_none")), meta={"screen": "text_matches"})
+        return Reply(tuple(say("text_match_none")), (back,), meta={"screen": "text_matches"})
     lines = [
         [
             Span(say.plain(d.title), "bold"),
@@ -86,5 +92,6 @@ def text_matches(say: Say, matches: Sequence[tuple[Dilemma, Sequence[str]]]) -> 
         for d, words in matches
     ]
     rows = [(Button(say.plain(d.title), action(BROWSE_TAG, "show", d.id)),) for d, _ in matches]
+    rows.append(back)
     text = join([say("text_match_intro"), join(lines)], "\n\n")
     return Reply(tuple(text), tuple(rows), meta={"screen": "text_matches"})

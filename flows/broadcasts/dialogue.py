@@ -48,6 +48,11 @@ class Broadcasts:
         registry.screen("show_broadcast_preview", self.show_broadcast_preview)
 
     def start(self, ctx: Context) -> bool:
+        if ctx.without_cohorts:
+            # A broadcast without cohorts reaches nobody: say so before asking for the
+            # message, and the conversation stays where it is.
+            ctx.tell("broadcast_no_cohorts")
+            return False
         ctx.data["broadcast"] = {}
         return ctx.detour("new_broadcast")
 

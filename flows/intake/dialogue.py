@@ -1,6 +1,6 @@
 """The intake in the conversation: one question per state, answered by a button or in
 words (free text mapped onto the options), skipped, or gone back from; ``/profiel`` to
-change an answer, ``/terug``, and ``/opnieuw`` (which asks first, since it wipes the
+change an answer, going back a question, and ``/opnieuw`` (which asks first, since it wipes the
 answers). During a re-check (:class:`~flows.timeline.dialogue.Timeline`) each question
 also offers "Ongewijzigd".
 """
@@ -29,7 +29,6 @@ class Intake:
 
     def register(self, registry: Registry) -> None:
         registry.command("profiel", self.profile_command)
-        registry.command("terug", lambda ctx, args: self.back(ctx))
         registry.command("opnieuw", lambda ctx, args: self.ask_restart(ctx))
         registry.action(BROWSE_TAG, self.restart_action)
         registry.answers = self.answer_action
@@ -100,6 +99,7 @@ class Intake:
             ctx.show_where_we_are()
 
     def back(self, ctx: Context) -> None:
+        """Back one question (the question's own "Terug"); to the advice outside the intake."""
         question = ctx.current_question()
         if question is not None:
             ctx.data.pop("failures", None)
@@ -108,6 +108,16 @@ class Intake:
             ctx.fire("back")
         else:
             ctx.fire("advice")
+
+    @staticmethod
+    def leave_browsing(ctx: Context) -> bool:
+        """``/terug`` (or a typed "terug") while browsing the dilemmas: back to where the
+        user was (their question, as it stands), not a step back in the intake."""
+        if ctx.data.pop("browsing", None) is not True:
+            return False
+        ctx.lead = ctx.say("where_we_were")
+        ctx.show_where_we_are()
+        return True
 
     def ask_restart(self, ctx: Context) -> None:
         """Starting over wipes the answers: ask first, unless there is nothing to wipe."""
@@ -194,7 +204,8 @@ class Intake:
             self.skip(ctx, question)
             return True
         if norm and norm in catalogue_words(ctx.knowledge, "words_back"):
-            self.back(ctx)
+            if not self.leave_browsing(ctx):
+                self.back(ctx)
             return True
         reading = map_answer(question, text, ctx.knowledge)
         if reading.outcome == "matched" and reading.option is not None:
