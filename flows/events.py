@@ -9,6 +9,7 @@ from typing import Any, Literal, TypedDict
 
 from flows.cohorts.effects import StewardshipEffect
 from flows.handout.effects import HandoutEffect
+from flows.live.effects import OpenLive
 from flows.replies import Reply
 from flows.timeline.effects import TimelineEffect
 from knowledge.model import DEFAULT_LANGUAGE
@@ -412,6 +413,7 @@ Effect = (
     | FollowUpEffect
     | HandoutEffect
     | TimelineEffect
+    | OpenLive
 )
 
 

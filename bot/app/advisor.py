@@ -37,6 +37,7 @@ from flows.events import (
     SetLanguage,
     StoredState,
 )
+from flows.live.effects import OpenLive
 from flows.screens import Say
 from knowledge.model import LANGUAGES, Knowledge
 from knowledge.store import KnowledgeStore
@@ -45,8 +46,9 @@ from storage import ConcurrentUpdate, Database, Repository
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-KEPT_WHEN_DECLINED = (SetConsent, SetLanguage)
-"""The effects applied for a user who declined: their choices, nothing of their network."""
+KEPT_WHEN_DECLINED = (SetConsent, SetLanguage, OpenLive)
+"""The effects applied for a user who declined: their choices, nothing of their network
+(``/live`` reads a coordinator's cohorts only)."""
 Clock = Callable[[], datetime]
 
 
