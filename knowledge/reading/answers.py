@@ -18,6 +18,7 @@ from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
 from knowledge.reading.context import answered_echoes, contrast_clause, stray_negation
 from knowledge.reading.numbers import Count, read_counts
 from knowledge.reading.phrases import Hit, PhraseIndex, index_for, negated_hits, search
+from knowledge.reading.scope import quantified, weak_alone
 from knowledge.reading.spec import ReadingSpec
 from knowledge.reading.words import spans, tokenize
 
@@ -91,7 +92,16 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
         )
         for c in counts
     ]
-    denied, spent = negated_hits(tokens, [*hits, *count_hits], claimed, spec)
+    lowered, measuring = quantified(tokens, hits, spec, question.id)
+    if lowered:
+        claimed = [
+            c or any(h.start <= i < h.end for h in hits if id(h) in lowered)
+            for i, c in enumerate(claimed)
+        ]
+    kept = [h for h in [*hits, *count_hits] if id(h) not in lowered]
+    denied, spent = negated_hits(tokens, kept, claimed, spec)
+    denied |= lowered
+    spent |= measuring
     negated = [h for h in hits if id(h) in denied]
     live = [
         h
@@ -100,6 +110,8 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
         and id(h) not in spent
         and tokens[h.start].clause not in dont_know_clauses
     ]
+    spent_weak = weak_alone(tokens, spec, question.id, live)
+    live = [h for h in live if id(h) not in spent_weak]
     live_counts = [h for h in count_hits if id(h) not in denied and h.options]
     negated_options = {o for h in negated for o in h.options}
     contrast = contrast_clause(tokens, spec, live, negated_options)
