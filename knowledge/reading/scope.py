@@ -72,11 +72,15 @@ def _measured(
 
 def quantified(
     tokens: Sequence[Token], hits: Sequence[Hit], spec: ReadingSpec, question_id: str
-) -> tuple[set[int], set[int]]:
-    """The ids of hits a lowering word denies, and of degree-word hits spent on measuring."""
+) -> tuple[set[int], set[int], set[int]]:
+    """The ids of hits a lowering word denies, of degree-word hits spent on measuring, and
+    of lowering-word hits that measured a phrase (they stand by what they measured)."""
     denied: set[int] = set()
     spent: set[int] = set()
+    measuring: set[int] = set()
     for own, scope in _measured(tokens, hits, spec.lowering, spec.window, before=True):
+        if own is not None:
+            measuring.add(id(own))
         for hit in scope:
             denied.add(id(hit))
             if own is not None and own.options & hit.options:
@@ -86,7 +90,7 @@ def quantified(
         for own, scope in _measured(tokens, live, spec.intensifiers, spec.window, before=False):
             if own is not None and any(h.options - own.options for h in scope):
                 spent.add(id(own))
-    return denied, spent
+    return denied, spent, measuring
 
 
 def weak_alone(
