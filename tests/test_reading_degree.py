@@ -82,3 +82,23 @@ def test_a_weak_cue_word_does_not_decide_a_sentence(knowledge: Knowledge) -> Non
 def test_everyday_words_of_a_strong_clash(knowledge: Knowledge, text: str) -> None:
     reading = read(knowledge, "interests", text)
     assert (reading.outcome, reading.option) == ("matched", "hoog")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("in 2019 gestart, nu 40 partijen", "groot"),  # the year was Meer dan 65
+        ("sinds 2015 actief met 40 partijen", "groot"),
+        ("we vergaderen 4 keer per jaar met 20 partijen", "middel"),
+        ("2000", "zeer_groot"),  # a bare number is still a count
+    ],
+)
+def test_a_year_or_a_count_of_something_else_is_no_count(
+    knowledge: Knowledge, text: str, expected: str
+) -> None:
+    assert read(knowledge, "size", text).option == expected
+
+
+def test_three_aldermen_are_not_three_organisations(knowledge: Knowledge) -> None:
+    reading = read(knowledge, "size", "we hebben 3 wethouders")
+    assert reading.outcome != "matched" and reading.counts == ()

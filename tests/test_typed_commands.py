@@ -59,3 +59,17 @@ def test_typed_stop_names_the_ways_to_stop_and_changes_nothing(
     assert "niets gewist" in text_out or "nothing is erased" in text_out
     assert outcome.state.state == state.state and outcome.state.answers == state.answers
     assert not outcome.effects, "nothing switched off, nothing erased"
+
+
+def test_a_count_of_organisations_sent_twice_does_not_answer_the_subgroups(
+    knowledge: Knowledge,
+) -> None:
+    # review 6, F39: a double send moved on to the subgroups and answered "Veel (4 of meer)"
+    flow = AdvisorFlow(knowledge)
+    state = at_first_question(flow)
+    first = typed(flow, state, "we zijn met 70 organisaties")
+    assert first.state.answers.get("size") == "zeer_groot"
+    assert first.state.state == question_state("subgroups")
+    again = typed(flow, first.state, "we zijn met 70 organisaties")
+    assert "subgroups" not in again.state.answers
+    assert again.state.state == question_state("subgroups")

@@ -26,7 +26,7 @@ from knowledge.reading.context import (
 from knowledge.reading.durations import read_durations
 from knowledge.reading.numbers import Count, read_counts
 from knowledge.reading.phrases import Hit, PhraseIndex, index_for, negated_hits, search
-from knowledge.reading.scope import quantified, weak_alone
+from knowledge.reading.scope import quantified, stray_count, weak_alone
 from knowledge.reading.spec import ReadingSpec
 from knowledge.reading.words import Token, spans, tokenize
 
@@ -100,7 +100,9 @@ def read_answer(
         elsewhere = next((c.unit for c in counts if c.unit not in (None, question.id)), None)
     for count in counts:
         claimed[count.start : count.end] = [True] * (count.end - count.start)
-    counts = [c for c in counts if c.unit in (None, question.id)]
+    counts = [
+        c for c in counts if c.unit in (None, question.id) and not stray_count(tokens, spec, c)
+    ]
     hits = search(_index(question), tokens, claimed, spec.literal)
     count_hits = [
         Hit(

@@ -28,6 +28,8 @@ PHRASE_LISTS = (
     "contrast",
     "lowering",
     "intensifiers",
+    "not_counted",
+    "year_words",
 )
 
 
@@ -243,6 +245,8 @@ def read_reading(folder: Folder) -> ReadingSpec:
         intensifiers=lists["intensifiers"],
         intensified=intensified,
         weak=weak,
+        not_counted=lists["not_counted"],
+        year_words=lists["year_words"],
         hedges=lists["hedges"],
         dont_know=lists["dont_know"],
         dont_know_options=dont_know_options,

@@ -19,17 +19,26 @@ at the size) they keep their own meaning: those questions are not listed.
 "vooral binnen"): in a sentence they are too common to be a reading on their own ("het
 probleem is dat niemand weet wie beslist" says nothing about internal support).
 
-The words are in ``content/reading.yaml`` (``lowering``, ``intensifiers``, ``weak``).
+**Stray numbers** are no count: a year after a year word ("in 2019 gestart") and a number
+of something no question counts ("3 wethouders", "2 uur").
+
+The words are in ``content/reading.yaml`` (``lowering``, ``intensifiers``, ``weak``,
+``year_words``, ``not_counted``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from knowledge.reading.numbers import Count
 from knowledge.reading.phrases import Hit
 from knowledge.reading.spec import Phrase, ReadingSpec
 from knowledge.reading.words import Token, spans
 
+YEARS = (1900, 2099)
+"""A number in this range after a year word is a year."""
+NOUN_REACH = 2
+"""How many words after a number may name what it counts ("3 nieuwe wethouders")."""
 WEAK_ALONE = 3
 """A weak cue word decides only in an answer of at most this many words."""
 
@@ -103,3 +112,18 @@ def weak_alone(
     weak_hits = [h for h in live if tuple(h.words.split()) in weak]
     strong = {o for h in live if h not in weak_hits for o in h.options}
     return {id(h) for h in weak_hits if not h.options & strong}
+
+
+def stray_count(tokens: Sequence[Token], spec: ReadingSpec, count: Count) -> bool:
+    """Whether ``count`` is a year or the number of something no question counts."""
+    if count.unit is not None:
+        return False  # "2000 organisaties" names what it counts
+    year_before = {end for _, end in spans(tokens, spec.year_words)}
+    if count.low == count.high and YEARS[0] <= count.low <= YEARS[1] and count.start in year_before:
+        return True
+    if not count.end:
+        return False
+    clause = tokens[count.end - 1].clause
+    after = [t.text for t in tokens[count.end : count.end + NOUN_REACH] if t.clause == clause]
+    nouns = {words[0] for words in spec.not_counted if len(words) == 1}
+    return any(word in nouns for word in after)
