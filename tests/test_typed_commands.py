@@ -73,3 +73,14 @@ def test_a_count_of_organisations_sent_twice_does_not_answer_the_subgroups(
     again = typed(flow, first.state, "we zijn met 70 organisaties")
     assert "subgroups" not in again.state.answers
     assert again.state.state == question_state("subgroups")
+
+
+def test_an_answer_to_another_question_says_which(knowledge: Knowledge) -> None:
+    # review 6, F4: the mandate described at the governance question was a dead re-ask
+    flow = AdvisorFlow(knowledge)
+    state = StoredState(
+        state=question_state("sturingsvorm"), flow_version=FLOW_VERSION, consent=True
+    )
+    outcome = typed(flow, state, "eigenlijk moet ik alles terugleggen bij mijn eigen bestuur")
+    assert "andere vraag (Mandaat)" in said(outcome)
+    assert outcome.state.state == state.state and not outcome.state.answers
