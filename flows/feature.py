@@ -93,6 +93,10 @@ class Context(Protocol):
         """Add a short notice from the catalogue."""
         ...
 
+    def command(self, name: str, text: str) -> None:
+        """Handle a command, as if it was typed ("help" typed at a question is /help)."""
+        ...
+
     def detour(self, trigger: str) -> bool:
         """Leave for a side dialogue, remembering where to come back to."""
         ...
@@ -224,6 +228,18 @@ def clean_or_warn(c: Context, text: str, tag: str, discard: str) -> bool:
     text_spans = say("client_data_found", kinds=kinds, redacted=redacted)
     c.replies.append(Reply(tuple(text_spans), rows, meta={"screen": "client_data"}))
     return False
+
+
+def keep_typed(
+    c: Context, text: str, limit: int, tag: str, discard: str, keep: Callable[[Context, str], None]
+) -> None:
+    """Typed text the user means to keep (a note, an answer to a nudge): longer than
+    ``limit`` characters, it is refused; with client data, only its redacted version waits
+    for the user's choice (:func:`clean_or_warn`); else ``keep`` keeps it."""
+    if len(text) > limit:
+        c.tell("note_too_long", limit=limit)
+    elif clean_or_warn(c, text, tag, discard):
+        keep(c, text)
 
 
 def catalogue_words(knowledge: Knowledge, key: str) -> set[str]:
