@@ -93,6 +93,10 @@ class Context(Protocol):
         """Add a short notice from the catalogue."""
         ...
 
+    def command(self, name: str, text: str) -> None:
+        """Handle a command, as if it was typed ("help" typed at a question is /help)."""
+        ...
+
     def detour(self, trigger: str) -> bool:
         """Leave for a side dialogue, remembering where to come back to."""
         ...
