@@ -300,7 +300,7 @@ def _check_guard(knowledge: Knowledge, report: Report, *, run_tests: bool) -> No
     guard = Guard.from_knowledge(knowledge)
     for test in spec.tests:
         report.guard_tests_run += 1
-        hits = guard.scan(test.text)
+        hits = guard.scan(test.text, sharing=test.sharing)
         expected = sorted(set(test.hits))
         got = sorted({h.kind for h in hits})
         if got != expected:
