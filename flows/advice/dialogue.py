@@ -155,6 +155,10 @@ class AdvicePhase:
 
     def advice_action(self, ctx: Context, choice: tuple[str, ...]) -> bool:
         head, arg = choice[0], choice[1] if len(choice) > 1 else ""
+        if head == "open" and len(choice) == 1:
+            # The reminder's button: the advice, wherever the user is (as /advies).
+            self.advice_command(ctx)
+            return True
         if ctx.state not in ADVICE_PHASE or head not in ADVICE_ACTIONS:
             return False
         if head == "restart":
@@ -189,9 +193,9 @@ class AdvicePhase:
         if head == "remind":
             if arg and ctx.knowledge.dilemma(arg) is None:
                 return False
+            # The answer names the moment: the service knows the user's window.
             ctx.effects.append(ScheduleReminder(REMIND_DAYS, arg or "advice"))
             ctx.notice = ctx.say.label("remind_set_short")
-            ctx.tell("remind_set", days=REMIND_DAYS)
             return True
         if head == "note" and not arg:
             ctx.data.pop("dilemma", None)

@@ -196,13 +196,20 @@ def coordinators_screen(say: Say, coordinators: Sequence[tuple[int, str]]) -> Re
 
 
 def nudge(
-    say: Say, step: PlanStep | None, outbox_id: int, dilemma_title: str | None = None
+    say: Say,
+    step: PlanStep | None,
+    outbox_id: int,
+    dilemma_title: str | None = None,
+    *,
+    from_live: bool = False,
 ) -> Reply:
     """A follow-up prompt with its buttons: answer, later (next working day or next week),
-    no more reminders. ``dilemma_title`` (the member's latest advice) personalises it."""
+    no more reminders. ``dilemma_title`` personalises it: the top of the member's latest
+    advice, or (``from_live``) a dilemma they said in a live session plays strongly."""
     parts: list[list[Span]] = [say("nudge_head")]
     if step is not None and step.personal is not None and dilemma_title:
-        parts.append(fill(step.personal.get(say.lang), dilemma=dilemma_title))
+        line = step.personal_live if from_live and step.personal_live else step.personal
+        parts.append(fill(line.get(say.lang), dilemma=dilemma_title))
     parts.append(prompt_of(say, step))
     ident = str(outbox_id)
     rows = (
