@@ -97,6 +97,7 @@ class Conversation:
         self.start_payload_pending: str | None = None
         self.offered: tuple[str, ...] = ()
         self.without_cohorts = False
+        self.open_prompt = 0
         self.quiet_question = False
         self.replies: list[Reply] = []
         self.effects: list[Effect] = []
@@ -273,6 +274,7 @@ class Conversation:
             return
         self.offered = event.offered
         self.without_cohorts = event.without_cohorts
+        self.open_prompt = event.open_prompt if event.kind == "text" else 0
         if event.kind == "command":
             self.command(event.name, event.text)
         elif event.kind == "action":

@@ -38,6 +38,11 @@ class Event:
     without_cohorts: bool = False
     """The user may broadcast but owns no cohort, as the service knows it (the flow does
     not know the cohorts): a broadcast would reach nobody."""
+    open_prompt: int = 0
+    """Typed text only: the outbox id of a follow-up prompt (a nudge or a coordinator's
+    question) that is the newest message the user got and is not answered yet (0: none),
+    as the service knows it. The text may be the answer to it rather than to the question
+    the conversation waits for."""
 
 
 class ConversationData(TypedDict, total=False):
@@ -47,6 +52,9 @@ class ConversationData(TypedDict, total=False):
     update: int
     """The id of the user's latest update; ``earlier_updates`` the ones before it."""
     earlier_updates: list[int]
+    typed_reply: dict[str, Any]
+    """Typed text that may answer a follow-up prompt, while the user says whether it does:
+    ``{"to": outbox id, "text": the text, redacted when it held client data}``."""
     last_action: str
     """The last button pressed, and in which state (a double tap changes nothing)."""
     last_state: str

@@ -54,6 +54,8 @@ class Context(Protocol):
     :attr:`flows.events.Event.offered`)."""
     without_cohorts: bool
     """The user owns no cohort to broadcast to (:attr:`flows.events.Event.without_cohorts`)."""
+    open_prompt: int
+    """An unanswered follow-up prompt the user saw last (:attr:`flows.events.Event.open_prompt`)."""
     quiet_question: bool
     """For one screen: a "continue the questions" button instead of the question."""
 

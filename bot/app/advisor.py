@@ -215,6 +215,8 @@ class Advisor:
             )
         if is_coordinator(roles) and not repo.cohorts.owns_any(visit.user_id):
             event = replace(event, without_cohorts=True)
+        if event.kind == "text" and record is not None and visit.consent:
+            event = replace(event, open_prompt=repo.outbox.open_prompt(visit.user_id) or 0)
         outcome = flow.handle(stored, event)
         v = Visitor(
             repo,

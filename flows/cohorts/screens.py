@@ -262,6 +262,18 @@ def nudge_settings(
     return Reply(tuple(join(parts, "\n\n")), tuple(rows), meta={"screen": "nudge_settings"})
 
 
+def typed_reply_offer(say: Say, outbox_id: int, redacted: str | None) -> Reply:
+    """Typed text that may answer the nudge or question the user got last: keep it as the
+    answer? (``redacted``: the version without client data that would be kept.)"""
+    text = say("typed_reply_offer")
+    if redacted is not None:
+        text = [*text, Span("\n\n"), *say("answer_to_question_redacted", redacted=redacted)]
+    rows = (
+        (Button(say.label("btn_typed_reply_keep"), action(NUDGE_TAG, "keep", str(outbox_id))),),
+    )
+    return Reply(tuple(text), rows, meta={"screen": "typed_reply"})
+
+
 def reply_prompt(say: Say) -> Reply:
     rows = ((Button(say.label("btn_cancel"), action(NUDGE_TAG, "cancel")),),)
     return Reply(tuple(say("reply_prompt")), rows, meta={"screen": "reply"})
