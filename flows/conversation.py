@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import unicodedata
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from transitions import Machine
@@ -19,7 +20,7 @@ from flows import screens
 from flows.actions import parse_action
 from flows.advice import cards
 from flows.advice.screens import BROWSING_SCREENS
-from flows.commands import find, is_coordinator
+from flows.commands import Command, find, is_coordinator
 from flows.definition import (
     ADVICE,
     BROADCAST_STATES,
@@ -40,7 +41,7 @@ from flows.events import (
     fresh_data,
     remember_update,
 )
-from flows.feature import Registry
+from flows.feature import CommandHandler, Registry
 from flows.machine import fire
 from flows.replies import Reply, Screen, Span, led
 from flows.screens import Say
@@ -96,6 +97,7 @@ class Conversation:
         self.default_timezone = flow.default_timezone
         self.start_payload_pending: str | None = None
         self.offered: tuple[str, ...] = ()
+        self.now = datetime.now(UTC)
         self.without_cohorts = False
         self.open_prompt = 0
         self.quiet_question = False
@@ -273,6 +275,8 @@ class Conversation:
             self.resume()
             return
         self.offered = event.offered
+        self.start_payload_pending = event.pending_start
+        self.now = event.at or datetime.now(UTC)
         self.without_cohorts = event.without_cohorts
         self.open_prompt = event.open_prompt if event.kind == "text" else 0
         if event.kind == "command":
@@ -298,20 +302,33 @@ class Conversation:
     def command(self, name: str, text: str) -> None:
         """Route by the command table: unknown (or not for this user's roles) says so;
         before consent only the commands marked ``at_gate`` are answered."""
-        command = find(name)
+        found = find(name)
+        handler = self.handler_of(found) if found is not None else None
+        command = found if handler is not None else None
         if self.at_gate and (command is None or not command.at_gate):
             if command is not None and command.name == "start" and text.strip():
                 # Joining through a deep link: the code rides on the consent buttons.
                 self.start_payload_pending = text.strip()
             self.to_gate()
-        elif command is None or command.channel or not command.allowed(self.roles):
+        elif command is None or handler is None:
             self.tell("unknown_command")
         else:
-            self.registry.commands[command.name](self, clean_text(text))
+            handler(self, clean_text(text))
             if command.name in SAYS_AND_RETURNS and self.current_question() is not None:
                 # An answer in passing: the pending question and its buttons come again.
                 self.lead = self.say("where_we_were")
                 self.reshow()
+
+    def handler_of(self, command: Command) -> CommandHandler | None:
+        """The handler of ``command`` here; None for a command of other roles, of another
+        channel, or one its channel answers itself (``/dashboard``): unknown here."""
+        if not command.allowed(self.roles):
+            return None
+        if command.channel is None:
+            return self.registry.commands.get(command.name)
+        if command.channel == self.channel:
+            return self.registry.channel_commands.get(command.name)
+        return None
 
     def stale(self) -> None:
         self.data.pop("last_action", None)

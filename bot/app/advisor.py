@@ -21,7 +21,7 @@ from bot.app.broadcasting import BroadcastEffects
 from bot.app.context import Links, Visitor
 from bot.app.effects import Effects
 from bot.app.followup import FollowUp
-from bot.app.gate import ConsentButtons, GateLanguages
+from bot.app.gate import ConsentButtons, GateLanguages, note_pending_start
 from bot.app.handouts import Handouts
 from bot.app.live import LiveHub
 from bot.app.timeline import Timelines
@@ -37,6 +37,7 @@ from flows.events import (
     SetLanguage,
     StoredState,
 )
+from flows.live.effects import OpenLive
 from flows.screens import Say
 from knowledge.model import LANGUAGES, Knowledge
 from knowledge.store import KnowledgeStore
@@ -45,8 +46,9 @@ from storage import ConcurrentUpdate, Database, Repository
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-KEPT_WHEN_DECLINED = (SetConsent, SetLanguage)
-"""The effects applied for a user who declined: their choices, nothing of their network."""
+KEPT_WHEN_DECLINED = (SetConsent, SetLanguage, OpenLive)
+"""The effects applied for a user who declined: their choices, nothing of their network
+(``/live`` reads a coordinator's cohorts only)."""
 Clock = Callable[[], datetime]
 
 
@@ -143,9 +145,10 @@ class Advisor:
         """Handle one event of one user; state, advice and reflections are stored together."""
         key = (channel, user_key)
         async with self._locks.hold(key):
-            if event.kind == "text":
-                event = replace(event, offered=self.consent_buttons.offered(key, self.clock()))
             now = self.clock()
+            event = replace(event, at=now)
+            if event.kind == "text":
+                event = replace(event, offered=self.consent_buttons.offered(key, now))
             language = self.gate_languages.get(key, now) or language_for(language_code)
             outcome = await self._handle_retrying(channel, user_key, event, language)
             self.consent_buttons.note(key, outcome, now)
@@ -215,9 +218,15 @@ class Advisor:
             )
         if is_coordinator(roles) and not repo.cohorts.owns_any(visit.user_id):
             event = replace(event, without_cohorts=True)
-        if event.kind == "text" and record is not None and visit.consent:
+        if event.kind == "text" and record is not None and visit.consent is True:
             event = replace(event, open_prompt=repo.outbox.open_prompt(visit.user_id) or 0)
+        pending = None
+        if visit.consent is not True:
+            pending = repo.pending_starts.find(channel, user_key)
+            event = replace(event, pending_start=pending)
         outcome = flow.handle(stored, event)
+        if visit.consent is not True:
+            note_pending_start(repo, channel, user_key, event, outcome, pending)
         v = Visitor(
             repo,
             flow.knowledge,
