@@ -48,10 +48,8 @@ class Event:
     """The user may broadcast but owns no cohort, as the service knows it (the flow does
     not know the cohorts): a broadcast would reach nobody."""
     open_prompt: int = 0
-    """Typed text only: the outbox id of a follow-up prompt (a nudge or a coordinator's
-    question) that is the newest message the user got and is not answered yet (0: none),
-    as the service knows it. The text may be the answer to it rather than to the question
-    the conversation waits for."""
+    """Typed text: the outbox id of an unanswered nudge or broadcast that is the newest
+    message the user got (0: none); the text may answer it rather than the question."""
 
 
 class ConversationData(TypedDict, total=False):
@@ -62,8 +60,7 @@ class ConversationData(TypedDict, total=False):
     """The id of the user's latest update; ``earlier_updates`` the ones before it."""
     earlier_updates: list[int]
     typed_reply: dict[str, Any]
-    """Typed text that may answer a follow-up prompt, while the user says whether it does:
-    ``{"to": outbox id, "text": the text, redacted when it held client data}``."""
+    """Typed text that may answer a prompt: ``{"to": outbox id, "text": (redacted)}``."""
     last_action: str
     """The last button pressed, and in which state (a double tap changes nothing)."""
     last_state: str
@@ -100,8 +97,7 @@ class ConversationData(TypedDict, total=False):
     skipped: list[str]
     """The intake questions the user was asked and skipped (not those never asked)."""
     browsing: bool
-    """The last screen was one of browsing the dilemmas (``/terug`` leaves it for where
-    the user was, without moving the intake)."""
+    """The last screen was browsing the dilemmas (``/terug`` leaves it, intake unmoved)."""
 
 
 UPDATE_MEMORY = ("update", "earlier_updates")
