@@ -90,6 +90,11 @@ class Context(Protocol):
         """Add a short notice from the catalogue."""
         ...
 
+    def after_effects(self, show: Callable[[], None]) -> None:
+        """What ``show`` adds comes after whatever the event's effects answer (the screen
+        the user goes on from, :data:`flows.replies.LAST`)."""
+        ...
+
     def detour(self, trigger: str) -> bool:
         """Leave for a side dialogue, remembering where to come back to."""
         ...
