@@ -15,6 +15,7 @@ from bench import (
     dashboard,
     handout,
     held_updates,
+    http_clients,
     live,
     memory,
     outbox,
@@ -52,6 +53,7 @@ def main(argv: list[str]) -> int:
     ]
     suites["handout"] = lambda: [handout.handout()]
     suites["telegram"] = over_http.run_all
+    suites["clients"] = http_clients.run_all
     suites["broadcast"] = broadcast.broadcast_rate
     suites["memory"] = memory.memory_with_users
     suites["dashboard"] = dashboard.cohorts_page

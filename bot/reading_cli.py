@@ -44,6 +44,7 @@ def reading_as_json(reading: Reading) -> dict[str, Any]:
             "hedged": list(reading.hedged),
             "fuzzy": list(reading.fuzzy),
             "dont_know": reading.dont_know,
+            "elsewhere": reading.elsewhere,
         },
     }
 
@@ -99,6 +100,8 @@ def _print_reading(
             print(f"{name}: {', '.join(values)}", file=out)
     if reading.dont_know:
         print("don't know: yes", file=out)
+    if reading.elsewhere:
+        print(f"answers another question: {reading.elsewhere}", file=out)
 
 
 def print_examples(report: ExampleReport, out: TextIO) -> None:

@@ -19,6 +19,7 @@ from flows.feature import ActionHandler, CommandHandler, Feature, Registry
 from flows.handout.dialogue import Handout
 from flows.help.dialogue import Help
 from flows.intake.dialogue import Intake
+from flows.live.dialogue import LiveSession
 from flows.machine import build_machine
 from flows.privacy.dialogue import Privacy
 from flows.timeline.dialogue import Timeline
@@ -40,7 +41,7 @@ def features() -> tuple[Feature, ...]:
         keep_answer=advice.keep_reflection_answer,
         describe=advice.describe,
     )
-    return (privacy, intake, advice, Help(), cohorts, Handout(), timeline)
+    return (privacy, intake, advice, Help(), cohorts, Handout(), timeline, LiveSession())
 
 
 def build_registry(parts: tuple[Feature, ...]) -> Registry:

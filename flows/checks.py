@@ -1,5 +1,6 @@
-"""Checks that need the screens: message keys the code uses, rendered message length, and
-action ids. ``python -m bot check`` runs them after the knowledge validator.
+"""Checks that need the screens: message keys the code uses, rendered message length,
+action ids, and reflection questions that one screen would show twice in other words.
+``python -m bot check`` runs them after the knowledge validator.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from flows.actions import MAX_ACTION_BYTES
 from flows.advice import cards
 from flows.advice import screens as advice_screens
 from flows.cohorts.screens import ask_cohort_plan, nudge
+from flows.handout.content import QUESTIONS_PER_DILEMMA
 from flows.intake import screens as intake_screens
+from flows.meeting import distinct_questions, meeting_question
 from flows.replies import Reply
 from knowledge.engine import Advice, Engine, Reason, ScoredDilemma
-from knowledge.model import LANGUAGES, Dilemma, Knowledge, Where
+from knowledge.model import LANGUAGES, Dilemma, Knowledge, Text, Where
 from knowledge.problems import Problem
 
 MAX_MESSAGE = 4096
@@ -31,6 +34,11 @@ _KEY_USE = re.compile(
 _CODE_DIRS = ("flows", "bot")
 LARGEST_OUTBOX_ID = 2**63 - 1
 """Nudge buttons carry the outbox id: checked with the longest one there can be."""
+NEAR_DUPLICATE = 90
+"""rapidfuzz token-set ratio (0–100) of two questions' normalized texts, in either language,
+from which they count as one question in two wordings (a warning where one screen shows
+both)."""
+_WORD = re.compile(r"\w+")
 
 
 def used_message_keys() -> set[str]:
@@ -108,6 +116,77 @@ def check_rendering(knowledge: Knowledge) -> list[Problem]:
             for step in plan.steps:
                 reply = nudge(say, step, LARGEST_OUTBOX_ID, longest_title)
                 _check_reply(reply, plan.where, f"{what} step '{step.id}' ({lang})", problems)
+    problems.extend(check_near_duplicates(knowledge, engine))
+    return problems
+
+
+def _normalized(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def near_duplicates(texts: Sequence[Text]) -> dict[tuple[int, int], int]:
+    """The pairs of ``texts`` (by identity, lower id first) whose normalized wording is at
+    least :data:`NEAR_DUPLICATE` alike in some language, with that ratio."""
+    from rapidfuzz import fuzz
+
+    words = [(id(t), [_normalized(t.get(lang)) for lang in LANGUAGES]) for t in texts]
+    pairs: dict[tuple[int, int], int] = {}
+    for n, (first, mine) in enumerate(words):
+        for second, theirs in words[n + 1 :]:
+            ratio = max(map(fuzz.token_set_ratio, mine, theirs))
+            if ratio >= NEAR_DUPLICATE:
+                pairs[min(first, second), max(first, second)] = round(ratio)
+    return pairs
+
+
+def check_near_duplicates(knowledge: Knowledge, engine: Engine) -> list[Problem]:
+    """Two reflection questions (or one and the meeting question) near-identical in wording
+    that one advice screen, one handout or one dilemma's list of questions shows together,
+    for some walked profile. Texts alike but never shown together (say, each for the profiles the
+    other's ``ask_if`` excludes) are no problem. The walk runs only when some pair of the
+    knowledge is alike at all, so a clean knowledge base costs no walk."""
+    questions = list(knowledge.questions.values())
+    meetings = [(d.meeting, d) for d in knowledge.dilemmas if d.meeting is not None]
+    alike = near_duplicates([*(q.text for q in questions), *(m for m, _ in meetings)])
+    if not alike:
+        return []
+    named = {id(q.text): (f"reflection question '{q.id}'", q.where) for q in questions}
+    named |= {id(m): (f"the meeting question of '{d.id}'", d.where) for m, d in meetings}
+    found: dict[tuple[int, int], dict[str, None]] = {}
+
+    def together(texts: Sequence[Text], screen: str) -> None:
+        for n, first in enumerate(texts):
+            for second in texts[n + 1 :]:
+                pair = (min(id(first), id(second)), max(id(first), id(second)))
+                if pair in alike:
+                    found.setdefault(pair, {})[screen] = None
+
+    for d in knowledge.dilemmas:  # browsing a dilemma: its questions for everyone
+        browsed = [knowledge.questions[q] for q in d.questions if q in knowledge.questions]
+        together([q.text for q in browsed if q.ask_if is None], f"dilemma '{d.id}'")
+    for profile in walked_profiles(knowledge):
+        advice = engine.advise(profile)
+        for scored in advice.ranked:
+            together([q.text for q in scored.questions], f"dilemma '{scored.dilemma.id}'")
+        meeting = meeting_question(knowledge, advice)
+        closing = [meeting.text] if meeting else []
+        for per, screen in ((1, "the advice screen"), (QUESTIONS_PER_DILEMMA, "the handout")):
+            shown = [q.text for picked in distinct_questions(advice.top(), per) for q in picked]
+            together([*shown, *closing], screen)
+    problems = []
+    for pair, screens_shown in found.items():
+        (first, _), (second, where) = sorted(
+            (named[i] for i in pair), key=lambda n: (n[1].file, n[1].line)
+        )
+        problems.append(
+            Problem(
+                where.file,
+                where.line,
+                f"{first} and {second} are near-duplicates (ratio {alike[pair]}), shown "
+                f"together on {', '.join(screens_shown)}: merge their wording",
+                "warning",
+            )
+        )
     return problems
 
 

@@ -35,8 +35,9 @@ class Command:
     """Answered before the user has agreed to the privacy statement (it stores nothing or
     checks consent itself); other commands show the privacy question again."""
     channel: str | None = None
-    """Answered by this channel itself, not by the conversation (``/dashboard`` opens a
-    web page from Telegram); elsewhere it is an unknown command."""
+    """Only on this channel (``/dashboard`` opens a web page from Telegram, which the
+    channel answers itself; ``/live`` needs the projector page); elsewhere it is an
+    unknown command."""
     english: str | None = None
     """Its English name (the contract's alias): in the English menu and /help."""
 
@@ -74,7 +75,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", aliases=("hulp",), at_gate=True),
     Command("terug", english="back"),
     Command("opnieuw", english="restart"),
-    Command("live", role=COORDINATOR, channel="telegram"),
+    Command("live", role=COORDINATOR, at_gate=True, channel="telegram"),
     Command("cohort", aliases=("cohorten",), role=COORDINATOR),
     Command("broadcast", role=COORDINATOR),
     Command("inzicht", english="insight", role=COORDINATOR),

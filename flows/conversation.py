@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import unicodedata
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from transitions import Machine
@@ -42,7 +43,7 @@ from flows.events import (
     fresh_data,
     remember_update,
 )
-from flows.feature import Registry
+from flows.feature import CommandHandler, Registry
 from flows.machine import fire
 from flows.replies import Reply, Screen, Span, last, led
 from flows.screens import Say
@@ -95,6 +96,7 @@ class Conversation:
         self.default_timezone = flow.default_timezone
         self.start_payload_pending: str | None = None
         self.offered: tuple[str, ...] = ()
+        self.now = datetime.now(UTC)
         self.without_cohorts = False
         self.quiet_question = False
         self.replies: list[Reply] = []
@@ -271,6 +273,7 @@ class Conversation:
             self.resume()
             return
         self.offered = event.offered
+        self.now = event.at or datetime.now(UTC)
         self.without_cohorts = event.without_cohorts
         if event.kind == "command":
             self.command(event.name, event.text)
@@ -295,17 +298,19 @@ class Conversation:
     def command(self, name: str, text: str) -> None:
         """Route by the command table: unknown (or not for this user's roles) says so;
         before consent only the commands marked ``at_gate`` are answered."""
-        command = find(name)
+        found = find(name)
+        handler = self.handler_of(found) if found is not None else None
+        command = found if handler is not None else None
         if self.at_gate and (command is None or not command.at_gate):
             if command is not None and command.name == "start" and text.strip():
                 # Joining through a deep link: the code rides on the consent buttons.
                 self.start_payload_pending = text.strip()
             self.to_gate()
-        elif command is None or command.channel or not command.allowed(self.roles):
+        elif command is None or handler is None:
             self.tell("unknown_command")
         else:
             at, before = self.state, len(self.replies)
-            self.registry.commands[command.name](self, clean_text(text))
+            handler(self, clean_text(text))
             self.back_to_the_question(command, at, self.replies[before:])
 
     def back_to_the_question(self, command: Command, at: str, shown: list[Reply]) -> None:
@@ -332,6 +337,17 @@ class Conversation:
         before = len(self.replies)
         show()
         self.replies[before:] = [last(reply) for reply in self.replies[before:]]
+
+    def handler_of(self, command: Command) -> CommandHandler | None:
+        """The handler of ``command`` here; None for a command of other roles, of another
+        channel, or one its channel answers itself (``/dashboard``): unknown here."""
+        if not command.allowed(self.roles):
+            return None
+        if command.channel is None:
+            return self.registry.commands.get(command.name)
+        if command.channel == self.channel:
+            return self.registry.channel_commands.get(command.name)
+        return None
 
     def stale(self) -> None:
         self.data.pop("last_action", None)

@@ -1,8 +1,9 @@
-"""Dates in words, in the user's language: "3 december 2026", "12 maart"."""
+"""Dates and moments in words, in the user's language: the one way every screen shows
+them. "3 december 2026", "3 december" (this year), "dinsdag 8 december 2026 om 14:00"."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flows.screens import Say
 
@@ -10,6 +11,11 @@ from flows.screens import Say
 def _month(say: Say, day: date) -> str:
     months = [m.strip() for m in say.label("months").split(",")]
     return months[day.month - 1] if len(months) == 12 else f"{day.month:02d}"
+
+
+def weekday(say: Say, day: date) -> str:
+    days = [d.strip() for d in say.label("weekdays").split(",")]
+    return days[day.weekday()] if len(days) == 7 else ""
 
 
 def long_date(say: Say, day: date) -> str:
@@ -22,3 +28,13 @@ def short_date(say: Say, day: date, today: date | None = None) -> str:
     if today is not None and day.year != today.year:
         return long_date(say, day)
     return say.label("date_short", day=day.day, month=_month(say, day))
+
+
+def when(say: Say, moment: datetime) -> str:
+    """A wall-clock moment: weekday, the long date and the time."""
+    return say.label(
+        "when_format",
+        weekday=weekday(say, moment.date()),
+        date=long_date(say, moment.date()),
+        time=f"{moment.hour:02d}:{moment.minute:02d}",
+    ).strip()

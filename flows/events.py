@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal, TypedDict
 
 from flows.cohorts.effects import StewardshipEffect
 from flows.handout.effects import HandoutEffect
+from flows.live.effects import OpenLive
 from flows.replies import Reply
 from flows.timeline.effects import TimelineEffect
 from knowledge.model import DEFAULT_LANGUAGE
@@ -30,6 +32,9 @@ class Event:
     """The channel's id of the update (Telegram's ``update_id``; 0: none). An update handled
     again changes nothing: the user's latest (redelivered after a failure that may have been
     committed anyway) shows the current screen, an earlier one shows nothing."""
+    at: datetime | None = None
+    """When the service received the event (aware); None: the flow reads the clock. Typed
+    dates such as "morgen" are read from it."""
     offered: tuple[str, ...] = ()
     """Typed text before consent: the actions of the buttons on the consent question the
     user was last shown, as the service remembers them (in memory: nothing is stored
@@ -270,9 +275,10 @@ class Appoint:
 
 @dataclass(frozen=True, slots=True)
 class Revoke:
-    """Take the coordinator role away from this user (admins)."""
+    """Take the coordinator role away from this user (admins); unconfirmed, ask first."""
 
     user_id: int
+    confirmed: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,6 +409,7 @@ Effect = (
     | FollowUpEffect
     | HandoutEffect
     | TimelineEffect
+    | OpenLive
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from flows.actions import action
@@ -49,6 +50,8 @@ class Context(Protocol):
     """The pressed button's label, kept on the message that loses its buttons."""
     start_payload_pending: str | None
     """A deep-link payload received before consent, carried on the consent buttons."""
+    now: datetime
+    """When the event arrived (aware; :attr:`flows.events.Event.at`)."""
     offered: tuple[str, ...]
     """Typed text before consent: the consent buttons the user was last shown (see
     :attr:`flows.events.Event.offered`)."""
@@ -149,7 +152,10 @@ class Registry:
     """Which feature answers what. Registering a name twice is a mistake and says so."""
 
     commands: dict[str, CommandHandler] = field(default_factory=dict)
-    """Every command of :data:`flows.commands.COMMANDS` by name."""
+    """Every command of :data:`flows.commands.COMMANDS` without a ``channel``, by name."""
+    channel_commands: dict[str, CommandHandler] = field(default_factory=dict)
+    """Commands of one channel (:attr:`flows.commands.Command.channel`) that the
+    conversation answers there (``/live`` on Telegram)."""
     actions: dict[str, list[ActionHandler]] = field(default_factory=dict)
     """Buttons by the tag of their action id; a tag's handlers are tried in order until
     one takes the button. Any other tag is an intake question's id."""
@@ -174,6 +180,11 @@ class Registry:
         if name in self.commands:
             raise ValueError(f"command '{name}' registered twice")
         self.commands[name] = handler
+
+    def channel_command(self, name: str, handler: CommandHandler) -> None:
+        if name in self.channel_commands:
+            raise ValueError(f"command '{name}' registered twice")
+        self.channel_commands[name] = handler
 
     def action(self, tag: str, handler: ActionHandler, *, at_gate: bool = False) -> None:
         self.actions.setdefault(tag, []).append(handler)

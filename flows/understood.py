@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flows.screens import question_name
+
 if TYPE_CHECKING:
     from flows.replies import Span
     from flows.screens import Say
@@ -38,4 +40,8 @@ def not_chosen(say: Say, question: IntakeQuestion, reading: Reading) -> list[Spa
     if reading.outcome == "ambiguous":
         options = _labels(say, question, reading.candidates)
         return say("reading_ambiguous", words=", ".join(reading.words), options=options)
+    other = say.knowledge.intake_question(reading.elsewhere or "")
+    if other is not None:
+        # "ongeveer 40 organisaties" at the subgroups: the size, which has its own question
+        return say("reading_elsewhere", question=question_name(say, other))
     return None

@@ -6,13 +6,14 @@ Codes and tokens are made by the caller; this module only stores and finds them.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Clock, Cohort, CoordinatorInvite, Membership, User
+from storage.models import AuditEntry, Clock, Cohort, CoordinatorInvite, Membership, User
 from storage.sql import insert_unless_exists
 
 COORDINATOR = "coordinator"
@@ -236,6 +237,25 @@ class CohortStore:
             .order_by(User.id)
         )
         return [Coordinator(*row) for row in self._session.execute(query)]
+
+    def coordinators_since(self, user_ids: Collection[int]) -> dict[int, datetime]:
+        """When each of these users last became coordinator (the audit's latest
+        ``role.granted``; without one, when they first used the bot)."""
+        subjects = {f"user:{user_id}": user_id for user_id in user_ids}
+        since = {
+            user_id: created
+            for user_id, created in self._session.execute(
+                select(User.id, User.created_at).where(User.id.in_(list(user_ids)))
+            )
+        }
+        granted = (
+            select(AuditEntry.subject, func.max(AuditEntry.at))
+            .where(AuditEntry.action == "role.granted", AuditEntry.subject.in_(list(subjects)))
+            .group_by(AuditEntry.subject)
+        )
+        for subject, at in self._session.execute(granted):
+            since[subjects[subject]] = at
+        return since
 
     def add_invite(self, token: str, created_by: int) -> None:
         self._session.add(

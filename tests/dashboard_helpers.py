@@ -116,13 +116,16 @@ async def reply_to(s: Site, text: str, chat: int) -> StoredMessage:
 
 @contextlib.asynccontextmanager
 async def site(
-    tmp_path: Path, *, web_url: str | None = None, webhook: bool = False
+    tmp_path: Path, *, web_url: str | None = None, webhook: bool = False, web: bool = True
 ) -> AsyncIterator[Site]:
-    """A polling (or webhook) bot serving its web pages on a free loopback port."""
+    """A polling (or webhook) bot serving its web pages on a free loopback port; ``web``
+    False: a bot without WEB_URL and PORT, serving no pages."""
     port = free_port()
     root = f"http://127.0.0.1:{port}"
     async with FakeBotAPI() as api:
         extra = {"WEB_URL": web_url or root, "PORT": str(port), "ADMIN_IDS": str(ADMIN)}
+        if not web:
+            del extra["WEB_URL"], extra["PORT"]
         if webhook:
             extra["WEBHOOK_URL"] = f"{root}/telegram"
         settings = bot_settings(api, tmp_path, **extra)

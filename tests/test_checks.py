@@ -7,10 +7,10 @@ from pathlib import Path
 
 from flows import screens
 from flows.advice import cards
-from flows.checks import distinct_screens, longest_screens, walked_profiles
+from flows.checks import check_near_duplicates, distinct_screens, longest_screens, walked_profiles
 from knowledge.engine import Engine
 from knowledge.model import LANGUAGES, Knowledge
-from tests.knowledge_helpers import check, edit
+from tests.knowledge_helpers import check, edit, line_of
 
 LONG = " Dit is een heel lange zin die het scherm voorbij de grens van een telefoon duwt." * 14
 
@@ -71,3 +71,51 @@ def test_a_long_reflection_question_fails_check_on_the_advice_screen(
     assert code == 1, out
     assert "the longest advice (nl) renders to" in out, out
     assert "the longest advice (en)" not in out, out
+
+
+def test_no_advice_screen_or_dilemma_shows_one_question_twice_in_other_words(
+    knowledge: Knowledge,
+) -> None:
+    """The bundled content had two: a meeting question and a reflection question on one
+    advice screen, and a municipality's question that repeated another in its dilemma."""
+    assert check_near_duplicates(knowledge, Engine(knowledge)) == []
+
+
+def test_the_old_meeting_question_fails_strict_check_next_to_its_twin(
+    knowledge_copy: Path,
+) -> None:
+    dilemmas = knowledge_copy / "content" / "dilemmas.yaml"
+    edit(
+        dilemmas,
+        "en: How formally do we set up the network, and what do the partners hand over for it?",
+        "en: What do we lay down jointly, and what do we deliberately leave with the partners?",
+    )
+    line = line_of(knowledge_copy / "content" / "reflection_questions.yaml", "wat_bij_de_partners")
+    code, out = check(knowledge_copy, strict=True)
+    assert code == 1, out
+    assert (
+        f"content/reflection_questions.yaml:{line}: warning: the meeting question of "
+        "'autonoom_vs_integraal' and reflection question 'wat_bij_de_partners' are "
+        "near-duplicates"
+    ) in out, out
+    assert "shown together on the handout, the advice screen: merge their wording" in out, out
+
+
+def test_questions_alike_but_never_shown_together_are_no_problem(knowledge_copy: Path) -> None:
+    """One board-table question is for networks with a board table, the other for those
+    without: the same wording on both still never reaches one screen."""
+    questions = knowledge_copy / "content" / "reflection_questions.yaml"
+    edit(
+        questions,
+        "Heeft uw netwerk een bestuurlijke tafel nodig? Zo ja: moet die meesturen als een van\n"
+        "        de partijen, of namens het netwerk besluiten?",
+        "Stuurt de bestuurlijke tafel als een van de partijen mee in het netwerk, of stuurt\n"
+        "        zij namens het netwerk de werkgroepen en partners aan?",
+    )
+    code, out = check(knowledge_copy, strict=True)
+    assert code == 0, out
+    assert "near-duplicates" not in out, out
+    # Their ask_if apart, the same dilemma lists them both: that is a warning.
+    edit(questions, "ask_if: {any: [{subgroups: geen}, {bestuurlijke_subgroep: geen}]}", "")
+    code, out = check(knowledge_copy, strict=True)
+    assert code == 1 and "'bestuurlijke_tafel_nodig' are near-duplicates" in out, out

@@ -17,6 +17,7 @@ from bot.web.initdata import InitDataError, sign, verify
 from bot.web.pages import all_texts
 from knowledge.model import LANGUAGES
 from storage import AuditEntry, Repository
+from storage.models import WebLogin
 from tests.dashboard_helpers import (
     ADMIN,
     COORDINATOR_A,
@@ -67,6 +68,9 @@ async def test_a_coordinator_sees_only_their_own_cohorts(tmp_path: Path) -> None
                 assert r.status == 404
         status, overview = await get(s, "/app/api/overview", tma(s, COORDINATOR_A))
         assert all(row["closed"] is False for row in overview["cohorts"])
+        # Dates in the chat's words (flows.dates), not the browser's own format.
+        shown = "maandag 2 november 2026 om 10:00"
+        assert all(row["workshop_text"] == shown for row in overview["cohorts"])
 
 
 async def test_an_admin_sees_every_cohort(tmp_path: Path) -> None:
@@ -190,6 +194,24 @@ async def test_a_login_link_expires_after_ten_minutes(tmp_path: Path) -> None:
             post = {"headers": {"Content-Type": "application/json"}, "data": "{}"}
             async with http.post(link, **post) as r:
                 assert r.status == 410
+
+
+async def test_without_web_url_dashboard_says_it_is_off_and_makes_no_login(
+    tmp_path: Path,
+) -> None:
+    async with site(tmp_path, web=False) as s:
+        message = await reply_to(s, "/dashboard", COORDINATOR_A)
+        assert "Het dashboard staat uit" in (message.plain_text or "")
+        assert "/app/login/" not in (message.plain_text or "")
+
+        def made(repo: Repository) -> tuple[int, list[str]]:
+            logins = len(list(repo._session.scalars(select(WebLogin))))
+            return logins, list(repo._session.scalars(select(AuditEntry.action)))
+
+        logins, audited = await s.bot.advisor.db.run(made)
+        assert logins == 0 and "dashboard.link" not in audited
+        member = await reply_to(s, "/dashboard", MEMBER)
+        assert "Het dashboard staat uit" not in (member.plain_text or "")
 
 
 async def test_a_members_dashboard_command_is_an_unknown_command(tmp_path: Path) -> None:
@@ -404,5 +426,6 @@ async def test_broadcast_reports_follow_the_anonymity_rules(tmp_path: Path) -> N
         assert first["figures"]["total"] == 6 and first["figures"]["answered"] == 1
         # One member shared: their "anonymous" answer would be theirs, so it is withheld.
         assert first["shared"] == [] and first["shared_withheld"] is True
+        assert re.fullmatch(r"\w+dag \d{1,2} \w+ \d{4} om \d\d:\d\d", first["created_text"])
         status, theirs = await get(s, "/app/api/broadcasts", tma(s, COORDINATOR_B))
         assert theirs == []

@@ -56,9 +56,9 @@ async def test_admin_invites_a_coordinator_who_creates_a_cohort_with_link_and_qr
     assert f"https://t.me/netwerkwijzer_test_bot?start={code}" in text_of(created)
     photo = next(r.attachment for r in created.replies if r.attachment is not None)
     assert photo.kind == "photo" and photo.data.startswith(b"\x89PNG\r\n\x1a\n")
-    assert "Regio <Utrecht> 🙂" in text_of(created) and "woensdag 25-11-2026 om 14:00" in text_of(
+    assert "Regio <Utrecht> 🙂" in text_of(
         created
-    )
+    ) and "woensdag 25 november 2026 om 14:00" in text_of(created)
 
     def audit(repo: Repository) -> list[str]:
         return list(repo._session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
@@ -73,8 +73,8 @@ async def test_a_member_joins_once_and_gets_the_plan_in_the_outbox(
     _, code = await people.create_cohort("5", "Workshop", "25-11-2026 14:00")
     joined = await people.join_bot("7", code)
     text = text_of(joined)
-    assert text.index("U volgt nu de workshop") < text.index("Vraag 1 van"), "join first"
-    assert "De eerste vraag komt op vrijdag 27-11-2026 om 14:00" in text
+    assert text.index("U volgt nu: ") < text.index("Vraag 1 van"), "join first"
+    assert "De eerste vraag komt op vrijdag 27 november 2026 om 14:00" in text
     planned = await people.nudges("7")
     assert [row.payload["step"] for row in planned] == [
         "na_twee_dagen",
@@ -129,7 +129,13 @@ async def test_coordinators_reach_only_their_own_cohorts_and_members_none(
     await people.join_bot("7", code)
     for command in ("/cohort", "/coordinator", "/coordinator 5"):
         assert "ken ik niet" in text_of(await people.send("7", command))
-    for data in ("1:c:new", f"1:c:link:{cohort.id}", "1:c:invite", "1:c:revoke:5"):
+    for data in (
+        "1:c:new",
+        f"1:c:link:{cohort.id}",
+        "1:c:invite",
+        "1:c:revoke:5",
+        "1:c:revokeyes:5",
+    ):
         pressed = await people.press("7", data)
         assert pressed.notice == "Deze knop is verlopen." and not pressed.effects
     # A coordinator is no admin.
@@ -148,7 +154,9 @@ async def test_admin_appoints_by_id_and_revokes(people: People) -> None:
     user_id = await people.user_id("12345")
     listing = await people.send(ADMIN, "/coordinator")
     assert f"1:c:revoke:{user_id}" in actions_of(listing)
-    revoked = await people.press(ADMIN, f"1:c:revoke:{user_id}")
+    asked = await people.press(ADMIN, f"1:c:revoke:{user_id}")  # asks first (issue 13)
+    assert "Weet u het zeker?" in text_of(asked) and not asked.menus
+    revoked = await people.press(ADMIN, f"1:c:revokeyes:{user_id}")
     assert "geen coördinator meer" in text_of(revoked) and revoked.menus == {"12345": frozenset()}
     assert "ken ik niet" in text_of(await people.send("12345", "/cohort"))
     assert "alleen cijfers" in text_of(await people.send(ADMIN, "/coordinator abc"))
@@ -234,11 +242,11 @@ async def test_snooze_to_the_next_working_day_or_next_week(people: People) -> No
     await people.join_bot("7", code)
     first = await deliver_first(people, "7")  # Wednesday 25 November 14:00
     later = await people.press("7", f"1:n:later:{first.id}")
-    assert "donderdag 26-11-2026 om 08:30" in text_of(later)
+    assert "donderdag 26 november 2026 om 08:30" in text_of(later)
     snoozed = [row for row in await people.nudges("7") if "snoozed_from" in row.payload]
     assert [row.due_at for row in snoozed] == [local(2026, 11, 26, 8, 30).astimezone(UTC)]
     week = await people.press("7", f"1:n:week:{first.id}")
-    assert "maandag 30-11-2026 om 08:30" in text_of(week)
+    assert "maandag 30 november 2026 om 08:30" in text_of(week)
     snoozed = [row for row in await people.nudges("7") if "snoozed_from" in row.payload]
     assert [row.due_at for row in snoozed] == [local(2026, 11, 30, 8, 30).astimezone(UTC)]
     assert snoozed[0].payload["step"] == "na_twee_dagen"
@@ -315,7 +323,9 @@ async def test_moving_the_workshop_re_plans_every_member_without_duplicates(
     ask = await people.press("5", f"1:c:redate:{cohort.id}")
     assert "nieuwe datum" in text_of(ask)
     moved = await people.send("5", "02-12-2026 10:00")
-    assert "woensdag 02-12-2026 om 10:00" in text_of(moved) and "2 deelnemer(s)" in text_of(moved)
+    assert "woensdag 2 december 2026 om 10:00" in text_of(moved) and "2 deelnemer(s)" in text_of(
+        moved
+    )
     seven = await people.nudges("7")
     assert [row.due_at for row in seven] == [
         local(2026, 12, 4, 10).astimezone(UTC),

@@ -30,7 +30,7 @@ import string
 from collections import deque
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -236,10 +236,12 @@ def _service_buttons() -> tuple[str, ...]:
     cohort = followup_screens.CohortSummary(
         1, "Werkplaats", datetime(2026, 12, 12, 14), "Europe/Amsterdam", min(PLANS), 3, False
     )
+    coordinator = followup_screens.CoordinatorSummary(2, 1, date(2026, 12, 1), ("Werkplaats",))
     screens = [
         followup_screens.cohort_list(say, [cohort]),
         followup_screens.close_confirm(say, cohort),
-        followup_screens.coordinators_screen(say, [(2, "1000002")]),
+        followup_screens.coordinators_screen(say, [coordinator]),
+        followup_screens.revoke_confirm(say, coordinator),
         followup_screens.nudge(say, None, 1),
         followup_screens.nudge_settings(
             say, KNOWLEDGE.windows, None, False, "Europe/Amsterdam", None
@@ -496,7 +498,8 @@ REAL_HEADS = sorted(
         *("levels", "level", "resume", "lang"),
         *("consent", "export", "reflections", "forget", "keep", "delref"),
         *("new", "cancel", "plan", "zone", "create", "redate", "link", "close", "closeyes"),
-        *("invite", "revoke", "reply", "later", "week", "stop", "off", "window", "share"),
+        *("invite", "revoke", "revokeyes", "revokeno"),
+        *("reply", "later", "week", "stop", "off", "window", "share"),
         *BROADCAST_HEADS,
     }
 )

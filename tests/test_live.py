@@ -276,3 +276,24 @@ async def test_the_facilitators_link_moves_the_session_on_from_the_page(tmp_path
         assert now["round"] == 2 and key not in json.dumps(now)
         async with aiohttp.ClientSession() as http, http.get(f"{s.root}/live/{code}") as r:
             assert key not in await r.text()
+
+
+async def test_a_session_of_one_level_starts_from_the_level_button(tmp_path: Path) -> None:
+    """``/live`` without numbers: a cohort, then a level (its id has an underscore, which
+    the buttons' check refused: every level button answered "expired")."""
+    async with site(tmp_path) as s:
+        api = s.api
+        zuid = s.cohorts["Workshop Zuid"]
+        choose = await send(api, "/live", chat=COORDINATOR_A)
+        cohort = next(d for d in callback_datas(choose) if d == f"live:c:{zuid}")
+        assert await press_and_answer(api, COORDINATOR_A, choose.message_id, cohort) == ""
+
+        def levels(a: FakeBotAPI) -> list[str]:
+            shown = callback_datas(a.message(COORDINATOR_A, choose.message_id))
+            return [d for d in shown if d.startswith(f"live:d:{zuid}:")]
+
+        level = (await api.wait_for(levels))[0]
+        assert "_" in level
+        assert await press_and_answer(api, COORDINATOR_A, choose.message_id, level) == ""
+        control = await screen(api, COORDINATOR_A, "Projector")
+        assert "3 dilemma's" in control.content

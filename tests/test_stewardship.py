@@ -114,7 +114,7 @@ async def test_a_cohort_whose_coordinator_was_revoked_waits_for_an_admin(
     nudges_before = await people.nudges("70")
     assert nudges_before, "the member has follow-up nudges planned"
     coordinator = await people.user_id("5")
-    await people.press(ADMIN, f"1:c:revoke:{coordinator}")
+    await people.press(ADMIN, f"1:c:revokeyes:{coordinator}")
 
     refused = await people.join_bot("71", code)
     assert "neemt nu geen nieuwe deelnemers aan" in text_of(refused)
@@ -132,7 +132,7 @@ async def test_a_cohort_whose_coordinator_was_revoked_waits_for_an_admin(
 
 async def test_an_admin_closes_a_cohort_without_owner(people: People) -> None:
     cohort_id, _code = await coordinator_with_cohort(people)
-    await people.press(ADMIN, f"1:c:revoke:{await people.user_id('5')}")
+    await people.press(ADMIN, f"1:c:revokeyes:{await people.user_id('5')}")
     await people.press(ADMIN, f"1:c:close:{cohort_id}")
     await people.press(ADMIN, f"1:c:closeyes:{cohort_id}")
     cohort = await people.db.run(lambda repo: repo.cohorts.get(cohort_id))

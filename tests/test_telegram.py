@@ -573,7 +573,7 @@ async def test_cohort_deep_link_and_nudges_end_to_end(api: FakeBotAPI, tmp_path:
         assert "«Regio <Utrecht>»" in (ask_when.plain_text or "")
         plans = await send(api, "24-11-2026 10:00")
         confirm = await press(api, plans, "1:c:plan:standaard")
-        assert "dinsdag 24-11-2026 om 10:00" in (confirm.plain_text or "")
+        assert "dinsdag 24 november 2026 om 10:00" in (confirm.plain_text or "")
         before = last_id(api, USER)
         await press(api, confirm, "1:c:create")
         photo = await next_message(api, USER, before)
@@ -585,8 +585,8 @@ async def test_cohort_deep_link_and_nudges_end_to_end(api: FakeBotAPI, tmp_path:
         member = 777
         consent = await send(api, f"/start {code}", chat=member)
         joined = await press(api, consent, f"1:p:consent:yes:{code}", chat=member)
-        assert "U volgt nu de workshop Regio <Utrecht>" in (joined.plain_text or "")
-        assert "donderdag 26-11-2026 om 10:00" in (joined.plain_text or "")
+        assert "U volgt nu: Regio <Utrecht>" in (joined.plain_text or "")
+        assert "donderdag 26 november 2026 om 10:00" in (joined.plain_text or "")
         question = joined  # one message: the confirmation, then the first question
         assert "Vraag 1 van" in (question.plain_text or "")
 
@@ -598,7 +598,7 @@ async def test_cohort_deep_link_and_nudges_end_to_end(api: FakeBotAPI, tmp_path:
         data = callback_datas(nudge)
         later = next(d for d in data if d.startswith("1:n:later:"))
         snoozed = await press(api, nudge, later, chat=member)
-        assert "vrijdag 27-11-2026 om 08:30" in (snoozed.plain_text or "")
+        assert "vrijdag 27 november 2026 om 08:30" in (snoozed.plain_text or "")
         reply = next(d for d in data if d.startswith("1:n:reply:"))
         prompt = await press(api, nudge, reply, chat=member)
         assert "Typ uw antwoord" in (prompt.plain_text or "")

@@ -37,6 +37,7 @@ from flows.events import (
     SetLanguage,
     StoredState,
 )
+from flows.live.effects import OpenLive
 from flows.replies import in_order
 from flows.screens import Say
 from knowledge.model import LANGUAGES, Knowledge
@@ -46,8 +47,9 @@ from storage import ConcurrentUpdate, Database, Repository
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-KEPT_WHEN_DECLINED = (SetConsent, SetLanguage)
-"""The effects applied for a user who declined: their choices, nothing of their network."""
+KEPT_WHEN_DECLINED = (SetConsent, SetLanguage, OpenLive)
+"""The effects applied for a user who declined: their choices, nothing of their network
+(``/live`` reads a coordinator's cohorts only)."""
 Clock = Callable[[], datetime]
 
 
@@ -144,9 +146,10 @@ class Advisor:
         """Handle one event of one user; state, advice and reflections are stored together."""
         key = (channel, user_key)
         async with self._locks.hold(key):
-            if event.kind == "text":
-                event = replace(event, offered=self.consent_buttons.offered(key, self.clock()))
             now = self.clock()
+            event = replace(event, at=now)
+            if event.kind == "text":
+                event = replace(event, offered=self.consent_buttons.offered(key, now))
             language = self.gate_languages.get(key, now) or language_for(language_code)
             outcome = await self._handle_retrying(channel, user_key, event, language)
             self.consent_buttons.note(key, outcome, now)

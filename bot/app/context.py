@@ -20,9 +20,11 @@ from storage import Repository
 @dataclass
 class Links:
     """Deep links ``https://t.me/<bot>?start=<payload>``, once the bot's username is known
-    (the Telegram channel sets it at start; the terminal chat has none)."""
+    (the Telegram channel sets it at start; the terminal chat has none), and the public
+    base URL of the bot's web pages (``WEB_URL``; None: no web pages)."""
 
     username: str | None = None
+    web_url: str | None = None
 
     def deep_link(self, payload: str) -> str | None:
         return f"https://t.me/{self.username}?start={payload}" if self.username else None

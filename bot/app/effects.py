@@ -3,7 +3,8 @@
 The match ends in :func:`typing.assert_never`, so mypy fails when an effect is added to
 the union without a case here. Each case hands the effect to the service of its feature
 (the user's own data here; cohorts and nudges in :mod:`bot.app.followup`; broadcasts in
-:mod:`bot.app.broadcasting`), inside the event's unit of work.
+:mod:`bot.app.broadcasting`; ``/live`` in :mod:`bot.app.live_effects`), inside the
+event's unit of work.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot.app.broadcasting import BroadcastEffects
 from bot.app.context import Visitor
 from bot.app.followup import FollowUp
 from bot.app.handouts import Handouts
+from bot.app.live_effects import open_live
 from bot.app.timeline import Timelines
 from flows.cohorts.effects import AdoptCohort, RevokeInvite
 from flows.events import (
@@ -54,6 +56,7 @@ from flows.events import (
     StartBroadcast,
 )
 from flows.handout.effects import ChooseHandout, MakeHandout
+from flows.live.effects import OpenLive
 from flows.privacy.screens import export_reply, reflections_screen
 from flows.timeline.content import subject_title
 from flows.timeline.effects import ShowTimeline
@@ -156,6 +159,8 @@ class Effects:
                 self.followup.stewardship.revoke_invite(v, effect)
             case AdoptCohort():
                 self.followup.stewardship.adopt(v, effect)
+            case OpenLive():
+                open_live(v, effect, f.links)
             case _:
                 assert_never(effect)
 

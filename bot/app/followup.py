@@ -352,9 +352,24 @@ class FollowUp:
         self._grant(v, v.user_id, v.channel_user_id, "invite", by=invited_by)
         v.tell("invite_redeemed", first=True)
 
+    def _coordinators(self, v: Visitor) -> list[fs.CoordinatorSummary]:
+        """The coordinators as an admin sees them, numbered in the list's order."""
+        found = v.repo.cohorts.coordinators()
+        since = v.repo.cohorts.coordinators_since([c.user_id for c in found])
+        zone = ZoneInfo(self.default_timezone)
+        return [
+            fs.CoordinatorSummary(
+                c.user_id,
+                number,
+                since[c.user_id].astimezone(zone).date(),
+                tuple(cohort.name for cohort in v.repo.cohorts.owned_by(c.user_id)),
+            )
+            for number, c in enumerate(found, start=1)
+            if c.user_id in since
+        ]
+
     def list_coordinators(self, v: Visitor, effect: ListCoordinators) -> None:
-        coordinators = [(c.user_id, c.channel_user_id) for c in v.repo.cohorts.coordinators()]
-        v.show(fs.coordinators_screen(v.say, coordinators))
+        v.show(fs.coordinators_screen(v.say, self._coordinators(v)))
         self.stewardship.show_invites(v)
 
     def create_invite(self, v: Visitor, effect: CreateInvite) -> None:
@@ -378,10 +393,18 @@ class FollowUp:
             v.tell("appoint_already", who=who)
 
     def revoke(self, v: Visitor, effect: Revoke) -> None:
+        """Ask first; a button of an old list or a second tap finds nobody to revoke."""
+        summary = next((c for c in self._coordinators(v) if c.user_id == effect.user_id), None)
         who = v.repo.cohorts.channel_id_of(effect.user_id)
-        if who is None or not v.repo.cohorts.set_role(effect.user_id, COORDINATOR, False):
+        if summary is None or who is None:
+            v.tell("revoke_unknown")
+            return
+        if not effect.confirmed:
+            v.show(fs.revoke_confirm(v.say, summary))
+            return
+        if not v.repo.cohorts.set_role(effect.user_id, COORDINATOR, False):
             v.tell("revoke_unknown")
             return
         v.repo.audit(v.user_id, "role.revoked", f"user:{effect.user_id}", {"role": COORDINATOR})
         v.menus[who] = v.repo.cohorts.roles(effect.user_id)
-        v.tell("revoked", who=who)
+        v.tell("revoked", details=fs.coordinator_details(v.say, summary))

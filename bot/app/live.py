@@ -1,7 +1,8 @@
 """The live workshop session as an application service: a coordinator starts a session
 for a cohort and moves it on round by round; participants place themselves between the
 poles of each round's dilemma; the projector page reads the counts. No channel here:
-:mod:`bot.telegram.live` is the chat side, :mod:`bot.web.live` the projector page.
+:mod:`bot.app.live_effects` applies the chat's effects (:mod:`flows.live.dialogue`),
+:mod:`bot.telegram.live` sends them, :mod:`bot.web.live` is the projector page.
 
 Every call is one unit of work. A change (a vote, a round moving on) is announced on the
 :class:`LiveHub` after its commit, in this process; on PostgreSQL it is also sent with
@@ -30,7 +31,6 @@ from storage.live import LiveInfo, MyVote, Participant, Tally
 CHANNEL = "telegram"
 CODE_BYTES = 18
 """The projector code: 144 random bits, 24 URL-safe characters (fits a start payload)."""
-JOIN_PREFIX = "live_"
 SESSION_VALID = timedelta(hours=12)
 """A session not ended expires this long after its start."""
 AFTER_END = timedelta(minutes=30)

@@ -42,7 +42,7 @@ from bot.app.advisor import Advisor, UserLocks, language_for
 from bot.app.dashboard import Dashboard
 from bot.settings import Settings
 from bot.telegram.dashboard import COMMAND, DashboardCommand, set_menu_button
-from bot.telegram.http import AiohttpRequest
+from bot.telegram.http import H11Request
 from bot.telegram.later import undelivered
 from bot.telegram.live import add_live_handlers
 from bot.telegram.membership import my_chat_member_handler
@@ -75,7 +75,7 @@ CHANNEL_KEY = "channel"
 LIVE_KEY = "live"
 """bot_data key of the live session's chat side (:class:`bot.telegram.live.LiveChat`)."""
 HTTP_KEY = "http_clients"
-"""The application's two :class:`AiohttpRequest` clients (calls, getUpdates)."""
+"""The application's two :class:`H11Request` clients (calls, getUpdates)."""
 UPDATE_RETRIES = 3
 """An update that failed for want of the database is handled again this often (polling:
 by the poller, after a pause; webhook: by Telegram, after a 503) before the user is told."""
@@ -316,7 +316,7 @@ def build_application(settings: Settings, advisor: Advisor) -> AppType:
     if not settings.bot_token:
         raise ValueError("BOT_TOKEN is not set")
     api = settings.bot_api_url
-    requests = (AiohttpRequest(), AiohttpRequest(connection_pool_size=1))
+    requests = (H11Request(), H11Request(connection_pool_size=1))
     builder = (
         ApplicationBuilder()
         .token(settings.bot_token)

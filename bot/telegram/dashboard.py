@@ -108,19 +108,26 @@ class DashboardCommand:
         """The channel's message handler: what a non-coordinator's /dashboard goes to."""
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Send the login link and the Mini App button (link preview off)."""
+        """Send the login link and the Mini App button (link preview off); without WEB_URL,
+        say the dashboard is off (and make no login link nobody could open)."""
         message, user = update.effective_message, update.effective_user
-        found = None
-        if message is not None and user is not None:
-            found = await self.dashboard.issue_login(str(user.id))
-        if found is None or message is None:
+        if message is None or user is None:
+            await self.fallback(update, context)  # type: ignore[operator]
+            return
+        if self.web_url is None:
+            caller = await self.dashboard.by_telegram(user.id)
+            if caller is None:
+                await self.fallback(update, context)  # type: ignore[operator]
+                return
+            say = Say(self.dashboard.knowledge, caller.language)
+            await message.reply_text(to_html(say("dashboard_off")), parse_mode=ParseMode.HTML)
+            return
+        found = await self.dashboard.issue_login(str(user.id))
+        if found is None:
             await self.fallback(update, context)  # type: ignore[operator]
             return
         token, caller = found
         say = Say(self.dashboard.knowledge, caller.language)
-        if self.web_url is None:
-            await message.reply_text(to_html(say("dashboard_off")), parse_mode=ParseMode.HTML)
-            return
         link = login_url(self.web_url, token)
         minutes = int(LOGIN_VALID.total_seconds() // 60)
         rows = [[InlineKeyboardButton(say.label("btn_dashboard_browser"), url=link)]]

@@ -76,8 +76,8 @@ def _fits(reply: Reply, attachment: bool) -> bool:
 
 def combined(replies: Sequence[Reply]) -> list[Reply]:
     """``replies`` with each one that has no buttons joined to the next, where the two
-    read as one message: a confirmation and the question after it ("U volgt nu de
-    workshop …" and "Vraag 1 van 9"), a text and the file it explains (the text as its
+    read as one message: a confirmation and the question after it ("U volgt nu: …" and
+    "Vraag 1 van 9"), a text and the file it explains (the text as its
     caption). Never two files in one, never past :data:`MESSAGE_LIMIT` characters (a
     caption: :data:`CAPTION_LIMIT`), never a reply marked :data:`APART`.
 

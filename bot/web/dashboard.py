@@ -25,8 +25,10 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -36,6 +38,7 @@ from bot.web import pages
 from bot.web.auth import SESSION_COOKIE, Guard
 from bot.web.context import WebContext
 from bot.web.security import MINI_APP, TELEGRAM_SCRIPT, client_of, same_origin
+from flows.dates import when
 from flows.screens import Say
 from storage.insight import GroupFigures
 
@@ -213,13 +216,19 @@ def _figures(group: GroupFigures | None) -> dict[str, Any]:
     }
 
 
-def overview_json(found: Overview) -> dict[str, Any]:
+def _when(say: Say, moment: datetime, zone: str) -> str:
+    """A moment in the chat's words (:func:`flows.dates.when`) on ``zone``'s wall clock."""
+    return when(say, moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None))
+
+
+def overview_json(found: Overview, say: Say) -> dict[str, Any]:
     rows = [
         {
             "id": row.cohort.id,
             "name": row.cohort.name,
             "link": row.link,
             "workshop": row.cohort.workshop_at.isoformat(),
+            "workshop_text": _when(say, row.cohort.workshop_at, row.cohort.timezone),
             "timezone": row.cohort.timezone,
             "plan": row.cohort.plan,
             "closed": row.cohort.closed,
@@ -236,7 +245,7 @@ def overview_json(found: Overview) -> dict[str, Any]:
 
 async def overview(request: web.Request, caller: Caller) -> web.Response:
     found = await request.app[DASHBOARD_KEY].overview(caller)
-    return web.json_response(overview_json(found))
+    return web.json_response(overview_json(found, _say(request, caller.language)))
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
@@ -325,6 +334,7 @@ async def poster(request: web.Request, caller: Caller) -> web.Response:
 async def broadcasts(request: web.Request, caller: Caller) -> web.Response:
     found = await request.app[DASHBOARD_KEY].broadcasts(caller)
     say = _say(request, caller.language)
+    zone = request.app[DASHBOARD_KEY].advisor.timezone
     items = []
     for report in found:
         template = report.info.template
@@ -347,6 +357,7 @@ async def broadcasts(request: web.Request, caller: Caller) -> web.Response:
                 "text": text,
                 "status": report.info.status,
                 "created": report.info.created_at.isoformat(),
+                "created_text": _when(say, report.info.created_at, zone),
                 "figures": figures,
                 "shared": list(report.shared.texts),
                 "shared_withheld": report.shared.withheld,

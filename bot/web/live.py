@@ -33,9 +33,10 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.app.live import JOIN_PREFIX, Live, Moved
+from bot.app.live import Live, Moved
 from bot.web.context import WebContext
 from bot.web.security import CSP, same_origin
+from flows.live.dialogue import JOIN_PREFIX
 from flows.screens import Say
 from knowledge.model import LANGUAGES
 

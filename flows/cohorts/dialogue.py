@@ -10,17 +10,17 @@ detours: afterwards the conversation resumes where the user was.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, time
 from functools import lru_cache
 from typing import Any
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from flows.actions import START_PAYLOAD_PATTERN, is_id
 from flows.broadcasts.dialogue import Broadcasts
 from flows.cohorts import screens as fs
 from flows.cohorts import stewardship as st
 from flows.commands import ADMIN, COORDINATOR, is_coordinator, role_names
+from flows.date_reading import DateWords, date_words, read_moment
 from flows.definition import (
     BROADCAST_STATES,
     COHORT_CONFIRM,
@@ -54,6 +54,7 @@ from flows.events import (
 )
 from flows.feature import Context, Registry, clean_or_warn
 from flows.replies import excerpt
+from knowledge.model import Knowledge
 
 COHORT_COMMANDS = ("cohort", "cohorten")
 COORDINATOR_COMMANDS = tuple(n for n in role_names(COORDINATOR) if n not in COHORT_COMMANDS)
@@ -68,37 +69,6 @@ START_PAYLOAD = START_PAYLOAD_PATTERN
 MAX_COHORT_NAME = 80
 MAX_ANSWER = 2000
 DEFAULT_WORKSHOP_TIME = time(9, 0)
-MIN_YEAR, MAX_YEAR = 2000, 2100
-"""Workshop years accepted: anything else is a typing error (and 9999 would overflow)."""
-_WORKSHOP = re.compile(
-    r"(?P<a>\d{1,4})[-/.](?P<b>\d{1,2})[-/.](?P<c>\d{1,4})"
-    r"(?:[\s,T]+(?:om\s+|at\s+)?(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?:u|uur|h)?)?",
-    re.IGNORECASE,
-)
-
-
-def parse_workshop(text: str) -> datetime | None:
-    """A workshop's date and time as typed (``12-12-2026 14:00``, ``2026-12-12 14.00``,
-    ``12/12/2026``: 09:00 then), as a naive wall-clock datetime; None if it is not one."""
-    match = _WORKSHOP.fullmatch(text.strip())
-    if match is None:
-        return None
-    a, b, c = match["a"], match["b"], match["c"]
-    if len(a) == 4:
-        year, month, day = int(a), int(b), int(c)
-    elif len(c) == 4:
-        year, month, day = int(c), int(b), int(a)
-    else:
-        return None
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        return None
-    at = DEFAULT_WORKSHOP_TIME
-    try:
-        if match["h"] is not None:
-            at = time(int(match["h"]), int(match["m"] or 0))
-        return datetime.combine(datetime(year, month, day).date(), at)
-    except ValueError:
-        return None
 
 
 @lru_cache(maxsize=1)
@@ -117,6 +87,8 @@ class Cohorts:
 
     def __init__(self, broadcasts: Broadcasts) -> None:
         self.broadcasts = broadcasts
+        self._words: tuple[Knowledge, DateWords] | None = None
+        """The date words of the knowledge base last seen (read once, not per event)."""
 
     def register(self, registry: Registry) -> None:
         registry.command("herinneringen", self.nudge_settings)
@@ -212,8 +184,11 @@ class Cohorts:
         if head == "invite" and ADMIN in ctx.roles:
             ctx.effects.append(CreateInvite())
             return True
-        if head == "revoke" and ADMIN in ctx.roles and is_id(arg):
-            ctx.effects.append(Revoke(int(arg)))
+        if head in ("revoke", "revokeyes") and ADMIN in ctx.roles and is_id(arg):
+            ctx.effects.append(Revoke(int(arg), confirmed=head == "revokeyes"))
+            return True
+        if head == "revokeno" and ADMIN in ctx.roles:
+            ctx.notice = ctx.say.label("revoke_kept")
             return True
         if head in (st.REVOKE_INVITE, st.ADOPT) and ADMIN in ctx.roles and is_id(arg):
             kind = st.RevokeInvite if head == st.REVOKE_INVITE else st.AdoptCohort
@@ -269,9 +244,8 @@ class Cohorts:
             draft["name"] = text
             ctx.fire("cohort_next")
         elif ctx.state == COHORT_WHEN:
-            workshop = parse_workshop(text)
+            workshop = self.read_workshop(ctx, text)
             if workshop is None:
-                ctx.lead = ctx.say("cohort_when_invalid")
                 ctx.reshow()
                 return
             if isinstance(draft.get("redate"), int):
@@ -291,6 +265,28 @@ class Cohorts:
         else:
             ctx.lead = ctx.say("use_buttons")
             ctx.reshow()
+
+    def read_workshop(self, ctx: Context, text: str) -> datetime | None:
+        """The workshop's moment as typed, echoed ("Dat is dinsdag 8 december 2026 om
+        14:00."); None, with the reason as the lead, when it is not one or has passed. A
+        past moment counts only with its year: a cohort made after its workshop."""
+        if self._words is None or self._words[0] is not ctx.knowledge:
+            self._words = (ctx.knowledge, date_words(ctx.knowledge))
+        zone = ZoneInfo(ctx.default_timezone)
+        now = ctx.now.astimezone(zone).replace(tzinfo=None)
+        read = read_moment(text, now, self._words[1], DEFAULT_WORKSHOP_TIME)
+        if read is None:
+            ctx.lead = ctx.say("cohort_when_invalid", text=excerpt(text))
+            return None
+        shown = fs.when(ctx.say, read.at)
+        if read.at >= now:
+            ctx.lead = ctx.say("cohort_when_read", when=shown)
+        elif read.year_typed:
+            ctx.lead = ctx.say("cohort_when_read_past", when=shown)
+        else:
+            ctx.lead = ctx.say("cohort_when_past", when=shown)
+            return None
+        return read.at
 
     # -- the dialogue's screens (on_enter callbacks) ------------------------------------
 

@@ -2,18 +2,20 @@
 
 The flow shows the dialogue screens itself; the service shows the ones that need the
 database (lists, confirmations) after applying an effect. Times are shown on the
-member's or cohort's own wall clock, with the weekday: "dinsdag 25-11-2026 om 08:30".
+member's or cohort's own wall clock, in the words of :func:`flows.dates.when`: "dinsdag
+25 november 2026 om 08:30".
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flows.actions import action
+from flows.dates import long_date, when
 from flows.definition import COHORT_TAG, NUDGE_TAG
-from flows.replies import Attachment, Button, Reply, Span, fill, join
+from flows.replies import Attachment, Button, Reply, Span, excerpt, fill, join
 from flows.screens import Say
 from knowledge.model import Plan, PlanStep, Window
 
@@ -30,18 +32,6 @@ class CohortSummary:
     members: int | None
     """None: not shown (a small group, or too close to another; storage.anonymity)."""
     closed: bool
-
-
-def when(say: Say, moment: datetime) -> str:
-    """A wall-clock moment in words: weekday, date and time, in the user's language."""
-    days = [d.strip() for d in say.label("weekdays").split(",")]
-    weekday = days[moment.weekday()] if len(days) == 7 else ""
-    return say.label(
-        "when_format",
-        weekday=weekday,
-        date=moment.strftime(say.label("date_format")),
-        time=moment.strftime("%H:%M"),
-    ).strip()
 
 
 def plan_title(say: Say, plan_id: str) -> str:
@@ -106,7 +96,8 @@ def confirm_cohort(say: Say, name: str, workshop: datetime, plan_id: str, zone: 
 
 
 def cohort_list(say: Say, cohorts: Sequence[CohortSummary]) -> Reply:
-    """The coordinator's cohorts: members, workshop, plan; link and close buttons."""
+    """The coordinator's cohorts, numbered: members, workshop, plan; the buttons of each
+    open one carry its number (a closed one keeps its number and has none)."""
     if not cohorts:
         text = say("cohorts_none")
     else:
@@ -114,12 +105,13 @@ def cohort_list(say: Say, cohorts: Sequence[CohortSummary]) -> Reply:
             say(
                 ("cohorts_item_closed" if c.closed else "cohorts_item")
                 + ("" if c.members is not None else "_hidden"),
+                number=number,
                 name=c.name,
                 when=when(say, c.workshop),
                 plan=plan_title(say, c.plan),
                 members=c.members,
             )
-            for c in cohorts
+            for number, c in enumerate(cohorts, start=1)
         ]
         text = join([say("cohorts_intro"), join(lines, "\n\n")], "\n\n")
     rows: list[tuple[Button, ...]] = []
@@ -177,19 +169,67 @@ def close_confirm(say: Say, cohort: CohortSummary) -> Reply:
     )
 
 
-def coordinators_screen(say: Say, coordinators: Sequence[tuple[int, str]]) -> Reply:
-    """The coordinators (user id, Telegram id), each with a revoke button; an invite button."""
+@dataclass(frozen=True, slots=True)
+class CoordinatorSummary:
+    """A coordinator as an admin sees them: never their Telegram id, but a number in the
+    list, since when they coordinate and which cohorts they run."""
+
+    user_id: int
+    number: int
+    since: date
+    cohorts: tuple[str, ...]
+
+
+SHOWN_COHORT_NAMES = 2
+"""Cohort names shown per coordinator; the rest is counted."""
+
+
+def coordinator_details(say: Say, who: CoordinatorSummary) -> str:
+    """ "sinds 3 december 2026 · cohorten: Zuid, Noord +1": who this coordinator is."""
+    names = [excerpt(name, 40) for name in who.cohorts[:SHOWN_COHORT_NAMES]]
+    more = len(who.cohorts) - len(names)
+    if not names:
+        cohorts = say.label("coordinator_no_cohorts")
+    elif more:
+        cohorts = say.label("coordinator_cohorts_more", names=", ".join(names), more=more)
+    else:
+        cohorts = say.label("coordinator_cohorts", names=", ".join(names))
+    return say.label("coordinator_details", since=long_date(say, who.since), cohorts=cohorts)
+
+
+def coordinators_screen(say: Say, coordinators: Sequence[CoordinatorSummary]) -> Reply:
+    """The coordinators, numbered, each with a revoke button naming them; an invite button."""
     if coordinators:
-        lines = [say("coordinators_item", who=who) for _, who in coordinators]
+        lines = [
+            say("coordinators_item", number=c.number, details=coordinator_details(say, c))
+            for c in coordinators
+        ]
         text = join([say("coordinators_intro"), join(lines, "\n")], "\n\n")
     else:
         text = say("coordinators_none")
     rows = [
-        (Button(say.label("btn_revoke", who=who), action(COHORT_TAG, "revoke", str(user_id))),)
-        for user_id, who in coordinators
+        (
+            Button(
+                say.label("btn_revoke", number=c.number),
+                action(COHORT_TAG, "revoke", str(c.user_id)),
+            ),
+        )
+        for c in coordinators
     ]
     rows.append((Button(say.label("btn_invite"), action(COHORT_TAG, "invite")),))
     return Reply(tuple(text), tuple(rows), meta={"screen": "coordinators"})
+
+
+def revoke_confirm(say: Say, who: CoordinatorSummary) -> Reply:
+    """ "Weet u het zeker?" before a coordinator loses the role."""
+    rows = (
+        (
+            Button(say.label("btn_revoke_yes"), action(COHORT_TAG, "revokeyes", str(who.user_id))),
+            Button(say.label("btn_revoke_no"), action(COHORT_TAG, "revokeno")),
+        ),
+    )
+    text = say("revoke_confirm", number=who.number, details=coordinator_details(say, who))
+    return Reply(tuple(text), rows, meta={"screen": "c_revoke"})
 
 
 # -- members: nudges and their settings -------------------------------------------------
@@ -262,6 +302,7 @@ def reply_prompt(say: Say) -> Reply:
 
 __all__ = [
     "CohortSummary",
+    "CoordinatorSummary",
     "ask_cohort_name",
     "ask_cohort_plan",
     "ask_cohort_when",
@@ -271,11 +312,13 @@ __all__ = [
     "cohort_link",
     "cohort_list",
     "confirm_cohort",
+    "coordinator_details",
     "coordinators_screen",
     "nudge",
     "nudge_settings",
     "plan_title",
     "prompt_of",
     "reply_prompt",
+    "revoke_confirm",
     "when",
 ]

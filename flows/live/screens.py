@@ -1,9 +1,9 @@
 """The live session's screens: pure functions of knowledge and values to a ``Reply``.
 
-Buttons carry callback data ``live:<what>:<session>[:<round>[:<choice>]]``; the Telegram
-side (:mod:`bot.telegram.live`) answers them, not the conversation, so they work in any
-state of it. A participant's button names its round: one pressed after the round moved
-on is answered as expired.
+Buttons carry callback data ``live:<what>:<session>[:<round>[:<choice>]]``; the live
+dialogue (:mod:`flows.live.dialogue`) reads them, outside the conversation, so they work
+in any state of it. A participant's button names its round: one pressed after the round
+moved on is answered as expired.
 """
 
 from __future__ import annotations
@@ -43,10 +43,19 @@ class RoundView:
     ended: bool
 
 
-def choose_cohort(say: Say, cohorts: Sequence[tuple[int, str]]) -> Reply:
+def choose_cohort(
+    say: Say, cohorts: Sequence[tuple[int, str]], knowledge: Knowledge, dilemmas: Sequence[str]
+) -> Reply:
+    """The facilitator's cohorts; with ``dilemmas`` (typed after ``/live``) a cohort's
+    button starts the session at once, else it asks which dilemmas next."""
     if not cohorts:
         return Reply(tuple(say("live_no_cohorts")))
-    buttons = tuple((Button(name, button_data("c", cid)),) for cid, name in cohorts)
+    every = [d.id for d in knowledge.dilemmas]
+    numbers = ".".join(str(every.index(d) + 1) for d in dilemmas)
+    buttons = tuple(
+        (Button(name, button_data("p", cid, numbers) if numbers else button_data("c", cid)),)
+        for cid, name in cohorts
+    )
     return Reply(tuple(say("live_choose_cohort")), buttons)
 
 

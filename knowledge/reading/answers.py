@@ -10,16 +10,24 @@ count outweighs words.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Literal
 
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
-from knowledge.reading.context import answered_echoes, contrast_clause, stray_negation
+from knowledge.reading.context import (
+    answered_echoes,
+    answers_elsewhere,
+    contrast_clause,
+    names_topic,
+    stray_negation,
+)
+from knowledge.reading.durations import read_durations
 from knowledge.reading.numbers import Count, read_counts
 from knowledge.reading.phrases import Hit, PhraseIndex, index_for, negated_hits, search
 from knowledge.reading.spec import ReadingSpec
-from knowledge.reading.words import spans, tokenize
+from knowledge.reading.words import Token, spans, tokenize
 
 Outcome = Literal["matched", "ambiguous", "unknown"]
 
@@ -43,6 +51,8 @@ class Reading:
     candidates: tuple[str, ...] = ()
     fuzzy: tuple[str, ...] = ()
     """Misspelt words taken for an option word: "beperkd~beperkt"."""
+    elsewhere: str | None = None
+    """The question a count answers instead ("40 organisaties" at the subgroups: size)."""
 
 
 def _index(question: IntakeQuestion) -> PhraseIndex:
@@ -59,8 +69,11 @@ def _index(question: IntakeQuestion) -> PhraseIndex:
     return index_for(question, entries)
 
 
-def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Reading:
-    """Read ``text`` as an answer to ``question``; never raises."""
+def read_answer(
+    question: IntakeQuestion, text: str, knowledge: Knowledge, *, year: int | None = None
+) -> Reading:
+    """Read ``text`` as an answer to ``question``; never raises. ``year`` is this year, for
+    "sinds 2019" (by default today's)."""
     spec = knowledge.reading
     tokens = answered_echoes(tokenize(text, spec.boundaries), spec)
     if not tokens:
@@ -75,23 +88,31 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
         dont_know_clauses.add(tokens[start].clause)
         dont_know_words.append(" ".join(t.text for t in tokens[start:end]))
     counts: list[Count] = []
-    ranged = [o for o in question.options if o.range is not None]
-    if ranged:
-        counts = read_counts(tokens, spec.numbers, claimed)
-        for count in counts:
-            claimed[count.start : count.end] = [True] * (count.end - count.start)
+    ranges = {o.id: o.range for o in question.options if o.range is not None}
+    elsewhere: str | None = None
+    months = spec.phases.get(question.id)
+    if months:
+        ranges = dict(months)
+        counts = read_durations(tokens, spec, claimed, year or date.today().year)
+    elif ranges:
+        counts = read_counts(tokens, spec.numbers, claimed, _units(tokens, spec, question.id))
+        elsewhere = next((c.unit for c in counts if c.unit not in (None, question.id)), None)
+    for count in counts:
+        claimed[count.start : count.end] = [True] * (count.end - count.start)
+    counts = [c for c in counts if c.unit in (None, question.id)]
     hits = search(_index(question), tokens, claimed, spec.literal)
     count_hits = [
         Hit(
             c.start,
             c.end,
-            frozenset(o.id for o in ranged if o.range and c.overlaps(*o.range)),
+            frozenset(o for o, (low, high) in ranges.items() if c.overlaps(low, high)),
             c.end - c.start,
             c.words,
         )
         for c in counts
     ]
     denied, spent = negated_hits(tokens, [*hits, *count_hits], claimed, spec)
+    spent |= answers_elsewhere(tokens, spec, question.id, [h for h in hits if id(h) not in denied])
     negated = [h for h in hits if id(h) in denied]
     live = [
         h
@@ -117,6 +138,7 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
             if id(h) not in denied
         ),
         fuzzy=tuple(h.fuzzy for h in live if h.fuzzy),
+        elsewhere=elsewhere,
     )
     order = [o.id for o in question.options]
 
@@ -130,7 +152,10 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
             read, outcome=outcome, words=said, candidates=tuple(o for o in order if o in left)
         )
 
-    if live_counts:
+    # A phase that is no length of time ("vastgelopen": a review) is said by its words,
+    # however long the network has existed ("4 jaar, maar vastgelopen").
+    timeless = months is not None and any(h.options - set(ranges) for h in live)
+    if live_counts and not timeless:
         together = set.intersection(*(set(h.options) for h in live_counts))
         candidates = together or set().union(*(h.options for h in live_counts))
         words = [h.words for h in live_counts]
@@ -170,6 +195,27 @@ def read_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Re
             return replace(read, outcome="matched", option=meant, words=tuple(dont_know_words))
         return replace(read, words=tuple(dont_know_words))
     return read
+
+
+UNIT_REACH = 2
+"""How many words after a number may name what it counts ("40 verschillende partijen")."""
+
+
+def _units(tokens: Sequence[Token], spec: ReadingSpec, own: str) -> Callable[[int], str | None]:
+    """What a count ending at an index counts: the question whose topic the next words
+    name, this question's own first ("3 gemeentelijke tafels" are subgroups)."""
+
+    def unit_of(end: int) -> str | None:
+        if not end:
+            return None
+        after = [t for t in tokens[end : end + UNIT_REACH] if t.clause == tokens[end - 1].clause]
+        ordered = sorted(spec.topics.items(), key=lambda item: item[0] != own)
+        for question_id, topic in ordered:
+            if any(names_topic(t, topic) for t in after):
+                return question_id
+        return None
+
+    return unit_of
 
 
 def _other_side(spec: ReadingSpec, question_id: str, denied: set[str]) -> set[str]:

@@ -11,18 +11,29 @@ word ("wel", "we do") after a clause with a negation says what it *is*: when it 
 option, the clauses before it only deny, and their own option words do not count.
 "Officieel wel, in de praktijk niet" (the contrast first) stays a question.
 
-The marks, the words beside the negation and the contrast words are in
+**A negation that is an answer answers only about the question's topic**: "geen", "nee",
+"no" are options of their own (no mandate, no subgroups), but a negation denies what
+follows it. "Geen formeel mandaat", "geen enkel mandaat", "no real mandate" deny the
+topic of the question, so they are that answer; "geen koffie" or "nee, niet de gemeente"
+deny something else and answer nothing. Alone ("geen", "nee hoor") it is the answer.
+
+The marks, the words beside the negation, the contrast words and the topics are in
 ``content/reading.yaml``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 from knowledge.reading.phrases import Hit
 from knowledge.reading.spec import ReadingSpec
-from knowledge.reading.words import Token, spans
+from knowledge.reading.words import Token, spans, stems
+
+MIN_TOPIC_HEAD = 5
+"""A Dutch compound names a topic by its last part when that part is this long
+("jeugdhulpaanbieders" counts "aanbieders"); shorter parts must be the whole word."""
 
 
 def _covered(tokens: Sequence[Token], found: list[tuple[int, int]]) -> set[int]:
@@ -123,3 +134,52 @@ def stray_negation(
         ):
             return True
     return False
+
+
+@lru_cache(maxsize=256)
+def _topic_stems(nl: tuple[str, ...], en: tuple[str, ...]) -> tuple[frozenset[str], ...]:
+    """Dutch stems, English stems, and the Dutch stems long enough to end a compound."""
+    dutch = frozenset(stems(w)[0] for w in nl)
+    english = frozenset(stems(w)[1] for w in en) | frozenset(stems(w)[1] for w in nl)
+    return dutch, english, frozenset(d for d in dutch if len(d) >= MIN_TOPIC_HEAD)
+
+
+def names_topic(token: Token, topic: Mapping[str, tuple[str, ...]]) -> bool:
+    """Whether ``token`` names the topic ("mandaat", "werkgroepjes", "organisations")."""
+    dutch, english, heads = _topic_stems(topic.get("nl", ()), topic.get("en", ()))
+    return (
+        token.nl in dutch
+        or token.en in english
+        or any(token.nl.endswith(h) and len(token.nl) > len(h) for h in heads)
+    )
+
+
+def answers_elsewhere(
+    tokens: Sequence[Token], spec: ReadingSpec, question_id: str, hits: Sequence[Hit]
+) -> set[int]:
+    """The ids of ``hits`` that are a negation standing as an answer ("geen") while the
+    words it scopes name something other than the question's topic ("geen koffie")."""
+    triggers = {*spec.negation, *spec.negation_after}
+    topic = spec.topics.get(question_id, {})
+    fillers = {i for start, end in spans(tokens, spec.echo_fillers) for i in range(start, end)}
+    denying = {
+        i
+        for start, end in [*spans(tokens, spec.negation), *spans(tokens, spec.negation_after)]
+        for i in range(start, end)
+    }
+    found: set[int] = set()
+    for hit in hits:
+        if tuple(t.text for t in tokens[hit.start : hit.end]) not in triggers:
+            continue
+        clause = tokens[hit.start].clause
+        scope = [
+            i
+            for i in range(hit.end, min(hit.end + spec.window, len(tokens)))
+            if tokens[i].clause == clause
+        ]
+        said = [
+            i for i in scope if i not in fillers and i not in denying and tokens[i].text.isalnum()
+        ]
+        if said and not any(names_topic(tokens[i], topic) for i in said):
+            found.add(id(hit))
+    return found

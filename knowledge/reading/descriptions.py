@@ -42,7 +42,8 @@ def read_description(text: str, knowledge: Knowledge) -> list[DilemmaMatch]:
     if not tokens:
         return []
     claimed = [False] * len(tokens)
-    hits = [h for h in search(_index(knowledge), tokens, claimed, spec.literal) if not h.fuzzy]
+    # Misspellings do not count in a description: not looked for.
+    hits = search(_index(knowledge), tokens, claimed, spec.literal, misspelt=False)
     denied, _ = negated_hits(tokens, hits, claimed, spec, after=False)
     scores: dict[str, int] = {}
     words: dict[str, list[str]] = {}

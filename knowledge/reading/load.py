@@ -42,6 +42,75 @@ def _phrases(file: SourceFile, holder: LineDict, key: str) -> tuple[Phrase, ...]
     return tuple(dict.fromkeys(found))
 
 
+def _number(raw: object) -> tuple[float, float] | None:
+    """``2``, ``0.5`` or ``[2, 3]`` as (low, high); None when it is none of those."""
+    values: list[object] = list(raw) if isinstance(raw, list) else [raw, raw]
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if len(values) != 2 or len(numbers) != 2 or min(numbers) < 0 or numbers[0] > numbers[1]:
+        return None
+    return float(numbers[0]), float(numbers[1])
+
+
+Durations = tuple[
+    dict[str, dict[str, tuple[int, int]]],
+    dict[str, float],
+    dict[Phrase, tuple[float, float]],
+    tuple[Phrase, ...],
+]
+
+
+def _phases(
+    file: SourceFile, given: LineDict, lines: dict[str, int]
+) -> dict[str, dict[str, tuple[int, int]]]:
+    phases: dict[str, dict[str, tuple[int, int]]] = {}
+    for question, bands in given.items():
+        lines[f"phases.{question}"] = given.line_of(question)
+        if not isinstance(bands, LineDict):
+            file.error(
+                given.line_of(question), f"phases of '{question}' must map options to months"
+            )
+            continue
+        months: dict[str, tuple[int, int]] = {}
+        for option, band in bands.items():
+            read = _number(band)
+            whole = isinstance(band, list) and all(isinstance(v, int) for v in band)
+            if read is None or not whole:
+                file.error(bands.line_of(option), f"'{option}' must be [first, last] months")
+                continue
+            months[str(option)] = (int(read[0]), int(read[1]))
+        phases[str(question)] = months
+    return phases
+
+
+def _durations(file: SourceFile, root: LineDict, lines: dict[str, int]) -> Durations:
+    """``durations``: the months of each phase, units of time, amounts and "since" words."""
+    raw = root.get("durations")
+    if not isinstance(raw, LineDict):
+        if raw is not None:
+            file.error(root.line_of("durations"), "'durations' must be a mapping")
+        return {}, {}, {}, ()
+    given = raw.get("phases")
+    phases = _phases(file, given, lines) if isinstance(given, LineDict) else {}
+    units: dict[str, float] = {}
+    amounts: dict[Phrase, tuple[float, float]] = {}
+    for key in ("units", "amounts"):
+        table = raw.get(key)
+        if not isinstance(table, LineDict):
+            if table is not None:
+                file.error(raw.line_of(key), f"'{key}' must map words to numbers")
+            continue
+        for word, value in table.items():
+            read, words = _number(value), phrase(str(word))
+            one = key == "amounts" or (len(words) == 1 and read is not None and read[0] == read[1])
+            if read is None or not words or not one:
+                file.error(table.line_of(word), f"'{key}': '{word}' must be a word and a number")
+            elif key == "units":
+                units[words[0]] = read[0]
+            else:
+                amounts[words] = read
+    return phases, units, amounts, _phrases(file, raw, "since")
+
+
 def read_reading(folder: Folder) -> ReadingSpec:
     """The ``reading`` section; without one nothing is special (no triggers, no scales)."""
     given = folder.single(KEY)
@@ -114,8 +183,30 @@ def read_reading(folder: Folder) -> ReadingSpec:
         lines.update({f"partial.{q}": raw.line_of(i) for i, q in enumerate(raw)})
     else:
         file.error(root.line_of("partial"), "'partial' must list question ids")
+    topics: dict[str, dict[str, tuple[str, ...]]] = {}
+    raw = root.get("topics")
+    if raw is None:
+        pass
+    elif isinstance(raw, LineDict):
+        for question in raw:
+            lines[f"topics.{question}"] = raw.line_of(question)
+            kept: dict[str, tuple[str, ...]] = {}
+            for lang, written in file.words(raw, str(question)).items():
+                words = [phrase(w) for w in written]
+                for word, read in zip(written, words, strict=True):
+                    if len(read) != 1:
+                        file.error(raw.line_of(question), f"topic '{word}' must be one word")
+                kept[lang] = tuple(w[0] for w in words if len(w) == 1)
+            topics[str(question)] = kept
+    else:
+        file.error(root.line_of("topics"), "'topics' must be a mapping")
     triggers = (*lists["negation"], *lists["negation_after"])
+    phases, units, amounts, since = _durations(file, root, lines)
     return ReadingSpec(
+        phases=phases,
+        time_units=units,
+        amounts=amounts,
+        since=since,
         literal=frozenset(t[0] for t in triggers if len(t) == 1),
         file=file.name,
         boundaries=lists["boundaries"],
@@ -131,6 +222,7 @@ def read_reading(folder: Folder) -> ReadingSpec:
         echo_fillers=lists["echo_fillers"],
         contrast=lists["contrast"],
         partial=frozenset(partial),
+        topics=topics,
         lines=lines,
     )
 
@@ -159,6 +251,10 @@ def reading_problems(knowledge: Knowledge) -> list[Problem]:
         check("scales", question_id, scale)
     for question_id in sorted(spec.partial):
         check("partial", question_id, ())
+    for question_id in spec.topics:
+        check("topics", question_id, ())
+    for question_id, months in spec.phases.items():
+        check("phases", question_id, tuple(months))
     return problems
 
 

@@ -24,6 +24,10 @@ MAX_RUN = 5
 _ARTICLES = frozenset({"een", "one", "a"})
 _MULTIPLIERS = frozenset({"honderd", "duizend", "hundred", "thousand"})
 _CONNECTORS = frozenset({"and", "en"})
+_DOZENS = frozenset({"dozijn", "dozen"})
+"""After a number ("twee dozijn", "two dozen") or an article ("a dozen"): twelve times it.
+Alone ("a few dozen", "dozens") it is a vague word, read from the knowledge's words."""
+DOZEN = 12
 
 _BOUNDS: Mapping[str, Callable[[int], tuple[int, int]]] = {
     "more_than": lambda n: (n + 1, 2 * n),
@@ -43,6 +47,8 @@ class Count:
     start: int
     end: int
     words: str
+    unit: str | None = None
+    """The question whose topic it counts ("40 organisaties": size), when the text says."""
 
     def overlaps(self, low: int, high: int) -> bool:
         return self.low <= high and low <= self.high
@@ -64,7 +70,11 @@ def run_value(words: tuple[str, ...]) -> int | None:
     from text_to_num import text2num  # on the first number word read, not at start
 
     text = " ".join(words)
-    tries = [(text, "nl"), (text, "en")]
+    tries = [(text, "nl")]
+    # No English number word ends in -s: text2num reads "tens" as 10 and "hundreds" as
+    # 100, but they are vague ("tens of", "hundreds of"): words, not counts. (Dutch "zes".)
+    if not any(w.endswith("s") for w in words):
+        tries.append((text, "en"))
     # Written without its accent (folded), "tweeënveertig" is "tweeenveertig", which
     # text2num does not read; and English "a hundred" is "one hundred" to it.
     if "eeen" in text:
@@ -82,43 +92,51 @@ def run_value(words: tuple[str, ...]) -> int | None:
     return None
 
 
-def _values(tokens: Sequence[Token]) -> list[tuple[int, int, int]]:
-    """(start, end, value) of every number, longest run of number words first."""
+def _run(tokens: Sequence[Token], i: int) -> tuple[int, list[tuple[int, int, int]]]:
+    """The numbers of the run of number words (or the digits) at ``i``, and where it ends."""
+    word = tokens[i].text
+    if word.isdigit():
+        value = word_value(word)
+        return i + 1, [] if value is None else [(i, i + 1, value)]
+    before_unit = (
+        i + 1 < len(tokens)
+        and tokens[i + 1].text in _MULTIPLIERS | _DOZENS
+        and tokens[i + 1].clause == tokens[i].clause
+    )
+    if word_value(word) is None and not (word in _ARTICLES and before_unit):
+        return i + 1, []
+    end = i + 1
+    while end < len(tokens) and end - i < MAX_RUN and tokens[end].clause == tokens[i].clause:
+        nxt = tokens[end].text
+        if nxt.isdigit():
+            break
+        joins = nxt in _CONNECTORS and end + 1 < len(tokens)
+        if word_value(nxt) is not None or (joins and word_value(tokens[end + 1].text)):
+            end += 1
+        else:
+            break
+    value = run_value(tuple(t.text for t in tokens[i:end])) if end - i > 1 else None
+    if value is not None:
+        return end, [(i, end, value)]
+    if end - i == 1 and word in _ARTICLES:
+        return end, [(i, end, 1)]  # "a dozen": an article counts only before a dozen
+    singles = [(j, j + 1, word_value(tokens[j].text)) for j in range(i, end)]
+    return end, [(j, k, v) for j, k, v in singles if v is not None]
+
+
+def number_values(tokens: Sequence[Token]) -> list[tuple[int, int, int]]:
+    """(start, end, value) of every number, longest run of number words first; a dozen
+    after a number multiplies it ("twee dozijn" is 24)."""
     found: list[tuple[int, int, int]] = []
     i = 0
     while i < len(tokens):
-        word = tokens[i].text
-        starts_run = word_value(word) is not None or (
-            word in _ARTICLES
-            and i + 1 < len(tokens)
-            and tokens[i + 1].text in _MULTIPLIERS
-            and tokens[i + 1].clause == tokens[i].clause
-        )
-        if not starts_run or word.isdigit():
-            if word.isdigit() and (value := word_value(word)) is not None:
-                found.append((i, i + 1, value))
-            i += 1
-            continue
-        end = i + 1
-        while end < len(tokens) and end - i < MAX_RUN and tokens[end].clause == tokens[i].clause:
-            nxt = tokens[end].text
-            if nxt.isdigit():
-                break
-            joins = nxt in _CONNECTORS and end + 1 < len(tokens)
-            if word_value(nxt) is not None or (joins and word_value(tokens[end + 1].text)):
-                end += 1
-            else:
-                break
-        run = tuple(t.text for t in tokens[i:end])
-        value = run_value(run) if end - i > 1 else None
-        if value is not None:
-            found.append((i, end, value))
-        else:
-            for j in range(i, end):
-                single = word_value(tokens[j].text)
-                if single is not None:
-                    found.append((j, j + 1, single))
-        i = end
+        i, numbers = _run(tokens, i)
+        if numbers and i < len(tokens) and tokens[i].text in _DOZENS:
+            start, end, value = numbers[-1]
+            if end == i and tokens[i].clause == tokens[start].clause:
+                numbers[-1] = (start, i + 1, value * DOZEN)
+                i += 1
+        found += [n for n in numbers if tokens[n[0]].text not in _ARTICLES or n[1] - n[0] > 1]
     return found
 
 
@@ -139,11 +157,37 @@ def _starts_after(tokens: Sequence[Token], end: int, phrase: Phrase) -> bool:
     )
 
 
+def qualifier_before(
+    tokens: Sequence[Token], start: int, qualifiers: Mapping[str, tuple[Phrase, ...]]
+) -> tuple[int, str] | None:
+    """The longest bound right before ``start`` ("meer dan"): its length and kind."""
+    best: tuple[int, str] | None = None
+    for kind, phrases in qualifiers.items():
+        if kind in ("range", AFTER):
+            continue
+        for qualifier in phrases:
+            if _ends_before(tokens, start, qualifier) and (
+                best is None or len(qualifier) > best[0]
+            ):
+                best = (len(qualifier), kind)
+    return best
+
+
+def bounded(kind: str, value: int) -> tuple[int, int]:
+    """The values a bound of ``kind`` on ``value`` allows ("meer dan 30": 31 to 60)."""
+    low, high = _BOUNDS[kind](value)
+    return min(low, high), high
+
+
 def read_counts(
-    tokens: Sequence[Token], qualifiers: Mapping[str, tuple[Phrase, ...]], claimed: Sequence[bool]
+    tokens: Sequence[Token],
+    qualifiers: Mapping[str, tuple[Phrase, ...]],
+    claimed: Sequence[bool],
+    unit_of: Callable[[int], str | None] = lambda end: None,
 ) -> list[Count]:
-    """Every count in ``tokens`` (skipping claimed ones), with its range and bound."""
-    values = [v for v in _values(tokens) if not any(claimed[v[0] : v[1]])]
+    """Every count in ``tokens`` (skipping claimed ones), with its range and bound, and
+    what it counts (``unit_of`` the index after its number)."""
+    values = [v for v in number_values(tokens) if not any(claimed[v[0] : v[1]])]
     counts: list[Count] = []
     joiners = qualifiers.get("range", ())
     k = 0
@@ -161,15 +205,7 @@ def read_counts(
                 k += 1
         first = start
         if high == low:
-            best: tuple[int, str] | None = None
-            for kind, phrases in qualifiers.items():
-                if kind in ("range", AFTER):
-                    continue
-                for qualifier in phrases:
-                    if _ends_before(tokens, start, qualifier) and (
-                        best is None or len(qualifier) > best[0]
-                    ):
-                        best = (len(qualifier), kind)
+            best = qualifier_before(tokens, start, qualifiers)
             after = next(
                 (len(q) for q in qualifiers.get(AFTER, ()) if _starts_after(tokens, last, q)), 0
             )
@@ -177,11 +213,10 @@ def read_counts(
                 low, high = _BOUNDS["at_least"](value)
                 last += after
             if best is not None:
-                low, high = _BOUNDS[best[1]](value)
-                low = min(low, high)
+                low, high = bounded(best[1], value)
                 first = start - best[0]
         words = " ".join(t.text for t in tokens[first:last])
-        counts.append(Count(low, high, first, last, words))
+        counts.append(Count(low, high, first, last, words, unit_of(last)))
         k += 1
     return _added(tokens, counts)
 
@@ -191,17 +226,20 @@ _AND = frozenset({"en", "and", "plus"})
 
 def _added(tokens: Sequence[Token], counts: list[Count]) -> list[Count]:
     """Counts of kinds of organisations joined by "en" in one clause add up: "12 gemeenten
-    en 30 aanbieders" is 42. (Right after each other, "5 en 200" is a range, read above.)"""
+    en 30 aanbieders" is 42, but "40 organisaties en 3 werkgroepen" count two things.
+    (Right after each other, "5 en 200" is a range, read above.)"""
     total: list[Count] = []
     for count in counts:
         if total:
             last = total[-1]
             between = {t.text for t in tokens[last.end : count.start]}
             same_clause = tokens[last.start].clause == tokens[count.end - 1].clause
-            if same_clause and between & _AND and count.start - last.end > 1:
+            same_unit = last.unit is None or count.unit is None or last.unit == count.unit
+            if same_clause and same_unit and between & _AND and count.start - last.end > 1:
                 words = " ".join(t.text for t in tokens[last.start : count.end])
+                unit = last.unit or count.unit
                 total[-1] = Count(
-                    last.low + count.low, last.high + count.high, last.start, count.end, words
+                    last.low + count.low, last.high + count.high, last.start, count.end, words, unit
                 )
                 continue
         total.append(count)

@@ -3,8 +3,8 @@
 A phrase is compared by stems in its own language; a word ending in ``*`` is a prefix of
 the typed word ("werkgroep*"). Longer phrases claim their words first, so "geen
 subgroepen" is one phrase and not the trigger "geen" before "subgroepen". Then Dutch
-compounds ("bestuurstafel" ends in "tafel") and misspellings (rapidfuzz, same first
-letter) of single words.
+compounds ("bestuurstafel" ends in "tafel") and misspellings (rapidfuzz's ratio, same first
+letter; :mod:`knowledge.reading.similar`) of single words.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from knowledge.reading.similar import closest
 from knowledge.reading.spec import Phrase, ReadingSpec
 from knowledge.reading.words import Token, phrase, spans, stem_phrase
 
@@ -142,8 +143,12 @@ def search(
     tokens: Sequence[Token],
     claimed: Sequence[bool],
     literal: frozenset[str] = frozenset(),
+    *,
+    misspelt: bool = True,
 ) -> list[Hit]:
-    """Phrases found in the unclaimed tokens: longest first, then compounds, misspellings.
+    """Phrases found in the unclaimed tokens: longest first, then compounds, misspellings
+    (unless not ``misspelt``: a misspelling claims only its own word, so leaving them out
+    changes no other hit).
 
     A word in ``literal`` (a negation trigger) matches a phrase only as written, never by
     its stem or as a misspelling: "niet" is not "niets", "no" is not "now"."""
@@ -176,7 +181,7 @@ def search(
     for i, token in enumerate(tokens):
         if taken[i] or token.text in literal:
             continue
-        hit = _compound(index, token, i) or _misspelt(index, token, i)
+        hit = _compound(index, token, i) or (_misspelt(index, token, i) if misspelt else None)
         if hit is not None:
             taken[i] = True
             hits.append(hit)
@@ -197,11 +202,7 @@ def _misspelt(index: PhraseIndex, token: Token, i: int) -> Hit | None:
     word = token.text
     if len(word) < MIN_FUZZY_LENGTH or word.isdigit() or not index.singles:
         return None
-    from rapidfuzz import fuzz, process  # on the first word that may be misspelt
-
-    best = process.extractOne(
-        word, index.singles.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
-    )
+    best = closest(word, index.singles, FUZZY_CUTOFF)
     if best is None or best[0][0] != word[0]:
         return None
     close = best[0]

@@ -42,11 +42,22 @@ class ReadingSpec:
     """Questions where a clause ending in a negation takes back part of the answer."""
     contrast: tuple[Phrase, ...] = ()
     """Words of a clause that says what it is after one that said what it is not ("wel")."""
+    topics: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Per question, per language, the words that name what it asks about ("mandaat"):
+    what a negation that answers must deny, and what a count must count."""
+    phases: Mapping[str, Mapping[str, tuple[int, int]]] = field(default_factory=dict)
+    """Per question, the months each option spans ("fase": opstart 0 to 11 months)."""
+    time_units: Mapping[str, float] = field(default_factory=dict)
+    """A unit of time and its months ("jaar": 12)."""
+    amounts: Mapping[Phrase, tuple[float, float]] = field(default_factory=dict)
+    """Words for how many units ("een half": 0.5, "een paar": 2 to 3)."""
+    since: tuple[Phrase, ...] = ()
+    """Words before a year that count from it ("sinds 2019")."""
     file: str = ""
     lines: Mapping[str, int] = field(default_factory=dict)
+    """Line of each question id under ``dont_know_options`` and ``scales``, for problems."""
     literal: frozenset[str] = frozenset()
     """Single-word negation triggers: they match option words only as written."""
-    """Line of each question id under ``dont_know_options`` and ``scales``, for problems."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,10 +54,29 @@ def fold(text: str) -> str:
     return plain.translate(_APOSTROPHES)
 
 
+def _glued(text: str, start: int, end: int) -> bool:
+    """Whether the digits at ``text[start:end]`` are written into a word: "1e9", "3e",
+    "covid19", "alert(1)". Such digits are no count ("10-tal" and "(40)" still are)."""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    code_call = before == "(" and start >= 2 and text[start - 2].isalpha()
+    return before.isalpha() or after.isalpha() or code_call
+
+
 def raw_tokens(text: str) -> list[str]:
     """Words, digits, clause punctuation and dashes; anything else is a separator. A
-    number with thousands points ("1.000") is one number."""
-    return [t.replace(".", "") if t[0].isdigit() else t for t in _TOKEN.findall(fold(text))]
+    number with thousands points ("1.000") is one number; digits written into a word are
+    left out."""
+    folded = fold(text)
+    found: list[str] = []
+    for match in _TOKEN.finditer(folded):
+        token = match.group()
+        if token[0].isdigit():
+            if _glued(folded, match.start(), match.end()):
+                continue
+            token = token.replace(".", "")
+        found.append(token)
+    return found
 
 
 def phrase(text: str) -> Phrase:

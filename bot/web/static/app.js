@@ -62,12 +62,6 @@
     setTimeout(() => URL.revokeObjectURL(url), 60000);
   }
 
-  function formatWhen(iso, zone) {
-    try {
-      return new Intl.DateTimeFormat(me.lang, { dateStyle: "medium", timeStyle: "short", timeZone: zone }).format(new Date(iso));
-    } catch (error) { return iso; }
-  }
-
   function hiddenReason(row) {
     return row.hidden === "too_close" || row.hidden === "unchecked" ? row.hidden : "too_few";
   }
@@ -108,7 +102,7 @@
     const steps = row.steps ? say("steps", { done: row.steps_done, total: row.steps }) : "–";
     return el("tr", { "data-cohort": row.id },
       name,
-      el("td", { "data-label": say("col_workshop"), text: formatWhen(row.workshop, row.timezone) }),
+      el("td", { "data-label": say("col_workshop"), text: row.workshop_text }),
       el("td", { "data-label": say("col_members") }, members),
       el("td", { "data-label": say("col_active"), text: active }),
       el("td", { "data-label": say("col_plan"), text: steps }),
@@ -148,7 +142,7 @@
         ? el("p", { text: say("broadcast_report", item.figures) })
         : el("p", { class: "hint", text: say("broadcast_figures_withheld", { k: me.min_group }) });
       section.append(el("article", { class: "broadcast", "data-broadcast": item.id },
-        el("h3", { text: formatWhen(item.created, undefined) + " · " + say("status_" + item.status) }),
+        el("h3", { text: item.created_text + " · " + say("status_" + item.status) }),
         el("blockquote", { text: item.text }), report,
         el("h4", { text: say("broadcast_shared") }), shared));
     }

@@ -1,0 +1,123 @@
+"""How long a network has existed, in months: "2 jaar", "een half jaar", "3 maanden",
+"sinds 2019", "nog geen jaar", "een paar jaar".
+
+A number (or an amount word: "een", "half", "een paar") before a unit of time ("jaar",
+"maanden") is that many months; "sinds" before a year counts from that year to this one.
+The bounds before it are read as for counts ("ruim een jaar" is 13 to 24 months). The
+units, amounts and "since" words, and the months of each phase, are in ``reading.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from knowledge.reading.numbers import (
+    MAX_DIGITS,
+    Count,
+    bounded,
+    number_values,
+    qualifier_before,
+)
+from knowledge.reading.spec import ReadingSpec
+from knowledge.reading.words import Token, spans
+
+EARLIEST_YEAR = 1900
+DECIMAL_MARKS = frozenset(",.")
+"""A year "sinds" may name; before it (or after this year) a number is no year."""
+
+
+def read_durations(
+    tokens: Sequence[Token], spec: ReadingSpec, claimed: Sequence[bool], year: int
+) -> list[Count]:
+    """Every length of time in ``tokens`` (skipping claimed words), in months."""
+    found: list[Count] = []
+    taken = list(claimed)
+    for i in range(len(tokens) - 2):
+        # "2,5 jaar", "1.5 years": the mark splits the number into two clauses
+        whole, tenth = tokens[i], tokens[i + 1]
+        unit = _unit(tokens, i + 2, spec)
+        decimal = whole.then in DECIMAL_MARKS and len(tenth.text) == 1 and tenth.text.isdigit()
+        if decimal and whole.text.isdigit() and unit is not None and not any(taken[i : i + 3]):
+            months = (int(whole.text[:MAX_DIGITS]) + int(tenth.text) / 10) * unit
+            found.append(_count(tokens, i, i + 3, months, months))
+            taken[i : i + 3] = [True] * 3
+    numbers = [n for n in number_values(tokens) if not any(taken[n[0] : n[1]])]
+    since_ends = {end: start for start, end in spans(tokens, spec.since)}
+    for k, (start, end, value) in enumerate(numbers):
+        if any(taken[start:end]):
+            continue
+        first = since_ends.get(start)
+        if first is not None and EARLIEST_YEAR <= value <= year:
+            months = (year - value) * 12
+            found.append(_count(tokens, first, end, months, months))
+            taken[first:end] = [True] * (end - first)
+            continue
+        high_value, last = value, end
+        if k + 1 < len(numbers):
+            n_start, n_end, n_value = numbers[k + 1]
+            gap = tuple(t.text for t in tokens[end:n_start])
+            joined = (n_start == end and tokens[n_start].dash_before) or gap in spec.numbers.get(
+                "range", ()
+            )
+            if joined and value <= n_value and tokens[n_start].clause == tokens[start].clause:
+                high_value, last = n_value, n_end
+        unit = _unit(tokens, last, spec)
+        if unit is None:
+            continue
+        low, high, first = value * unit, high_value * unit, start
+        if high_value == value:
+            qualifier = qualifier_before(tokens, start, spec.numbers)
+            if qualifier is not None:
+                low, high = bounded(qualifier[1], round(low))
+                first = start - qualifier[0]
+        found.append(_count(tokens, first, last + 1, low, high))
+        taken[first : last + 1] = [True] * (last + 1 - first)
+    for i, token in enumerate(tokens):
+        unit = spec.time_units.get(token.text)
+        if unit is None or taken[i]:
+            continue
+        amount = _amount_before(tokens, i, spec)
+        if amount is None:
+            # A unit alone is one only after a bound ("nog geen jaar"); "jaren", "al jaren"
+            # are left to the option words.
+            amount = (0, 1.0, 1.0)
+            if qualifier_before(tokens, i, spec.numbers) is None:
+                continue
+        length, low_amount, high_amount = amount
+        first, low, high = i - length, low_amount * unit, high_amount * unit
+        if low == high and not any(taken[first:i]):
+            qualifier = qualifier_before(tokens, first, spec.numbers)
+            if qualifier is not None:
+                low, high = bounded(qualifier[1], round(low))
+                first -= qualifier[0]
+        if any(taken[first:i]):
+            continue
+        found.append(_count(tokens, first, i + 1, low, high))
+        taken[first : i + 1] = [True] * (i + 1 - first)
+    return sorted(found, key=lambda c: c.start)
+
+
+def _unit(tokens: Sequence[Token], at: int, spec: ReadingSpec) -> float | None:
+    if at < len(tokens) and tokens[at].clause == tokens[at - 1].clause:
+        return spec.time_units.get(tokens[at].text)
+    return None
+
+
+def _count(tokens: Sequence[Token], start: int, end: int, low: float, high: float) -> Count:
+    words = " ".join(t.text for t in tokens[start:end])
+    return Count(round(low), round(high), start, end, words)
+
+
+def _amount_before(
+    tokens: Sequence[Token], at: int, spec: ReadingSpec
+) -> tuple[int, float, float] | None:
+    """The longest amount phrase right before ``at`` ("een half"): its length and value."""
+    best: tuple[int, float, float] | None = None
+    for words, (low, high) in spec.amounts.items():
+        n = len(words)
+        if n > at or (best is not None and n <= best[0]):
+            continue
+        span = tokens[at - n : at]
+        if tuple(t.text for t in span) == words and span[0].clause == tokens[at].clause:
+            best = (n, low, high)
+    return best
