@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from sqlalchemy import Connection, insert
 
 from bench.procs import rss_mb, start_polling_bot
 from bench.report import Figure
-from bench.rows import insert_users, prepare
+from bench.rows import filled_with_api, insert_users
 from storage import AdviceGiven, Conversation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,27 +58,20 @@ def _fill(connection: Connection) -> None:
 
 
 async def _measure() -> tuple[float, float]:
-    from fakebotapi import FakeBotAPI
-
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/memory.sqlite3"
-        await prepare(url, _fill)
-        async with FakeBotAPI() as api:
+    async with filled_with_api("memory.sqlite3", _fill, ACTIVE, FIRST_USER) as (url, api):
+        bot = await start_polling_bot(api.token, api.root_url, url)
+        try:
+            await api.wait_for(lambda a: a.commands_for("default", ""), timeout=60)
+            idle = rss_mb(bot.pid)
             for i in range(ACTIVE):
-                api.add_user(FIRST_USER + i)
-            bot = await start_polling_bot(api.token, api.root_url, url)
-            try:
-                await api.wait_for(lambda a: a.commands_for("default", ""), timeout=60)
-                idle = rss_mb(bot.pid)
-                for i in range(ACTIVE):
-                    api.user_sends(FIRST_USER + i, "/advies")
-                await api.wait_for(
-                    lambda a: all(a.sent_to(FIRST_USER + i) for i in range(ACTIVE)), timeout=120
-                )
-                return idle, rss_mb(bot.pid)
-            finally:
-                bot.send_signal(signal.SIGTERM)
-                await bot.wait()
+                api.user_sends(FIRST_USER + i, "/advies")
+            await api.wait_for(
+                lambda a: all(a.sent_to(FIRST_USER + i) for i in range(ACTIVE)), timeout=120
+            )
+            return idle, rss_mb(bot.pid)
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            await bot.wait()
 
 
 def memory_with_users() -> list[Figure]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from sqlalchemy import Connection
 
 from bench.outbox import NOW, ROWS, USERS, fill
 from bench.report import Figure
-from bench.rows import prepare
+from bench.rows import filled_with_api
 from storage import Database
 
 DUE = 2_000
@@ -71,29 +70,22 @@ async def _child(url: str, api_url: str, token: str, due: int) -> None:
 
 
 async def _measure() -> tuple[float, float, int]:
-    from fakebotapi import FakeBotAPI
-
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/dispatch.sqlite3"
-        await prepare(url, _fill)
-        async with FakeBotAPI() as api:
-            for i in range(USERS):
-                api.add_user(FIRST_USER + i)
-            child = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bench.sender_memory",
-                url,
-                api.root_url,
-                api.token,
-                str(DUE),
-                stdout=asyncio.subprocess.PIPE,
-                env={**os.environ, "PTB_TIMEDELTA": "1"},
-            )
-            out, _ = await child.communicate()
-            baseline, final, peak, sent = (int(x) for x in out.split())
-            delivered = sum(len(api.sent_to(FIRST_USER + i)) for i in range(USERS))
-            assert sent == DUE == delivered, (sent, delivered)
+    async with filled_with_api("dispatch.sqlite3", _fill, USERS, FIRST_USER) as (url, api):
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.sender_memory",
+            url,
+            api.root_url,
+            api.token,
+            str(DUE),
+            stdout=asyncio.subprocess.PIPE,
+            env={**os.environ, "PTB_TIMEDELTA": "1"},
+        )
+        out, _ = await child.communicate()
+        baseline, final, peak, sent = (int(x) for x in out.split())
+        delivered = sum(len(api.sent_to(FIRST_USER + i)) for i in range(USERS))
+        assert sent == DUE == delivered, (sent, delivered)
     return peak / 1024, (final - baseline) / 1024, sent
 
 

@@ -231,6 +231,18 @@ def clean_or_warn(c: Context, text: str, tag: str, discard: str) -> bool:
     return False
 
 
+def keep_typed(
+    c: Context, text: str, limit: int, tag: str, discard: str, keep: Callable[[Context, str], None]
+) -> None:
+    """Typed text the user means to keep (a note, an answer to a nudge): longer than
+    ``limit`` characters, it is refused; with client data, only its redacted version waits
+    for the user's choice (:func:`clean_or_warn`); else ``keep`` keeps it."""
+    if len(text) > limit:
+        c.tell("note_too_long", limit=limit)
+    elif clean_or_warn(c, text, tag, discard):
+        keep(c, text)
+
+
 def catalogue_words(knowledge: Knowledge, key: str) -> set[str]:
     """A comma-separated word list from the catalogue (``words_agree``), normalized, in
     every language."""

@@ -1,4 +1,5 @@
-"""Helpers for tests that run `check` on an edited copy of the knowledge base."""
+"""Helpers for tests that run `check` on an edited copy of the knowledge base, and read
+typed answers with it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 from pathlib import Path
 
 from bot.cli import run_check
+from knowledge.model import Knowledge
+from knowledge.reading.answers import Reading, read_answer
 
 
 def check(directory: Path, strict: bool = False) -> tuple[int, str]:
@@ -30,3 +33,10 @@ def edit(path: Path, old: str, new: str) -> int:
     assert old in text, f"{old!r} not in {path}: the edit would test nothing"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     return line_of(path, re.escape(new.splitlines()[0])) if new else 0
+
+
+def read(knowledge: Knowledge, question_id: str, text: str) -> Reading:
+    """What the bot reads in ``text`` typed at the intake question ``question_id``."""
+    question = knowledge.intake_question(question_id)
+    assert question is not None, question_id
+    return read_answer(question, text, knowledge)

@@ -3,16 +3,14 @@ role, the Telegram menus are built from it."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from bot.console import ConsoleChat
 from flows.advisor import COMMAND_HANDLERS, AdvisorFlow
 from flows.commands import ADMIN, COMMANDS, COORDINATOR, find, help_commands, menu
 from flows.events import Event, StoredState
 from knowledge.model import LANGUAGES, Knowledge
 from storage import Repository
-from tests.test_conversation_scripts import open_test_advisor
+from tests.console_helpers import console
 
 
 def help_text(flow: AdvisorFlow, roles: frozenset[str], lang: str = "nl") -> str:
@@ -67,7 +65,6 @@ def test_a_role_command_is_unknown_to_others(knowledge: Knowledge) -> None:
 async def test_help_lists_only_what_its_channel_answers(tmp_path: Path) -> None:
     """/dashboard and /live are answered by the Telegram channel itself: in the terminal
     they are unknown commands (no web login there), so its /help leaves them out."""
-    advisor = await open_test_advisor(f"sqlite:///{tmp_path / 'help.sqlite3'}")
 
     def coordinator(repo: Repository) -> None:
         for channel in ("console", "telegram"):
@@ -75,17 +72,11 @@ async def test_help_lists_only_what_its_channel_answers(tmp_path: Path) -> None:
             repo.set_consent(user.id, True)
             repo.cohorts.set_role(user.id, COORDINATOR, True)
 
-    try:
-        await advisor.db.run(coordinator)
-        out = io.StringIO()
-        chat = ConsoleChat(advisor, "42", out)
-        await chat.say(chat.to_event("/help"))
-        terminal = out.getvalue()
-        await chat.say(chat.to_event("/dashboard"))
-        unknown = out.getvalue()[len(terminal) :]
-        telegram = await advisor.handle("telegram", "42", Event("command", name="help"))
-    finally:
-        await advisor.db.dispose()
+    async with console(tmp_path, "42") as chat:
+        await chat.advisor.db.run(coordinator)
+        terminal = await chat.said("/help")
+        unknown = await chat.said("/dashboard")
+        telegram = await chat.advisor.handle("telegram", "42", Event("command", name="help"))
     assert "/cohort:" in terminal and "/inzicht:" in terminal
     assert "/dashboard" not in terminal and "/live" not in terminal
     assert "/dashboard" not in unknown and "Het dashboard" not in unknown

@@ -15,9 +15,8 @@ from flows.advisor import AdvisorFlow
 from flows.events import Event, StoredState
 from flows.privacy.dialogue import GATE_STATES
 from knowledge.model import Knowledge
-from knowledge.store import KnowledgeStore
-from storage import Database, Repository
-from storage.migrate import upgrade
+from storage import Repository
+from tests.console_helpers import open_test_advisor
 from tests.scripts import Script, Step, check_text, load_scripts
 
 SCRIPTS = load_scripts()
@@ -87,12 +86,6 @@ def test_script_through_the_core(script: Script, knowledge: Knowledge) -> None:
         assert set(expect.get("effects", [])) <= effects, f"{where}: effects {effects}"
         for reply in outcome.replies:
             assert len(reply.plain) <= 4096, where
-
-
-async def open_test_advisor(url: str) -> Advisor:
-    db = Database(url)
-    await upgrade(db)
-    return Advisor(db, KnowledgeStore())
 
 
 async def stored_state(advisor: Advisor, user_key: str) -> str | None:

@@ -17,7 +17,6 @@ import pytest
 from pypdf import PdfReader
 
 from bot.app import handouts
-from bot.console import ConsoleChat
 from fakebotapi import FakeBotAPI
 from flows.dates import long_date
 from flows.handout.content import MAX_REFLECTION_CHARS, next_meeting_question
@@ -27,8 +26,8 @@ from flows.screens import Say
 from knowledge.engine import Engine
 from knowledge.model import Knowledge
 from storage import Database
+from tests.console_helpers import console
 from tests.followup_helpers import People, actions_of, local, text_of
-from tests.test_conversation_scripts import open_test_advisor
 from tests.test_telegram import bot, callback_datas, press, send, start  # noqa: F401
 
 pytest_plugins = ["tests.storage_fixtures"]
@@ -246,19 +245,14 @@ async def test_the_terminal_chat_writes_the_pdf_and_prints_its_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    advisor = await open_test_advisor(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
-    out = io.StringIO()
-    chat = ConsoleChat(advisor, "board", out)
-    try:
+    async with console(tmp_path, "board") as chat:
         for line in ["/start", "1", "Meer dan 65", "/advies", "/samenvatting"]:
-            await chat.say(chat.to_event(line))
-    finally:
-        await advisor.db.dispose()
-    printed = re.search(r"\[document: (.+\.pdf)\]", out.getvalue())
-    assert printed is not None, out.getvalue()[-500:]
+            await chat.said(line)
+    printed = re.search(r"\[document: (.+\.pdf)\]", chat.printed)
+    assert printed is not None, chat.printed[-500:]
     pages, text = read_beside(Path(printed.group(1)), tmp_path)
     assert pages == 1 and "Omvang: Meer dan 65" in text
-    said = out.getvalue()
+    said = chat.printed
     assert said.index("Uw samenvatting") < said.index("[document:")
 
 

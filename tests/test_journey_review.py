@@ -11,28 +11,13 @@ from flows.advice import cards
 from flows.advisor import AdvisorFlow
 from flows.commands import COMMANDS
 from flows.definition import FLOW_VERSION
-from flows.events import Event, Outcome, StoredState
+from flows.events import Event, StoredState
 from flows.screens import Say, answer_label, question_name
 from knowledge.engine import Engine
 from knowledge.model import LANGUAGES, Knowledge
 from knowledge.validator import core_walk, extended_walk
-
-
-def run(flow: AdvisorFlow, state: StoredState, *events: Event) -> tuple[StoredState, Outcome]:
-    outcome = None
-    for event in events:
-        outcome = flow.handle(state, event)
-        state = outcome.state
-    assert outcome is not None
-    return state, outcome
-
-
-def press(action: str) -> Event:
-    return Event("action", text=action)
-
-
-def offered(outcome: Outcome) -> list[str]:
-    return [a for reply in outcome.replies for a in reply.actions]
+from tests.flow_helpers import press, run
+from tests.followup_helpers import actions_of, text_of
 
 
 def test_the_first_question_offers_no_back_and_the_second_does(knowledge: Knowledge) -> None:
@@ -41,15 +26,15 @@ def test_the_first_question_offers_no_back_and_the_second_does(knowledge: Knowle
         flow, StoredState(), Event("command", name="start"), press("1:p:consent:yes")
     )
     assert state.state == "q_size"
-    assert "1:size:_back" not in offered(first) and "1:size:_skip" in offered(first)
+    assert "1:size:_back" not in actions_of(first) and "1:size:_skip" in actions_of(first)
     state, second = run(flow, state, press("1:size:groot"))
-    assert "1:subgroups:_back" in offered(second)
+    assert "1:subgroups:_back" in actions_of(second)
     # Typed "terug" (or a Back button of an older message) on the first question says so.
     for event in (Event("text", text="terug"), Event("command", name="terug")):
         _, back = run(flow, state, press("1:subgroups:_back"), event)
-        said = "\n".join(r.plain for r in back.replies)
+        said = text_of(back)
         assert back.state.state == "q_size" and "Dit is de eerste vraag" in said
-        assert "1:size:_back" not in offered(back)
+        assert "1:size:_back" not in actions_of(back)
 
 
 def test_changing_the_first_answer_from_the_advice_goes_back_to_the_advice(
@@ -60,7 +45,7 @@ def test_changing_the_first_answer_from_the_advice_goes_back_to_the_advice(
         state="advice", flow_version=FLOW_VERSION, consent=True, answers={"size": "groot"}
     )
     state, edit = run(flow, state, press("1:a:edit"), press("1:a:edit:size"))
-    assert state.state == "q_size" and "1:size:_back" in offered(edit)
+    assert state.state == "q_size" and "1:size:_back" in actions_of(edit)
     state, _ = run(flow, state, press("1:size:_back"))
     assert state.state == "advice"
 
@@ -151,12 +136,12 @@ def test_straight_to_the_advice_only_once_the_core_questions_are_behind(
     flow = AdvisorFlow(knowledge)
     base = StoredState(state="q_sturingsvorm", flow_version=FLOW_VERSION, consent=True)
     _, shown = run(flow, base, Event("command", name="start"))
-    assert "1:sturingsvorm:_advice" not in offered(shown)
+    assert "1:sturingsvorm:_advice" not in actions_of(shown)
     state, jumped = run(flow, base, press("1:sturingsvorm:_advice"))
     assert state.state == "q_sturingsvorm" and jumped.notice == "Deze knop is verlopen."
     later = StoredState(state="q_vertrouwen", flow_version=FLOW_VERSION, consent=True)
     _, shown = run(flow, later, Event("command", name="start"))
-    assert "1:vertrouwen:_advice" in offered(shown)
+    assert "1:vertrouwen:_advice" in actions_of(shown)
 
 
 def test_english_texts_name_the_english_commands(knowledge: Knowledge) -> None:

@@ -8,37 +8,14 @@ from flows.advisor import AdvisorFlow
 from flows.definition import FLOW_VERSION
 from flows.events import Event, Outcome, StoredState
 from knowledge.model import Knowledge
+from tests.flow_helpers import command, press, run
+from tests.followup_helpers import actions_of, text_of
 
 ANSWERED = {"size": "groot", "subgroups": "veel", "mandate": "beperkt", "interests": "hoog"}
 
 
-def run(flow: AdvisorFlow, state: StoredState, *events: Event) -> tuple[StoredState, Outcome]:
-    outcome = None
-    for event in events:
-        outcome = flow.handle(state, event)
-        state = outcome.state
-    assert outcome is not None
-    return state, outcome
-
-
-def press(action: str) -> Event:
-    return Event("action", text=action)
-
-
-def command(name: str) -> Event:
-    return Event("command", name=name)
-
-
-def said(outcome: Outcome) -> str:
-    return "\n".join(r.plain for r in outcome.replies)
-
-
 def screens(outcome: Outcome) -> list[str]:
     return [r.meta.get("screen", "") for r in outcome.replies]
-
-
-def offered(outcome: Outcome) -> list[str]:
-    return [a for reply in outcome.replies for a in reply.actions]
 
 
 def at(state: str, **changes: object) -> StoredState:
@@ -54,7 +31,7 @@ def test_back_from_a_dilemmas_questions_goes_to_that_dilemma(knowledge: Knowledg
     assert state.state == "detail" and state.data["page"] == "questions"
     state, back = run(flow, state, command("terug"))
     assert state.state == "detail" and state.data["page"] == "main", "one level up"
-    assert screens(back) == ["detail"] and f"1:a:show:{first}:questions" in offered(back)
+    assert screens(back) == ["detail"] and f"1:a:show:{first}:questions" in actions_of(back)
     state, back = run(flow, state, command("back"))
     assert state.state == "advice" and screens(back) == ["advice"], "then the advice"
 
@@ -83,8 +60,8 @@ def test_back_while_browsing_in_the_intake_keeps_the_question_and_the_answers(
             after, outcome = run(flow, state, *browse, back)
             assert after.state == "q_subgroups" and after.answers == {"size": "groot"}
             assert screens(outcome) == ["question"], browse
-            assert said(outcome).startswith("Verder waar we waren")
-            assert "1:subgroups:_back" in offered(outcome)
+            assert text_of(outcome).startswith("Verder waar we waren")
+            assert "1:subgroups:_back" in actions_of(outcome)
             # Browsing is over: the next /terug is a step back in the intake again.
             again, _ = run(flow, after, command("terug"))
             assert again.state == "q_size"
@@ -105,7 +82,7 @@ def test_a_descriptions_matches_lead_back_to_where_the_user_was(knowledge: Knowl
     for text in ("we willen iedereen betrekken maar het moet ook efficient", "xyzzy plugh"):
         state, matches = run(flow, state, Event("text", text=text))
         assert screens(matches) == ["text_matches"]
-        assert "1:b:resume" in offered(matches), text
+        assert "1:b:resume" in actions_of(matches), text
         assert all(len(r.plain) <= 1200 for r in matches.replies)
         after, back = run(flow, state, press("1:b:resume"))
         assert after.state == "advice" and screens(back) == ["advice"]
@@ -117,7 +94,7 @@ def test_a_declined_users_matches_lead_back_to_the_declined_screen(knowledge: Kn
     flow = AdvisorFlow(knowledge)
     state = StoredState(state="declined", flow_version=FLOW_VERSION, consent=False)
     state, matches = run(flow, state, Event("text", text="iedereen betrekken en efficient"))
-    assert "1:b:resume" in offered(matches)
+    assert "1:b:resume" in actions_of(matches)
     state, back = run(flow, state, press("1:b:resume"))
     assert state.state == "declined" and screens(back) == ["declined"]
 

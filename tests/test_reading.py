@@ -21,14 +21,7 @@ from knowledge.reading.answers import Reading, read_answer
 from knowledge.reading.descriptions import read_description
 from knowledge.reading.examples import failure, run_examples
 from knowledge.reading.words import phrase
-from tests.knowledge_helpers import check, edit, line_of
-
-
-def read(knowledge: Knowledge, question_id: str, text: str) -> Reading:
-    question = knowledge.intake_question(question_id)
-    assert question is not None, question_id
-    return read_answer(question, text, knowledge)
-
+from tests.knowledge_helpers import check, edit, line_of, read
 
 # --- the table of the issue: what the bot used to note, and must not -----------------
 

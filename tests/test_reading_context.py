@@ -10,15 +10,8 @@ import pytest
 
 from knowledge.loader import load_knowledge
 from knowledge.model import Knowledge
-from knowledge.reading.answers import Reading, read_answer
 from knowledge.reading.words import tokenize
-from tests.knowledge_helpers import check, edit
-
-
-def read(knowledge: Knowledge, question_id: str, text: str) -> Reading:
-    question = knowledge.intake_question(question_id)
-    assert question is not None, question_id
-    return read_answer(question, text, knowledge)
+from tests.knowledge_helpers import check, edit, read
 
 
 def test_an_echoed_doubt_not_really_formal_is_informal(knowledge: Knowledge) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import itertools
 from collections.abc import Sequence
 from datetime import date
@@ -10,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.console import ConsoleChat
 from flows.advice import cards
 from flows.handout.content import handout
 from flows.live import screens as live
@@ -19,7 +17,7 @@ from flows.screens import Say
 from knowledge.engine import Engine
 from knowledge.model import Knowledge
 from knowledge.validator import core_walk
-from tests.test_conversation_scripts import open_test_advisor
+from tests.console_helpers import console
 
 
 def test_the_live_join_link_stands_apart_from_the_facilitators_link(knowledge: Knowledge) -> None:
@@ -118,68 +116,40 @@ async def test_mydata_after_declining_says_what_is_kept_and_forget_erases_it(
     tmp_path: Path,
 ) -> None:
     """Review 9: a decliner was told nothing is stored; the choice and language are."""
-    advisor = await open_test_advisor(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
-    out = io.StringIO()
-    chat = ConsoleChat(advisor, "tester", out)
-
-    async def said(text: str) -> str:
-        before = out.tell()
-        await chat.say(chat.to_event(text), text)
-        return out.getvalue()[before:]
-
-    try:
-        await said("/start")
-        await said("#2")  # Liever niet
-        shown = await said("/mijngegevens")
+    async with console(tmp_path) as chat:
+        await chat.said("/start")
+        await chat.said("#2")  # Liever niet
+        shown = await chat.said("/mijngegevens")
         assert "Ik bewaar niets" not in shown
         assert "alleen die keuze en uw taal (Nederlands)" in shown and "/vergeet" in shown
-        assert "Weet u het zeker?" in await said("/vergeet")
-        assert "verwijderd" in await said("#1")
-        user = await advisor.db.run(lambda repo: repo.visit("console", "tester", "nl").consent)
+        assert "Weet u het zeker?" in await chat.said("/vergeet")
+        assert "verwijderd" in await chat.said("#1")
+        db = chat.advisor.db
+        user = await db.run(lambda repo: repo.visit("console", "tester", "nl").consent)
         assert user is None, "the refusal is erased with the rest"
-    finally:
-        await advisor.db.dispose()
 
 
 async def test_advice_in_the_middle_offers_to_go_on_with_the_questions(tmp_path: Path) -> None:
     """Review 14: /advies after one answer left no way back to the remaining questions."""
-    advisor = await open_test_advisor(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
-    out = io.StringIO()
-    chat = ConsoleChat(advisor, "tester", out)
-
-    async def said(text: str) -> str:
-        before = out.tell()
-        await chat.say(chat.to_event(text), text)
-        return out.getvalue()[before:]
-
-    try:
+    async with console(tmp_path) as chat:
         for text in ("/start", "#1", "70"):
-            await said(text)
-        advice = await said("/advies")
+            await chat.said(text)
+        advice = await chat.said("/advies")
         (line,) = [ln for ln in advice.splitlines() if "Verder met de vragen" in ln]
         assert "over)" in line
         number = line.split("]")[0].strip(" [")
-        assert "Vraag 2 van" in await said(f"#{number}")
-    finally:
-        await advisor.db.dispose()
+        assert "Vraag 2 van" in await chat.said(f"#{number}")
 
 
 async def test_help_at_a_question_shows_the_question_again(tmp_path: Path) -> None:
     """Review 16: /help mid-question answered and dropped the question and its buttons."""
-    advisor = await open_test_advisor(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
-    out = io.StringIO()
-    chat = ConsoleChat(advisor, "tester", out)
-    try:
+    async with console(tmp_path) as chat:
         for text in ("/start", "#1"):
-            await chat.say(chat.to_event(text), text)
+            await chat.said(text)
         for command in ("/help", "/privacy"):
-            before = out.tell()
-            await chat.say(chat.to_event(command), command)
-            said = out.getvalue()[before:]
+            said = await chat.said(command)
             assert "Verder waar we waren:" in said and "Vraag 1 van" in said, command
             assert said.index("Verder waar we waren:") < said.index("Vraag 1 van")
-    finally:
-        await advisor.db.dispose()
 
 
 def test_the_live_summary_names_the_poles_and_says_when_nobody_found_it_strong(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 from datetime import date
@@ -11,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.console import ConsoleChat
 from flows.advice import cards
 from flows.commands import COMMANDS, ROLES, menu
 from flows.events import Event
@@ -20,7 +18,7 @@ from flows.screens import Say
 from knowledge.engine import Engine
 from knowledge.model import Knowledge
 from knowledge.validator import core_walk
-from tests.test_conversation_scripts import open_test_advisor
+from tests.console_helpers import console, open_test_advisor
 
 
 def test_advise_json_always_has_text_matches(capsys: pytest.CaptureFixture[str]) -> None:
@@ -37,27 +35,18 @@ def test_every_command_is_in_the_menu_of_those_who_may_use_it() -> None:
 
 
 async def test_a_hash_number_that_is_no_button_is_not_a_count(tmp_path: Path) -> None:
-    advisor = await open_test_advisor(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
-    out = io.StringIO()
-    chat = ConsoleChat(advisor, "tester", out)
-    try:
-        await chat.say(chat.to_event("/start"))
-        await chat.say(chat.to_event("#1"))  # agree
-        assert chat.counts, "the first question takes a count"
-        before = out.tell()
-        await chat.say(chat.to_event("#99"), "#99")
-        said = out.getvalue()[before:]
+    async with console(tmp_path) as user:
+        await user.said("/start")
+        await user.said("#1")  # agree
+        assert user.chat.counts, "the first question takes a count"
+        said = await user.said("#99")
         assert "Er is geen knop 99" in said and "Genoteerd" not in said
-        state = await advisor.db.run(
+        state = await user.advisor.db.run(
             lambda repo: repo.visit("console", "tester", "nl").conversation
         )
         assert state is not None and "size" not in state.answers
-        await chat.say(chat.to_event("/taal en"))
-        before = out.tell()
-        await chat.say(chat.to_event("#99"), "#99")
-        assert "There is no button 99" in out.getvalue()[before:]
-    finally:
-        await advisor.db.dispose()
+        await user.said("/taal en")
+        assert "There is no button 99" in await user.said("#99")
 
 
 async def test_the_export_is_named_in_the_users_language(tmp_path: Path) -> None:

@@ -200,9 +200,11 @@ class Connection:
 
 
 def readable(fileno: int) -> bool:
-    """Whether the socket has something to read right now (without waiting)."""
-    ready, _, _ = select.select([fileno], [], [], 0)
-    return bool(ready)
+    """Whether the socket has something to read right now (without waiting). ``poll``, not
+    ``select``, which refuses descriptors above 1023."""
+    poller = select.poll()
+    poller.register(fileno, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 class Pool:

@@ -22,7 +22,7 @@ from flows.definition import (
     SIDE_STATES,
 )
 from flows.events import SaveAdvice, SaveReflection, ScheduleReminder
-from flows.feature import Context, Registry, clean_or_warn
+from flows.feature import Context, Registry, keep_typed
 from flows.intake.dialogue import Intake
 from flows.replies import Span, excerpt
 from flows.screens import answer_label, question_name
@@ -217,12 +217,7 @@ class AdvicePhase:
     # -- notes ---------------------------------------------------------------------------
 
     def save_note(self, ctx: Context, text: str) -> None:
-        if len(text) > MAX_REFLECTION:
-            ctx.tell("note_too_long", limit=MAX_REFLECTION)
-            return
-        if not clean_or_warn(ctx, text, ADVICE_TAG, "advice"):
-            return
-        self.keep_note(ctx, text)
+        keep_typed(ctx, text, MAX_REFLECTION, ADVICE_TAG, "advice", self.keep_note)
 
     def keep_note(self, ctx: Context, text: str) -> None:
         ctx.data.pop("redacted_note", None)

@@ -52,7 +52,7 @@ from flows.events import (
     ShowNudgeSettings,
     Snooze,
 )
-from flows.feature import Context, Registry, clean_or_warn
+from flows.feature import Context, Registry, keep_typed
 from flows.replies import excerpt
 from knowledge.model import Knowledge
 
@@ -354,12 +354,7 @@ class Cohorts:
 
     def answer_typed(self, ctx: Context, text: str) -> None:
         """Typed text while answering a nudge: checked for client data, then kept."""
-        if len(text) > MAX_ANSWER:
-            ctx.tell("note_too_long", limit=MAX_ANSWER)
-            return
-        if not clean_or_warn(ctx, text, NUDGE_TAG, "cancel"):
-            return
-        self.keep_answer(ctx, text)
+        keep_typed(ctx, text, MAX_ANSWER, NUDGE_TAG, "cancel", self.keep_answer)
 
     def keep_answer(self, ctx: Context, text: str) -> None:
         reply_to = ctx.data.get("reply_to")

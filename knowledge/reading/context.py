@@ -160,6 +160,9 @@ def answers_elsewhere(
     """The ids of ``hits`` that are a negation standing as an answer ("geen") while the
     words it scopes name something other than the question's topic ("geen koffie")."""
     triggers = {*spec.negation, *spec.negation_after}
+    answering = [h for h in hits if tuple(t.text for t in tokens[h.start : h.end]) in triggers]
+    if not answering:
+        return set()
     topic = spec.topics.get(question_id, {})
     fillers = {i for start, end in spans(tokens, spec.echo_fillers) for i in range(start, end)}
     denying = {
@@ -168,9 +171,7 @@ def answers_elsewhere(
         for i in range(start, end)
     }
     found: set[int] = set()
-    for hit in hits:
-        if tuple(t.text for t in tokens[hit.start : hit.end]) not in triggers:
-            continue
+    for hit in answering:
         clause = tokens[hit.start].clause
         scope = [
             i

@@ -54,13 +54,18 @@ def fold(text: str) -> str:
     return plain.translate(_APOSTROPHES)
 
 
+_COUNT_SUFFIXES = re.compile(r"(?:ish|tal)(?![a-z])")
+"""Letters that may follow a count's digits: "40ish", "10tal"."""
+
+
 def _glued(text: str, start: int, end: int) -> bool:
     """Whether the digits at ``text[start:end]`` are written into a word: "1e9", "3e",
-    "covid19", "alert(1)". Such digits are no count ("10-tal" and "(40)" still are)."""
+    "covid19", "alert(1)". Such digits are no count ("10-tal", "40ish" and "(40)" are)."""
     before = text[start - 1] if start else ""
     after = text[end] if end < len(text) else ""
     code_call = before == "(" and start >= 2 and text[start - 2].isalpha()
-    return before.isalpha() or after.isalpha() or code_call
+    suffix = after.isalpha() and _COUNT_SUFFIXES.match(text, end) is not None
+    return before.isalpha() or (after.isalpha() and not suffix) or code_call
 
 
 def raw_tokens(text: str) -> list[str]:
