@@ -133,7 +133,7 @@ def test_after_vraag_the_question_again_and_an_answer_to_it_counts(knowledge: Kn
     assert shown.replies[0].plain.startswith("Een vraag om over na te denken")
     after, answered = run(flow, asked, Event("text", text="veel"))
     assert after.answers["subgroups"] == "veel" and after.state != "q_subgroups"
-    assert "bewaren als reflectie" not in said(answered)
+    assert "bewaren als reflectie" not in text_of(answered)
     # Anything else typed right after /vraag is still offered as a reflection.
     kept, offer = run(flow, asked, Event("text", text="Dat we eerlijker moeten zijn."))
-    assert "1:p:keepanswer" in offered(offer) and kept.state == "q_subgroups"
+    assert "1:p:keepanswer" in actions_of(offer) and kept.state == "q_subgroups"
