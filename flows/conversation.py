@@ -273,6 +273,7 @@ class Conversation:
             self.resume()
             return
         self.offered = event.offered
+        self.start_payload_pending = event.pending_start
         self.now = event.at or datetime.now(UTC)
         self.without_cohorts = event.without_cohorts
         if event.kind == "command":

@@ -35,6 +35,10 @@ class Event:
     at: datetime | None = None
     """When the service received the event (aware); None: the flow reads the clock. Typed
     dates such as "morgen" are read from it."""
+    pending_start: str | None = None
+    """Before consent: the deep-link payload (cohort code) of a ``/start`` received earlier,
+    as the service keeps it (:mod:`storage.pending_starts`); the consent buttons carry it,
+    and typing "ja" agrees with it, also after a restart."""
     offered: tuple[str, ...] = ()
     """Typed text before consent: the actions of the buttons on the consent question the
     user was last shown, as the service remembers them (in memory: nothing is stored

@@ -98,6 +98,10 @@ class Context(Protocol):
         the user goes on from, :data:`flows.replies.LAST`)."""
         ...
 
+    def command(self, name: str, text: str) -> None:
+        """Handle a command, as if it was typed ("help" typed at a question is /help)."""
+        ...
+
     def detour(self, trigger: str) -> bool:
         """Leave for a side dialogue, remembering where to come back to."""
         ...

@@ -327,6 +327,19 @@ class WebAttempt(Base):
     at: Mapped[datetime] = mapped_column(index=True)
 
 
+class PendingStart(Base):
+    """A deep link opened before the privacy question was answered (its cohort code), for
+    a day: agreeing then joins that cohort, after a restart too. Only a SHA-256 of the
+    chat is kept (see :mod:`storage.pending_starts`)."""
+
+    __tablename__ = "pending_starts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_hash: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class HeldUpdate(Base):
     """A Telegram update the poller has fetched and keeps here until it is handled, so
     that Telegram may forget it (its offset moves on) while it waits behind others of

@@ -42,6 +42,7 @@ from storage.models import (
     utc_now,
 )
 from storage.outbox import OutboxStore
+from storage.pending_starts import PendingStartStore
 from storage.privacy import PrivacyStore
 from storage.snapshots import SnapshotStore
 from storage.sql import insert_unless_exists
@@ -242,6 +243,11 @@ class Repository:
     def live(self) -> LiveStore:
         """Live workshop sessions and their votes (see :mod:`storage.live`)."""
         return LiveStore(self._session, self._clock)
+
+    @property
+    def pending_starts(self) -> PendingStartStore:
+        """Deep links waiting for consent (see :mod:`storage.pending_starts`)."""
+        return PendingStartStore(self._session, self._clock)
 
     @property
     def held_updates(self) -> HeldUpdateStore:

@@ -86,6 +86,7 @@ TABLES = {
     "held_updates",
     "snapshots",
     "web_attempts",
+    "pending_starts",
 }
 
 

@@ -1,7 +1,7 @@
 """Typing "ja" at the consent question does what tapping "Akkoord" does: one code path.
 The cohort code of a deep link and a language chosen before consent ride on the button;
-the service remembers the buttons it last showed in memory (nothing is stored before
-consent), so typing finds them too."""
+the service remembers the buttons it last showed in memory, and the cohort code in the
+database (a hash of the chat, for a day), so typing finds them too, after a restart."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.app.gate import ConsentButtons
 from flows.advisor import AdvisorFlow
 from flows.events import Event, StoredState
 from knowledge.model import Knowledge
 from storage import Database, Repository
+from storage.models import PendingStart
 from tests.followup_helpers import People, actions_of, local, text_of
 
 pytest_plugins = ["tests.storage_fixtures"]
@@ -78,6 +80,59 @@ async def test_without_a_remembered_question_ja_still_agrees(people: People) -> 
     people.advisor.consent_buttons = ConsentButtons()  # another process, or a restart
     typed = await people.send("41", "ja")
     assert typed.state.consent is True and "Vraag 1 van" in text_of(typed)
+
+
+async def test_typing_ja_after_a_restart_still_joins_the_cohort(
+    people: People, db: Database, clock: Any
+) -> None:
+    """Issue 13: the buttons shown are remembered in memory only, so after a restart "ja"
+    agreed without the cohort code; the code waits in the database (a day, hashed chat)."""
+    await people.coordinator("5")
+    _, code = await people.create_cohort("5", "Regio Zuid", "25-11-2026 14:00")
+    await people.send("8", f"/start {code}")
+    restarted = People(db, clock, min_group=1)  # a new process: nothing in memory
+    typed = await restarted.send("8", "ja")
+    assert "U volgt nu: Regio Zuid" in text_of(typed), text_of(typed)
+    assert len(await restarted.nudges("8")) == 3
+    assert await pending_rows(db) == 0, "forgotten once answered"
+
+
+async def test_a_cohort_code_survives_a_language_choice_before_consent(
+    people: People,
+) -> None:
+    """The consent question shown again after /language carried no code any more."""
+    await people.coordinator("5")
+    _, code = await people.create_cohort("5", "Regio Zuid", "25-11-2026 14:00")
+    await people.send("9", f"/start {code}")
+    await people.send("9", "/language en")
+    typed = await people.send("9", "yes")
+    assert "You are now following: Regio Zuid" in text_of(typed), text_of(typed)
+
+
+async def test_a_pending_code_is_forgotten_on_no_on_forget_and_after_a_day(
+    people: People, db: Database, clock: Any
+) -> None:
+    await people.send("31", "/start CODE123")
+    await people.send("31", "nee")
+    await people.send("32", "/start CODE123")
+    await people.send("32", "/vergeet")
+    assert await pending_rows(db) == 0
+    await people.send("33", "/start CODE123")
+    assert await pending_rows(db) == 1
+    clock.advance(hours=24, minutes=1)
+    restarted = People(db, clock, min_group=1)
+    typed = await restarted.send("33", "ja")
+    assert typed.state.consent is True and "join" not in " ".join(actions_of(typed))
+    assert "aanmeldlink" not in text_of(typed), "an expired code joins nothing, silently"
+    assert await db.run(lambda repo: repo.pending_starts.purge(clock())) == 1  # retention
+    assert await pending_rows(db) == 0
+
+
+async def pending_rows(db: Database) -> int:
+    def count(repo: Repository) -> int:
+        return len(list(repo._session.scalars(select(PendingStart))))
+
+    return await db.run(count)
 
 
 def test_the_memory_is_bounded_in_time_and_size(knowledge: Knowledge) -> None:

@@ -21,7 +21,7 @@ from bot.app.broadcasting import BroadcastEffects
 from bot.app.context import Links, Visitor
 from bot.app.effects import Effects
 from bot.app.followup import FollowUp
-from bot.app.gate import ConsentButtons, GateLanguages
+from bot.app.gate import ConsentButtons, GateLanguages, note_pending_start
 from bot.app.handouts import Handouts
 from bot.app.live import LiveHub
 from bot.app.timeline import Timelines
@@ -219,7 +219,13 @@ class Advisor:
             )
         if is_coordinator(roles) and not repo.cohorts.owns_any(visit.user_id):
             event = replace(event, without_cohorts=True)
+        pending = None
+        if visit.consent is not True:
+            pending = repo.pending_starts.find(channel, user_key)
+            event = replace(event, pending_start=pending)
         outcome = flow.handle(stored, event)
+        if visit.consent is not True:
+            note_pending_start(repo, channel, user_key, event, outcome, pending)
         v = Visitor(
             repo,
             flow.knowledge,

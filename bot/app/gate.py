@@ -1,14 +1,18 @@
-"""The consent buttons each user was last shown, and the language they chose, in this
-process's memory only.
+"""What the consent question must not forget before a user answers it: the buttons each
+user was last shown and the language they chose (this process's memory), and the deep
+link they opened (the database, so that a restart forgets it not).
 
-Before a user agrees nothing is stored about them; what the consent question must not
-forget (a cohort code from a deep link, a language chosen with ``/taal``) rides on its
-buttons. Someone who types "ja" instead of tapping "Akkoord" presses no button, so the
-service hands the flow the buttons it last showed them (:attr:`flows.events.Event.offered`),
-and typing does what tapping does. A language chosen with ``/taal`` is remembered too
-(:class:`GateLanguages`), so that ``/help``, browsing and every later text are in it. The
-memory is bounded in size and time, is never written anywhere, and forgets a user once
-they answered.
+Before a user agrees nothing is stored about them but this: what the consent question
+must not forget (a cohort code from a deep link, a language chosen with ``/taal``) rides
+on its buttons. Someone who types "ja" instead of tapping "Akkoord" presses no button, so
+the service hands the flow the buttons it last showed them
+(:attr:`flows.events.Event.offered`), and typing does what tapping does. A language
+chosen with ``/taal`` is remembered too (:class:`GateLanguages`), so that ``/help``,
+browsing and every later text are in it. That memory is bounded in size and time, is
+never written anywhere, and forgets a user once they answered. The cohort code of a deep
+link is kept in :mod:`storage.pending_starts` (a hash of the chat, for a day, dropped at
+the answer or ``/vergeet``): after a restart, or a ``/taal`` that showed the question
+again, "ja" still joins the cohort (:attr:`flows.events.Event.pending_start`).
 """
 
 from __future__ import annotations
@@ -17,8 +21,13 @@ from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from flows.events import ForgetMe, Outcome, SetLanguage
+from flows.actions import parse_action
+from flows.commands import find
+from flows.definition import PRIVACY_TAG
+from flows.events import Event, ForgetMe, Outcome, SetLanguage
+from storage import Repository
 
+FORGET = "vergeet"
 GATE_SCREENS = ("consent",)
 """The screens whose buttons answer the consent question (typed, only while unanswered)."""
 KEEP = timedelta(hours=24)
@@ -100,3 +109,39 @@ class GateLanguages(Expiring[tuple[str, str], str]):
             self.pop(key)
         elif any(isinstance(effect, SetLanguage) for effect in effects):
             self.put(key, outcome.state.lang, now)
+
+
+def carried_payload(outcome: Outcome) -> str | None:
+    """The deep-link payload the consent question in ``outcome`` carries on "Akkoord"."""
+    for reply in outcome.replies:
+        if reply.meta.get("screen") not in GATE_SCREENS:
+            continue
+        for data in reply.actions:
+            parsed = parse_action(data)
+            if parsed is None or parsed.tag != PRIVACY_TAG or len(parsed.choice) < 3:
+                continue
+            if parsed.choice[0] == "consent" and parsed.choice[1].startswith("yes"):
+                return parsed.choice[2]
+    return None
+
+
+def note_pending_start(
+    repo: Repository,
+    channel: str,
+    user_key: str,
+    event: Event,
+    outcome: Outcome,
+    pending: str | None,
+) -> None:
+    """Keep the deep link a consent question carries, for the answer to come (typed "ja"
+    after a restart joins too); forget it once the question is answered or the user asks
+    to be forgotten. Only for users who have not agreed (yet)."""
+    command = find(event.name) if event.kind == "command" else None
+    answered = outcome.state.consent is not None or (command is not None and command.name == FORGET)
+    if answered or any(isinstance(effect, ForgetMe) for effect in outcome.effects):
+        if pending is not None:
+            repo.pending_starts.drop(channel, user_key)
+        return
+    carried = carried_payload(outcome)
+    if carried is not None and carried != pending:
+        repo.pending_starts.keep(channel, user_key, carried)

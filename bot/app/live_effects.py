@@ -9,7 +9,7 @@ channel sends it (:mod:`bot.telegram.live`); nothing here knows Telegram.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import assert_never
 
@@ -219,21 +219,18 @@ class LiveEffects:
             screens.summary(say, cohort, rounds, k), chart, Reply((), attachment=document)
         )
 
-    async def participant_screens(self, session_id: int) -> list[Screen]:
-        """Every participant's live screen of the session's current round."""
+    async def participant_screens(self, session_id: int) -> AsyncIterator[Screen]:
+        """Every participant's live screen of the session's current round, one at a time
+        (each vote read just before its screen goes: the reads overlap the pacing)."""
         found = await self.live.participants(session_id)
         if found is None:
-            return []
+            return
         session, participants, shown = found
         view = view_of(self.live.knowledge, session)
-        out: list[Screen] = []
         for person in participants:
             mine = await self.live.screen_of(session_id, person.user_id)
             reply = screens.participant(self.say(person.language), view, mine.position, mine.strong)
-            out.append(
-                Screen(person.user_id, person.channel_user_id, shown.get(person.user_id), reply)
-            )
-        return out
+            yield Screen(person.user_id, person.channel_user_id, shown.get(person.user_id), reply)
 
     async def screen_for(self, session_id: int, channel_user_id: str) -> Screen | None:
         """A member's live screen of the session's current round (someone who just joined

@@ -146,7 +146,7 @@ class LiveChat:
 
     async def push(self, bot: Any, session_id: int) -> None:
         """Every participant's live screen to the session's current round."""
-        for screen in await self.effects.participant_screens(session_id):
+        async for screen in self.effects.participant_screens(session_id):
             chat = int(screen.chat)
             await self.pacer.wait()  # counts the message in the budget
             try:

@@ -169,16 +169,19 @@ async def _close_http(application: AppType) -> None:
         await request.shutdown()
 
 
-def _forget_inactive(repo: Repository, *, cutoff: datetime) -> int:
+def _forget_inactive(repo: Repository, *, cutoff: datetime, now: datetime) -> int:
+    """Users inactive since ``cutoff``, and deep links past their day (pending_starts)."""
+    repo.pending_starts.purge(now)
     return repo.privacy.forget_inactive(cutoff)
 
 
 async def forget_inactive_daily(advisor: Advisor, period: timedelta) -> None:
     """The retention rule: at start and then every day."""
     while True:
-        cutoff = advisor.clock() - period
+        now = advisor.clock()
         try:
-            forgotten = await advisor.db.run(partial(_forget_inactive, cutoff=cutoff))
+            work = partial(_forget_inactive, cutoff=now - period, now=now)
+            forgotten = await advisor.db.run(work)
             if forgotten:
                 log.info("retention: forgot %d inactive users", forgotten)
                 await advisor.db.after_erasure()

@@ -24,6 +24,7 @@ from flows.events import (
 )
 from flows.feature import Context, Registry, catalogue_words
 from flows.privacy.screens import (
+    agree_action,
     consent_screen,
     declined_screen,
     forget_confirm_screen,
@@ -55,9 +56,10 @@ def said_only(norm: str, phrases: Collection[str], fillers: Collection[str] = ()
     return meant
 
 
-def consent_button(agreed: bool, offered: tuple[str, ...]) -> str:
+def consent_button(agreed: bool, offered: tuple[str, ...], payload: str | None = None) -> str:
     """The consent button that typing "ja" (``agreed``) or "nee" stands for: the one of
-    those ``offered`` (the consent question last shown), else a plain one."""
+    those ``offered`` (the consent question last shown), else a plain one (agreeing with
+    the deep link's ``payload``: after a restart, the buttons shown are forgotten)."""
     answer = "yes" if agreed else "no"
     for data in offered:
         parsed = parse_action(data)
@@ -70,7 +72,7 @@ def consent_button(agreed: bool, offered: tuple[str, ...]) -> str:
             and parsed.choice[1].partition(".")[0] == answer
         ):
             return data
-    return action(PRIVACY_TAG, "consent", answer)
+    return agree_action(payload) if agreed else action(PRIVACY_TAG, "consent", answer)
 
 
 STATELESS_COMMANDS = tuple(name for name in gate_names() if name not in PRIVACY_COMMANDS)
@@ -239,7 +241,7 @@ class Privacy:
         agree = catalogue_words(ctx.knowledge, "words_agree")
         decline = catalogue_words(ctx.knowledge, "words_decline")
         if ctx.consent is None and said_only(norm, agree, fillers):
-            ctx.press(consent_button(True, ctx.offered))
+            ctx.press(consent_button(True, ctx.offered, ctx.start_payload_pending))
         elif ctx.consent is None and said_only(norm, decline, fillers):
             ctx.press(consent_button(False, ctx.offered))
         elif ctx.consent is False and text:

@@ -18,7 +18,7 @@ def _answer(answer: str, lang: str | None) -> str:
     return f"{answer}.{lang}" if lang else answer
 
 
-def _agree(payload: str | None, lang: str | None = None) -> str:
+def agree_action(payload: str | None, lang: str | None = None) -> str:
     """The agree button's action; a deep-link payload (cohort code) rides along, so that
     nothing has to be stored before the user agrees."""
     carried = payload and len(payload) <= MAX_PAYLOAD and START_PAYLOAD_PATTERN.fullmatch(payload)
@@ -29,7 +29,7 @@ def _agree(payload: str | None, lang: str | None = None) -> str:
 def consent_screen(say: Say, payload: str | None = None, lang: str | None = None) -> Reply:
     """The privacy question; ``lang`` is a language the user chose that is not stored."""
     rows = (
-        (Button(say.label("btn_agree"), _agree(payload, lang)),),
+        (Button(say.label("btn_agree"), agree_action(payload, lang)),),
         (Button(say.label("btn_decline"), action(PRIVACY_TAG, "consent", _answer("no", lang))),),
     )
     return Reply(tuple(say("consent")), rows, meta={"screen": "consent"})
@@ -38,7 +38,7 @@ def consent_screen(say: Say, payload: str | None = None, lang: str | None = None
 def declined_screen(say: Say, payload: str | None = None, lang: str | None = None) -> Reply:
     rows = (
         (Button(say.label("btn_browse"), action(BROWSE_TAG, "levels")),),
-        (Button(say.label("btn_agree_now"), _agree(payload, lang)),),
+        (Button(say.label("btn_agree_now"), agree_action(payload, lang)),),
     )
     return Reply(tuple(say("declined")), rows, meta={"screen": "declined"})
 
