@@ -95,6 +95,11 @@ class Context(Protocol):
         """Add a short notice from the catalogue."""
         ...
 
+    def after_effects(self, show: Callable[[], None]) -> None:
+        """What ``show`` adds comes after whatever the event's effects answer (the screen
+        the user goes on from, :data:`flows.replies.LAST`)."""
+        ...
+
     def command(self, name: str, text: str) -> None:
         """Handle a command, as if it was typed ("help" typed at a question is /help)."""
         ...

@@ -38,6 +38,7 @@ from flows.events import (
     StoredState,
 )
 from flows.live.effects import OpenLive
+from flows.replies import in_order
 from flows.screens import Say
 from knowledge.model import LANGUAGES, Knowledge
 from knowledge.store import KnowledgeStore
@@ -158,7 +159,7 @@ class Advisor:
         if not outcome.deferred:
             return outcome
         later = [reply for build in outcome.deferred for reply in await asyncio.to_thread(build)]
-        return replace(outcome, replies=[*outcome.replies, *later], deferred=[])
+        return replace(outcome, replies=in_order([*outcome.replies, *later]), deferred=[])
 
     async def _handle_retrying(
         self, channel: str, user_key: str, event: Event, language: str

@@ -27,7 +27,7 @@ from flows.intake.dialogue import Intake
 from flows.replies import Span, excerpt
 from flows.screens import answer_label, question_name
 from flows.timeline.dialogue import Timeline
-from knowledge.textmatch import match_dilemmas
+from knowledge.textmatch import map_answer, match_dilemmas
 
 REMIND_DAYS = 7
 ADVICE_ACTIONS = (
@@ -260,6 +260,10 @@ class AdvicePhase:
         if not (isinstance(asked, list) and len(asked) == 2 and asked[1] == ctx.state):
             return False
         if ctx.state in (NOTE, REPLY, *COHORT_STATES, *BROADCAST_STATES):
+            return False
+        intake = ctx.current_question()
+        if intake is not None and map_answer(intake, text, ctx.knowledge).outcome == "matched":
+            # The intake question came again after /vraag: an answer to it is that answer.
             return False
         question = ctx.knowledge.questions.get(str(asked[0]))
         if question is None or len(text) > MAX_REFLECTION:

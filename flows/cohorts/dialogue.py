@@ -393,5 +393,7 @@ class Cohorts:
     def keep_answer(self, ctx: Context, text: str) -> None:
         reply_to = ctx.data.get("reply_to")
         ctx.effects.append(AnswerPrompt(reply_to if isinstance(reply_to, int) else 0, text))
-        ctx.lead = ctx.say("note_saved", text=excerpt(text))
-        ctx.resume()
+        # "Genoteerd", then what the service has to say about the answer (the offer to
+        # share an answer to a broadcast), then where the user goes on: their question.
+        ctx.tell("note_saved", text=excerpt(text))
+        ctx.after_effects(ctx.resume)
