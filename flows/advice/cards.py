@@ -80,27 +80,41 @@ def advice(say: Say, result: Advice, room: int = SCREEN_LIMIT, left: int = 0) ->
         parts.append(say("advice_intro_unanswered", count=len(top)))
     questions = distinct_questions(top)
     actions = distinct_actions(top)
+    items: list[tuple[list[Span], list[Span], list[Span]]] = []
     for rank, scored in enumerate(top, start=1):
         d = scored.dilemma
         # The title names both poles ("Inclusief versus efficiënt"): no line repeats them.
         item = say("advice_item", rank=rank, title=say.plain(d.title))
         item += [Span("\n"), Span(say.plain(d.question), "italic")]
+        reflect: list[Span] = []
         for question in questions[rank - 1]:
-            item += [Span("\n"), *say("advice_reflect", question=say.plain(question.text))]
+            reflect += [Span("\n"), *say("advice_reflect", question=say.plain(question.text))]
         act = actions[rank - 1]
-        if act is not None:
-            item += [Span("\n"), *say("advice_action", action=say.plain(act.title))]
-        parts.append(item)
-    meeting = meeting_question(say.knowledge, result)
-    if meeting is not None:
-        closing = say("advice_meeting", question=say.plain(meeting.text))
-        if _fits(parts, closing, room):
-            parts.append(closing)
+        tail = [Span("\n"), *say("advice_action", action=say.plain(act.title))] if act else []
+        items.append((item, reflect, tail))
+    # The contact pointer is always there (the DESIGN promises it with the advice), and so
+    # is the question for the next meeting where it can be; what gives way when a lead
+    # ("Genoteerd: …") takes room: the reflection questions, from the last dilemma up,
+    # then the meeting question.
     contacts = list(dict.fromkeys(c for s in top for c in s.contacts))
-    if contacts:
-        line = contact_line(say, contacts[0])
-        if _fits(parts, line, room):
-            parts.append(line)
+    ending = [contact_line(say, contacts[0])] if contacts else []
+    meeting = meeting_question(say.knowledge, result)
+    closing = [say("advice_meeting", question=say.plain(meeting.text))] if meeting else []
+    keep = [True] * len(items)
+
+    def body() -> list[list[Span]]:
+        return parts + [
+            item + (reflect if kept else []) + tail
+            for (item, reflect, tail), kept in zip(items, keep, strict=True)
+        ]
+
+    for index in reversed(range(len(items))):
+        if _fits(body() + closing + ending, [], room):
+            break
+        keep[index] = False
+    if not _fits(body() + closing + ending, [], room):
+        closing = []
+    parts = body() + closing + ending
     return Reply(
         tuple(join(parts, "\n\n")),
         tuple(_advice_buttons(say, top, left)),
