@@ -66,10 +66,13 @@ def _step(say: Say, dilemma: Dilemma, act: Action) -> list[Span]:
     ]
 
 
-def advice(say: Say, result: Advice, room: int = SCREEN_LIMIT, left: int = 0) -> Reply:
+def advice(
+    say: Say, result: Advice, room: int = SCREEN_LIMIT, left: int = 0, optional: bool = False
+) -> Reply:
     """The best-fitting dilemmas, one contact line, and a question for the next meeting, in
     at most ``room`` characters where the optional parts can make it so; ``left``: intake
-    questions still open (a button goes on with them)."""
+    questions still open (a button goes on with them), ``optional`` when they are only the
+    optional deepening ones."""
     top = result.top()
     parts: list[list[Span]] = []
     if not top:
@@ -91,6 +94,10 @@ def advice(say: Say, result: Advice, room: int = SCREEN_LIMIT, left: int = 0) ->
             reflect += [Span("\n"), *say("advice_reflect", question=say.plain(question.text))]
         act = actions[rank - 1]
         tail = [Span("\n"), *say("advice_action", action=say.plain(act.title))] if act else []
+        # All its actions named above: say where, so all three read the same.
+        above = [i for i, a in enumerate(actions[: rank - 1], 1) if a in scored.actions]
+        if act is None and above:
+            tail = [Span("\n"), *say("advice_action_above", rank=above[0])]
         items.append((item, reflect, tail))
     # The contact pointer is always there (the DESIGN promises it with the advice), and so
     # is the question for the next meeting where it can be; what gives way when a lead
@@ -117,13 +124,13 @@ def advice(say: Say, result: Advice, room: int = SCREEN_LIMIT, left: int = 0) ->
     parts = body() + closing + ending
     return Reply(
         tuple(join(parts, "\n\n")),
-        tuple(_advice_buttons(say, top, left)),
+        tuple(_advice_buttons(say, top, left, optional)),
         meta={"screen": "advice"},
     )
 
 
 def _advice_buttons(
-    say: Say, top: Sequence[ScoredDilemma], left: int = 0
+    say: Say, top: Sequence[ScoredDilemma], left: int = 0, optional: bool = False
 ) -> list[tuple[Button, ...]]:
     rows: list[tuple[Button, ...]] = [
         (
@@ -135,7 +142,8 @@ def _advice_buttons(
         for rank, s in enumerate(top, start=1)
     ]
     if left:
-        label = say.label("btn_continue_intake", count=left)
+        key = "btn_continue_deepening" if optional else "btn_continue_intake"
+        label = say.label(key, count=left)
         rows.append((Button(label, action(ADVICE_TAG, "continue")),))
     rows.append((Button(say.label("btn_why"), action(ADVICE_TAG, "why")),))
     if top:
