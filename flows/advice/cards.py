@@ -115,7 +115,9 @@ def advice(
             for (item, reflect, tail), kept in zip(items, keep, strict=True)
         ]
 
-    for index in reversed(range(len(items))):
+    # Only a lead sheds reflection lines: content too long for a screen of its own stays
+    # visible to `check`, which renders the advice without one.
+    for index in reversed(range(len(items)) if room < SCREEN_LIMIT else ()):
         if _fits(body() + closing + ending, [], room):
             break
         keep[index] = False
