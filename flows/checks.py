@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from flows.replies import Reply
 from knowledge.engine import Advice, Engine, Reason, ScoredDilemma
 from knowledge.model import LANGUAGES, Dilemma, Knowledge, Text, Where
 from knowledge.problems import Problem
+from knowledge.reading.similar import ratio
 
 MAX_MESSAGE = 4096
 """Telegram's limit on a message's text (counted after markup is parsed)."""
@@ -35,9 +37,9 @@ _CODE_DIRS = ("flows", "bot")
 LARGEST_OUTBOX_ID = 2**63 - 1
 """Nudge buttons carry the outbox id: checked with the longest one there can be."""
 NEAR_DUPLICATE = 90
-"""rapidfuzz token-set ratio (0–100) of two questions' normalized texts, in either language,
-from which they count as one question in two wordings (a warning where one screen shows
-both)."""
+"""Token-set ratio (0–100, rapidfuzz's ``fuzz.token_set_ratio``) of two questions'
+normalized texts, in either language, from which they count as one question in two
+wordings (a warning where one screen shows both)."""
 _WORD = re.compile(r"\w+")
 
 
@@ -124,18 +126,45 @@ def _normalized(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
+def token_set_ratio(first: str, second: str, cutoff: float = 0.0) -> float:
+    """rapidfuzz's ``fuzz.token_set_ratio(first, second, score_cutoff=cutoff)`` (0 below
+    the cutoff), on :func:`knowledge.reading.similar.ratio`: rapidfuzz is no dependency of
+    the bot (``tests/test_checks.py`` compares both). The words both texts have, sorted,
+    lead; the score is the best ratio of those words alone and with either text's other
+    words, and of the two texts rebuilt that way: 100 when one's words are all the other's."""
+    mine, theirs = set(first.split()), set(second.split())
+    if not mine or not theirs:
+        return 0.0
+    common = mine & theirs
+    if common and (mine <= theirs or theirs <= mine):
+        return 100.0
+    sect = " ".join(sorted(common))
+    only_mine = " ".join(sorted(mine - theirs))
+    only_theirs = " ".join(sorted(theirs - mine))
+    lead = len(sect) + 1 if sect else 0
+    # The words in common are a prefix of both rebuilt texts: that ratio needs no LCS.
+    best = 200 * len(sect) / (len(sect) + lead + min(len(only_mine), len(only_theirs)))
+    # The rebuilt texts share their lead and at most the letters both rests have: unless
+    # that could beat ``best`` (and the cutoff), their ratio need not be computed.
+    shared = (Counter(only_mine) & Counter(only_theirs)).total()
+    if 200 * (lead + shared) / (2 * lead + len(only_mine) + len(only_theirs)) >= max(best, cutoff):
+        prefix = f"{sect} " if sect else ""
+        best = max(best, ratio(prefix + only_mine, prefix + only_theirs))
+    return best if best >= cutoff else 0.0
+
+
 def near_duplicates(texts: Sequence[Text]) -> dict[tuple[int, int], int]:
     """The pairs of ``texts`` (by identity, lower id first) whose normalized wording is at
     least :data:`NEAR_DUPLICATE` alike in some language, with that ratio."""
-    from rapidfuzz import fuzz
-
     words = [(id(t), [_normalized(t.get(lang)) for lang in LANGUAGES]) for t in texts]
     pairs: dict[tuple[int, int], int] = {}
     for n, (first, mine) in enumerate(words):
         for second, theirs in words[n + 1 :]:
-            ratio = max(map(fuzz.token_set_ratio, mine, theirs))
-            if ratio >= NEAR_DUPLICATE:
-                pairs[min(first, second), max(first, second)] = round(ratio)
+            alike = max(
+                token_set_ratio(a, b, NEAR_DUPLICATE) for a, b in zip(mine, theirs, strict=True)
+            )
+            if alike >= NEAR_DUPLICATE:
+                pairs[min(first, second), max(first, second)] = round(alike)
     return pairs
 
 

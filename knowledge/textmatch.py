@@ -7,6 +7,8 @@ description), both pure, deterministic and never raising.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from knowledge.model import IntakeQuestion, Knowledge
 from knowledge.reading.answers import Outcome, Reading, read_answer
 from knowledge.reading.descriptions import DilemmaMatch, read_description
@@ -20,9 +22,42 @@ def normalize(text: str) -> str:
     return " ".join(phrase(text))
 
 
+ELSEWHERE_WORDS = 2
+"""A text not understood here answers another question only by a phrase this long
+("alles terugleggen"): one word ("veel") is an option word of many questions."""
+
+
 def map_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Reading:
-    """Map free text onto one option of ``question``, or report why not."""
-    return read_answer(question, text, knowledge)
+    """Map free text onto one option of ``question``, or report why not; a text not
+    understood at all that clearly answers one other question says which (review 6, F4:
+    the mandate described at the governance question)."""
+    reading = read_answer(question, text, knowledge)
+    if (
+        reading.outcome != "unknown"
+        or reading.dont_know
+        or reading.negated_options
+        or reading.elsewhere is not None
+    ):
+        return reading
+    other = _answered_elsewhere(question, text, knowledge)
+    return replace(reading, elsewhere=other) if other is not None else reading
+
+
+def _answered_elsewhere(question: IntakeQuestion, text: str, knowledge: Knowledge) -> str | None:
+    """The one other question (core ones first) ``text`` answers by a phrase, or None."""
+    for core in (True, False):
+        found = []
+        for other in knowledge.intake:
+            if other.id == question.id or other.core != core:
+                continue
+            reading = read_answer(other, text, knowledge)
+            if reading.outcome == "matched" and any(
+                len(words.split()) >= ELSEWHERE_WORDS for words in reading.words
+            ):
+                found.append(other.id)
+        if found:
+            return found[0] if len(found) == 1 else None
+    return None
 
 
 def match_dilemmas(text: str, knowledge: Knowledge) -> list[DilemmaMatch]:

@@ -100,7 +100,8 @@ class AudienceStore:
     def shared_answers(self, broadcast_id: int, audience: dict[str, Any]) -> Shared:
         """What a broadcast's report may quote of the answers shared with its coordinator:
         nothing when its figures are not shown, nothing while fewer than ``k`` different
-        members shared (one sharer's "anonymous" answer is that person's answer)."""
+        members shared (one sharer's "anonymous" answer is that person's answer). The answers
+        come sorted by their text, so that their order says nothing about who shared when."""
         answers = (
             select(Reflection.user_id, Reflection.text)
             .join(OutboxMessage, OutboxMessage.id == Reflection.outbox_id)
@@ -113,8 +114,10 @@ class AudienceStore:
             return Shared()
         if not figures_shown(audience) or sharers < min_group_of(audience):
             return Shared(withheld=True)
-        ordered = answers.order_by(Reflection.created_at, Reflection.id)
-        return Shared(tuple(text for _, text in self._session.execute(ordered)))
+        # In the order of their text, not of sharing: a list in the order the answers came
+        # would let a coordinator in the room match the latest to who just put down a phone.
+        texts = [text for _, text in self._session.execute(answers)]
+        return Shared(tuple(sorted(texts, key=lambda text: (text.casefold(), text))))
 
     def family(self, cohorts: Sequence[CohortInfo], k: int) -> Family:
         """Which of ``cohorts`` (in the order given: the first ones win) may be shown, and

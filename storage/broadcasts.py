@@ -190,14 +190,14 @@ class BroadcastStore:
         return Delivery(total=total, answered=int(answered or 0), **counts)
 
     def shared_answers(self, broadcast_id: int) -> list[str]:
-        """The texts members chose to share with the coordinator (no names), oldest first."""
+        """The texts members chose to share with the coordinator (no names), sorted by their
+        text (the order of sharing would hint at who shared)."""
         query = (
             select(Reflection.text)
             .join(OutboxMessage, OutboxMessage.id == Reflection.outbox_id)
             .where(OutboxMessage.broadcast_id == broadcast_id, Reflection.shared.is_(True))
-            .order_by(Reflection.created_at, Reflection.id)
         )
-        return list(self._session.scalars(query))
+        return sorted(self._session.scalars(query), key=lambda text: (text.casefold(), text))
 
     def set_progress(self, broadcast_id: int, message_id: int | None, at: datetime) -> None:
         values: dict[str, Any] = {"progress_at": at}

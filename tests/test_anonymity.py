@@ -349,6 +349,22 @@ async def test_a_shared_answer_appears_only_once_k_members_shared_one(
     assert "Het antwoord van één persoon" in five and "Gedeeld antwoord 5" in five
 
 
+async def test_shared_answers_are_listed_by_their_text_not_in_the_order_shared(
+    people: People, db: Database
+) -> None:
+    """Review 6, F41: in the order of sharing, the last one is who just put down a phone."""
+    await people.coordinator(COORDINATOR)
+    members = [str(60 + n) for n in range(6)]
+    await cohort_with(people, "Zes", members)
+    await send_broadcast(people, "Wat neemt u mee?")
+    texts = ["Zorg voor rust", "Bellen helpt", "meer overleg", "Afspraken maken", "Durven"]
+    for member, said in zip(members, texts, strict=False):
+        await answer(people, member, said, share=True)
+    text = await report(people, db)
+    where = [text.index(said) for said in texts]
+    assert [texts[where.index(at)] for at in sorted(where)] == sorted(texts, key=str.casefold)
+
+
 # -- /inzicht, its CSV and chart ----------------------------------------------------------
 
 

@@ -3,11 +3,22 @@ once, and still finds the longest one and fails on a screen that is too long."""
 
 from __future__ import annotations
 
+import itertools
+import re
 from pathlib import Path
+
+import pytest
 
 from flows import screens
 from flows.advice import cards
-from flows.checks import check_near_duplicates, distinct_screens, longest_screens, walked_profiles
+from flows.checks import (
+    NEAR_DUPLICATE,
+    check_near_duplicates,
+    distinct_screens,
+    longest_screens,
+    token_set_ratio,
+    walked_profiles,
+)
 from knowledge.engine import Engine
 from knowledge.model import LANGUAGES, Knowledge
 from tests.knowledge_helpers import check, edit, line_of
@@ -134,3 +145,26 @@ def test_a_reason_that_claims_one_of_several_values_fails_check(knowledge_copy: 
     assert code == 1, out
     assert "rule 'zeer_groot_netwerk_sturing': its reason (nl) says 'weet niet'" in out, out
     assert "also fires for mandate: geen" in out, out
+
+
+def test_the_token_set_ratio_is_rapidfuzzs(knowledge: Knowledge) -> None:
+    """On every pair of question texts (and meeting questions), in both languages, with
+    and without the cutoff; rapidfuzz is a test dependency only."""
+    from rapidfuzz import fuzz
+
+    texts = [q.text for q in knowledge.questions.values()]
+    texts += [d.meeting for d in knowledge.dilemmas if d.meeting is not None]
+
+    def words(text: str) -> str:
+        return " ".join(re.findall(r"\w+", text.casefold()))
+
+    pairs = [
+        (words(a.get(lang)), words(b.get(lang)))
+        for a, b in itertools.combinations(texts, 2)
+        for lang in LANGUAGES
+    ]
+    pairs += [("", ""), ("a", ""), ("a b", "b a"), ("a b c", "a b"), ("x y", "z w")]
+    for a, b in pairs:
+        assert token_set_ratio(a, b) == pytest.approx(fuzz.token_set_ratio(a, b)), (a, b)
+        expected = fuzz.token_set_ratio(a, b, score_cutoff=NEAR_DUPLICATE)
+        assert token_set_ratio(a, b, NEAR_DUPLICATE) == pytest.approx(expected), (a, b)

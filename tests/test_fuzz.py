@@ -448,7 +448,7 @@ def _phrases() -> list[str]:
             for words in option.words.values():
                 phrases.update(words)
             phrases.update(str(n) for n in option.range or ())
-    for key in ("words_skip", "words_back"):
+    for key in ("words_skip", "words_back", "words_help", "words_stop"):
         for lang in LANGUAGES:
             phrases.update(w.strip() for w in KNOWLEDGE.message(key, lang).split(","))
     for dilemma in KNOWLEDGE.dilemmas:

@@ -195,7 +195,8 @@ class Intake:
 
     def question_text(self, ctx: Context, text: str) -> bool:
         """Typed text while a question is asked answers it, if it can be read as one of its
-        options (or as "overslaan", "terug", "weet ik niet")."""
+        options (or as "overslaan", "terug", "weet ik niet"; "help" is /help, "stop" says
+        what the ways to stop do)."""
         question = ctx.current_question()
         if question is None:
             return False
@@ -206,6 +207,14 @@ class Intake:
         if norm and norm in catalogue_words(ctx.knowledge, "words_back"):
             if not self.leave_browsing(ctx):
                 self.back(ctx)
+            return True
+        if norm and norm in catalogue_words(ctx.knowledge, "words_help"):
+            ctx.command("help", "")  # what /help does, and the question again
+            return True
+        if norm and norm in catalogue_words(ctx.knowledge, "words_stop"):
+            # Which stop is meant is asked, not guessed: nothing is switched off or erased.
+            ctx.lead = ctx.say("typed_stop")
+            ctx.reshow()
             return True
         reading = map_answer(question, text, ctx.knowledge)
         if reading.outcome == "matched" and reading.option is not None:

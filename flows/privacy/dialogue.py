@@ -156,6 +156,10 @@ class Privacy:
     def privacy_command(self, ctx: Context, name: str) -> None:
         if name == "privacy":
             ctx.replies.append(privacy_screen(ctx.say, ctx.consent))
+        elif ctx.consent is None and ctx.start_payload_pending:
+            # Only the code of a workshop link is kept, for a day (/vergeet drops it).
+            forgotten = name == "vergeet"
+            ctx.tell("privacy_pending_forgotten" if forgotten else "privacy_pending_stored")
         elif ctx.consent is None:
             ctx.tell("privacy_nothing_stored")
         elif not ctx.consent and name == "vergeet":

@@ -18,29 +18,45 @@ def _answer(answer: str, lang: str | None) -> str:
     return f"{answer}.{lang}" if lang else answer
 
 
+def carried(payload: str | None) -> bool:
+    """Whether a deep-link payload (a cohort code) can ride on the agree button."""
+    return bool(
+        payload and len(payload) <= MAX_PAYLOAD and START_PAYLOAD_PATTERN.fullmatch(payload)
+    )
+
+
 def agree_action(payload: str | None, lang: str | None = None) -> str:
-    """The agree button's action; a deep-link payload (cohort code) rides along, so that
-    nothing has to be stored before the user agrees."""
-    carried = payload and len(payload) <= MAX_PAYLOAD and START_PAYLOAD_PATTERN.fullmatch(payload)
-    extra = (payload,) if payload and carried else ()
+    """The agree button's action; a deep-link payload (cohort code) rides along."""
+    extra = (payload,) if payload and carried(payload) else ()
     return action(PRIVACY_TAG, "consent", _answer("yes", lang), *extra)
 
 
 def consent_screen(say: Say, payload: str | None = None, lang: str | None = None) -> Reply:
-    """The privacy question; ``lang`` is a language the user chose that is not stored."""
+    """The privacy question; ``lang`` is a language the user chose that is not stored.
+    With a workshop link it says what following the workshop means (follow-up messages,
+    what the coordinator sees and can do, what is kept before the answer)."""
     rows = (
         (Button(say.label("btn_agree"), agree_action(payload, lang)),),
         (Button(say.label("btn_decline"), action(PRIVACY_TAG, "consent", _answer("no", lang))),),
     )
-    return Reply(tuple(say("consent")), rows, meta={"screen": "consent"})
+    text = say("consent_cohort" if carried(payload) else "consent")
+    return Reply(tuple(text), rows, meta={"screen": "consent"})
 
 
 def declined_screen(say: Say, payload: str | None = None, lang: str | None = None) -> Reply:
+    """Consent declined; after a workshop link: what that means for the workshop."""
+    cohort = carried(payload)
     rows = (
         (Button(say.label("btn_browse"), action(BROWSE_TAG, "levels")),),
-        (Button(say.label("btn_agree_now"), agree_action(payload, lang)),),
+        (
+            Button(
+                say.label("btn_agree_now_cohort" if cohort else "btn_agree_now"),
+                agree_action(payload, lang),
+            ),
+        ),
     )
-    return Reply(tuple(say("declined")), rows, meta={"screen": "declined"})
+    text = say("declined_cohort" if cohort else "declined")
+    return Reply(tuple(text), rows, meta={"screen": "declined"})
 
 
 def privacy_screen(say: Say, consent: bool | None) -> Reply:

@@ -26,6 +26,7 @@ from knowledge.reading.context import (
 from knowledge.reading.durations import read_durations
 from knowledge.reading.numbers import Count, read_counts
 from knowledge.reading.phrases import Hit, PhraseIndex, index_for, negated_hits, search
+from knowledge.reading.scope import quantified, stray_count, weak_alone
 from knowledge.reading.spec import ReadingSpec
 from knowledge.reading.words import Token, spans, tokenize
 
@@ -99,7 +100,9 @@ def read_answer(
         elsewhere = next((c.unit for c in counts if c.unit not in (None, question.id)), None)
     for count in counts:
         claimed[count.start : count.end] = [True] * (count.end - count.start)
-    counts = [c for c in counts if c.unit in (None, question.id)]
+    counts = [
+        c for c in counts if c.unit in (None, question.id) and not stray_count(tokens, spec, c)
+    ]
     hits = search(_index(question), tokens, claimed, spec.literal)
     count_hits = [
         Hit(
@@ -111,8 +114,18 @@ def read_answer(
         )
         for c in counts
     ]
-    denied, spent = negated_hits(tokens, [*hits, *count_hits], claimed, spec)
-    spent |= answers_elsewhere(tokens, spec, question.id, [h for h in hits if id(h) not in denied])
+    lowered, measuring, lowering = quantified(tokens, hits, spec, question.id)
+    if lowered:
+        claimed = [
+            c or any(h.start <= i < h.end for h in hits if id(h) in lowered)
+            for i, c in enumerate(claimed)
+        ]
+    kept = [h for h in [*hits, *count_hits] if id(h) not in lowered]
+    denied, spent = negated_hits(tokens, kept, claimed, spec)
+    denied |= lowered
+    spent |= measuring
+    standing = [h for h in hits if id(h) not in denied and id(h) not in lowering]
+    spent |= answers_elsewhere(tokens, spec, question.id, standing)
     negated = [h for h in hits if id(h) in denied]
     live = [
         h
@@ -121,6 +134,8 @@ def read_answer(
         and id(h) not in spent
         and tokens[h.start].clause not in dont_know_clauses
     ]
+    spent_weak = weak_alone(tokens, spec, question.id, live)
+    live = [h for h in live if id(h) not in spent_weak]
     live_counts = [h for h in count_hits if id(h) not in denied and h.options]
     negated_options = {o for h in negated for o in h.options}
     contrast = contrast_clause(tokens, spec, live, negated_options)

@@ -26,6 +26,10 @@ PHRASE_LISTS = (
     "dont_know",
     "echo_fillers",
     "contrast",
+    "lowering",
+    "intensifiers",
+    "not_counted",
+    "year_words",
 )
 
 
@@ -40,6 +44,19 @@ def _phrases(file: SourceFile, holder: LineDict, key: str) -> tuple[Phrase, ...]
             else:
                 file.error(holder.line_of(key), f"'{key}': '{written}' has no words")
     return tuple(dict.fromkeys(found))
+
+
+def _question_ids(
+    file: SourceFile, root: LineDict, key: str, lines: dict[str, int]
+) -> frozenset[str]:
+    raw = root.get(key)
+    if raw is None:
+        return frozenset()
+    if isinstance(raw, LineList) and all(isinstance(q, str) for q in raw):
+        lines.update({f"{key}.{q}": raw.line_of(i) for i, q in enumerate(raw)})
+        return frozenset(raw)
+    file.error(root.line_of(key), f"'{key}' must list question ids")
+    return frozenset()
 
 
 def _number(raw: object) -> tuple[float, float] | None:
@@ -126,6 +143,17 @@ def read_reading(folder: Folder) -> ReadingSpec:
         file.error(root.line_of("window"), "'window' must be a whole number from 1 to 10")
         window = 5
     lines: dict[str, int] = {}
+    intensified = _question_ids(file, root, "intensified", lines)
+    weak: dict[str, frozenset[Phrase]] = {}
+    raw = root.get("weak")
+    if raw is None:
+        pass
+    elif isinstance(raw, LineDict):
+        for question in raw:
+            lines[f"weak.{question}"] = raw.line_of(question)
+            weak[str(question)] = frozenset(_phrases(file, raw, str(question)))
+    else:
+        file.error(root.line_of("weak"), "'weak' must be a mapping of question ids")
     dont_know_options: dict[str, str] = {}
     raw = root.get("dont_know_options")
     if raw is None:
@@ -213,6 +241,12 @@ def read_reading(folder: Folder) -> ReadingSpec:
         negation=lists["negation"],
         negation_after=lists["negation_after"],
         window=window,
+        lowering=lists["lowering"],
+        intensifiers=lists["intensifiers"],
+        intensified=intensified,
+        weak=weak,
+        not_counted=lists["not_counted"],
+        year_words=lists["year_words"],
         hedges=lists["hedges"],
         dont_know=lists["dont_know"],
         dont_know_options=dont_know_options,
@@ -251,6 +285,11 @@ def reading_problems(knowledge: Knowledge) -> list[Problem]:
         check("scales", question_id, scale)
     for question_id in sorted(spec.partial):
         check("partial", question_id, ())
+    for question_id in sorted(spec.intensified):
+        check("intensified", question_id, ())
+    for question_id in sorted(spec.weak):
+        check("weak", question_id, ())
+
     for question_id in spec.topics:
         check("topics", question_id, ())
     for question_id, months in spec.phases.items():

@@ -29,6 +29,18 @@ class ReadingSpec:
     negation: tuple[Phrase, ...] = ()
     negation_after: tuple[Phrase, ...] = ()
     window: int = 5
+    lowering: tuple[Phrase, ...] = ()
+    """Words of little degree ("weinig"): they lower the option phrase they stand beside."""
+    intensifiers: tuple[Phrase, ...] = ()
+    """Words of much degree ("veel"): on ``intensified`` questions the phrase after them
+    decides, not their own option."""
+    intensified: frozenset[str] = frozenset()
+    weak: Mapping[str, frozenset[Phrase]] = field(default_factory=dict)
+    """Per question, option words that decide only in a short answer ("niemand")."""
+    not_counted: tuple[Phrase, ...] = ()
+    """Nouns a count may stand before that no question counts ("3 wethouders")."""
+    year_words: tuple[Phrase, ...] = ()
+    """Words before a year ("in 2019"): such a number is a date, not a count."""
     hedges: tuple[Phrase, ...] = ()
     dont_know: tuple[Phrase, ...] = ()
     dont_know_options: Mapping[str, str] = field(default_factory=dict)

@@ -1,0 +1,129 @@
+"""Words of degree, and the phrase they measure; weak cue words.
+
+**Lowering words** ("weinig", "nauwelijks", "niet veel", "little", "hardly") scope over
+the option phrase next to them in their clause: after them or, when they end the clause,
+before them ("zelf beslissen mag ik weinig"; in "eigen bestuur, weinig steun" the steun is
+measured, not the bestuur). "Ik mag weinig zelf beslissen" is little deciding oneself, not
+"zelf beslissen" (ample mandate) with a stray "weinig" beside it. The phrase they
+measure is denied; when the lowering word is itself an option word of the question
+("weinig" is a limited mandate) that option stands. When both point to the same option
+("weinig weerstand": little resistance) the lowering takes it back: that option is
+denied, the other side asked.
+
+**Intensifiers** ("veel", "a lot of") measure the phrase after them, on the questions
+where they are an option word of their own only by accident: "veel onderling wantrouwen"
+is distrust, not "veel" (a lot of trust). Where they count things ("veel kleine partijen"
+at the size) they keep their own meaning: those questions are not listed.
+
+**Weak cue words** ("niemand", "binnen") decide only in a short answer ("niemand",
+"vooral binnen"): in a sentence they are too common to be a reading on their own ("het
+probleem is dat niemand weet wie beslist" says nothing about internal support).
+
+**Stray numbers** are no count: a year after a year word ("in 2019 gestart") and a number
+of something no question counts ("3 wethouders", "2 uur").
+
+The words are in ``content/reading.yaml`` (``lowering``, ``intensifiers``, ``weak``,
+``year_words``, ``not_counted``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from knowledge.reading.numbers import Count
+from knowledge.reading.phrases import Hit
+from knowledge.reading.spec import Phrase, ReadingSpec
+from knowledge.reading.words import Token, spans
+
+YEARS = (1900, 2099)
+"""A number in this range after a year word is a year."""
+NOUN_REACH = 2
+"""How many words after a number may name what it counts ("3 nieuwe wethouders")."""
+WEAK_ALONE = 3
+"""A weak cue word decides only in an answer of at most this many words."""
+
+
+def _longest(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    kept: list[tuple[int, int]] = []
+    for span in sorted(found, key=lambda s: (s[0], -(s[1] - s[0]))):
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    return kept
+
+
+def _measured(
+    tokens: Sequence[Token],
+    hits: Sequence[Hit],
+    phrases: tuple[Phrase, ...],
+    window: int,
+    *,
+    before: bool,
+) -> list[tuple[Hit | None, list[Hit]]]:
+    """Per degree word standing free or around one hit: that hit, and the hits it
+    measures (the next ones in its clause, or with ``before`` the ones before it when it
+    ends its clause)."""
+    found: list[tuple[Hit | None, list[Hit]]] = []
+    for start, end in _longest(spans(tokens, phrases)):
+        touching = [h for h in hits if h.start < end and start < h.end]
+        if any(h.start < start or h.end > end for h in touching):
+            continue  # part of a longer phrase ("weinig steun"): the phrase says it
+        own = touching[0] if touching else None  # "a lot" in "a lot of"
+        clause = tokens[start].clause
+        others = [h for h in hits if h is not own and tokens[h.start].clause == clause]
+        scope = [h for h in others if end <= h.start < end + window]
+        last = end == len(tokens) or tokens[end].clause != clause
+        if not scope and before and last:
+            scope = [h for h in others if start - window < h.end <= start]
+        if scope:
+            found.append((own, scope))
+    return found
+
+
+def quantified(
+    tokens: Sequence[Token], hits: Sequence[Hit], spec: ReadingSpec, question_id: str
+) -> tuple[set[int], set[int], set[int]]:
+    """The ids of hits a lowering word denies, of degree-word hits spent on measuring, and
+    of lowering-word hits that measured a phrase (they stand by what they measured)."""
+    denied: set[int] = set()
+    spent: set[int] = set()
+    measuring: set[int] = set()
+    for own, scope in _measured(tokens, hits, spec.lowering, spec.window, before=True):
+        if own is not None:
+            measuring.add(id(own))
+        for hit in scope:
+            denied.add(id(hit))
+            if own is not None and own.options & hit.options:
+                spent.add(id(own))
+    if question_id in spec.intensified:
+        live = [h for h in hits if id(h) not in denied]
+        for own, scope in _measured(tokens, live, spec.intensifiers, spec.window, before=False):
+            if own is not None and any(h.options - own.options for h in scope):
+                spent.add(id(own))
+    return denied, spent, measuring
+
+
+def weak_alone(
+    tokens: Sequence[Token], spec: ReadingSpec, question_id: str, live: list[Hit]
+) -> set[int]:
+    """The ids of weak-cue hits that would decide on their own in a longer answer."""
+    weak = spec.weak.get(question_id)
+    if not weak or len(tokens) <= WEAK_ALONE:
+        return set()
+    weak_hits = [h for h in live if tuple(h.words.split()) in weak]
+    strong = {o for h in live if h not in weak_hits for o in h.options}
+    return {id(h) for h in weak_hits if not h.options & strong}
+
+
+def stray_count(tokens: Sequence[Token], spec: ReadingSpec, count: Count) -> bool:
+    """Whether ``count`` is a year or the number of something no question counts."""
+    if count.unit is not None:
+        return False  # "2000 organisaties" names what it counts
+    year_before = {end for _, end in spans(tokens, spec.year_words)}
+    if count.low == count.high and YEARS[0] <= count.low <= YEARS[1] and count.start in year_before:
+        return True
+    if not count.end:
+        return False
+    clause = tokens[count.end - 1].clause
+    after = [t.text for t in tokens[count.end : count.end + NOUN_REACH] if t.clause == clause]
+    nouns = {words[0] for words in spec.not_counted if len(words) == 1}
+    return any(word in nouns for word in after)

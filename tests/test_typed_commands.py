@@ -1,0 +1,86 @@
+"""Typed words that mean a command or a button at an intake question (review 6, F37):
+"help" is /help, "sla maar over" is Overslaan, "stop" names the ways to stop and switches
+nothing off."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.advisor import AdvisorFlow
+from flows.definition import FLOW_VERSION, question_state
+from flows.events import Event, Outcome, StoredState
+from knowledge.model import Knowledge
+
+
+def at_first_question(flow: AdvisorFlow) -> StoredState:
+    first = flow.knowledge.intake[0].id
+    return StoredState(state=question_state(first), flow_version=FLOW_VERSION, consent=True)
+
+
+def typed(flow: AdvisorFlow, state: StoredState, text: str) -> Outcome:
+    return flow.handle(state, Event("text", text=text))
+
+
+def said(outcome: Outcome) -> str:
+    return "\n".join(r.plain for r in outcome.replies)
+
+
+@pytest.mark.parametrize("text", ["help", "Help", "hulp", "help me"])
+def test_typed_help_is_help_and_the_question_again(knowledge: Knowledge, text: str) -> None:
+    flow = AdvisorFlow(knowledge)
+    state = at_first_question(flow)
+    outcome = typed(flow, state, text)
+    screens = [r.meta.get("screen", "") for r in outcome.replies]
+    assert "help" in screens
+    assert "/stop" in said(outcome) and "Verder waar we waren" in said(outcome)
+    assert outcome.state.state == state.state
+    assert "niet goed plaatsen" not in said(outcome)
+
+
+@pytest.mark.parametrize("text", ["sla maar over", "sla deze maar over", "laat maar", "skip"])
+def test_typed_skip_skips(knowledge: Knowledge, text: str) -> None:
+    flow = AdvisorFlow(knowledge)
+    state = at_first_question(flow)
+    first = knowledge.intake[0].id
+    outcome = typed(flow, state, text)
+    assert outcome.state.state != state.state
+    assert first in outcome.state.data.get("skipped", [])
+
+
+@pytest.mark.parametrize("text", ["stop", "ik wil stoppen", "Stoppen!", "I want to stop"])
+def test_typed_stop_names_the_ways_to_stop_and_changes_nothing(
+    knowledge: Knowledge, text: str
+) -> None:
+    flow = AdvisorFlow(knowledge)
+    state = at_first_question(flow)
+    outcome = typed(flow, state, text)
+    text_out = said(outcome)
+    assert "/stop" in text_out and ("/vergeet" in text_out or "/forget" in text_out)
+    assert "niets gewist" in text_out or "nothing is erased" in text_out
+    assert outcome.state.state == state.state and outcome.state.answers == state.answers
+    assert not outcome.effects, "nothing switched off, nothing erased"
+
+
+def test_a_count_of_organisations_sent_twice_does_not_answer_the_subgroups(
+    knowledge: Knowledge,
+) -> None:
+    # review 6, F39: a double send moved on to the subgroups and answered "Veel (4 of meer)"
+    flow = AdvisorFlow(knowledge)
+    state = at_first_question(flow)
+    first = typed(flow, state, "we zijn met 70 organisaties")
+    assert first.state.answers.get("size") == "zeer_groot"
+    assert first.state.state == question_state("subgroups")
+    again = typed(flow, first.state, "we zijn met 70 organisaties")
+    assert "subgroups" not in again.state.answers
+    assert again.state.state == question_state("subgroups")
+
+
+def test_an_answer_to_another_question_says_which(knowledge: Knowledge) -> None:
+    # review 6, F4: the mandate described at the governance question was a dead re-ask
+    flow = AdvisorFlow(knowledge)
+    state = StoredState(
+        state=question_state("sturingsvorm"), flow_version=FLOW_VERSION, consent=True
+    )
+    outcome = typed(flow, state, "eigenlijk moet ik alles terugleggen bij mijn eigen bestuur")
+    assert "andere vraag (Mandaat)" in said(outcome)
+    assert outcome.state.state == state.state and not outcome.state.answers
