@@ -117,7 +117,7 @@ async def test_a_cohort_whose_coordinator_was_revoked_waits_for_an_admin(
     await people.press(ADMIN, f"1:c:revokeyes:{coordinator}")
 
     refused = await people.join_bot("71", code)
-    assert "neemt nu geen nieuwe deelnemers aan" in text_of(refused)
+    assert "kunt u zich nu niet aanmelden" in text_of(refused)
     assert len(await people.nudges("70")) == len(nudges_before), "members keep their nudges"
 
     listing = await people.send(ADMIN, "/cohort")
@@ -163,9 +163,17 @@ async def test_an_erased_coordinators_cohort_names_and_broadcast_texts_are_erase
     assert "Regio Noord" not in names and texts == [""]
     assert statuses == ["cancelled"], "a text that is gone is not sent"
     refused = await people.join_bot("71", code)
-    assert "neemt nu geen nieuwe deelnemers aan" in text_of(refused)
+    assert "kunt u zich nu niet aanmelden" in text_of(refused)
     listing = await people.send(ADMIN, "/cohort")
     assert f"1:c:adopt:{cohort_id}" in actions_of(listing)
+    # Review 6, F35: the erased name is no "—" inside a sentence.
+    assert "de workshop van 20 november 2026" in text_of(refused), text_of(refused)
+    again = await people.send("70", f"/start {code}")
+    assert "U volgt **de workshop van 20 november 2026** al" in text_of(again) or (
+        "U volgt de workshop van 20 november 2026 al" in text_of(again)
+    ), text_of(again)
+    for said in (text_of(refused), text_of(again), text_of(listing)):
+        assert "—" not in said, said
 
 
 async def test_retention_erases_an_inactive_coordinators_cohort_names(

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.app.context import Links, Visitor
-from bot.app.stewardship import Stewardship
+from bot.app.stewardship import Stewardship, shown_name
 from flows.broadcasts import screens as bs
 from flows.cohorts import screens as fs
 from flows.cohorts.schedule import next_allowed, next_week, next_working_day, step_due
@@ -45,6 +45,7 @@ from flows.events import (
     Snooze,
 )
 from flows.replies import Reply, join
+from flows.screens import Say
 from knowledge.guard import shared_version
 from knowledge.model import Window
 from storage import OutboxKind, Repository
@@ -134,12 +135,14 @@ class FollowUp:
     def _local(self, v: Visitor, moment: datetime, zone: str | None = None) -> datetime:
         return moment.astimezone(ZoneInfo(zone or self.default_timezone)).replace(tzinfo=None)
 
-    def _summary(self, cohort: CohortInfo, shown: bool = True) -> fs.CohortSummary:
+    def _summary(
+        self, cohort: CohortInfo, shown: bool = True, say: Say | None = None
+    ) -> fs.CohortSummary:
         """``shown`` False: the member count is left out (see :mod:`storage.anonymity`)."""
         workshop = cohort.workshop_at.astimezone(ZoneInfo(cohort.timezone)).replace(tzinfo=None)
         return fs.CohortSummary(
             cohort.id,
-            cohort.name,
+            shown_name(say, cohort) if say is not None else cohort.name,
             workshop,
             cohort.timezone,
             cohort.plan,
@@ -159,7 +162,7 @@ class FollowUp:
             v.tell("join_unknown", first=True)
             return
         summary = self._summary(cohort)
-        name, when = cohort.name, fs.when(v.say, summary.workshop)
+        name, when = shown_name(v.say, cohort), fs.when(v.say, summary.workshop)
         if cohort.closed and not v.repo.cohorts.is_member(cohort.id, v.user_id):
             v.tell("join_closed", first=True, name=name)
             return
@@ -327,7 +330,7 @@ class FollowUp:
         admin = ADMIN in v.roles
         cohorts = v.repo.stewardship.every_cohort() if admin else v.repo.cohorts.owned_by(v.user_id)
         shown = self._shown_cohorts(v, cohorts)
-        v.show(fs.cohort_list(v.say, [self._summary(c, c.id in shown) for c in cohorts]))
+        v.show(fs.cohort_list(v.say, [self._summary(c, c.id in shown, v.say) for c in cohorts]))
         if admin:
             self.stewardship.show_ownerless(v, cohorts)
 

@@ -22,8 +22,20 @@ from bot.app.context import Visitor
 from flows.cohorts import screens as fs
 from flows.cohorts import stewardship as st
 from flows.commands import ADMIN, COORDINATOR
+from flows.dates import long_date
+from flows.screens import Say
 from storage.cohorts import CohortInfo
+from storage.privacy import ERASED_NAME
 from storage.stewardship import INVITE_VALID
+
+
+def shown_name(say: Say, cohort: CohortInfo) -> str:
+    """The cohort's name, or, when its coordinator erased it, "de workshop van 11
+    december 2026" (review 6, F35: not "—" inside a sentence)."""
+    if cohort.name != ERASED_NAME:
+        return cohort.name
+    day = cohort.workshop_at.astimezone(ZoneInfo(cohort.timezone)).date()
+    return say.label("cohort_erased_name", date=long_date(say, day))
 
 
 class Stewardship:
@@ -91,7 +103,9 @@ class Stewardship:
 
     def show_ownerless(self, v: Visitor, cohorts: list[CohortInfo]) -> None:
         """Under an admin's cohort list: the cohorts without owner, to adopt or close."""
-        orphans = [(c.id, c.name) for c in cohorts if not c.closed and self.ownerless(v, c)]
+        orphans = [
+            (c.id, shown_name(v.say, c)) for c in cohorts if not c.closed and self.ownerless(v, c)
+        ]
         if orphans:
             v.show(st.ownerless_screen(v.say, orphans))
 
@@ -103,4 +117,4 @@ class Stewardship:
             v.tell("cohort_not_found")
             return
         v.repo.audit(v.user_id, "cohort.adopted", f"cohort:{cohort.id}")
-        v.tell("cohort_adopted", name=cohort.name)
+        v.tell("cohort_adopted", name=shown_name(v.say, cohort))
