@@ -188,3 +188,16 @@ def test_consent_is_read_from_agree_or_decline_words_with_fillers_beside(
     assert outcome.state.consent is consent
     if consent is None:
         assert "Eerst nog één ding" in text_of(outcome), text_of(outcome)
+
+
+async def test_the_daily_retention_run_purges_codes_past_their_day(
+    people: People, db: Database, clock: Any
+) -> None:
+    """The retention run itself (not only the store's purge) forgets a pending code."""
+    from bot.telegram.run import _forget_inactive
+
+    await people.send("34", "/start CODE123")
+    clock.advance(hours=24, minutes=1)
+    now = clock()
+    await db.run(lambda repo: _forget_inactive(repo, cutoff=now - timedelta(days=365), now=now))
+    assert await pending_rows(db) == 0
