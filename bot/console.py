@@ -1,6 +1,7 @@
 """The terminal channel: the same conversation on stdin and stdout.
 
-Buttons are numbered; the user answers with a number, a button's text or free text.
+Buttons are numbered (on through every message of one answer); the user answers with a
+number, a button's text or free text.
 At a question that takes a count ("how many organisations?") a typed number is that
 count, and a button is picked as ``#2`` (``#2`` works on every screen). Lines starting
 with ``/`` are commands. Works with piped input and ends at end of input.
@@ -33,6 +34,9 @@ class ConsoleChat:
         self.buttons: list[Button] = []
         self.counts = False
         """The buttons shown belong to a question where typed digits are a count."""
+        self.numbering = False
+        """The buttons of the answer being shown are numbered on from those before them: a
+        menu shown before the question it leads back to stays pressable."""
         self.lang = "nl"
         """The user's language, as of the last answer."""
 
@@ -63,8 +67,12 @@ class ConsoleChat:
             path.write_bytes(reply.attachment.data)
             print(f"[{reply.attachment.kind}: {path}]", file=self.out)
         if reply.buttons:
-            self.buttons = [button for row in reply.buttons for button in row]
-            for number, button in enumerate(self.buttons, start=1):
+            if not self.numbering:
+                self.buttons = []
+                self.numbering = True
+            first = len(self.buttons) + 1
+            self.buttons += [button for row in reply.buttons for button in row]
+            for number, button in enumerate(self.buttons[first - 1 :], start=first):
                 print(f"  [{number}] {button.label}", file=self.out)
             hint = reply.meta.get("count_hint")
             self.counts = hint is not None
@@ -86,6 +94,7 @@ class ConsoleChat:
             print(f"✓ {outcome.chosen}", file=self.out)
         if outcome.notice:
             print(f"({outcome.notice})", file=self.out)
+        self.numbering = False
         for reply in outcome.replies:
             self.render(reply)
 

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import copy
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from transitions import Machine
 
 from flows import screens
-from flows.actions import parse_action
+from flows.actions import action, parse_action
 from flows.advice import cards
 from flows.advice.screens import BROWSING_SCREENS
 from flows.commands import Command, find, is_coordinator
 from flows.definition import (
     ADVICE,
     BROADCAST_STATES,
+    BROWSE_TAG,
     COHORT_STATES,
     FLOW_VERSION,
     GATE_STATES,
@@ -43,12 +45,14 @@ from flows.events import (
 )
 from flows.feature import CommandHandler, Registry
 from flows.machine import fire
-from flows.replies import Reply, Screen, Span, led
+from flows.replies import Reply, Screen, Span, last, led
 from flows.screens import Say
 from knowledge.engine import Advice, Engine
 from knowledge.guard import Guard
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
 
+WAY_BACK = frozenset({"question", "resume_intake"})
+"""Screens that are, or lead straight back to, the question the user is at."""
 MAX_TEXT = 4096
 """Longer messages are refused politely (Telegram cannot send more either)."""
 
@@ -57,11 +61,6 @@ def clean_text(text: str) -> str:
     """Drop control and invisible format characters (keeping line breaks); trim."""
     kept = (c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf", "Cs"))
     return "".join(kept).strip()
-
-
-SAYS_AND_RETURNS = frozenset({"help", "privacy"})
-"""Commands that only say something (no state change, no effect): at a question, the
-question is shown again after them."""
 
 
 class Flow(Protocol):
@@ -99,6 +98,7 @@ class Conversation:
         self.offered: tuple[str, ...] = ()
         self.now = datetime.now(UTC)
         self.without_cohorts = False
+        self.open_prompt = 0
         self.quiet_question = False
         self.replies: list[Reply] = []
         self.effects: list[Effect] = []
@@ -277,6 +277,7 @@ class Conversation:
         self.start_payload_pending = event.pending_start
         self.now = event.at or datetime.now(UTC)
         self.without_cohorts = event.without_cohorts
+        self.open_prompt = event.open_prompt if event.kind == "text" else 0
         if event.kind == "command":
             self.command(event.name, event.text)
         elif event.kind == "action":
@@ -311,11 +312,34 @@ class Conversation:
         elif command is None or handler is None:
             self.tell("unknown_command")
         else:
+            at, before = self.state, len(self.replies)
             handler(self, clean_text(text))
-            if command.name in SAYS_AND_RETURNS and self.current_question() is not None:
-                # An answer in passing: the pending question and its buttons come again.
-                self.lead = self.say("where_we_were")
-                self.reshow()
+            self.back_to_the_question(command, at, self.replies[before:])
+
+    def back_to_the_question(self, command: Command, at: str, shown: list[Reply]) -> None:
+        """After a side command in the middle of the intake (``/verloop``, ``/stop``,
+        ``/help``, ``/vraag`` …) the question comes again, after whatever the command shows
+        (the answers of its effects too): every side command ends where the user goes on
+        from. Not when the command moved the conversation or showed the question itself,
+        nor after a screen with its own way back to it ("Verder met het gesprek": browsing,
+        the confirmation before starting over), nor after a coordinator's own command
+        before any answer: at work, not in the middle of the questions (see :meth:`resume`)."""
+        if self.state != at or self.current_question() is None:
+            return
+        if command.role is not None and not self.answers:
+            return
+        resume = action(BROWSE_TAG, "resume")
+        if any(r.meta.get("screen") in WAY_BACK or resume in r.actions for r in shown):
+            return
+        self.lead = self.say("where_we_were")
+        self.after_effects(self.reshow)
+
+    def after_effects(self, show: Callable[[], None]) -> None:
+        """What ``show`` adds comes after whatever the event's effects answer: it is the
+        screen the user goes on from (:data:`flows.replies.LAST`)."""
+        before = len(self.replies)
+        show()
+        self.replies[before:] = [last(reply) for reply in self.replies[before:]]
 
     def handler_of(self, command: Command) -> CommandHandler | None:
         """The handler of ``command`` here; None for a command of other roles, of another

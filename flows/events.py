@@ -47,6 +47,9 @@ class Event:
     without_cohorts: bool = False
     """The user may broadcast but owns no cohort, as the service knows it (the flow does
     not know the cohorts): a broadcast would reach nobody."""
+    open_prompt: int = 0
+    """Typed text: the outbox id of an unanswered nudge or broadcast that is the newest
+    message the user got (0: none); the text may answer it rather than the question."""
 
 
 class ConversationData(TypedDict, total=False):
@@ -56,6 +59,8 @@ class ConversationData(TypedDict, total=False):
     update: int
     """The id of the user's latest update; ``earlier_updates`` the ones before it."""
     earlier_updates: list[int]
+    typed_reply: dict[str, Any]
+    """Typed text that may answer a prompt: ``{"to": outbox id, "text": (redacted)}``."""
     last_action: str
     """The last button pressed, and in which state (a double tap changes nothing)."""
     last_state: str
@@ -92,8 +97,7 @@ class ConversationData(TypedDict, total=False):
     skipped: list[str]
     """The intake questions the user was asked and skipped (not those never asked)."""
     browsing: bool
-    """The last screen was one of browsing the dilemmas (``/terug`` leaves it for where
-    the user was, without moving the intake)."""
+    """The last screen was browsing the dilemmas (``/terug`` leaves it, intake unmoved)."""
 
 
 UPDATE_MEMORY = ("update", "earlier_updates")

@@ -57,6 +57,8 @@ class Context(Protocol):
     :attr:`flows.events.Event.offered`)."""
     without_cohorts: bool
     """The user owns no cohort to broadcast to (:attr:`flows.events.Event.without_cohorts`)."""
+    open_prompt: int
+    """An unanswered follow-up prompt the user saw last (:attr:`flows.events.Event.open_prompt`)."""
     quiet_question: bool
     """For one screen: a "continue the questions" button instead of the question."""
 
@@ -91,6 +93,11 @@ class Context(Protocol):
 
     def tell(self, key: str, **values: Any) -> None:
         """Add a short notice from the catalogue."""
+        ...
+
+    def after_effects(self, show: Callable[[], None]) -> None:
+        """What ``show`` adds comes after whatever the event's effects answer (the screen
+        the user goes on from, :data:`flows.replies.LAST`)."""
         ...
 
     def command(self, name: str, text: str) -> None:

@@ -7,6 +7,7 @@ render spans: Telegram as escaped HTML, the terminal as plain text.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import string
@@ -68,6 +69,10 @@ LEAD_GAP = "\n\n"
 APART = "apart"
 """A key of :attr:`Reply.meta`: the reply stays a message of its own, never combined with
 the one before or after it (a sample of a message as members will receive it)."""
+LAST = "last"
+"""A key of :attr:`Reply.meta`: the reply comes after whatever the event's effects answer
+(the timeline after ``/verloop``, a share offer, a PDF): it is the screen the user goes on
+from, such as the question they were at. See :func:`in_order`."""
 ECHO_LIMIT = 200
 """Characters of a user's own text quoted back in a confirmation: a reflection may be 2,000
 characters, and quoting it whole would push the confirmation past a phone screen."""
@@ -94,6 +99,18 @@ def led(lead: Sequence[Span], screen: Screen, limit: int) -> Reply:
     if not lead:
         return reply
     return Reply((*lead, Span(LEAD_GAP), *reply.spans), reply.buttons, reply.attachment, reply.meta)
+
+
+def last(reply: Reply) -> Reply:
+    """``reply`` marked :data:`LAST`."""
+    return dataclasses.replace(reply, meta={**reply.meta, LAST: "yes"})
+
+
+def in_order(replies: Iterable[Reply]) -> list[Reply]:
+    """``replies`` as the user receives them: those marked :data:`LAST` at the end, each
+    part in its own order (the service calls it once the effects have answered)."""
+    replies = list(replies)
+    return [r for r in replies if LAST not in r.meta] + [r for r in replies if LAST in r.meta]
 
 
 def parse_markup(template: str) -> list[Span]:

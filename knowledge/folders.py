@@ -68,6 +68,7 @@ KEYS: dict[str, dict[str, tuple[Merge, bool]]] = {
         "messages": (Merge.MAPPING, True),
         "plans": (Merge.LIST, True),
         "windows": (Merge.LIST, True),
+        "days_off": (Merge.SINGLE, False),
         "broadcast_templates": (Merge.LIST, False),
         # the client-data guard
         "replacement": (Merge.SINGLE, True),

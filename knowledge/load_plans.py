@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
-from knowledge.model import Plan, PlanStep, Text, Window
+from knowledge.folders import Folder
+from knowledge.model import DaysOff, Plan, PlanStep, Text, Window
 from knowledge.sourcefile import SourceFile, flag, placeholders
 from knowledge.yamlio import LineDict, LineList
 
@@ -37,9 +38,15 @@ def read_plan(file: SourceFile, entry: LineDict, ident: str) -> Plan:
         if (question is None) == (text is None):
             file.error(raw.line, f"step '{step_id}' needs either 'question' or 'text'")
         personal = file.text(raw, "personal", required=False)
-        if personal is not None and placeholders(personal.nl) - {"dilemma"}:
-            file.error(raw.line_of("personal"), "'personal' may only use {dilemma}")
-        steps.append(PlanStep(step_id, offset, str(question) if question else None, text, personal))
+        live = file.text(raw, "personal_live", required=False)
+        for key, value in (("personal", personal), ("personal_live", live)):
+            if value is not None and placeholders(value.nl) - {"dilemma"}:
+                file.error(raw.line_of(key), f"'{key}' may only use {{dilemma}}")
+        if live is not None and personal is None:
+            file.error(raw.line_of("personal_live"), "'personal_live' needs 'personal' too")
+        steps.append(
+            PlanStep(step_id, offset, str(question) if question else None, text, personal, live)
+        )
     return Plan(
         id=ident,
         default=flag(file, entry, "default"),
@@ -57,6 +64,33 @@ def _read_time(file: SourceFile, entry: LineDict, key: str) -> time:
     except (ValueError, TypeError):
         file.error(entry.line_of(key), f"'{key}' must be a time like \"08:30\", not {raw!r}")
         return time(0, 0)
+
+
+def read_days_off(folder: Folder) -> DaysOff:
+    """``days_off``: ``fixed`` dates as "MM-DD" and ``after_easter`` as whole days."""
+    given = folder.single("days_off")
+    if given is None:
+        return DaysOff()
+    raw, file = given.value, given.file
+    if not isinstance(raw, LineDict):
+        file.error(given.line, "'days_off' must be a mapping with 'fixed' and 'after_easter'")
+        return DaysOff()
+    fixed: list[tuple[int, int]] = []
+    for index, value in enumerate(raw.get("fixed") or []):
+        try:
+            month, day = (int(part) for part in str(value).split("-"))
+            date(2024, month, day)  # a leap year: 02-29 is a date
+            fixed.append((month, day))
+        except ValueError:
+            line = raw["fixed"].line_of(index) if isinstance(raw["fixed"], LineList) else raw.line
+            file.error(line, f'a fixed day off must be a date like "12-25", not {value!r}')
+    after: list[int] = []
+    for value in raw.get("after_easter") or []:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 366:
+            after.append(value)
+        else:
+            file.error(raw.line_of("after_easter"), f"days after Easter: {value!r} is no number")
+    return DaysOff(tuple(fixed), tuple(after))
 
 
 def read_window(file: SourceFile, entry: LineDict, ident: str) -> Window:

@@ -9,6 +9,7 @@ its ``file:line``; :mod:`knowledge.validator` adds the semantic checks.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from knowledge.checked import ValidationCache
 from knowledge.conditions import Always, parse_condition
 from knowledge.folders import Folder, read_folders
 from knowledge.load_guard import read_guard
-from knowledge.load_plans import read_plan, read_window
+from knowledge.load_plans import read_days_off, read_plan, read_window
 from knowledge.model import (
     CONTACT_KINDS,
     Action,
@@ -385,7 +386,11 @@ def read_knowledge(directory: Path | str = BUNDLED_DIR) -> tuple[Knowledge, list
 
     messages, message_where = _read_messages(interface)
     plans = interface.unique("plans", read_plan)
-    windows = interface.unique("windows", read_window)
+    days_off = read_days_off(interface)
+    windows = {
+        ident: replace(window, days_off=days_off)
+        for ident, window in interface.unique("windows", read_window).items()
+    }
     templates: list[Template] = []
     for f, question, line in interface.items("broadcast_templates"):
         if isinstance(question, str):

@@ -192,6 +192,10 @@ class PlanStep:
     question: str | None
     text: Text | None
     personal: Text | None
+    """A line about the top dilemma of the member's advice (``{dilemma}``)."""
+    personal_live: Text | None = None
+    """The same, when the member said in a live session that the dilemma plays strongly
+    with them (``personal`` when not given)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,8 +208,20 @@ class Plan:
 
 
 @dataclass(frozen=True, slots=True)
+class DaysOff:
+    """Weekdays on which nothing is sent (public holidays): fixed dates and days counted
+    from Easter Sunday (``interface/followup_plans.yaml``, ``days_off``)."""
+
+    fixed: tuple[tuple[int, int], ...] = ()
+    """(month, day) pairs, every year."""
+    after_easter: tuple[int, ...] = ()
+    """Days after Easter Sunday (1: Easter Monday)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Window:
-    """When nudges may arrive: working days (Monday to Friday) from ``start`` to ``end``."""
+    """When nudges may arrive: working days (Monday to Friday, not on ``days_off``) from
+    ``start`` to ``end``."""
 
     id: str
     default: bool
@@ -213,6 +229,7 @@ class Window:
     start: time
     end: time
     where: Where
+    days_off: DaysOff = DaysOff()
 
 
 @dataclass(frozen=True, slots=True)

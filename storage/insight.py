@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, and_, case, cast, exists, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
+from storage.anonymity import is_safe
 from storage.audiences import TOO_FEW, family_of
 from storage.cohorts import CohortInfo, CohortStore
 from storage.models import (
@@ -58,6 +59,15 @@ class GroupFigures:
     broadcasts_sent: int
     broadcasts_answered: int
     dilemmas: dict[str, int]
+    withheld_dilemmas: frozenset[str] = field(default=frozenset(), compare=False)
+    """Dilemmas whose counts no view may show, in any group (:meth:`shown_dilemmas`): a
+    count, or what a count leaves out, or a difference between two groups' counts, would
+    be about 1 to ``min_group - 1`` people (one member of six, or all but one)."""
+
+    def shown_dilemmas(self) -> dict[str, int]:
+        """The counts a coordinator may see: :attr:`dilemmas` without the withheld ones."""
+        return {d: n for d, n in self.dilemmas.items() if d not in self.withheld_dilemmas}
+
     shown: bool = field(default=True, compare=False)
     """False for a withheld group: too small, or too close to another shown one (its
     figures minus theirs would be about fewer than ``min_group`` people)."""
@@ -124,6 +134,35 @@ class _Facts:
             broadcasts_answered=sum(m.answered for m in broadcasts),
             dilemmas=dict(sorted(dilemmas.items(), key=lambda item: (-item[1], item[0]))),
         )
+
+
+def _small_counts(
+    groups: Sequence[GroupFigures],
+    members: Mapping[int, Mapping[int, bool]],
+    recognised: Mapping[int, Sequence[str]],
+    k: int,
+) -> frozenset[str]:
+    """The dilemmas whose counts cannot be shown: the members who recognise one, within
+    the groups shown, would make the family unsafe (:mod:`storage.anonymity`) — a count
+    of 1 to ``k - 1``, a group of which all but 1 to ``k - 1`` recognise it, or two
+    groups whose counts differ by that much."""
+    sets: list[frozenset[int]] = []
+    for group in groups:
+        if not group.shown:
+            continue
+        if group.cohort_id is not None:
+            sets.append(frozenset(members.get(group.cohort_id, {})))
+        else:
+            sets.append(frozenset().union(*sets))  # the total comes after its cohorts
+    by_dilemma: dict[str, set[int]] = {}
+    for user_id, dilemmas in recognised.items():
+        for dilemma in dilemmas:
+            by_dilemma.setdefault(dilemma, set()).add(user_id)
+    return frozenset(
+        dilemma
+        for dilemma, who in by_dilemma.items()
+        if not is_safe([*sets, *(group & who for group in sets)], k)
+    )
 
 
 def _withheld(cohort: CohortInfo, members: int, reason: str) -> GroupFigures:
@@ -204,7 +243,10 @@ class InsightStore:
         ]
         if shown and family.total_shown:
             groups.append(facts.figures(None, "", shown))
-        return groups
+        withheld = _small_counts(groups, members, recognised, min_group)
+        if not withheld:
+            return groups
+        return [replace(g, withheld_dilemmas=withheld) if g.shown else g for g in groups]
 
     def _members(
         self, cohort_ids: Sequence[int], active_since: datetime

@@ -458,7 +458,8 @@ async def test_replies_hide_small_groups_and_never_name_anyone(
     world = await build_world(db, clock)
     groups = await figures(db, world.alice)
     replies = insight_replies(Say(knowledge, "nl"), groups, K)
-    assert [r.meta["screen"] for r in replies] == ["insight", "insight_chart", "insight_csv"]
+    # No chart: no count of this world may be shown (below).
+    assert [r.meta["screen"] for r in replies] == ["insight", "insight_csv"]
 
     (text,) = texts(replies[:1])
     assert "Noord" in text and "Zuid" in text and "Uw cohorten samen" in text
@@ -468,7 +469,10 @@ async def test_replies_hide_small_groups_and_never_name_anyone(
     assert "11 deelnemers, van wie 8 actief" in text
     assert "Vervolgvragen: 4 verstuurd, 2 beantwoord" in text
     assert "Groepsberichten: 4 verstuurd, 3 beantwoord" in text
-    assert "• Inclusief versus efficiënt: 5" in text
+    # Issue 14 / review 6 F27: 5 of Noord's 6 were advised A, so "5" would single out the
+    # one who was not; every count of this world is about 1 to K - 1 people somehow.
+    assert "• Inclusief versus efficiënt" not in text
+    assert "Per dilemma tonen we nog geen aantallen" in text
     small = knowledge.dilemma(SMALL)
     assert small is not None
     assert small.title.get("nl") not in text
@@ -491,16 +495,20 @@ async def test_the_csv_has_a_row_per_group_and_a_column_per_dilemma(
     assert header == NL_HEADER + [d.title.get("nl") for d in knowledge.dilemmas]
     assert not any("_" in cell for cell in header), header
 
-    def expected(name: str, numbers: list[int], counts: dict[str, int]) -> list[str]:
-        return [name, *map(str, numbers), *(str(counts.get(d, 0)) for d in dilemma_ids)]
+    # Every recognised dilemma's count would be about 1 to K - 1 people (see
+    # test_replies_hide_small_groups_and_never_name_anyone): an empty cell, never a
+    # count, and never a 0 that is not true.
+    withheld = {A, B, C, D, E, F, G}
+
+    def expected(name: str, numbers: list[int]) -> list[str]:
+        counts = ("" if d in withheld else "0" for d in dilemma_ids)
+        return [name, *map(str, numbers), *counts]
 
     assert rows == [
-        expected("Noord", [6, 4, 4, 2, 3, 2], NOORD_DILEMMAS),
+        expected("Noord", [6, 4, 4, 2, 3, 2]),
         ["Klein", "te weinig deelnemers"],
-        expected("Zuid", [5, 4, 2, 1, 1, 1], ZUID_DILEMMAS),
-        expected(
-            "Uw cohorten samen", [11, 8, 6, 3, 4, 3], {A: 5, E: 4, F: 3, B: 2, C: 2, D: 2, G: 2}
-        ),
+        expected("Zuid", [5, 4, 2, 1, 1, 1]),
+        expected("Uw cohorten samen", [11, 8, 6, 3, 4, 3]),
     ]
 
 
@@ -509,15 +517,65 @@ async def test_the_chart_is_a_png_of_the_combined_group(
 ) -> None:
     world = await build_world(db, clock)
     groups = await figures(db, world.alice)
+    # No count of this world may be shown: no chart of them either.
+    assert not any(
+        r.attachment and r.attachment.kind == "photo"
+        for r in insight_replies(Say(knowledge, "nl"), groups, K)
+    )
+    safe = await figures(db, await half_and_half(db, clock))
     for lang in ("nl", "en"):
-        replies = insight_replies(Say(knowledge, lang), groups, K)
+        replies = insight_replies(Say(knowledge, lang), safe, K)
         png = attachment(replies, "inzicht.png")
         assert png.startswith(PNG_SIGNATURE)
         (chart,) = [r for r in replies if r.attachment and r.attachment.kind == "photo"]
-        assert "11" in chart.plain
+        assert "20" in chart.plain
     english = insight_replies(Say(knowledge, "en"), groups, K)
     assert "Klein: too few participants" in texts(english)[0].splitlines()
     assert csv_rows(english)[2] == ["Klein", "too few participants"]
+
+
+async def half_and_half(db: Database, clock: FakeClock) -> int:
+    """An owner with two cohorts of 10, in each five advised A and B, five A and C (people
+    of their own: not those of :func:`build_world`)."""
+    owner = await new_user(db, clock, 900)
+    users = [await new_user(db, clock, 910 + n) for n in range(20)]
+    for n, user_id in enumerate(users):
+        await advise(db, user_id, A, B if n % 10 < 5 else C)
+    await new_cohort(db, owner, "Tien", 2, users[:10])
+    await new_cohort(db, owner, "Ook tien", 3, users[10:])
+    return owner
+
+
+async def test_a_count_about_fewer_than_k_people_is_shown_nowhere(
+    db: Database, clock: FakeClock, knowledge: Knowledge
+) -> None:
+    """A count per dilemma is a figure about the members who recognise it, and what it
+    leaves out about those who do not: both must be no group of 1 to K - 1 (review 6,
+    F27: a cohort of 6 showed "1" for one member's dilemma, and "5" for the others')."""
+    owner = await half_and_half(db, clock)
+    groups = await figures(db, owner)
+    ten = {A: 10, B: 5, C: 5}
+    assert [g.shown_dilemmas() for g in groups] == [ten, ten, {A: 20, B: 10, C: 10}]
+    # One more member, advised D: "D: 1" is one person; "B: 5" of 11 leaves six, "C: 5"
+    # too; A: 11 is everyone. D is withheld everywhere, the others still shown.
+    eleventh = await new_user(db, clock, 930)
+    await advise(db, eleventh, A, D)
+    cohort = groups[0].cohort_id
+    assert cohort is not None
+    await join(db, cohort, [eleventh])
+    groups = await figures(db, owner)
+    assert groups[0].dilemmas[D] == 1, "counted"
+    eleven = {A: 11, B: 5, C: 5}
+    assert [g.shown_dilemmas() for g in groups] == [eleven, ten, {A: 21, B: 10, C: 10}]
+    replies = insight_replies(Say(knowledge, "nl"), groups, K)
+    title = knowledge.dilemma(D)
+    assert title is not None
+    output = every_output(replies)
+    assert title.title.get("nl") not in texts(replies[:1])[0]
+    assert "Andere herkende dilemma's tonen we zonder aantal" in output
+    header, *rows = csv_rows(replies)
+    column = header.index(title.title.get("nl"))
+    assert [row[column] for row in rows] == ["", "", ""]
 
 
 def group(cohort_id: int | None, name: str, members: int, **dilemmas: int) -> GroupFigures:

@@ -64,5 +64,6 @@ async def test_live_results_reach_the_insight_and_the_nudges(db: Database) -> No
         event.remove(db.sync_engine, "before_cursor_execute", count)
     assert figures[0].dilemmas == {"inclusief_vs_efficient": 3, "autonoom_vs_integraal": 2}
     assert len(statements) == 4  # the live votes ride on the advice's query
-    assert found["first"] == "eigenheid_vs_uniformiteit"  # the latest they recognised
-    assert found["third"] == "inclusief_vs_efficient"  # no live vote: their advice
+    # the latest they recognised, from the live session
+    assert found["first"] == ("eigenheid_vs_uniformiteit", True)
+    assert found["third"] == ("inclusief_vs_efficient", False)  # no live vote: their advice

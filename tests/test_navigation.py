@@ -123,3 +123,17 @@ def test_back_in_a_side_dialogue_returns_to_where_the_user_was(knowledge: Knowle
     state, back = run(flow, state, command("terug"))
     assert state.state == "q_subgroups" and "cohort" not in state.data
     assert screens(back) == ["question"], "not the advice of a half-done intake"
+
+
+def test_after_vraag_the_question_again_and_an_answer_to_it_counts(knowledge: Knowledge) -> None:
+    flow = AdvisorFlow(knowledge)
+    state = at("q_subgroups", answers={"size": "groot"})
+    asked, shown = run(flow, state, command("vraag"))
+    assert len(shown.replies) == 2 and screens(shown)[-1] == "question"
+    assert shown.replies[0].plain.startswith("Een vraag om over na te denken")
+    after, answered = run(flow, asked, Event("text", text="veel"))
+    assert after.answers["subgroups"] == "veel" and after.state != "q_subgroups"
+    assert "bewaren als reflectie" not in text_of(answered)
+    # Anything else typed right after /vraag is still offered as a reflection.
+    kept, offer = run(flow, asked, Event("text", text="Dat we eerlijker moeten zijn."))
+    assert "1:p:keepanswer" in actions_of(offer) and kept.state == "q_subgroups"

@@ -13,6 +13,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
 from bot.settings import Settings
 from bot.telegram.channel import COMMANDS
@@ -20,7 +21,7 @@ from bot.telegram.run import SECRET_HEADER, RunningBot, running_bot
 from fakebotapi import FakeBotAPI, StoredMessage
 from flows.commands import ENGLISH_NAMES
 from knowledge.model import Knowledge
-from storage import Database, DatabaseUnavailable
+from storage import Database, DatabaseUnavailable, OutboxMessage
 from storage.migrate import upgrade
 
 USER = 4242
@@ -491,12 +492,23 @@ async def test_remind_me_later_arrives_when_due(api: FakeBotAPI, bot: RunningBot
     await start(api)
     advice = await send(api, "/advies")
     reminded = await press(api, advice, "1:a:remind")
-    assert "7 dagen" in (reminded.plain_text or "")
+    # A week on, moved into the working hours like a nudge (it was now + 7 days, at
+    # whatever hour, weekend or not); the answer names that moment.
+    # (tests/test_reminders.py pins the moment.)
+    assert "stuur ik u een herinnering" in (reminded.plain_text or "")
+    assert "7 dagen" not in (reminded.plain_text or "")
     await asyncio.sleep(1.5)
     assert last_id(api, USER) == reminded.message_id, "sent before it was due"
-    now[0] += timedelta(days=7, minutes=1)
+    due = await bot.advisor.db.run(
+        lambda repo: repo._session.scalars(
+            select(OutboxMessage.due_at).where(OutboxMessage.kind == "reminder")
+        ).one()
+    )
+    assert due.replace(tzinfo=UTC) - now[0] >= timedelta(days=7)
+    now[0] = due.replace(tzinfo=UTC) + timedelta(minutes=1)  # inside the window, as planned
     reminder = await next_message(api, USER, reminded.message_id)
     assert "herinnering aan uw advies" in (reminder.plain_text or "")
+    assert "1:a:open" in [b["callback_data"] for b in reminder.buttons]
 
 
 async def test_privacy_journey_over_http(api: FakeBotAPI, bot: RunningBot) -> None:

@@ -38,6 +38,7 @@ from flows.events import (
     StoredState,
 )
 from flows.live.effects import OpenLive
+from flows.replies import in_order
 from flows.screens import Say
 from knowledge.model import LANGUAGES, Knowledge
 from knowledge.store import KnowledgeStore
@@ -158,7 +159,7 @@ class Advisor:
         if not outcome.deferred:
             return outcome
         later = [reply for build in outcome.deferred for reply in await asyncio.to_thread(build)]
-        return replace(outcome, replies=[*outcome.replies, *later], deferred=[])
+        return replace(outcome, replies=in_order([*outcome.replies, *later]), deferred=[])
 
     async def _handle_retrying(
         self, channel: str, user_key: str, event: Event, language: str
@@ -218,6 +219,8 @@ class Advisor:
             )
         if is_coordinator(roles) and not repo.cohorts.owns_any(visit.user_id):
             event = replace(event, without_cohorts=True)
+        if event.kind == "text" and record is not None and visit.consent is True:
+            event = replace(event, open_prompt=repo.outbox.open_prompt(visit.user_id) or 0)
         pending = None
         if visit.consent is not True:
             pending = repo.pending_starts.find(channel, user_key)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flows.events import Outcome
-from flows.replies import Reply
+from flows.replies import Reply, in_order
 from flows.screens import Say, notice
 from knowledge.model import Knowledge
 from storage import Repository
@@ -65,10 +65,11 @@ class Visitor:
 
     def answer(self, outcome: Outcome) -> Outcome:
         """The outcome the service returns: the core's, with the effects' answers around
-        its replies (``outcome`` itself is left as the core returned it)."""
+        its replies, the core's screen to go on from (:data:`flows.replies.LAST`) last
+        (``outcome`` itself is left as the core returned it)."""
         return replace(
             outcome,
-            replies=[*self.front, *outcome.replies, *self.after],
+            replies=in_order([*self.front, *outcome.replies, *self.after]),
             deferred=[*outcome.deferred, *self.deferred],
             menus={**outcome.menus, **self.menus},
             edit=outcome.edit or self.edit,

@@ -10,7 +10,6 @@ event's unit of work.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import assert_never
 
 from bot.app.broadcasting import BroadcastEffects
@@ -100,7 +99,7 @@ class Effects:
             case SaveReflection():
                 v.repo.add_reflection(v.user_id, effect.subject, effect.text)
             case ScheduleReminder():
-                schedule_reminder(v, effect)
+                self.followup.remind(v, effect)
             case JoinCohort():
                 f.join_cohort(v, effect)
             case RedeemInvite():
@@ -176,14 +175,3 @@ def list_reflections(v: Visitor) -> None:
         (r.id, subject_title(v.say, r.subject), r.text) for r in v.repo.list_reflections(v.user_id)
     ]
     v.show(reflections_screen(v.say, items))
-
-
-def schedule_reminder(v: Visitor, effect: ScheduleReminder) -> None:
-    due = v.now + timedelta(days=effect.days)
-    v.repo.outbox.schedule(
-        v.user_id,
-        "reminder",
-        due,
-        {"subject": effect.subject},
-        f"reminder:{v.user_id}:{effect.subject}:{due.date().isoformat()}",
-    )

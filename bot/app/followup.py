@@ -17,14 +17,14 @@ import secrets
 import string
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.app.context import Links, Visitor
 from bot.app.stewardship import Stewardship
 from flows.broadcasts import screens as bs
 from flows.cohorts import screens as fs
-from flows.cohorts.schedule import next_week, next_working_day, step_due
+from flows.cohorts.schedule import next_allowed, next_week, next_working_day, step_due
 from flows.commands import ADMIN
 from flows.events import (
     AnswerPrompt,
@@ -39,6 +39,7 @@ from flows.events import (
     RedeemInvite,
     RescheduleCohort,
     Revoke,
+    ScheduleReminder,
     SetNudges,
     ShowNudgeSettings,
     Snooze,
@@ -208,6 +209,24 @@ class FollowUp:
             local = first.astimezone(zone).replace(tzinfo=None)
             parts.append(v.say("nudges_next", when=fs.when(v.say, local)))
         v.show(Reply(tuple(join(parts, " ")), meta={"screen": "nudges_set"}))
+
+    def remind(self, v: Visitor, effect: ScheduleReminder) -> None:
+        """ "Herinner mij later": ``effect.days`` from now, moved into the user's window
+        (working days, working hours, their zone) like nudges; the answer names the moment."""
+        window, zone = self.window_and_zone(v)
+        due = v.now + timedelta(days=effect.days)
+        if window is not None:
+            due = next_allowed(due, window, zone)
+        v.repo.outbox.schedule(
+            v.user_id,
+            "reminder",
+            due,
+            {"subject": effect.subject},
+            f"reminder:{v.user_id}:{effect.subject}:{due.date().isoformat()}",
+        )
+        local = due.astimezone(zone).replace(tzinfo=None)
+        key = "remind_set" if v.knowledge.dilemma(effect.subject) is None else "remind_set_dilemma"
+        v.tell(key, when=fs.when(v.say, local))
 
     def snooze(self, v: Visitor, effect: Snooze) -> None:
         row = v.repo.outbox.get(v.user_id, effect.outbox_id)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from flows.replies import Attachment, Reply, Span, join
 from flows.screens import Say
@@ -99,11 +99,14 @@ def dilemma_title(say: Say, dilemma_id: str) -> str:
     return say.plain(dilemma.title) if dilemma is not None else dilemma_id
 
 
-def ranked_dilemmas(say: Say, counts: Mapping[str, int]) -> list[tuple[str, int]]:
+def ranked_dilemmas(
+    say: Say, counts: Mapping[str, int], withheld: Collection[str] = ()
+) -> list[tuple[str, int]]:
     """Every dilemma of the knowledge base, then any other counted id, with its count:
-    most recognised first, ties in knowledge-base order."""
-    ids = [d.id for d in say.knowledge.dilemmas]
-    ids += sorted(set(counts) - set(ids))
+    most recognised first, ties in knowledge-base order. ``withheld`` ones are left out
+    (their count is not shown, and 0 would be a false one)."""
+    ids = [d.id for d in say.knowledge.dilemmas if d.id not in withheld]
+    ids += sorted(set(counts) - set(ids) - set(withheld))
     order = sorted(range(len(ids)), key=lambda i: (-counts.get(ids[i], 0), i))
     return [(ids[i], counts.get(ids[i], 0)) for i in order]
 
@@ -122,10 +125,15 @@ def _group_text(say: Say, group: GroupFigures) -> list[Span]:
             broadcasts_answered=group.broadcasts_answered,
         )
     ]
-    top = [(d, n) for d, n in ranked_dilemmas(say, group.dilemmas) if n > 0][:TOP_DILEMMAS]
+    shown = group.shown_dilemmas()
+    top = [(d, n) for d, n in ranked_dilemmas(say, shown) if n > 0][:TOP_DILEMMAS]
     if top:
         lines.append(say("insight_recognised"))
         lines += [say("insight_dilemma", title=dilemma_title(say, d), count=n) for d, n in top]
+        if group.withheld_dilemmas:
+            lines.append(say("insight_dilemmas_withheld"))
+    elif group.withheld_dilemmas:
+        lines.append(say("insight_dilemmas_all_withheld"))
     else:
         lines.append(say("insight_no_advice"))
     return join(lines)
@@ -178,7 +186,7 @@ def _length(spans: Sequence[Span]) -> int:
 def _chart(say: Say, group: GroupFigures) -> bytes | None:
     """A horizontal bar chart (PNG) of how many members recognise each dilemma; None when
     nobody got advice yet."""
-    ranked = ranked_dilemmas(say, group.dilemmas)
+    ranked = ranked_dilemmas(say, group.shown_dilemmas(), group.withheld_dilemmas)
     if not any(count for _, count in ranked):
         return None
     # Imported here: matplotlib costs start-up time, and only coordinators draw charts.
@@ -222,7 +230,7 @@ def _csv(say: Say, cohorts: Sequence[GroupFigures], total: GroupFigures | None, 
     columns = [c.strip() for c in say.label("insight_csv_header", days=ACTIVE_DAYS).split(",")]
     shown = [g for g in (*cohorts, total) if g is not None and is_shown(g, k)]
     dilemma_ids = [d.id for d in say.knowledge.dilemmas]
-    dilemma_ids += sorted({d for g in shown for d in g.dilemmas} - set(dilemma_ids))
+    dilemma_ids += sorted({d for g in shown for d in g.shown_dilemmas()} - set(dilemma_ids))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     # Headers a coordinator reads in a spreadsheet: the dilemmas by their titles, no ids.
@@ -242,7 +250,11 @@ def _csv(say: Say, cohorts: Sequence[GroupFigures], total: GroupFigures | None, 
             group.broadcasts_sent,
             group.broadcasts_answered,
         )
-        writer.writerow([name, *figures, *(group.dilemmas.get(d, 0) for d in dilemma_ids)])
+        shown_counts = group.shown_dilemmas()
+        counts = (
+            "" if d in group.withheld_dilemmas else shown_counts.get(d, 0) for d in dilemma_ids
+        )
+        writer.writerow([name, *figures, *counts])
     return buffer.getvalue().encode("utf-8")
 
 

@@ -346,16 +346,18 @@ class OutboxSender:
         if item.kind == later_replies.KIND:
             return later_replies.from_payload(item.payload)
         if item.kind != "nudge":
-            return reminder(say, str(item.payload.get("subject", "advice")))
+            return reminder(say, str(item.payload.get("subject", "advice")), item.id)
         plan = knowledge.plan(str(item.payload.get("plan", "")))
         step_id = item.payload.get("step")
         step = next((s for s in plan.steps if s.id == step_id), None) if plan else None
-        title = None
+        title, from_live = None, False
         if step is not None and step.personal is not None:
-            first_id = await self.db.run(lambda repo: personal_dilemma(repo, item.user_id))
+            first_id, from_live = await self.db.run(
+                lambda repo: personal_dilemma(repo, item.user_id)
+            )
             first = knowledge.dilemma(first_id) if first_id is not None else None
             title = say.plain(first.title) if first is not None else None
-        return nudge(say, step, item.id, title)
+        return nudge(say, step, item.id, title, from_live=from_live)
 
     async def _broadcast(self, say: Say, item: OutboxItem) -> Reply:
         """A broadcast in the member's language: a ready-made question is translated,
@@ -386,11 +388,12 @@ def _released(repo: Repository, *, item_id: int, claimer: str, due: datetime, re
     repo.outbox.release(item_id, claimer, due, reason)
 
 
-def personal_dilemma(repo: Repository, user_id: int) -> str | None:
-    """The dilemma a personal nudge is about: the latest one the member said plays
-    strongly with them in a live session, else the first of their latest advice."""
+def personal_dilemma(repo: Repository, user_id: int) -> tuple[str | None, bool]:
+    """The dilemma a personal nudge is about, and whether it came from a live session:
+    the latest one the member said plays strongly with them there, else the first of
+    their latest advice."""
     recognised = repo.live.recognised(user_id)
     if recognised:
-        return recognised[0]
+        return recognised[0], True
     advice = repo.latest_advice(user_id)
-    return advice.dilemmas[0] if advice is not None and advice.dilemmas else None
+    return (advice.dilemmas[0] if advice is not None and advice.dilemmas else None), False

@@ -383,7 +383,7 @@ async def chart(request: web.Request, caller: Caller) -> web.Response:
     name = group.name if key is not None else t["together"]
     bars = [
         pages.Bar(pages.wrapped(dilemma_title(say, d)), n)
-        for d, n in ranked_dilemmas(say, group.dilemmas)
+        for d, n in ranked_dilemmas(say, group.shown_dilemmas(), group.withheld_dilemmas)
     ]
     values = {"name": name, "members": group.members}
     svg = pages.chart_svg(

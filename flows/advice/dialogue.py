@@ -27,7 +27,7 @@ from flows.intake.dialogue import Intake
 from flows.replies import Span, excerpt
 from flows.screens import answer_label, question_name
 from flows.timeline.dialogue import Timeline
-from knowledge.textmatch import match_dilemmas
+from knowledge.textmatch import map_answer, match_dilemmas
 
 REMIND_DAYS = 7
 ADVICE_ACTIONS = (
@@ -155,6 +155,10 @@ class AdvicePhase:
 
     def advice_action(self, ctx: Context, choice: tuple[str, ...]) -> bool:
         head, arg = choice[0], choice[1] if len(choice) > 1 else ""
+        if head == "open" and len(choice) == 1:
+            # The reminder's button: the advice, wherever the user is (as /advies).
+            self.advice_command(ctx)
+            return True
         if ctx.state not in ADVICE_PHASE or head not in ADVICE_ACTIONS:
             return False
         if head == "restart":
@@ -189,9 +193,9 @@ class AdvicePhase:
         if head == "remind":
             if arg and ctx.knowledge.dilemma(arg) is None:
                 return False
+            # The answer names the moment: the service knows the user's window.
             ctx.effects.append(ScheduleReminder(REMIND_DAYS, arg or "advice"))
             ctx.notice = ctx.say.label("remind_set_short")
-            ctx.tell("remind_set", days=REMIND_DAYS)
             return True
         if head == "note" and not arg:
             ctx.data.pop("dilemma", None)
@@ -256,6 +260,10 @@ class AdvicePhase:
         if not (isinstance(asked, list) and len(asked) == 2 and asked[1] == ctx.state):
             return False
         if ctx.state in (NOTE, REPLY, *COHORT_STATES, *BROADCAST_STATES):
+            return False
+        intake = ctx.current_question()
+        if intake is not None and map_answer(intake, text, ctx.knowledge).outcome == "matched":
+            # The intake question came again after /vraag: an answer to it is that answer.
             return False
         question = ctx.knowledge.questions.get(str(asked[0]))
         if question is None or len(text) > MAX_REFLECTION:

@@ -30,8 +30,10 @@ from flows.definition import (
     COHORT_TAG,
     COHORT_WHEN,
     COHORT_ZONE,
+    NOTE,
     NUDGE_TAG,
     REPLY,
+    SIDE_STATES,
 )
 from flows.events import (
     AnswerPrompt,
@@ -101,6 +103,7 @@ class Cohorts:
         registry.action(NUDGE_TAG, self.nudge_action)
         registry.state_text(COHORT_STATES, self.typed)
         registry.state_text((REPLY,), self.answer_typed)
+        registry.text(self.offer_typed_reply, first=True)
         registry.screen("show_cohort_name", self.show_cohort_name)
         registry.screen("show_cohort_when", self.show_cohort_when)
         registry.screen("show_cohort_plan", self.show_cohort_plan)
@@ -328,6 +331,8 @@ class Cohorts:
         if head == "reply" and is_id(arg):
             ctx.data["reply_to"] = int(arg)
             return ctx.detour("reply")
+        if head == "keep" and is_id(arg):
+            return self.keep_typed_reply(ctx, int(arg))
         if head in ("later", "week") and is_id(arg):
             ctx.effects.append(Snooze(int(arg), "day" if head == "later" else "week"))
             return True
@@ -352,6 +357,35 @@ class Cohorts:
             return True
         return False
 
+    def offer_typed_reply(self, ctx: Context, text: str) -> bool:
+        """Text typed when an unanswered nudge or coordinator's question is the newest thing
+        the user saw: in Telegram people answer by typing, not by the "Antwoorden" button.
+        The text is offered to be kept as the answer (client data replaced first), and the
+        question the conversation waits for is shown again: nothing is read into it."""
+        if not ctx.open_prompt or len(text) > MAX_ANSWER:
+            return False
+        if ctx.state in (NOTE, *SIDE_STATES):
+            return False
+        guard = ctx.guard
+        hits = guard.scan(text)
+        held = guard.redact(text, ctx.say.lang, hits) if hits else text
+        ctx.data["typed_reply"] = {"to": ctx.open_prompt, "text": held}
+        ctx.emit(fs.typed_reply_offer(ctx.say, ctx.open_prompt, held if hits else None))
+        ctx.reshow()
+        return True
+
+    def keep_typed_reply(self, ctx: Context, outbox_id: int) -> bool:
+        """The offer's button: the text held since it was typed is the prompt's answer."""
+        pending = ctx.data.pop("typed_reply", None)
+        if not isinstance(pending, dict) or pending.get("to") != outbox_id:
+            return False
+        text = str(pending.get("text", ""))
+        if not text:
+            return False
+        ctx.effects.append(AnswerPrompt(outbox_id, text))
+        ctx.tell("note_saved", text=excerpt(text))
+        return True
+
     def answer_typed(self, ctx: Context, text: str) -> None:
         """Typed text while answering a nudge: checked for client data, then kept."""
         keep_typed(ctx, text, MAX_ANSWER, NUDGE_TAG, "cancel", self.keep_answer)
@@ -359,5 +393,7 @@ class Cohorts:
     def keep_answer(self, ctx: Context, text: str) -> None:
         reply_to = ctx.data.get("reply_to")
         ctx.effects.append(AnswerPrompt(reply_to if isinstance(reply_to, int) else 0, text))
-        ctx.lead = ctx.say("note_saved", text=excerpt(text))
-        ctx.resume()
+        # "Genoteerd", then what the service has to say about the answer (the offer to
+        # share an answer to a broadcast), then where the user goes on: their question.
+        ctx.tell("note_saved", text=excerpt(text))
+        ctx.after_effects(ctx.resume)

@@ -236,13 +236,20 @@ def revoke_confirm(say: Say, who: CoordinatorSummary) -> Reply:
 
 
 def nudge(
-    say: Say, step: PlanStep | None, outbox_id: int, dilemma_title: str | None = None
+    say: Say,
+    step: PlanStep | None,
+    outbox_id: int,
+    dilemma_title: str | None = None,
+    *,
+    from_live: bool = False,
 ) -> Reply:
     """A follow-up prompt with its buttons: answer, later (next working day or next week),
-    no more reminders. ``dilemma_title`` (the member's latest advice) personalises it."""
+    no more reminders. ``dilemma_title`` personalises it: the top of the member's latest
+    advice, or (``from_live``) a dilemma they said in a live session plays strongly."""
     parts: list[list[Span]] = [say("nudge_head")]
     if step is not None and step.personal is not None and dilemma_title:
-        parts.append(fill(step.personal.get(say.lang), dilemma=dilemma_title))
+        line = step.personal_live if from_live and step.personal_live else step.personal
+        parts.append(fill(line.get(say.lang), dilemma=dilemma_title))
     parts.append(prompt_of(say, step))
     ident = str(outbox_id)
     rows = (
@@ -293,6 +300,18 @@ def nudge_settings(
         (Button(say.label("current_mark", label=none) if off else none, action(NUDGE_TAG, "off")),)
     )
     return Reply(tuple(join(parts, "\n\n")), tuple(rows), meta={"screen": "nudge_settings"})
+
+
+def typed_reply_offer(say: Say, outbox_id: int, redacted: str | None) -> Reply:
+    """Typed text that may answer the nudge or question the user got last: keep it as the
+    answer? (``redacted``: the version without client data that would be kept.)"""
+    text = say("typed_reply_offer")
+    if redacted is not None:
+        text = [*text, Span("\n\n"), *say("answer_to_question_redacted", redacted=redacted)]
+    rows = (
+        (Button(say.label("btn_typed_reply_keep"), action(NUDGE_TAG, "keep", str(outbox_id))),),
+    )
+    return Reply(tuple(text), rows, meta={"screen": "typed_reply"})
 
 
 def reply_prompt(say: Say) -> Reply:
