@@ -241,12 +241,42 @@ def keep_typed(
     c: Context, text: str, limit: int, tag: str, discard: str, keep: Callable[[Context, str], None]
 ) -> None:
     """Typed text the user means to keep (a note, an answer to a nudge): longer than
-    ``limit`` characters, it is refused; with client data, only its redacted version waits
-    for the user's choice (:func:`clean_or_warn`); else ``keep`` keeps it."""
+    ``limit`` characters, its first part waits for the user's choice (:func:`offer_cut`);
+    with client data, only its redacted version waits (:func:`clean_or_warn`); else
+    ``keep`` keeps it."""
     if len(text) > limit:
-        c.tell("note_too_long", limit=limit)
+        offer_cut(c, text, limit, tag, discard)
     elif clean_or_warn(c, text, tag, discard):
         keep(c, text)
+
+
+END_SHOWN = 40
+"""Characters shown of where a text too long is cut."""
+
+
+def offer_cut(c: Context, text: str, limit: int, tag: str, discard: str) -> None:
+    """Too long: say so, show where the first ``limit`` characters end (at a word, if
+    there is one in the last fifth), and offer to keep that part (``<tag>:redacted``,
+    through :func:`clean_or_warn` when it holds client data) or nothing."""
+    cut = text[:limit]
+    space = cut.rfind(" ", limit * 4 // 5)
+    cut = (cut[:space] if space > 0 else cut).rstrip()
+    say = c.say
+    sep = say.label("thousands_separator")
+    limit_text, length_text = (f"{n:,}".replace(",", sep) for n in (limit, len(text)))
+    end = cut[-END_SHOWN:]
+    end = end.split(" ", 1)[1] if " " in end[:-1] else end
+    if c.guard.scan(cut):
+        c.tell("note_too_long", length=length_text, limit=limit_text, end=end)
+        clean_or_warn(c, cut, tag, discard)
+        return
+    c.data["redacted_note"] = cut
+    rows = (
+        (Button(say.label("btn_keep_cut", limit=limit_text), action(tag, "redacted")),),
+        (Button(say.label("btn_discard"), action(tag, discard)),),
+    )
+    spans = say("note_too_long", length=length_text, limit=limit_text, end=end)
+    c.replies.append(Reply(tuple(spans), rows, meta={"screen": "too_long"}))
 
 
 def catalogue_words(knowledge: Knowledge, key: str) -> set[str]:

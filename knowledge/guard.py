@@ -77,6 +77,7 @@ class _Detector:
     kind: str
     pattern: re.Pattern[str]
     check: Callable[[str], bool] | None
+    sharing: bool = False
 
 
 def _matches(text: str, detector: _Detector) -> Iterator[Hit]:
@@ -356,7 +357,7 @@ class Guard:
             if isinstance(compiled, str):
                 continue  # reported by the loader; a knowledge base with it is never used
             check = VALIDATORS.get(pattern.validate) if pattern.validate else None
-            self._detectors.append(_Detector(pattern.kind, compiled, check))
+            self._detectors.append(_Detector(pattern.kind, compiled, check, pattern.sharing))
         self._names = _NameFinder(spec.names) if spec.names is not None else None
         self._allow = frozenset(fold(a.strip()) for a in (*spec.allow, *allow) if a.strip())
         self._labels = {kind.id: kind.label for kind in spec.kinds}
@@ -379,14 +380,16 @@ class Guard:
             _BUILT[id(knowledge)] = (knowledge, guard)
         return guard
 
-    def scan(self, text: str) -> list[Hit]:
+    def scan(self, text: str, *, sharing: bool = False) -> list[Hit]:
         """Every piece of client data in ``text``, in order; overlapping hits of one kind
-        are merged into one (hits of different kinds may overlap)."""
+        are merged into one (hits of different kinds may overlap). ``sharing``: the text is
+        about to be shared, and the patterns for that (a named third party) count too."""
         # Scanned in its plain form (one character for one: the positions hold).
         view = plain(text)
         found: list[Hit] = []
         for detector in self._detectors:
-            found.extend(_matches(view, detector))
+            if sharing or not detector.sharing:
+                found.extend(_matches(view, detector))
         if self._names is not None:
             found.extend(self._names.find(view))
         found = [Hit(h.kind, h.start, h.end, text[h.start : h.end]) for h in found]
@@ -424,6 +427,14 @@ class Guard:
         """What was found, in words ("een telefoonnummer"), each kind once, in text order."""
         kinds = dict.fromkeys(h.kind for h in sorted(hits, key=lambda h: h.start))
         return [self._labels[k].get(lang) if k in self._labels else k for k in kinds]
+
+
+def shared_version(knowledge: Knowledge, lang: str, text: str) -> str:
+    """``text`` as it may be shared with a coordinator: a named third party ("Mevrouw
+    Jansen") replaced, like client data (the patterns marked ``sharing``)."""
+    guard = Guard.from_knowledge(knowledge)
+    hits = guard.scan(text, sharing=True)
+    return guard.redact(text, lang, hits) if hits else text
 
 
 _BUILT: dict[int, tuple[Knowledge, Guard]] = {}

@@ -97,12 +97,17 @@ def read_guard(folder: Folder) -> GuardSpec:
         if compiled.search("") is not None:
             file.error(e.line_of("regex"), f"pattern '{ident}' matches empty text")
             return None
+        sharing = e.get("sharing", False)
+        if not isinstance(sharing, bool):
+            file.error(e.line_of("sharing"), f"pattern '{ident}': 'sharing' is true or false")
+            sharing = False
         return GuardPattern(
             id=ident,
             kind=str(kind),
             regex=regex,
             validate=str(validate) if validate is not None else None,
             where=file.where(e.line),
+            sharing=sharing,
         )
 
     patterns = folder.unique("patterns", build_pattern)
@@ -129,7 +134,8 @@ def read_guard(folder: Folder) -> GuardSpec:
         if redacted is not None and not isinstance(redacted, str):
             file.error(e.line_of("redacted"), "'redacted' must be text")
             redacted = None
-        tests.append(GuardTest(text, hits, redacted, file.where(e.line)))
+        sharing = e.get("sharing", False) is True
+        tests.append(GuardTest(text, hits, redacted, file.where(e.line), sharing))
     return GuardSpec(
         replacement=replacement or GuardSpec().replacement,
         kinds=tuple(kinds.values()),

@@ -261,6 +261,9 @@ class GuardPattern:
     regex: str
     validate: str | None
     where: Where
+    sharing: bool = False
+    """Only looked for in a text about to be shared (a third party named: "Mevrouw
+    Jansen"), not in what the user keeps for themselves."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +291,8 @@ class GuardTest:
     hits: tuple[str, ...]
     redacted: str | None
     where: Where
+    sharing: bool = False
+    """Scanned as a text about to be shared (the ``sharing`` patterns count too)."""
 
 
 @dataclass(frozen=True, slots=True)

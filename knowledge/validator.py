@@ -8,13 +8,14 @@ and the rule tests. Every problem is reported with ``file:line``.
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from knowledge.engine import TOP_N, Engine
 from knowledge.guard import Guard
-from knowledge.model import DEFAULT_LANGUAGE, LANGUAGES, Knowledge, Where
+from knowledge.model import DEFAULT_LANGUAGE, LANGUAGES, IntakeQuestion, Knowledge, Where
 from knowledge.patterns import PROBE_LIMIT, compile_pattern, slowest_probe
 from knowledge.problems import Problem
 from knowledge.reading.load import reading_problems
@@ -222,6 +223,69 @@ def _check_rules(knowledge: Knowledge, engine: Engine, report: Report) -> None:
             )
 
 
+def _check_claims(knowledge: Knowledge, report: Report) -> None:
+    """A reason names only what the user answered: where a rule fires for several values of
+    an answer, its ``because`` must not use words that say one of them (the intake's own
+    words for that value) and not the others ("u weet niet goed" under geen or onduidelijk).
+    A warning, so ``check --strict`` fails."""
+    by_id = {q.id: q for q in knowledge.intake}
+    for rule in knowledge.rules:
+        space = {d: tuple(o.id for o in by_id[d].options) for d in rule.when.dims if d in by_id}
+        fired: dict[str, set[str]] = {d: set() for d in space}
+        for profile in profiles(space):
+            if rule.when(profile):
+                for dim, value in profile.items():
+                    fired[dim].add(value)
+        # A phrase that also names a value the rule fixes ("de gemeente" under rol gemeente)
+        # speaks of that answer, not of this one.
+        fixed = {d: next(iter(v)) for d, v in fired.items() if len(v) == 1}
+        for dim, values in fired.items():
+            if len(values) < 2:
+                continue
+            for lang in LANGUAGES:
+                text = " ".join(rule.because.get(lang).lower().split())
+                said = {
+                    o.id: {
+                        w.lower()
+                        for w in (*o.words.get(lang, ()), o.label.get(lang))
+                        if " " in w.strip()
+                    }
+                    for o in by_id[dim].options
+                    if o.id in values
+                }
+                for value, phrases in said.items():
+                    hit = next(
+                        (
+                            p
+                            for p in sorted(phrases)
+                            if re.search(rf"\b{re.escape(p)}\b", text)
+                            and not _explained(p, fixed, by_id, lang)
+                        ),
+                        None,
+                    )
+                    others = sorted(v for v in values if v != value and hit not in said[v])
+                    if hit is not None and others:
+                        report.add(
+                            rule.at("because"),
+                            f"rule '{rule.id}': its reason ({lang}) says '{hit}' ({dim}: "
+                            f"{value}), but the rule also fires for {dim}: {', '.join(others)}; "
+                            "word it true for each value, or give each value its own rule",
+                            "warning",
+                        )
+                        break
+
+
+def _explained(
+    phrase: str, fixed: Mapping[str, str], by_id: Mapping[str, IntakeQuestion], lang: str
+) -> bool:
+    for dim, value in fixed.items():
+        option = by_id[dim].option(value)
+        words = (*option.words.get(lang, ()), option.label.get(lang)) if option else ()
+        if any(re.search(rf"\b{re.escape(w.lower())}\b", phrase) for w in words):
+            return True
+    return False
+
+
 def _walk(knowledge: Knowledge, engine: Engine, report: Report) -> None:
     first = knowledge.intake[0].where if knowledge.intake else Where("content/intake.yaml", 1)
     empty = 0
@@ -300,7 +364,7 @@ def _check_guard(knowledge: Knowledge, report: Report, *, run_tests: bool) -> No
     guard = Guard.from_knowledge(knowledge)
     for test in spec.tests:
         report.guard_tests_run += 1
-        hits = guard.scan(test.text)
+        hits = guard.scan(test.text, sharing=test.sharing)
         expected = sorted(set(test.hits))
         got = sorted({h.kind for h in hits})
         if got != expected:
@@ -335,6 +399,7 @@ def validate(knowledge: Knowledge, *, complete: bool = True) -> Report:
     _check_unreferenced(knowledge, report)
     _check_intake(knowledge, report)
     _check_rules(knowledge, engine, report)
+    _check_claims(knowledge, report)
     if complete:
         _walk(knowledge, engine, report)
         _run_tests(knowledge, engine, report)

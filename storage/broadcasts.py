@@ -6,7 +6,7 @@ Every method runs inside the caller's unit of work (see :mod:`storage.repository
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -238,17 +238,23 @@ class BroadcastStore:
         row = self._session.execute(query).one_or_none()
         return (row.channel, row.channel_user_id, row.language) if row is not None else None
 
-    def share(self, user_id: int, reflection_id: int) -> bool:
-        """Share one of the user's own answers to a broadcast; False if there is none such."""
+    def share(
+        self, user_id: int, reflection_id: int, redact: Callable[[str], str] | None = None
+    ) -> bool:
+        """Share one of the user's own answers to a broadcast; False if there is none such.
+        ``redact`` gives the text as it may be shared (a name replaced): it is kept so."""
         answers = select(OutboxMessage.id).where(OutboxMessage.broadcast_id.is_not(None))
-        statement = (
-            update(Reflection)
-            .where(
+        found = self._session.scalars(
+            select(Reflection).where(
                 Reflection.id == reflection_id,
                 Reflection.user_id == user_id,
                 Reflection.outbox_id.in_(answers),
             )
-            .values(shared=True)
-            .returning(Reflection.id)
-        )
-        return self._session.execute(statement).scalar_one_or_none() is not None
+        ).first()
+        if found is None:
+            return False
+        found.shared = True
+        if redact is not None:
+            found.text = redact(found.text)
+        self._session.flush()
+        return True

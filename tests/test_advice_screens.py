@@ -209,3 +209,26 @@ def test_why_gives_every_top_dilemma_a_reason(knowledge: Knowledge, lang: str) -
                 # A sentence naming where the reason stands, not a loose fragment.
                 assert say.label("why_same", ranks="")[:12] in section, (profile, rank)
                 assert "hierboven" in section or "above" in section, (profile, rank)
+
+
+def test_the_first_advice_after_the_intake_keeps_the_contact_line(knowledge: Knowledge) -> None:
+    """Review 6, F6: "Genoteerd: …" before the first advice took the contact pointer's room;
+    the contact stays and something optional gives way."""
+    flow = AdvisorFlow(knowledge)
+    engine = Engine(knowledge)
+    last = knowledge.intake[-1]
+    for lang in LANGUAGES:
+        say = Say(knowledge, lang)
+        for profile in itertools.islice(core_walk(knowledge), 0, None, 7):
+            answers = {"vertrouwen": "wisselend", "draagvlak_intern": "wisselend"} | profile
+            state = StoredState(state=f"q_{last.id}", flow_version=1, lang=lang, consent=True)
+            state = replace(state, answers=answers)
+            option = last.options[-1]
+            # Typed, so the advice is led by "Genoteerd: …".
+            typed = Event("text", option.label.get(lang))
+            shown = flow.handle(state, typed).replies[-1]
+            assert say.label("understood", answer="")[:5] in shown.plain, shown.plain
+            reopened = cards.advice(say, engine.advise({**answers, last.id: option.id}))
+            if "Netwerk Met Andere Ogen" in reopened.plain:
+                assert "Netwerk Met Andere Ogen" in shown.plain, (lang, profile, shown.plain)
+            _clean(shown, (lang, profile))

@@ -233,3 +233,27 @@ async def test_insight_for_the_owner_only_with_small_groups_hidden(
         return list(repo._session.scalars(query))
 
     assert await db.run(audit) == ["insight.export", "insight.export"]
+
+
+async def test_a_named_person_is_flagged_before_sharing_and_replaced_in_the_report(
+    people: People, db: Database
+) -> None:
+    """Review 6, F17: "Mevrouw Jansen … blokkeert alles" was offered and shared as is."""
+    await two_cohorts(people)
+    await people.send("5", "/broadcast")
+    await people.send("5", "Wat neemt u mee?")
+    await people.press("5", "1:c:bnext")
+    await people.press("5", "1:c:bsend")
+    rows = {r.user_id: r for r in await broadcast_rows(db)}
+    seven = rows[await people.user_id("7")]
+    await people.press("7", f"1:n:reply:{seven.id}")
+    said = "Niemand durft te beslissen. Mevrouw Jansen van Jeugdzorg Oost blokkeert alles."
+    answered = await people.send("7", said)
+    offered = next(r.plain for r in answered.replies if r.meta.get("screen") == "share_offer")
+    assert "noemt iemand bij naam" in offered and "Mevrouw Jansen" not in offered, offered
+    assert "«Niemand durft te beslissen. [verwijderd] van Jeugdzorg" in offered
+    offer = next(a for a in actions_of(answered) if a.startswith("1:n:share:"))
+    await people.press("7", offer)
+    report = text_of(await people.press("5", f"1:c:brep:{seven.broadcast_id}"))
+    assert "[verwijderd] van Jeugdzorg Oost blokkeert alles." in report, report
+    assert "Jansen" not in report

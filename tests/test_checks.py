@@ -132,6 +132,21 @@ def test_questions_alike_but_never_shown_together_are_no_problem(knowledge_copy:
     assert code == 1 and "'bestuurlijke_tafel_nodig' are near-duplicates" in out, out
 
 
+def test_a_reason_that_claims_one_of_several_values_fails_check(knowledge_copy: Path) -> None:
+    """Review 6, F28: a rule for mandate geen or onduidelijk said "u weet niet goed wat u
+    zelf mag besluiten" to a user who answered "Geen mandaat"."""
+    rules = knowledge_copy / "content" / "rules.yaml"
+    edit(
+        rules,
+        "        - {mandate: onduidelijk}\n",
+        "        - {mandate: {in: [geen, onduidelijk]}}\n",
+    )
+    code, out = check(knowledge_copy, strict=True)
+    assert code == 1, out
+    assert "rule 'zeer_groot_netwerk_sturing': its reason (nl) says 'weet niet'" in out, out
+    assert "also fires for mandate: geen" in out, out
+
+
 def test_the_token_set_ratio_is_rapidfuzzs(knowledge: Knowledge) -> None:
     """On every pair of question texts (and meeting questions), in both languages, with
     and without the cutoff; rapidfuzz is a test dependency only."""

@@ -66,10 +66,10 @@ def test_the_examples_cover_every_kind_with_hits_and_near_misses() -> None:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[t.text[:40] for t in EXAMPLES])
 def test_guard_yaml_example(guard: Guard, example: GuardTest) -> None:
-    hits = guard.scan(example.text)
+    hits = guard.scan(example.text, sharing=example.sharing)
     assert {h.kind for h in hits} == set(example.hits), hits
     if example.redacted is not None:
-        assert guard.redact(example.text) == example.redacted
+        assert guard.redact(example.text, hits=hits) == example.redacted
 
 
 # --- each detector, positives and near-misses ----------------------------------------------
@@ -440,3 +440,23 @@ def test_an_untested_kind_is_a_warning(knowledge_copy: Path) -> None:
 def test_knowledge_repr_leaks_no_example_client_data() -> None:
     assert "06-12345678" not in repr(BUNDLED)
     assert BUNDLED.guard.replacement == Text("[verwijderd]", "[removed]")
+
+
+@pytest.mark.parametrize(
+    ("text", "shared"),
+    [
+        ("Mevrouw Jansen blokkeert alles.", "[verwijderd] blokkeert alles."),
+        ("dhr. de Vries en mw. J. el Amrani", "[verwijderd] en [verwijderd]"),
+        ("Mr Smith agreed", "[verwijderd] agreed"),
+        ("mevrouw de voorzitter en de heer is", "mevrouw de voorzitter en de heer is"),
+    ],
+)
+def test_a_titled_name_is_replaced_only_in_a_text_to_share(
+    knowledge: Knowledge, text: str, shared: str
+) -> None:
+    """Review 6, F17: the user's own reflection keeps a colleague's name; a shared one not."""
+    from knowledge.guard import shared_version
+
+    guard = Guard.from_knowledge(knowledge)
+    assert guard.scan(text) == []
+    assert shared_version(knowledge, "nl", text) == shared

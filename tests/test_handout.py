@@ -97,8 +97,12 @@ def expected(knowledge: Knowledge, lang: str) -> list[str]:
         d = scored.dilemma
         texts += [say.plain(d.title), say.plain(d.poles[0]), say.plain(d.poles[1])]
         texts += [say.plain(d.question), say.plain(scored.questions[0].text)]
-    first_action = next(s.actions[0] for s in advice.top() if s.actions)
-    texts += [say.plain(first_action.title), say.plain(first_action.text)]
+    # Each dilemma's own action with its step for this month (review 6, F40).
+    for scored in advice.top():
+        if scored.actions:
+            act = scored.actions[0]
+            step = scored.dilemma.steps.get(act.id, act.text)
+            texts += [say.plain(act.title), say.plain(step)]
     texts.append(say.plain(advice.top()[0].contacts[0].name))
     question = next_meeting_question(say, advice)
     assert question is not None

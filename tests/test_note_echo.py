@@ -40,3 +40,25 @@ def test_an_excerpt_keeps_short_texts_whole_and_cuts_long_ones_at_a_word() -> No
     assert cut.endswith("woord…")
     assert excerpt("x" * 500).endswith("…")
     assert len(excerpt("x" * 500)) == ECHO_LIMIT
+
+
+def test_a_reflection_too_long_is_not_lost_its_beginning_can_be_kept(
+    knowledge: Knowledge,
+) -> None:
+    """Review 6, F30: 3,000 characters got "hooguit 2000 tekens" and nothing was kept."""
+    flow = AdvisorFlow(knowledge)
+    state = StoredState(state="q_size", flow_version=1, consent=True)
+    for press in ("1:size:groot", "1:subgroups:veel", "1:mandate:beperkt"):
+        state = flow.handle(state, Event("action", press)).state
+    state = flow.handle(state, Event("command", name="advies")).state
+    state = flow.handle(state, Event("action", "1:a:note:inclusief_vs_efficient")).state
+    note = "Wij <b>bespreken</b> de rol van de kleine partijen aan tafel. " * 50
+    told = flow.handle(state, Event("text", note))
+    said = " ".join(r.plain for r in told.replies)
+    assert "2.000 tekens" in said and f"{len(note.strip()):,}".replace(",", ".") in said, said
+    assert all(len(r.plain) <= PHONE_SCREEN for r in told.replies)
+    keep = next(a for r in told.replies for a in r.actions if a.endswith(":redacted"))
+    kept = flow.handle(told.state, Event("action", keep))
+    saved = [e.text for e in kept.effects if isinstance(e, SaveReflection)]
+    assert len(saved) == 1 and note.startswith(saved[0]) and len(saved[0]) <= MAX_REFLECTION
+    assert len(saved[0]) > MAX_REFLECTION * 4 // 5

@@ -202,3 +202,16 @@ async def test_a_shorter_invite_validity_is_honoured(db: Database, clock: Any) -
     clock.advance(days=2, minutes=1)
     await people.join_bot("5", token)
     assert await roles(people, "5") == frozenset()
+
+
+async def test_moving_a_cohort_confirms_before_going_back_to_the_intake(people: People) -> None:
+    """Review 6, F33: mid-intake, "verplaatst" came after the coordinator's own question."""
+    cohort_id, _ = await coordinator_with_cohort(people)
+    await people.send("5", "/start")
+    await people.send("5", "/cohort")
+    await people.press("5", f"1:c:redate:{cohort_id}")
+    moved = await people.send("5", "11-12-2026 09:00")
+    said = [r.plain for r in moved.replies]
+    where = next(i for i, text in enumerate(said) if "is verplaatst naar" in text)
+    assert where == 0, said
+    assert len(said) > 1 and "Dat is" not in " ".join(said), said  # then where it was

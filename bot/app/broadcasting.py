@@ -10,6 +10,7 @@ audit table.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.app.context import Visitor
@@ -30,6 +31,7 @@ from flows.events import (
 )
 from flows.replies import APART, Reply, Span, join
 from flows.screens import Say
+from knowledge.guard import shared_version
 from storage.audiences import Shared, figures_shown, min_group_of
 from storage.broadcasts import BroadcastInfo, Delivery
 
@@ -205,7 +207,9 @@ class BroadcastEffects:
         v.deferred.append(lambda: insight_replies(say, groups, k))
 
     def share_answer(self, v: Visitor, effect: ShareAnswer) -> None:
-        if v.repo.broadcasts.share(v.user_id, effect.reflection_id):
+        lang = v.say.lang
+        redact = partial(shared_version, v.knowledge, lang)
+        if v.repo.broadcasts.share(v.user_id, effect.reflection_id, redact):
             v.tell("share_done")
         else:
             v.tell("share_unknown")

@@ -45,6 +45,7 @@ from flows.events import (
     Snooze,
 )
 from flows.replies import Reply, join
+from knowledge.guard import shared_version
 from knowledge.model import Window
 from storage import OutboxKind, Repository
 from storage.cohorts import COORDINATOR, CohortInfo
@@ -254,7 +255,8 @@ class FollowUp:
             v.user_id, "followup", effect.text, outbox_id=row.id if row is not None else None
         )
         if row is not None and row.broadcast_id is not None:
-            v.show(bs.share_offer(v.say, reflection))
+            named = shared_version(v.knowledge, v.say.lang, effect.text)
+            v.show(bs.share_offer(v.say, reflection, named if named != effect.text else None))
 
     # -- coordinators ----------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time
 from bot.app.context import Visitor
 from bot.app.pdf import Metadata, Printer
 from bot.app.timeline import Timelines
-from flows.handout.content import Handout, PickedReflection, handout
+from flows.handout.content import TRIMS, Handout, PickedReflection, handout, trimmed
 from flows.handout.effects import ChooseHandout, HandoutEffect, MakeHandout
 from flows.handout.screens import ReflectionItem, choose_screen, handout_reply
 from flows.timeline.content import last_change, subject_title
@@ -20,11 +20,15 @@ from knowledge.engine import Engine
 
 INDENT = 5.0
 """Millimetres per indentation level."""
+LINE_CHARS = 95
+"""Fewer characters than a line of body text holds: estimates of saved room err generous."""
 
 
 def render(content: Handout, created: date) -> bytes:
-    """The handout as an A4 PDF: one page when it fits, or when it fits set a little
-    tighter (a second page holding only the last lines is no page to forward); else two."""
+    """The handout as one A4 PDF page, fitted by measuring: as it is; else set a little
+    tighter; else, set tighter, with the optional parts left out one trim step at a time
+    (:attr:`flows.handout.content.Block.trim`). Only ticked reflections too long for any
+    of that give a second page."""
     meta = Metadata(
         content.title,
         content.lang,
@@ -33,11 +37,22 @@ def render(content: Handout, created: date) -> bytes:
         keywords=content.keywords,
     )
     printer = _draw(content, meta, compact=False)
-    if 0 < printer.spill <= printer.compact_gain:  # else it cannot fit: no second draft
-        compact = _draw(content, meta, compact=True)
-        printer, unused = (compact, printer) if compact.pages == 1 else (printer, compact)
-        unused.discard()
+    if printer.spill > printer.compact_gain + _trimmable(content, printer.LEADING):
+        return printer.output()  # past any draft's reach (long reflections): no drafts
+    for level in range(TRIMS + 1):
+        if printer.pages == 1:
+            break
+        tighter = _draw(trimmed(content, level), meta, compact=True)
+        printer.discard()
+        printer = tighter
     return printer.output()
+
+
+def _trimmable(content: Handout, leading: float) -> float:
+    """About how much (mm, generously) leaving out every optional block saves."""
+    blocks = [b for s in content.sections for b in s.blocks if b.trim]
+    chars = sum(len(span.text) for b in blocks for span in b.spans)
+    return (chars / LINE_CHARS + 1.2 * len(blocks)) * leading
 
 
 def _draw(content: Handout, meta: Metadata, *, compact: bool) -> Printer:

@@ -66,10 +66,13 @@ def _step(say: Say, dilemma: Dilemma, act: Action) -> list[Span]:
     ]
 
 
-def advice(say: Say, result: Advice, room: int = SCREEN_LIMIT, left: int = 0) -> Reply:
+def advice(
+    say: Say, result: Advice, room: int = SCREEN_LIMIT, left: int = 0, optional: bool = False
+) -> Reply:
     """The best-fitting dilemmas, one contact line, and a question for the next meeting, in
     at most ``room`` characters where the optional parts can make it so; ``left``: intake
-    questions still open (a button goes on with them)."""
+    questions still open (a button goes on with them), ``optional`` when they are only the
+    optional deepening ones."""
     top = result.top()
     parts: list[list[Span]] = []
     if not top:
@@ -80,36 +83,56 @@ def advice(say: Say, result: Advice, room: int = SCREEN_LIMIT, left: int = 0) ->
         parts.append(say("advice_intro_unanswered", count=len(top)))
     questions = distinct_questions(top)
     actions = distinct_actions(top)
+    items: list[tuple[list[Span], list[Span], list[Span]]] = []
     for rank, scored in enumerate(top, start=1):
         d = scored.dilemma
         # The title names both poles ("Inclusief versus efficiënt"): no line repeats them.
         item = say("advice_item", rank=rank, title=say.plain(d.title))
         item += [Span("\n"), Span(say.plain(d.question), "italic")]
+        reflect: list[Span] = []
         for question in questions[rank - 1]:
-            item += [Span("\n"), *say("advice_reflect", question=say.plain(question.text))]
+            reflect += [Span("\n"), *say("advice_reflect", question=say.plain(question.text))]
         act = actions[rank - 1]
-        if act is not None:
-            item += [Span("\n"), *say("advice_action", action=say.plain(act.title))]
-        parts.append(item)
-    meeting = meeting_question(say.knowledge, result)
-    if meeting is not None:
-        closing = say("advice_meeting", question=say.plain(meeting.text))
-        if _fits(parts, closing, room):
-            parts.append(closing)
+        tail = [Span("\n"), *say("advice_action", action=say.plain(act.title))] if act else []
+        # All its actions named above: say where, so all three read the same.
+        above = [i for i, a in enumerate(actions[: rank - 1], 1) if a in scored.actions]
+        if act is None and above:
+            tail = [Span("\n"), *say("advice_action_above", rank=above[0])]
+        items.append((item, reflect, tail))
+    # The contact pointer is always there (the DESIGN promises it with the advice), and so
+    # is the question for the next meeting where it can be; what gives way when a lead
+    # ("Genoteerd: …") takes room: the reflection questions, from the last dilemma up,
+    # then the meeting question.
     contacts = list(dict.fromkeys(c for s in top for c in s.contacts))
-    if contacts:
-        line = contact_line(say, contacts[0])
-        if _fits(parts, line, room):
-            parts.append(line)
+    ending = [contact_line(say, contacts[0])] if contacts else []
+    meeting = meeting_question(say.knowledge, result)
+    closing = [say("advice_meeting", question=say.plain(meeting.text))] if meeting else []
+    keep = [True] * len(items)
+
+    def body() -> list[list[Span]]:
+        return parts + [
+            item + (reflect if kept else []) + tail
+            for (item, reflect, tail), kept in zip(items, keep, strict=True)
+        ]
+
+    # Only a lead sheds reflection lines: content too long for a screen of its own stays
+    # visible to `check`, which renders the advice without one.
+    for index in reversed(range(len(items)) if room < SCREEN_LIMIT else ()):
+        if _fits(body() + closing + ending, [], room):
+            break
+        keep[index] = False
+    if not _fits(body() + closing + ending, [], room):
+        closing = []
+    parts = body() + closing + ending
     return Reply(
         tuple(join(parts, "\n\n")),
-        tuple(_advice_buttons(say, top, left)),
+        tuple(_advice_buttons(say, top, left, optional)),
         meta={"screen": "advice"},
     )
 
 
 def _advice_buttons(
-    say: Say, top: Sequence[ScoredDilemma], left: int = 0
+    say: Say, top: Sequence[ScoredDilemma], left: int = 0, optional: bool = False
 ) -> list[tuple[Button, ...]]:
     rows: list[tuple[Button, ...]] = [
         (
@@ -121,7 +144,8 @@ def _advice_buttons(
         for rank, s in enumerate(top, start=1)
     ]
     if left:
-        label = say.label("btn_continue_intake", count=left)
+        key = "btn_continue_deepening" if optional else "btn_continue_intake"
+        label = say.label(key, count=left)
         rows.append((Button(label, action(ADVICE_TAG, "continue")),))
     rows.append((Button(say.label("btn_why"), action(ADVICE_TAG, "why")),))
     if top:
@@ -271,73 +295,87 @@ def why(
     answer_lines: list[Span],
     room: int = SCREEN_LIMIT,
 ) -> Reply:
-    """The user's answers, then why each dilemma fits: every reason once, each dilemma's
-    strongest new reason before anyone's second, as many as a phone screen holds."""
+    """The user's answers, then why each dilemma fits: every reason once, under the first
+    dilemma it raised; each dilemma's strongest reason always on screen (under it, or named
+    by the dilemma above that shows it); then more reasons turn by turn while they fit."""
     intro = [say("why_intro") if result.profile else say("why_intro_unanswered"), answer_lines]
     top = result.top()
-    fresh: list[list[Reason]] = []
-    given: set[str] = set()
-    for scored in top:
-        new = [r for r in scored.reasons if r.rule not in given]
-        given.update(r.rule for r in new)
-        fresh.append(new)
+    # A reason stands under the first dilemma it raised, so a back-reference points up.
+    first: dict[str, int] = {}
+    for index, scored in enumerate(top):
+        for reason in scored.reasons:
+            first.setdefault(reason.rule, index)
     shown: list[list[Reason]] = [[] for _ in top]
+    home: dict[str, int] = {}
+
+    def show(reason: Reason) -> None:
+        index = first[reason.rule]
+        shown[index].append(reason)
+        home[reason.rule] = index
+
+    for scored in top:
+        if scored.reasons and scored.reasons[0].rule not in home:
+            show(scored.reasons[0])
     # Rendered once: the fitting below tries many combinations of the same pieces.
     heads = [
         say("why_item", rank=rank, title=say.plain(scored.dilemma.title))
         for rank, scored in enumerate(top, 1)
     ]
-    bullets = {r.rule: [Span("\n• "), *say.text(r.because)] for new in fresh for r in new}
-    # A reason already given above is named by the dilemma it stands under, in a sentence
-    # of its own ("Ook om de reden bij 1 hierboven."), not as a loose fragment.
-    first_rank = {r.rule: rank for rank, new in enumerate(fresh, 1) for r in new}
+    bullets = {
+        r.rule: [Span("\n• "), *say.text(r.because)] for scored in top for r in scored.reasons
+    }
+    conjunction = say.label("word_and")
 
-    def earlier(scored: ScoredDilemma, new: list[Reason]) -> str:
-        ranks = {
-            first_rank[r.rule] for r in scored.reasons if r not in new and r.rule in first_rank
-        }
-        return ", ".join(str(rank) for rank in sorted(ranks))
+    def ranks_of(index: int, homes: Mapping[str, int]) -> str:
+        ranks = sorted(
+            {homes[r.rule] + 1 for r in top[index].reasons if homes.get(r.rule, index) < index}
+        )
+        words = [str(rank) for rank in ranks]
+        return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
 
-    def parts_with(chosen: list[list[Reason]]) -> list[list[Span]]:
+    def parts_with(
+        chosen: list[list[Reason]], homes: Mapping[str, int], more: bool = True
+    ) -> list[list[Span]]:
         parts = list(intro)
-        for head, scored, new, reasons in zip(heads, top, fresh, chosen, strict=True):
+        for index, (head, scored, reasons) in enumerate(zip(heads, top, chosen, strict=True)):
             spans = list(head)
-            for reason in sorted(reasons, key=new.index):
+            order = {r.rule: i for i, r in enumerate(scored.reasons)}
+            for reason in sorted(reasons, key=lambda r: order[r.rule]):
                 spans += bullets[reason.rule]
-            ranks = earlier(scored, new)
-            if not new and ranks:
-                spans += [Span("\n"), *say("why_same", ranks=ranks)]
-            elif len(reasons) == len(new) and ranks:
-                spans += [Span("\n"), *say("why_also", ranks=ranks)]
+            ranks = (
+                ranks_of(index, homes)
+                if any(homes.get(r.rule, index) < index for r in scored.reasons)
+                else ""
+            )
+            if ranks:
+                key = "why_also" if reasons else "why_same"
+                spans += [Span("\n"), *say(key, ranks=ranks)]
             parts.append(spans)
-        if any(len(reasons) < len(new) for new, reasons in zip(fresh, chosen, strict=True)):
+        if more and any(r.rule not in homes for scored in top for r in scored.reasons):
             # Once, not under each dilemma: nothing is said twice on one screen.
             parts.append(say("why_more"))
         return parts
 
-    def shortest(reason: Reason) -> int:
-        return len(say.plain(reason.because))
-
-    # Turn by turn: each dilemma its strongest reason that fits before any dilemma its
-    # second, measured on the whole screen (notes included) so no room is held back for
-    # nothing, except for the shortest reason of each later dilemma still without one.
-    for _turn in range(max((len(f) for f in fresh), default=0)):
-        for index, reasons in enumerate(fresh):
-            for reason in reasons:
-                if reason in shown[index]:
+    # Turn by turn: each dilemma its next reason that fits before any dilemma its third.
+    for _turn in range(max((len(s.reasons) for s in top), default=0)):
+        for index, scored in enumerate(top):
+            for reason in scored.reasons:
+                if reason.rule in home or first[reason.rule] != index:
                     continue
-                tried = [*shown[:index], [*shown[index], reason], *shown[index + 1 :]]
-                held = [
-                    [min(new, key=shortest)] if later > index and new and not chosen else chosen
-                    for later, (chosen, new) in enumerate(zip(tried, fresh, strict=True))
-                ]
-                if _fits(parts_with(tried), [], room) and _fits(parts_with(held), [], room):
-                    shown = tried
+                tried = [list(chosen) for chosen in shown]
+                tried[index].append(reason)
+                if _fits(parts_with(tried, {**home, reason.rule: index}), [], room):
+                    show(reason)
                     break
-    parts = parts_with(shown)
-    footer = say("why_footer")
-    if _fits(parts, footer, room):
-        parts.append(footer)
+    # The strongest reasons come first; the hint to the other reasons and the footer only
+    # where they still fit.
+    parts = parts_with(shown, home, more=False)
+    for key in ("why_more", "why_footer"):
+        if key == "why_more" and all(r.rule in home for s in top for r in s.reasons):
+            continue
+        extra = say(key)
+        if _fits(parts, extra, room):
+            parts.append(extra)
     rows = [
         (
             Button(say.label("btn_back_advice"), action(ADVICE_TAG, "advice")),

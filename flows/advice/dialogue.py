@@ -84,11 +84,14 @@ class AdvicePhase:
             ctx.data["advised"] = profile
             ctx.effects.append(SaveAdvice(profile, tuple(s.dilemma.id for s in advice.ranked)))
         say = ctx.say
-        # Counted as "Vraag 2 van 9" counts: follow-up questions are not (yet) certain.
+        # Counted as "Vraag 2 van 7" counts: the numbered questions still open; the
+        # optional deepening ones only when those are all that is left, and named so.
         unasked = set(self.unasked(ctx))
-        counted = [q for q in ctx.knowledge.intake if q.id in unasked and not q.ask_if.dims]
-        left = len(counted) or len(unasked)
-        ctx.emit(lambda room: cards.advice(say, advice, room, left=left))
+        open_ = [q for q in ctx.knowledge.intake if q.id in unasked]
+        numbered = [q for q in open_ if not q.deepening]
+        left = len(numbered) or len(open_)
+        optional = not numbered
+        ctx.emit(lambda room: cards.advice(say, advice, room, left=left, optional=optional))
 
     def show_detail(self, ctx: Context, event: object) -> None:
         dilemma = ctx.knowledge.dilemma(str(ctx.data.get("dilemma", "")))

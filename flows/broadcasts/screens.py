@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from flows.actions import action
 from flows.definition import COHORT_TAG, NUDGE_TAG
-from flows.replies import Button, Reply, Span, join
+from flows.replies import Button, Reply, Span, excerpt, join
 from flows.screens import Say
 
 MAX_ANSWERS_SHOWN = 10
@@ -177,6 +177,9 @@ def history(say: Say, items: Sequence[tuple[int, str, str]]) -> Reply:
     )
 
 
-def share_offer(say: Say, reflection_id: int) -> Reply:
+def share_offer(say: Say, reflection_id: int, named: str | None = None) -> Reply:
+    """Share an answer anonymously; ``named``: the answer named someone, and this is the
+    text (the name replaced) the coordinator would see."""
     rows = ((Button(say.label("btn_share"), action(NUDGE_TAG, "share", str(reflection_id))),),)
-    return Reply(tuple(say("share_offer")), rows, meta={"screen": "share_offer"})
+    text = say("share_offer_named", redacted=excerpt(named)) if named else say("share_offer")
+    return Reply(tuple(text), rows, meta={"screen": "share_offer"})

@@ -253,7 +253,10 @@ class Cohorts:
                 return
             if isinstance(draft.get("redate"), int):
                 ctx.effects.append(RescheduleCohort(draft["redate"], workshop.isoformat()))
-                ctx.resume()
+                if ctx.lead == ctx.say("cohort_when_read", when=fs.when(ctx.say, workshop)):
+                    ctx.lead = []  # the confirmation names the moment
+                # The confirmation first, then where the user was (review 6, F33).
+                ctx.after_effects(ctx.resume)
                 return
             draft["when"] = workshop.isoformat()
             ctx.fire("cohort_next")

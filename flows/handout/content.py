@@ -8,7 +8,7 @@ catalogue or the knowledge base. Nothing identifies the user but a name they gav
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flows.dates import long_date
@@ -25,13 +25,21 @@ MAX_REFLECTION_CHARS = 600
 """A ticked reflection longer than this is cut (with "…"): the handout stays on two pages."""
 
 
+TRIMS = 4
+"""How many steps of trimming a handout has (see :attr:`Block.trim`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Block:
-    """A paragraph: ``marker`` (a bullet) hangs left of it; ``level`` indents it."""
+    """A paragraph: ``marker`` (a bullet) hangs left of it; ``level`` indents it.
+    ``trim``: 0 always printed; else left out, lowest first, when the page would run onto
+    a second one (1 the last change, 2 a dilemma's second reflection question, 3 the
+    concrete steps of dilemmas 2 and 3, 4 the further sources)."""
 
     spans: tuple[Span, ...]
     marker: str | None = None
     level: int = 0
+    trim: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +72,21 @@ class PickedReflection:
     text: str
 
 
-def _block(spans: Sequence[Span], marker: str | None = None, level: int = 0) -> Block:
-    return Block(tuple(spans), marker, level)
+def _block(
+    spans: Sequence[Span], marker: str | None = None, level: int = 0, trim: int = 0
+) -> Block:
+    return Block(tuple(spans), marker, level, trim)
+
+
+def trimmed(content: Handout, level: int) -> Handout:
+    """``content`` without the blocks of trim ``level`` and below (a section left empty
+    goes too): the same handout, predictably shorter."""
+    sections = []
+    for section in content.sections:
+        blocks = tuple(b for b in section.blocks if not 0 < b.trim <= level)
+        if blocks:
+            sections.append(Section(section.heading, blocks))
+    return replace(content, sections=tuple(sections))
 
 
 def _network(say: Say, asked: Sequence[IntakeQuestion], answers: Mapping[str, str]) -> Section:
@@ -98,7 +119,10 @@ def _dilemma(
         ),
         _block([Span(say.plain(d.question), "italic")], level=1),
     ]
-    blocks += [_block([Span(say.plain(q.text))], "–", level=1) for q in questions]
+    blocks += [
+        _block([Span(say.plain(q.text))], "–", level=1, trim=2 if i else 0)
+        for i, q in enumerate(questions)
+    ]
     return blocks
 
 
@@ -129,7 +153,7 @@ def _sources(say: Say, top: Sequence[ScoredDilemma]) -> Section | None:
     blocks = [_contact_line(say, c) for c in contacts]
     if sources:
         names = "; ".join(say.plain(c.name) for c in sources)
-        blocks.append(_block(say("handout_further", sources=names)))
+        blocks.append(_block(say("handout_further", sources=names), trim=4))
     return Section(say.label("handout_sources"), tuple(blocks)) if blocks else None
 
 
@@ -181,19 +205,25 @@ def handout(
         sections.append(
             Section(say.label("handout_next_meeting"), (_block(say.text(question.text)),))
         )
-    action = next((s.actions[0] for s in top if s.actions), None)
-    if action is not None:
-        sections.append(
-            Section(
-                say.label("handout_action"),
-                (
-                    _block([Span(say.plain(action.title), "bold")]),
-                    _block(say.text(action.text)),
-                ),
-            )
+    # Each dilemma's own action with its step for this month, as its screen in the chat
+    # gives it: the step fits the dilemma the user's answers raised (not the leaflet's
+    # general text, which speaks to whoever gives the mandate).
+    steps = [
+        _block(
+            [
+                *say("handout_step", rank=rank, action=say.plain(s.actions[0].title)),
+                Span(" "),
+                *say.text(s.dilemma.steps.get(s.actions[0].id, s.actions[0].text)),
+            ],
+            trim=3 if rank > 1 else 0,
         )
+        for rank, s in enumerate(top, start=1)
+        if s.actions
+    ]
+    if steps:
+        sections.append(Section(say.label("handout_action"), tuple(steps)))
     if change:
-        sections.append(Section(say.label("handout_change"), (_block(change),)))
+        sections.append(Section(say.label("handout_change"), (_block(change, trim=1),)))
     if (sources := _sources(say, top)) is not None:
         sections.append(sources)
     notes = [say.label("handout_for", name=name)] if name else []
