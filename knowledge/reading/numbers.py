@@ -9,6 +9,7 @@ speaker means, not as everything up to infinity: "meer dan 30" is 31 to 60.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,6 +29,23 @@ _DOZENS = frozenset({"dozijn", "dozen"})
 """After a number ("twee dozijn", "two dozen") or an article ("a dozen"): twelve times it.
 Alone ("a few dozen", "dozens") it is a vague word, read from the knowledge's words."""
 DOZEN = 12
+
+_NUMBER_PARTS_TEXT = (
+    # Dutch: the words text2num builds its numbers of ("vijf|en|veertig", "twee|honderd")
+    "nul een één twee drie vier vijf zes zeven acht negen tien elf twaalf dertien veertien "
+    "vijftien zestien zeventien achttien negentien twintig dertig veertig vijftig zestig "
+    "zeventig tachtig negentig honderd duizend miljoen miljard en ën "
+    # English
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
+    "eighty ninety hundred thousand million billion and a o -"
+)
+_NUMBER_PARTS = _NUMBER_PARTS_TEXT.split()
+_NUMBER_WORD = re.compile(
+    "(?:" + "|".join(map(re.escape, sorted(_NUMBER_PARTS, key=len, reverse=True))) + ")+"
+)
+"""What a number word can be made of: a word that is not is no number, and text2num (and
+its import, with its compiled library) is not needed to say so."""
 
 _BOUNDS: Mapping[str, Callable[[int], tuple[int, int]]] = {
     "more_than": lambda n: (n + 1, 2 * n),
@@ -67,6 +85,8 @@ def word_value(word: str) -> int | None:
 @lru_cache(maxsize=8192)
 def run_value(words: tuple[str, ...]) -> int | None:
     """The value of number words read together, or None when they do not form one number."""
+    if not all(_NUMBER_WORD.fullmatch(word) for word in words):
+        return None
     from text_to_num import text2num  # on the first number word read, not at start
 
     text = " ".join(words)
