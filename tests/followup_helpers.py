@@ -101,6 +101,13 @@ class People:
         assert match is not None, text_of(created)
         return created, match.group(1)
 
+    async def broadcast(self, user: str, text: str) -> None:
+        """Coordinator ``user`` writes ``text`` to all their cohorts and sends it."""
+        await self.send(user, "/broadcast")
+        await self.send(user, text)
+        await self.press(user, "1:c:bnext")
+        await self.press(user, "1:c:bsend")
+
     async def coordinator(self, user: str) -> None:
         """Make ``user`` a coordinator through an admin's one-time invite link."""
         if not await self.db.run(lambda repo: repo.cohorts.consented_user("telegram", ADMIN)):

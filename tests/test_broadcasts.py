@@ -122,10 +122,7 @@ async def test_members_and_other_coordinators_cannot_broadcast_or_see_reports(
 ) -> None:
     await two_cohorts(people)
     await people.coordinator("6")
-    await people.send("5", "/broadcast")
-    await people.send("5", "Een vraag")
-    await people.press("5", "1:c:bnext")
-    await people.press("5", "1:c:bsend")
+    await people.broadcast("5", "Een vraag")
     broadcast_id = (await broadcast_rows(db))[0].broadcast_id
     for command in ("/broadcast", "/inzicht"):
         assert "ken ik niet" in text_of(await people.send("7", command))
@@ -146,10 +143,7 @@ async def test_members_and_other_coordinators_cannot_broadcast_or_see_reports(
 
 async def test_cancel_stops_what_was_not_sent_and_reports(people: People, db: Database) -> None:
     await two_cohorts(people)
-    await people.send("5", "/broadcast")
-    await people.send("5", "Een vraag")
-    await people.press("5", "1:c:bnext")
-    await people.press("5", "1:c:bsend")
+    await people.broadcast("5", "Een vraag")
     rows = await broadcast_rows(db)
     first = rows[0]
 
@@ -173,10 +167,7 @@ async def test_an_answer_shared_anonymously_reaches_the_report_without_a_name(
     people: People, db: Database
 ) -> None:
     await two_cohorts(people)
-    await people.send("5", "/broadcast")
-    await people.send("5", "Wat neemt u mee?")
-    await people.press("5", "1:c:bnext")
-    await people.press("5", "1:c:bsend")
+    await people.broadcast("5", "Wat neemt u mee?")
     rows = {r.user_id: r for r in await broadcast_rows(db)}
     seven = rows[await people.user_id("7")]
     await people.press("7", f"1:n:reply:{seven.id}")
@@ -240,10 +231,7 @@ async def test_a_named_person_is_flagged_before_sharing_and_replaced_in_the_repo
 ) -> None:
     """Review 6, F17: "Mevrouw Jansen … blokkeert alles" was offered and shared as is."""
     await two_cohorts(people)
-    await people.send("5", "/broadcast")
-    await people.send("5", "Wat neemt u mee?")
-    await people.press("5", "1:c:bnext")
-    await people.press("5", "1:c:bsend")
+    await people.broadcast("5", "Wat neemt u mee?")
     rows = {r.user_id: r for r in await broadcast_rows(db)}
     seven = rows[await people.user_id("7")]
     await people.press("7", f"1:n:reply:{seven.id}")

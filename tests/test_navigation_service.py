@@ -95,10 +95,7 @@ async def test_the_share_offer_comes_before_the_next_question(people: People, db
     offer to share the answer, and then the question they were at, in that order."""
     await two_cohorts(people)
     await people.press("7", "1:size:groot")
-    await people.send("5", "/broadcast")
-    await people.send("5", "Wat neemt u mee?")
-    await people.press("5", "1:c:bnext")
-    await people.press("5", "1:c:bsend")
+    await people.broadcast("5", "Wat neemt u mee?")
     rows = {r.user_id: r for r in await broadcast_rows(db)}
     seven = rows[await people.user_id("7")]
     await people.press("7", f"1:n:reply:{seven.id}")
@@ -119,10 +116,7 @@ async def test_the_share_offer_comes_before_the_advice_at_the_end(
     await two_cohorts(people)
     shown = await people.press("7", "1:size:groot")
     await people.answer_intake("7", {}, shown)
-    await people.send("5", "/broadcast")
-    await people.send("5", "Wat neemt u mee?")
-    await people.press("5", "1:c:bnext")
-    await people.press("5", "1:c:bsend")
+    await people.broadcast("5", "Wat neemt u mee?")
     rows = {r.user_id: r for r in await broadcast_rows(db)}
     seven = rows[await people.user_id("7")]
     await people.press("7", f"1:n:reply:{seven.id}")

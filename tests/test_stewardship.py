@@ -143,10 +143,7 @@ async def test_an_erased_coordinators_cohort_names_and_broadcast_texts_are_erase
     people: People, db: Database
 ) -> None:
     cohort_id, code = await coordinator_with_cohort(people)
-    await people.send("5", "/broadcast")
-    await people.send("5", "Een vraag van Regio Noord aan u")
-    await people.press("5", "1:c:bnext")
-    await people.press("5", "1:c:bsend")
+    await people.broadcast("5", "Een vraag van Regio Noord aan u")
     asked = await people.send("5", "/vergeet")
     await people.press("5", next(a for a in actions_of(asked) if a.endswith(":forget:yes")))
 

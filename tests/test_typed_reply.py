@@ -26,10 +26,7 @@ def people(db: Database, clock: Any) -> People:
 async def broadcast_delivered(people: People, db: Database) -> dict[int, OutboxMessage]:
     """Coordinator 5 asks cohorts A (7, 8) and B (9) a question; every copy delivered."""
     await two_cohorts(people)
-    await people.send("5", "/broadcast")
-    await people.send("5", "Welke afspraak uit de workshop heeft u sindsdien uitgevoerd?")
-    await people.press("5", "1:c:bnext")
-    await people.press("5", "1:c:bsend")
+    await people.broadcast("5", "Welke afspraak uit de workshop heeft u sindsdien uitgevoerd?")
     people.clock.now += timedelta(minutes=1)
 
     def deliver(repo: Repository) -> None:
