@@ -187,6 +187,9 @@ def test_waarom_says_more_reasons_once_however_many_dilemmas_have_them(
     )
     text = cards.why(say, result, lines).plain
     assert text.count(say.label("why_more")) == 1, text
+    # Every answer given and long reasons: the answers give way (/profiel shows them),
+    # the screen still fits a phone (it was 1,236 characters).
+    assert len(text) <= 1200 and say.label("why_answers_elsewhere") in text
     for profile in core_walk(knowledge):
         assert cards.why(say, engine.advise(profile), []).plain.count(say.label("why_more")) <= 1
 

@@ -356,6 +356,10 @@ def why(
             parts.append(say("why_more"))
         return parts
 
+    if answer_lines and not _fits(parts_with(shown, home), [], room):
+        # Many answers and long reasons: the answers are one command away, the reasons
+        # are what this screen is for (and the whole must fit a phone's screen).
+        intro = [intro[0], say("why_answers_elsewhere")]
     # Turn by turn: each dilemma its next reason that fits before any dilemma its third.
     for _turn in range(max((len(s.reasons) for s in top), default=0)):
         for index, scored in enumerate(top):
