@@ -61,14 +61,26 @@ def test_each_distinct_screen_is_rendered_once_and_none_is_missed(knowledge: Kno
         assert 900 < best["why"] <= cards.SCREEN_LIMIT, best  # a real, full screen
 
 
-def test_a_long_answer_label_fails_check_on_the_waarom_screen(knowledge_copy: Path) -> None:
-    """An optional question's answer is on "Waarom" only for the profiles with it."""
-    intake = knowledge_copy / "content" / "intake.yaml"
-    edit(intake, "label: {nl: Weinig vertrouwen,", f"label: {{nl: Weinig vertrouwen{LONG},")
+def test_a_long_reason_fails_check_on_the_waarom_screen(knowledge_copy: Path) -> None:
+    """A rule's reason is on "Waarom" only for the profiles that fire it."""
+    rules = knowledge_copy / "content" / "rules.yaml"
+    edit(rules, "De belangen van de partners botsen sterk.", f"De belangen botsen sterk.{LONG}")
     code, out = check(knowledge_copy, strict=True)
     assert code == 1, out
     assert "the longest why (nl) renders to" in out, out
     assert "the longest why (en)" not in out, out
+
+
+def test_a_long_answer_label_gives_way_on_the_waarom_screen(knowledge_copy: Path) -> None:
+    """An optional question's answer is on "Waarom" only for the profiles with it; when
+    the answers do not fit beside the reasons they give way to /profiel (the label is
+    still too long for a button: that fails check)."""
+    intake = knowledge_copy / "content" / "intake.yaml"
+    edit(intake, "label: {nl: Weinig vertrouwen,", f"label: {{nl: Weinig vertrouwen{LONG},")
+    code, out = check(knowledge_copy, strict=True)
+    assert code == 1, out
+    assert "longer than 30 characters" in out, out
+    assert "the longest why" not in out, out
 
 
 def test_a_long_reflection_question_fails_check_on_the_advice_screen(
