@@ -31,16 +31,21 @@ PREFIX_KEY = 4
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One written phrase: per word a stem (or a prefix of the typed word), its options."""
+    """One written phrase: per word a stem (the last may be a prefix of the typed word),
+    its options."""
 
     lang: str
-    parts: tuple[tuple[str, bool], ...]
-    """(stem, is_prefix) per word."""
+    stems: tuple[str, ...]
+    prefix: bool
+    """The last of ``stems`` is a prefix of the typed word ("werkgroep*"), not a stem."""
     options: frozenset[str]
     written: str
+    forms: tuple[str, ...]
+    """The written words of each phrase merged into this entry ("tientallen", "tiental")."""
     exact: tuple[tuple[str, str], ...] = ()
-    """(written words, option): when the typed words are exactly these, only these options.
-    "tientallen" and "tiental" share a stem but not a meaning."""
+    """(written words, option), kept when the entry has several options: when the typed
+    words are exactly these, only these options. "tientallen" and "tiental" share a stem
+    but not a meaning."""
 
     def options_for(self, typed: str) -> frozenset[str]:
         exact = frozenset(option for words, option in self.exact if words == typed)
@@ -62,53 +67,76 @@ class Hit:
 
 @dataclass
 class PhraseIndex:
-    """Every phrase of one question (or of all dilemmas), ready for :func:`search`."""
+    """Every phrase of one question (or of all dilemmas), ready for :func:`search`.
 
-    by_first: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
-    by_prefix: dict[str, list[Entry]] = field(default_factory=dict)
-    short_prefixes: list[Entry] = field(default_factory=list)
-    heads: dict[str, set[str]] = field(default_factory=dict)
-    singles: dict[str, set[str]] = field(default_factory=dict)
+    Built once per question and kept, so compact: option sets shared, lists as tuples
+    (every question's index, the dilemmas' and their stems: about 0.9 MB)."""
+
+    by_first: dict[tuple[str, str], tuple[Entry, ...]] = field(default_factory=dict)
+    by_prefix: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
+    short_prefixes: tuple[Entry, ...] = ()
+    heads: dict[str, frozenset[str]] = field(default_factory=dict)
+    singles: dict[str, frozenset[str]] = field(default_factory=dict)
     """Single written words (for misspellings) → their options."""
 
 
 def build_index(entries: Sequence[tuple[str, str, str]]) -> PhraseIndex:
     """An index over (written phrase, language, option) triples."""
-    merged: dict[
-        tuple[str, tuple[tuple[str, bool], ...]], tuple[set[str], str, set[tuple[str, str]]]
-    ] = {}
-    index = PhraseIndex()
+    merged: dict[tuple[str, tuple[str, ...], bool], tuple[set[str], str, set[tuple[str, str]]]]
+    merged = {}
+    singles: dict[str, set[str]] = {}
+    heads: dict[str, set[str]] = {}
     for written, lang, option in entries:
         prefix = written.strip().endswith("*")
         words = phrase(written.strip().rstrip("*"))
         if not words:
             continue
         stemmed = stem_phrase(words, lang)
-        parts = tuple(
-            (
-                words[i] if prefix and i == len(words) - 1 else stemmed[i],
-                prefix and i == len(words) - 1,
-            )
-            for i in range(len(words))
-        )
-        options, _, exact = merged.setdefault((lang, parts), (set(), written, set()))
+        if prefix:
+            stemmed = (*stemmed[:-1], words[-1])
+        options, _, exact = merged.setdefault((lang, stemmed, prefix), (set(), written, set()))
         options.add(option)
         exact.add((" ".join(words), option))
         if len(words) == 1 and not prefix:
             if len(words[0]) >= MIN_FUZZY_WRITTEN:
-                index.singles.setdefault(words[0], set()).add(option)
+                singles.setdefault(words[0], set()).add(option)
             if lang == "nl" and len(stemmed[0]) >= MIN_COMPOUND_HEAD:
-                index.heads.setdefault(stemmed[0], set()).add(option)
-    for (lang, parts), (options, written, exact) in merged.items():
-        entry = Entry(lang, parts, frozenset(options), written, tuple(sorted(exact)))
-        first, is_prefix = parts[0]
-        if not is_prefix:
-            index.by_first.setdefault((lang, first), []).append(entry)
+                heads.setdefault(stemmed[0], set()).add(option)
+    shared: dict[frozenset[str], frozenset[str]] = {}
+
+    def once(options: set[str]) -> frozenset[str]:
+        frozen = frozenset(options)
+        return shared.setdefault(frozen, frozen)
+
+    by_first: dict[tuple[str, str], list[Entry]] = {}
+    by_prefix: dict[str, list[Entry]] = {}
+    short_prefixes: list[Entry] = []
+    for (lang, stemmed, prefix), (options, written, exact) in merged.items():
+        forms = tuple(sorted({words for words, _ in exact}))
+        several = len(options) > 1
+        entry = Entry(
+            lang,
+            stemmed,
+            prefix,
+            once(options),
+            written,
+            forms,
+            tuple(sorted(exact)) if several else (),
+        )
+        first = stemmed[0]
+        if not (prefix and len(stemmed) == 1):
+            by_first.setdefault((lang, first), []).append(entry)
         elif len(first) >= PREFIX_KEY:
-            index.by_prefix.setdefault(first[:PREFIX_KEY], []).append(entry)
+            by_prefix.setdefault(first[:PREFIX_KEY], []).append(entry)
         else:
-            index.short_prefixes.append(entry)
-    return index
+            short_prefixes.append(entry)
+    return PhraseIndex(
+        by_first={key: tuple(found) for key, found in by_first.items()},
+        by_prefix={key: tuple(found) for key, found in by_prefix.items()},
+        short_prefixes=tuple(short_prefixes),
+        heads={stem: once(options) for stem, options in heads.items()},
+        singles={word: once(options) for word, options in singles.items()},
+    )
 
 
 _INDEXES: dict[int, tuple[object, PhraseIndex]] = {}
@@ -126,14 +154,14 @@ def index_for(owner: object, entries: Callable[[], Sequence[tuple[str, str, str]
 
 
 def _matches(entry: Entry, tokens: Sequence[Token], start: int) -> bool:
-    end = start + len(entry.parts)
-    if end > len(tokens) or tokens[end - 1].clause != tokens[start].clause:
+    last = start + len(entry.stems) - 1
+    if last >= len(tokens) or tokens[last].clause != tokens[start].clause:
         return False
-    for (part, is_prefix), token in zip(entry.parts, tokens[start:end], strict=True):
-        if is_prefix:
-            if not token.text.startswith(part):
+    for i, part in enumerate(entry.stems, start):
+        if entry.prefix and i == last:
+            if not tokens[i].text.startswith(part):
                 return False
-        elif token.stem(entry.lang) != part:
+        elif tokens[i].stem(entry.lang) != part:
             return False
     return True
 
@@ -164,7 +192,7 @@ def search(
         ]
         for entry in entries:
             if _matches(entry, tokens, i):
-                found.append((i, i + len(entry.parts), entry))
+                found.append((i, i + len(entry.stems), entry))
     found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
     taken = list(claimed)
     hits: list[Hit] = []
@@ -173,7 +201,7 @@ def search(
             continue
         taken[start:end] = [True] * (end - start)
         words = " ".join(t.text for t in tokens[start:end])
-        if words in literal and all(written != words for written, _ in entry.exact):
+        if words in literal and words not in entry.forms:
             taken[start:end] = [False] * (end - start)
             continue
         options = entry.options_for(words)

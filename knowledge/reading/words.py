@@ -16,7 +16,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from knowledge.reading.spec import GAP, Phrase
@@ -44,7 +44,13 @@ def _stemmers() -> tuple[Any, Any, Any]:
     """Dutch plural and diminutive, Dutch inflection, English (made once, on first use)."""
     import Stemmer
 
-    return Stemmer.Stemmer("dutch"), Stemmer.Stemmer("dutch_porter"), Stemmer.Stemmer("english")
+    # PyStemmer's own caches (10,000 words each by default) are off: :func:`stems` caches
+    # the pair, so theirs would keep every word three more times.
+    return (
+        Stemmer.Stemmer("dutch", 0),
+        Stemmer.Stemmer("dutch_porter", 0),
+        Stemmer.Stemmer("english", 0),
+    )
 
 
 def fold(text: str) -> str:
@@ -89,16 +95,28 @@ def phrase(text: str) -> Phrase:
     return tuple(t for t in raw_tokens(text) if t not in PUNCTUATION and t not in DASHES)
 
 
-@lru_cache(maxsize=65536)
+STEM_CACHE = 8192
+"""Words whose stems are kept, the oldest dropped first when full (the knowledge has about
+1,200 words; the rest is what people type). A word costs about 200 bytes here, so the
+cache stays under 2 MB however much is typed."""
+
+_STEMS: dict[str, tuple[str, str]] = {}
+
+
 def stems(word: str) -> tuple[str, str]:
     """The Dutch and the English stem of one lower-case word."""
+    found = _STEMS.get(word)
+    if found is not None:
+        return found
     if word.isdigit():
         return word, word
     plural, inflection, english_stemmer = _stemmers()
     with _STEM_LOCK:
-        dutch = inflection.stemWord(plural.stemWord(word))
-        english = english_stemmer.stemWord(word)
-    return dutch, english
+        pair = (inflection.stemWord(plural.stemWord(word)), english_stemmer.stemWord(word))
+        if len(_STEMS) >= STEM_CACHE:
+            del _STEMS[next(iter(_STEMS))]
+        _STEMS[word] = pair
+    return pair
 
 
 def stem_phrase(words: Phrase, lang: str) -> Phrase:
