@@ -93,6 +93,11 @@ SQLITE_PRAGMAS = (
     # Deleted content is overwritten with zeros, not just unlinked: after an erasure the
     # text is gone from the file, whatever SQLite's build default (see after_erasure).
     "PRAGMA secure_delete=ON",
+    # SQLite's own page cache, per connection: 512 KiB instead of its 2 MiB. The bot's
+    # reads are a few rows by key; the pages it no longer holds are a read from the
+    # operating system's cache away (``python -m bench telegram``: 1 MB less resident
+    # memory after the run, no fewer calls per second).
+    "PRAGMA cache_size=-512",
 )
 
 
