@@ -80,6 +80,23 @@ async def test_another_user_is_answered_within_a_second_of_a_150_message_backlog
     await api.wait_for(lambda a: not a.pending_updates, timeout=5)  # held, not lost
 
 
+async def test_a_backlog_is_held_batch_after_batch_without_waiting_for_each(
+    api: FakeBotAPI, bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Updates behind an earlier one of the same user cannot start before it, so they are
+    held at once: the poller takes the whole backlog off Telegram in one ``getUpdates``
+    per batch, not one ``HOLD_AFTER`` per batch (with each batch's first update waiting)."""
+    await start(api)
+    monkeypatch.setattr(polling, "HOLD_AFTER", 5.0)
+    api.rate_limits(global_per_second=30, per_chat_per_second=1, per_chat_burst=3)
+    for number in range(150):
+        api.user_sends(USER, f"bericht {number}")
+    asked = time.monotonic()
+    await api.wait_for(lambda a: not a.pending_updates, timeout=10)
+    assert time.monotonic() - asked < 2.5, "a batch waited HOLD_AFTER before it was held"
+    assert len(api.sent_to(USER)) < 20, "taken off Telegram long before being answered"
+
+
 async def test_no_user_is_remembered_for_a_persistence_there_is_none_of(
     api: FakeBotAPI, bot: RunningBot
 ) -> None:
