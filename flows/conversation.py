@@ -19,7 +19,6 @@ from transitions import Machine
 
 from flows import screens
 from flows.actions import parse_action
-from flows.advice import cards
 from flows.advice.screens import BROWSING_SCREENS
 from flows.commands import Command, find, is_coordinator
 from flows.definition import (
@@ -45,7 +44,7 @@ from flows.events import (
 )
 from flows.feature import CommandHandler, Registry
 from flows.machine import fire
-from flows.replies import Reply, Screen, Span, last, led
+from flows.replies import SCREEN_LIMIT, Reply, Screen, Span, last, led
 from flows.screens import Say
 from flows.way_back import back_to_the_question
 from knowledge.engine import Advice, Engine
@@ -217,7 +216,7 @@ class Conversation:
         """Add a screen, led by whatever the event had to say first (e.g. "Genoteerd"); a
         screen that fits itself to a phone is fitted with that lead counted."""
         lead, self.lead = self.lead, []
-        self.replies.append(led(lead, screen, cards.SCREEN_LIMIT))
+        self.replies.append(led(lead, screen, SCREEN_LIMIT))
 
     def tell(self, key: str, **values: Any) -> None:
         self.replies.append(screens.notice(self.say, key, **values))

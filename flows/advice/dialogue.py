@@ -106,12 +106,15 @@ class AdvicePhase:
 
     def show_why(self, ctx: Context, event: object) -> None:
         say = ctx.say
-        # Only questions the user saw count as skipped, not those never asked (/advies early).
+        # Only questions the user saw count as skipped, not those never asked (/advies early),
+        # nor an answer that no longer counts (its option no longer fits the other answers):
+        # it had no part in the advice, and it was not skipped.
         skipped = set(ctx.skipped())
+        profile = ctx.advice().profile
         lines = cards.answered_lines(
             say,
-            [q for q in ctx.asked() if q.id in ctx.answers or q.id in skipped],
-            ctx.advice().profile,
+            [q for q in ctx.asked() if q.id in profile or q.id in skipped],
+            profile,
             lambda q, v: answer_label(say, q, v),
             lambda q: question_name(say, q),
         )
