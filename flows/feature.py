@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from flows.actions import action
 from flows.events import ConversationData, Effect
@@ -290,3 +291,9 @@ def catalogue_words(knowledge: Knowledge, key: str) -> set[str]:
     if text is None:
         return set()
     return {normalize(w) for lang in LANGUAGES for w in text.get(lang).split(",")} - {""}
+
+
+def local_year(ctx: Context) -> int:
+    """This year where the user is, as the event arrived: "vorig jaar" and "sinds 2019"
+    are read from it, not from the clock."""
+    return ctx.now.astimezone(ZoneInfo(ctx.default_timezone)).year
