@@ -66,8 +66,10 @@ def ask_cohort_when(say: Say, name: str) -> Reply:
     )
 
 
-def ask_new_workshop_time(say: Say) -> Reply:
-    return Reply(tuple(say("cohort_ask_new_when")), (_cancel_row(say),), meta={"screen": "c_when"})
+def ask_new_workshop_time(say: Say, zone: str) -> Reply:
+    """The new moment, on the wall clock of the cohort's time zone (named)."""
+    text = say("cohort_ask_new_when", zone=zone)
+    return Reply(tuple(text), (_cancel_row(say),), meta={"screen": "c_when"})
 
 
 def ask_cohort_plan(say: Say, plans: Sequence[Plan]) -> Reply:
@@ -136,7 +138,8 @@ def cohort_list(say: Say, cohorts: Sequence[CohortSummary]) -> Reply:
                 ),
                 Button(
                     say.label("btn_cohort_redate", number=number),
-                    action(COHORT_TAG, "redate", str(c.id)),
+                    # The zone: the new moment is read on the cohort's wall clock.
+                    action(COHORT_TAG, "redate", str(c.id), c.timezone),
                 ),
                 Button(
                     say.label("btn_cohort_close", number=number),
