@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypedDict
 
-from flows.cohorts.effects import StewardshipEffect
+from flows.cohorts.effects import ListCoordinators, StewardshipEffect
 from flows.handout.effects import HandoutEffect
 from flows.live.effects import OpenLive
 from flows.replies import Reply
@@ -262,11 +262,6 @@ class RescheduleCohort:
 
     cohort_id: int
     workshop: str
-
-
-@dataclass(frozen=True, slots=True)
-class ListCoordinators:
-    """Show the coordinators, to an admin."""
 
 
 @dataclass(frozen=True, slots=True)

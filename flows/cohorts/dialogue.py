@@ -19,6 +19,7 @@ from flows.actions import START_PAYLOAD_PATTERN, is_id
 from flows.broadcasts.dialogue import Broadcasts
 from flows.cohorts import screens as fs
 from flows.cohorts import stewardship as st
+from flows.cohorts.effects import ListCoordinators
 from flows.commands import ADMIN, COORDINATOR, is_coordinator, role_names
 from flows.date_reading import DateWords, date_words, read_moment
 from flows.definition import (
@@ -44,7 +45,6 @@ from flows.events import (
     CreateInvite,
     JoinCohort,
     ListCohorts,
-    ListCoordinators,
     RedeemInvite,
     RescheduleCohort,
     Revoke,
@@ -183,6 +183,9 @@ class Cohorts:
                 ctx.effects.append(CohortLink(cohort_id))
             else:
                 ctx.effects.append(CloseCohort(cohort_id, confirmed=head == "closeyes"))
+            return True
+        if head == "coords" and ADMIN in ctx.roles and is_id(arg):
+            ctx.effects.append(ListCoordinators(int(arg)))
             return True
         if head == "invite" and ADMIN in ctx.roles:
             ctx.effects.append(CreateInvite())
