@@ -51,6 +51,8 @@ class Context(Protocol):
     """The pressed button's label, kept on the message that loses its buttons."""
     start_payload_pending: str | None
     """A deep-link payload received before consent, carried on the consent buttons."""
+    joining: str | None
+    """The name of the workshop that payload belongs to (:attr:`flows.events.Event.joining`)."""
     now: datetime
     """When the event arrived (aware; :attr:`flows.events.Event.at`)."""
     offered: tuple[str, ...]

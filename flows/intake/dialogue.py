@@ -175,9 +175,9 @@ class Intake:
         if not self.timeline.rechecking(ctx):
             return False
         ctx.chosen = ctx.say.label("btn_unchanged")
-        current = self.kept_answer(ctx, question)
-        if current is not None:
-            self.record(ctx, question, current)
+        current = ctx.answers.get(question.id)
+        if current is not None and question.option(current) is not None:
+            self.record(ctx, question, current)  # one that no longer counts stays too
         else:
             self.skip(ctx, question)
         return True
