@@ -1,14 +1,14 @@
 """A connection lost after the request was written (review of issue 13): Telegram may
 have sent the message, so nobody sends it again — not the HTTP client, not a reply's
-retries, not the outbox sender. Only what surely did not reach Telegram (a failed
-connect) is tried again. Over real HTTP against the fake Bot API, which performs the call
-and then drops the connection unanswered (``drop_next``)."""
+retries, not the outbox sender, not the broadcast's report. Only what surely did not
+reach Telegram (a failed connect) is tried again. Over real HTTP against the fake Bot
+API, which performs the call and then drops the connection unanswered (``drop_next``)."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -16,14 +16,17 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError
 
+from bot.telegram.broadcast_progress import BroadcastProgress
 from bot.telegram.http import H11Request, MaybeDelivered, perhaps_delivered
 from bot.telegram.outbox_sender import OutboxSender, SenderSettings
+from bot.telegram.ratelimit import SendBudget
 from bot.telegram.run import running_bot
 from bot.telegram.send import with_retry
 from fakebotapi import FakeBotAPI
 from knowledge.store import KnowledgeStore
 from storage import Database, OutboxMessage, Repository
 from storage.migrate import upgrade
+from tests.broadcast_helpers import COORDINATOR, report_of, seed
 from tests.test_telegram import bot_settings
 
 CHAT = 8101
@@ -112,3 +115,32 @@ async def test_an_outbox_row_whose_connection_dropped_counts_as_sent(
         await db.dispose()
     assert row.status == "sent" and "connection lost" in (row.last_error or "")
     assert len(api.sent_to(CHAT)) == 1
+
+
+async def test_a_broadcast_report_whose_connection_dropped_is_not_sent_twice(
+    api: FakeBotAPI, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'report.sqlite3'}"
+    await seed(url, 2, broadcast="Wat neemt u mee?")
+    db = Database(url)
+
+    def deliver(repo: Repository) -> None:
+        now = datetime.now(UTC)
+        for row in repo.outbox.claim_due(now, 10, "t", timedelta(minutes=1)):
+            repo.outbox.mark_sent(row.id, "t", now)
+
+    try:
+        await db.run(deliver)
+        api.add_user(COORDINATOR)
+        api.drop_next("sendMessage")
+        async with h11_bot(api) as bot:
+            progress = BroadcastProgress(
+                db, KnowledgeStore(), bot, SendBudget(), lambda: datetime.now(UTC), every=0
+            )
+            await progress.report(force=True)
+            await progress.report(force=True)
+        sending = await db.run(lambda repo: repo.broadcasts.sending())
+    finally:
+        await db.dispose()
+    assert report_of(api) is not None and sending == []
+    assert len(api.sent_to(COORDINATOR)) == 1, "the report once"
