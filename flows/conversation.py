@@ -93,6 +93,7 @@ class Conversation:
         self.channel = stored.channel
         self.default_timezone = flow.default_timezone
         self.start_payload_pending: str | None = None
+        self.joining: str | None = None
         self.offered: tuple[str, ...] = ()
         self.now = datetime.now(UTC)
         self.without_cohorts = False
@@ -273,6 +274,7 @@ class Conversation:
             return
         self.offered = event.offered
         self.start_payload_pending = event.pending_start
+        self.joining = event.joining
         self.now = event.at or datetime.now(UTC)
         self.without_cohorts = event.without_cohorts
         self.open_prompt = event.open_prompt if event.kind == "text" else 0

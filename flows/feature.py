@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from flows.actions import action
 from flows.events import ConversationData, Effect
@@ -50,6 +51,8 @@ class Context(Protocol):
     """The pressed button's label, kept on the message that loses its buttons."""
     start_payload_pending: str | None
     """A deep-link payload received before consent, carried on the consent buttons."""
+    joining: str | None
+    """The name of the workshop that payload belongs to (:attr:`flows.events.Event.joining`)."""
     now: datetime
     """When the event arrived (aware; :attr:`flows.events.Event.at`)."""
     offered: tuple[str, ...]
@@ -290,3 +293,9 @@ def catalogue_words(knowledge: Knowledge, key: str) -> set[str]:
     if text is None:
         return set()
     return {normalize(w) for lang in LANGUAGES for w in text.get(lang).split(",")} - {""}
+
+
+def local_year(ctx: Context) -> int:
+    """This year where the user is, as the event arrived: "vorig jaar" and "sinds 2019"
+    are read from it, not from the clock."""
+    return ctx.now.astimezone(ZoneInfo(ctx.default_timezone)).year

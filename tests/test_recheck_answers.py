@@ -61,6 +61,26 @@ def test_skipping_in_a_recheck_keeps_the_answer_from_last_time(
         assert outcome.chosen == "Ongewijzigd", "the old question shows what happened"
 
 
+def test_in_a_recheck_an_answer_that_no_longer_counts_stays_unchanged_or_is_skipped(
+    knowledge: Knowledge,
+) -> None:
+    """ "Tussen subgroepen" no longer fits once the subgroups are gone: "Ongewijzigd" keeps
+    it as it was (it does not count), "Overslaan" skips the question; neither claims it
+    as the answer that stays."""
+    flow = AdvisorFlow(knowledge)
+    state, _ = run(flow, rechecking(flow), press("1:size:_same"), press("1:subgroups:geen"))
+    for _ in range(12):  # bounded: the questions up to the friction one
+        if state.state == "q_knelpunt":
+            break
+        state, _ = run(flow, state, press(f"1:{state.state.removeprefix('q_')}:_same"))
+    assert state.state == "q_knelpunt"
+    kept, _ = run(flow, state, press("1:knelpunt:_same"))
+    assert kept.answers["knelpunt"] == "tussen_subgroepen"
+    skipped, outcome = run(flow, state, press("1:knelpunt:_skip"))
+    assert "knelpunt" not in skipped.answers and "knelpunt" in skipped.data["skipped"]
+    assert "blijft staan" not in text_of(outcome) and outcome.chosen == "overgeslagen"
+
+
 def test_skipping_outside_a_recheck_still_clears_the_answer(knowledge: Knowledge) -> None:
     flow = AdvisorFlow(knowledge)
     state = StoredState(

@@ -21,7 +21,7 @@ from bot.app.broadcasting import BroadcastEffects
 from bot.app.context import Links, Visitor
 from bot.app.effects import Effects
 from bot.app.followup import FollowUp
-from bot.app.gate import ConsentButtons, GateLanguages, note_pending_start
+from bot.app.gate import ConsentButtons, GateLanguages, note_pending_start, workshop_joined
 from bot.app.handouts import Handouts
 from bot.app.live import LiveHub
 from bot.app.timeline import Timelines
@@ -224,7 +224,8 @@ class Advisor:
         pending = None
         if visit.consent is not True:
             pending = repo.pending_starts.find(channel, user_key)
-            event = replace(event, pending_start=pending)
+            joining = workshop_joined(repo, event, pending)
+            event = replace(event, pending_start=pending, joining=joining)
         outcome = flow.handle(stored, event)
         if visit.consent is not True:
             note_pending_start(repo, channel, user_key, event, outcome, pending)

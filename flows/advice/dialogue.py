@@ -22,7 +22,7 @@ from flows.definition import (
     SIDE_STATES,
 )
 from flows.events import SaveAdvice, SaveReflection, ScheduleReminder
-from flows.feature import Context, Registry, keep_typed
+from flows.feature import Context, Registry, keep_typed, local_year
 from flows.intake.dialogue import Intake
 from flows.replies import Span, excerpt
 from flows.screens import answer_label, question_name
@@ -268,7 +268,10 @@ class AdvicePhase:
         if ctx.state in (NOTE, REPLY, *COHORT_STATES, *BROADCAST_STATES):
             return False
         intake = ctx.current_question()
-        if intake is not None and map_answer(intake, text, ctx.knowledge).outcome == "matched":
+        if (
+            intake is not None
+            and map_answer(intake, text, ctx.knowledge, year=local_year(ctx)).outcome == "matched"
+        ):
             # The intake question came again after /vraag: an answer to it is that answer.
             return False
         question = ctx.knowledge.questions.get(str(asked[0]))

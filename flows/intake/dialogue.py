@@ -10,7 +10,7 @@ from __future__ import annotations
 from flows import understood
 from flows.definition import BROWSE_TAG
 from flows.events import fresh_data
-from flows.feature import Context, Registry, catalogue_words
+from flows.feature import Context, Registry, catalogue_words, local_year
 from flows.intake import screens
 from flows.timeline.dialogue import Timeline
 from flows.timeline.recheck import UNCHANGED, unchanged_button
@@ -175,9 +175,9 @@ class Intake:
         if not self.timeline.rechecking(ctx):
             return False
         ctx.chosen = ctx.say.label("btn_unchanged")
-        current = self.kept_answer(ctx, question)
-        if current is not None:
-            self.record(ctx, question, current)
+        current = ctx.answers.get(question.id)
+        if current is not None and question.option(current) is not None:
+            self.record(ctx, question, current)  # one that no longer counts stays too
         else:
             self.skip(ctx, question)
         return True
@@ -237,7 +237,7 @@ class Intake:
             ctx.lead = ctx.say("typed_stop")
             ctx.reshow()
             return True
-        reading = map_answer(question, text, ctx.knowledge)
+        reading = map_answer(question, text, ctx.knowledge, year=local_year(ctx))
         if reading.outcome == "matched" and reading.option is not None:
             ctx.lead = understood.noted(ctx.say, question, reading)
             self.record(ctx, question, reading.option)
