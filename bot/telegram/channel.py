@@ -25,7 +25,6 @@ from telegram import (
 from telegram.error import (
     Forbidden,
     TelegramError,
-    TimedOut,
 )
 from telegram.ext import (
     Application,
@@ -42,7 +41,7 @@ from bot.app.advisor import Advisor, UserLocks, language_for
 from bot.app.dashboard import Dashboard
 from bot.settings import Settings
 from bot.telegram.dashboard import COMMAND, DashboardCommand, set_menu_button
-from bot.telegram.http import H11Request
+from bot.telegram.http import H11Request, perhaps_delivered
 from bot.telegram.later import undelivered
 from bot.telegram.live import add_live_handlers
 from bot.telegram.membership import my_chat_member_handler
@@ -209,7 +208,7 @@ class TelegramChannel:
             try:
                 await self._send(context, chat_id, reply)
             except TelegramError as exc:
-                if isinstance(exc, TimedOut):
+                if perhaps_delivered(exc):
                     raise  # most likely delivered: the error handler says so, no apology
                 advisor = self.advisor
                 lang = outcome.state.lang
@@ -243,10 +242,11 @@ class TelegramChannel:
         """Log with ids only (never texts or the token) and apologise to the user."""
         update_id = update.update_id if isinstance(update, Update) else None
         user = update.effective_user if isinstance(update, Update) else None
-        if isinstance(context.error, TimedOut):
-            # Telegram did not answer in time but most likely delivered the reply: an
-            # apology would only add to it.
-            log.warning("a reply to update %s timed out; probably delivered", update_id)
+        if isinstance(context.error, Exception) and perhaps_delivered(context.error):
+            # Telegram did not answer (in time, or the connection was lost once the reply
+            # was written) but most likely delivered the reply: an apology would only add
+            # to it.
+            log.warning("a reply to update %s got no answer; probably delivered", update_id)
             return
         log.error(
             "update %s of user %s failed: %s",
