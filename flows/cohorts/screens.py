@@ -26,7 +26,7 @@ from flows.replies import (
     fill,
     join,
 )
-from flows.screens import Say
+from flows.screens import Say, with_echo
 from knowledge.model import Plan, PlanStep, Window
 
 
@@ -354,7 +354,9 @@ def typed_reply_offer(say: Say, outbox_id: int, redacted: str | None) -> Reply:
     answer? (``redacted``: the version without client data that would be kept.)"""
     text = say("typed_reply_offer")
     if redacted is not None:
-        text = [*text, Span("\n\n"), *say("answer_to_question_redacted", redacted=redacted)]
+        used = sum(len(span.text) for span in text) + 2
+        echo = with_echo(say, "answer_to_question_redacted", "redacted", redacted, used)
+        text = [*text, Span("\n\n"), *echo]
     rows = (
         (Button(say.label("btn_typed_reply_keep"), action(NUDGE_TAG, "keep", str(outbox_id))),),
     )
