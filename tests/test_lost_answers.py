@@ -27,7 +27,7 @@ from knowledge.store import KnowledgeStore
 from storage import Database, OutboxMessage, Repository
 from storage.migrate import upgrade
 from tests.broadcast_helpers import COORDINATOR, report_of, seed
-from tests.test_telegram import bot_settings
+from tests.test_telegram import bot_settings, callback_datas, last_id, press, start
 
 CHAT = 8101
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -144,3 +144,32 @@ async def test_a_broadcast_report_whose_connection_dropped_is_not_sent_twice(
         await db.dispose()
     assert report_of(api) is not None and sending == []
     assert len(api.sent_to(COORDINATOR)) == 1, "the report once"
+
+
+async def test_the_replies_after_one_probably_delivered_still_go(
+    api: FakeBotAPI, tmp_path: Path
+) -> None:
+    """/mijngegevens at a question: the export's connection drops once it was written; the
+    question after it still comes, and nothing is sent twice or apologised for."""
+    async with running_bot(bot_settings(api, tmp_path), webhook=False, host="127.0.0.1"):
+        first = await start(api, chat=CHAT)
+        await press(api, first, "1:size:groot", chat=CHAT)
+        before = last_id(api, CHAT)
+        api.drop_next("sendDocument")
+        api.user_sends(CHAT, "/mijngegevens")
+        question = await api.wait_for(
+            lambda a: next(
+                (
+                    m
+                    for m in a.sent_to(CHAT)
+                    if "Vraag 2 van" in m.content and m.message_id > before
+                ),
+                None,
+            )
+        )
+        await asyncio.sleep(0.5)
+        after = [m for m in api.sent_to(CHAT) if m.message_id > before]
+    assert [m.kind for m in after] == ["document", "text"]
+    assert after[-1].message_id == question.message_id
+    assert "1:subgroups:_skip" in callback_datas(question)
+    assert not any("iets mis" in m.content for m in after)

@@ -202,14 +202,19 @@ class TelegramChannel:
     ) -> None:
         """The replies in order, combined where they read as one message (Telegram takes
         about one a second per chat); when one cannot go now, it and the rest are left to
-        the outbox, or the user is told (see :func:`bot.telegram.later.undelivered`)."""
+        the outbox, or the user is told (see :func:`bot.telegram.later.undelivered`); one
+        Telegram may have carried out (:func:`~bot.telegram.http.perhaps_delivered`) is
+        neither sent again nor apologised for, and the rest go on."""
         pending = combined(outcome.replies if replies is None else replies)
         for index, reply in enumerate(pending):
             try:
                 await self._send(context, chat_id, reply)
             except TelegramError as exc:
                 if perhaps_delivered(exc):
-                    raise  # most likely delivered: the error handler says so, no apology
+                    # Most likely delivered: not sent again, no apology; the replies after
+                    # it (the question to go on with) still go.
+                    log.warning("a reply to update %s got no answer; probably delivered", update_id)
+                    continue
                 advisor = self.advisor
                 lang = outcome.state.lang
                 await undelivered(
