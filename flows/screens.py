@@ -49,6 +49,20 @@ def with_echo(
     return say(key, **{field: excerpt(text, max(room, 2))}, **values)
 
 
+def fitting(say: Say, lines: Sequence[Sequence[Span]], used: int, more_key: str) -> int:
+    """How many of ``lines`` (one per line) fit one screen after the ``used`` characters
+    before them, leaving room for the line ``more_key`` (``{more}``: how many are left
+    out) below them; at least one."""
+    room = SCREEN_LIMIT - used - len(say.label(more_key, more=len(lines))) - 1
+    count = 0
+    for line in lines:
+        room -= sum(len(span.text) for span in line) + 1
+        if count and room < 0:
+            break
+        count += 1
+    return count
+
+
 def question_name(say: Say, question: IntakeQuestion) -> str:
     return say.plain(question.name) if question.name is not None else say.plain(question.text)
 

@@ -1,6 +1,7 @@
 """Issue 13: ``/coordinator <id>`` answers without the id typed (no ids in a message), and
 a long list of coordinators comes a page of at most 1,200 characters at a time, with the
-number of the others and a button to the next page."""
+number of the others and a button to the next page; the open invitations and the cohorts
+without a coordinator below it are cut to one screen."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from flows.cohorts.screens import CoordinatorSummary, coordinators_screen
+from flows.cohorts.stewardship import invites_screen, ownerless_screen
 from flows.replies import SCREEN_LIMIT, Reply
 from flows.screens import Say
 from knowledge.model import Knowledge
@@ -103,3 +105,22 @@ async def test_the_next_page_button_lists_the_others(people: People) -> None:
     await people.coordinator("6")
     pressed = await people.press("6", "1:c:coords:0")
     assert pressed.notice == "Deze knop is verlopen." and not pressed.effects
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_long_lists_of_invitations_and_orphaned_cohorts_are_cut_to_one_screen(
+    knowledge: Knowledge, lang: str
+) -> None:
+    say = Say(knowledge, lang)
+    made = "maandag 23 november 2026 om 10:00"
+    invites = invites_screen(say, [(i, made, made) for i in range(1, 41)])
+    cohorts = ownerless_screen(say, [(i, f"Werkplaats regio {i} " * 3) for i in range(1, 61)])
+    for screen, total in ((invites, 40), (cohorts, 60)):
+        assert len(screen.plain) <= SCREEN_LIMIT, len(screen.plain)
+        shown = len(screen.buttons)
+        assert 0 < shown < total
+        more = total - shown
+        assert (f"en {more} meer" if lang == "nl" else f"and {more} more") in screen.plain
+        assert f"\n{shown}. " in screen.plain and f"\n{shown + 1}. " not in screen.plain
+    few = invites_screen(say, [(1, made, made)])
+    assert len(few.buttons) == 1 and "meer" not in few.plain and "more" not in few.plain

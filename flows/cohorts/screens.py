@@ -17,7 +17,6 @@ from flows.dates import long_date, when
 from flows.definition import COHORT_TAG, NUDGE_TAG
 from flows.replies import (
     LEAD_GAP,
-    SCREEN_LIMIT,
     Attachment,
     Button,
     Reply,
@@ -26,7 +25,7 @@ from flows.replies import (
     fill,
     join,
 )
-from flows.screens import Say, with_echo
+from flows.screens import Say, fitting, with_echo
 from knowledge.model import Plan, PlanStep, Window
 
 
@@ -210,21 +209,6 @@ def coordinator_details(say: Say, who: CoordinatorSummary) -> str:
     return say.label("coordinator_details", since=long_date(say, who.since), cohorts=cohorts)
 
 
-def _page(say: Say, coordinators: Sequence[CoordinatorSummary], start: int) -> list[list[Span]]:
-    """The list's lines from ``start`` on, as many as fit one message beside the intro and
-    the line that counts the rest (at least one)."""
-    room = SCREEN_LIMIT - len(say.label("coordinators_intro")) - len(LEAD_GAP)
-    room -= len(say.label("coordinators_more", more=len(coordinators))) + 1
-    lines: list[list[Span]] = []
-    for c in coordinators[start:]:
-        line = say("coordinators_item", number=c.number, details=coordinator_details(say, c))
-        room -= sum(len(span.text) for span in line) + 1
-        if lines and room < 0:
-            break
-        lines.append(line)
-    return lines
-
-
 def coordinators_screen(
     say: Say, coordinators: Sequence[CoordinatorSummary], start: int = 0
 ) -> Reply:
@@ -232,7 +216,12 @@ def coordinators_screen(
     A list longer than one message shows a page from the ``start``-th on, the number of
     the others, and a button to the next page (on the last one: back to the first)."""
     start = start if 0 <= start < len(coordinators) else 0
-    lines = _page(say, coordinators, start)
+    lines = [
+        say("coordinators_item", number=c.number, details=coordinator_details(say, c))
+        for c in coordinators[start:]
+    ]
+    used = len(say.label("coordinators_intro")) + len(LEAD_GAP)
+    lines = lines[: fitting(say, lines, used, "coordinators_more")]
     shown = coordinators[start : start + len(lines)]
     if shown:
         more = len(coordinators) - start - len(shown)
