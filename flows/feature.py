@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 from flows.actions import action
 from flows.events import ConversationData, Effect
-from flows.replies import SCREEN_LIMIT, Button, Reply, Screen, Span, excerpt
-from flows.screens import Say
+from flows.replies import Button, Reply, Screen, Span
+from flows.screens import Say, with_echo
 from knowledge.engine import Advice
 from knowledge.guard import Guard
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
@@ -237,9 +237,7 @@ def clean_or_warn(c: Context, text: str, tag: str, discard: str) -> bool:
     )
     # The whole redacted text is kept; the message quotes as much as fits (issue 13: a
     # 2,000-character text made a warning of 2,200).
-    room = SCREEN_LIMIT - len(say.label("client_data_found", kinds=kinds, redacted=""))
-    echoed = excerpt(redacted, max(room, 2))
-    text_spans = say("client_data_found", kinds=kinds, redacted=echoed)
+    text_spans = with_echo(say, "client_data_found", "redacted", redacted, kinds=kinds)
     c.replies.append(Reply(tuple(text_spans), rows, meta={"screen": "client_data"}))
     return False
 

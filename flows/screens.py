@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from flows.actions import action
 from flows.commands import COMMANDS as COMMAND_TABLE
 from flows.definition import BROWSE_TAG
-from flows.replies import Button, Reply, Span, fill, parse_markup
+from flows.replies import SCREEN_LIMIT, Button, Reply, Span, excerpt, fill, parse_markup
 from knowledge.model import IntakeQuestion, Knowledge, Text
 
 
@@ -37,6 +37,16 @@ class Say:
 
     def plain(self, text: Text) -> str:
         return "".join(span.text for span in parse_markup(text.get(self.lang)))
+
+
+def with_echo(
+    say: Say, key: str, field: str, text: str, used: int = 0, **values: object
+) -> list[Span]:
+    """The message ``key`` with the user's own ``text`` in ``{field}``, cut short with "…"
+    (:func:`~flows.replies.excerpt`) so that it fits one screen after the ``used``
+    characters before it in the same reply. Escaped as every value is, by the channel."""
+    room = SCREEN_LIMIT - used - len(say.label(key, **{field: ""}, **values))
+    return say(key, **{field: excerpt(text, max(room, 2))}, **values)
 
 
 def question_name(say: Say, question: IntakeQuestion) -> str:

@@ -9,9 +9,12 @@ import pytest
 
 from bot.telegram.render import to_html
 from flows.advice.dialogue import MAX_REFLECTION
+from flows.advice.screens import keep_answer
 from flows.advisor import AdvisorFlow
+from flows.cohorts.screens import typed_reply_offer
 from flows.events import Event, SaveReflection, StoredState
 from flows.replies import SCREEN_LIMIT, Reply
+from flows.screens import Say
 from knowledge.model import Knowledge
 
 PHONE = "06-12345678"
@@ -71,3 +74,19 @@ def test_a_short_text_is_quoted_whole(knowledge: Knowledge) -> None:
     flow = AdvisorFlow(knowledge)
     told = flow.handle(at_note(flow), Event("text", f"Bel mij op {PHONE} & later."))
     assert warning(told.replies).plain.endswith("«Bel mij op [verwijderd] & later.»")
+
+
+@pytest.mark.parametrize("length", [MAX_REFLECTION, 4096])
+def test_the_other_offers_that_quote_a_redacted_text_fit_one_screen(
+    knowledge: Knowledge, length: int
+) -> None:
+    """An answer to /vraag and a typed answer to a nudge quote what would be kept, too."""
+    say = Say(knowledge, "nl")
+    redacted = text_of(length).replace(PHONE, "[verwijderd]")
+    for offer in (keep_answer(say, redacted), typed_reply_offer(say, 7, redacted)):
+        assert len(offer.plain) <= SCREEN_LIMIT, len(offer.plain)
+        assert "ik bewaar dan deze versie: Bel mij op [verwijderd]." in offer.plain
+        assert offer.plain.endswith("…")
+        assert "&lt;b&gt;" in to_html(offer.spans)
+    short = keep_answer(say, "Bel mij op [verwijderd].")
+    assert short.plain.endswith("deze versie: Bel mij op [verwijderd].")

@@ -198,7 +198,7 @@ class Advisor:
         repo: Repository,
     ) -> Outcome:
         """Load, decide, store: the whole event in one transaction (and one thread hop)."""
-        visit = repo.visit(channel, user_key, language)
+        visit = repo.visit(channel, user_key, language, typed=event.kind == "text")
         record = visit.conversation
         roles = visit.roles | ({ADMIN} if (channel, user_key) in self.admins else frozenset())
         if record is None:
@@ -220,7 +220,7 @@ class Advisor:
         if is_coordinator(roles) and not repo.cohorts.owns_any(visit.user_id):
             event = replace(event, without_cohorts=True)
         if event.kind == "text" and record is not None and visit.consent is True:
-            event = replace(event, open_prompt=repo.outbox.open_prompt(visit.user_id) or 0)
+            event = replace(event, open_prompt=visit.open_prompt or 0)
         pending = None
         if visit.consent is not True:
             pending = repo.pending_starts.find(channel, user_key)

@@ -21,8 +21,9 @@ from typing import Any, cast
 
 from telegram import Bot, CallbackQuery, Message, MessageEntity
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.telegram.http import perhaps_delivered
 from bot.telegram.ratelimit import ChatPace, SendBudget, pace_of, retry_after_seconds
 from bot.telegram.render import keyboard, split_spans, to_html, utf16_len
 from flows.replies import APART, LAST, LEAD_GAP, Reply, Span
@@ -51,7 +52,8 @@ async def at_once(make: Callable[[], Awaitable[Any]]) -> Any:
 
 
 async def with_retry(make: Callable[[], Awaitable[Any]]) -> Any:
-    """Await ``make()``; on 429 wait ``retry_after`` (bounded), on network errors retry."""
+    """Await ``make()``; on 429 wait ``retry_after`` (bounded), on network errors that
+    surely did not reach Telegram retry (not when it may have acted: :func:`perhaps_delivered`)."""
     for attempt in range(1, SEND_ATTEMPTS + 1):
         try:
             return await make()
@@ -61,9 +63,12 @@ async def with_retry(make: Callable[[], Awaitable[Any]]) -> Any:
                 raise
             await asyncio.sleep(wait)
         except NetworkError as exc:
-            # A timeout is no answer: Telegram may have sent the message anyway, so it is
-            # not sent again (the user would get it twice).
-            if isinstance(exc, BadRequest | Forbidden | TimedOut) or attempt == SEND_ATTEMPTS:
+            # A timeout is no answer, and neither is a connection lost once the request was
+            # written: Telegram may have sent the message anyway, so it is not sent again
+            # (the user would get it twice). Only what surely did not reach it is retried.
+            if isinstance(exc, BadRequest | Forbidden) or perhaps_delivered(exc):
+                raise
+            if attempt == SEND_ATTEMPTS:
                 raise
             await asyncio.sleep(0.2 * attempt)
     return None

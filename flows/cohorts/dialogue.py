@@ -175,7 +175,9 @@ class Cohorts:
             ctx.notice = ctx.say.label("cohort_kept")
             return True
         if head == "redate" and is_id(arg):
-            ctx.data["cohort"] = {"redate": int(arg)}
+            # A button from before the zone was on it: the default zone, as then.
+            zone = zone_named(choice[2]) if len(choice) > 2 else None
+            ctx.data["cohort"] = {"redate": int(arg), "zone": zone or ctx.default_timezone}
             return ctx.detour("redate_cohort")
         if head in ("link", "close", "closeyes") and is_id(arg):
             cohort_id = int(arg)
@@ -278,10 +280,11 @@ class Cohorts:
     def read_workshop(self, ctx: Context, text: str) -> datetime | None:
         """The workshop's moment as typed, echoed ("Dat is dinsdag 8 december 2026 om
         14:00."); None, with the reason as the lead, when it is not one or has passed. A
-        past moment counts only with its year: a cohort made after its workshop."""
+        past moment counts only with its year: a cohort made after its workshop. Read on
+        the wall clock of the draft's zone: a cohort's own when it is moved."""
         if self._words is None or self._words[0] is not ctx.knowledge:
             self._words = (ctx.knowledge, date_words(ctx.knowledge))
-        zone = ZoneInfo(ctx.default_timezone)
+        zone = ZoneInfo(self._draft(ctx).get("zone") or ctx.default_timezone)
         now = ctx.now.astimezone(zone).replace(tzinfo=None)
         read = read_moment(text, now, self._words[1], DEFAULT_WORKSHOP_TIME)
         if read is None:
@@ -304,7 +307,8 @@ class Cohorts:
 
     def show_cohort_when(self, ctx: Context, event: object) -> None:
         if isinstance(self._draft(ctx).get("redate"), int):
-            ctx.emit(fs.ask_new_workshop_time(ctx.say))
+            zone = self._draft(ctx).get("zone") or ctx.default_timezone
+            ctx.emit(fs.ask_new_workshop_time(ctx.say, zone))
             return
         name = self._draft(ctx).get("name")
         if not isinstance(name, str):

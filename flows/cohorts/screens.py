@@ -26,7 +26,7 @@ from flows.replies import (
     fill,
     join,
 )
-from flows.screens import Say
+from flows.screens import Say, with_echo
 from knowledge.model import Plan, PlanStep, Window
 
 
@@ -66,8 +66,10 @@ def ask_cohort_when(say: Say, name: str) -> Reply:
     )
 
 
-def ask_new_workshop_time(say: Say) -> Reply:
-    return Reply(tuple(say("cohort_ask_new_when")), (_cancel_row(say),), meta={"screen": "c_when"})
+def ask_new_workshop_time(say: Say, zone: str) -> Reply:
+    """The new moment, on the wall clock of the cohort's time zone (named)."""
+    text = say("cohort_ask_new_when", zone=zone)
+    return Reply(tuple(text), (_cancel_row(say),), meta={"screen": "c_when"})
 
 
 def ask_cohort_plan(say: Say, plans: Sequence[Plan]) -> Reply:
@@ -136,7 +138,8 @@ def cohort_list(say: Say, cohorts: Sequence[CohortSummary]) -> Reply:
                 ),
                 Button(
                     say.label("btn_cohort_redate", number=number),
-                    action(COHORT_TAG, "redate", str(c.id)),
+                    # The zone: the new moment is read on the cohort's wall clock.
+                    action(COHORT_TAG, "redate", str(c.id), c.timezone),
                 ),
                 Button(
                     say.label("btn_cohort_close", number=number),
@@ -351,7 +354,9 @@ def typed_reply_offer(say: Say, outbox_id: int, redacted: str | None) -> Reply:
     answer? (``redacted``: the version without client data that would be kept.)"""
     text = say("typed_reply_offer")
     if redacted is not None:
-        text = [*text, Span("\n\n"), *say("answer_to_question_redacted", redacted=redacted)]
+        used = sum(len(span.text) for span in text) + 2
+        echo = with_echo(say, "answer_to_question_redacted", "redacted", redacted, used)
+        text = [*text, Span("\n\n"), *echo]
     rows = (
         (Button(say.label("btn_typed_reply_keep"), action(NUDGE_TAG, "keep", str(outbox_id))),),
     )
