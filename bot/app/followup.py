@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app.context import Links, Visitor
 from bot.app.stewardship import Stewardship, shown_name
+from flows.actions import INVITE_PREFIX
 from flows.broadcasts import screens as bs
 from flows.cohorts import screens as fs
 from flows.cohorts.effects import ListCoordinators
@@ -54,7 +55,6 @@ from storage.cohorts import COORDINATOR, CohortInfo
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 16
 """A cohort code: 16 of 62 characters, about 95 bits: not guessable, short in a QR code."""
-INVITE_PREFIX = "inv_"
 INVITE_LENGTH = 22
 NUDGE_KINDS = ("nudge", "reminder", "recheck")
 """What ``/stop`` cancels and what "Later" can postpone."""

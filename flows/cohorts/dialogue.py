@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
-from flows.actions import START_PAYLOAD_PATTERN, is_id
+from flows.actions import INVITE_PREFIX, START_PAYLOAD_PATTERN, is_id
 from flows.broadcasts.dialogue import Broadcasts
 from flows.cohorts import screens as fs
 from flows.cohorts import stewardship as st
@@ -65,8 +65,6 @@ BROADCAST_HEADS = frozenset(
 )
 ADMIN_COMMANDS = role_names(ADMIN)
 NUDGE_COMMANDS = ("herinneringen", "stop")
-INVITE_PREFIX = "inv_"
-"""Start payloads of coordinator invites begin with this; cohort codes never do."""
 START_PAYLOAD = START_PAYLOAD_PATTERN
 MAX_COHORT_NAME = 80
 MAX_ANSWER = 2000

@@ -3,7 +3,7 @@ with the user's own data, erasure's confirmation, the list of reflections, the e
 
 from __future__ import annotations
 
-from flows.actions import START_PAYLOAD_PATTERN, action
+from flows.actions import INVITE_PREFIX, START_PAYLOAD_PATTERN, action
 from flows.definition import BROWSE_TAG, PRIVACY_TAG
 from flows.replies import Attachment, Button, Reply, join
 from flows.screens import Say
@@ -44,6 +44,8 @@ def consent_screen(
     )
     if not carried(payload):
         text = say("consent")
+    elif payload is not None and payload.startswith(INVITE_PREFIX):
+        text = say("consent_invite")  # it makes a coordinator: no workshop to follow
     elif workshop:
         text = join([say("consent_cohort_named", name=workshop), say("consent_cohort")], " ")
     else:
