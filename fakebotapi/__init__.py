@@ -37,7 +37,7 @@ What the server simulates:
   (a Mini App button needs an https URL, as on Telegram),
   close and logOut. Any other method answers ``404 Not Found`` like an unknown method.
 * Test controls: blocked users (403), token-bucket rate limits (429), injected failures and
-  delays per method.
+  delays per method, and calls performed whose connection is then dropped unanswered.
 
 Known simplifications (deliberate, keep them in mind when a test depends on them):
 

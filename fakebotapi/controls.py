@@ -262,10 +262,18 @@ class Controls(ServerState):
         timed out may find its message sent anyway."""
         self.delays.setdefault(method.lower(), deque()).extend([seconds] * times)
 
+    def drop_next(self, method: str, times: int = 1) -> None:
+        """Perform the next ``times`` calls of ``method`` ("*" = any), then close their
+        connection without an answer: Telegram accepted the request (the message is
+        sent) and the connection was lost before the client read the answer."""
+        key = method.lower()
+        self.drops[key] = self.drops.get(key, 0) + times
+
     def clear_faults(self) -> None:
         self.faults.clear()
         self.chat_faults.clear()
         self.delays.clear()
+        self.drops.clear()
 
     # ------------------------------------------------------------------------ simulated users
 

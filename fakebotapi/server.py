@@ -207,6 +207,8 @@ class FakeBotAPI(Controls):
         call.status = status
         call.response = body
         call.duration = time.monotonic() - started
+        if status == 200 and self._take_drop(call.method) and request.transport is not None:
+            request.transport.abort()  # performed; the answer is lost with the connection
         call.abandoned = (
             call.abandoned or request.transport is None or request.transport.is_closing()
         )
@@ -263,6 +265,13 @@ class FakeBotAPI(Controls):
                     async with asyncio.timeout(seconds):
                         await self.closing.wait()
                 return
+
+    def _take_drop(self, method: str) -> bool:
+        for key in (method.lower(), "*"):
+            if self.drops.get(key):
+                self.drops[key] -= 1
+                return True
+        return False
 
     def _apply_fault(self, method: str, chat_id: object = None) -> None:
         schedule = None

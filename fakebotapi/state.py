@@ -82,6 +82,8 @@ class ServerState:
         self.chat_faults: dict[tuple[int, str], deque[Fault | None]] = {}
         """(chat, method) → the fate of its next calls: None passes, a Fault fails."""
         self.delays: dict[str, deque[float]] = {}
+        self.drops: dict[str, int] = {}
+        """Method → how many of its next calls are performed and then left unanswered."""
         self.rate_limiter: RateLimiter | None = None
 
         # Coordination

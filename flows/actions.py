@@ -15,6 +15,8 @@ MAX_ACTION_BYTES = 64
 _ID = re.compile(r"[0-9]{1,18}")
 START_PAYLOAD_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """A Telegram deep-link payload (``t.me/<bot>?start=<payload>``)."""
+INVITE_PREFIX = "inv_"
+"""Start payloads of coordinator invites begin with this; cohort codes never do."""
 
 
 def is_id(text: str) -> bool:

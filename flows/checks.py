@@ -19,7 +19,7 @@ from flows.cohorts.screens import ask_cohort_plan, nudge
 from flows.handout.content import QUESTIONS_PER_DILEMMA
 from flows.intake import screens as intake_screens
 from flows.meeting import distinct_questions, meeting_question
-from flows.replies import Reply
+from flows.replies import SCREEN_LIMIT, Reply
 from knowledge.engine import Advice, Engine, Reason, ScoredDilemma
 from knowledge.model import LANGUAGES, Dilemma, Knowledge, Text, Where
 from knowledge.problems import Problem
@@ -28,7 +28,7 @@ from knowledge.reading.similar import ratio
 MAX_MESSAGE = 4096
 """Telegram's limit on a message's text (counted after markup is parsed)."""
 SAMPLE_STRIDE = 7
-PHONE_SCREEN = cards.SCREEN_LIMIT
+PHONE_SCREEN = SCREEN_LIMIT
 """Longer than this is a warning: a screen should be read on a phone without scrolling on."""
 _KEY_USE = re.compile(
     r"""(?:say|say\.label|self\.say|self\.say\.label|tell|\bnotice)\(\s*"([a-z_]+)\""""

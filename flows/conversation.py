@@ -18,15 +18,14 @@ from typing import Any, Protocol
 from transitions import Machine
 
 from flows import screens
-from flows.actions import action, parse_action
-from flows.advice import cards
+from flows.actions import parse_action
 from flows.advice.screens import BROWSING_SCREENS
 from flows.commands import Command, find, is_coordinator
 from flows.definition import (
     ADVICE,
     BROADCAST_STATES,
-    BROWSE_TAG,
     COHORT_STATES,
+    COHORT_TAG,
     FLOW_VERSION,
     GATE_STATES,
     NEW,
@@ -45,14 +44,13 @@ from flows.events import (
 )
 from flows.feature import CommandHandler, Registry
 from flows.machine import fire
-from flows.replies import Reply, Screen, Span, last, led
+from flows.replies import SCREEN_LIMIT, Reply, Screen, Span, last, led
 from flows.screens import Say
+from flows.way_back import back_to_the_question
 from knowledge.engine import Advice, Engine
 from knowledge.guard import Guard
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
 
-WAY_BACK = frozenset({"question", "resume_intake"})
-"""Screens that are, or lead straight back to, the question the user is at."""
 MAX_TEXT = 4096
 """Longer messages are refused politely (Telegram cannot send more either)."""
 
@@ -95,6 +93,7 @@ class Conversation:
         self.channel = stored.channel
         self.default_timezone = flow.default_timezone
         self.start_payload_pending: str | None = None
+        self.joining: str | None = None
         self.offered: tuple[str, ...] = ()
         self.now = datetime.now(UTC)
         self.without_cohorts = False
@@ -218,7 +217,7 @@ class Conversation:
         """Add a screen, led by whatever the event had to say first (e.g. "Genoteerd"); a
         screen that fits itself to a phone is fitted with that lead counted."""
         lead, self.lead = self.lead, []
-        self.replies.append(led(lead, screen, cards.SCREEN_LIMIT))
+        self.replies.append(led(lead, screen, SCREEN_LIMIT))
 
     def tell(self, key: str, **values: Any) -> None:
         self.replies.append(screens.notice(self.say, key, **values))
@@ -275,6 +274,7 @@ class Conversation:
             return
         self.offered = event.offered
         self.start_payload_pending = event.pending_start
+        self.joining = event.joining
         self.now = event.at or datetime.now(UTC)
         self.without_cohorts = event.without_cohorts
         self.open_prompt = event.open_prompt if event.kind == "text" else 0
@@ -312,27 +312,12 @@ class Conversation:
         elif command is None or handler is None:
             self.tell("unknown_command")
         else:
-            at, before = self.state, len(self.replies)
+            # A side command ends at the question (flows.way_back), a coordinator's own
+            # command before any answer excepted.
+            at, before, done = self.state, len(self.replies), len(self.effects)
             handler(self, clean_text(text))
-            self.back_to_the_question(command, at, self.replies[before:])
-
-    def back_to_the_question(self, command: Command, at: str, shown: list[Reply]) -> None:
-        """After a side command in the middle of the intake (``/verloop``, ``/stop``,
-        ``/help``, ``/vraag`` …) the question comes again, after whatever the command shows
-        (the answers of its effects too): every side command ends where the user goes on
-        from. Not when the command moved the conversation or showed the question itself,
-        nor after a screen with its own way back to it ("Verder met het gesprek": browsing,
-        the confirmation before starting over), nor after a coordinator's own command
-        before any answer: at work, not in the middle of the questions (see :meth:`resume`)."""
-        if self.state != at or self.current_question() is None:
-            return
-        if command.role is not None and not self.answers:
-            return
-        resume = action(BROWSE_TAG, "resume")
-        if any(r.meta.get("screen") in WAY_BACK or resume in r.actions for r in shown):
-            return
-        self.lead = self.say("where_we_were")
-        self.after_effects(self.reshow)
+            shown, effects = self.replies[before:], self.effects[done:]
+            back_to_the_question(self, at, shown, effects, work=command.role is not None)
 
     def after_effects(self, show: Callable[[], None]) -> None:
         """What ``show`` adds comes after whatever the event's effects answer: it is the
@@ -373,7 +358,7 @@ class Conversation:
         if parsed is None or parsed.version != FLOW_VERSION:
             self.stale()
             return
-        before = len(self.replies)
+        at, before, done = self.state, len(self.replies), len(self.effects)
         handlers = self.registry.actions.get(parsed.tag)
         if self.at_gate and parsed.tag not in self.registry.gate_tags:
             handled = False
@@ -386,6 +371,10 @@ class Conversation:
             del self.replies[before:]
             self.stale()
             return
+        # A side button ends at the question as a side command does; a coordinator's
+        # buttons (c:) before any answer are their work.
+        shown, effects = self.replies[before:], self.effects[done:]
+        back_to_the_question(self, at, shown, effects, work=parsed.tag == COHORT_TAG)
         if any(data in reply.actions for reply in self.replies):
             # The same button is offered again (a screen shown anew): pressing it next is
             # a new press, not a double tap.

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypedDict
 
-from flows.cohorts.effects import StewardshipEffect
+from flows.cohorts.effects import ListCoordinators, StewardshipEffect
 from flows.handout.effects import HandoutEffect
 from flows.live.effects import OpenLive
 from flows.replies import Reply
@@ -38,12 +38,13 @@ class Event:
     pending_start: str | None = None
     """Before consent: the deep-link payload (cohort code) of a ``/start`` received earlier,
     as the service keeps it (:mod:`storage.pending_starts`); the consent buttons carry it,
-    and typing "ja" agrees with it, also after a restart."""
+    and typing "ja" agrees with it, also after a restart. ``joining``: the name of the
+    workshop of that link or of this ``/start``'s, which the consent question names."""
+    joining: str | None = None
     offered: tuple[str, ...] = ()
-    """Typed text before consent: the actions of the buttons on the consent question the
-    user was last shown, as the service remembers them (in memory: nothing is stored
-    before consent). Typing "ja" then presses the very "Akkoord" button, with the cohort
-    code and the language that ride on it."""
+    """Typed text before consent: the actions of the buttons on the consent question last
+    shown, as the service remembers them (in memory: nothing is stored before consent):
+    typing "ja" presses that very "Akkoord", with the cohort code and language on it."""
     without_cohorts: bool = False
     """The user may broadcast but owns no cohort, as the service knows it (the flow does
     not know the cohorts): a broadcast would reach nobody."""
@@ -104,7 +105,6 @@ UPDATE_MEMORY = ("update", "earlier_updates")
 """Keys of :attr:`StoredState.data` that outlive a restart, a forget and a new flow
 version: the ids of the user's recent updates, so that one fetched again is not handled
 twice."""
-
 
 REMEMBERED_UPDATES = 100
 """Update ids kept per user before the latest: a poller that restarts fetches again the
@@ -262,11 +262,6 @@ class RescheduleCohort:
 
     cohort_id: int
     workshop: str
-
-
-@dataclass(frozen=True, slots=True)
-class ListCoordinators:
-    """Show the coordinators, to an admin."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from flows.actions import action
 from flows.events import ConversationData, Effect
 from flows.replies import Button, Reply, Screen, Span
-from flows.screens import Say
+from flows.screens import Say, with_echo
 from knowledge.engine import Advice
 from knowledge.guard import Guard
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
@@ -50,6 +51,8 @@ class Context(Protocol):
     """The pressed button's label, kept on the message that loses its buttons."""
     start_payload_pending: str | None
     """A deep-link payload received before consent, carried on the consent buttons."""
+    joining: str | None
+    """The name of the workshop that payload belongs to (:attr:`flows.events.Event.joining`)."""
     now: datetime
     """When the event arrived (aware; :attr:`flows.events.Event.at`)."""
     offered: tuple[str, ...]
@@ -232,7 +235,9 @@ def clean_or_warn(c: Context, text: str, tag: str, discard: str) -> bool:
         (Button(say.label("btn_save_redacted"), action(tag, "redacted")),),
         (Button(say.label("btn_discard"), action(tag, discard)),),
     )
-    text_spans = say("client_data_found", kinds=kinds, redacted=redacted)
+    # The whole redacted text is kept; the message quotes as much as fits (issue 13: a
+    # 2,000-character text made a warning of 2,200).
+    text_spans = with_echo(say, "client_data_found", "redacted", redacted, kinds=kinds)
     c.replies.append(Reply(tuple(text_spans), rows, meta={"screen": "client_data"}))
     return False
 
@@ -286,3 +291,9 @@ def catalogue_words(knowledge: Knowledge, key: str) -> set[str]:
     if text is None:
         return set()
     return {normalize(w) for lang in LANGUAGES for w in text.get(lang).split(",")} - {""}
+
+
+def local_year(ctx: Context) -> int:
+    """This year where the user is, as the event arrived: "vorig jaar" and "sinds 2019"
+    are read from it, not from the clock."""
+    return ctx.now.astimezone(ZoneInfo(ctx.default_timezone)).year

@@ -73,6 +73,8 @@ LAST = "last"
 """A key of :attr:`Reply.meta`: the reply comes after whatever the event's effects answer
 (the timeline after ``/verloop``, a share offer, a PDF): it is the screen the user goes on
 from, such as the question they were at. See :func:`in_order`."""
+SCREEN_LIMIT = 1200
+"""The most characters one message may have: what a phone shows without endless scrolling."""
 ECHO_LIMIT = 200
 """Characters of a user's own text quoted back in a confirmation: a reflection may be 2,000
 characters, and quoting it whole would push the confirmation past a phone screen."""

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from flows.actions import action
 from flows.commands import COMMANDS as COMMAND_TABLE
 from flows.definition import BROWSE_TAG
-from flows.replies import Button, Reply, Span, fill, parse_markup
+from flows.replies import SCREEN_LIMIT, Button, Reply, Span, excerpt, fill, parse_markup
 from knowledge.model import IntakeQuestion, Knowledge, Text
 
 
@@ -37,6 +37,30 @@ class Say:
 
     def plain(self, text: Text) -> str:
         return "".join(span.text for span in parse_markup(text.get(self.lang)))
+
+
+def with_echo(
+    say: Say, key: str, field: str, text: str, used: int = 0, **values: object
+) -> list[Span]:
+    """The message ``key`` with the user's own ``text`` in ``{field}``, cut short with "…"
+    (:func:`~flows.replies.excerpt`) so that it fits one screen after the ``used``
+    characters before it in the same reply. Escaped as every value is, by the channel."""
+    room = SCREEN_LIMIT - used - len(say.label(key, **{field: ""}, **values))
+    return say(key, **{field: excerpt(text, max(room, 2))}, **values)
+
+
+def fitting(say: Say, lines: Sequence[Sequence[Span]], used: int, more_key: str) -> int:
+    """How many of ``lines`` (one per line) fit one screen after the ``used`` characters
+    before them, leaving room for the line ``more_key`` (``{more}``: how many are left
+    out) below them; at least one."""
+    room = SCREEN_LIMIT - used - len(say.label(more_key, more=len(lines))) - 1
+    count = 0
+    for line in lines:
+        room -= sum(len(span.text) for span in line) + 1
+        if count and room < 0:
+            break
+        count += 1
+    return count
 
 
 def question_name(say: Say, question: IntakeQuestion) -> str:

@@ -124,9 +124,8 @@ class Engine:
         profile: dict[str, str] = {}
         for question in self.knowledge.intake:
             value = answers.get(question.id)
-            option = question.option(str(value)) if value is not None else None
-            if option is not None and question.ask_if(profile) and option.fits(profile):
-                profile[question.id] = option.id
+            if value is not None and question.counts(str(value), profile):
+                profile[question.id] = str(value)
         return profile
 
     def scores(self, profile: Profile) -> list[tuple[str, int]]:

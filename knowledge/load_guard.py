@@ -3,7 +3,8 @@ names and tests."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 
 from knowledge.folders import Folder
 from knowledge.guard import VALIDATORS
@@ -13,6 +14,34 @@ from knowledge.sourcefile import SourceFile
 from knowledge.yamlio import LineDict, LineList
 
 MAX_NAME_WINDOW = 10
+PLACEHOLDER = re.compile(r"\{([A-Za-z]+)\}")
+"""``{given}`` in a pattern's regex: a word list of ``names`` (see :func:`expand`)."""
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """The words as one regular-expression alternation, longest first, escaped."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+def expand(regex: str, names: GuardNames | None) -> tuple[str, list[str]]:
+    """``regex`` with its placeholders replaced by the word lists of ``names``: ``{given}``
+    (the given names, as written, in lower case), ``{Given}`` (the same with a capital, as
+    a name is written in a sentence), ``{particle}`` and ``{stop}``; and the placeholders
+    it does not know. One list in the YAML serves the name finder and the patterns."""
+    found = names or GuardNames()
+    lists = {
+        "given": found.given,
+        "Given": tuple(w[:1].upper() + w[1:] for w in found.given),
+        "particle": found.particles,
+        "stop": found.stop,
+    }
+    unknown = [m.group(1) for m in PLACEHOLDER.finditer(regex) if m.group(1) not in lists]
+
+    def replaced(match: re.Match[str]) -> str:
+        words = lists.get(match.group(1))
+        return f"(?:{_alternation(words)})" if words else match.group(0)
+
+    return PLACEHOLDER.sub(replaced, regex), unknown
 
 
 def _word_list(file: SourceFile, holder: LineDict, key: str) -> tuple[str, ...]:
@@ -75,6 +104,7 @@ def read_guard(folder: Folder) -> GuardSpec:
         "kinds",
         lambda f, e, i: GuardKind(i, f.text(e, "label") or Text("", ""), f.where(e.line)),
     )
+    names = _read_guard_names(folder, kinds)  # first: the patterns may use its lists
 
     def build_pattern(file: SourceFile, e: LineDict, ident: str) -> GuardPattern | None:
         kind = e.get("kind")
@@ -90,6 +120,9 @@ def read_guard(folder: Folder) -> GuardSpec:
         if not isinstance(regex, str) or not regex:
             file.error(e.line_of("regex"), f"pattern '{ident}' needs a 'regex'")
             return None
+        regex, unknown = expand(regex, names)
+        for placeholder in unknown:
+            file.error(e.line_of("regex"), f"pattern '{ident}': unknown list {{{placeholder}}}")
         compiled = compile_pattern(regex)
         if isinstance(compiled, str):
             file.error(e.line_of("regex"), f"pattern '{ident}': bad regular expression: {compiled}")
@@ -111,7 +144,6 @@ def read_guard(folder: Folder) -> GuardSpec:
         )
 
     patterns = folder.unique("patterns", build_pattern)
-    names = _read_guard_names(folder, kinds)
     allow: list[str] = []
     for file, text, line in folder.items("allow"):
         if isinstance(text, str) and text.strip():

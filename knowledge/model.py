@@ -156,6 +156,13 @@ class IntakeQuestion:
         """The options shown after the answers in ``profile``."""
         return tuple(o for o in self.options if o.fits(profile))
 
+    def counts(self, value: str | None, profile: Profile) -> bool:
+        """Whether the answer ``value`` counts after the answers in ``profile``: a known
+        option, of a question asked there, offered there. An answer that no longer counts
+        (the other answers changed) was not skipped: it no longer applies."""
+        option = self.option(value) if value is not None else None
+        return option is not None and self.ask_if(profile) and option.fits(profile)
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:

@@ -27,11 +27,14 @@ ELSEWHERE_WORDS = 2
 ("alles terugleggen"): one word ("veel") is an option word of many questions."""
 
 
-def map_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Reading:
+def map_answer(
+    question: IntakeQuestion, text: str, knowledge: Knowledge, *, year: int | None = None
+) -> Reading:
     """Map free text onto one option of ``question``, or report why not; a text not
     understood at all that clearly answers one other question says which (review 6, F4:
-    the mandate described at the governance question)."""
-    reading = read_answer(question, text, knowledge)
+    the mandate described at the governance question). ``year``: this year, for "sinds
+    2019" and "vorig jaar begonnen" (the event's, not the clock's; by default today's)."""
+    reading = read_answer(question, text, knowledge, year=year)
     if (
         reading.outcome != "unknown"
         or reading.dont_know
@@ -39,18 +42,20 @@ def map_answer(question: IntakeQuestion, text: str, knowledge: Knowledge) -> Rea
         or reading.elsewhere is not None
     ):
         return reading
-    other = _answered_elsewhere(question, text, knowledge)
+    other = _answered_elsewhere(question, text, knowledge, year)
     return replace(reading, elsewhere=other) if other is not None else reading
 
 
-def _answered_elsewhere(question: IntakeQuestion, text: str, knowledge: Knowledge) -> str | None:
+def _answered_elsewhere(
+    question: IntakeQuestion, text: str, knowledge: Knowledge, year: int | None
+) -> str | None:
     """The one other question (core ones first) ``text`` answers by a phrase, or None."""
     for core in (True, False):
         found = []
         for other in knowledge.intake:
             if other.id == question.id or other.core != core:
                 continue
-            reading = read_answer(other, text, knowledge)
+            reading = read_answer(other, text, knowledge, year=year)
             if reading.outcome == "matched" and any(
                 len(words.split()) >= ELSEWHERE_WORDS for words in reading.words
             ):

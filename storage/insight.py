@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, and_, case, cast, exists, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
-from storage.anonymity import is_safe
 from storage.audiences import TOO_FEW, family_of
 from storage.cohorts import CohortInfo, CohortStore
 from storage.models import (
@@ -34,6 +33,15 @@ from storage.models import (
     User,
 )
 from storage.sql import latest_advice, plain_rows, shown_of
+from storage.withholding import (
+    ACTIVE,
+    BROADCASTS_ANSWERED,
+    NUDGES_ANSWERED,
+    Replies,
+    Tally,
+    withheld_dilemmas,
+    withheld_figures,
+)
 
 ACTIVE_DAYS = 30
 """A member who used the bot within this many days counts as active."""
@@ -74,23 +82,47 @@ class GroupFigures:
     hidden: str | None = field(default=None, compare=False)
     """Why a withheld group is: :data:`storage.audiences.TOO_FEW`, ``TOO_CLOSE`` or
     ``UNCHECKED`` (None when shown)."""
+    withheld_figures: frozenset[str] = field(default=frozenset(), compare=False)
+    """The names of the figures (``active_30d``, ``nudges_answered``,
+    ``broadcasts_answered``) no view may show, in any group (:meth:`figure`): by
+    :mod:`storage.withholding`, they or a difference of them would be about 1 to
+    ``min_group - 1`` people."""
+
+    def figure(self, name: str) -> int | None:
+        """The figure ``name`` (:data:`storage.withholding.ACTIVE` or one of
+        :data:`~storage.withholding.MESSAGE_FIGURES`) as a coordinator may see it: None
+        when it is withheld."""
+        if name in self.withheld_figures:
+            return None
+        values = {
+            ACTIVE: self.active_30d,
+            NUDGES_ANSWERED: self.nudges_answered,
+            BROADCASTS_ANSWERED: self.broadcasts_answered,
+        }
+        return values[name]
 
 
 @dataclass(frozen=True, slots=True)
 class _Message:
-    """A sent broadcast, and whether a reflection answers it."""
+    """A sent broadcast, its recipient, and whether a reflection answers it."""
 
     id: int
+    user_id: int
     answered: bool
 
 
 @dataclass(frozen=True, slots=True)
 class _Nudges:
-    """How many nudges a cohort's members were sent, and how many were answered (each
-    nudge names one cohort: counted in SQL, and added up for several cohorts)."""
+    """Per member of a cohort: how many of its nudges they were sent, and how many of
+    those they answered (each nudge names one cohort: counted in SQL per member, and
+    added up for several cohorts)."""
 
-    sent: int = 0
-    answered: int = 0
+    sent: dict[int, int] = field(default_factory=dict)
+    answered: dict[int, int] = field(default_factory=dict)
+
+
+def _replies(sent: Counter[int], answered: Counter[int]) -> Replies:
+    return Replies(+answered, +(sent - answered))
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +136,11 @@ class _Facts:
     broadcasts: Mapping[int, frozenset[_Message]]
     recognised: Mapping[int, Sequence[str]]
 
-    def figures(self, cohort_id: int | None, name: str, cohorts: Collection[int]) -> GroupFigures:
-        """The figures of the members of ``cohorts`` together, each member counted once."""
+    def figures(
+        self, cohort_id: int | None, name: str, cohorts: Collection[int]
+    ) -> tuple[GroupFigures, Tally]:
+        """The figures of the members of ``cohorts`` together, each member counted once,
+        and what they add up (for :mod:`storage.withholding`)."""
         if len(cohorts) == 1:
             (only,) = cohorts
             members: Mapping[int, bool] = self.members.get(only, {})
@@ -116,53 +151,38 @@ class _Facts:
             for cohort in cohorts:
                 members.update(self.members.get(cohort, {}))
                 broadcasts.update(self.broadcasts.get(cohort, frozenset()))
-        nudges = [self.nudges.get(cohort, _Nudges()) for cohort in cohorts]
+        nudges_sent, nudges_answered = Counter[int](), Counter[int]()
+        for cohort in cohorts:
+            found = self.nudges.get(cohort)
+            if found is not None:
+                nudges_sent.update(found.sent)
+                nudges_answered.update(found.answered)
         recognised = self.recognised
         dilemmas = (
             Counter(dilemma for user_id in members for dilemma in recognised.get(user_id, ()))
             if recognised
             else Counter[str]()
         )
-        return GroupFigures(
+        active = frozenset(user_id for user_id, seen in members.items() if seen)
+        figures = GroupFigures(
             cohort_id=cohort_id,
             name=name,
             members=len(members),
-            active_30d=sum(members.values()),
-            nudges_sent=sum(n.sent for n in nudges),
-            nudges_answered=sum(n.answered for n in nudges),
+            active_30d=len(active),
+            nudges_sent=nudges_sent.total(),
+            nudges_answered=nudges_answered.total(),
             broadcasts_sent=len(broadcasts),
             broadcasts_answered=sum(m.answered for m in broadcasts),
             dilemmas=dict(sorted(dilemmas.items(), key=lambda item: (-item[1], item[0]))),
         )
-
-
-def _small_counts(
-    groups: Sequence[GroupFigures],
-    members: Mapping[int, Mapping[int, bool]],
-    recognised: Mapping[int, Sequence[str]],
-    k: int,
-) -> frozenset[str]:
-    """The dilemmas whose counts cannot be shown: the members who recognise one, within
-    the groups shown, would make the family unsafe (:mod:`storage.anonymity`) — a count
-    of 1 to ``k - 1``, a group of which all but 1 to ``k - 1`` recognise it, or two
-    groups whose counts differ by that much."""
-    sets: list[frozenset[int]] = []
-    for group in groups:
-        if not group.shown:
-            continue
-        if group.cohort_id is not None:
-            sets.append(frozenset(members.get(group.cohort_id, {})))
-        else:
-            sets.append(frozenset().union(*sets))  # the total comes after its cohorts
-    by_dilemma: dict[str, set[int]] = {}
-    for user_id, dilemmas in recognised.items():
-        for dilemma in dilemmas:
-            by_dilemma.setdefault(dilemma, set()).add(user_id)
-    return frozenset(
-        dilemma
-        for dilemma, who in by_dilemma.items()
-        if not is_safe([*sets, *(group & who for group in sets)], k)
-    )
+        replies = {
+            NUDGES_ANSWERED: _replies(nudges_sent, nudges_answered),
+            BROADCASTS_ANSWERED: _replies(
+                Counter(m.user_id for m in broadcasts),
+                Counter(m.user_id for m in broadcasts if m.answered),
+            ),
+        }
+        return figures, Tally(frozenset(members), active, replies)
 
 
 def _withheld(cohort: CohortInfo, members: int, reason: str) -> GroupFigures:
@@ -235,18 +255,28 @@ class InsightStore:
         # A withheld cohort's prompts and advice are not even read.
         recognised = self._recognised(shown, min_group) if dilemmas else {}
         facts = _Facts(members, *self._messages(owner_user_id, shown), recognised)
-        groups = [
-            facts.figures(c.id, c.name, [c.id])
-            if c.id in shown
-            else _withheld(c, len(members.get(c.id, {})), family.withheld.get(c.id, TOO_FEW))
-            for c in cohorts
-        ]
+        groups: list[GroupFigures] = []
+        tallies: list[Tally] = []
+        for c in cohorts:
+            if c.id in family.shown:
+                found, tally = facts.figures(c.id, c.name, [c.id])
+                groups.append(found)
+                tallies.append(tally)
+            else:
+                reason = family.withheld.get(c.id, TOO_FEW)
+                groups.append(_withheld(c, len(members.get(c.id, {})), reason))
         if shown and family.total_shown:
-            groups.append(facts.figures(None, "", shown))
-        withheld = _small_counts(groups, members, recognised, min_group)
-        if not withheld:
+            found, tally = facts.figures(None, "", shown)
+            groups.append(found)
+            tallies.append(tally)
+        counts = withheld_dilemmas(tallies, recognised, min_group)
+        others = withheld_figures(tallies, min_group)
+        if not counts and not others:
             return groups
-        return [replace(g, withheld_dilemmas=withheld) if g.shown else g for g in groups]
+        return [
+            replace(g, withheld_dilemmas=counts, withheld_figures=others) if g.shown else g
+            for g in groups
+        ]
 
     def _members(
         self, cohort_ids: Sequence[int], active_since: datetime
@@ -270,9 +300,10 @@ class InsightStore:
     def _messages(
         self, owner_user_id: int | None, cohort_ids: Sequence[int]
     ) -> tuple[dict[int, _Nudges], dict[int, frozenset[_Message]]]:
-        """Per cohort: its nudge counts, and the owner's broadcasts (None: the cohort's
-        own owner's) sent to its members that belong to it. One query: the nudges
-        counted in the database (a nudge names its cohort, so it is counted once), the
+        """Per cohort: its nudge counts per member, and the owner's broadcasts (None: the
+        cohort's own owner's) sent to its members that belong to it. One query: the nudges
+        counted in the database per member (a nudge names its cohort, so it is counted
+        once; per member, so that :mod:`storage.withholding` can check them), the
         broadcasts one row per message (one may reach a member of several cohorts, and
         the total counts it once)."""
         if not cohort_ids:
@@ -290,6 +321,7 @@ class InsightStore:
         broadcasts = (
             select(
                 Membership.cohort_id,
+                OutboxMessage.user_id,
                 OutboxMessage.id,
                 literal(1).label("sent"),
                 answered.label("answered"),
@@ -309,6 +341,7 @@ class InsightStore:
         nudges = (
             select(
                 Membership.cohort_id,
+                Membership.user_id,
                 null(),
                 func.count(),
                 func.sum(answered),
@@ -322,21 +355,24 @@ class InsightStore:
                 OutboxMessage.kind == "nudge",
                 named == cast(Membership.cohort_id, String),
             )
-            .group_by(Membership.cohort_id)
+            .group_by(Membership.cohort_id, Membership.user_id)
         )
         counted: dict[int, _Nudges] = {}
         messages: dict[int, set[_Message]] = {}
-        for cohort_id, message_id, count, was_answered, audience in self._session.execute(
-            union_all(broadcasts, nudges)
-        ):
+        rows = self._session.execute(union_all(broadcasts, nudges))
+        for cohort_id, user_id, message_id, count, was_answered, audience in rows:
             if message_id is None:
-                counted[cohort_id] = _Nudges(count, int(was_answered or 0))
+                found = counted.setdefault(cohort_id, _Nudges())
+                found.sent[user_id] = count
+                found.answered[user_id] = int(was_answered or 0)
                 continue
             # A broadcast to some of the owner's cohorts reached a member of another one.
             addressed = (audience or {}).get("cohorts")
             if isinstance(addressed, list) and cohort_id not in addressed:
                 continue
-            messages.setdefault(cohort_id, set()).add(_Message(message_id, bool(was_answered)))
+            messages.setdefault(cohort_id, set()).add(
+                _Message(message_id, user_id, bool(was_answered))
+            )
         return counted, {cohort_id: frozenset(found) for cohort_id, found in messages.items()}
 
     def _recognised(self, cohort_ids: Sequence[int], min_group: int) -> dict[int, tuple[str, ...]]:

@@ -13,14 +13,46 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    Select,
+    and_,
+    func,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from storage.models import OUTBOX_STATUSES, Clock, Conversation, OutboxMessage, Reflection, User
+from storage.models import OUTBOX_STATUSES, Clock, OutboxMessage, Reflection, User
 from storage.sql import insert_unless_exists, is_postgresql
 
 OutboxKind = Literal["reminder", "nudge", "broadcast", "recheck", "reply"]
 _Ts = TypeVarTuple("_Ts")
+
+
+def open_prompt_query(
+    user_id: int | ColumnExpressionArgument[int], moved: ColumnExpressionArgument[datetime]
+) -> Select[int]:
+    """The follow-up prompt (a nudge or a broadcast) that is the newest thing the user
+    saw: sent to ``user_id`` after ``moved`` (when their conversation last moved) and not
+    answered yet; its id. Text the user types now may well be the answer to it. Read with
+    the visit of an event of typed text, by the outbox's index on its user, rather than
+    as a query of its own (:meth:`storage.repository.Repository.visit`)."""
+    answered = select(Reflection.id).where(Reflection.outbox_id == OutboxMessage.id)
+    return (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.user_id == user_id,
+            OutboxMessage.kind.in_(("nudge", "broadcast")),
+            OutboxMessage.status == "sent",
+            OutboxMessage.sent_at > moved,
+            ~answered.exists(),
+        )
+        .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc())
+        .limit(1)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,28 +196,6 @@ class OutboxStore:
         """One of the user's own outbox messages, or None (someone else's, or gone)."""
         query = select(OutboxMessage).where(
             OutboxMessage.id == item_id, OutboxMessage.user_id == user_id
-        )
-        return self._session.execute(query).scalar_one_or_none()
-
-    def open_prompt(self, user_id: int) -> int | None:
-        """The follow-up prompt (a nudge or a broadcast) that is the newest thing the user
-        saw: sent after their conversation last moved and not answered yet; its id, or None.
-        Text the user types now may well be the answer to it."""
-        moved = (
-            select(Conversation.updated_at).where(Conversation.user_id == user_id)
-        ).scalar_subquery()
-        answered = select(Reflection.id).where(Reflection.outbox_id == OutboxMessage.id)
-        query = (
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.user_id == user_id,
-                OutboxMessage.kind.in_(("nudge", "broadcast")),
-                OutboxMessage.status == "sent",
-                OutboxMessage.sent_at > moved,
-                ~answered.exists(),
-            )
-            .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc())
-            .limit(1)
         )
         return self._session.execute(query).scalar_one_or_none()
 

@@ -13,12 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import (
-    bindparam,
-    delete,
-    select,
-    update,
-)
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -41,7 +36,7 @@ from storage.models import (
     User,
     utc_now,
 )
-from storage.outbox import OutboxStore
+from storage.outbox import OutboxStore, open_prompt_query
 from storage.pending_starts import PendingStartStore
 from storage.privacy import PrivacyStore
 from storage.snapshots import SnapshotStore
@@ -75,10 +70,12 @@ class Visit:
     consent: bool | None = None
     """None: not asked yet; False: declined (nothing is stored about them)."""
     roles: frozenset[str] = frozenset()
+    open_prompt: int | None = None
+    """The prompt their typed text may answer (:func:`storage.outbox.open_prompt_query`)."""
 
 
-# The two statements of every event, built once: building a statement (and its cache
-# key) costs more than SQLite takes to run it.
+# The statements of every event (the visit, for typed text with the prompt it may answer;
+# the save), built once: building one (and its cache key) costs more than running it.
 _VISIT = (
     select(
         User.id,
@@ -98,6 +95,9 @@ _VISIT = (
         User.channel == bindparam("channel"),
         User.channel_user_id == bindparam("channel_user_id"),
     )
+)
+_VISIT_TYPED = _VISIT.add_columns(
+    open_prompt_query(User.id, Conversation.updated_at).scalar_subquery().label("open_prompt")
 )
 _SAVE = (
     update(Conversation)
@@ -159,8 +159,12 @@ class Repository:
             user.last_seen_at = now
         return user
 
-    def visit(self, channel: str, channel_user_id: str, language: str = "nl") -> Visit:
-        """The user (created on first contact) and their conversation, in one query.
+    def visit(
+        self, channel: str, channel_user_id: str, language: str = "nl", *, typed: bool = False
+    ) -> Visit:
+        """The user (created on first contact) and their conversation, in one query; with
+        ``typed`` (an event of typed text) the prompt it may answer too, by an indexed look
+        at the user's outbox rows rather than a query of its own.
 
         The hot path of every event: one SELECT for a known user; ``last_seen_at`` is
         written only when it is more than :data:`LAST_SEEN_PRECISION` old. A user marked
@@ -168,7 +172,7 @@ class Repository:
         """
         now = self._clock()
         params = {"channel": channel, "channel_user_id": channel_user_id}
-        row = self._session.execute(_VISIT, params).one_or_none()
+        row = self._session.execute(_VISIT_TYPED if typed else _VISIT, params).one_or_none()
         if row is None:
             user = self.get_or_create_user(channel, channel_user_id, language)
             return Visit(user.id, user.language, self.load_conversation(user.id), user.consent)
@@ -189,7 +193,8 @@ class Repository:
                 version=row.version,
             )
         roles = frozenset(r for r in row.roles.split(",") if r) if row.roles else frozenset()
-        return Visit(row.id, row.language, record, row.consent, roles)
+        prompt = row.open_prompt if typed else None
+        return Visit(row.id, row.language, record, row.consent, roles, prompt)
 
     def _user_by_channel_id(self, channel: str, channel_user_id: str) -> User | None:
         query = select(User).where(User.channel == channel, User.channel_user_id == channel_user_id)

@@ -105,6 +105,7 @@ COMPOSED = {
     "flows.conversation": "flows/conversation",
     "flows.checks": "flows/conversation",
     "flows.diagrams": "flows/conversation",
+    "flows.way_back": "flows/conversation",
 }
 """Top-level modules by the room they belong to: the entry points, the wiring, and the
 modules that compose the features into the one conversation."""

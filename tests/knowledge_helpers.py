@@ -1,5 +1,5 @@
-"""Helpers for tests that run `check` on an edited copy of the knowledge base, and read
-typed answers with it."""
+"""Helpers for tests that run `check` on an edited copy of the knowledge base, read typed
+answers with it, and build its screens (the "Waarom dit advies?" screen)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ import re
 from pathlib import Path
 
 from bot.cli import run_check
+from flows.advice import cards
+from flows.replies import Reply
+from flows.screens import Say, answer_label, question_name
+from knowledge.engine import Advice
 from knowledge.model import Knowledge
 from knowledge.reading.answers import Reading, read_answer
 
@@ -40,3 +44,17 @@ def read(knowledge: Knowledge, question_id: str, text: str) -> Reading:
     question = knowledge.intake_question(question_id)
     assert question is not None, question_id
     return read_answer(question, text, knowledge)
+
+
+def why_screen(say: Say, knowledge: Knowledge, advice: Advice) -> Reply:
+    """The "Waarom dit advies?" screen of ``advice``, with the answer lines of every
+    question that applies to its profile (as after answering them all)."""
+    asked = [q for q in knowledge.intake if q.ask_if(advice.profile)]
+    lines = cards.answered_lines(
+        say,
+        asked,
+        advice.profile,
+        lambda q, v: answer_label(say, q, v),
+        lambda q: question_name(say, q),
+    )
+    return cards.why(say, advice, lines)

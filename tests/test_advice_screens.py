@@ -14,10 +14,11 @@ from flows.advisor import AdvisorFlow
 from flows.checks import fullest
 from flows.events import Event, StoredState
 from flows.replies import Reply, Span, led
-from flows.screens import Say, answer_label, question_name
+from flows.screens import Say
 from knowledge.engine import Engine
 from knowledge.model import LANGUAGES, Knowledge
 from knowledge.validator import core_walk, extended_walk
+from tests.knowledge_helpers import why_screen
 
 LIMIT = 1200
 _ID = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
@@ -29,19 +30,6 @@ def _clean(reply: Reply, what: object) -> None:
     assert len(text) <= LIMIT, (what, len(text))
     assert "(score" not in text and "(regel" not in text and "(rule" not in text, what
     assert not _ID.search(text), (what, _ID.search(text))
-
-
-def _why(say: Say, engine: Engine, knowledge: Knowledge, profile: dict[str, str]) -> Reply:
-    advice = engine.advise(profile)
-    asked = [q for q in knowledge.intake if q.ask_if(advice.profile)]
-    lines = cards.answered_lines(
-        say,
-        asked,
-        advice.profile,
-        lambda q, v: answer_label(say, q, v),
-        lambda q: question_name(say, q),
-    )
-    return cards.why(say, advice, lines)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -62,7 +50,7 @@ def test_advice_and_why_fit_a_phone_for_every_core_profile(knowledge: Knowledge,
         advice = cards.advice(say, engine.advise(profile))
         _clean(advice, profile)
         assert advice.plain.count("Netwerk Met Andere Ogen") <= 1, profile
-        _clean(_why(say, engine, knowledge, profile), profile)
+        _clean(why_screen(say, knowledge, engine.advise(profile)), profile)
 
 
 def test_advice_and_why_fit_with_optional_answers_too(knowledge: Knowledge) -> None:
@@ -71,14 +59,14 @@ def test_advice_and_why_fit_with_optional_answers_too(knowledge: Knowledge) -> N
         say = Say(knowledge, lang)
         for profile in itertools.islice(extended_walk(knowledge), 0, None, 5):
             _clean(cards.advice(say, engine.advise(profile)), profile)
-            _clean(_why(say, engine, knowledge, profile), profile)
+            _clean(why_screen(say, knowledge, engine.advise(profile)), profile)
 
 
 def test_why_gives_each_reason_once(knowledge: Knowledge) -> None:
     engine = Engine(knowledge)
     say = Say(knowledge, "nl")
     profile = {"size": "groot", "subgroups": "veel", "knelpunt": "tussen_subgroepen"}
-    text = _why(say, engine, knowledge, profile).plain
+    text = why_screen(say, knowledge, engine.advise(profile)).plain
     for rule in knowledge.rules:
         assert text.count(say.plain(rule.because)) <= 1, rule.id
     assert text.count("spanning tussen de subgroepen") <= 1
@@ -193,7 +181,7 @@ def test_why_gives_every_top_dilemma_a_reason(knowledge: Knowledge, lang: str) -
     say = Say(knowledge, lang)
     for profile in core_walk(knowledge):
         advice = engine.advise(profile)
-        text = _why(say, engine, knowledge, profile).plain
+        text = why_screen(say, knowledge, engine.advise(profile)).plain
         top = advice.top()
         heads = [
             text.index(f"{rank}. {s.dilemma.title.get(lang)}") for rank, s in enumerate(top, 1)

@@ -28,10 +28,17 @@ from bot.telegram.ratelimit import (
 from bot.telegram.run import running_bot
 from bot.telegram.send import CAPTION_LIMIT, MESSAGE_LIMIT, combined
 from fakebotapi import FakeBotAPI
-from flows.replies import APART, Attachment, Button, Reply, Span
+from flows.replies import APART, Attachment, Button, Reply, Span, last
 from storage import Database, Repository
 from storage.migrate import upgrade
-from tests.test_telegram import bot_settings, callback_datas, last_id, next_message
+from tests.test_telegram import (
+    bot_settings,
+    callback_datas,
+    last_id,
+    next_message,
+    press,
+    start,
+)
 
 COORDINATOR = 5100
 MEMBER = 5200
@@ -89,6 +96,43 @@ def test_what_does_not_read_as_one_stays_apart() -> None:
     assert len(combined([caption, chart])) == 2, "a caption holds at most 1,024"
     sample = text("Vraag van uw coördinator", **{APART: "yes"})
     assert len(combined([sample, text("☝ Zo krijgen de deelnemers het bericht", "ok")])) == 2
+
+
+def test_the_screen_to_go_on_from_is_never_a_files_caption() -> None:
+    """A question, or the screen the core marks LAST (the question again after a side
+    screen), stays a message of its own after a file: its buttons under its text."""
+    export = Reply((Span("Hier is alles"),), attachment=Attachment("document", "u.json", b"{}"))
+    question = text("Vraag 2 van 9", "geen", screen="question", question="subgroups")
+    assert combined([export, question]) == [export, question]
+    again = last(text("Verder waar we waren", "verder", screen="resume_intake"))
+    assert combined([export, again]) == [export, again]
+    notice = text("U volgt nu de workshop Zuid.")
+    [one] = combined([notice, question])
+    assert one.plain.endswith("Vraag 2 van 9"), "a text before the question still joins"
+
+
+async def test_a_question_after_a_file_keeps_its_own_message_over_http(
+    api: FakeBotAPI, tmp_path: Path
+) -> None:
+    """/mijngegevens in the middle of the intake: the export, then the question again as a
+    text message with its keyboard, which an answer marks (a caption it could not)."""
+    async with running_bot(bot_settings(api, tmp_path), webhook=False, host="127.0.0.1"):
+        first = await start(api, chat=MEMBER)
+        second = await press(api, first, "1:size:groot", chat=MEMBER)
+        assert "1:subgroups:_skip" in callback_datas(second)
+        before = last_id(api, MEMBER)
+        api.user_sends(MEMBER, "/mijngegevens")
+        await api.wait_for(
+            lambda a: len([m for m in a.sent_to(MEMBER) if m.message_id > before]) == 2
+        )
+        document, question = [m for m in api.sent_to(MEMBER) if m.message_id > before]
+        assert document.kind == "document" and document.buttons == []
+        assert "Vraag 2 van" not in (document.plain_caption or "")
+        assert question.kind == "text" and "Vraag 2 van" in (question.plain_text or "")
+        assert "1:subgroups:_skip" in callback_datas(question)
+        await press(api, question, "1:subgroups:geen", chat=MEMBER)
+        marked = next(m for m in api.sent_to(MEMBER) if m.message_id == question.message_id)
+        assert marked.edit_date is not None and marked.buttons == []
 
 
 # -- pacing ----------------------------------------------------------------------------

@@ -5,13 +5,15 @@ workshop; and the texts before consent are true about the pending code (pending_
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 from typing import Any
 
 import pytest
 
+from bot.telegram.render import to_html
 from storage import Database
-from tests.followup_helpers import People, actions_of, local, text_of
+from tests.followup_helpers import ADMIN, People, actions_of, local, text_of
 
 pytest_plugins = ["tests.storage_fixtures"]
 
@@ -88,3 +90,41 @@ async def test_before_consent_the_texts_say_the_link_code_is_kept_and_vergeet_er
     assert "gewist" in forgot, forgot
     after = text_of(await people.send("8", "/mijngegevens"))
     assert "Ik bewaar niets over u" in after, after
+
+
+async def test_the_consent_question_of_a_link_names_the_workshop(people: People) -> None:
+    """Review (issue 13): the consent question said "een workshop", not which one."""
+    await people.coordinator("5")
+    _, code = await people.create_cohort("5", "Regio <b>Zuid</b> & **West**", "25-11-2026 14:00")
+    consent = await people.send("8", f"/start {code}")
+    (question,) = [r for r in consent.replies if r.meta.get("screen") == "consent"]
+    html = to_html(question.spans)
+    assert "de workshop Regio &lt;b&gt;Zuid&lt;/b&gt; &amp; **West**." in html, html
+    assert len(question.plain) <= MOST
+    # The question shown again (another language, typed text) still names it: the code is
+    # kept for the chat, the name is looked up each time.
+    again = text_of(await people.send("8", "/language en"))
+    assert "the workshop Regio <b>Zuid</b> & **West**." in again and len(again) <= MOST, again
+    assert "workshop Regio <b>Zuid</b>" in text_of(await people.send("8", "wat is dit?"))
+
+
+async def test_a_link_of_no_workshop_names_none(people: People) -> None:
+    shown = text_of(await people.send("8", "/start ABCDEF123"))
+    assert "Deze link hoort bij een workshop." in shown, shown
+
+
+async def test_the_consent_question_of_a_coordinator_invite_speaks_of_no_workshop(
+    people: People,
+) -> None:
+    """An invitation link makes a coordinator: "Deze link hoort bij een workshop … meld ik u
+    aan voor het vervolg" was untrue before consent."""
+    await people.join_bot(ADMIN)
+    await people.send(ADMIN, "/coordinator")
+    token = re.search(r"start=(inv_[A-Za-z0-9]+)", text_of(await people.press(ADMIN, "1:c:invite")))
+    assert token is not None
+    consent = await people.send("8", f"/start {token.group(1)}")
+    shown = text_of(consent)
+    assert "uitnodiging om coördinator te worden" in shown and len(shown) <= MOST, shown
+    assert "hoort bij" not in shown and "vervolgvragen" not in shown, shown
+    agree = next(a for a in actions_of(consent) if a.startswith("1:p:consent:yes"))
+    assert "U bent nu coördinator" in text_of(await people.press("8", agree))

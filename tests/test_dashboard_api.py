@@ -296,10 +296,13 @@ async def test_figures_downloads_and_charts(tmp_path: Path) -> None:
         assert rows["Klein"]["members"] is None and "active_30d" not in rows["Klein"]
         assert rows["Klein"]["hidden"] == "too_few" and rows["Workshop Zuid"]["hidden"] is None
         assert rows["Workshop Zuid"]["members"] == 6
+        # Issue 13: 3 of the 6 nudges answered, by 3 people: about fewer than k people,
+        # so null (the chat shows "–"); all 6 active is about nobody in particular.
         assert (rows["Workshop Zuid"]["nudges_sent"], rows["Workshop Zuid"]["nudges_answered"]) == (
             6,
-            3,
+            None,
         )
+        assert rows["Workshop Zuid"]["active_30d"] == 6
         assert rows["Workshop Zuid"]["steps"] >= 1
         assert overview["together"] is None  # one cohort shown: no second row
         zuid = s.cohorts["Workshop Zuid"]

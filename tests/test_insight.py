@@ -465,10 +465,14 @@ async def test_replies_hide_small_groups_and_never_name_anyone(
     assert "Noord" in text and "Zuid" in text and "Uw cohorten samen" in text
     (klein,) = [line for line in text.splitlines() if "Klein" in line]
     assert klein == "Klein: te weinig deelnemers"
-    assert "6 deelnemers, van wie 4 actief in de afgelopen 30 dagen" in text
-    assert "11 deelnemers, van wie 8 actief" in text
-    assert "Vervolgvragen: 4 verstuurd, 2 beantwoord" in text
-    assert "Groepsberichten: 4 verstuurd, 3 beantwoord" in text
+    # Issue 13: 4 of Noord's 6 active leaves the 2 who are not, 2 answered nudges are
+    # m1's alone, and so on: those figures are "–" in every group (the store still counts
+    # them: test_figures_of_each_cohort_and_of_the_shown_ones_together).
+    assert "6 deelnemers, van wie – actief in de afgelopen 30 dagen" in text
+    assert "11 deelnemers, van wie – actief" in text
+    assert "Vervolgvragen: 4 verstuurd, – beantwoord" in text
+    assert "Groepsberichten: 4 verstuurd, – beantwoord" in text
+    assert "Een – staat voor een cijfer dat we niet tonen" in text
     # Issue 14 / review 6 F27: 5 of Noord's 6 were advised A, so "5" would single out the
     # one who was not; every count of this world is about 1 to K - 1 people somehow.
     assert "• Inclusief versus efficiënt" not in text
@@ -500,15 +504,16 @@ async def test_the_csv_has_a_row_per_group_and_a_column_per_dilemma(
     # count, and never a 0 that is not true.
     withheld = {A, B, C, D, E, F, G}
 
-    def expected(name: str, numbers: list[int]) -> list[str]:
+    def expected(name: str, numbers: list[int | str]) -> list[str]:
         counts = ("" if d in withheld else "0" for d in dilemma_ids)
         return [name, *map(str, numbers), *counts]
 
+    # Active members and answered messages are withheld too (issue 13): empty cells.
     assert rows == [
-        expected("Noord", [6, 4, 4, 2, 3, 2]),
+        expected("Noord", [6, "", 4, "", 3, ""]),
         ["Klein", "te weinig deelnemers"],
-        expected("Zuid", [5, 4, 2, 1, 1, 1]),
-        expected("Uw cohorten samen", [11, 8, 6, 3, 4, 3]),
+        expected("Zuid", [5, "", 2, "", 1, ""]),
+        expected("Uw cohorten samen", [11, "", 6, "", 4, ""]),
     ]
 
 

@@ -12,12 +12,13 @@ from flows.advisor import AdvisorFlow
 from flows.commands import COMMANDS
 from flows.definition import FLOW_VERSION
 from flows.events import Event, StoredState
-from flows.screens import Say, answer_label, question_name
+from flows.screens import Say
 from knowledge.engine import Engine
 from knowledge.model import LANGUAGES, Knowledge
 from knowledge.validator import core_walk, extended_walk
 from tests.flow_helpers import press, run
 from tests.followup_helpers import actions_of, text_of
+from tests.knowledge_helpers import why_screen
 
 
 def test_the_first_question_offers_no_back_and_the_second_does(knowledge: Knowledge) -> None:
@@ -176,16 +177,7 @@ def test_waarom_says_more_reasons_once_however_many_dilemmas_have_them(
         "fase": "opstart",
         "knelpunt": "binnen_subgroep",
     }
-    result = engine.advise(profile)
-    asked = [q for q in knowledge.intake if q.ask_if(result.profile)]
-    lines = cards.answered_lines(
-        say,
-        asked,
-        result.profile,
-        lambda q, v: answer_label(say, q, v),
-        lambda q: question_name(say, q),
-    )
-    text = cards.why(say, result, lines).plain
+    text = why_screen(say, knowledge, engine.advise(profile)).plain
     assert text.count(say.label("why_more")) == 1, text
     # Every answer given and long reasons: the answers give way (/profiel shows them),
     # the screen still fits a phone (it was 1,236 characters).

@@ -17,6 +17,7 @@ from storage import Database
 from tests.followup_helpers import People, actions_of, local, text_of
 from tests.test_broadcasts import broadcast_rows, two_cohorts
 from tests.test_conversation_scripts import open_test_advisor
+from tests.test_followup import deliver_first
 
 pytest_plugins = ["tests.storage_fixtures"]
 
@@ -148,3 +149,67 @@ async def test_in_the_terminal_a_menu_before_the_question_stays_pressable(
         assert "Ochtenden" in out.getvalue()[start:]
     finally:
         await advisor.db.dispose()
+
+
+async def test_every_side_button_mid_question_ends_at_the_question(people: People) -> None:
+    """A side button (a nudge postponed, the reminder hours, the data exported …) pressed in
+    the middle of the intake ends with the question, as a side command does."""
+    await people.coordinator("5")
+    _, code = await people.create_cohort("5", "Workshop", "23-11-2026 14:00")
+    await at_the_second_question(people, "7", code)
+    nudge = await deliver_first(people, "7")
+    for data in (
+        f"1:n:later:{nudge.id}",
+        f"1:n:week:{nudge.id}",
+        "1:n:window:ochtend",
+        "1:n:stop",
+        "1:p:export",
+        "1:p:reflections",
+    ):
+        outcome = await people.press("7", data)
+        where = f"{data}: {screens(outcome)}"
+        assert len(outcome.replies) >= 2 and screens(outcome)[-1] == "question", where
+        assert outcome.replies[-1].meta["question"] == "subgroups", where
+        assert screens(outcome).count("question") == 1, where
+        assert text_of(outcome).count("Verder waar we waren") == 1, where
+        assert "1:subgroups:_skip" in outcome.replies[-1].actions, where
+    exported = await people.press("7", "1:p:export")
+    assert exported.replies[0].attachment is not None, "the file first, then the question"
+
+
+async def test_a_button_answered_on_the_button_alone_adds_no_question(people: People) -> None:
+    """ "Bewaard" on the button itself puts nothing new in the chat: the question is still
+    the last message, and is not sent again."""
+    await at_the_second_question(people, "7")
+    kept = await people.press("7", "1:p:keep")
+    assert kept.replies == [] and kept.notice
+
+
+async def test_a_coordinators_own_buttons_before_any_answer_add_no_question(
+    people: People,
+) -> None:
+    await people.coordinator("5")
+    await people.create_cohort("5", "Workshop", "23-11-2026 14:00")
+    listing = await people.send("5", "/cohort")
+    link = next(a for a in actions_of(listing) if a.startswith("1:c:link:"))
+    shown = await people.press("5", link)
+    assert "question" not in screens(shown) and "Vraag 1 van" not in text_of(shown)
+    await people.press("5", "1:size:groot")
+    shown = await people.press("5", link)
+    assert screens(shown)[-1] == "question" and shown.replies[-1].meta["question"] == "subgroups"
+
+
+async def test_sharing_an_answer_mid_question_ends_at_the_question(
+    people: People, db: Database
+) -> None:
+    await two_cohorts(people)
+    await people.press("7", "1:size:groot")
+    await people.broadcast("5", "Wat neemt u mee?")
+    rows = {r.user_id: r for r in await broadcast_rows(db)}
+    seven = rows[await people.user_id("7")]
+    await people.press("7", f"1:n:reply:{seven.id}")
+    answered = await people.send("7", "Meer tijd voor de relaties aan tafel.")
+    offer = next(a for a in actions_of(answered) if a.startswith("1:n:share:"))
+    shared = await people.press("7", offer)
+    assert screens(shared)[-1] == "question" and "zonder uw naam" in shared.replies[0].plain
+    assert shared.replies[-1].meta["question"] == "subgroups"

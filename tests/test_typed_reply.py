@@ -5,10 +5,13 @@ and the intake question waits unchanged (review 6, F12)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from storage import Database, OutboxMessage, Repository
 from tests.followup_helpers import People, actions_of, local, text_of
@@ -94,3 +97,42 @@ async def test_without_an_open_prompt_typed_text_answers_the_question(people: Pe
     said = await people.send("30", "ongeveer 30 organisaties")
     assert "Genoteerd" in text_of(said)
     assert not any(a.startswith("1:n:keep:") for a in actions_of(said))
+
+
+@contextmanager
+def statements_of(db: Database) -> Iterator[list[str]]:
+    """The SQL statements run meanwhile."""
+    run: list[str] = []
+
+    def note(*args: Any) -> None:
+        run.append(" ".join(str(args[2]).split()))
+
+    event.listen(db.sync_engine, "before_cursor_execute", note)
+    try:
+        yield run
+    finally:
+        event.remove(db.sync_engine, "before_cursor_execute", note)
+
+
+def own_outbox_queries(statements: list[str]) -> list[str]:
+    """Statements that look for an open prompt by themselves (not within the visit)."""
+    return [s for s in statements if s.upper().startswith("SELECT OUTBOX.ID FROM OUTBOX")]
+
+
+async def test_typed_text_finds_the_open_prompt_within_the_visit_of_its_user(
+    people: People, db: Database
+) -> None:
+    """No query of its own for the prompt typed text may answer, with one or without:
+    the user's visit reads it (by the outbox's index on its user) in the same SELECT."""
+    rows = await broadcast_delivered(people, db)
+    seven = rows[await people.user_id("7")]
+    await people.join_bot("30")
+    with statements_of(db) as without:
+        said = await people.send("30", "ongeveer 30 organisaties")
+    assert "Genoteerd" in text_of(said) and not any("1:n:keep:" in a for a in actions_of(said))
+    with statements_of(db) as waiting:
+        offered = await people.send("7", "We hebben het A4 met besluiten gemaakt.")
+    assert f"1:n:keep:{seven.id}" in actions_of(offered)
+    assert own_outbox_queries(without) == [] and own_outbox_queries(waiting) == []
+    visits = [s for s in waiting if "AS open_prompt" in s and "FROM users" in s]
+    assert len(visits) == 1, waiting

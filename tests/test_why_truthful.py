@@ -9,10 +9,11 @@ import re
 import pytest
 
 from flows.advice import cards
-from flows.screens import Say, answer_label, question_name
+from flows.screens import Say
 from knowledge.engine import Advice, Engine
 from knowledge.model import LANGUAGES, Knowledge
 from knowledge.validator import core_walk, extended_walk
+from tests.knowledge_helpers import why_screen
 
 F5 = {
     "size": "groot",
@@ -33,18 +34,6 @@ F28 = {
     "rol": "onderwijs",
     "mandate": "geen",
 }
-
-
-def _why_text(say: Say, knowledge: Knowledge, advice: Advice) -> str:
-    asked = [q for q in knowledge.intake if q.ask_if(advice.profile)]
-    lines = cards.answered_lines(
-        say,
-        asked,
-        advice.profile,
-        lambda q, v: answer_label(say, q, v),
-        lambda q: question_name(say, q),
-    )
-    return cards.why(say, advice, lines).plain
 
 
 def _sections(text: str, advice: Advice, lang: str) -> list[str]:
@@ -68,7 +57,7 @@ def _references(say: Say, section: str) -> list[int]:
 
 
 def _check_screen(say: Say, knowledge: Knowledge, advice: Advice, lang: str) -> None:
-    text = _why_text(say, knowledge, advice)
+    text = why_screen(say, knowledge, advice).plain
     sections = _sections(text, advice, lang)
     for index, (scored, section) in enumerate(zip(advice.top(), sections, strict=True)):
         refs = _references(say, section)
@@ -100,7 +89,7 @@ def test_the_review_profile_sees_why_room_to_act_fits(knowledge: Knowledge) -> N
     engine = Engine(knowledge)
     say = Say(knowledge, "en")
     advice = engine.advise(F5)
-    text = _why_text(say, knowledge, advice)
+    text = why_screen(say, knowledge, advice).plain
     handeling = next(
         i for i, s in enumerate(advice.top()) if s.dilemma.id == "handelingsruimte_vs_draagvlak"
     )

@@ -21,7 +21,7 @@ from bot.app.broadcasting import BroadcastEffects
 from bot.app.context import Links, Visitor
 from bot.app.effects import Effects
 from bot.app.followup import FollowUp
-from bot.app.gate import ConsentButtons, GateLanguages, note_pending_start
+from bot.app.gate import ConsentButtons, GateLanguages, note_pending_start, workshop_joined
 from bot.app.handouts import Handouts
 from bot.app.live import LiveHub
 from bot.app.timeline import Timelines
@@ -198,7 +198,7 @@ class Advisor:
         repo: Repository,
     ) -> Outcome:
         """Load, decide, store: the whole event in one transaction (and one thread hop)."""
-        visit = repo.visit(channel, user_key, language)
+        visit = repo.visit(channel, user_key, language, typed=event.kind == "text")
         record = visit.conversation
         roles = visit.roles | ({ADMIN} if (channel, user_key) in self.admins else frozenset())
         if record is None:
@@ -220,11 +220,12 @@ class Advisor:
         if is_coordinator(roles) and not repo.cohorts.owns_any(visit.user_id):
             event = replace(event, without_cohorts=True)
         if event.kind == "text" and record is not None and visit.consent is True:
-            event = replace(event, open_prompt=repo.outbox.open_prompt(visit.user_id) or 0)
+            event = replace(event, open_prompt=visit.open_prompt or 0)
         pending = None
         if visit.consent is not True:
             pending = repo.pending_starts.find(channel, user_key)
-            event = replace(event, pending_start=pending)
+            joining = workshop_joined(repo, event, pending)
+            event = replace(event, pending_start=pending, joining=joining)
         outcome = flow.handle(stored, event)
         if visit.consent is not True:
             note_pending_start(repo, channel, user_key, event, outcome, pending)

@@ -18,7 +18,7 @@ from bot.app.followup import FollowUp
 from bot.app.handouts import Handouts
 from bot.app.live_effects import open_live
 from bot.app.timeline import Timelines
-from flows.cohorts.effects import AdoptCohort, RevokeInvite
+from flows.cohorts.effects import AdoptCohort, ListCoordinators, RevokeInvite
 from flows.events import (
     AnswerPrompt,
     Appoint,
@@ -35,7 +35,6 @@ from flows.events import (
     ForgetMe,
     JoinCohort,
     ListCohorts,
-    ListCoordinators,
     ListReflections,
     RedeemInvite,
     RescheduleCohort,

@@ -22,8 +22,10 @@ from zoneinfo import ZoneInfo
 
 from bot.app.context import Links, Visitor
 from bot.app.stewardship import Stewardship, shown_name
+from flows.actions import INVITE_PREFIX
 from flows.broadcasts import screens as bs
 from flows.cohorts import screens as fs
+from flows.cohorts.effects import ListCoordinators
 from flows.cohorts.schedule import next_allowed, next_week, next_working_day, step_due
 from flows.commands import ADMIN
 from flows.events import (
@@ -35,7 +37,6 @@ from flows.events import (
     CreateInvite,
     JoinCohort,
     ListCohorts,
-    ListCoordinators,
     RedeemInvite,
     RescheduleCohort,
     Revoke,
@@ -54,7 +55,6 @@ from storage.cohorts import COORDINATOR, CohortInfo
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 16
 """A cohort code: 16 of 62 characters, about 95 bits: not guessable, short in a QR code."""
-INVITE_PREFIX = "inv_"
 INVITE_LENGTH = 22
 NUDGE_KINDS = ("nudge", "reminder", "recheck")
 """What ``/stop`` cancels and what "Later" can postpone."""
@@ -393,8 +393,9 @@ class FollowUp:
         ]
 
     def list_coordinators(self, v: Visitor, effect: ListCoordinators) -> None:
-        v.show(fs.coordinators_screen(v.say, self._coordinators(v)))
-        self.stewardship.show_invites(v)
+        v.show(fs.coordinators_screen(v.say, self._coordinators(v), effect.start))
+        if effect.start == 0:
+            self.stewardship.show_invites(v)
 
     def create_invite(self, v: Visitor, effect: CreateInvite) -> None:
         token = INVITE_PREFIX + self.make_code(INVITE_LENGTH)
@@ -407,14 +408,16 @@ class FollowUp:
             v.tell("invite_created_code", code=token)
 
     def appoint(self, v: Visitor, effect: Appoint) -> None:
+        """Grant the role; the reply names the person by their number in the list, never
+        by the id typed (review: no ids in a message)."""
         who = effect.channel_user_id
         user_id = v.repo.cohorts.consented_user(v.channel, who)
         if user_id is None:
-            v.tell("appoint_unknown", who=who)
-        elif self._grant(v, user_id, who, "admin"):
-            v.tell("appointed", who=who)
-        else:
-            v.tell("appoint_already", who=who)
+            v.tell("appoint_unknown")
+            return
+        key = "appointed" if self._grant(v, user_id, who, "admin") else "appoint_already"
+        number = next((c.number for c in self._coordinators(v) if c.user_id == user_id), 0)
+        v.tell(key, number=number)
 
     def revoke(self, v: Visitor, effect: Revoke) -> None:
         """Ask first; a button of an old list or a second tap finds nobody to revoke."""

@@ -26,6 +26,7 @@ from flows.commands import find
 from flows.definition import PRIVACY_TAG
 from flows.events import Event, ForgetMe, Outcome, SetLanguage
 from storage import Repository
+from storage.privacy import ERASED_NAME
 
 FORGET = "vergeet"
 GATE_SCREENS = ("consent",)
@@ -123,6 +124,18 @@ def carried_payload(outcome: Outcome) -> str | None:
             if parsed.choice[0] == "consent" and parsed.choice[1].startswith("yes"):
                 return parsed.choice[2]
     return None
+
+
+def workshop_joined(repo: Repository, event: Event, pending: str | None) -> str | None:
+    """The name of the workshop whose link the consent question is about, for it to name:
+    the code of this event's ``/start <code>``, else the one kept for the chat. None for a
+    code of no cohort (an invitation, a mistyped link) or a cohort whose coordinator erased
+    its name."""
+    command = find(event.name) if event.kind == "command" else None
+    opened = event.text.strip() if command is not None and command.name == "start" else ""
+    code = opened or pending
+    cohort = repo.cohorts.by_code(code) if code else None
+    return cohort.name if cohort is not None and cohort.name != ERASED_NAME else None
 
 
 def note_pending_start(

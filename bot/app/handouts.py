@@ -101,7 +101,7 @@ class Handouts:
             say,
             advice,
             [q for q in v.knowledge.intake if q.ask_if(profile)],
-            effect.answers,
+            profile,  # an answer that no longer counts is not printed as one
             today,
             reflections=[
                 PickedReflection(subject_title(say, r.subject), written[r.id], r.text)

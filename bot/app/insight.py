@@ -4,7 +4,9 @@ and a CSV file for a spreadsheet.
 
 A group with fewer than ``k`` members shows nothing but its name and "too few
 participants" — not even its size; a group withheld because it differs by fewer than
-``k`` people from another shown one (:mod:`storage.anonymity`) says that instead.
+``k`` people from another shown one (:mod:`storage.anonymity`) says that instead. A
+figure withheld within a shown group (:mod:`storage.withholding`) is "–" in the text and
+an empty cell in the CSV.
 Every text comes from the message catalogue; the chart is drawn with matplotlib's Agg
 canvas, imported only when a chart is drawn (it takes a noticeable part of a second),
 without pyplot and its global state.
@@ -21,6 +23,7 @@ from flows.replies import Attachment, Reply, Span, join
 from flows.screens import Say
 from storage.audiences import TOO_CLOSE, TOO_FEW, UNCHECKED
 from storage.insight import ACTIVE_DAYS, GroupFigures
+from storage.withholding import ACTIVE, BROADCASTS_ANSWERED, NUDGES_ANSWERED
 
 TEXT_LIMIT = 4096
 """Telegram's limit on one message: the figures are spread over replies below it."""
@@ -111,20 +114,28 @@ def ranked_dilemmas(
     return [(ids[i], counts.get(ids[i], 0)) for i in order]
 
 
+def _figure(say: Say, group: GroupFigures, name: str) -> str:
+    """A figure as text, or the catalogue's mark for one withheld."""
+    value = group.figure(name)
+    return say.label("insight_figure_withheld") if value is None else str(value)
+
+
 def _group_text(say: Say, group: GroupFigures) -> list[Span]:
     lines = [
         say(
             "insight_group",
             name=_name(say, group),
             members=group.members,
-            active=group.active_30d,
+            active=_figure(say, group, ACTIVE),
             days=ACTIVE_DAYS,
             nudges_sent=group.nudges_sent,
-            nudges_answered=group.nudges_answered,
+            nudges_answered=_figure(say, group, NUDGES_ANSWERED),
             broadcasts_sent=group.broadcasts_sent,
-            broadcasts_answered=group.broadcasts_answered,
+            broadcasts_answered=_figure(say, group, BROADCASTS_ANSWERED),
         )
     ]
+    if group.withheld_figures:
+        lines.append(say("insight_figures_withheld"))
     shown = group.shown_dilemmas()
     top = [(d, n) for d, n in ranked_dilemmas(say, shown) if n > 0][:TOP_DILEMMAS]
     if top:
@@ -242,13 +253,14 @@ def _csv(say: Say, cohorts: Sequence[GroupFigures], total: GroupFigures | None, 
         if not is_shown(group, k):
             writer.writerow([name, say.label(f"insight_{_why_hidden(group, k)}")])
             continue
+        # A withheld figure leaves its cell empty, as a withheld count does.
         figures = (
             group.members,
-            group.active_30d,
+            group.figure(ACTIVE),
             group.nudges_sent,
-            group.nudges_answered,
+            group.figure(NUDGES_ANSWERED),
             group.broadcasts_sent,
-            group.broadcasts_answered,
+            group.figure(BROADCASTS_ANSWERED),
         )
         shown_counts = group.shown_dilemmas()
         counts = (

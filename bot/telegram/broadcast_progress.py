@@ -19,6 +19,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.app.broadcasting import progress_reply, report_reply
+from bot.telegram.http import perhaps_delivered
 from bot.telegram.ratelimit import SendBudget, retry_after_seconds
 from bot.telegram.send import edit_reply, not_modified, send_reply
 from flows.screens import Say
@@ -89,7 +90,9 @@ class BroadcastProgress:
 
     async def _show(self, info: BroadcastInfo, delivery: Delivery, *, final: bool) -> bool:
         """Send or edit the progress message; False when it is to be tried again later
-        (Telegram asked to wait, failed, or could not be reached)."""
+        (Telegram asked to wait, failed, or could not be reached). A new message that
+        perhaps reached the coordinator (:func:`~bot.telegram.http.perhaps_delivered`)
+        counts as shown: the report is not sent twice."""
         db = self.db
         contact = await db.run(lambda repo: repo.broadcasts.owner_contact(info.id))
         if contact is None or contact[0] != "telegram":
@@ -125,8 +128,12 @@ class BroadcastProgress:
             log.warning("progress of broadcast %s not shown: %s", info.id, type(exc).__name__)
             return True
         except TelegramError as exc:
-            log.info("progress of broadcast %s not shown yet: %s", info.id, type(exc).__name__)
-            return False
+            if message_id is not None or not perhaps_delivered(exc):
+                log.info("progress of broadcast %s not shown yet: %s", info.id, type(exc).__name__)
+                return False
+            # A new message Telegram may have shown: not sent again (a second report), and
+            # its id unknown (a later progress comes as a new message).
+            log.info("progress of broadcast %s probably shown: %s", info.id, type(exc).__name__)
         await db.run(lambda repo: self._store(repo, info.id, message_id))
         return True
 

@@ -25,7 +25,6 @@ from telegram import (
 from telegram.error import (
     Forbidden,
     TelegramError,
-    TimedOut,
 )
 from telegram.ext import (
     Application,
@@ -42,7 +41,7 @@ from bot.app.advisor import Advisor, UserLocks, language_for
 from bot.app.dashboard import Dashboard
 from bot.settings import Settings
 from bot.telegram.dashboard import COMMAND, DashboardCommand, set_menu_button
-from bot.telegram.http import H11Request
+from bot.telegram.http import H11Request, perhaps_delivered
 from bot.telegram.later import undelivered
 from bot.telegram.live import add_live_handlers
 from bot.telegram.membership import my_chat_member_handler
@@ -203,14 +202,19 @@ class TelegramChannel:
     ) -> None:
         """The replies in order, combined where they read as one message (Telegram takes
         about one a second per chat); when one cannot go now, it and the rest are left to
-        the outbox, or the user is told (see :func:`bot.telegram.later.undelivered`)."""
+        the outbox, or the user is told (see :func:`bot.telegram.later.undelivered`); one
+        Telegram may have carried out (:func:`~bot.telegram.http.perhaps_delivered`) is
+        neither sent again nor apologised for, and the rest go on."""
         pending = combined(outcome.replies if replies is None else replies)
         for index, reply in enumerate(pending):
             try:
                 await self._send(context, chat_id, reply)
             except TelegramError as exc:
-                if isinstance(exc, TimedOut):
-                    raise  # most likely delivered: the error handler says so, no apology
+                if perhaps_delivered(exc):
+                    # Most likely delivered: not sent again, no apology; the replies after
+                    # it (the question to go on with) still go.
+                    log.warning("a reply to update %s got no answer; probably delivered", update_id)
+                    continue
                 advisor = self.advisor
                 lang = outcome.state.lang
                 await undelivered(
@@ -243,10 +247,11 @@ class TelegramChannel:
         """Log with ids only (never texts or the token) and apologise to the user."""
         update_id = update.update_id if isinstance(update, Update) else None
         user = update.effective_user if isinstance(update, Update) else None
-        if isinstance(context.error, TimedOut):
-            # Telegram did not answer in time but most likely delivered the reply: an
-            # apology would only add to it.
-            log.warning("a reply to update %s timed out; probably delivered", update_id)
+        if isinstance(context.error, Exception) and perhaps_delivered(context.error):
+            # Telegram did not answer (in time, or the connection was lost once the reply
+            # was written) but most likely delivered the reply: an apology would only add
+            # to it.
+            log.warning("a reply to update %s got no answer; probably delivered", update_id)
             return
         log.error(
             "update %s of user %s failed: %s",

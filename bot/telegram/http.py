@@ -15,7 +15,11 @@ no proxy settings from the environment.
 
 A request is sent again, once and on a fresh connection, only when the kept-alive
 connection it took turned out closed before anything was written, or when the method is
-safe (GET): a POST that may have reached Telegram is never sent twice by this client.
+safe (GET): a POST that may have reached Telegram is never sent twice by this client. Nor
+by its callers: a connection lost after a POST was written is :class:`MaybeDelivered`,
+which, like a timeout, no caller sends again (:func:`perhaps_delivered`); a failed
+connect, or a connection found closed before writing, is a plain ``NetworkError``, which
+callers may retry (nothing reached Telegram).
 """
 
 from __future__ import annotations
@@ -57,6 +61,21 @@ class NotSent(Exception):
 
 class Dropped(Exception):
     """The connection failed after the request was (perhaps partly) written."""
+
+
+class MaybeDelivered(NetworkError):
+    """The connection was lost after a POST was written (all or part of it), before its
+    answer: Telegram may have acted on it (the message sent). A ``NetworkError``, so that
+    code that knows nothing of it still handles it; code that sends again must not."""
+
+
+def perhaps_delivered(error: Exception) -> bool:
+    """Whether Telegram may have carried out the failed request: no answer in time
+    (``TimedOut``) or the connection lost after it was written (:class:`MaybeDelivered`).
+    Sending it again risks a second copy, which is worse for a user than a rare missing
+    one: replies are not retried (:func:`bot.telegram.send.with_retry`), and the outbox
+    counts the row as sent (:mod:`bot.telegram.outbox_sender`)."""
+    return isinstance(error, TimedOut | MaybeDelivered)
 
 
 def split_url(url: str) -> tuple[Origin, str]:
@@ -379,6 +398,8 @@ class H11Request(BaseRequest):
                 again = isinstance(err, NotSent) or method in SAFE_METHODS
                 if attempt == 1 and connection.reused and again:
                     continue
+                if isinstance(err, Dropped) and method not in SAFE_METHODS:
+                    raise MaybeDelivered(str(err)) from err
                 raise NetworkError(str(err)) from err
             finally:
                 pool.release(connection, keep)

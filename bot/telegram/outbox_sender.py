@@ -13,7 +13,12 @@ before sending is claimed again once its lease has expired.
 Exactly once, as far as it can be: the only duplicate possible is a crash after Telegram
 accepted a message and before ``mark_sent`` committed; then that one row is sent again
 after the lease. The outbox sender sends one message at a time, so that is at most one
-message per crash.
+message per crash. A send Telegram may have carried out without our hearing it (no
+answer in time, or the connection lost once the request was written:
+:func:`bot.telegram.http.perhaps_delivered`) counts as sent, with a note, and is not sent
+again: the row's at-least-once (its lease, its retries) covers only what surely did not
+reach Telegram (a failed connect, a 5xx), so it is not at-least-once for these, by
+choice: a second copy is worse for a member than a rare missing one.
 
 Replies to users never wait for it: it runs as its own task, one request at a time, and
 pauses (rather than the whole bot) when Telegram says to slow down.
@@ -47,6 +52,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.app import later_replies
 from bot.settings import DEFAULT_BROADCAST_RATE, DEFAULT_DISPATCH_LEASE_SECONDS
 from bot.telegram.broadcast_progress import BroadcastProgress
+from bot.telegram.http import perhaps_delivered
 from bot.telegram.ratelimit import Pacer, SendBudget, pace_of, retry_after_seconds
 from bot.telegram.send import send_reply
 from flows.advice.reminder import reminder
@@ -297,13 +303,14 @@ class OutboxSender:
         except BadRequest as exc:
             reason = f"refused by Telegram: {exc.message}"[:250]
             record = partial(_failed, item_id=item.id, claimer=claimer, reason=reason)
-        except TimedOut:
-            # No answer in time: Telegram has most likely sent it. Sending it again risks
-            # a second copy, which is worse for a member than a rare missing one.
-            record = partial(self._sent_unconfirmed, item_id=item.id)
         except NetworkError as exc:
             reason = f"{type(exc).__name__}: {exc.message}"[:250]
-            if item.attempts >= MAX_ATTEMPTS:
+            if perhaps_delivered(exc):
+                # No answer (in time, or the connection lost once the request was written):
+                # Telegram has most likely sent it. Sending it again risks a second copy,
+                # which is worse for a member than a rare missing one.
+                record = partial(self._sent_unconfirmed, item_id=item.id, error=exc)
+            elif item.attempts >= MAX_ATTEMPTS:
                 record = partial(_failed, item_id=item.id, claimer=claimer, reason=reason)
             else:
                 retry_at = now + self.settings.backoff * 2 ** (item.attempts - 1)
@@ -326,9 +333,10 @@ class OutboxSender:
         await self.db.run(record)
         self._unrecorded = None
 
-    def _sent_unconfirmed(self, repo: Repository, *, item_id: int) -> None:
+    def _sent_unconfirmed(self, repo: Repository, *, item_id: int, error: Exception) -> None:
         repo.outbox.mark_sent(item_id, self.claimer, self.clock())
-        repo.outbox.note(item_id, "timed out: assumed delivered, not sent again")
+        what = "timed out" if isinstance(error, TimedOut) else "connection lost after sending"
+        repo.outbox.note(item_id, f"{what}: assumed delivered, not sent again")
 
     def _blocked(self, repo: Repository, *, item: OutboxItem) -> None:
         repo.set_blocked(item.user_id, True)

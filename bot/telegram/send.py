@@ -21,11 +21,12 @@ from typing import Any, cast
 
 from telegram import Bot, CallbackQuery, Message, MessageEntity
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.telegram.http import perhaps_delivered
 from bot.telegram.ratelimit import ChatPace, SendBudget, pace_of, retry_after_seconds
 from bot.telegram.render import keyboard, split_spans, to_html, utf16_len
-from flows.replies import APART, LEAD_GAP, Reply, Span
+from flows.replies import APART, LAST, LEAD_GAP, Reply, Span
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,8 @@ async def at_once(make: Callable[[], Awaitable[Any]]) -> Any:
 
 
 async def with_retry(make: Callable[[], Awaitable[Any]]) -> Any:
-    """Await ``make()``; on 429 wait ``retry_after`` (bounded), on network errors retry."""
+    """Await ``make()``; on 429 wait ``retry_after`` (bounded), on network errors that
+    surely did not reach Telegram retry (not when it may have acted: :func:`perhaps_delivered`)."""
     for attempt in range(1, SEND_ATTEMPTS + 1):
         try:
             return await make()
@@ -61,9 +63,12 @@ async def with_retry(make: Callable[[], Awaitable[Any]]) -> Any:
                 raise
             await asyncio.sleep(wait)
         except NetworkError as exc:
-            # A timeout is no answer: Telegram may have sent the message anyway, so it is
-            # not sent again (the user would get it twice).
-            if isinstance(exc, BadRequest | Forbidden | TimedOut) or attempt == SEND_ATTEMPTS:
+            # A timeout is no answer, and neither is a connection lost once the request was
+            # written: Telegram may have sent the message anyway, so it is not sent again
+            # (the user would get it twice). Only what surely did not reach it is retried.
+            if isinstance(exc, BadRequest | Forbidden) or perhaps_delivered(exc):
+                raise
+            if attempt == SEND_ATTEMPTS:
                 raise
             await asyncio.sleep(0.2 * attempt)
     return None
@@ -74,12 +79,21 @@ def _fits(reply: Reply, attachment: bool) -> bool:
     return utf16_len(reply.plain) <= limit
 
 
+def goes_on_from(reply: Reply) -> bool:
+    """Whether ``reply`` is the screen the user goes on from: a question, or what the core
+    marked :data:`~flows.replies.LAST` (the question shown again after a side screen)."""
+    return "question" in reply.meta or LAST in reply.meta
+
+
 def combined(replies: Sequence[Reply]) -> list[Reply]:
     """``replies`` with each one that has no buttons joined to the next, where the two
     read as one message: a confirmation and the question after it ("U volgt nu: …" and
     "Vraag 1 van 9"), a text and the file it explains (the text as its
     caption). Never two files in one, never past :data:`MESSAGE_LIMIT` characters (a
-    caption: :data:`CAPTION_LIMIT`), never a reply marked :data:`APART`.
+    caption: :data:`CAPTION_LIMIT`), never a reply marked :data:`APART`, and never the
+    screen the user goes on from as a file's caption (:func:`goes_on_from`): under a PDF
+    its buttons would hang on the file, an answer could not mark it (a caption is no
+    text to edit), and the question would read as the file's explanation.
 
     Telegram takes about one message a second per chat: each one saved is a second the
     user does not wait for the reply after it.
@@ -93,6 +107,7 @@ def combined(replies: Sequence[Reply]) -> list[Reply]:
             and not (before.attachment is not None and reply.attachment is not None)
             and APART not in before.meta
             and APART not in reply.meta
+            and not (before.attachment is not None and goes_on_from(reply))
         ):
             attachment = before.attachment or reply.attachment
             gap = (Span(LEAD_GAP),) if before.plain.strip() and reply.plain.strip() else ()

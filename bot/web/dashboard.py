@@ -41,6 +41,7 @@ from bot.web.security import MINI_APP, TELEGRAM_SCRIPT, client_of, same_origin
 from flows.dates import when
 from flows.screens import Say
 from storage.insight import GroupFigures
+from storage.withholding import ACTIVE, BROADCASTS_ANSWERED, NUDGES_ANSWERED
 
 DASHBOARD_KEY = web.AppKey("dashboard", Dashboard)
 GUARD_KEY = web.AppKey("dashboard_guard", Guard)
@@ -208,11 +209,12 @@ def _figures(group: GroupFigures | None) -> dict[str, Any]:
         return {"members": None}
     return {
         "members": group.members,
-        "active_30d": group.active_30d,
+        # null: withheld (storage.withholding), in every group alike.
+        "active_30d": group.figure(ACTIVE),
         "nudges_sent": group.nudges_sent,
-        "nudges_answered": group.nudges_answered,
+        "nudges_answered": group.figure(NUDGES_ANSWERED),
         "broadcasts_sent": group.broadcasts_sent,
-        "broadcasts_answered": group.broadcasts_answered,
+        "broadcasts_answered": group.figure(BROADCASTS_ANSWERED),
     }
 
 

@@ -15,15 +15,13 @@ from typing import TYPE_CHECKING
 from flows.actions import action
 from flows.definition import ADVICE_TAG, BROWSE_TAG, HANDOUT_TAG
 from flows.meeting import distinct_actions, distinct_questions, meeting_question
-from flows.replies import Button, Reply, Span, join
+from flows.replies import SCREEN_LIMIT, Button, Reply, Span, join
 from knowledge.engine import Advice, Reason, ScoredDilemma
 from knowledge.model import Action, Contact, Dilemma, IntakeQuestion, ReflectionQuestion
 
 if TYPE_CHECKING:
     from flows.screens import Say
 
-SCREEN_LIMIT = 1200
-"""The most characters one message may have: what a phone shows without endless scrolling."""
 PAGES = ("questions", "reasons", "refs")
 """The pages of a dilemma besides its first: reflection questions, why it fits, contact
 and sources."""

@@ -22,7 +22,7 @@ from flows.definition import (
     SIDE_STATES,
 )
 from flows.events import SaveAdvice, SaveReflection, ScheduleReminder
-from flows.feature import Context, Registry, keep_typed
+from flows.feature import Context, Registry, keep_typed, local_year
 from flows.intake.dialogue import Intake
 from flows.replies import Span, excerpt
 from flows.screens import answer_label, question_name
@@ -106,12 +106,15 @@ class AdvicePhase:
 
     def show_why(self, ctx: Context, event: object) -> None:
         say = ctx.say
-        # Only questions the user saw count as skipped, not those never asked (/advies early).
+        # Only questions the user saw count as skipped, not those never asked (/advies early),
+        # nor an answer that no longer counts (its option no longer fits the other answers):
+        # it had no part in the advice, and it was not skipped.
         skipped = set(ctx.skipped())
+        profile = ctx.advice().profile
         lines = cards.answered_lines(
             say,
-            [q for q in ctx.asked() if q.id in ctx.answers or q.id in skipped],
-            ctx.advice().profile,
+            [q for q in ctx.asked() if q.id in profile or q.id in skipped],
+            profile,
             lambda q, v: answer_label(say, q, v),
             lambda q: question_name(say, q),
         )
@@ -265,7 +268,10 @@ class AdvicePhase:
         if ctx.state in (NOTE, REPLY, *COHORT_STATES, *BROADCAST_STATES):
             return False
         intake = ctx.current_question()
-        if intake is not None and map_answer(intake, text, ctx.knowledge).outcome == "matched":
+        if (
+            intake is not None
+            and map_answer(intake, text, ctx.knowledge, year=local_year(ctx)).outcome == "matched"
+        ):
             # The intake question came again after /vraag: an answer to it is that answer.
             return False
         question = ctx.knowledge.questions.get(str(asked[0]))

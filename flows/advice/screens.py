@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from flows.actions import action
 from flows.definition import ADVICE_TAG, BROWSE_TAG, PRIVACY_TAG
 from flows.replies import Button, Reply, Span, join
-from flows.screens import Say
+from flows.screens import Say, with_echo
 from knowledge.engine import TOP_N, Advice
 from knowledge.model import Dilemma
 
@@ -22,7 +22,9 @@ def keep_answer(say: Say, redacted: str | None) -> Reply:
     """The offer to keep an answer to ``/vraag`` as a reflection (client data replaced)."""
     text = say("answer_to_question")
     if redacted is not None:
-        text = [*text, Span("\n\n"), *say("answer_to_question_redacted", redacted=redacted)]
+        used = sum(len(span.text) for span in text) + 2
+        echo = with_echo(say, "answer_to_question_redacted", "redacted", redacted, used)
+        text = [*text, Span("\n\n"), *echo]
     rows = ((Button(say.label("btn_keep_answer"), action(PRIVACY_TAG, "keepanswer")),),)
     return Reply(tuple(text), rows, meta={"screen": "keep_answer"})
 

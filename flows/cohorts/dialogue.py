@@ -15,10 +15,11 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
-from flows.actions import START_PAYLOAD_PATTERN, is_id
+from flows.actions import INVITE_PREFIX, START_PAYLOAD_PATTERN, is_id
 from flows.broadcasts.dialogue import Broadcasts
 from flows.cohorts import screens as fs
 from flows.cohorts import stewardship as st
+from flows.cohorts.effects import ListCoordinators
 from flows.commands import ADMIN, COORDINATOR, is_coordinator, role_names
 from flows.date_reading import DateWords, date_words, read_moment
 from flows.definition import (
@@ -44,7 +45,6 @@ from flows.events import (
     CreateInvite,
     JoinCohort,
     ListCohorts,
-    ListCoordinators,
     RedeemInvite,
     RescheduleCohort,
     Revoke,
@@ -65,8 +65,6 @@ BROADCAST_HEADS = frozenset(
 )
 ADMIN_COMMANDS = role_names(ADMIN)
 NUDGE_COMMANDS = ("herinneringen", "stop")
-INVITE_PREFIX = "inv_"
-"""Start payloads of coordinator invites begin with this; cohort codes never do."""
 START_PAYLOAD = START_PAYLOAD_PATTERN
 MAX_COHORT_NAME = 80
 MAX_ANSWER = 2000
@@ -175,7 +173,9 @@ class Cohorts:
             ctx.notice = ctx.say.label("cohort_kept")
             return True
         if head == "redate" and is_id(arg):
-            ctx.data["cohort"] = {"redate": int(arg)}
+            # A button from before the zone was on it: the default zone, as then.
+            zone = zone_named(choice[2]) if len(choice) > 2 else None
+            ctx.data["cohort"] = {"redate": int(arg), "zone": zone or ctx.default_timezone}
             return ctx.detour("redate_cohort")
         if head in ("link", "close", "closeyes") and is_id(arg):
             cohort_id = int(arg)
@@ -183,6 +183,9 @@ class Cohorts:
                 ctx.effects.append(CohortLink(cohort_id))
             else:
                 ctx.effects.append(CloseCohort(cohort_id, confirmed=head == "closeyes"))
+            return True
+        if head == "coords" and ADMIN in ctx.roles and is_id(arg):
+            ctx.effects.append(ListCoordinators(int(arg)))
             return True
         if head == "invite" and ADMIN in ctx.roles:
             ctx.effects.append(CreateInvite())
@@ -275,10 +278,11 @@ class Cohorts:
     def read_workshop(self, ctx: Context, text: str) -> datetime | None:
         """The workshop's moment as typed, echoed ("Dat is dinsdag 8 december 2026 om
         14:00."); None, with the reason as the lead, when it is not one or has passed. A
-        past moment counts only with its year: a cohort made after its workshop."""
+        past moment counts only with its year: a cohort made after its workshop. Read on
+        the wall clock of the draft's zone: a cohort's own when it is moved."""
         if self._words is None or self._words[0] is not ctx.knowledge:
             self._words = (ctx.knowledge, date_words(ctx.knowledge))
-        zone = ZoneInfo(ctx.default_timezone)
+        zone = ZoneInfo(self._draft(ctx).get("zone") or ctx.default_timezone)
         now = ctx.now.astimezone(zone).replace(tzinfo=None)
         read = read_moment(text, now, self._words[1], DEFAULT_WORKSHOP_TIME)
         if read is None:
@@ -301,7 +305,8 @@ class Cohorts:
 
     def show_cohort_when(self, ctx: Context, event: object) -> None:
         if isinstance(self._draft(ctx).get("redate"), int):
-            ctx.emit(fs.ask_new_workshop_time(ctx.say))
+            zone = self._draft(ctx).get("zone") or ctx.default_timezone
+            ctx.emit(fs.ask_new_workshop_time(ctx.say, zone))
             return
         name = self._draft(ctx).get("name")
         if not isinstance(name, str):

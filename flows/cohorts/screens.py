@@ -15,8 +15,17 @@ from datetime import date, datetime
 from flows.actions import action
 from flows.dates import long_date, when
 from flows.definition import COHORT_TAG, NUDGE_TAG
-from flows.replies import Attachment, Button, Reply, Span, excerpt, fill, join
-from flows.screens import Say
+from flows.replies import (
+    LEAD_GAP,
+    Attachment,
+    Button,
+    Reply,
+    Span,
+    excerpt,
+    fill,
+    join,
+)
+from flows.screens import Say, fitting, with_echo
 from knowledge.model import Plan, PlanStep, Window
 
 
@@ -56,8 +65,10 @@ def ask_cohort_when(say: Say, name: str) -> Reply:
     )
 
 
-def ask_new_workshop_time(say: Say) -> Reply:
-    return Reply(tuple(say("cohort_ask_new_when")), (_cancel_row(say),), meta={"screen": "c_when"})
+def ask_new_workshop_time(say: Say, zone: str) -> Reply:
+    """The new moment, on the wall clock of the cohort's time zone (named)."""
+    text = say("cohort_ask_new_when", zone=zone)
+    return Reply(tuple(text), (_cancel_row(say),), meta={"screen": "c_when"})
 
 
 def ask_cohort_plan(say: Say, plans: Sequence[Plan]) -> Reply:
@@ -126,7 +137,8 @@ def cohort_list(say: Say, cohorts: Sequence[CohortSummary]) -> Reply:
                 ),
                 Button(
                     say.label("btn_cohort_redate", number=number),
-                    action(COHORT_TAG, "redate", str(c.id)),
+                    # The zone: the new moment is read on the cohort's wall clock.
+                    action(COHORT_TAG, "redate", str(c.id), c.timezone),
                 ),
                 Button(
                     say.label("btn_cohort_close", number=number),
@@ -197,14 +209,25 @@ def coordinator_details(say: Say, who: CoordinatorSummary) -> str:
     return say.label("coordinator_details", since=long_date(say, who.since), cohorts=cohorts)
 
 
-def coordinators_screen(say: Say, coordinators: Sequence[CoordinatorSummary]) -> Reply:
-    """The coordinators, numbered, each with a revoke button naming them; an invite button."""
-    if coordinators:
-        lines = [
-            say("coordinators_item", number=c.number, details=coordinator_details(say, c))
-            for c in coordinators
-        ]
-        text = join([say("coordinators_intro"), join(lines, "\n")], "\n\n")
+def coordinators_screen(
+    say: Say, coordinators: Sequence[CoordinatorSummary], start: int = 0
+) -> Reply:
+    """The coordinators, numbered, each with a revoke button naming them; an invite button.
+    A list longer than one message shows a page from the ``start``-th on, the number of
+    the others, and a button to the next page (on the last one: back to the first)."""
+    start = start if 0 <= start < len(coordinators) else 0
+    lines = [
+        say("coordinators_item", number=c.number, details=coordinator_details(say, c))
+        for c in coordinators[start:]
+    ]
+    used = len(say.label("coordinators_intro")) + len(LEAD_GAP)
+    lines = lines[: fitting(say, lines, used, "coordinators_more")]
+    shown = coordinators[start : start + len(lines)]
+    if shown:
+        more = len(coordinators) - start - len(shown)
+        if more:
+            lines.append(say("coordinators_more", more=more))
+        text = join([say("coordinators_intro"), join(lines, "\n")], LEAD_GAP)
     else:
         text = say("coordinators_none")
     rows = [
@@ -214,8 +237,21 @@ def coordinators_screen(say: Say, coordinators: Sequence[CoordinatorSummary]) ->
                 action(COHORT_TAG, "revoke", str(c.user_id)),
             ),
         )
-        for c in coordinators
+        for c in shown
     ]
+    following = start + len(shown)
+    if following < len(coordinators):
+        rows.append(
+            (
+                Button(
+                    say.label("btn_coordinators_next"), action(COHORT_TAG, "coords", str(following))
+                ),
+            )
+        )
+    elif start > 0:
+        rows.append(
+            (Button(say.label("btn_coordinators_first"), action(COHORT_TAG, "coords", "0")),)
+        )
     rows.append((Button(say.label("btn_invite"), action(COHORT_TAG, "invite")),))
     return Reply(tuple(text), tuple(rows), meta={"screen": "coordinators"})
 
@@ -307,7 +343,9 @@ def typed_reply_offer(say: Say, outbox_id: int, redacted: str | None) -> Reply:
     answer? (``redacted``: the version without client data that would be kept.)"""
     text = say("typed_reply_offer")
     if redacted is not None:
-        text = [*text, Span("\n\n"), *say("answer_to_question_redacted", redacted=redacted)]
+        used = sum(len(span.text) for span in text) + 2
+        echo = with_echo(say, "answer_to_question_redacted", "redacted", redacted, used)
+        text = [*text, Span("\n\n"), *echo]
     rows = (
         (Button(say.label("btn_typed_reply_keep"), action(NUDGE_TAG, "keep", str(outbox_id))),),
     )

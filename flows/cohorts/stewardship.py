@@ -8,11 +8,21 @@ from collections.abc import Sequence
 from flows.actions import action
 from flows.cohorts.effects import AdoptCohort, RevokeInvite, StewardshipEffect
 from flows.definition import COHORT_TAG
-from flows.replies import Button, Reply, join
-from flows.screens import Say
+from flows.replies import Button, Reply, Span, join
+from flows.screens import Say, fitting
 
 REVOKE_INVITE = "invrev"
 ADOPT = "adopt"
+
+
+def _fitted(say: Say, name: str, lines: list[list[Span]]) -> tuple[list[Span], int]:
+    """``<name>_intro`` and as many of ``lines`` as fit one screen, then ``<name>_more``
+    counting the others (a revoked or adopted one makes room for them); how many fit."""
+    intro = say(f"{name}_intro")
+    count = fitting(say, lines, sum(len(span.text) for span in intro) + 1, f"{name}_more")
+    more = len(lines) - count
+    shown = [*lines[:count], say(f"{name}_more", more=more)] if more else lines
+    return join([intro, join(shown, "\n")], "\n"), count
 
 
 def invites_screen(say: Say, invites: Sequence[tuple[int, str, str]]) -> Reply:
@@ -29,8 +39,8 @@ def invites_screen(say: Say, invites: Sequence[tuple[int, str, str]]) -> Reply:
         )
         for n, (i, _, _) in enumerate(invites, start=1)
     )
-    text = join([say("invites_intro"), join(lines, "\n")], "\n")
-    return Reply(tuple(text), rows, meta={"screen": "invites"})
+    text, count = _fitted(say, "invites", lines)
+    return Reply(tuple(text), rows[:count], meta={"screen": "invites"})
 
 
 def ownerless_screen(say: Say, cohorts: Sequence[tuple[int, str]]) -> Reply:
@@ -43,8 +53,8 @@ def ownerless_screen(say: Say, cohorts: Sequence[tuple[int, str]]) -> Reply:
         )
         for n, (i, _) in enumerate(cohorts, start=1)
     )
-    text = join([say("ownerless_intro"), join(lines, "\n")], "\n")
-    return Reply(tuple(text), rows, meta={"screen": "ownerless"})
+    text, count = _fitted(say, "ownerless", lines)
+    return Reply(tuple(text), rows[:count], meta={"screen": "ownerless"})
 
 
 __all__ = ["ADOPT", "REVOKE_INVITE", "AdoptCohort", "RevokeInvite", "StewardshipEffect"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flows import understood
 from flows.definition import BROWSE_TAG
 from flows.events import fresh_data
-from flows.feature import Context, Registry, catalogue_words
+from flows.feature import Context, Registry, catalogue_words, local_year
 from flows.intake import screens
 from flows.timeline.dialogue import Timeline
 from flows.timeline.recheck import UNCHANGED, unchanged_button
@@ -89,7 +89,9 @@ class Intake:
 
     def show_profile(self, ctx: Context, event: object) -> None:
         ctx.data.pop("editing", None)
-        ctx.emit(screens.profile(ctx.say, ctx.asked(), ctx.answers, ctx.skipped()))
+        ctx.emit(
+            screens.profile(ctx.say, ctx.asked(), ctx.answers, ctx.skipped(), ctx.flow_profile())
+        )
 
     # -- commands ------------------------------------------------------------------------
 
@@ -154,7 +156,8 @@ class Intake:
         if value == UNCHANGED:
             return self.keep_unchanged(ctx, question)
         if value == "_skip":
-            ctx.chosen = ctx.say.label("answer_skipped")
+            kept = self.kept_answer(ctx, question)
+            ctx.chosen = ctx.say.label("btn_unchanged" if kept else "answer_skipped")
             self.skip(ctx, question)
             return True
         if value == "_advice" and self.past_the_core(ctx, question):
@@ -174,10 +177,19 @@ class Intake:
         ctx.chosen = ctx.say.label("btn_unchanged")
         current = ctx.answers.get(question.id)
         if current is not None and question.option(current) is not None:
-            self.record(ctx, question, current)
+            self.record(ctx, question, current)  # one that no longer counts stays too
         else:
             self.skip(ctx, question)
         return True
+
+    def kept_answer(self, ctx: Context, question: IntakeQuestion) -> str | None:
+        """In a re-check, the answer from last time that skipping ``question`` keeps: the
+        user saw it ticked and chose not to change it. None outside a re-check, and for an
+        answer that no longer counts (its option is not offered after the answers now)."""
+        current = ctx.answers.get(question.id)
+        if not self.timeline.rechecking(ctx) or not question.counts(current, ctx.flow_profile()):
+            return None
+        return current
 
     def record(self, ctx: Context, question: IntakeQuestion, option_id: str) -> None:
         ctx.answers[question.id] = option_id
@@ -187,6 +199,15 @@ class Intake:
         ctx.fire("answer")
 
     def skip(self, ctx: Context, question: IntakeQuestion) -> None:
+        """Skipping leaves the question unanswered; in a re-check the answer from last
+        time stays (said above the next question), as with "Ongewijzigd"."""
+        kept = self.kept_answer(ctx, question)
+        if kept is not None:
+            option = question.option(kept)
+            assert option is not None
+            ctx.lead = ctx.say("recheck_skip_kept", answer=ctx.say.plain(option.label))
+            self.record(ctx, question, kept)
+            return
         ctx.answers.pop(question.id, None)
         ctx.data["skipped"] = [*(q for q in ctx.skipped() if q != question.id), question.id]
         ctx.data.pop("failures", None)
@@ -216,7 +237,7 @@ class Intake:
             ctx.lead = ctx.say("typed_stop")
             ctx.reshow()
             return True
-        reading = map_answer(question, text, ctx.knowledge)
+        reading = map_answer(question, text, ctx.knowledge, year=local_year(ctx))
         if reading.outcome == "matched" and reading.option is not None:
             ctx.lead = understood.noted(ctx.say, question, reading)
             self.record(ctx, question, reading.option)

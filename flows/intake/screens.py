@@ -98,22 +98,24 @@ def answer_lines(
     asked: Sequence[IntakeQuestion],
     answers: Mapping[str, str],
     skipped: Collection[str],
+    counting: Mapping[str, str] | None = None,
 ) -> list[Span]:
     """One line per question that applies: its short name and the answer, "overgeslagen"
     if the user skipped it, or "nog niet beantwoord" if it was never asked (the user
-    went to the advice before it)."""
-    return join(
-        [
-            say(
-                "why_answer",
-                question=question_name(say, q),
-                answer=answer_label(say, q, answers.get(q.id))
-                if q.id in answers or q.id in skipped
-                else say.label("answer_not_yet"),
-            )
-            for q in asked
-        ]
-    )
+    went to the advice before it). An answer that no longer counts (not in ``counting``,
+    the answers that count: its option does not fit the other answers any more) says so,
+    rather than passing for an answer or a skip."""
+
+    def shown(q: IntakeQuestion) -> str:
+        value = answers.get(q.id)
+        if q.id not in answers and q.id not in skipped:
+            return say.label("answer_not_yet")
+        known = value is not None and q.option(value) is not None
+        if known and counting is not None and counting.get(q.id) != value:
+            return say.label("answer_dropped", answer=answer_label(say, q, value))
+        return answer_label(say, q, value)
+
+    return join([say("why_answer", question=question_name(say, q), answer=shown(q)) for q in asked])
 
 
 def profile(
@@ -121,6 +123,7 @@ def profile(
     asked: Sequence[IntakeQuestion],
     answers: Mapping[str, str],
     skipped: Collection[str] = (),
+    counting: Mapping[str, str] | None = None,
 ) -> Reply:
     """The user's answers, each with a button to change it."""
     buttons = [
@@ -133,7 +136,11 @@ def profile(
     rows = _rows(buttons)
     rows.append((Button(say.label("btn_back_advice"), action(ADVICE_TAG, "advice")),))
     return Reply(
-        tuple(join([say("profile_intro"), answer_lines(say, asked, answers, skipped)], "\n\n")),
+        tuple(
+            join(
+                [say("profile_intro"), answer_lines(say, asked, answers, skipped, counting)], "\n\n"
+            )
+        ),
         tuple(rows),
         meta={"screen": "profile"},
     )

@@ -124,7 +124,11 @@ class Privacy:
         self.begin(ctx)
 
     def show_consent(self, ctx: Context, event: object) -> None:
-        ctx.emit(consent_screen(ctx.say, ctx.start_payload_pending, self._unstored_lang(ctx)))
+        ctx.emit(
+            consent_screen(
+                ctx.say, ctx.start_payload_pending, self._unstored_lang(ctx), ctx.joining
+            )
+        )
 
     def show_declined(self, ctx: Context, event: object) -> None:
         ctx.emit(declined_screen(ctx.say, ctx.start_payload_pending, self._unstored_lang(ctx)))

@@ -3,7 +3,7 @@ with the user's own data, erasure's confirmation, the list of reflections, the e
 
 from __future__ import annotations
 
-from flows.actions import START_PAYLOAD_PATTERN, action
+from flows.actions import INVITE_PREFIX, START_PAYLOAD_PATTERN, action
 from flows.definition import BROWSE_TAG, PRIVACY_TAG
 from flows.replies import Attachment, Button, Reply, join
 from flows.screens import Say
@@ -31,15 +31,25 @@ def agree_action(payload: str | None, lang: str | None = None) -> str:
     return action(PRIVACY_TAG, "consent", _answer("yes", lang), *extra)
 
 
-def consent_screen(say: Say, payload: str | None = None, lang: str | None = None) -> Reply:
+def consent_screen(
+    say: Say, payload: str | None = None, lang: str | None = None, workshop: str | None = None
+) -> Reply:
     """The privacy question; ``lang`` is a language the user chose that is not stored.
-    With a workshop link it says what following the workshop means (follow-up messages,
-    what the coordinator sees and can do, what is kept before the answer)."""
+    With a workshop link it names the ``workshop`` (when the service knows it) and says
+    what following it means (follow-up messages, what the coordinator sees and can do,
+    what is kept before the answer)."""
     rows = (
         (Button(say.label("btn_agree"), agree_action(payload, lang)),),
         (Button(say.label("btn_decline"), action(PRIVACY_TAG, "consent", _answer("no", lang))),),
     )
-    text = say("consent_cohort" if carried(payload) else "consent")
+    if not carried(payload):
+        text = say("consent")
+    elif payload is not None and payload.startswith(INVITE_PREFIX):
+        text = say("consent_invite")  # it makes a coordinator: no workshop to follow
+    elif workshop:
+        text = join([say("consent_cohort_named", name=workshop), say("consent_cohort")], " ")
+    else:
+        text = join([say("consent_cohort_unnamed"), say("consent_cohort")], " ")
     return Reply(tuple(text), rows, meta={"screen": "consent"})
 
 

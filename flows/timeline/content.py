@@ -14,6 +14,7 @@ from flows.definition import TIMELINE_TAG
 from flows.replies import Button, Reply, Span, join
 from flows.screens import Say, answer_label, question_name
 from knowledge.engine import TOP_N
+from knowledge.model import IntakeQuestion
 
 MESSAGE_LIMIT = 1200
 """The longest message the bot sends: older changes and reflections are left out."""
@@ -56,8 +57,8 @@ def differences(say: Say, before: Point, after: Point) -> list[str]:
                 say.label(
                     "timeline_answer",
                     question=question_name(say, question),
-                    old=answer_label(say, question, old),
-                    new=answer_label(say, question, new),
+                    old=_answer_then(say, question, old, before.answers, new),
+                    new=_answer_then(say, question, new, after.answers, old),
                 )
             )
     top_before, top_after = before.dilemmas[:TOP_N], after.dilemmas[:TOP_N]
@@ -66,6 +67,17 @@ def differences(say: Say, before: Point, after: Point) -> list[str]:
     if gone := [d for d in top_before if d not in top_after]:
         parts.append(say.label("timeline_gone_top", titles=_titles(say, gone)))
     return parts
+
+
+def _answer_then(
+    say: Say, question: IntakeQuestion, value: str | None, then: dict[str, str], other: str | None
+) -> str:
+    """The answer at one point (answers ``then``); none there: "niet van toepassing" when
+    the answer at the other point would not count with the answers there (the question,
+    or that option, was not asked then), and "overgeslagen" only when it would."""
+    if value is None and other is not None and not question.counts(other, then):
+        return say.label("answer_not_applicable")
+    return answer_label(say, question, value)
 
 
 def change_line(say: Say, before: Point, after: Point, today: date) -> list[Span]:

@@ -26,7 +26,7 @@ from knowledge.reading.context import (
 from knowledge.reading.durations import read_durations
 from knowledge.reading.numbers import Count, read_counts
 from knowledge.reading.phrases import Hit, PhraseIndex, index_for, negated_hits, search
-from knowledge.reading.scope import quantified, stray_count, weak_alone
+from knowledge.reading.scope import other_matter, quantified, stray_count, weak_alone
 from knowledge.reading.spec import ReadingSpec
 from knowledge.reading.words import Token, spans, tokenize
 
@@ -126,6 +126,7 @@ def read_answer(
     spent |= measuring
     standing = [h for h in hits if id(h) not in denied and id(h) not in lowering]
     spent |= answers_elsewhere(tokens, spec, question.id, standing)
+    spent |= other_matter(tokens, spec, hits, measuring)
     negated = [h for h in hits if id(h) in denied]
     live = [
         h

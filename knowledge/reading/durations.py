@@ -1,10 +1,13 @@
 """How long a network has existed, in months: "2 jaar", "een half jaar", "3 maanden",
-"sinds 2019", "nog geen jaar", "een paar jaar".
+"sinds 2019", "nog geen jaar", "een paar jaar", "in 2019 gestart", "vorig jaar begonnen".
 
 A number (or an amount word: "een", "half", "een paar") before a unit of time ("jaar",
-"maanden") is that many months; "sinds" before a year counts from that year to this one.
+"maanden") is that many months; "sinds" before a year counts from that year to this one
+(the year passed in, not the clock's), and so does a year in a clause that says it was the
+start ("gestart", "begonnen", "started"); "vorig jaar" is a year too, named from this one.
 The bounds before it are read as for counts ("ruim een jaar" is 13 to 24 months). The
-units, amounts and "since" words, and the months of each phase, are in ``reading.yaml``.
+units, amounts, "since" and "started" words, the years named from this one, and the months
+of each phase, are in ``reading.yaml``.
 """
 
 from __future__ import annotations
@@ -43,10 +46,25 @@ def read_durations(
             taken[i : i + 3] = [True] * 3
     numbers = [n for n in number_values(tokens) if not any(taken[n[0] : n[1]])]
     since_ends = {end: start for start, end in spans(tokens, spec.since)}
+    start_clauses = {tokens[start].clause for start, _ in spans(tokens, spec.started)}
+
+    def counted_from(start: int) -> int | None:
+        """Where a year at ``start`` that counts to this one begins ("sinds 2019", "in 2019
+        gestart": the year itself), or None: a year that starts nothing."""
+        first = since_ends.get(start)
+        return start if first is None and tokens[start].clause in start_clauses else first
+
+    for start, end in spans(tokens, tuple(spec.years_ago)):
+        # "vorig jaar begonnen": a year named from this one, counted as "sinds 2025" is
+        back = spec.years_ago[tuple(t.text for t in tokens[start:end])]
+        first = counted_from(start)
+        if first is not None and not any(taken[first:end]):
+            found.append(_count(tokens, first, end, back * 12, back * 12))
+            taken[first:end] = [True] * (end - first)
     for k, (start, end, value) in enumerate(numbers):
         if any(taken[start:end]):
             continue
-        first = since_ends.get(start)
+        first = counted_from(start)
         if first is not None and EARLIEST_YEAR <= value <= year:
             months = (year - value) * 12
             found.append(_count(tokens, first, end, months, months))

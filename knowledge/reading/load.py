@@ -73,7 +73,10 @@ Durations = tuple[
     dict[str, float],
     dict[Phrase, tuple[float, float]],
     tuple[Phrase, ...],
+    dict[Phrase, tuple[float, float]],
+    tuple[Phrase, ...],
 ]
+"""Phases, units, amounts, "since" words, years named from this one, "started" words."""
 
 
 def _phases(
@@ -100,17 +103,19 @@ def _phases(
 
 
 def _durations(file: SourceFile, root: LineDict, lines: dict[str, int]) -> Durations:
-    """``durations``: the months of each phase, units of time, amounts and "since" words."""
+    """``durations``: the months of each phase, units of time, amounts, "since" words,
+    years named from this one ("vorig jaar": 1) and the words that make a year the start."""
     raw = root.get("durations")
     if not isinstance(raw, LineDict):
         if raw is not None:
             file.error(root.line_of("durations"), "'durations' must be a mapping")
-        return {}, {}, {}, ()
+        return {}, {}, {}, (), {}, ()
     given = raw.get("phases")
     phases = _phases(file, given, lines) if isinstance(given, LineDict) else {}
     units: dict[str, float] = {}
     amounts: dict[Phrase, tuple[float, float]] = {}
-    for key in ("units", "amounts"):
+    years_ago: dict[Phrase, tuple[float, float]] = {}
+    for key in ("units", "amounts", "years_ago"):
         table = raw.get(key)
         if not isinstance(table, LineDict):
             if table is not None:
@@ -118,14 +123,16 @@ def _durations(file: SourceFile, root: LineDict, lines: dict[str, int]) -> Durat
             continue
         for word, value in table.items():
             read, words = _number(value), phrase(str(word))
-            one = key == "amounts" or (len(words) == 1 and read is not None and read[0] == read[1])
+            single = read is not None and read[0] == read[1]
+            one = key == "amounts" or (single and (key == "years_ago" or len(words) == 1))
             if read is None or not words or not one:
                 file.error(table.line_of(word), f"'{key}': '{word}' must be a word and a number")
             elif key == "units":
                 units[words[0]] = read[0]
             else:
-                amounts[words] = read
-    return phases, units, amounts, _phrases(file, raw, "since")
+                (amounts if key == "amounts" else years_ago)[words] = read
+    since, started = _phrases(file, raw, "since"), _phrases(file, raw, "started")
+    return phases, units, amounts, since, years_ago, started
 
 
 def read_reading(folder: Folder) -> ReadingSpec:
@@ -229,12 +236,14 @@ def read_reading(folder: Folder) -> ReadingSpec:
     else:
         file.error(root.line_of("topics"), "'topics' must be a mapping")
     triggers = (*lists["negation"], *lists["negation_after"])
-    phases, units, amounts, since = _durations(file, root, lines)
+    phases, units, amounts, since, years_ago, started = _durations(file, root, lines)
     return ReadingSpec(
         phases=phases,
         time_units=units,
         amounts=amounts,
         since=since,
+        years_ago={words: int(low) for words, (low, _) in years_ago.items()},
+        started=started,
         literal=frozenset(t[0] for t in triggers if len(t) == 1),
         file=file.name,
         boundaries=lists["boundaries"],

@@ -19,6 +19,11 @@ at the size) they keep their own meaning: those questions are not listed.
 "vooral binnen"): in a sentence they are too common to be a reading on their own ("het
 probleem is dat niemand weet wie beslist" says nothing about internal support).
 
+**A degree of something else** answers nothing: "weinig tijd" at the mandate question is
+little time, not a limited mandate; "veel geld" is no large network. A degree word that is
+an option word ("weinig", "veel") and measures no option phrase, with a noun no question
+asks about right after it (``not_counted``), is spent.
+
 **Stray numbers** are no count: a year after a year word ("in 2019 gestart") and a number
 of something no question counts ("3 wethouders", "2 uur").
 
@@ -102,6 +107,28 @@ def quantified(
     return denied, spent, measuring
 
 
+def other_matter(
+    tokens: Sequence[Token], spec: ReadingSpec, hits: Sequence[Hit], measuring: set[int]
+) -> set[int]:
+    """The ids of degree-word hits ("weinig") that measure a noun no question asks about
+    ("weinig tijd"), not an option phrase (``measuring``)."""
+    degrees = {*spec.lowering, *spec.intensifiers}
+    nouns = _nouns(spec)
+    spent: set[int] = set()
+    for hit in hits:
+        if id(hit) in measuring or tuple(hit.words.split()) not in degrees:
+            continue
+        clause = tokens[hit.start].clause
+        after = [t.text for t in tokens[hit.end : hit.end + NOUN_REACH] if t.clause == clause]
+        if any(word in nouns for word in after):
+            spent.add(id(hit))
+    return spent
+
+
+def _nouns(spec: ReadingSpec) -> set[str]:
+    return {words[0] for words in spec.not_counted if len(words) == 1}
+
+
 def weak_alone(
     tokens: Sequence[Token], spec: ReadingSpec, question_id: str, live: list[Hit]
 ) -> set[int]:
@@ -125,5 +152,4 @@ def stray_count(tokens: Sequence[Token], spec: ReadingSpec, count: Count) -> boo
         return False
     clause = tokens[count.end - 1].clause
     after = [t.text for t in tokens[count.end : count.end + NOUN_REACH] if t.clause == clause]
-    nouns = {words[0] for words in spec.not_counted if len(words) == 1}
-    return any(word in nouns for word in after)
+    return any(word in _nouns(spec) for word in after)

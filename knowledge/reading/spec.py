@@ -65,6 +65,11 @@ class ReadingSpec:
     """Words for how many units ("een half": 0.5, "een paar": 2 to 3)."""
     since: tuple[Phrase, ...] = ()
     """Words before a year that count from it ("sinds 2019")."""
+    years_ago: Mapping[Phrase, int] = field(default_factory=dict)
+    """A year named from this one, and how many years back it is ("vorig jaar": 1)."""
+    started: tuple[Phrase, ...] = ()
+    """Words that make a year in their clause the start, counted from like "sinds": "in
+    2019 gestart", "we zijn vorig jaar begonnen", "we started last year"."""
     file: str = ""
     lines: Mapping[str, int] = field(default_factory=dict)
     """Line of each question id under ``dont_know_options`` and ``scales``, for problems."""

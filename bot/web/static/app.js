@@ -69,6 +69,7 @@
   function answerRate(row) {
     if (row.members === null) return say(hiddenReason(row));
     if (!row.nudges_sent) return say("no_prompts");
+    if (row.nudges_answered === null) return say("figure_withheld");
     const percent = Math.round((100 * row.nudges_answered) / row.nudges_sent);
     return say("answer_rate", { percent: percent, answered: row.nudges_answered, sent: row.nudges_sent });
   }
@@ -98,7 +99,7 @@
       actions.append(close);
     }
     const members = row.members === null ? el("span", { class: "hint", text: say(hiddenReason(row)) }) : String(row.members);
-    const active = row.members === null ? "–" : String(row.active_30d);
+    const active = row.members === null || row.active_30d === null ? "–" : String(row.active_30d);
     const steps = row.steps ? say("steps", { done: row.steps_done, total: row.steps }) : "–";
     return el("tr", { "data-cohort": row.id },
       name,
@@ -122,7 +123,7 @@
       const total = Object.assign({ name: say("together"), steps: 0 }, data.together);
       body.append(el("tr", { class: "together" },
         el("td", {}, el("strong", { text: total.name })), el("td", { text: "" }),
-        el("td", { text: String(total.members) }), el("td", { text: String(total.active_30d) }),
+        el("td", { text: String(total.members) }), el("td", { text: total.active_30d === null ? "–" : String(total.active_30d) }),
         el("td", { text: "–" }), el("td", { text: answerRate(total) }), el("td", { text: "" })));
     }
     list.append(el("table", { class: "cohorts" }, el("thead", {}, head), body));
