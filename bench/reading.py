@@ -15,7 +15,7 @@ from knowledge.reading.descriptions import read_description
 
 
 def _clear_word_caches() -> None:
-    words.stems.cache_clear()
+    words.forget_stems()
     numbers.word_value.cache_clear()
     numbers.run_value.cache_clear()
 
