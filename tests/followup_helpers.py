@@ -108,6 +108,22 @@ class People:
         await self.press(user, "1:c:bnext")
         await self.press(user, "1:c:bsend")
 
+    async def reply_to_broadcast(self, user: str, text: str) -> Outcome:
+        """Member ``user`` presses "reply" under the broadcast sent to them and types ``text``."""
+        user_id = await self.user_id(user)
+
+        def row(repo: Repository) -> OutboxMessage:
+            query = select(OutboxMessage).where(
+                OutboxMessage.kind == "broadcast", OutboxMessage.user_id == user_id
+            )
+            found = repo._session.scalars(query.order_by(OutboxMessage.id.desc())).first()
+            assert found is not None, f"no broadcast to {user}"
+            return found
+
+        sent = await self.db.run(row)
+        await self.press(user, f"1:n:reply:{sent.id}")
+        return await self.send(user, text)
+
     async def coordinator(self, user: str) -> None:
         """Make ``user`` a coordinator through an admin's one-time invite link."""
         if not await self.db.run(lambda repo: repo.cohorts.consented_user("telegram", ADMIN)):

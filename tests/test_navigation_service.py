@@ -15,7 +15,7 @@ from flows.commands import COMMANDS
 from flows.events import Outcome
 from storage import Database
 from tests.followup_helpers import People, actions_of, local, text_of
-from tests.test_broadcasts import broadcast_rows, two_cohorts
+from tests.test_broadcasts import two_cohorts
 from tests.test_conversation_scripts import open_test_advisor
 from tests.test_followup import deliver_first
 
@@ -97,10 +97,7 @@ async def test_the_share_offer_comes_before_the_next_question(people: People, db
     await two_cohorts(people)
     await people.press("7", "1:size:groot")
     await people.broadcast("5", "Wat neemt u mee?")
-    rows = {r.user_id: r for r in await broadcast_rows(db)}
-    seven = rows[await people.user_id("7")]
-    await people.press("7", f"1:n:reply:{seven.id}")
-    answered = await people.send("7", "Meer tijd voor de relaties aan tafel.")
+    answered = await people.reply_to_broadcast("7", "Meer tijd voor de relaties aan tafel.")
     assert screens(answered) == ["note_saved", "share_offer", "question"]
     assert answered.replies[-1].meta["question"] == "subgroups"
     offer = next(a for a in actions_of(answered) if a.startswith("1:n:share:"))
@@ -118,10 +115,7 @@ async def test_the_share_offer_comes_before_the_advice_at_the_end(
     shown = await people.press("7", "1:size:groot")
     await people.answer_intake("7", {}, shown)
     await people.broadcast("5", "Wat neemt u mee?")
-    rows = {r.user_id: r for r in await broadcast_rows(db)}
-    seven = rows[await people.user_id("7")]
-    await people.press("7", f"1:n:reply:{seven.id}")
-    answered = await people.send("7", "Meer tijd voor de relaties aan tafel.")
+    answered = await people.reply_to_broadcast("7", "Meer tijd voor de relaties aan tafel.")
     assert screens(answered) == ["note_saved", "share_offer", "advice"]
 
 
@@ -205,10 +199,7 @@ async def test_sharing_an_answer_mid_question_ends_at_the_question(
     await two_cohorts(people)
     await people.press("7", "1:size:groot")
     await people.broadcast("5", "Wat neemt u mee?")
-    rows = {r.user_id: r for r in await broadcast_rows(db)}
-    seven = rows[await people.user_id("7")]
-    await people.press("7", f"1:n:reply:{seven.id}")
-    answered = await people.send("7", "Meer tijd voor de relaties aan tafel.")
+    answered = await people.reply_to_broadcast("7", "Meer tijd voor de relaties aan tafel.")
     offer = next(a for a in actions_of(answered) if a.startswith("1:n:share:"))
     shared = await people.press("7", offer)
     assert screens(shared)[-1] == "question" and "zonder uw naam" in shared.replies[0].plain
