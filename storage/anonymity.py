@@ -307,6 +307,26 @@ def is_safe(sets: Sequence[Collection[int]], k: int) -> bool:
     return check(sets, k) is Verdict.SAFE
 
 
+def is_sum(vector: Vector, parts: Sequence[Vector]) -> bool:
+    """Whether ``vector`` is, member by member, exactly the sum of ``parts`` (a set
+    counts each of its members once). Such a vector adds no combination to a family that
+    holds the parts — every combination that uses it is one of them — so :func:`check`
+    of the family without it gives the same answer: the total of disjoint cohorts beside
+    the cohorts, for instance, which would otherwise join them all into one component."""
+    weighted = isinstance(vector, Mapping) or any(isinstance(p, Mapping) for p in parts)
+    if not weighted:
+        union: set[int] = set().union(*parts)
+        return sum(len(p) for p in parts) == len(union) and union == set(vector)
+    target = dict(vector) if isinstance(vector, Mapping) else dict.fromkeys(vector, 1)
+    added: Counter[int] = Counter()
+    for part in parts:
+        if isinstance(part, Mapping):
+            added.update(part)
+        else:
+            added.update(dict.fromkeys(part, 1))
+    return {m: v for m, v in added.items() if v} == target
+
+
 def choose(groups: Sequence[tuple[K, Collection[int]]], k: int) -> Choice[K]:
     """The keys of the groups that may be shown together, in the order given: each group
     in turn is kept when the family stays safe with it. Only the kept groups it shares
@@ -380,6 +400,7 @@ __all__ = [
     "check",
     "choose",
     "is_safe",
+    "is_sum",
     "safe_family",
     "safe_with",
     "total_safe",

@@ -32,7 +32,7 @@ from storage.models import (
     Reflection,
     User,
 )
-from storage.sql import latest_advice, plain_rows, shown_of
+from storage.sql import latest_advice, plain_rows, reader, shown_of
 from storage.withholding import (
     ACTIVE,
     BROADCASTS_ANSWERED,
@@ -182,7 +182,7 @@ class _Facts:
                 Counter(m.user_id for m in broadcasts if m.answered),
             ),
         }
-        return figures, Tally(frozenset(members), active, replies)
+        return figures, Tally(frozenset(members), active, replies, whole=cohort_id is None)
 
 
 def _withheld(cohort: CohortInfo, members: int, reason: str) -> GroupFigures:
@@ -359,15 +359,20 @@ class InsightStore:
         )
         counted: dict[int, _Nudges] = {}
         messages: dict[int, set[_Message]] = {}
-        rows = self._session.execute(union_all(broadcasts, nudges))
+        # Many rows of plain numbers (a nudge row per member): read as the driver gives
+        # them; only a broadcast's audience (JSON) is decoded as SQLAlchemy would.
+        decode = reader(self._session, Broadcast.__table__.c.audience)
+        rows = plain_rows(self._session, union_all(broadcasts, nudges))
         for cohort_id, user_id, message_id, count, was_answered, audience in rows:
             if message_id is None:
-                found = counted.setdefault(cohort_id, _Nudges())
+                found = counted.get(cohort_id)
+                if found is None:
+                    found = counted[cohort_id] = _Nudges()
                 found.sent[user_id] = count
                 found.answered[user_id] = int(was_answered or 0)
                 continue
             # A broadcast to some of the owner's cohorts reached a member of another one.
-            addressed = (audience or {}).get("cohorts")
+            addressed = (decode(audience) or {}).get("cohorts")
             if isinstance(addressed, list) and cohort_id not in addressed:
                 continue
             messages.setdefault(cohort_id, set()).add(

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from storage.anonymity import Verdict, check, is_safe
+from storage.anonymity import Vector, Verdict, check, is_safe, is_sum
 
 ACTIVE = "active_30d"
 """The figure of the members active lately."""
@@ -50,6 +50,19 @@ class Tally:
     members: frozenset[int]
     active: frozenset[int]
     replies: Mapping[str, Replies]
+    whole: bool = False
+    """Whether this is the total of the other tallies' groups: where one of its vectors is
+    exactly the sum of theirs it adds no combination, and is left out of the check
+    (:func:`storage.anonymity.is_sum`)."""
+
+
+def _family(tallies: Sequence[Tally], vectors: Sequence[Vector]) -> list[Vector]:
+    """``vectors``, one per tally, without the whole's when it is exactly the sum of the
+    others' (disjoint cohorts): the answer is the same, and the check of two hundred
+    cohorts stays two hundred small ones instead of one with every member in it."""
+    parts = [v for tally, v in zip(tallies, vectors, strict=True) if not tally.whole]
+    wholes = [v for tally, v in zip(tallies, vectors, strict=True) if tally.whole]
+    return [*parts, *(v for v in wholes if not is_sum(v, parts))]
 
 
 def withheld_dilemmas(
@@ -59,7 +72,7 @@ def withheld_dilemmas(
     the groups shown, would make the family unsafe — a count of 1 to ``k - 1``, a group
     of which all but 1 to ``k - 1`` recognise it, or two groups whose counts differ by
     that much."""
-    sets = [tally.members for tally in tallies]
+    sets = _family(tallies, [tally.members for tally in tallies])
     by_dilemma: dict[str, set[int]] = {}
     for user_id, dilemmas in recognised.items():
         for dilemma in dilemmas:
@@ -67,7 +80,7 @@ def withheld_dilemmas(
     return frozenset(
         dilemma
         for dilemma, who in by_dilemma.items()
-        if not is_safe([*sets, *(group & who for group in sets)], k)
+        if not is_safe([*sets, *_family(tallies, [t.members & who for t in tallies])], k)
     )
 
 
@@ -75,13 +88,13 @@ def withheld_figures(tallies: Sequence[Tally], k: int) -> frozenset[str]:
     """The figures (:data:`ACTIVE` and :data:`MESSAGE_FIGURES`) that cannot be shown in
     these groups, by the rules of this module."""
     withheld: set[str] = set()
-    sets = [tally.members for tally in tallies]
-    if not is_safe([*sets, *(tally.active for tally in tallies)], k):
+    sets = _family(tallies, [tally.members for tally in tallies])
+    if not is_safe([*sets, *_family(tallies, [tally.active for tally in tallies])], k):
         withheld.add(ACTIVE)
     for figure in MESSAGE_FIGURES:
         replies = [tally.replies[figure] for tally in tallies]
-        answered = check([r.answered for r in replies], k)
-        unanswered = check([r.unanswered for r in replies], k)
+        answered = check(_family(tallies, [r.answered for r in replies]), k)
+        unanswered = check(_family(tallies, [r.unanswered for r in replies]), k)
         if answered is not Verdict.SAFE or unanswered is not Verdict.SAFE:
             withheld.add(figure)
     return frozenset(withheld)
