@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check bench lint types pytest diagrams clean
+.PHONY: run compiled test check bench lint types pytest diagrams clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,7 +12,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# Our modules compiled ahead (a no-op when up to date): with PYTHONDONTWRITEBYTECODE
+# set, as on many machines and images, each start would compile them from source
+# (about 0.15 s and 1 MB).
+SOURCES := bot flows knowledge storage
+compiled: $(STAMP)
+	$(PY) -m compileall -q $(SOURCES)
+
+run: compiled
 	$(PY) -m bot
 
 test: lint types pytest
@@ -31,7 +38,7 @@ check: $(STAMP)
 	$(PY) -m bot check
 
 # The outbox benchmark also runs on PostgreSQL when one answers on 127.0.0.1:5432.
-bench: $(STAMP)
+bench: compiled
 	if [ -z "$$BENCH_DATABASE_URL" ] && command -v pg_isready >/dev/null 2>&1 \
 	    && pg_isready -q -h 127.0.0.1 -p 5432; then \
 	    export BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test; fi; \
@@ -43,3 +50,4 @@ diagrams: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	find $(SOURCES) -name __pycache__ -prune -exec rm -rf {} +

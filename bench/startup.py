@@ -3,8 +3,11 @@ echo bot: start-up is the median of the restarts, with the first start as a note
 
 from __future__ import annotations
 
+import importlib.util
 import statistics
+import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from bench.report import Figure
@@ -13,6 +16,18 @@ STARTUP_TARGET = 1.0
 """Seconds from process start to the first reply, on a restart."""
 MEMORY_TARGET = 75.0
 """MB resident after the run."""
+
+
+def _compiled() -> str:
+    """Whether our modules start from bytecode compiled ahead (``make bench`` compiles
+    them, as ``make run`` does) or from source (``PYTHONDONTWRITEBYTECODE``, no cache)."""
+    sources = list((Path(__file__).resolve().parent.parent / "bot").rglob("*.py"))
+    cached = sum(Path(importlib.util.cache_from_source(str(p))).exists() for p in sources)
+    if cached == len(sources):
+        return "our modules compiled ahead, as `make run` does"
+    if sys.dont_write_bytecode and not cached:
+        return "our modules compiled from source at each start (no bytecode cache)"
+    return f"{cached} of {len(sources)} of our modules in bot/ compiled ahead"
 
 
 def startup_figures(
@@ -34,7 +49,7 @@ def startup_figures(
             f"echo bot {start['echo']:.2f} s (ours ÷ echo {start['ours'] / start['echo']:.1f}); "
             f"CPU until then ours {cpu['ours']:.2f} s, echo {cpu['echo']:.2f} s; {count} "
             "restarts each, alternating; the first start (empty database, knowledge not yet "
-            f"checked) {first_start:.2f} s",
+            f"checked) {first_start:.2f} s; {_compiled()}",
         ),
         Figure(
             "resident memory after the run",
