@@ -28,6 +28,7 @@ PHRASE_LISTS = (
     "contrast",
     "lowering",
     "intensifiers",
+    "almost",
     "not_counted",
     "year_words",
 )
@@ -135,6 +136,26 @@ def _durations(file: SourceFile, root: LineDict, lines: dict[str, int]) -> Durat
     return phases, units, amounts, since, years_ago, started
 
 
+def _almost_options(
+    file: SourceFile, root: LineDict, lines: dict[str, int]
+) -> dict[str, dict[str, str]]:
+    """``almost_options``: per question, option → the option it is when said almost."""
+    raw = root.get("almost_options")
+    if raw is None:
+        return {}
+    if not isinstance(raw, LineDict):
+        file.error(root.line_of("almost_options"), "'almost_options' must be a mapping")
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    for question, moves in raw.items():
+        lines[f"almost_options.{question}"] = raw.line_of(question)
+        if isinstance(moves, LineDict) and all(isinstance(o, str) for o in moves.values()):
+            found[str(question)] = {str(o): str(to) for o, to in moves.items()}
+        else:
+            file.error(raw.line_of(question), f"'almost_options' of '{question}' must map options")
+    return found
+
+
 def read_reading(folder: Folder) -> ReadingSpec:
     """The ``reading`` section; without one nothing is special (no triggers, no scales)."""
     given = folder.single(KEY)
@@ -161,6 +182,7 @@ def read_reading(folder: Folder) -> ReadingSpec:
             weak[str(question)] = frozenset(_phrases(file, raw, str(question)))
     else:
         file.error(root.line_of("weak"), "'weak' must be a mapping of question ids")
+    almost_options = _almost_options(file, root, lines)
     dont_know_options: dict[str, str] = {}
     raw = root.get("dont_know_options")
     if raw is None:
@@ -253,6 +275,8 @@ def read_reading(folder: Folder) -> ReadingSpec:
         lowering=lists["lowering"],
         intensifiers=lists["intensifiers"],
         intensified=intensified,
+        almost=lists["almost"],
+        almost_options=almost_options,
         weak=weak,
         not_counted=lists["not_counted"],
         year_words=lists["year_words"],
@@ -298,6 +322,8 @@ def reading_problems(knowledge: Knowledge) -> list[Problem]:
         check("intensified", question_id, ())
     for question_id in sorted(spec.weak):
         check("weak", question_id, ())
+    for question_id, moves in spec.almost_options.items():
+        check("almost_options", question_id, (*moves, *moves.values()))
 
     for question_id in spec.topics:
         check("topics", question_id, ())
