@@ -29,6 +29,7 @@ PHRASE_LISTS = (
     "lowering",
     "intensifiers",
     "almost",
+    "exceptions",
     "not_counted",
     "year_words",
 )
@@ -257,6 +258,7 @@ def read_reading(folder: Folder) -> ReadingSpec:
             topics[str(question)] = kept
     else:
         file.error(root.line_of("topics"), "'topics' must be a mapping")
+    lines["exceptions"] = root.line_of("exceptions") if "exceptions" in root else 1
     triggers = (*lists["negation"], *lists["negation_after"])
     phases, units, amounts, since, years_ago, started = _durations(file, root, lines)
     return ReadingSpec(
@@ -289,6 +291,7 @@ def read_reading(folder: Folder) -> ReadingSpec:
         echo_fillers=lists["echo_fillers"],
         contrast=lists["contrast"],
         partial=frozenset(partial),
+        exceptions=lists["exceptions"],
         topics=topics,
         lines=lines,
     )
@@ -322,6 +325,12 @@ def reading_problems(knowledge: Knowledge) -> list[Problem]:
         check("intensified", question_id, ())
     for question_id in sorted(spec.weak):
         check("weak", question_id, ())
+    for words in spec.exceptions:
+        if words not in spec.boundaries:
+            line = spec.lines.get("exceptions", 1)
+            problems.append(
+                Problem(spec.file, line, f"exceptions: '{' '.join(words)}' is no boundary")
+            )
     for question_id, moves in spec.almost_options.items():
         check("almost_options", question_id, (*moves, *moves.values()))
 

@@ -59,6 +59,9 @@ class ReadingSpec:
     """Words that may stand beside that negation ("nee hoor", "not really, honestly")."""
     partial: frozenset[str] = frozenset()
     """Questions where a clause ending in a negation takes back part of the answer."""
+    exceptions: tuple[Phrase, ...] = ()
+    """Boundary words that open an exception ("behalve"): on ``partial`` questions such a
+    clause takes back part of the answer too."""
     contrast: tuple[Phrase, ...] = ()
     """Words of a clause that says what it is after one that said what it is not ("wel")."""
     topics: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
