@@ -318,7 +318,7 @@ class WebSession(Base):
 class WebAttempt(Base):
     """A login attempt on the dashboard (a login link, or an API call without valid
     credentials), kept for a minute so that every process counts them together. Only a
-    SHA-256 of the client's address is kept."""
+    keyed hash of the client's address is kept (:mod:`storage.keys`)."""
 
     __tablename__ = "web_attempts"
 
@@ -329,7 +329,7 @@ class WebAttempt(Base):
 
 class PendingStart(Base):
     """A deep link opened before the privacy question was answered (its cohort code), for
-    a day: agreeing then joins that cohort, after a restart too. Only a SHA-256 of the
+    a day: agreeing then joins that cohort, after a restart too. Only a keyed hash of the
     chat is kept (see :mod:`storage.pending_starts`)."""
 
     __tablename__ = "pending_starts"
@@ -338,6 +338,18 @@ class PendingStart(Base):
     chat_hash: Mapped[str] = mapped_column(String(64), index=True)
     payload: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class InstallationKey(Base):
+    """A secret of this installation, made once and shared by every process through the
+    database: the key of the hashes that stand for a chat or an address (see
+    :mod:`storage.keys`). Nothing about a person."""
+
+    __tablename__ = "installation_keys"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))  # hex
+    created_at: Mapped[datetime]
 
 
 class HeldUpdate(Base):

@@ -1,27 +1,31 @@
 """The deep link someone opened before answering the privacy question, so that agreeing
 later joins that cohort, by button or by typing "ja", in any process and after a restart.
 
-Only a SHA-256 of the chat (channel and channel user id) is kept with the payload (a
-cohort code), for :data:`KEEP`, and dropped once the question is answered. Every method
-runs inside the caller's unit of work (see :mod:`storage.repository`).
+Only a keyed hash of the chat (channel and channel user id; :func:`storage.keys.reference`,
+not a plain SHA-256, which anyone could reverse by trying every user id) is kept with the
+payload (a cohort code), for :data:`KEEP`, and dropped once the question is answered.
+Every method runs inside the caller's unit of work (see :mod:`storage.repository`).
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from storage.keys import known_reference, reference
 from storage.models import Clock, PendingStart
 
 KEEP = timedelta(hours=24)
 """How long a deep link waits for the privacy question's answer."""
 
+_CHAT = "chat"
+"""The kind of the references kept here (:func:`storage.keys.reference`)."""
 
-def chat_hash(channel: str, channel_user_id: str) -> str:
-    return hashlib.sha256(f"{channel}:{channel_user_id}".encode()).hexdigest()
+
+def _chat(channel: str, channel_user_id: str) -> str:
+    return f"{channel}:{channel_user_id}"
 
 
 class PendingStartStore:
@@ -34,7 +38,7 @@ class PendingStartStore:
     def keep(self, channel: str, channel_user_id: str, payload: str) -> None:
         """Remember ``payload`` for this chat (the latest link counts); forget stale ones."""
         now = self._clock()
-        key = chat_hash(channel, channel_user_id)
+        key = reference(self._session, self._clock, _CHAT, _chat(channel, channel_user_id))
         self._session.execute(
             delete(PendingStart).where(
                 (PendingStart.chat_hash == key) | (PendingStart.expires_at <= now)
@@ -44,15 +48,18 @@ class PendingStartStore:
         self._session.flush()
 
     def find(self, channel: str, channel_user_id: str) -> str | None:
+        key = known_reference(self._session, _CHAT, _chat(channel, channel_user_id))
+        if key is None:
+            return None
         query = select(PendingStart.payload).where(
-            PendingStart.chat_hash == chat_hash(channel, channel_user_id),
-            PendingStart.expires_at > self._clock(),
+            PendingStart.chat_hash == key, PendingStart.expires_at > self._clock()
         )
         return self._session.execute(query).scalars().first()
 
     def drop(self, channel: str, channel_user_id: str) -> None:
-        key = chat_hash(channel, channel_user_id)
-        self._session.execute(delete(PendingStart).where(PendingStart.chat_hash == key))
+        key = known_reference(self._session, _CHAT, _chat(channel, channel_user_id))
+        if key is not None:
+            self._session.execute(delete(PendingStart).where(PendingStart.chat_hash == key))
 
     def purge(self, now: datetime) -> int:
         """Forget every payload past its time; how many."""

@@ -2,7 +2,9 @@
 and who a web caller is (their user id, language and roles).
 
 Only the SHA-256 of a token is stored, so the table gives nobody a working link or
-session. Every method runs inside the caller's unit of work (see
+session (a token is 256 random bits: no one finds it from its hash). A client's address is
+another matter, a small space: a login attempt keeps a keyed hash of it
+(:func:`storage.keys.reference`). Every method runs inside the caller's unit of work (see
 :mod:`storage.repository`); tokens are made by the caller.
 """
 
@@ -16,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.keys import reference
 from storage.models import Clock, User, WebAttempt, WebLogin, WebSession
 
 
@@ -120,7 +123,7 @@ class WebStore:
     def attempt(
         self, client: str, now: datetime, window: timedelta, per_client: int, overall: int
     ) -> bool:
-        """Count one login attempt of ``client`` (an address; stored as its hash): False,
+        """Count one login attempt of ``client`` (an address; stored as a keyed hash): False,
         and not counted, when it already made ``per_client`` within ``window``, or all
         clients together ``overall``. Older attempts are forgotten here.
 
@@ -128,7 +131,7 @@ class WebStore:
         in two processes may both pass at the limit: one too many, never unlimited."""
         since = now - window
         self._session.execute(delete(WebAttempt).where(WebAttempt.at <= since))
-        who = token_hash(client)
+        who = reference(self._session, self._clock, "address", client)
         mine = func.count().filter(WebAttempt.client_hash == who)
         query = select(mine, func.count()).where(WebAttempt.at > since)
         own, everyone = self._session.execute(query).one()

@@ -73,8 +73,9 @@ async def test_every_table_that_names_a_user_is_covered(db: Database) -> None:
     referencing = {table.name for table, _, _ in user_references()}
     # dispatchers: the running bot processes' heartbeats, nothing about a person;
     # web_attempts: a minute's login attempts by hashed address, no user;
-    # pending_starts: a deep link's cohort code by hashed chat, for a day before consent.
-    unnamed = {"users", "dispatchers", "web_attempts", "pending_starts"}
+    # pending_starts: a deep link's cohort code by hashed chat, for a day before consent;
+    # installation_keys: the key of those hashes.
+    unnamed = {"users", "dispatchers", "web_attempts", "pending_starts", "installation_keys"}
     assert referencing == {t.name for t in Base.metadata.sorted_tables} - unnamed
 
 

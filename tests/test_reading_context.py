@@ -176,3 +176,40 @@ def test_a_short_option_word_misspelt_by_one_letter_more(knowledge: Knowledge) -
     assert read(knowledge, "draagvlak_intern", "zwakk").option == "zwak"
     for other in ("hoop", "laat"):  # one letter changed is another word
         assert read(knowledge, "interests", other).outcome == "unknown", other
+
+
+# --- session 8 ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("vertrouwen", "goed, behalve met de gemeente"),
+        ("draagvlak_intern", "strong, except for the middle managers"),
+        ("draagvlak_intern", "mijn RvT staat er vol achter, de teams nog niet helemaal"),
+    ],
+)
+def test_an_exception_takes_back_part_of_a_shared_answer(
+    knowledge: Knowledge, question: str, text: str
+) -> None:
+    reading = read(knowledge, question, text)
+    assert reading.outcome == "ambiguous" and reading.option is None
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "expected"),
+    [
+        ("mandate", "no mandate at all, everything goes back", "geen"),
+        ("subgroups", "no subgroups at all", "geen"),
+    ],
+)
+def test_a_negation_after_a_negative_phrase_stresses_it(
+    knowledge: Knowledge, question: str, text: str, expected: str
+) -> None:
+    assert read(knowledge, question, text).option == expected
+
+
+def test_an_exception_must_be_a_boundary(knowledge_copy: Path) -> None:
+    reading = knowledge_copy / "content" / "reading.yaml"
+    edit(reading, "    nl: [behalve]\n", "    nl: [behalve, uitgezonderd]\n")
+    assert "exceptions: 'uitgezonderd' is no boundary" in check(knowledge_copy)[1]

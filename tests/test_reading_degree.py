@@ -3,10 +3,13 @@ sentence alone (review 6: F1, F2, F3, F7, F20, F38)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from knowledge.model import Knowledge
 from knowledge.reading.answers import Reading, read_answer
+from tests.knowledge_helpers import check, edit
 
 
 def read(knowledge: Knowledge, question_id: str, text: str) -> Reading:
@@ -102,3 +105,61 @@ def test_a_year_or_a_count_of_something_else_is_no_count(
 def test_three_aldermen_are_not_three_organisations(knowledge: Knowledge) -> None:
     reading = read(knowledge, "size", "we hebben 3 wethouders")
     assert reading.outcome != "matched" and reading.counts == ()
+
+
+# --- almost none is some (session 8) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bijna alles voorleggen",
+        "we moeten bijna alles voorleggen aan de achterban",
+        "we moeten bijna alles eerst voorleggen",
+        "vrijwel alles moet ik terugleggen",
+        "bijna geen mandaat",
+        "bijna niks",
+        "almost everything goes back to my board",
+    ],
+)
+def test_almost_everything_put_before_the_board_is_a_limited_mandate(
+    knowledge: Knowledge, text: str
+) -> None:
+    reading = read(knowledge, "mandate", text)
+    assert (reading.outcome, reading.option) == ("matched", "beperkt")
+
+
+def test_everything_put_before_the_board_is_still_no_mandate(knowledge: Knowledge) -> None:
+    assert read(knowledge, "mandate", "we moeten alles voorleggen").option == "geen"
+    assert read(knowledge, "subgroups", "bijna geen werkgroepen").option == "enkele"
+    # where none is no point of its own, almost none is still weak support
+    assert read(knowledge, "draagvlak_intern", "bijna niemand staat erachter").option == "zwak"
+
+
+def test_almost_options_of_an_unknown_option_are_reported(knowledge_copy: Path) -> None:
+    reading = knowledge_copy / "content" / "reading.yaml"
+    edit(reading, "mandate: {geen: beperkt}", "mandate: {geen: klein}")
+    assert "almost_options: 'klein' is no option of 'mandate'" in check(knowledge_copy)[1]
+
+
+# --- counts listed with commas add up; "een jaar of vijf" ---------------------------------
+
+
+def test_kinds_of_organisations_listed_with_commas_add_up(knowledge: Knowledge) -> None:
+    reading = read(knowledge, "size", "8 scholen, 2 gemeenten en 5 aanbieders")
+    assert (reading.option, reading.counts) == ("middel", ("15",))
+    assert read(knowledge, "subgroups", "3 werkgroepen, 2 tafels").option == "veel"
+    # two counts that name nothing are two answers, not a sum
+    assert read(knowledge, "size", "ongeveer 20, misschien 70").outcome != "matched"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("een jaar of 5", "volwassen"),
+        ("een jaar of twee", "opbouw"),
+        ("een maand of drie", "opstart"),
+    ],
+)
+def test_a_year_or_five_is_about_five_years(knowledge: Knowledge, text: str, expected: str) -> None:
+    assert read(knowledge, "fase", text).option == expected

@@ -87,6 +87,7 @@ TABLES = {
     "snapshots",
     "web_attempts",
     "pending_starts",
+    "installation_keys",
 }
 
 

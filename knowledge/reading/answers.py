@@ -26,7 +26,13 @@ from knowledge.reading.context import (
 from knowledge.reading.durations import read_durations
 from knowledge.reading.numbers import Count, read_counts
 from knowledge.reading.phrases import Hit, PhraseIndex, index_for, negated_hits, search
-from knowledge.reading.scope import other_matter, quantified, stray_count, weak_alone
+from knowledge.reading.scope import (
+    approximated,
+    other_matter,
+    quantified,
+    stray_count,
+    weak_alone,
+)
 from knowledge.reading.spec import ReadingSpec
 from knowledge.reading.words import Token, spans, tokenize
 
@@ -103,7 +109,9 @@ def read_answer(
     counts = [
         c for c in counts if c.unit in (None, question.id) and not stray_count(tokens, spec, c)
     ]
-    hits = search(_index(question), tokens, claimed, spec.literal)
+    hits = approximated(
+        tokens, spec, question.id, search(_index(question), tokens, claimed, spec.literal)
+    )
     count_hits = [
         Hit(
             c.start,

@@ -11,6 +11,10 @@ word ("wel", "we do") after a clause with a negation says what it *is*: when it 
 option, the clauses before it only deny, and their own option words do not count.
 "Officieel wel, in de praktijk niet" (the contrast first) stays a question.
 
+On the questions of how widely something is shared (``partial``), a clause of its own that
+ends in a negation ("de rvb staat erachter, de managers niet") or is opened by an exception
+("goed, behalve met de gemeente") takes back part of the answer: the bot asks.
+
 **A negation that is an answer answers only about the question's topic**: "geen", "nee",
 "no" are options of their own (no mandate, no subgroups), but a negation denies what
 follows it. "Geen formeel mandaat", "geen enkel mandaat", "no real mandate" deny the
@@ -111,11 +115,17 @@ def stray_negation(
 ) -> bool:
     """Whether a clause of its own that names no option ends in a negation: "de rvb staat
     erachter, de managers niet" (the managers do *not* stand behind it) takes back part
-    of what the other clauses say. ("Ruim, maar niet onbeperkt" ends in no negation, and
-    in "geen werkgroepen, tafels ook niet" the answer is a negation itself.)"""
+    of what the other clauses say, and so does one opened by an exception ("goed, behalve
+    met de gemeente"). ("Ruim, maar niet onbeperkt" ends in no negation, and in "geen
+    werkgroepen, tafels ook niet" the answer is a negation itself.)"""
     named = {tokens[h.start].clause for h in hits}
     if not named:
         return False
+    exceptions = {" ".join(words) for words in spec.exceptions}
+    if any(
+        t.opened_by in exceptions and t.clause not in named and t.clause not in skip for t in tokens
+    ):
+        return True
     inside = {i for h in hits for i in range(h.start, h.end)}
     decided = {i for h in deciding for i in range(h.start, h.end)}
     denying = [*spans(tokens, spec.negation), *spans(tokens, spec.negation_after)]

@@ -2,7 +2,8 @@
 "sinds 2019", "nog geen jaar", "een paar jaar", "in 2019 gestart", "vorig jaar begonnen".
 
 A number (or an amount word: "een", "half", "een paar") before a unit of time ("jaar",
-"maanden") is that many months; "sinds" before a year counts from that year to this one
+"maanden") is that many months, as is a number after "een jaar of" ("een jaar of vijf":
+about five years, not one); "sinds" before a year counts from that year to this one
 (the year passed in, not the clock's), and so does a year in a clause that says it was the
 start ("gestart", "begonnen", "started"); "vorig jaar" is a year too, named from this one.
 The bounds before it are read as for counts ("ruim een jaar" is 13 to 24 months). The
@@ -79,17 +80,24 @@ def read_durations(
             )
             if joined and value <= n_value and tokens[n_start].clause == tokens[start].clause:
                 high_value, last = n_value, n_end
-        unit = _unit(tokens, last, spec)
+        unit, first, stop = _unit(tokens, last, spec), start, last + 1
         if unit is None:
-            continue
-        low, high, first = value * unit, high_value * unit, start
-        if high_value == value:
+            # "een jaar of vijf": about five years, not one year
+            first, stop = start - 3, last  # "een jaar of"
+            about = first >= 0 and _about(tokens, start - 2)
+            if not about or tokens[start].clause != tokens[first].clause or any(taken[first:start]):
+                continue
+            unit = spec.time_units.get(tokens[start - 2].text)
+            if unit is None:
+                continue
+        low, high = value * unit, high_value * unit
+        if high_value == value and first == start:
             qualifier = qualifier_before(tokens, start, spec.numbers)
             if qualifier is not None:
                 low, high = bounded(qualifier[1], round(low))
                 first = start - qualifier[0]
-        found.append(_count(tokens, first, last + 1, low, high))
-        taken[first : last + 1] = [True] * (last + 1 - first)
+        found.append(_count(tokens, first, stop, low, high))
+        taken[first:stop] = [True] * (stop - first)
     for i, token in enumerate(tokens):
         unit = spec.time_units.get(token.text)
         if unit is None or taken[i]:
@@ -103,6 +111,8 @@ def read_durations(
                 continue
         length, low_amount, high_amount = amount
         first, low, high = i - length, low_amount * unit, high_amount * unit
+        if _about(tokens, i):
+            continue  # "een jaar of wat" (no number after it): some years, not one; asked
         if low == high and not any(taken[first:i]):
             qualifier = qualifier_before(tokens, first, spec.numbers)
             if qualifier is not None:
@@ -119,6 +129,19 @@ def _unit(tokens: Sequence[Token], at: int, spec: ReadingSpec) -> float | None:
     if at < len(tokens) and tokens[at].clause == tokens[at - 1].clause:
         return spec.time_units.get(tokens[at].text)
     return None
+
+
+ABOUT = ("een", "of")
+"""Around a unit before a number: "een jaar of vijf", "een maand of drie" (about so many)."""
+
+
+def _about(tokens: Sequence[Token], unit: int) -> bool:
+    """Whether the unit at index ``unit`` stands in "een jaar of", in one clause."""
+    if unit < 1 or unit + 1 >= len(tokens):
+        return False
+    around = (tokens[unit - 1], tokens[unit + 1])
+    same = all(t.clause == tokens[unit].clause for t in around)
+    return same and tuple(t.text for t in around) == ABOUT
 
 
 def _count(tokens: Sequence[Token], start: int, end: int, low: float, high: float) -> Count:

@@ -28,6 +28,8 @@ PHRASE_LISTS = (
     "contrast",
     "lowering",
     "intensifiers",
+    "almost",
+    "exceptions",
     "not_counted",
     "year_words",
 )
@@ -135,6 +137,26 @@ def _durations(file: SourceFile, root: LineDict, lines: dict[str, int]) -> Durat
     return phases, units, amounts, since, years_ago, started
 
 
+def _almost_options(
+    file: SourceFile, root: LineDict, lines: dict[str, int]
+) -> dict[str, dict[str, str]]:
+    """``almost_options``: per question, option → the option it is when said almost."""
+    raw = root.get("almost_options")
+    if raw is None:
+        return {}
+    if not isinstance(raw, LineDict):
+        file.error(root.line_of("almost_options"), "'almost_options' must be a mapping")
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    for question, moves in raw.items():
+        lines[f"almost_options.{question}"] = raw.line_of(question)
+        if isinstance(moves, LineDict) and all(isinstance(o, str) for o in moves.values()):
+            found[str(question)] = {str(o): str(to) for o, to in moves.items()}
+        else:
+            file.error(raw.line_of(question), f"'almost_options' of '{question}' must map options")
+    return found
+
+
 def read_reading(folder: Folder) -> ReadingSpec:
     """The ``reading`` section; without one nothing is special (no triggers, no scales)."""
     given = folder.single(KEY)
@@ -161,6 +183,7 @@ def read_reading(folder: Folder) -> ReadingSpec:
             weak[str(question)] = frozenset(_phrases(file, raw, str(question)))
     else:
         file.error(root.line_of("weak"), "'weak' must be a mapping of question ids")
+    almost_options = _almost_options(file, root, lines)
     dont_know_options: dict[str, str] = {}
     raw = root.get("dont_know_options")
     if raw is None:
@@ -235,6 +258,7 @@ def read_reading(folder: Folder) -> ReadingSpec:
             topics[str(question)] = kept
     else:
         file.error(root.line_of("topics"), "'topics' must be a mapping")
+    lines["exceptions"] = root.line_of("exceptions") if "exceptions" in root else 1
     triggers = (*lists["negation"], *lists["negation_after"])
     phases, units, amounts, since, years_ago, started = _durations(file, root, lines)
     return ReadingSpec(
@@ -253,6 +277,8 @@ def read_reading(folder: Folder) -> ReadingSpec:
         lowering=lists["lowering"],
         intensifiers=lists["intensifiers"],
         intensified=intensified,
+        almost=lists["almost"],
+        almost_options=almost_options,
         weak=weak,
         not_counted=lists["not_counted"],
         year_words=lists["year_words"],
@@ -265,6 +291,7 @@ def read_reading(folder: Folder) -> ReadingSpec:
         echo_fillers=lists["echo_fillers"],
         contrast=lists["contrast"],
         partial=frozenset(partial),
+        exceptions=lists["exceptions"],
         topics=topics,
         lines=lines,
     )
@@ -298,6 +325,14 @@ def reading_problems(knowledge: Knowledge) -> list[Problem]:
         check("intensified", question_id, ())
     for question_id in sorted(spec.weak):
         check("weak", question_id, ())
+    for words in spec.exceptions:
+        if words not in spec.boundaries:
+            line = spec.lines.get("exceptions", 1)
+            problems.append(
+                Problem(spec.file, line, f"exceptions: '{' '.join(words)}' is no boundary")
+            )
+    for question_id, moves in spec.almost_options.items():
+        check("almost_options", question_id, (*moves, *moves.values()))
 
     for question_id in spec.topics:
         check("topics", question_id, ())

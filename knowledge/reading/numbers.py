@@ -19,6 +19,8 @@ from knowledge.reading.words import Token
 
 AFTER = "at_least_after"
 """The qualifiers after a number ("40+", "veertig of meer"): at least that many."""
+PART_OF = "part_of"
+"""Words before a count that is part of the count before it ("40, waarvan 12 scholen")."""
 MAX_DIGITS = 7
 MAX_RUN = 5
 """Number words read together at most ("two hundred and fifty five")."""
@@ -183,7 +185,7 @@ def qualifier_before(
     """The longest bound right before ``start`` ("meer dan"): its length and kind."""
     best: tuple[int, str] | None = None
     for kind, phrases in qualifiers.items():
-        if kind in ("range", AFTER):
+        if kind in ("range", AFTER, PART_OF):
             continue
         for qualifier in phrases:
             if _ends_before(tokens, start, qualifier) and (
@@ -238,24 +240,48 @@ def read_counts(
         words = " ".join(t.text for t in tokens[first:last])
         counts.append(Count(low, high, first, last, words, unit_of(last)))
         k += 1
-    return _added(tokens, counts)
+    return _added(tokens, counts, qualifiers.get(PART_OF, ()))
 
 
 _AND = frozenset({"en", "and", "plus"})
+LISTED_NOUNS = 2
+"""How many words may stand between two listed counts: what the first counts."""
 
 
-def _added(tokens: Sequence[Token], counts: list[Count]) -> list[Count]:
+def _listed(tokens: Sequence[Token], last: Count, count: Count) -> bool:
+    """Whether ``count`` follows ``last`` in a list with commas, both naming what they
+    count, and the same: "8 scholen, 2 gemeenten en 5 aanbieders". (Without a noun each,
+    "ongeveer 20, misschien 70" is two answers, not one of 90.)"""
+    named = last.unit is not None and last.unit == count.unit
+    return (
+        named
+        and tokens[count.start - 1].then == ","
+        and tokens[count.start].clause == tokens[last.end - 1].clause + 1
+        and count.start - last.end <= LISTED_NOUNS
+    )
+
+
+def _added(
+    tokens: Sequence[Token], counts: list[Count], part_of: tuple[Phrase, ...] = ()
+) -> list[Count]:
     """Counts of kinds of organisations joined by "en" in one clause add up: "12 gemeenten
-    en 30 aanbieders" is 42, but "40 organisaties en 3 werkgroepen" count two things.
-    (Right after each other, "5 en 200" is a range, read above.)"""
+    en 30 aanbieders" is 42, but "40 organisaties en 3 werkgroepen" count two things; so do
+    those listed with commas (:func:`_listed`). A count after a ``part_of`` word is part
+    of the one before it: "40 organisaties, waarvan 12 scholen" is 40. (Right after each
+    other, "5 en 200" is a range, read above.)"""
     total: list[Count] = []
     for count in counts:
         if total:
             last = total[-1]
-            between = {t.text for t in tokens[last.end : count.start]}
-            same_clause = tokens[last.start].clause == tokens[count.end - 1].clause
             same_unit = last.unit is None or count.unit is None or last.unit == count.unit
-            if same_clause and same_unit and between & _AND and count.start - last.end > 1:
+            if same_unit and any(_ends_before(tokens, count.start, p) for p in part_of):
+                words = " ".join(t.text for t in tokens[last.start : count.end])
+                total[-1] = Count(last.low, last.high, last.start, count.end, words, last.unit)
+                continue
+            between = {t.text for t in tokens[last.end : count.start]}
+            same_clause = tokens[last.end - 1].clause == tokens[count.end - 1].clause
+            joined = same_clause and same_unit and between & _AND and count.start - last.end > 1
+            if joined or _listed(tokens, last, count):
                 words = " ".join(t.text for t in tokens[last.start : count.end])
                 unit = last.unit or count.unit
                 total[-1] = Count(

@@ -265,7 +265,8 @@ def negated_hits(
     A trigger is a run of unclaimed words, or exactly the span of a hit (a "geen" that is
     also an option word): such a hit stands as an answer only when it denies nothing.
     Without ``after`` only triggers before a word count: in a description "de stuurgroep
-    neemt de regie niet" is still about steering.
+    neemt de regie niet" is still about steering. A trigger after a phrase that is itself
+    a negation stresses it, it does not deny it: "no mandate at all" is no mandate.
     """
     by_span = {(h.start, h.end): h for h in hits}
     taken = list(claimed)
@@ -282,6 +283,7 @@ def negated_hits(
     before = _trigger_spans(tokens, spec.negation, free)
     post = _trigger_spans(tokens, spec.negation_after, free) if after else []
     trigger_spans = set(before) | set(post)
+    negative = {start for start, _ in spans(tokens, spec.negation)}
     for start, end in sorted(trigger_spans):
         clause = tokens[start].clause
         own = by_span.get((start, end))
@@ -299,6 +301,7 @@ def negated_hits(
                 for h in hits
                 if h is not own
                 and (h.start, h.end) not in trigger_spans
+                and h.start not in negative
                 and start - window < h.end <= start
                 and tokens[h.end - 1].clause == clause
             ]

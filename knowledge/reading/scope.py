@@ -24,16 +24,24 @@ little time, not a limited mandate; "veel geld" is no large network. A degree wo
 an option word ("weinig", "veel") and measures no option phrase, with a noun no question
 asks about right after it (``not_counted``), is spent.
 
+**Almost none is some**: "we moeten bijna alles voorleggen", "bijna geen mandaat",
+"almost everything goes back to my board" are not the phrase of none they contain ("alles
+voorleggen": no mandate) but the option next to it (a limited mandate). A word of "not
+quite" (``almost``) right before such a phrase moves it, per question (``almost_options``);
+where none is no point of its own ("bijna niemand staat erachter" is still weak support)
+nothing moves.
+
 **Stray numbers** are no count: a year after a year word ("in 2019 gestart") and a number
 of something no question counts ("3 wethouders", "2 uur").
 
 The words are in ``content/reading.yaml`` (``lowering``, ``intensifiers``, ``weak``,
-``year_words``, ``not_counted``).
+``year_words``, ``not_counted``, ``almost``, ``almost_options``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from knowledge.reading.numbers import Count
 from knowledge.reading.phrases import Hit
@@ -105,6 +113,26 @@ def quantified(
             if own is not None and any(h.options - own.options for h in scope):
                 spent.add(id(own))
     return denied, spent, measuring
+
+
+def approximated(
+    tokens: Sequence[Token], spec: ReadingSpec, question_id: str, hits: list[Hit]
+) -> list[Hit]:
+    """``hits``, each phrase of none with a word of "not quite" right before it in its
+    clause moved to the option next to it ("bijna alles voorleggen": ``beperkt``)."""
+    moves = spec.almost_options.get(question_id)
+    if not moves or not hits:
+        return hits
+    ends = {end for start, end in spans(tokens, spec.almost)}
+    if not ends:
+        return hits
+    moved: list[Hit] = []
+    for hit in hits:
+        before = hit.start in ends and tokens[hit.start - 1].clause == tokens[hit.start].clause
+        if before and hit.options & moves.keys():
+            hit = replace(hit, options=frozenset(moves.get(o, o) for o in hit.options))
+        moved.append(hit)
+    return moved
 
 
 def other_matter(

@@ -17,8 +17,10 @@ NUMBER_KINDS: tuple[str, ...] = (
     "nearly",
     "range",
     "at_least_after",
+    "part_of",
 )
-"""``at_least_after``: words after a number ("40+", "40 of meer"); the others stand before."""
+"""``at_least_after``: words after a number ("40+", "40 of meer"); the others stand before.
+``part_of``: words before a count that is part of the one before it ("waarvan 12")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,11 @@ class ReadingSpec:
     """Words of much degree ("veel"): on ``intensified`` questions the phrase after them
     decides, not their own option."""
     intensified: frozenset[str] = frozenset()
+    almost: tuple[Phrase, ...] = ()
+    """Words of "not quite" ("bijna", "almost") before an option phrase that says none."""
+    almost_options: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Per question, the option a phrase of none said almost stands for ("bijna alles
+    voorleggen": not ``geen`` but ``beperkt``)."""
     weak: Mapping[str, frozenset[Phrase]] = field(default_factory=dict)
     """Per question, option words that decide only in a short answer ("niemand")."""
     not_counted: tuple[Phrase, ...] = ()
@@ -52,6 +59,9 @@ class ReadingSpec:
     """Words that may stand beside that negation ("nee hoor", "not really, honestly")."""
     partial: frozenset[str] = frozenset()
     """Questions where a clause ending in a negation takes back part of the answer."""
+    exceptions: tuple[Phrase, ...] = ()
+    """Boundary words that open an exception ("behalve"): on ``partial`` questions such a
+    clause takes back part of the answer too."""
     contrast: tuple[Phrase, ...] = ()
     """Words of a clause that says what it is after one that said what it is not ("wel")."""
     topics: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)

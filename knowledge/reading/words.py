@@ -142,6 +142,8 @@ class Token:
     """A dash stood right before it ("40-50"): the second number of a range."""
     then: str = ""
     """The punctuation right after it, if any ("formeel?" → "?")."""
+    opened_by: str = ""
+    """The boundary words that opened its clause, when it is the first word ("behalve")."""
 
     def stem(self, lang: str) -> str:
         return self.en if lang == "en" else self.nl
@@ -163,9 +165,11 @@ def tokenize(text: str, boundaries: tuple[Phrase, ...] = ()) -> list[Token]:
         else:
             words.append(item)
     skip: set[int] = set()
+    opened: dict[int, str] = {}
     for start, end in phrase_set(boundaries).spans(words):
         breaks_before.add(start)
         skip.update(range(start, end))
+        opened[end] = " ".join(words[start:end])
     tokens: list[Token] = []
     clause = 0
     for i, word in enumerate(words):
@@ -175,7 +179,15 @@ def tokenize(text: str, boundaries: tuple[Phrase, ...] = ()) -> list[Token]:
             continue
         dutch, english = stems(word)
         tokens.append(
-            Token(word, dutch, english, clause, i in dashes_before, marks_after.get(i, ""))
+            Token(
+                word,
+                dutch,
+                english,
+                clause,
+                i in dashes_before,
+                marks_after.get(i, ""),
+                opened.get(i, ""),
+            )
         )
     return tokens
 
