@@ -9,7 +9,7 @@ from typing import Any, Literal, TypedDict
 
 from flows.cohorts.effects import ListCoordinators, StewardshipEffect
 from flows.handout.effects import HandoutEffect
-from flows.links import WorkshopLink
+from flows.links import Link
 from flows.live.effects import OpenLive
 from flows.replies import Reply
 from flows.timeline.effects import TimelineEffect
@@ -42,7 +42,7 @@ class Event:
     and typing "ja" agrees with it, also after a restart. ``joining``: the workshop of that
     link or of this ``/start``'s (open, closed, without coordinator, or none), of which the
     consent question says what agreeing does; None: no workshop link was looked up."""
-    joining: WorkshopLink | None = None
+    joining: Link | None = None
     offered: tuple[str, ...] = ()
     """Typed text before consent: the actions of the buttons on the consent question last
     shown, as the service remembers them (in memory: nothing is stored before consent):

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from flows.actions import action
 from flows.events import ConversationData, Effect
-from flows.links import WorkshopLink
+from flows.links import Link
 from flows.replies import Button, Reply, Screen, Span
 from flows.screens import Say, with_echo
 from knowledge.engine import Advice
@@ -52,7 +52,7 @@ class Context(Protocol):
     """The pressed button's label, kept on the message that loses its buttons."""
     start_payload_pending: str | None
     """A deep-link payload received before consent, carried on the consent buttons."""
-    joining: WorkshopLink | None
+    joining: Link | None
     """The workshop of that payload (:attr:`flows.events.Event.joining`)."""
     now: datetime
     """When the event arrived (aware; :attr:`flows.events.Event.at`)."""

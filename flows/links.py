@@ -43,4 +43,22 @@ class WorkshopLink:
         return self.status is LinkStatus.OPEN
 
 
+@dataclass(frozen=True, slots=True)
+class InvitationLink:
+    """A coordinator invitation's link (``start=inv_…``): whether agreeing makes the user
+    a coordinator — it can be used: known, unused, not expired, its admin still one."""
+
+    usable: bool
+
+    @property
+    def joins(self) -> bool:
+        """An invitation signs up for no workshop."""
+        return False
+
+
+Link = WorkshopLink | InvitationLink
+"""What the link a user opened before agreeing is."""
+
 UNKNOWN_LINK = WorkshopLink(LinkStatus.UNKNOWN)
+INVITATION_LINK = InvitationLink(usable=True)
+SPENT_INVITATION_LINK = InvitationLink(usable=False)

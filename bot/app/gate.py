@@ -26,7 +26,7 @@ from flows.actions import INVITE_PREFIX, parse_action
 from flows.commands import find
 from flows.definition import PRIVACY_TAG
 from flows.events import Event, ForgetMe, Outcome, SetLanguage
-from flows.links import WorkshopLink
+from flows.links import Link
 from storage import Repository
 
 FORGET = "vergeet"
@@ -133,15 +133,17 @@ def workshop_joined(
     event: Event,
     pending: str | None,
     user_id: int | None,
-) -> WorkshopLink | None:
+) -> Link | None:
     """The workshop link the consent question is about, for it to say what agreeing does:
-    the code of this event's ``/start <code>``, else the one kept for the chat. None for
-    no code and for a coordinator invitation (no workshop link)."""
+    the code of this event's ``/start <code>``, else the one kept for the chat (a
+    coordinator invitation: whether it can still be used). None for no code."""
     command = find(event.name) if event.kind == "command" else None
     opened = event.text.strip() if command is not None and command.name == "start" else ""
     code = opened or pending
-    if not code or code.startswith(INVITE_PREFIX):
+    if not code:
         return None
+    if code.startswith(INVITE_PREFIX):
+        return stewardship.invitation_link(repo, code)
     return stewardship.workshop_link(repo, code, user_id)
 
 

@@ -23,7 +23,14 @@ from flows.cohorts import screens as fs
 from flows.cohorts import stewardship as st
 from flows.commands import ADMIN, COORDINATOR
 from flows.dates import workshop_on
-from flows.links import UNKNOWN_LINK, LinkStatus, WorkshopLink
+from flows.links import (
+    INVITATION_LINK,
+    SPENT_INVITATION_LINK,
+    UNKNOWN_LINK,
+    InvitationLink,
+    LinkStatus,
+    WorkshopLink,
+)
 from flows.screens import Say
 from storage import Repository
 from storage.cohorts import CohortInfo
@@ -95,17 +102,28 @@ class Stewardship:
 
     # -- invitations ---------------------------------------------------------------------
 
+    def invitation_link(self, repo: Repository, token: str) -> InvitationLink:
+        """What an invitation link is, for the consent question: one :meth:`redeem` would
+        accept now, or one spent — by the rule it follows, without using it."""
+        return INVITATION_LINK if self._issuer(repo, token) is not None else SPENT_INVITATION_LINK
+
+    def _issuer(self, repo: Repository, token: str) -> tuple[int, int] | None:
+        """(invitation id, issuer's user id) of an invitation that can be used: known,
+        unused, not expired, its issuer still an admin."""
+        invite = repo.stewardship.find_invite(token, self.invite_valid)
+        if invite is None or invite.expired or invite.created_by is None:
+            return None
+        if not self.is_admin(repo, invite.created_by):
+            return None
+        return invite.id, invite.created_by
+
     def redeem(self, v: Visitor, token: str) -> int | None:
         """Use an invitation: the issuer's user id, or None when it is unknown, used,
         expired, revoked, or its issuer is no admin any more (or erased their data)."""
-        invite = v.repo.stewardship.find_invite(token, self.invite_valid)
-        if invite is None or invite.expired or invite.created_by is None:
+        found = self._issuer(v.repo, token)
+        if found is None or not v.repo.stewardship.use_invite(found[0], v.user_id):
             return None
-        if not self.is_admin(v.repo, invite.created_by):
-            return None
-        if not v.repo.stewardship.use_invite(invite.id, v.user_id):
-            return None
-        return invite.created_by
+        return found[1]
 
     def show_invites(self, v: Visitor) -> None:
         invites = v.repo.stewardship.open_invites(self.invite_valid)

@@ -8,7 +8,7 @@ from typing import assert_never
 from flows.actions import INVITE_PREFIX, START_PAYLOAD_PATTERN, action
 from flows.dates import workshop_on
 from flows.definition import BROWSE_TAG, PRIVACY_TAG
-from flows.links import UNKNOWN_LINK, LinkStatus, WorkshopLink
+from flows.links import UNKNOWN_LINK, InvitationLink, Link, LinkStatus, WorkshopLink
 from flows.replies import Attachment, Button, Reply, Span, join
 from flows.screens import Say
 
@@ -68,11 +68,12 @@ def consent_screen(
     say: Say,
     payload: str | None = None,
     lang: str | None = None,
-    link: WorkshopLink | None = None,
+    link: Link | None = None,
 ) -> Reply:
     """The privacy question; ``lang`` is a language the user chose that is not stored.
     With a workshop link it says what the link is (``link``, as the service found it; a
-    code it did not look up is taken for one of no workshop) and what agreeing really
+    code it did not look up is taken for one of no workshop; an invitation, whether it
+    can still be used — one not looked up is taken for usable) and what agreeing really
     does: following an open workshop (follow-up messages, what the coordinator sees and
     can do), or, for a closed one, one without coordinator or a code of none, advice
     without signing up; and what is kept before the answer."""
@@ -83,11 +84,13 @@ def consent_screen(
     if not carried(payload):
         text = say("consent")
     elif payload is not None and payload.startswith(INVITE_PREFIX):
-        text = say("consent_invite")  # it makes a coordinator: no workshop to follow
+        # It makes a coordinator (no workshop to follow), unless it is spent.
+        spent = isinstance(link, InvitationLink) and not link.usable
+        text = say("consent_invite_spent" if spent else "consent_invite")
     else:
-        link = link or UNKNOWN_LINK
-        body = say("consent_cohort" if link.joins else "consent_cohort_none")
-        text = join([_link_head(say, link), body], " ")
+        workshop = link if isinstance(link, WorkshopLink) else UNKNOWN_LINK
+        body = say("consent_cohort" if workshop.joins else "consent_cohort_none")
+        text = join([_link_head(say, workshop), body], " ")
     return Reply(tuple(text), rows, meta={"screen": "consent"})
 
 
@@ -95,14 +98,14 @@ def declined_screen(
     say: Say,
     payload: str | None = None,
     lang: str | None = None,
-    link: WorkshopLink | None = None,
+    link: Link | None = None,
 ) -> Reply:
     """Consent declined; after a workshop link: what that means for the workshop it names
     (``link``, as on the consent question), or, for a link that signs up for nothing,
     that its code is gone and why it would have signed up for nothing anyway."""
     cohort = carried(payload) and not (payload or "").startswith(INVITE_PREFIX)
-    link = (link or UNKNOWN_LINK) if cohort else None
-    followed = link if link is not None and link.joins else None
+    workshop = (link if isinstance(link, WorkshopLink) else UNKNOWN_LINK) if cohort else None
+    followed = workshop if workshop is not None and workshop.joins else None
     rows = (
         (Button(say.label("btn_browse"), action(BROWSE_TAG, "levels")),),
         (
@@ -114,8 +117,8 @@ def declined_screen(
     )
     if followed is not None:
         text = say("declined_cohort", workshop=_workshop(say, followed))
-    elif link is not None:
-        why = say.label(DECLINED_WHY[link.status], workshop=_workshop(say, link))
+    elif workshop is not None:
+        why = say.label(DECLINED_WHY[workshop.status], workshop=_workshop(say, workshop))
         text = say("declined_cohort_none", why=why)
     else:
         text = say("declined")
