@@ -43,6 +43,7 @@ from flows.events import (
     remember_update,
 )
 from flows.feature import CommandHandler, Registry
+from flows.links import WorkshopLink
 from flows.machine import fire
 from flows.replies import SCREEN_LIMIT, Reply, Screen, Span, last, led
 from flows.screens import Say
@@ -93,7 +94,7 @@ class Conversation:
         self.channel = stored.channel
         self.default_timezone = flow.default_timezone
         self.start_payload_pending: str | None = None
-        self.joining: str | None = None
+        self.joining: WorkshopLink | None = None
         self.offered: tuple[str, ...] = ()
         self.now = datetime.now(UTC)
         self.without_cohorts = False

@@ -23,6 +23,12 @@ def long_date(say: Say, day: date) -> str:
     return say.label("date_long", day=day.day, month=_month(say, day), year=day.year)
 
 
+def workshop_on(say: Say, day: date) -> str:
+    """ "de workshop van 11 december 2026": a workshop whose name its coordinator erased
+    (review 6, F35: not "—" inside a sentence)."""
+    return say.label("cohort_erased_name", date=long_date(say, day))
+
+
 def short_date(say: Say, day: date, today: date | None = None) -> str:
     """Day and month in words; the year too when it is not ``today``'s."""
     if today is not None and day.year != today.year:

@@ -9,6 +9,7 @@ from typing import Any, Literal, TypedDict
 
 from flows.cohorts.effects import ListCoordinators, StewardshipEffect
 from flows.handout.effects import HandoutEffect
+from flows.links import WorkshopLink
 from flows.live.effects import OpenLive
 from flows.replies import Reply
 from flows.timeline.effects import TimelineEffect
@@ -38,9 +39,10 @@ class Event:
     pending_start: str | None = None
     """Before consent: the deep-link payload (cohort code) of a ``/start`` received earlier,
     as the service keeps it (:mod:`storage.pending_starts`); the consent buttons carry it,
-    and typing "ja" agrees with it, also after a restart. ``joining``: the name of the
-    workshop of that link or of this ``/start``'s, which the consent question names."""
-    joining: str | None = None
+    and typing "ja" agrees with it, also after a restart. ``joining``: the workshop of that
+    link or of this ``/start``'s (open, closed, without coordinator, or none), of which the
+    consent question says what agreeing does; None: no workshop link was looked up."""
+    joining: WorkshopLink | None = None
     offered: tuple[str, ...] = ()
     """Typed text before consent: the actions of the buttons on the consent question last
     shown, as the service remembers them (in memory: nothing is stored before consent):

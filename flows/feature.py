@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from flows.actions import action
 from flows.events import ConversationData, Effect
+from flows.links import WorkshopLink
 from flows.replies import Button, Reply, Screen, Span
 from flows.screens import Say, with_echo
 from knowledge.engine import Advice
@@ -51,8 +52,8 @@ class Context(Protocol):
     """The pressed button's label, kept on the message that loses its buttons."""
     start_payload_pending: str | None
     """A deep-link payload received before consent, carried on the consent buttons."""
-    joining: str | None
-    """The name of the workshop that payload belongs to (:attr:`flows.events.Event.joining`)."""
+    joining: WorkshopLink | None
+    """The workshop of that payload (:attr:`flows.events.Event.joining`)."""
     now: datetime
     """When the event arrived (aware; :attr:`flows.events.Event.at`)."""
     offered: tuple[str, ...]

@@ -108,9 +108,12 @@ async def test_the_consent_question_of_a_link_names_the_workshop(people: People)
     assert "workshop Regio <b>Zuid</b>" in text_of(await people.send("8", "wat is dit?"))
 
 
-async def test_a_link_of_no_workshop_names_none(people: People) -> None:
+async def test_a_link_of_no_workshop_says_so_and_promises_no_follow_up(people: People) -> None:
+    """It said "Deze link hoort bij een workshop … meld ik u aan voor het vervolg", which
+    agreeing did not do (tests/test_consent_links.py: every kind of link)."""
     shown = text_of(await people.send("8", "/start ABCDEF123"))
-    assert "Deze link hoort bij een workshop." in shown, shown
+    assert "Deze link hoort bij geen workshop die ik ken." in shown, shown
+    assert "meld ik u nergens voor aan" in shown and "meld ik u aan" not in shown, shown
 
 
 async def test_the_consent_question_of_a_coordinator_invite_speaks_of_no_workshop(

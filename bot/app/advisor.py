@@ -224,7 +224,8 @@ class Advisor:
         pending = None
         if visit.consent is not True:
             pending = repo.pending_starts.find(channel, user_key)
-            joining = workshop_joined(repo, event, pending)
+            stewardship = self.followup.stewardship
+            joining = workshop_joined(repo, stewardship, event, pending, visit.user_id)
             event = replace(event, pending_start=pending, joining=joining)
         outcome = flow.handle(stored, event)
         if visit.consent is not True:

@@ -45,6 +45,7 @@ from flows.events import (
     ShowNudgeSettings,
     Snooze,
 )
+from flows.links import LinkStatus
 from flows.replies import Reply, join
 from flows.screens import Say
 from knowledge.guard import shared_version
@@ -56,6 +57,8 @@ CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 16
 """A cohort code: 16 of 62 characters, about 95 bits: not guessable, short in a QR code."""
 INVITE_LENGTH = 22
+REFUSED = {LinkStatus.CLOSED: "join_closed", LinkStatus.PAUSED: "join_paused"}
+"""What a link that takes no one new says when followed."""
 NUDGE_KINDS = ("nudge", "reminder", "recheck")
 """What ``/stop`` cancels and what "Later" can postpone."""
 
@@ -163,13 +166,10 @@ class FollowUp:
             return
         summary = self._summary(cohort)
         name, when = shown_name(v.say, cohort), fs.when(v.say, summary.workshop)
-        if cohort.closed and not v.repo.cohorts.is_member(cohort.id, v.user_id):
-            v.tell("join_closed", first=True, name=name)
-            return
-        if self.stewardship.ownerless(v, cohort) and not v.repo.cohorts.is_member(
-            cohort.id, v.user_id
-        ):
-            v.tell("join_paused", first=True, name=name)
+        # The one rule the consent question of the link announced (Stewardship.admits).
+        refused = REFUSED.get(self.stewardship.admits(v.repo, cohort, v.user_id))
+        if refused is not None:
+            v.tell(refused, first=True, name=name)
             return
         if not v.repo.cohorts.join(cohort.id, v.user_id):
             v.tell("join_again", first=True, name=name)

@@ -21,12 +21,13 @@ from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from flows.actions import parse_action
+from bot.app.stewardship import Stewardship
+from flows.actions import INVITE_PREFIX, parse_action
 from flows.commands import find
 from flows.definition import PRIVACY_TAG
 from flows.events import Event, ForgetMe, Outcome, SetLanguage
+from flows.links import WorkshopLink
 from storage import Repository
-from storage.privacy import ERASED_NAME
 
 FORGET = "vergeet"
 GATE_SCREENS = ("consent",)
@@ -126,16 +127,22 @@ def carried_payload(outcome: Outcome) -> str | None:
     return None
 
 
-def workshop_joined(repo: Repository, event: Event, pending: str | None) -> str | None:
-    """The name of the workshop whose link the consent question is about, for it to name:
-    the code of this event's ``/start <code>``, else the one kept for the chat. None for a
-    code of no cohort (an invitation, a mistyped link) or a cohort whose coordinator erased
-    its name."""
+def workshop_joined(
+    repo: Repository,
+    stewardship: Stewardship,
+    event: Event,
+    pending: str | None,
+    user_id: int | None,
+) -> WorkshopLink | None:
+    """The workshop link the consent question is about, for it to say what agreeing does:
+    the code of this event's ``/start <code>``, else the one kept for the chat. None for
+    no code and for a coordinator invitation (no workshop link)."""
     command = find(event.name) if event.kind == "command" else None
     opened = event.text.strip() if command is not None and command.name == "start" else ""
     code = opened or pending
-    cohort = repo.cohorts.by_code(code) if code else None
-    return cohort.name if cohort is not None and cohort.name != ERASED_NAME else None
+    if not code or code.startswith(INVITE_PREFIX):
+        return None
+    return stewardship.workshop_link(repo, code, user_id)
 
 
 def note_pending_start(

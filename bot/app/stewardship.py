@@ -15,27 +15,36 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.app.context import Visitor
 from flows.cohorts import screens as fs
 from flows.cohorts import stewardship as st
 from flows.commands import ADMIN, COORDINATOR
-from flows.dates import long_date
+from flows.dates import workshop_on
+from flows.links import UNKNOWN_LINK, LinkStatus, WorkshopLink
 from flows.screens import Say
+from storage import Repository
 from storage.cohorts import CohortInfo
 from storage.privacy import ERASED_NAME
 from storage.stewardship import INVITE_VALID
 
 
+def workshop_day(cohort: CohortInfo) -> date:
+    """The day of the cohort's workshop in its own time zone."""
+    return cohort.workshop_at.astimezone(ZoneInfo(cohort.timezone)).date()
+
+
+def typed_name(cohort: CohortInfo) -> str | None:
+    """The name its coordinator gave the cohort; None once they erased it."""
+    return cohort.name if cohort.name != ERASED_NAME else None
+
+
 def shown_name(say: Say, cohort: CohortInfo) -> str:
     """The cohort's name, or, when its coordinator erased it, "de workshop van 11
     december 2026" (review 6, F35: not "—" inside a sentence)."""
-    if cohort.name != ERASED_NAME:
-        return cohort.name
-    day = cohort.workshop_at.astimezone(ZoneInfo(cohort.timezone)).date()
-    return say.label("cohort_erased_name", date=long_date(say, day))
+    return typed_name(cohort) or workshop_on(say, workshop_day(cohort))
 
 
 class Stewardship:
@@ -51,18 +60,38 @@ class Stewardship:
         self.admins = frozenset(admins)
         self.invite_valid = invite_valid
 
-    def is_admin(self, v: Visitor, user_id: int) -> bool:
-        contact = v.repo.stewardship.channel_of(user_id)
+    def is_admin(self, repo: Repository, user_id: int) -> bool:
+        contact = repo.stewardship.channel_of(user_id)
         return contact is not None and contact in self.admins
 
-    def is_steward(self, v: Visitor, user_id: int | None) -> bool:
+    def is_steward(self, repo: Repository, user_id: int | None) -> bool:
         """Whether this user may look after a cohort: a coordinator or an admin."""
         if user_id is None:
             return False
-        return COORDINATOR in v.repo.cohorts.roles(user_id) or self.is_admin(v, user_id)
+        return COORDINATOR in repo.cohorts.roles(user_id) or self.is_admin(repo, user_id)
 
-    def ownerless(self, v: Visitor, cohort: CohortInfo) -> bool:
-        return not self.is_steward(v, cohort.owner_user_id)
+    def ownerless(self, repo: Repository, cohort: CohortInfo) -> bool:
+        return not self.is_steward(repo, cohort.owner_user_id)
+
+    def admits(self, repo: Repository, cohort: CohortInfo, user_id: int | None) -> LinkStatus:
+        """What following ``cohort``'s link does for ``user_id`` (None: nobody yet), the
+        one rule for joining and for the consent question that announces it: a member
+        stays one (OPEN), a closed cohort or one without owner takes no one new."""
+        if user_id is not None and repo.cohorts.is_member(cohort.id, user_id):
+            return LinkStatus.OPEN
+        if cohort.closed:
+            return LinkStatus.CLOSED
+        if self.ownerless(repo, cohort):
+            return LinkStatus.PAUSED
+        return LinkStatus.OPEN
+
+    def workshop_link(self, repo: Repository, code: str, user_id: int | None) -> WorkshopLink:
+        """What the workshop link with ``code`` is for ``user_id``, for the consent question."""
+        cohort = repo.cohorts.by_code(code)
+        if cohort is None:
+            return UNKNOWN_LINK
+        status = self.admits(repo, cohort, user_id)
+        return WorkshopLink(status, typed_name(cohort), workshop_day(cohort))
 
     # -- invitations ---------------------------------------------------------------------
 
@@ -72,7 +101,7 @@ class Stewardship:
         invite = v.repo.stewardship.find_invite(token, self.invite_valid)
         if invite is None or invite.expired or invite.created_by is None:
             return None
-        if not self.is_admin(v, invite.created_by):
+        if not self.is_admin(v.repo, invite.created_by):
             return None
         if not v.repo.stewardship.use_invite(invite.id, v.user_id):
             return None
@@ -104,7 +133,9 @@ class Stewardship:
     def show_ownerless(self, v: Visitor, cohorts: list[CohortInfo]) -> None:
         """Under an admin's cohort list: the cohorts without owner, to adopt or close."""
         orphans = [
-            (c.id, shown_name(v.say, c)) for c in cohorts if not c.closed and self.ownerless(v, c)
+            (c.id, shown_name(v.say, c))
+            for c in cohorts
+            if not c.closed and self.ownerless(v.repo, c)
         ]
         if orphans:
             v.show(st.ownerless_screen(v.say, orphans))

@@ -131,7 +131,8 @@ class Privacy:
         )
 
     def show_declined(self, ctx: Context, event: object) -> None:
-        ctx.emit(declined_screen(ctx.say, ctx.start_payload_pending, self._unstored_lang(ctx)))
+        lang = self._unstored_lang(ctx)
+        ctx.emit(declined_screen(ctx.say, ctx.start_payload_pending, lang, ctx.joining))
 
     def _unstored_lang(self, ctx: Context) -> str | None:
         """A language chosen in this event at the gate, which the consent buttons carry:
@@ -162,8 +163,12 @@ class Privacy:
             ctx.replies.append(privacy_screen(ctx.say, ctx.consent))
         elif ctx.consent is None and ctx.start_payload_pending:
             # Only the code of a workshop link is kept, for a day (/vergeet drops it).
-            forgotten = name == "vergeet"
-            ctx.tell("privacy_pending_forgotten" if forgotten else "privacy_pending_stored")
+            if name == "vergeet":
+                ctx.tell("privacy_pending_forgotten")
+            elif ctx.joining is not None and ctx.joining.joins:
+                ctx.tell("privacy_pending_stored")  # "ja" joins the workshop
+            else:
+                ctx.tell("privacy_pending_stored_link")  # joins nothing (or is an invitation)
         elif ctx.consent is None:
             ctx.tell("privacy_nothing_stored")
         elif not ctx.consent and name == "vergeet":
