@@ -93,9 +93,15 @@ def test_a_sum_is_no_count_of_organisations(knowledge: Knowledge, text: str) -> 
     assert reading.option is None and not reading.counts
 
 
-def test_a_sum_is_not_added_to_a_count(knowledge: Knowledge) -> None:
-    reading = read(knowledge, "size", "we hebben 40 partners en een budget van € 50.000")
-    assert (reading.option, reading.counts) == ("groot", ("40",))
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("we hebben 40 partners en een budget van € 50.000", "40"),
+        ("12 gemeenten en 3 ton per jaar", "12"),  # not 15
+    ],
+)
+def test_a_sum_is_not_added_to_a_count(knowledge: Knowledge, text: str, count: str) -> None:
+    assert read(knowledge, "size", text).counts == (count,)
 
 
 # --- a mandate of nothing -------------------------------------------------------------
@@ -134,6 +140,7 @@ def test_nothing_of_something_else_still_answers_nothing(knowledge: Knowledge) -
         ("interests", "laag tot hoog", ("laag", "gemiddeld", "hoog")),
         ("mandate", "ruim tot beperkt", ("ruim", "beperkt")),
         ("vertrouwen", "hoog tot wisselend", ("hoog", "wisselend")),
+        ("vertrouwen", "veel tot gemiddeld", ("hoog", "wisselend")),  # no degree word
     ],
 )
 def test_a_range_between_two_options_is_asked(

@@ -171,12 +171,7 @@ def read_answer(
         elsewhere=elsewhere,
     )
     order = [o.id for o in question.options]
-    # A degree word spent on what it measures ("a lot of distrust") is no end of a range.
-    said = [
-        h
-        for h in hits
-        if id(h) not in measuring and tokens[h.start].clause not in dont_know_clauses
-    ]
+    said = [h for h in hits if tokens[h.start].clause not in dont_know_clauses]
     spanned = ranged(tokens, spec, question.id, said)
     if spanned is not None:
         # "Nauwelijks tot soms": the answer lies between two options; asked, never picked.

@@ -5,7 +5,8 @@ two option phrases joined by a word of range (``reading.ranges``; "en" / "and" o
 a word that opens one, ``reading.between``: "tussen", "between"). The board member says
 the answer lies between them, so the bot asks which, offering both ends and on an ordered
 question what lies between. Without this the first end could deny the second ("nauwelijks"
-is a negation) and the range would be read as one of its ends.
+is a negation) and the range would be read as one of its ends. A join inside a degree
+phrase joins nothing ("a lot of distrust": that "of" is no "or").
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ def ranged(
     no range between two different options."""
     ordered = sorted(hits, key=lambda h: h.start)
     opened = {end for _, end in spans(tokens, spec.between)}
+    # A join inside a degree phrase joins nothing: "a lot of distrust" ("of" is no "or").
+    degree = {
+        i
+        for start, end in spans(tokens, (*spec.intensifiers, *spec.lowering))
+        for i in range(start, end)
+    }
     scale = spec.scales.get(question_id, ())
     for first, second in pairwise(ordered):
         if first.options == second.options or first.end >= second.start:
@@ -37,6 +44,8 @@ def ranged(
         if tokens[first.start].clause != tokens[second.start].clause:
             continue
         joins = (*spec.ranges, *spec.between_joins) if first.start in opened else spec.ranges
+        if degree & set(range(first.end, second.start)):
+            continue
         if not _joined(tokens, first.end, second.start, joins):
             continue
         ends = first.options | second.options

@@ -45,7 +45,8 @@ of something no question counts ("3 wethouders", "2 uur").
 
 The words are in ``content/reading.yaml`` (``lowering``, ``intensifiers``, ``weak``,
 ``year_words``, ``not_counted``, ``almost``, ``almost_options``, ``bounds``, ``sums``,
-``beyond``, ``bounded_options``; a number after ``currency`` is a sum, :func:`sums`).
+``beyond``, ``bounded_options``; a number after ``currency`` or before a word of ``sums``
+is a sum, :func:`sums`).
 """
 
 from __future__ import annotations
@@ -240,10 +241,17 @@ def stray_count(tokens: Sequence[Token], spec: ReadingSpec, count: Count) -> boo
 
 
 def sums(tokens: Sequence[Token], spec: ReadingSpec) -> list[tuple[int, int]]:
-    """Spans of a currency sign and the number after it ("€ 50.000"): a sum, never a count
-    (nor part of one: "40 partners en een budget van € 50.000" is 40)."""
-    return [
+    """Spans of a number with a currency sign before it or a sum word right after it ("€
+    50.000", "2 ton"): a sum, never a count (nor part of one: "40 partners en een budget
+    van € 50.000" is 40)."""
+    before = [
         (start, end + 1)
         for start, end in spans(tokens, spec.currency)
         if end < len(tokens) and tokens[end].text.isdigit()
     ]
+    after = [
+        (start - 1, end)
+        for start, end in spans(tokens, spec.sums)
+        if start and tokens[start - 1].text.isdigit()
+    ]
+    return [*before, *after]
