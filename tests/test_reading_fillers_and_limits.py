@@ -68,6 +68,7 @@ def test_a_negation_among_the_fillers_is_a_problem_of_check(knowledge_copy: Path
         "tot € 50.000 beslis ik zelf",
         "boven de 10.000 euro moet alles naar de rvt",
         "up to 10k I decide myself",
+        "boven de 50.000 moet ik naar de rvb",  # a bare number of thousands is a sum
     ],
 )
 def test_a_bound_on_a_sum_is_a_limited_mandate(knowledge: Knowledge, text: str) -> None:
@@ -80,9 +81,9 @@ def test_a_sum_reached_past_sets_no_bound(knowledge: Knowledge) -> None:
     assert (reading.outcome, reading.option) == ("matched", "ruim")
 
 
-def test_a_bound_on_something_else_is_no_limit(knowledge: Knowledge) -> None:
-    # "tot" without a sum ("tot op zekere hoogte" is its own phrase) moves nothing
-    assert read(knowledge, "mandate", "ik beslis zelf tot de zomer").option == "ruim"
+@pytest.mark.parametrize("text", ["ik beslis zelf tot de zomer", "ik beslis zelf, tot 30 keer"])
+def test_a_bound_on_something_else_is_no_limit(knowledge: Knowledge, text: str) -> None:
+    assert read(knowledge, "mandate", text).option == "ruim"
 
 
 @pytest.mark.parametrize(
@@ -112,6 +113,8 @@ def test_a_sum_is_not_added_to_a_count(knowledge: Knowledge, text: str, count: s
     [
         ("ik mag niks zelf", "geen"),
         ("ik mag niets zonder mijn bestuur", "geen"),
+        # nothing without permission: no mandate, not "toestemming" (limited) denied
+        ("niks zonder toestemming van de rvb", "geen"),
         # almost nothing is a limited mandate, as "bijna niks" (reading.almost_options)
         ("ik mag bijna niks zonder de rvt", "beperkt"),
     ],

@@ -65,6 +65,9 @@ NOUN_REACH = 2
 """How many words after a number may name what it counts ("3 nieuwe wethouders")."""
 SUM_REACH = 3
 """How many words after a bound word may name the sum ("tot een bepaald bedrag")."""
+BARE_SUM = 1000
+"""A number this large after a bound word is a sum without a word for it: "boven de
+50.000 moet ik naar de rvb" (only on the questions of ``bounded_options``)."""
 WEAK_ALONE = 3
 """A weak cue word decides only in an answer of at most this many words."""
 
@@ -181,7 +184,8 @@ def _limits(tokens: Sequence[Token], spec: ReadingSpec) -> list[tuple[int, int]]
         for i in range(end, min(end + SUM_REACH, len(tokens))):
             if tokens[i].clause != clause:
                 break
-            if i in sums or _in_thousands(tokens[i].text):
+            word = tokens[i].text
+            if i in sums or _in_thousands(word) or (word.isdigit() and int(word) >= BARE_SUM):
                 found.append((start, i + 1))
                 break
     return found
