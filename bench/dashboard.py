@@ -6,9 +6,10 @@ answered nudges.
 
 It runs in a process of its own (``python -m bench.dashboard``), as the server does: in
 the process of the whole bench, after the earlier suites, the same requests took about
-twice as long (105 against 49 ms alone; 87 ms after the memory suite only). The cause
-is not found; not the collector, it seems (about 125,000 objects tracked, and
-``gc.freeze()`` did not help).
+twice as long (105 against 49 ms alone). The cause is the C heap those suites leave
+behind (the memory suite's bulk inserts, for one: 54 ms before it, 96 ms after, 60 ms once
+``malloc_trim(0)`` gave glibc's free chunks back), not Python's objects: ``gc.freeze()``
+did not help.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ scope up to a clause boundary. The triggers, hedges,
 - :mod:`knowledge.reading.words`: tokens, clauses, stems, phrase search.
 - :mod:`knowledge.reading.similar`: the written word closest to a misspelt one.
 - :mod:`knowledge.reading.numbers`: counts and bounds ("niet meer dan tien").
+- :mod:`knowledge.reading.ranges`: a range between two options ("nauwelijks tot soms").
 - :mod:`knowledge.reading.answers`: one typed answer → an option, or why not.
 - :mod:`knowledge.reading.descriptions`: a description → the dilemmas it resembles.
 - :mod:`knowledge.reading.examples`: the examples file, run by ``check``.

@@ -1,9 +1,11 @@
 """One typed answer to one intake question → an option, or an honest "not understood".
 
-The steps, each on the words the earlier ones left: "I don't know" phrases; counts (for a
-question with number ranges); the question's option words and phrases (stemmed, longest
-first, then compounds, then misspellings); negation triggers and their scope. A denied
-option is never chosen. An option scores the words of its phrases found ("niet echt
+The steps, each on the words the earlier ones left: "I don't know" phrases; sums of money
+("€ 50.000": never a count); counts (for a question with number ranges); the question's
+option words and phrases (stemmed, longest first, fillers inside them skipped, then
+compounds, then misspellings) and bounds on a sum ("tot 50k": a limited mandate); a range
+between two options ("nauwelijks tot soms": asked); negation triggers and their scope. A
+denied option is never chosen. An option scores the words of its phrases found ("niet echt
 formeel" three, "stuurgroepje" one); the highest score decides, a tie is asked about. A
 count outweighs words.
 """
@@ -26,11 +28,14 @@ from knowledge.reading.context import (
 from knowledge.reading.durations import read_durations
 from knowledge.reading.numbers import Count, read_counts
 from knowledge.reading.phrases import Hit, PhraseIndex, index_for, negated_hits, search
+from knowledge.reading.ranges import ranged
 from knowledge.reading.scope import (
     approximated,
+    bounded,
     other_matter,
     quantified,
     stray_count,
+    sums,
     weak_alone,
 )
 from knowledge.reading.spec import ReadingSpec
@@ -94,6 +99,8 @@ def read_answer(
         claimed[start:end] = [True] * (end - start)
         dont_know_clauses.add(tokens[start].clause)
         dont_know_words.append(" ".join(t.text for t in tokens[start:end]))
+    for start, end in sums(tokens, spec):
+        claimed[start:end] = [True] * (end - start)
     counts: list[Count] = []
     ranges = {o.id: o.range for o in question.options if o.range is not None}
     elsewhere: str | None = None
@@ -109,9 +116,8 @@ def read_answer(
     counts = [
         c for c in counts if c.unit in (None, question.id) and not stray_count(tokens, spec, c)
     ]
-    hits = approximated(
-        tokens, spec, question.id, search(_index(question), tokens, claimed, spec.literal)
-    )
+    found = search(_index(question), tokens, claimed, spec.literal, skippable=spec.skippable)
+    hits = bounded(tokens, spec, question.id, approximated(tokens, spec, question.id, found))
     count_hits = [
         Hit(
             c.start,
@@ -165,6 +171,13 @@ def read_answer(
         elsewhere=elsewhere,
     )
     order = [o.id for o in question.options]
+    said = [h for h in hits if tokens[h.start].clause not in dont_know_clauses]
+    spanned = ranged(tokens, spec, question.id, said)
+    if spanned is not None:
+        # "Nauwelijks tot soms": the answer lies between two options; asked, never picked.
+        between, ends = spanned
+        asked = tuple(o for o in order if o in between)
+        return replace(read, outcome="ambiguous", words=ends, candidates=asked)
 
     def decided(options: set[str], words: Sequence[str]) -> Reading:
         left = options - negated_options

@@ -32,6 +32,14 @@ PHRASE_LISTS = (
     "exceptions",
     "not_counted",
     "year_words",
+    "skippable",
+    "ranges",
+    "bounds",
+    "sums",
+    "beyond",
+    "currency",
+    "between",
+    "between_joins",
 )
 
 
@@ -157,6 +165,23 @@ def _almost_options(
     return found
 
 
+def _option_per_question(
+    file: SourceFile, root: LineDict, key: str, lines: dict[str, int]
+) -> dict[str, str]:
+    """A mapping of question id → option id (``dont_know_options``, ``bounded_options``)."""
+    found: dict[str, str] = {}
+    raw = root.get(key)
+    if raw is None:
+        pass
+    elif isinstance(raw, LineDict):
+        for question, option in raw.items():
+            lines[f"{key}.{question}"] = raw.line_of(question)
+            found[str(question)] = str(option)
+    else:
+        file.error(root.line_of(key), f"'{key}' must be a mapping")
+    return found
+
+
 def read_reading(folder: Folder) -> ReadingSpec:
     """The ``reading`` section; without one nothing is special (no triggers, no scales)."""
     given = folder.single(KEY)
@@ -184,16 +209,8 @@ def read_reading(folder: Folder) -> ReadingSpec:
     else:
         file.error(root.line_of("weak"), "'weak' must be a mapping of question ids")
     almost_options = _almost_options(file, root, lines)
-    dont_know_options: dict[str, str] = {}
-    raw = root.get("dont_know_options")
-    if raw is None:
-        pass
-    elif isinstance(raw, LineDict):
-        for question, option in raw.items():
-            lines[f"dont_know_options.{question}"] = raw.line_of(question)
-            dont_know_options[str(question)] = str(option)
-    else:
-        file.error(root.line_of("dont_know_options"), "'dont_know_options' must be a mapping")
+    dont_know_options = _option_per_question(file, root, "dont_know_options", lines)
+    bounded_options = _option_per_question(file, root, "bounded_options", lines)
     scales: dict[str, tuple[str, ...]] = {}
     raw = root.get("scales")
     if raw is None:
@@ -259,6 +276,10 @@ def read_reading(folder: Folder) -> ReadingSpec:
     else:
         file.error(root.line_of("topics"), "'topics' must be a mapping")
     lines["exceptions"] = root.line_of("exceptions") if "exceptions" in root else 1
+    lines["skippable"] = root.line_of("skippable") if "skippable" in root else 1
+    for filler in lists["skippable"]:
+        if len(filler) != 1:
+            file.error(lines["skippable"], f"skippable: '{' '.join(filler)}' must be one word")
     triggers = (*lists["negation"], *lists["negation_after"])
     phases, units, amounts, since, years_ago, started = _durations(file, root, lines)
     return ReadingSpec(
@@ -269,6 +290,10 @@ def read_reading(folder: Folder) -> ReadingSpec:
         years_ago={words: int(low) for words, (low, _) in years_ago.items()},
         started=started,
         literal=frozenset(t[0] for t in triggers if len(t) == 1),
+        ranges=lists["ranges"],
+        between=lists["between"],
+        between_joins=lists["between_joins"],
+        skippable=frozenset(words[0] for words in lists["skippable"] if len(words) == 1),
         file=file.name,
         boundaries=lists["boundaries"],
         negation=lists["negation"],
@@ -279,6 +304,11 @@ def read_reading(folder: Folder) -> ReadingSpec:
         intensified=intensified,
         almost=lists["almost"],
         almost_options=almost_options,
+        bounds=lists["bounds"],
+        sums=lists["sums"],
+        beyond=lists["beyond"],
+        currency=lists["currency"],
+        bounded_options=bounded_options,
         weak=weak,
         not_counted=lists["not_counted"],
         year_words=lists["year_words"],
@@ -315,8 +345,12 @@ def reading_problems(knowledge: Knowledge) -> list[Problem]:
                     Problem(file, line, f"{key}: '{option}' is no option of '{question_id}'")
                 )
 
-    for question_id, option in spec.dont_know_options.items():
-        check("dont_know_options", question_id, (option,))
+    for key, chosen in (
+        ("dont_know_options", spec.dont_know_options),
+        ("bounded_options", spec.bounded_options),
+    ):
+        for question_id, option in chosen.items():
+            check(key, question_id, (option,))
     for question_id, scale in spec.scales.items():
         check("scales", question_id, scale)
     for question_id in sorted(spec.partial):
@@ -333,6 +367,9 @@ def reading_problems(knowledge: Knowledge) -> list[Problem]:
             )
     for question_id, moves in spec.almost_options.items():
         check("almost_options", question_id, (*moves, *moves.values()))
+    for word in sorted(spec.skippable & spec.literal):
+        line = spec.lines.get("skippable", 1)
+        problems.append(Problem(spec.file, line, f"skippable: '{word}' is a negation"))
 
     for question_id in spec.topics:
         check("topics", question_id, ())

@@ -27,6 +27,9 @@ MIN_COMPOUND_HEAD = 5
 MIN_COMPOUND_PREFIX = 3
 """... and its first part at least this long: "on-" and "in-" deny ("onbeperkt")."""
 PREFIX_KEY = 4
+MAX_SKIPPED = 2
+"""How many fillers ("echt", "wel", ``reading.skippable``) may stand between two words of
+a phrase."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,17 +156,45 @@ def index_for(owner: object, entries: Callable[[], Sequence[tuple[str, str, str]
     return built
 
 
-def _matches(entry: Entry, tokens: Sequence[Token], start: int) -> bool:
-    last = start + len(entry.stems) - 1
-    if last >= len(tokens) or tokens[last].clause != tokens[start].clause:
-        return False
-    for i, part in enumerate(entry.stems, start):
-        if entry.prefix and i == last:
-            if not tokens[i].text.startswith(part):
-                return False
-        elif tokens[i].stem(entry.lang) != part:
-            return False
-    return True
+def _fits(entry: Entry, token: Token, part: str, last: bool) -> bool:
+    if entry.prefix and last:
+        return token.text.startswith(part)
+    return token.stem(entry.lang) == part
+
+
+def _matches(
+    entry: Entry,
+    tokens: Sequence[Token],
+    start: int,
+    skippable: frozenset[str],
+    literal: frozenset[str],
+) -> tuple[int, tuple[int, ...]] | None:
+    """Where ``entry`` ends when it starts at ``start``, and the words it skipped: inside
+    a phrase up to ``MAX_SKIPPED`` fillers in a row ("willen echt iets anders"), never
+    after a negation: a degree word there grades it ("niet zo heel erg" is not "niet zo
+    erg", "niet heel sterk" not "niet sterk")."""
+    clause = tokens[start].clause
+    if not _fits(entry, tokens[start], entry.stems[0], len(entry.stems) == 1):
+        return None
+    negated = tokens[start].text in literal
+    i = start + 1
+    skipped: list[int] = []
+    for n, part in enumerate(entry.stems[1:], 2):
+        last = n == len(entry.stems)
+        run = 0
+        while True:
+            if i >= len(tokens) or tokens[i].clause != clause:
+                return None
+            if _fits(entry, tokens[i], part, last):
+                break
+            if negated or run == MAX_SKIPPED or tokens[i].text not in skippable:
+                return None
+            skipped.append(i)
+            run += 1
+            i += 1
+        negated = negated or tokens[i].text in literal
+        i += 1
+    return i, tuple(skipped)
 
 
 def search(
@@ -173,14 +204,19 @@ def search(
     literal: frozenset[str] = frozenset(),
     *,
     misspelt: bool = True,
+    skippable: frozenset[str] = frozenset(),
 ) -> list[Hit]:
     """Phrases found in the unclaimed tokens: longest first, then compounds, misspellings
     (unless not ``misspelt``: a misspelling claims only its own word, so leaving them out
     changes no other hit).
 
     A word in ``literal`` (a negation trigger) matches a phrase only as written, never by
-    its stem or as a misspelling: "niet" is not "niets", "no" is not "now"."""
-    found: list[tuple[int, int, Entry]] = []
+    its stem or as a misspelling: "niet" is not "niets", "no" is not "now".
+
+    A word in ``skippable`` may stand between two words of a phrase (:func:`_matches`);
+    the phrase scores its own words, and of two phrases of as many words the one without
+    fillers goes first."""
+    found: list[tuple[int, int, Entry, tuple[int, ...]]] = []
     for i, token in enumerate(tokens):
         if claimed[i]:
             continue
@@ -191,21 +227,23 @@ def search(
             *index.short_prefixes,
         ]
         for entry in entries:
-            if _matches(entry, tokens, i):
-                found.append((i, i + len(entry.stems), entry))
-    found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
+            matched = _matches(entry, tokens, i, skippable, literal)
+            if matched is not None:
+                found.append((i, matched[0], entry, matched[1]))
+    found.sort(key=lambda f: (-len(f[2].stems), f[1] - f[0], f[0]))
     taken = list(claimed)
     hits: list[Hit] = []
-    for start, end, entry in found:
+    for start, end, entry, skipped in found:
         if any(taken[start:end]):
             continue
         taken[start:end] = [True] * (end - start)
-        words = " ".join(t.text for t in tokens[start:end])
+        words = " ".join(t.text for i, t in enumerate(tokens[start:end], start) if i not in skipped)
         if words in literal and words not in entry.forms:
             taken[start:end] = [False] * (end - start)
             continue
         options = entry.options_for(words)
-        hits.append(Hit(start, end, options, end - start, words, written=entry.written))
+        weight = len(entry.stems)
+        hits.append(Hit(start, end, options, weight, words, written=entry.written))
     for i, token in enumerate(tokens):
         if taken[i] or token.text in literal:
             continue

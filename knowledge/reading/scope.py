@@ -31,11 +31,22 @@ quite" (``almost``) right before such a phrase moves it, per question (``almost_
 where none is no point of its own ("bijna niemand staat erachter" is still weak support)
 nothing moves.
 
+**A bound on a sum is a limit**: "ik mag tot 50k zelf beslissen, daarboven naar de rvb",
+"ik kan zelf beslissen tot een bepaald bedrag" are a limited mandate, not ample (and not a
+question between the two): deciding oneself up to a sum is deciding within limits. A bound
+word (``bounds``: "tot", "boven de") with a sum (``sums``: "50k", "euro", "€", "ton",
+"bedrag") a few words after it in its clause makes every option phrase of the answer that
+is on the question's scale the option of ``bounded_options``, and counts as that option
+itself. A word that reaches past the bound (``beyond``: "ook boven de 50k", "zelfs boven
+een ton") sets none.
+
 **Stray numbers** are no count: a year after a year word ("in 2019 gestart") and a number
 of something no question counts ("3 wethouders", "2 uur").
 
 The words are in ``content/reading.yaml`` (``lowering``, ``intensifiers``, ``weak``,
-``year_words``, ``not_counted``, ``almost``, ``almost_options``).
+``year_words``, ``not_counted``, ``almost``, ``almost_options``, ``bounds``, ``sums``,
+``beyond``, ``bounded_options``; a number after ``currency`` or before a word of ``sums``
+is a sum, :func:`sums`).
 """
 
 from __future__ import annotations
@@ -52,6 +63,8 @@ YEARS = (1900, 2099)
 """A number in this range after a year word is a year."""
 NOUN_REACH = 2
 """How many words after a number may name what it counts ("3 nieuwe wethouders")."""
+SUM_REACH = 3
+"""How many words after a bound word may name the sum ("tot een bepaald bedrag")."""
 WEAK_ALONE = 3
 """A weak cue word decides only in an answer of at most this many words."""
 
@@ -135,6 +148,50 @@ def approximated(
     return moved
 
 
+def bounded(
+    tokens: Sequence[Token], spec: ReadingSpec, question_id: str, hits: list[Hit]
+) -> list[Hit]:
+    """``hits`` with a bound on a sum in the text ("tot 50k"): each hit on the question's
+    scale moved to the option of ``bounded_options``, and each bound a hit of it."""
+    option = spec.bounded_options.get(question_id)
+    if option is None or not spec.bounds:
+        return hits
+    limits = _limits(tokens, spec)
+    if not limits:
+        return hits
+    scale = set(spec.scales.get(question_id, (option,)))
+    target = frozenset({option})
+    moved = [replace(h, options=target) if h.options <= scale else h for h in hits]
+    for start, end in limits:
+        if not any(h.start < end and start < h.end for h in hits):
+            words = " ".join(t.text for t in tokens[start:end])
+            moved.append(Hit(start, end, target, end - start, words))
+    return sorted(moved, key=lambda h: h.start)
+
+
+def _limits(tokens: Sequence[Token], spec: ReadingSpec) -> list[tuple[int, int]]:
+    """Spans from a bound word to the sum it bounds ("tot 50k", "boven de 10.000 euro")."""
+    sums = {i for start, end in spans(tokens, spec.sums) for i in range(start, end)}
+    past = {end for _, end in spans(tokens, spec.beyond)}
+    found: list[tuple[int, int]] = []
+    for start, end in _longest(spans(tokens, spec.bounds)):
+        if start in past:
+            continue
+        clause = tokens[start].clause
+        for i in range(end, min(end + SUM_REACH, len(tokens))):
+            if tokens[i].clause != clause:
+                break
+            if i in sums or _in_thousands(tokens[i].text):
+                found.append((start, i + 1))
+                break
+    return found
+
+
+def _in_thousands(word: str) -> bool:
+    """A sum written in thousands: "50k"."""
+    return len(word) > 1 and word.endswith("k") and word[:-1].isdigit()
+
+
 def other_matter(
     tokens: Sequence[Token], spec: ReadingSpec, hits: Sequence[Hit], measuring: set[int]
 ) -> set[int]:
@@ -181,3 +238,20 @@ def stray_count(tokens: Sequence[Token], spec: ReadingSpec, count: Count) -> boo
     clause = tokens[count.end - 1].clause
     after = [t.text for t in tokens[count.end : count.end + NOUN_REACH] if t.clause == clause]
     return any(word in _nouns(spec) for word in after)
+
+
+def sums(tokens: Sequence[Token], spec: ReadingSpec) -> list[tuple[int, int]]:
+    """Spans of a number with a currency sign before it or a sum word right after it ("€
+    50.000", "2 ton"): a sum, never a count (nor part of one: "40 partners en een budget
+    van € 50.000" is 40)."""
+    before = [
+        (start, end + 1)
+        for start, end in spans(tokens, spec.currency)
+        if end < len(tokens) and tokens[end].text.isdigit()
+    ]
+    after = [
+        (start - 1, end)
+        for start, end in spans(tokens, spec.sums)
+        if start and tokens[start - 1].text.isdigit()
+    ]
+    return [*before, *after]

@@ -42,10 +42,21 @@ class ReadingSpec:
     almost_options: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Per question, the option a phrase of none said almost stands for ("bijna alles
     voorleggen": not ``geen`` but ``beperkt``)."""
+    bounds: tuple[Phrase, ...] = ()
+    """Words that set a bound ("tot", "boven de") ..."""
+    sums: tuple[Phrase, ...] = ()
+    """... on a sum of money ("50k", "euro", "een bepaald bedrag")."""
+    beyond: tuple[Phrase, ...] = ()
+    """Words before a bound that reach past it ("ook boven de 50k"): no bound then."""
+    bounded_options: Mapping[str, str] = field(default_factory=dict)
+    """Per question, the option an answer with a bound on a sum is ("tot 50k zelf
+    beslissen": ``beperkt``)."""
     weak: Mapping[str, frozenset[Phrase]] = field(default_factory=dict)
     """Per question, option words that decide only in a short answer ("niemand")."""
     not_counted: tuple[Phrase, ...] = ()
     """Nouns a count may stand before that no question counts ("3 wethouders")."""
+    currency: tuple[Phrase, ...] = ()
+    """Signs and words before a number that make it a sum ("€ 50.000"), not a count."""
     year_words: tuple[Phrase, ...] = ()
     """Words before a year ("in 2019"): such a number is a date, not a count."""
     hedges: tuple[Phrase, ...] = ()
@@ -85,6 +96,14 @@ class ReadingSpec:
     """Line of each question id under ``dont_know_options`` and ``scales``, for problems."""
     literal: frozenset[str] = frozenset()
     """Single-word negation triggers: they match option words only as written."""
+    ranges: tuple[Phrase, ...] = ()
+    """Words that join two options into a range ("nauwelijks tot soms")."""
+    between: tuple[Phrase, ...] = ()
+    """Words that open a range ("tussen"): after them ``between_joins`` join one too."""
+    between_joins: tuple[Phrase, ...] = ()
+    skippable: frozenset[str] = frozenset()
+    """Fillers that may stand inside a phrase ("willen echt iets anders"); never a
+    negation."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,10 +27,11 @@ MAX_GAP = 3
 """How many words a ``...`` in a phrase stands for."""
 
 _TOKEN = re.compile(
-    r"[a-z]+|\d{1,3}(?:\.\d{3})+(?!\d)|\d+|[<>≤≥]=?|\+|[\U0001F300-\U0001FAFF\u2600-\u27BF]|\.\.\.|[,;.!?:()]|[-–—]"
+    r"[a-z]+|\d+k(?![a-z])|\d{1,3}(?:\.\d{3})+(?!\d)|\d+|[<>≤≥]=?|\+|[€$£]|[\U0001F300-\U0001FAFF\u2600-\u27BF]|\.\.\.|[,;.!?:()]|[-–—]"
 )
-"""Words, numbers, comparison signs and pictographs (a word each: "<10" is "minder dan
-10" and "🤷" is "I don't know" in ``reading.yaml``), clause punctuation and dashes."""
+"""Words, numbers, sums in thousands ("50k", a word: no count), comparison and currency
+signs and pictographs (a word each: "<10" is "minder dan 10", "€" a sum and "🤷" is "I
+don't know" in ``reading.yaml``), clause punctuation and dashes."""
 _APOSTROPHES = str.maketrans("", "", "'’‘`´")
 PUNCTUATION = frozenset(",;.!?:()")
 DASHES = frozenset("-–—")
