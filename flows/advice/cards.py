@@ -295,7 +295,8 @@ def why(
 ) -> Reply:
     """The user's answers, then why each dilemma fits: every reason once, under the first
     dilemma it raised; each dilemma's strongest reason always on screen (under it, or named
-    by the dilemma above that shows it); then more reasons turn by turn while they fit."""
+    by the dilemma above that shows it); then more reasons turn by turn while they fit and
+    restate no answer another reason on screen states."""
     intro = [say("why_intro") if result.profile else say("why_intro_unanswered"), answer_lines]
     top = result.top()
     # A reason stands under the first dilemma it raised, so a back-reference points up.
@@ -357,12 +358,22 @@ def why(
     if answer_lines and not _fits(parts_with(shown, home), [], room):
         # Many answers and long reasons: the answers are one command away, the reasons
         # are what this screen is for (and the whole must fit a phone's screen).
-        intro = [intro[0], say("why_answers_elsewhere")]
+        # The intro then leads to no list of answers: it ends without a colon.
+        opening = say("why_intro_elsewhere") if result.profile else intro[0]
+        intro = [opening, say("why_answers_elsewhere")]
+    # Each reason restates the answers its rule reads; a further reason that would restate
+    # one already on screen waits behind "Meer redenen" (each fact once).
+    facts = {r.id: r.when.dims for r in say.knowledge.rules}
+
+    def restates(reason: Reason) -> bool:
+        stated = frozenset().union(*(facts.get(rule, frozenset()) for rule in home))
+        return bool(facts.get(reason.rule, frozenset()) & stated)
+
     # Turn by turn: each dilemma its next reason that fits before any dilemma its third.
     for _turn in range(max((len(s.reasons) for s in top), default=0)):
         for index, scored in enumerate(top):
             for reason in scored.reasons:
-                if reason.rule in home or first[reason.rule] != index:
+                if reason.rule in home or first[reason.rule] != index or restates(reason):
                     continue
                 tried = [list(chosen) for chosen in shown]
                 tried[index].append(reason)
