@@ -99,12 +99,12 @@ def read_answer(
         claimed[start:end] = [True] * (end - start)
         dont_know_clauses.add(tokens[start].clause)
         dont_know_words.append(" ".join(t.text for t in tokens[start:end]))
-    for start, end in sums(tokens, spec):
-        claimed[start:end] = [True] * (end - start)
     counts: list[Count] = []
     ranges = {o.id: o.range for o in question.options if o.range is not None}
     elsewhere: str | None = None
     months = spec.phases.get(question.id)
+    for start, end in sums(tokens, spec) if months or ranges else ():
+        claimed[start:end] = [True] * (end - start)
     if months:
         ranges = dict(months)
         counts = read_durations(tokens, spec, claimed, year or date.today().year)

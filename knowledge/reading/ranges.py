@@ -29,14 +29,10 @@ def ranged(
     """The options the first range in ``hits`` spans (both ends and, on an ordered
     question, what lies between) and the words of its ends, or None when the text names
     no range between two different options."""
+    if len(hits) < 2:
+        return None
     ordered = sorted(hits, key=lambda h: h.start)
     opened = {end for _, end in spans(tokens, spec.between)}
-    # A join inside a degree phrase joins nothing: "a lot of distrust" ("of" is no "or").
-    degree = {
-        i
-        for start, end in spans(tokens, (*spec.intensifiers, *spec.lowering))
-        for i in range(start, end)
-    }
     scale = spec.scales.get(question_id, ())
     for first, second in pairwise(ordered):
         if first.options == second.options or first.end >= second.start:
@@ -44,9 +40,9 @@ def ranged(
         if tokens[first.start].clause != tokens[second.start].clause:
             continue
         joins = (*spec.ranges, *spec.between_joins) if first.start in opened else spec.ranges
-        if degree & set(range(first.end, second.start)):
-            continue
         if not _joined(tokens, first.end, second.start, joins):
+            continue
+        if _in_degree(tokens, spec, first.end, second.start):
             continue
         ends = first.options | second.options
         words = (first.words, second.words)
@@ -55,3 +51,10 @@ def ranged(
         at = sorted(scale.index(o) for o in ends)
         return frozenset(scale[at[0] : at[-1] + 1]), words
     return None
+
+
+def _in_degree(tokens: Sequence[Token], spec: ReadingSpec, start: int, end: int) -> bool:
+    """Whether a word from ``start`` to ``end`` is part of a degree phrase: "a lot of
+    distrust" ("of" is no "or")."""
+    found = [*spans(tokens, spec.intensifiers), *spans(tokens, spec.lowering)]
+    return any(s < end and start < e for s, e in found)
