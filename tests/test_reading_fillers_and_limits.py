@@ -69,6 +69,9 @@ def test_a_negation_among_the_fillers_is_a_problem_of_check(knowledge_copy: Path
         "boven de 10.000 euro moet alles naar de rvt",
         "up to 10k I decide myself",
         "boven de 50.000 moet ik naar de rvb",  # a bare number of thousands is a sum
+        # denying what lies past the bound is the limit, not a denial of it
+        "ik mag tot 50k, daarboven niet",
+        "ik mag zelf beslissen, maar niet over grote bedragen",
     ],
 )
 def test_a_bound_on_a_sum_is_a_limited_mandate(knowledge: Knowledge, text: str) -> None:

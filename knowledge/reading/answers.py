@@ -117,7 +117,9 @@ def read_answer(
         c for c in counts if c.unit in (None, question.id) and not stray_count(tokens, spec, c)
     ]
     found = search(_index(question), tokens, claimed, spec.literal, skippable=spec.skippable)
-    hits = bounded(tokens, spec, question.id, approximated(tokens, spec, question.id, found))
+    hits, limited = bounded(
+        tokens, spec, question.id, approximated(tokens, spec, question.id, found)
+    )
     count_hits = [
         Hit(
             c.start,
@@ -152,7 +154,9 @@ def read_answer(
     spent_weak = weak_alone(tokens, spec, question.id, live)
     live = [h for h in live if id(h) not in spent_weak]
     live_counts = [h for h in count_hits if id(h) not in denied and h.options]
-    negated_options = {o for h in negated for o in h.options}
+    # Under a bound on a sum, denying what lies past it is the limit: "tot 50k, daarboven
+    # niet", "zelf beslissen, maar niet over grote bedragen".
+    negated_options = {o for h in negated for o in h.options} - {limited}
     contrast = contrast_clause(tokens, spec, live, negated_options)
     if contrast is not None:
         live = [h for h in live if tokens[h.start].clause >= contrast]

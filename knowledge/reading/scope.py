@@ -37,8 +37,9 @@ question between the two): deciding oneself up to a sum is deciding within limit
 word (``bounds``: "tot", "boven de") with a sum (``sums``: "50k", "euro", "€", "ton",
 "bedrag") a few words after it in its clause makes every option phrase of the answer that
 is on the question's scale the option of ``bounded_options``, and counts as that option
-itself. A word that reaches past the bound (``beyond``: "ook boven de 50k", "zelfs boven
-een ton") sets none.
+itself; a denial of what lies past the bound is the limit too ("tot 50k, daarboven niet"). A
+word that reaches past the bound (``beyond``: "ook boven de 50k", "zelfs boven een ton")
+sets none.
 
 **Stray numbers** are no count: a year after a year word ("in 2019 gestart") and a number
 of something no question counts ("3 wethouders", "2 uur").
@@ -153,15 +154,16 @@ def approximated(
 
 def bounded(
     tokens: Sequence[Token], spec: ReadingSpec, question_id: str, hits: list[Hit]
-) -> list[Hit]:
+) -> tuple[list[Hit], str | None]:
     """``hits`` with a bound on a sum in the text ("tot 50k"): each hit on the question's
-    scale moved to the option of ``bounded_options``, and each bound a hit of it."""
+    scale moved to the option of ``bounded_options``, and each bound a hit of it; and that
+    option (None when the text sets no bound)."""
     option = spec.bounded_options.get(question_id)
     if option is None or not spec.bounds:
-        return hits
+        return hits, None
     limits = _limits(tokens, spec)
     if not limits:
-        return hits
+        return hits, None
     scale = set(spec.scales.get(question_id, (option,)))
     target = frozenset({option})
     moved = [replace(h, options=target) if h.options <= scale else h for h in hits]
@@ -169,7 +171,7 @@ def bounded(
         if not any(h.start < end and start < h.end for h in hits):
             words = " ".join(t.text for t in tokens[start:end])
             moved.append(Hit(start, end, target, end - start, words))
-    return sorted(moved, key=lambda h: h.start)
+    return sorted(moved, key=lambda h: h.start), option
 
 
 def _limits(tokens: Sequence[Token], spec: ReadingSpec) -> list[tuple[int, int]]:
