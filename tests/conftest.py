@@ -18,6 +18,12 @@ from fakebotapi import FakeBotAPI
 from knowledge.loader import BUNDLED_DIR, load_knowledge
 from knowledge.model import Knowledge
 
+# Registered here, before any test module imports it by name: otherwise a module that
+# imports from it first (``from tests.storage_fixtures import …``) leaves it unrewritten,
+# and the plugin registration of a later module fails (PytestAssertRewriteWarning, an
+# error here) — a subset such as ``pytest tests/test_live*.py`` did not even collect.
+pytest_plugins = ["tests.storage_fixtures"]
+
 
 @pytest.fixture
 async def api() -> AsyncIterator[FakeBotAPI]:
