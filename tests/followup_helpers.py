@@ -124,15 +124,22 @@ class People:
         await self.press(user, f"1:n:reply:{sent.id}")
         return await self.send(user, text)
 
+    async def invite(self) -> str:
+        """An admin's one-time coordinator invitation (the admin agrees first if needed):
+        the token of its link."""
+        if not await self.db.run(lambda repo: repo.cohorts.consented_user("telegram", ADMIN)):
+            await self.join_bot(ADMIN)
+        made = await self.press(ADMIN, "1:c:invite")
+        token = re.search(r"start=(inv_[A-Za-z0-9]+)", text_of(made))
+        assert token is not None
+        return token.group(1)
+
     async def coordinator(self, user: str) -> None:
         """Make ``user`` a coordinator through an admin's one-time invite link."""
         if not await self.db.run(lambda repo: repo.cohorts.consented_user("telegram", ADMIN)):
             await self.join_bot(ADMIN)
         await self.send(ADMIN, "/coordinator")
-        invite = await self.press(ADMIN, "1:c:invite")
-        token = re.search(r"start=(inv_[A-Za-z0-9]+)", text_of(invite))
-        assert token is not None
-        await self.join_bot(user, token.group(1))
+        await self.join_bot(user, await self.invite())
 
     async def user_id(self, user: str) -> int:
         found = await self.db.run(lambda repo: repo.cohorts.consented_user("telegram", user))

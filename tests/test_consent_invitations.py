@@ -5,7 +5,6 @@ a coordinator. Agreeing then does what the question said."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC
 from typing import Any
@@ -30,11 +29,7 @@ def people(db: Database, clock: Any) -> People:
 
 
 async def invite(people: People) -> str:
-    if not await people.db.run(lambda repo: repo.cohorts.consented_user("telegram", ADMIN)):
-        await people.join_bot(ADMIN)
-    token = re.search(r"start=(inv_[A-Za-z0-9]+)", text_of(await people.press(ADMIN, "1:c:invite")))
-    assert token is not None
-    return token.group(1)
+    return await people.invite()
 
 
 async def usable(people: People, clock: Any) -> str:

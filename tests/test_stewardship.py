@@ -6,7 +6,6 @@ texts are erased with them."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -27,12 +26,7 @@ def people(db: Database, clock: Any) -> People:
 
 
 async def invite(people: People) -> str:
-    if not await people.db.run(lambda repo: repo.cohorts.consented_user("telegram", ADMIN)):
-        await people.join_bot(ADMIN)
-    made = await people.press(ADMIN, "1:c:invite")
-    token = re.search(r"start=(inv_[A-Za-z0-9]+)", text_of(made))
-    assert token is not None
-    return token.group(1)
+    return await people.invite()
 
 
 async def roles(people: People, user: str) -> frozenset[str]:
