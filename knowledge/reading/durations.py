@@ -23,10 +23,9 @@ from knowledge.reading.numbers import (
     qualifier_before,
 )
 from knowledge.reading.spec import ReadingSpec
-from knowledge.reading.words import Token, spans
+from knowledge.reading.words import Token, decimal_whole, spans, written
 
 EARLIEST_YEAR = 1900
-DECIMAL_MARKS = frozenset(",.")
 """A year "sinds" may name; before it (or after this year) a number is no year."""
 
 
@@ -37,16 +36,16 @@ def read_durations(
     found: list[Count] = []
     taken = list(claimed)
     for i in range(len(tokens) - 2):
-        # "2,5 jaar", "1.5 years": the mark splits the number into two clauses
+        # "2,5 jaar", "1.5 years": a whole and its tenths
         whole, tenth = tokens[i], tokens[i + 1]
         unit = _unit(tokens, i + 2, spec)
-        decimal = whole.then in DECIMAL_MARKS and len(tenth.text) == 1 and tenth.text.isdigit()
-        if decimal and whole.text.isdigit() and unit is not None and not any(taken[i : i + 3]):
+        decimal = decimal_whole(tokens, i + 1) == i and len(tenth.text) == 1
+        if decimal and unit is not None and not any(taken[i : i + 3]):
             months = (int(whole.text[:MAX_DIGITS]) + int(tenth.text) / 10) * unit
             found.append(_count(tokens, i, i + 3, months, months))
             taken[i : i + 3] = [True] * 3
     numbers = [n for n in number_values(tokens) if not any(taken[n[0] : n[1]])]
-    since_ends = {end: start for start, end in spans(tokens, spec.since)}
+    since_ends = {_year_at(tokens, end, spec): start for start, end in spans(tokens, spec.since)}
     start_clauses = {tokens[start].clause for start, _ in spans(tokens, spec.started)}
 
     def counted_from(start: int) -> int | None:
@@ -125,6 +124,28 @@ def read_durations(
     return sorted(found, key=lambda c: c.start)
 
 
+AROUND_YEAR = 2
+"""How many of ``around_year``'s words may stand between "sinds" and its year."""
+
+
+def _year_at(tokens: Sequence[Token], at: int, spec: ReadingSpec) -> int:
+    """Where the year after a "since" word ending at ``at`` stands: past the words that may
+    come between them ("sinds ongeveer, eh, 2019")."""
+    for _ in range(AROUND_YEAR):
+        skipped = next(
+            (
+                len(p)
+                for p in spec.around_year
+                if tuple(t.text for t in tokens[at : at + len(p)]) == p
+            ),
+            0,
+        )
+        if not skipped:
+            break
+        at += skipped
+    return at
+
+
 def _unit(tokens: Sequence[Token], at: int, spec: ReadingSpec) -> float | None:
     if at < len(tokens) and tokens[at].clause == tokens[at - 1].clause:
         return spec.time_units.get(tokens[at].text)
@@ -145,7 +166,7 @@ def _about(tokens: Sequence[Token], unit: int) -> bool:
 
 
 def _count(tokens: Sequence[Token], start: int, end: int, low: float, high: float) -> Count:
-    words = " ".join(t.text for t in tokens[start:end])
+    words = written(tokens[start:end])
     return Count(round(low), round(high), start, end, words)
 
 

@@ -22,6 +22,7 @@ PHRASE_LISTS = (
     "boundaries",
     "negation",
     "negation_after",
+    "frequencies",
     "hedges",
     "dont_know",
     "echo_fillers",
@@ -85,8 +86,10 @@ Durations = tuple[
     tuple[Phrase, ...],
     dict[Phrase, tuple[float, float]],
     tuple[Phrase, ...],
+    tuple[Phrase, ...],
 ]
-"""Phases, units, amounts, "since" words, years named from this one, "started" words."""
+"""Phases, units, amounts, "since" words, years named from this one, "started" words and
+the words that may stand between "since" and its year."""
 
 
 def _phases(
@@ -119,7 +122,7 @@ def _durations(file: SourceFile, root: LineDict, lines: dict[str, int]) -> Durat
     if not isinstance(raw, LineDict):
         if raw is not None:
             file.error(root.line_of("durations"), "'durations' must be a mapping")
-        return {}, {}, {}, (), {}, ()
+        return {}, {}, {}, (), {}, (), ()
     given = raw.get("phases")
     phases = _phases(file, given, lines) if isinstance(given, LineDict) else {}
     units: dict[str, float] = {}
@@ -142,7 +145,8 @@ def _durations(file: SourceFile, root: LineDict, lines: dict[str, int]) -> Durat
             else:
                 (amounts if key == "amounts" else years_ago)[words] = read
     since, started = _phrases(file, raw, "since"), _phrases(file, raw, "started")
-    return phases, units, amounts, since, years_ago, started
+    around = _phrases(file, raw, "around_year") if "around_year" in raw else ()
+    return phases, units, amounts, since, years_ago, started, around
 
 
 def _almost_options(
@@ -281,12 +285,13 @@ def read_reading(folder: Folder) -> ReadingSpec:
         if len(filler) != 1:
             file.error(lines["skippable"], f"skippable: '{' '.join(filler)}' must be one word")
     triggers = (*lists["negation"], *lists["negation_after"])
-    phases, units, amounts, since, years_ago, started = _durations(file, root, lines)
+    phases, units, amounts, since, years_ago, started, around = _durations(file, root, lines)
     return ReadingSpec(
         phases=phases,
         time_units=units,
         amounts=amounts,
         since=since,
+        around_year=around,
         years_ago={words: int(low) for words, (low, _) in years_ago.items()},
         started=started,
         literal=frozenset(t[0] for t in triggers if len(t) == 1),
@@ -319,6 +324,7 @@ def read_reading(folder: Folder) -> ReadingSpec:
         numbers=numbers,
         echo_marks=frozenset(echo_marks),
         echo_fillers=lists["echo_fillers"],
+        frequencies=lists["frequencies"],
         contrast=lists["contrast"],
         partial=frozenset(partial),
         exceptions=lists["exceptions"],

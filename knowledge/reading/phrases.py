@@ -318,6 +318,7 @@ def negated_hits(
     spent: set[int] = set()
     window = spec.window
     post_words = set(spec.negation_after) if after else set()
+    frequencies = set(spec.frequencies)
     before = _trigger_spans(tokens, spec.negation, free)
     post = _trigger_spans(tokens, spec.negation_after, free) if after else []
     trigger_spans = set(before) | set(post)
@@ -340,6 +341,7 @@ def negated_hits(
                 if h is not own
                 and (h.start, h.end) not in trigger_spans
                 and h.start not in negative
+                and tuple(t.text for t in tokens[h.start : h.end]) not in frequencies
                 and start - window < h.end <= start
                 and tokens[h.end - 1].clause == clause
             ]

@@ -58,7 +58,7 @@ from dataclasses import replace
 from knowledge.reading.numbers import Count
 from knowledge.reading.phrases import Hit
 from knowledge.reading.spec import Phrase, ReadingSpec
-from knowledge.reading.words import Token, spans
+from knowledge.reading.words import Token, decimal_whole, spans, written
 
 YEARS = (1900, 2099)
 """A number in this range after a year word is a year."""
@@ -169,7 +169,7 @@ def bounded(
     moved = [replace(h, options=target) if h.options <= scale else h for h in hits]
     for start, end in limits:
         if not any(h.start < end and start < h.end for h in hits):
-            words = " ".join(t.text for t in tokens[start:end])
+            words = written(tokens[start:end])
             moved.append(Hit(start, end, target, end - start, words))
     return sorted(moved, key=lambda h: h.start), option
 
@@ -256,8 +256,14 @@ def sums(tokens: Sequence[Token], spec: ReadingSpec) -> list[tuple[int, int]]:
         if end < len(tokens) and tokens[end].text.isdigit()
     ]
     after = [
-        (start - 1, end)
+        (_number_start(tokens, start - 1), end)
         for start, end in spans(tokens, spec.sums)
         if start and tokens[start - 1].text.isdigit()
     ]
     return [*before, *after]
+
+
+def _number_start(tokens: Sequence[Token], i: int) -> int:
+    """Where the number ending at token ``i`` begins: "1,5 ton" is a sum from the "1"."""
+    whole = decimal_whole(tokens, i)
+    return i if whole is None else whole

@@ -67,6 +67,9 @@ class ReadingSpec:
     echo_marks: frozenset[str] = frozenset()
     """Punctuation that ends an echoed question ("formeel?"), answered by a negation."""
     echo_fillers: tuple[Phrase, ...] = ()
+    frequencies: tuple[Phrase, ...] = ()
+    """Words of how often: a negation after one says when not, it does not deny it ("soms
+    niet" is sometimes, "soms wel, soms niet" mixed)."""
     """Words that may stand beside that negation ("nee hoor", "not really, honestly")."""
     partial: frozenset[str] = frozenset()
     """Questions where a clause ending in a negation takes back part of the answer."""
@@ -86,6 +89,9 @@ class ReadingSpec:
     """Words for how many units ("een half": 0.5, "een paar": 2 to 3)."""
     since: tuple[Phrase, ...] = ()
     """Words before a year that count from it ("sinds 2019")."""
+    around_year: tuple[Phrase, ...] = ()
+    """Words that may stand between such a word and its year: "sinds ongeveer 2019",
+    "vanaf, eh, 2019" (at most :data:`knowledge.reading.durations.AROUND_YEAR` of them)."""
     years_ago: Mapping[Phrase, int] = field(default_factory=dict)
     """A year named from this one, and how many years back it is ("vorig jaar": 1)."""
     started: tuple[Phrase, ...] = ()

@@ -34,6 +34,8 @@ signs and pictographs (a word each: "<10" is "minder dan 10", "€" a sum and "�
 don't know" in ``reading.yaml``), clause punctuation and dashes."""
 _APOSTROPHES = str.maketrans("", "", "'’‘`´")
 PUNCTUATION = frozenset(",;.!?:()")
+DECIMAL_MARKS = frozenset(",.")
+"""A mark between two numbers that may be a decimal one: "2,5 jaar", "1.5 years"."""
 DASHES = frozenset("-–—")
 
 _STEM_LOCK = threading.Lock()
@@ -75,6 +77,18 @@ def _glued(text: str, start: int, end: int) -> bool:
     return before.isalpha() or (after.isalpha() and not suffix) or code_call
 
 
+DECIMAL_POINTS = {mark: f"#{mark}" for mark in DECIMAL_MARKS}
+"""The item :func:`raw_tokens` gives for a mark written between two digits ("1,5"): no
+clause punctuation (no typed token holds a "#")."""
+
+
+_DECIMAL_ITEMS = frozenset(DECIMAL_POINTS.values())
+
+
+def _between_digits(text: str, at: int) -> bool:
+    return 0 < at < len(text) - 1 and text[at - 1].isdigit() and text[at + 1].isdigit()
+
+
 def raw_tokens(text: str) -> list[str]:
     """Words, digits, clause punctuation and dashes; anything else is a separator. A
     number with thousands points ("1.000") is one number; digits written into a word are
@@ -83,7 +97,9 @@ def raw_tokens(text: str) -> list[str]:
     found: list[str] = []
     for match in _TOKEN.finditer(folded):
         token = match.group()
-        if token[0].isdigit():
+        if token in DECIMAL_MARKS and _between_digits(folded, match.start()):
+            token = DECIMAL_POINTS[token]
+        elif token[0].isdigit():
             if _glued(folded, match.start(), match.end()):
                 continue
             token = token.replace(".", "")
@@ -93,7 +109,11 @@ def raw_tokens(text: str) -> list[str]:
 
 def phrase(text: str) -> Phrase:
     """A written phrase as the tokens it is compared by (punctuation and dashes dropped)."""
-    return tuple(t for t in raw_tokens(text) if t not in PUNCTUATION and t not in DASHES)
+    return tuple(
+        t
+        for t in raw_tokens(text)
+        if t not in PUNCTUATION and t not in DASHES and t not in _DECIMAL_ITEMS
+    )
 
 
 STEM_CACHE = 8192
@@ -145,9 +165,31 @@ class Token:
     """The punctuation right after it, if any ("formeel?" → "?")."""
     opened_by: str = ""
     """The boundary words that opened its clause, when it is the first word ("behalve")."""
+    decimal: bool = False
+    """A decimal mark follows it, written between two digits ("1,5": the "1")."""
 
     def stem(self, lang: str) -> str:
         return self.en if lang == "en" else self.nl
+
+
+def decimal_whole(tokens: Sequence[Token], i: int) -> int | None:
+    """Where the decimal number whose fraction is token ``i`` begins ("1,5 ton": the index
+    of "1" for the "5"), or None: no decimal ("10, 5 scholen" are two numbers)."""
+    if i < 1 or not tokens[i].text.isdigit():
+        return None
+    whole = tokens[i - 1]
+    return i - 1 if whole.decimal and whole.text.isdigit() else None
+
+
+def written(tokens: Sequence[Token]) -> str:
+    """The words as typed, a space between them and a decimal's mark kept ("1,5 ton")."""
+    parts: list[str] = []
+    for i, token in enumerate(tokens):
+        if i and decimal_whole(tokens, i) is not None:
+            parts[-1] += tokens[i - 1].then + token.text
+        else:
+            parts.append(token.text)
+    return " ".join(parts)
 
 
 def tokenize(text: str, boundaries: tuple[Phrase, ...] = ()) -> list[Token]:
@@ -156,8 +198,13 @@ def tokenize(text: str, boundaries: tuple[Phrase, ...] = ()) -> list[Token]:
     breaks_before: set[int] = set()
     dashes_before: set[int] = set()
     marks_after: dict[int, str] = {}
+    decimals: set[int] = set()
     for item in raw_tokens(text):
-        if item in PUNCTUATION or item == GAP:
+        if item in _DECIMAL_ITEMS:
+            if words:  # "1,5": the mark is kept for the number, in the number's clause
+                marks_after[len(words) - 1] = item[1:]
+                decimals.add(len(words) - 1)
+        elif item in PUNCTUATION or item == GAP:
             breaks_before.add(len(words))
             if words:
                 marks_after.setdefault(len(words) - 1, item)
@@ -188,6 +235,7 @@ def tokenize(text: str, boundaries: tuple[Phrase, ...] = ()) -> list[Token]:
                 i in dashes_before,
                 marks_after.get(i, ""),
                 opened.get(i, ""),
+                i in decimals,
             )
         )
     return tokens
