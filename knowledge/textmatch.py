@@ -8,11 +8,13 @@ description), both pure, deterministic and never raising.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
 
 from knowledge.model import IntakeQuestion, Knowledge
 from knowledge.reading.answers import Outcome, Reading, read_answer
+from knowledge.reading.context import names_question_topic
 from knowledge.reading.descriptions import DilemmaMatch, read_description
-from knowledge.reading.words import phrase
+from knowledge.reading.words import Token, phrase, tokenize
 
 __all__ = ["DilemmaMatch", "Outcome", "Reading", "map_answer", "match_dilemmas", "normalize"]
 
@@ -24,7 +26,9 @@ def normalize(text: str) -> str:
 
 ELSEWHERE_WORDS = 2
 """A text not understood here answers another question only by a phrase this long
-("alles terugleggen"): one word ("veel") is an option word of many questions."""
+("alles terugleggen"), or by one word beside that question's distinct topic ("de
+belangen botsen nauwelijks"): one word alone ("veel") is an option word of many
+questions."""
 
 
 def map_answer(
@@ -50,18 +54,29 @@ def _answered_elsewhere(
     question: IntakeQuestion, text: str, knowledge: Knowledge, year: int | None
 ) -> str | None:
     """The one other question (core ones first) ``text`` answers by a phrase, or None."""
+    spec = knowledge.reading
+
+    @cache
+    def tokens() -> list[Token]:
+        return tokenize(text, spec.boundaries)
+
     for core in (True, False):
         found = []
         for other in knowledge.intake:
             if other.id == question.id or other.core != core:
                 continue
             reading = read_answer(other, text, knowledge, year=year)
-            if reading.outcome == "matched" and any(
-                len(words.split()) >= ELSEWHERE_WORDS for words in reading.words
+            if reading.outcome != "matched":
+                continue
+            if any(len(words.split()) >= ELSEWHERE_WORDS for words in reading.words) or (
+                other.id in spec.distinct_topics and names_question_topic(tokens(), spec, other.id)
             ):
                 found.append(other.id)
+        if len(found) > 1:  # "de belangen botsen eigenlijk niet": the one whose topic it names
+            named = [q for q in found if names_question_topic(tokens(), spec, q)]
+            return named[0] if len(named) == 1 else None
         if found:
-            return found[0] if len(found) == 1 else None
+            return found[0]
     return None
 
 

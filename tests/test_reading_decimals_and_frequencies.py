@@ -1,5 +1,6 @@
 """A decimal number's mark ("1,5 ton"), words between "sinds" and its year ("sinds
-ongeveer, eh, 2019") and words of how often before a negation ("soms niet")."""
+ongeveer, eh, 2019"), words of how often before a negation ("soms niet") and a word
+beside another question's matter ("de belangen botsen nauwelijks" at the trust question)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from knowledge.model import Knowledge
 from knowledge.reading.answers import read_answer
 from knowledge.reading.words import tokenize, written
+from knowledge.textmatch import map_answer
 from tests.knowledge_helpers import read
 
 
@@ -83,3 +85,39 @@ def test_a_negation_after_a_word_of_how_often_does_not_deny_it(
 def test_a_negation_after_another_word_still_denies_it(knowledge: Knowledge) -> None:
     reading = read(knowledge, "vertrouwen", "hoog is het niet")
     assert reading.option != "hoog" and "hoog" in reading.negated_options
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "elsewhere"),
+    [
+        ("vertrouwen", "de belangen botsen nauwelijks", "interests"),
+        ("draagvlak_intern", "de belangen botsen sterk", "interests"),
+        ("interests", "weinig vertrouwen", "vertrouwen"),
+        ("interests", "veel wantrouwen", "vertrouwen"),
+        ("vertrouwen", "de belangen botsen eigenlijk niet", "interests"),
+    ],
+)
+def test_a_word_beside_another_matter_answers_that_matter(
+    knowledge: Knowledge, question: str, text: str, elsewhere: str
+) -> None:
+    """One word ("nauwelijks") beside another question's distinct topic ("de belangen") is
+    about that matter: not read here, and named as answering that question."""
+    asked = knowledge.intake_question(question)
+    assert asked is not None
+    reading = map_answer(asked, text, knowledge)
+    assert (reading.outcome, reading.option, reading.elsewhere) == ("unknown", None, elsewhere)
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "option"),
+    [
+        ("vertrouwen", "het vertrouwen is laag", "laag"),
+        ("interests", "het vertrouwen is laag, de belangen botsen sterk", "hoog"),
+        ("knelpunt", "vooral onderling in de werkgroep", "binnen_subgroep"),
+    ],
+)
+def test_a_word_beside_its_own_matter_still_answers(
+    knowledge: Knowledge, question: str, text: str, option: str
+) -> None:
+    reading = read(knowledge, question, text)
+    assert (reading.outcome, reading.option) == ("matched", option), reading

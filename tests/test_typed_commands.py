@@ -75,12 +75,66 @@ def test_a_count_of_organisations_sent_twice_does_not_answer_the_subgroups(
     assert again.state.state == question_state("subgroups")
 
 
-def test_an_answer_to_another_question_says_which(knowledge: Knowledge) -> None:
-    # review 6, F4: the mandate described at the governance question was a dead re-ask
+def test_an_answer_to_another_question_says_which_and_is_noted_there(
+    knowledge: Knowledge,
+) -> None:
+    # review 6, F4: the mandate described at the governance question was a dead re-ask;
+    # then it said which question it answers, and the user had to say it again there
     flow = AdvisorFlow(knowledge)
     state = StoredState(
         state=question_state("sturingsvorm"), flow_version=FLOW_VERSION, consent=True
     )
     outcome = typed(flow, state, "eigenlijk moet ik alles terugleggen bij mijn eigen bestuur")
-    assert "andere vraag (Mandaat)" in said(outcome)
-    assert outcome.state.state == state.state and not outcome.state.answers
+    assert "andere vraag (Mandaat)" in said(outcome) and "„Geen mandaat” genoteerd" in said(outcome)
+    assert outcome.state.state == state.state, "this question is asked again"
+    assert outcome.state.answers == {"mandate": "geen"}
+    assert "failures" not in outcome.state.data
+
+
+def test_an_answer_noted_in_passing_is_ticked_when_its_question_comes(
+    knowledge: Knowledge,
+) -> None:
+    flow = AdvisorFlow(knowledge)
+    state = StoredState(
+        state=question_state("sturingsvorm"), flow_version=FLOW_VERSION, consent=True
+    )
+    noted = typed(flow, state, "ik mag tot 50k zelf beslissen")
+    assert noted.state.answers == {"mandate": "beperkt"}
+    after = typed(flow, noted.state, "door de partners samen")
+    while after.state.state != question_state("mandate"):
+        after = flow.handle(after.state, Event("text", text="overslaan"))
+    labels = [b.label for r in after.replies for row in r.buttons for b in row]
+    assert "✓ Beperkt mandaat" in labels, labels
+
+
+def test_an_answer_given_otherwise_before_is_not_overwritten_in_passing(
+    knowledge: Knowledge,
+) -> None:
+    flow = AdvisorFlow(knowledge)
+    state = StoredState(
+        state=question_state("sturingsvorm"),
+        flow_version=FLOW_VERSION,
+        consent=True,
+        answers={"mandate": "ruim"},
+    )
+    outcome = typed(flow, state, "eigenlijk moet ik alles terugleggen bij mijn eigen bestuur")
+    assert outcome.state.answers == {"mandate": "ruim"}
+    assert "andere vraag (Mandaat)" in said(outcome) and "genoteerd" not in said(outcome)
+
+
+def test_a_question_that_no_longer_applies_after_an_answer_in_passing_is_left(
+    knowledge: Knowledge,
+) -> None:
+    # trust is asked only where interests are not low: saying they are low at the trust
+    # question answers that one and leaves this one
+    flow = AdvisorFlow(knowledge)
+    state = StoredState(
+        state=question_state("vertrouwen"),
+        flow_version=FLOW_VERSION,
+        consent=True,
+        answers={"size": "middel", "subgroups": "enkele", "mandate": "ruim"},
+    )
+    outcome = typed(flow, state, "de belangen botsen eigenlijk niet")
+    assert outcome.state.answers.get("interests") == "laag"
+    assert outcome.state.state != question_state("vertrouwen")
+    assert "vertrouwen" not in outcome.state.data.get("skipped", [])

@@ -12,6 +12,7 @@ from flows.definition import BROWSE_TAG
 from flows.events import fresh_data
 from flows.feature import Context, Registry, catalogue_words, local_year
 from flows.intake import screens
+from flows.screens import question_name
 from flows.timeline.dialogue import Timeline
 from flows.timeline.recheck import UNCHANGED, unchanged_button
 from knowledge.model import IntakeQuestion
@@ -242,6 +243,12 @@ class Intake:
             ctx.lead = understood.noted(ctx.say, question, reading)
             self.record(ctx, question, reading.option)
             return True
+        if (
+            reading.outcome == "unknown"
+            and reading.elsewhere is not None
+            and self.note_in_passing(ctx, question, text, reading.elsewhere)
+        ):
+            return True
         said = understood.not_chosen(ctx.say, question, reading)
         if reading.dont_know and said is not None:
             ctx.lead = said  # an honest "I don't know" is an answer, not a failure
@@ -256,4 +263,39 @@ class Intake:
         else:
             ctx.lead = ctx.say("not_understood")
         ctx.reshow()
+        return True
+
+    def note_in_passing(
+        self, ctx: Context, question: IntakeQuestion, text: str, other_id: str
+    ) -> bool:
+        """Text that answers another question ("ik mag tot 50k zelf beslissen" at the
+        governance question) is noted there, said so, and this question asked again; the
+        other question shows it ticked when its turn comes. Not when that question was
+        answered otherwise (the user is asked, as before) or does not apply."""
+        other = ctx.knowledge.intake_question(other_id)
+        if other is None:
+            return False
+        reading = map_answer(other, text, ctx.knowledge, year=local_year(ctx))
+        option = other.option(reading.option or "") if reading.outcome == "matched" else None
+        if option is None:
+            return False
+        profile = ctx.flow_profile()
+        current = ctx.answers.get(other.id)
+        if current != option.id and other.counts(current, profile):
+            return False
+        if not other.counts(option.id, {**profile, other.id: option.id}):
+            return False
+        ctx.answers[other.id] = option.id
+        ctx.data["skipped"] = [q for q in ctx.skipped() if q != other.id]
+        ctx.data.pop("failures", None)
+        ctx.answers_changed()
+        ctx.lead = ctx.say(
+            "reading_elsewhere_noted",
+            question=question_name(ctx.say, other),
+            answer=ctx.say.plain(option.label),
+        )
+        if ctx.asks(question.id):
+            ctx.reshow()
+        else:  # the new answer means this question no longer applies
+            ctx.fire("answer")
         return True

@@ -22,6 +22,7 @@ from knowledge.reading.context import (
     answered_echoes,
     answers_elsewhere,
     contrast_clause,
+    foreign_topic,
     names_topic,
     stray_negation,
 )
@@ -143,6 +144,7 @@ def read_answer(
     standing = [h for h in hits if id(h) not in denied and id(h) not in lowering]
     spent |= answers_elsewhere(tokens, spec, question.id, standing)
     spent |= other_matter(tokens, spec, hits, measuring)
+    spent |= foreign_topic(tokens, spec, question.id, hits)
     negated = [h for h in hits if id(h) in denied]
     live = [
         h

@@ -164,6 +164,42 @@ def names_topic(token: Token, topic: Mapping[str, tuple[str, ...]]) -> bool:
     )
 
 
+def foreign_topic(
+    tokens: Sequence[Token], spec: ReadingSpec, question_id: str, hits: Sequence[Hit]
+) -> set[int]:
+    """The ids of one-word hits in a clause that names another question's distinct topic
+    and not this question's: "de belangen botsen nauwelijks" at the trust question is about
+    the interests ("nauwelijks" is no answer here), "het vertrouwen is laag" at the
+    interests question about trust."""
+    own = spec.topics.get(question_id, {})
+    others = [spec.topics[q] for q in sorted(spec.distinct_topics) if q != question_id]
+    if not others:
+        return set()
+    answering = {i for h in hits for i in range(h.start, h.end)}
+    spent: set[int] = set()
+    for hit in hits:
+        if hit.end - hit.start != 1:
+            continue
+        # the words beside it; an option word of this question names no other matter
+        # ("onderling" is a trust word and, at the bottleneck question, a place)
+        clause = [
+            t
+            for i, t in enumerate(tokens)
+            if t.clause == tokens[hit.start].clause and i not in answering
+        ]
+        if any(names_topic(t, own) for t in clause if own):
+            continue
+        if any(names_topic(t, topic) for t in clause for topic in others):
+            spent.add(id(hit))
+    return spent
+
+
+def names_question_topic(tokens: Sequence[Token], spec: ReadingSpec, question_id: str) -> bool:
+    """Whether any of ``tokens`` names the topic of ``question_id`` (if it has one)."""
+    topic = spec.topics.get(question_id)
+    return topic is not None and any(names_topic(t, topic) for t in tokens)
+
+
 def answers_elsewhere(
     tokens: Sequence[Token], spec: ReadingSpec, question_id: str, hits: Sequence[Hit]
 ) -> set[int]:

@@ -202,6 +202,7 @@ def read_reading(folder: Folder) -> ReadingSpec:
         window = 5
     lines: dict[str, int] = {}
     intensified = _question_ids(file, root, "intensified", lines)
+    distinct_topics = _question_ids(file, root, "distinct_topics", lines)
     weak: dict[str, frozenset[Phrase]] = {}
     raw = root.get("weak")
     if raw is None:
@@ -307,6 +308,7 @@ def read_reading(folder: Folder) -> ReadingSpec:
         lowering=lists["lowering"],
         intensifiers=lists["intensifiers"],
         intensified=intensified,
+        distinct_topics=distinct_topics,
         almost=lists["almost"],
         almost_options=almost_options,
         bounds=lists["bounds"],
@@ -363,6 +365,13 @@ def reading_problems(knowledge: Knowledge) -> list[Problem]:
         check("partial", question_id, ())
     for question_id in sorted(spec.intensified):
         check("intensified", question_id, ())
+    for question_id in sorted(spec.distinct_topics):
+        check("distinct_topics", question_id, ())
+        if question_id not in spec.topics:
+            line = spec.lines.get(f"distinct_topics.{question_id}", 1)
+            problems.append(
+                Problem(spec.file, line, f"distinct_topics: '{question_id}' has no topics")
+            )
     for question_id in sorted(spec.weak):
         check("weak", question_id, ())
     for words in spec.exceptions:

@@ -71,6 +71,9 @@ class ReadingSpec:
     """Words of how often: a negation after one says when not, it does not deny it ("soms
     niet" is sometimes, "soms wel, soms niet" mixed)."""
     """Words that may stand beside that negation ("nee hoor", "not really, honestly")."""
+    distinct_topics: frozenset[str] = frozenset()
+    """Questions whose topic words, named in a clause, make a one-word answer there about
+    that matter only: "de belangen botsen nauwelijks" does not say trust is low."""
     partial: frozenset[str] = frozenset()
     """Questions where a clause ending in a negation takes back part of the answer."""
     exceptions: tuple[Phrase, ...] = ()
