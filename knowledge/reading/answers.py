@@ -110,7 +110,13 @@ def read_answer(
         ranges = dict(months)
         counts = read_durations(tokens, spec, claimed, year or date.today().year)
     elif ranges:
-        counts = read_counts(tokens, spec.numbers, claimed, _units(tokens, spec, question.id))
+        counts = read_counts(
+            tokens,
+            spec.numbers,
+            claimed,
+            _units(tokens, spec, question.id),
+            lambda count: stray_count(tokens, spec, count),
+        )
         elsewhere = next((c.unit for c in counts if c.unit not in (None, question.id)), None)
     for count in counts:
         claimed[count.start : count.end] = [True] * (count.end - count.start)
