@@ -32,3 +32,20 @@ def test_counts_joined_by_en_still_add_up_without_an_uncounted_one(knowledge: Kn
         tokens, spec, [False] * len(tokens), lambda end: "size", lambda c: c.start == 0
     )
     assert [(c.low, c.high) for c in apart] == [(2, 2), (8, 8)]
+
+
+@pytest.mark.parametrize(
+    "text", ["nee, we zijn met 12", "geen, we zijn maar met 6", "nee, alles in 1 overleg"]
+)
+def test_a_plain_no_first_is_not_outweighed_by_the_count_explaining_it(
+    knowledge: Knowledge, text: str
+) -> None:
+    reading = read(knowledge, "subgroups", text)
+    assert (reading.outcome, reading.option) == ("matched", "geen"), reading
+
+
+@pytest.mark.parametrize(("text", "option"), [("nee, 3 werkgroepen", "enkele"), ("ja, 12", "veel")])
+def test_a_count_of_several_subgroups_still_outweighs_words(
+    knowledge: Knowledge, text: str, option: str
+) -> None:
+    assert read(knowledge, "subgroups", text).option == option

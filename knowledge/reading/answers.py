@@ -18,6 +18,7 @@ from datetime import date
 from typing import Literal
 
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
+from knowledge.reading.clauses import explaining, plain_no
 from knowledge.reading.context import (
     answered_echoes,
     answers_elsewhere,
@@ -162,6 +163,11 @@ def read_answer(
     spent_weak = weak_alone(tokens, spec, question.id, live)
     live = [h for h in live if id(h) not in spent_weak]
     live_counts = [h for h in count_hits if id(h) not in denied and h.options]
+    no = plain_no(tokens, spec, live) if live_counts else None
+    if no is not None:
+        # "nee, we zijn met 12": the no answers, the count after it explains it
+        of_hit = {id(h): c for c, h in zip(counts, count_hits, strict=True)}
+        live_counts = [h for h in live_counts if not explaining(tokens, no, of_hit[id(h)])]
     # Under a bound on a sum, denying what lies past it is the limit: "tot 50k, daarboven
     # niet", "zelf beslissen, maar niet over grote bedragen".
     negated_options = {o for h in negated for o in h.options} - {limited}
