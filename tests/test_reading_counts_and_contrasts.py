@@ -73,3 +73,14 @@ def test_an_echoed_topic_denied_by_a_plain_no_is_the_no(knowledge: Knowledge) ->
     # a negation with words between it and the topic still only denies ("not really one")
     hedged = read(knowledge, "bestuurlijke_subgroep", "een stuurgroep? niet echt")
     assert hedged.outcome == "ambiguous", hedged
+
+
+@pytest.mark.parametrize("text", ["we sturen samen met de gemeente", "gezamenlijk met de gemeente"])
+def test_who_one_steers_with_is_a_companion_not_the_lead(knowledge: Knowledge, text: str) -> None:
+    reading = read(knowledge, "sturingsvorm", text)
+    assert (reading.outcome, reading.option) == ("matched", "gedeeld"), reading
+
+
+def test_a_lead_in_a_clause_of_its_own_still_leads(knowledge: Knowledge) -> None:
+    reading = read(knowledge, "sturingsvorm", "de gemeente, samen met de scholen")
+    assert reading.option == "leidende_organisatie", reading

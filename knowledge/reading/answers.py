@@ -18,7 +18,7 @@ from datetime import date
 from typing import Literal
 
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
-from knowledge.reading.clauses import explaining, plain_no, qualified_yes
+from knowledge.reading.clauses import companions, explaining, plain_no, qualified_yes
 from knowledge.reading.context import (
     answered_echoes,
     answers_elsewhere,
@@ -159,6 +159,7 @@ def read_answer(
     spent |= answers_elsewhere(tokens, spec, question.id, standing)
     spent |= other_matter(tokens, spec, hits, measuring)
     spent |= foreign_topic(tokens, spec, question.id, hits)
+    spent |= companions(tokens, spec, hits)
     negated = [h for h in hits if id(h) in denied]
     live = [
         h

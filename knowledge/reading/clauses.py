@@ -13,6 +13,10 @@ a boundary word opens ("maar", "but") and that names an option: the yes ("ja" is
 formal steering group) no longer counts beside it. ("Ja, een paar" opens no clause with a
 boundary word: both count.)
 
+**Who one does it with** (``together``: "samen met", "together with"): an option phrase
+after such words in their clause names a companion, not the answer: "we sturen samen met
+de gemeente" is shared steering ("samen"), not the municipality leading.
+
 The words are in ``content/reading.yaml``.
 """
 
@@ -75,3 +79,16 @@ def qualified_yes(tokens: Sequence[Token], spec: ReadingSpec, live: Sequence[Hit
         and h.options - meant
     ]
     return {id(h) for h in own} if qualifying else set()
+
+
+def companions(tokens: Sequence[Token], spec: ReadingSpec, hits: Sequence[Hit]) -> set[int]:
+    """The ids of hits that name who one does it with ("samen met de gemeente")."""
+    found: set[int] = set()
+    for start, end in spans(tokens, spec.together):
+        clause = tokens[start].clause
+        found |= {
+            id(h)
+            for h in hits
+            if end <= h.start < end + spec.window and tokens[h.start].clause == clause
+        }
+    return found

@@ -84,6 +84,9 @@ class ReadingSpec:
     affirmations: tuple[Phrase, ...] = ()
     """A bare yes ("ja", "yes"): a clause opened by a boundary word after it, naming an
     option, says which yes ("ja, maar informeel")."""
+    together: tuple[Phrase, ...] = ()
+    """Words before who one does it with ("samen met"): the option phrase after them
+    names a companion, not an answer ("samen met de gemeente" is shared)."""
     topics: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     """Per question, per language, the words that name what it asks about ("mandaat"):
     what a negation that answers must deny, and what a count must count."""
