@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import getpass
 import sys
 
@@ -33,6 +34,10 @@ def _run_telegram(settings: Settings, webhook: bool) -> int:
 
     from bot.telegram.run import run_telegram
 
+    # What start-up imported lives as long as the process: out of the collector's reach, a
+    # full collection scans only what serving makes (here 90 ms for the ~94,000 objects of
+    # the imports, each time one came, in the middle of answering someone).
+    gc.freeze()
     try:
         return run_telegram(settings, webhook=webhook)
     except InvalidToken:

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Literal
 
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
+from knowledge.reading.clauses import explaining, plain_no
 from knowledge.reading.context import (
     answered_echoes,
     answers_elsewhere,
@@ -116,7 +117,13 @@ def read_answer(
         ranges = dict(months)
         counts = read_durations(tokens, spec, claimed, year or date.today().year)
     elif ranges:
-        counts = read_counts(tokens, spec.numbers, claimed, _units(tokens, spec, question.id))
+        counts = read_counts(
+            tokens,
+            spec.numbers,
+            claimed,
+            _units(tokens, spec, question.id),
+            lambda count: stray_count(tokens, spec, count),
+        )
         elsewhere = next((c.unit for c in counts if c.unit not in (None, question.id)), None)
     for count in counts:
         claimed[count.start : count.end] = [True] * (count.end - count.start)
@@ -162,6 +169,11 @@ def read_answer(
     spent_weak = weak_alone(tokens, spec, question.id, live)
     live = [h for h in live if id(h) not in spent_weak]
     live_counts = [h for h in count_hits if id(h) not in denied and h.options]
+    no = plain_no(tokens, spec, live) if live_counts else None
+    if no is not None:
+        # "nee, we zijn met 12": the no answers, the count after it explains it
+        of_hit = {id(h): c for c, h in zip(counts, count_hits, strict=True)}
+        live_counts = [h for h in live_counts if not explaining(tokens, no, of_hit[id(h)])]
     # Under a bound on a sum, denying what lies past it is the limit: "tot 50k, daarboven
     # niet", "zelf beslissen, maar niet over grote bedragen".
     negated_options = {o for h in negated for o in h.options} - {limited}

@@ -206,9 +206,11 @@ def read_counts(
     qualifiers: Mapping[str, tuple[Phrase, ...]],
     claimed: Sequence[bool],
     unit_of: Callable[[int], str | None] = lambda end: None,
+    uncounted: Callable[[Count], bool] = lambda count: False,
 ) -> list[Count]:
     """Every count in ``tokens`` (skipping claimed ones), with its range and bound, and
-    what it counts (``unit_of`` the index after its number)."""
+    what it counts (``unit_of`` the index after its number); an ``uncounted`` one (a count
+    of something no question counts) is never added to another."""
     values = [v for v in number_values(tokens) if not any(claimed[v[0] : v[1]])]
     counts: list[Count] = []
     joiners = qualifiers.get("range", ())
@@ -240,7 +242,7 @@ def read_counts(
         words = " ".join(t.text for t in tokens[first:last])
         counts.append(Count(low, high, first, last, words, unit_of(last)))
         k += 1
-    return _added(tokens, counts, qualifiers.get(PART_OF, ()))
+    return _added(tokens, counts, qualifiers.get(PART_OF, ()), uncounted)
 
 
 _AND = frozenset({"en", "and", "plus"})
@@ -262,13 +264,17 @@ def _listed(tokens: Sequence[Token], last: Count, count: Count) -> bool:
 
 
 def _added(
-    tokens: Sequence[Token], counts: list[Count], part_of: tuple[Phrase, ...] = ()
+    tokens: Sequence[Token],
+    counts: list[Count],
+    part_of: tuple[Phrase, ...] = (),
+    uncounted: Callable[[Count], bool] = lambda count: False,
 ) -> list[Count]:
     """Counts of kinds of organisations joined by "en" in one clause add up: "12 gemeenten
     en 30 aanbieders" is 42, but "40 organisaties en 3 werkgroepen" count two things; so do
     those listed with commas (:func:`_listed`). A count after a ``part_of`` word is part
-    of the one before it: "40 organisaties, waarvan 12 scholen" is 40. (Right after each
-    other, "5 en 200" is a range, read above.)"""
+    of the one before it: "40 organisaties, waarvan 12 scholen" is 40. A count of what no
+    question counts is added to nothing: "2 wethouders en 8 organisaties" is 8 (and the 2
+    is dropped later). (Right after each other, "5 en 200" is a range, read above.)"""
     total: list[Count] = []
     for count in counts:
         if total:
@@ -281,7 +287,8 @@ def _added(
             between = {t.text for t in tokens[last.end : count.start]}
             same_clause = tokens[last.end - 1].clause == tokens[count.end - 1].clause
             joined = same_clause and same_unit and between & _AND and count.start - last.end > 1
-            if joined or _listed(tokens, last, count):
+            apart = uncounted(last) or uncounted(count)
+            if not apart and (joined or _listed(tokens, last, count)):
                 words = " ".join(t.text for t in tokens[last.start : count.end])
                 unit = last.unit or count.unit
                 total[-1] = Count(

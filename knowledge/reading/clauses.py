@@ -1,0 +1,44 @@
+"""How one clause of an answer bears on the others.
+
+**A plain no first**: "nee, we zijn met 12", "geen, we zijn maar met 6", "nee, alles in 1
+overleg". A negation that is an option word ("nee", "geen": no subgroups) and stands as a
+clause of its own (beside ``echo_fillers`` only: "nee hoor") is the answer; a count in a
+clause after it explains it. A count that names nothing (the people around the table) or
+counts one (the one meeting everything happens in) does not outweigh it; a count of two
+or more of the question's own topic ("nee, 3 werkgroepen") still does.
+
+The words are in ``content/reading.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from knowledge.reading.numbers import Count
+from knowledge.reading.phrases import Hit
+from knowledge.reading.spec import ReadingSpec
+from knowledge.reading.words import Token, spans
+
+
+def _clause_of(tokens: Sequence[Token], clause: int) -> list[int]:
+    return [i for i, t in enumerate(tokens) if t.clause == clause]
+
+
+def plain_no(tokens: Sequence[Token], spec: ReadingSpec, live: Sequence[Hit]) -> int | None:
+    """The clause of a negation that is an option word and a clause of its own, or None."""
+    triggers = {*spec.negation, *spec.negation_after}
+    fillers = {i for start, end in spans(tokens, spec.echo_fillers) for i in range(start, end)}
+    for hit in live:
+        if tuple(t.text for t in tokens[hit.start : hit.end]) not in triggers:
+            continue
+        clause = tokens[hit.start].clause
+        if all(hit.start <= i < hit.end or i in fillers for i in _clause_of(tokens, clause)):
+            return clause
+    return None
+
+
+def explaining(tokens: Sequence[Token], clause: int, count: Count) -> bool:
+    """Whether ``count``, after a plain no in ``clause``, explains it rather than answers:
+    it names nothing ("we zijn met 12") or counts one ("alles in 1 overleg")."""
+    later = tokens[count.start].clause > clause
+    return later and (count.unit is None or count.high <= 1)

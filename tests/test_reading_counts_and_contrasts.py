@@ -1,0 +1,51 @@
+"""Counts beside a plain no or a noun no question counts ("nee, we zijn met 12", "2
+wethouders en 8 organisaties"), a qualifying clause after a bare yes ("ja, maar
+informeel"), companions after "samen met", a clause of less on partial questions and
+negations after a place ("mijn rvt snapt het niet" at the bottleneck question)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.model import Knowledge
+from knowledge.reading.numbers import read_counts
+from knowledge.reading.words import tokenize
+from tests.knowledge_helpers import read
+
+
+@pytest.mark.parametrize(
+    "text", ["2 wethouders en 8 organisaties", "8 organisaties en 2 wethouders"]
+)
+def test_a_count_of_what_no_question_counts_is_added_to_nothing(
+    knowledge: Knowledge, text: str
+) -> None:
+    reading = read(knowledge, "size", text)
+    assert (reading.option, reading.counts) == ("klein", ("8",)), reading
+
+
+def test_counts_joined_by_en_still_add_up_without_an_uncounted_one(knowledge: Knowledge) -> None:
+    tokens = tokenize("2 wethouders en 8 organisaties")
+    spec = knowledge.reading.numbers
+    together = read_counts(tokens, spec, [False] * len(tokens), lambda end: "size")
+    assert [(c.low, c.high) for c in together] == [(10, 10)]
+    apart = read_counts(
+        tokens, spec, [False] * len(tokens), lambda end: "size", lambda c: c.start == 0
+    )
+    assert [(c.low, c.high) for c in apart] == [(2, 2), (8, 8)]
+
+
+@pytest.mark.parametrize(
+    "text", ["nee, we zijn met 12", "geen, we zijn maar met 6", "nee, alles in 1 overleg"]
+)
+def test_a_plain_no_first_is_not_outweighed_by_the_count_explaining_it(
+    knowledge: Knowledge, text: str
+) -> None:
+    reading = read(knowledge, "subgroups", text)
+    assert (reading.outcome, reading.option) == ("matched", "geen"), reading
+
+
+@pytest.mark.parametrize(("text", "option"), [("nee, 3 werkgroepen", "enkele"), ("ja, 12", "veel")])
+def test_a_count_of_several_subgroups_still_outweighs_words(
+    knowledge: Knowledge, text: str, option: str
+) -> None:
+    assert read(knowledge, "subgroups", text).option == option
