@@ -14,8 +14,9 @@ from typing import Any, TextIO
 from knowledge.loader import read_knowledge
 from knowledge.model import Knowledge
 from knowledge.problems import errors
-from knowledge.reading.answers import Reading, read_answer
+from knowledge.reading.answers import Reading
 from knowledge.reading.examples import DESCRIPTIONS, ExampleReport
+from knowledge.textmatch import map_answer
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -65,7 +66,7 @@ def run_parse(args: argparse.Namespace, directory: Path, out: TextIO | None = No
             file=sys.stderr,
         )
         return EXIT_USAGE
-    reading = read_answer(question, " ".join(args.text), knowledge)
+    reading = map_answer(question, " ".join(args.text), knowledge)
     if args.json:
         print(json.dumps(reading_as_json(reading), ensure_ascii=False, indent=2), file=out)
         return EXIT_OK

@@ -262,6 +262,13 @@ def test_parse_json_follows_the_contract() -> None:
     assert (matched["outcome"], matched["option"]) == ("matched", "groot")
 
 
+def test_parse_names_the_question_a_text_answers_instead_as_the_bot_does() -> None:
+    # the bot notes "ik mag tot 50k zelf beslissen" at the mandate, asked the governance
+    result = parsed("sturingsvorm", "ik", "mag", "tot", "50k", "zelf", "beslissen")
+    assert result["outcome"] == "unknown"
+    assert result["evidence"]["elsewhere"] == "mandate"  # type: ignore[index]
+
+
 def test_parse_from_the_command_line() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bot", "parse", "--question", "interests", "niet", "hoog"],

@@ -49,3 +49,27 @@ def test_a_count_of_several_subgroups_still_outweighs_words(
     knowledge: Knowledge, text: str, option: str
 ) -> None:
     assert read(knowledge, "subgroups", text).option == option
+
+
+@pytest.mark.parametrize(
+    ("text", "option"),
+    [("ja, maar informeel", "informeel"), ("yes, but informally", "informeel")],
+)
+def test_a_clause_after_a_bare_yes_says_which_yes(
+    knowledge: Knowledge, text: str, option: str
+) -> None:
+    reading = read(knowledge, "bestuurlijke_subgroep", text)
+    assert (reading.outcome, reading.option) == ("matched", option), reading
+
+
+def test_a_bare_yes_without_a_qualifying_clause_stands(knowledge: Knowledge) -> None:
+    assert read(knowledge, "bestuurlijke_subgroep", "ja, maar").option == "formeel"
+    assert read(knowledge, "subgroups", "ja, een paar").option == "enkele"
+
+
+def test_an_echoed_topic_denied_by_a_plain_no_is_the_no(knowledge: Knowledge) -> None:
+    reading = read(knowledge, "bestuurlijke_subgroep", "stuurgroep? nee")
+    assert (reading.outcome, reading.option) == ("matched", "geen"), reading
+    # a negation with words between it and the topic still only denies ("not really one")
+    hedged = read(knowledge, "bestuurlijke_subgroep", "een stuurgroep? niet echt")
+    assert hedged.outcome == "ambiguous", hedged

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Literal
 
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
-from knowledge.reading.clauses import explaining, plain_no
+from knowledge.reading.clauses import explaining, plain_no, qualified_yes
 from knowledge.reading.context import (
     answered_echoes,
     answers_elsewhere,
@@ -151,7 +151,14 @@ def read_answer(
             for i, c in enumerate(claimed)
         ]
     kept = [h for h in [*hits, *count_hits] if id(h) not in lowered]
-    denied, spent = negated_hits(tokens, kept, claimed, spec)
+    topic = spec.topics.get(question.id, {})
+    denied, spent = negated_hits(
+        tokens,
+        kept,
+        claimed,
+        spec,
+        topical=lambda h: all(names_topic(t, topic) for t in tokens[h.start : h.end]),
+    )
     denied |= lowered
     spent |= measuring
     standing = [h for h in hits if id(h) not in denied and id(h) not in lowering]
@@ -180,6 +187,8 @@ def read_answer(
     contrast = contrast_clause(tokens, spec, live, negated_options)
     if contrast is not None:
         live = [h for h in live if tokens[h.start].clause >= contrast]
+    qualified = qualified_yes(tokens, spec, live)
+    live = [h for h in live if id(h) not in qualified]
     read = Reading(
         "unknown",
         negated=tuple(dict.fromkeys(h.words for h in negated)),

@@ -7,6 +7,12 @@ clause after it explains it. A count that names nothing (the people around the t
 counts one (the one meeting everything happens in) does not outweigh it; a count of two
 or more of the question's own topic ("nee, 3 werkgroepen") still does.
 
+**A bare yes, then which yes**: "ja, maar informeel", "yes, but informally". A yes
+(``affirmations``) that is the first clause on its own is qualified by a later clause that
+a boundary word opens ("maar", "but") and that names an option: the yes ("ja" is a
+formal steering group) no longer counts beside it. ("Ja, een paar" opens no clause with a
+boundary word: both count.)
+
 The words are in ``content/reading.yaml``.
 """
 
@@ -42,3 +48,30 @@ def explaining(tokens: Sequence[Token], clause: int, count: Count) -> bool:
     it names nothing ("we zijn met 12") or counts one ("alles in 1 overleg")."""
     later = tokens[count.start].clause > clause
     return later and (count.unit is None or count.high <= 1)
+
+
+def qualified_yes(tokens: Sequence[Token], spec: ReadingSpec, live: Sequence[Hit]) -> set[int]:
+    """The ids of the hits of a bare yes at the start that a later clause opened by a
+    boundary word qualifies ("ja, maar informeel")."""
+    if not spec.affirmations or not tokens:
+        return set()
+    first = tokens[0].clause
+    yes = [
+        (start, end)
+        for start, end in spans(tokens, spec.affirmations)
+        if tokens[start].clause == first
+    ]
+    fillers = {i for start, end in spans(tokens, spec.echo_fillers) for i in range(start, end)}
+    said = {i for start, end in yes for i in range(start, end)}
+    if not yes or not all(i in said or i in fillers for i in _clause_of(tokens, first)):
+        return set()
+    own = [h for h in live if tokens[h.start].clause == first]
+    meant = {o for h in own for o in h.options}
+    qualifying = [
+        h
+        for h in live
+        if tokens[h.start].clause > first
+        and tokens[_clause_of(tokens, tokens[h.start].clause)[0]].opened_by
+        and h.options - meant
+    ]
+    return {id(h) for h in own} if qualifying else set()

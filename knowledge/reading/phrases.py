@@ -297,6 +297,7 @@ def negated_hits(
     spec: ReadingSpec,
     *,
     after: bool = True,
+    topical: Callable[[Hit], bool] = lambda hit: False,
 ) -> tuple[set[int], set[int]]:
     """The ids of hits a negation denies, and of trigger hits spent on denying.
 
@@ -304,7 +305,10 @@ def negated_hits(
     also an option word): such a hit stands as an answer only when it denies nothing.
     Without ``after`` only triggers before a word count: in a description "de stuurgroep
     neemt de regie niet" is still about steering. A trigger after a phrase that is itself
-    a negation stresses it, it does not deny it: "no mandate at all" is no mandate.
+    a negation stresses it, it does not deny it: "no mandate at all" is no mandate. A
+    trigger hit that denies only a ``topical`` hit right after it (words that name the
+    question's topic: "stuurgroep? nee" is read "nee stuurgroep") still answers: no
+    steering group is the answer no ("geen echte stuurgroep" is not).
     """
     by_span = {(h.start, h.end): h for h in hits}
     taken = list(claimed)
@@ -347,6 +351,7 @@ def negated_hits(
             ]
         if scope:
             denied.update(id(h) for h in scope)
-            if own is not None:
+            answering = all(h.start == end and topical(h) for h in scope)
+            if own is not None and not answering:
                 spent.add(id(own))
     return denied, spent

@@ -81,6 +81,9 @@ class ReadingSpec:
     clause takes back part of the answer too."""
     contrast: tuple[Phrase, ...] = ()
     """Words of a clause that says what it is after one that said what it is not ("wel")."""
+    affirmations: tuple[Phrase, ...] = ()
+    """A bare yes ("ja", "yes"): a clause opened by a boundary word after it, naming an
+    option, says which yes ("ja, maar informeel")."""
     topics: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     """Per question, per language, the words that name what it asks about ("mandaat"):
     what a negation that answers must deny, and what a count must count."""
