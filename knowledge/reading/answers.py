@@ -101,6 +101,12 @@ def read_answer(
         claimed[start:end] = [True] * (end - start)
         dont_know_clauses.add(tokens[start].clause)
         dont_know_words.append(" ".join(t.text for t in tokens[start:end]))
+    # "Wie leidt het? Geen idee": an echoed question right before a don't-know is what is
+    # not known; its words answer nothing.
+    for clause in sorted(dont_know_clauses):
+        echoed = [t for t in tokens if t.clause == clause - 1]
+        if echoed and echoed[-1].then in spec.echo_marks:
+            dont_know_clauses.add(clause - 1)
     counts: list[Count] = []
     ranges = {o.id: o.range for o in question.options if o.range is not None}
     elsewhere: str | None = None
