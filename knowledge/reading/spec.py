@@ -85,6 +85,9 @@ class ReadingSpec:
     """A bare yes ("ja", "yes"): a clause opened by a boundary word after it, naming an
     option, says which yes ("ja, maar informeel")."""
     together: tuple[Phrase, ...] = ()
+    denials: tuple[Phrase, ...] = ()
+    """Words right after a negation that deny the problem itself ("geen probleem van
+    macht"): in a description the keywords after them do not count."""
     """Words before who one does it with ("samen met"): the option phrase after them
     names a companion, not an answer ("samen met de gemeente" is shared)."""
     topics: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
