@@ -84,3 +84,28 @@ def test_who_one_steers_with_is_a_companion_not_the_lead(knowledge: Knowledge, t
 def test_a_lead_in_a_clause_of_its_own_still_leads(knowledge: Knowledge) -> None:
     reading = read(knowledge, "sturingsvorm", "de gemeente, samen met de scholen")
     assert reading.option == "leidende_organisatie", reading
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "option"),
+    [
+        ("draagvlak_intern", "de rvt steunt het, de teams minder", "wisselend"),
+        ("draagvlak_intern", "sterk, de teams iets minder", "wisselend"),
+        ("vertrouwen", "met de gemeente hoog, met de scholen minder", "wisselend"),
+        ("draagvlak_intern", "wisselend, de teams minder", "wisselend"),
+    ],
+)
+def test_a_clause_of_less_moves_the_fullest_option_one_step(
+    knowledge: Knowledge, question: str, text: str, option: str
+) -> None:
+    reading = read(knowledge, question, text)
+    assert (reading.outcome, reading.option) == ("matched", option), reading
+
+
+def test_a_word_of_less_alone_is_no_take_back(knowledge: Knowledge) -> None:
+    assert read(knowledge, "draagvlak_intern", "minder").outcome == "unknown"
+    # a negation there still takes back more: asked
+    assert (
+        read(knowledge, "draagvlak_intern", "de rvb staat erachter, de managers niet").outcome
+        == "ambiguous"
+    )

@@ -87,6 +87,9 @@ class ReadingSpec:
     together: tuple[Phrase, ...] = ()
     """Words before who one does it with ("samen met"): the option phrase after them
     names a companion, not an answer ("samen met de gemeente" is shared)."""
+    lessening: tuple[Phrase, ...] = ()
+    """Words of less ending a clause of their own ("de teams minder"): on ``partial``
+    questions the fullest option moves one step down its scale."""
     topics: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     """Per question, per language, the words that name what it asks about ("mandaat"):
     what a negation that answers must deny, and what a count must count."""
