@@ -324,16 +324,18 @@ ADVERSARIAL: list[tuple[str, str, int, str]] = [
 ]
 
 
-def _scan_seconds(guard: Guard, text: str) -> float:
-    """The best of three scans and redactions, with the garbage collector held off: a
-    pause of the machine or a collection of the whole test run's heap is not the guard's."""
-    best = float("inf")
+def _scan_seconds(guard: Guard, *texts: str) -> list[float]:
+    """For each text, the best of five scans and redactions, taken in turns (a busy moment
+    of the machine slows one of each, not all of one), with the garbage collector held off:
+    a pause of the machine or a collection of the whole test run's heap is not the guard's."""
+    best = [float("inf")] * len(texts)
     gc.disable()
     try:
-        for _ in range(3):
-            started = time.perf_counter()
-            guard.redact(text, "nl", guard.scan(text))
-            best = min(best, time.perf_counter() - started)
+        for _ in range(5):
+            for index, text in enumerate(texts):
+                started = time.perf_counter()
+                guard.redact(text, "nl", guard.scan(text))
+                best[index] = min(best[index], time.perf_counter() - started)
     finally:
         gc.enable()
     return best
@@ -350,9 +352,10 @@ def test_a_long_adversarial_text_is_scanned_in_time_linear_in_its_length(
     """Four times the text takes about four times as long (a backtracking pattern takes 16
     times as long or more, and seconds at 10,000 characters): a ratio measured in one run,
     so a slow machine does not fail it and a fast one does not hide a quadratic scan."""
-    quarter = _scan_seconds(guard, before + unit * (count // 4) + after)
-    whole = _scan_seconds(guard, before + unit * count + after)
-    assert whole <= 8 * quarter + 0.005, f"{quarter * 1000:.1f} ms, then {whole * 1000:.1f} ms"
+    quarter, whole = _scan_seconds(
+        guard, before + unit * (count // 4) + after, before + unit * count + after
+    )
+    assert whole <= 10 * quarter + 0.005, f"{quarter * 1000:.1f} ms, then {whole * 1000:.1f} ms"
 
 
 def test_a_catastrophic_pattern_is_caught_by_the_probe_before_it_hangs() -> None:
