@@ -43,7 +43,7 @@ def read_description(text: str, knowledge: Knowledge) -> list[DilemmaMatch]:
         return []
     claimed = [False] * len(tokens)
     # Misspellings do not count in a description: not looked for.
-    hits = search(_index(knowledge), tokens, claimed, spec.literal, misspelt=False)
+    hits = search(_index(knowledge), tokens, claimed, spec.literal, misspelt=False, whole=True)
     denied, _ = negated_hits(tokens, hits, claimed, spec, after=False)
     scores: dict[str, int] = {}
     words: dict[str, list[str]] = {}

@@ -156,10 +156,29 @@ def index_for(owner: object, entries: Callable[[], Sequence[tuple[str, str, str]
     return built
 
 
-def _fits(entry: Entry, token: Token, part: str, last: bool) -> bool:
-    if entry.prefix and last:
+WHOLE_STEM = 6
+"""With ``whole`` a stem this long that keeps most of its written word is compared as is;
+a shorter one ("werkbaar" → "werk", "eigenheid" → "eig", "sturing" → "stur") only when
+the typed word is the written one up to its last two letters ("werkbare", not "werkt",
+"eigen" or "sturen")."""
+
+
+def _whole(entry: Entry, typed: str, part: str, n: int) -> bool:
+    for form in entry.forms:
+        written = form.split()[n]
+        if len(part) >= WHOLE_STEM and len(written) - len(part) <= 3:
+            return True
+        if typed.startswith(written[: len(written) - 2]):
+            return True
+    return False
+
+
+def _fits(entry: Entry, token: Token, part: str, n: int, whole: bool) -> bool:
+    if entry.prefix and n == len(entry.stems) - 1:
         return token.text.startswith(part)
-    return token.stem(entry.lang) == part
+    if token.stem(entry.lang) != part:
+        return False
+    return not whole or _whole(entry, token.text, part, n)
 
 
 def _matches(
@@ -168,24 +187,24 @@ def _matches(
     start: int,
     skippable: frozenset[str],
     literal: frozenset[str],
+    whole: bool,
 ) -> tuple[int, tuple[int, ...]] | None:
     """Where ``entry`` ends when it starts at ``start``, and the words it skipped: inside
     a phrase up to ``MAX_SKIPPED`` fillers in a row ("willen echt iets anders"), never
     after a negation: a degree word there grades it ("niet zo heel erg" is not "niet zo
     erg", "niet heel sterk" not "niet sterk")."""
     clause = tokens[start].clause
-    if not _fits(entry, tokens[start], entry.stems[0], len(entry.stems) == 1):
+    if not _fits(entry, tokens[start], entry.stems[0], 0, whole):
         return None
     negated = tokens[start].text in literal
     i = start + 1
     skipped: list[int] = []
-    for n, part in enumerate(entry.stems[1:], 2):
-        last = n == len(entry.stems)
+    for n, part in enumerate(entry.stems[1:], 1):
         run = 0
         while True:
             if i >= len(tokens) or tokens[i].clause != clause:
                 return None
-            if _fits(entry, tokens[i], part, last):
+            if _fits(entry, tokens[i], part, n, whole):
                 break
             if negated or run == MAX_SKIPPED or tokens[i].text not in skippable:
                 return None
@@ -205,6 +224,7 @@ def search(
     *,
     misspelt: bool = True,
     skippable: frozenset[str] = frozenset(),
+    whole: bool = False,
 ) -> list[Hit]:
     """Phrases found in the unclaimed tokens: longest first, then compounds, misspellings
     (unless not ``misspelt``: a misspelling claims only its own word, so leaving them out
@@ -215,7 +235,10 @@ def search(
 
     A word in ``skippable`` may stand between two words of a phrase (:func:`_matches`);
     the phrase scores its own words, and of two phrases of as many words the one without
-    fillers goes first."""
+    fillers goes first.
+
+    With ``whole`` a word whose stem is short compared with its written word must be typed
+    as written (:data:`WHOLE_STEM`; descriptions)."""
     found: list[tuple[int, int, Entry, tuple[int, ...]]] = []
     for i, token in enumerate(tokens):
         if claimed[i]:
@@ -227,7 +250,7 @@ def search(
             *index.short_prefixes,
         ]
         for entry in entries:
-            matched = _matches(entry, tokens, i, skippable, literal)
+            matched = _matches(entry, tokens, i, skippable, literal, whole)
             if matched is not None:
                 found.append((i, matched[0], entry, matched[1]))
     found.sort(key=lambda f: (-len(f[2].stems), f[1] - f[0], f[0]))
