@@ -109,3 +109,30 @@ def test_a_word_of_less_alone_is_no_take_back(knowledge: Knowledge) -> None:
         read(knowledge, "draagvlak_intern", "de rvb staat erachter, de managers niet").outcome
         == "ambiguous"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "option"),
+    [
+        ("mijn bestuur begrijpt het niet", "netwerk_en_partners"),
+        ("in de werkgroep luisteren ze niet", "binnen_subgroep"),
+        ("de gemeenten willen niet meewerken", "netwerk_en_lokaal"),
+    ],
+)
+def test_a_negation_after_a_place_says_what_goes_wrong_there(
+    knowledge: Knowledge, text: str, option: str
+) -> None:
+    reading = read(knowledge, "knelpunt", text)
+    assert (reading.outcome, reading.option, reading.negated) == ("matched", option, ()), reading
+
+
+def test_a_negation_right_after_or_before_a_place_still_denies_it(knowledge: Knowledge) -> None:
+    assert read(knowledge, "knelpunt", "niet intern").outcome == "unknown"
+    reading = read(knowledge, "knelpunt", "intern niet, tussen de werkgroepen")
+    assert (reading.option, reading.negated) == ("tussen_subgroepen", ("intern",)), reading
+
+
+def test_elsewhere_a_negation_after_words_denies_them(knowledge: Knowledge) -> None:
+    assert "knelpunt" in knowledge.reading.places
+    assert "mandate" not in knowledge.reading.places
+    assert read(knowledge, "mandate", "ruim is het niet").negated == ("ruim",)

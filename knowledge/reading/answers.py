@@ -164,6 +164,7 @@ def read_answer(
         claimed,
         spec,
         topical=lambda h: all(names_topic(t, topic) for t in tokens[h.start : h.end]),
+        places=question.id in spec.places,
     )
     denied |= lowered
     spent |= measuring

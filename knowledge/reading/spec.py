@@ -74,6 +74,9 @@ class ReadingSpec:
     distinct_topics: frozenset[str] = frozenset()
     """Questions whose topic words, named in a clause, make a one-word answer there about
     that matter only: "de belangen botsen nauwelijks" does not say trust is low."""
+    places: frozenset[str] = frozenset()
+    """Questions whose option words are places ("mijn bestuur", "in de werkgroep"): a
+    negation after them denies them only right after them ("intern niet")."""
     partial: frozenset[str] = frozenset()
     """Questions where a clause ending in a negation takes back part of the answer."""
     exceptions: tuple[Phrase, ...] = ()
