@@ -84,3 +84,55 @@ def test_who_one_steers_with_is_a_companion_not_the_lead(knowledge: Knowledge, t
 def test_a_lead_in_a_clause_of_its_own_still_leads(knowledge: Knowledge) -> None:
     reading = read(knowledge, "sturingsvorm", "de gemeente, samen met de scholen")
     assert reading.option == "leidende_organisatie", reading
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "option"),
+    [
+        ("draagvlak_intern", "de rvt steunt het, de teams minder", "wisselend"),
+        ("draagvlak_intern", "sterk, de teams iets minder", "wisselend"),
+        ("vertrouwen", "met de gemeente hoog, met de scholen minder", "wisselend"),
+        ("draagvlak_intern", "wisselend, de teams minder", "wisselend"),
+    ],
+)
+def test_a_clause_of_less_moves_the_fullest_option_one_step(
+    knowledge: Knowledge, question: str, text: str, option: str
+) -> None:
+    reading = read(knowledge, question, text)
+    assert (reading.outcome, reading.option) == ("matched", option), reading
+
+
+def test_a_word_of_less_alone_is_no_take_back(knowledge: Knowledge) -> None:
+    assert read(knowledge, "draagvlak_intern", "minder").outcome == "unknown"
+    # a negation there still takes back more: asked
+    assert (
+        read(knowledge, "draagvlak_intern", "de rvb staat erachter, de managers niet").outcome
+        == "ambiguous"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "option"),
+    [
+        ("mijn bestuur begrijpt het niet", "netwerk_en_partners"),
+        ("in de werkgroep luisteren ze niet", "binnen_subgroep"),
+        ("de gemeenten willen niet meewerken", "netwerk_en_lokaal"),
+    ],
+)
+def test_a_negation_after_a_place_says_what_goes_wrong_there(
+    knowledge: Knowledge, text: str, option: str
+) -> None:
+    reading = read(knowledge, "knelpunt", text)
+    assert (reading.outcome, reading.option, reading.negated) == ("matched", option, ()), reading
+
+
+def test_a_negation_right_after_or_before_a_place_still_denies_it(knowledge: Knowledge) -> None:
+    assert read(knowledge, "knelpunt", "niet intern").outcome == "unknown"
+    reading = read(knowledge, "knelpunt", "intern niet, tussen de werkgroepen")
+    assert (reading.option, reading.negated) == ("tussen_subgroepen", ("intern",)), reading
+
+
+def test_elsewhere_a_negation_after_words_denies_them(knowledge: Knowledge) -> None:
+    assert "knelpunt" in knowledge.reading.places
+    assert "mandate" not in knowledge.reading.places
+    assert read(knowledge, "mandate", "ruim is het niet").negated == ("ruim",)

@@ -18,7 +18,13 @@ from datetime import date
 from typing import Literal
 
 from knowledge.model import LANGUAGES, IntakeQuestion, Knowledge
-from knowledge.reading.clauses import companions, explaining, plain_no, qualified_yes
+from knowledge.reading.clauses import (
+    companions,
+    explaining,
+    lessened,
+    plain_no,
+    qualified_yes,
+)
 from knowledge.reading.context import (
     answered_echoes,
     answers_elsewhere,
@@ -158,6 +164,7 @@ def read_answer(
         claimed,
         spec,
         topical=lambda h: all(names_topic(t, topic) for t in tokens[h.start : h.end]),
+        places=question.id in spec.places,
     )
     denied |= lowered
     spent |= measuring
@@ -257,6 +264,11 @@ def read_answer(
                 option=None,
                 candidates=_beside(spec, question.id, reading.option, negated_options),
             )
+        less = lessened(tokens, spec, hits, dont_know_clauses)
+        scale = spec.scales.get(question.id, ())
+        if less and question.id in spec.partial and reading.option in scale[:1]:
+            # "de rvt steunt het, de teams minder": strong, but less so in part: mixed
+            return replace(reading, option=scale[1], words=(*reading.words, *less))
         return reading
     if negated_options:
         return decided(_other_side(spec, question.id, negated_options), [h.words for h in negated])

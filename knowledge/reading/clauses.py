@@ -17,6 +17,13 @@ boundary word: both count.)
 after such words in their clause names a companion, not the answer: "we sturen samen met
 de gemeente" is shared steering ("samen"), not the municipality leading.
 
+**Less, in a clause of its own**: on the questions of how widely something is shared
+(``partial``), "de rvt steunt het, de teams minder", "the board backs it, staff less so":
+a clause that names no option and ends in a word of less (``lessening``) takes back part
+of the answer by a degree, so its fullest option is the one after it on the scale (strong
+support is mixed). A negation there takes back more: the bot asks
+(:func:`knowledge.reading.context.stray_negation`).
+
 The words are in ``content/reading.yaml``.
 """
 
@@ -92,3 +99,25 @@ def companions(tokens: Sequence[Token], spec: ReadingSpec, hits: Sequence[Hit]) 
             if end <= h.start < end + spec.window and tokens[h.start].clause == clause
         }
     return found
+
+
+def lessened(
+    tokens: Sequence[Token], spec: ReadingSpec, hits: Sequence[Hit], skip: set[int]
+) -> tuple[str, ...]:
+    """The words of less that end a clause of their own naming no option ("de teams
+    minder"), after other words of that clause; () when there are none."""
+    named = {tokens[h.start].clause for h in hits}
+    inside = {i for h in hits for i in range(h.start, h.end)}
+    found: list[str] = []
+    taken = -1
+    for start, end in sorted(spans(tokens, spec.lessening), key=lambda s: (s[0], -s[1])):
+        if start < taken:
+            continue  # "iets minder": not "minder" again
+        taken = end
+        clause = tokens[start].clause
+        last = end == len(tokens) or tokens[end].clause != clause
+        alone = start > 0 and tokens[start - 1].clause == clause
+        free = not any(i in inside for i in range(start, end))
+        if last and alone and free and clause not in named and clause not in skip:
+            found.append(" ".join(t.text for t in tokens[start:end]))
+    return tuple(found)

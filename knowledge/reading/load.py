@@ -30,6 +30,7 @@ PHRASE_LISTS = (
     "affirmations",
     "together",
     "denials",
+    "lessening",
     "lowering",
     "intensifiers",
     "almost",
@@ -206,6 +207,7 @@ def read_reading(folder: Folder) -> ReadingSpec:
     lines: dict[str, int] = {}
     intensified = _question_ids(file, root, "intensified", lines)
     distinct_topics = _question_ids(file, root, "distinct_topics", lines)
+    places = _question_ids(file, root, "places", lines)
     weak: dict[str, frozenset[Phrase]] = {}
     raw = root.get("weak")
     if raw is None:
@@ -312,6 +314,7 @@ def read_reading(folder: Folder) -> ReadingSpec:
         intensifiers=lists["intensifiers"],
         intensified=intensified,
         distinct_topics=distinct_topics,
+        places=places,
         almost=lists["almost"],
         almost_options=almost_options,
         bounds=lists["bounds"],
@@ -334,6 +337,7 @@ def read_reading(folder: Folder) -> ReadingSpec:
         affirmations=lists["affirmations"],
         together=lists["together"],
         denials=lists["denials"],
+        lessening=lists["lessening"],
         partial=frozenset(partial),
         exceptions=lists["exceptions"],
         topics=topics,
@@ -369,8 +373,9 @@ def reading_problems(knowledge: Knowledge) -> list[Problem]:
         check("scales", question_id, scale)
     for question_id in sorted(spec.partial):
         check("partial", question_id, ())
-    for question_id in sorted(spec.intensified):
-        check("intensified", question_id, ())
+    for key, listed in (("intensified", spec.intensified), ("places", spec.places)):
+        for question_id in sorted(listed):
+            check(key, question_id, ())
     for question_id in sorted(spec.distinct_topics):
         check("distinct_topics", question_id, ())
         if question_id not in spec.topics:

@@ -321,6 +321,7 @@ def negated_hits(
     *,
     after: bool = True,
     topical: Callable[[Hit], bool] = lambda hit: False,
+    places: bool = False,
 ) -> tuple[set[int], set[int]]:
     """The ids of hits a negation denies, and of trigger hits spent on denying.
 
@@ -331,7 +332,9 @@ def negated_hits(
     a negation stresses it, it does not deny it: "no mandate at all" is no mandate. A
     trigger hit that denies only a ``topical`` hit right after it (words that name the
     question's topic: "stuurgroep? nee" is read "nee stuurgroep") still answers: no
-    steering group is the answer no ("geen echte stuurgroep" is not).
+    steering group is the answer no ("geen echte stuurgroep" is not). With ``places``
+    (the option words are places) a negation after words denies them only right after
+    them ("binnen de groep niet"): "mijn rvt snapt het niet" says what goes wrong there.
     """
     by_span = {(h.start, h.end): h for h in hits}
     taken = list(claimed)
@@ -370,6 +373,7 @@ def negated_hits(
                 and h.start not in negative
                 and tuple(t.text for t in tokens[h.start : h.end]) not in frequencies
                 and start - window < h.end <= start
+                and (h.end == start or not places)
                 and tokens[h.end - 1].clause == clause
             ]
         if scope:

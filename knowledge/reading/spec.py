@@ -74,6 +74,9 @@ class ReadingSpec:
     distinct_topics: frozenset[str] = frozenset()
     """Questions whose topic words, named in a clause, make a one-word answer there about
     that matter only: "de belangen botsen nauwelijks" does not say trust is low."""
+    places: frozenset[str] = frozenset()
+    """Questions whose option words are places ("mijn bestuur", "in de werkgroep"): a
+    negation after them denies them only right after them ("intern niet")."""
     partial: frozenset[str] = frozenset()
     """Questions where a clause ending in a negation takes back part of the answer."""
     exceptions: tuple[Phrase, ...] = ()
@@ -90,6 +93,9 @@ class ReadingSpec:
     macht"): in a description the keywords after them do not count."""
     """Words before who one does it with ("samen met"): the option phrase after them
     names a companion, not an answer ("samen met de gemeente" is shared)."""
+    lessening: tuple[Phrase, ...] = ()
+    """Words of less ending a clause of their own ("de teams minder"): on ``partial``
+    questions the fullest option moves one step down its scale."""
     topics: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     """Per question, per language, the words that name what it asks about ("mandaat"):
     what a negation that answers must deny, and what a count must count."""
