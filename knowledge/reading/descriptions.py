@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from knowledge.model import LANGUAGES, Knowledge
 from knowledge.reading.phrases import Hit, PhraseIndex, index_for, negated_hits, search
 from knowledge.reading.spec import ReadingSpec
-from knowledge.reading.words import Token, spans, tokenize
+from knowledge.reading.words import Token, phrase, spans, tokenize
 
 DENIAL_GAP = 2
 """How many words may stand between a negation and the denial word ("geen groot probleem")."""
@@ -54,19 +54,34 @@ def read_description(text: str, knowledge: Knowledge) -> list[DilemmaMatch]:
     hits = search(_index(knowledge), tokens, claimed, spec.literal, misspelt=False, whole=True)
     denied, _ = negated_hits(tokens, hits, claimed, spec, after=False)
     denied = _withdrawn(tokens, hits, denied, spec)
+    generic = {" ".join(words) for words in spec.generic}
     scores: dict[str, int] = {}
+    specific: dict[str, int] = {}
     words: dict[str, list[str]] = {}
+    counted: set[tuple[str, str]] = set()
     for hit in hits:
         if id(hit) in denied:
             continue
+        written = " ".join(phrase(hit.written or hit.words))
         for dilemma in hit.options:
-            scores[dilemma] = scores.get(dilemma, 0) + hit.weight
             words.setdefault(dilemma, []).append(hit.words)
+            if (dilemma, written) in counted:
+                continue
+            counted.add((dilemma, written))
+            scores[dilemma] = scores.get(dilemma, 0) + hit.weight
+            if written not in generic:
+                specific[dilemma] = specific.get(dilemma, 0) + hit.weight
     order = {d.id: i for i, d in enumerate(knowledge.dilemmas)}
     matches = [
         DilemmaMatch(d, score, tuple(dict.fromkeys(words[d]))) for d, score in scores.items()
     ]
-    matches.sort(key=lambda m: (-m.score, order.get(m.dilemma, len(order))))
+    matches.sort(
+        key=lambda m: (
+            -m.score,
+            -specific.get(m.dilemma, 0),
+            order.get(m.dilemma, len(order)),
+        )
+    )
     return matches
 
 
