@@ -89,6 +89,12 @@ class ReadingSpec:
     """A bare yes ("ja", "yes"): a clause opened by a boundary word after it, naming an
     option, says which yes ("ja, maar informeel")."""
     together: tuple[Phrase, ...] = ()
+    denials: tuple[Phrase, ...] = ()
+    """Words right after a negation that deny the problem itself ("geen probleem van
+    macht"): in a description the keywords after them do not count."""
+    generic: tuple[Phrase, ...] = ()
+    """Dilemma keywords that name the setting rather than the issue ("werkgroep"): of two
+    dilemmas that score the same in a description, the one with fewer goes first."""
     """Words before who one does it with ("samen met"): the option phrase after them
     names a companion, not an answer ("samen met de gemeente" is shared)."""
     lessening: tuple[Phrase, ...] = ()
