@@ -51,6 +51,7 @@ its import, with its compiled library) is not needed to say so."""
 
 _BOUNDS: Mapping[str, Callable[[int], tuple[int, int]]] = {
     "more_than": lambda n: (n + 1, 2 * n),
+    "just_over": lambda n: (n + 1, math.ceil(1.25 * n)),
     "less_than": lambda n: (math.ceil(n / 2), n - 1),
     "at_most": lambda n: (math.ceil(n / 2), n),
     "at_least": lambda n: (n, 2 * n),

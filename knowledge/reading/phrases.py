@@ -335,6 +335,7 @@ def negated_hits(
     steering group is the answer no ("geen echte stuurgroep" is not). With ``places``
     (the option words are places) a negation after words denies them only right after
     them ("binnen de groep niet"): "mijn rvt snapt het niet" says what goes wrong there.
+    A trigger hit denies no words of its own option: "nee alles plenair" is no subgroups.
     """
     by_span = {(h.start, h.end): h for h in hits}
     taken = list(claimed)
@@ -376,6 +377,8 @@ def negated_hits(
                 and (h.end == start or not places)
                 and tokens[h.end - 1].clause == clause
             ]
+        if own is not None:  # "nee alles plenair": a no agrees with its own option's words
+            scope = [h for h in scope if not h.options <= own.options]
         if scope:
             denied.update(id(h) for h in scope)
             answering = all(h.start == end and topical(h) for h in scope)

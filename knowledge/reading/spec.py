@@ -11,6 +11,7 @@ Phrase = tuple[str, ...]
 GAP = "..."
 NUMBER_KINDS: tuple[str, ...] = (
     "more_than",
+    "just_over",
     "less_than",
     "at_most",
     "at_least",
