@@ -73,7 +73,9 @@ def read_description(text: str, knowledge: Knowledge) -> list[DilemmaMatch]:
                 specific[dilemma] = specific.get(dilemma, 0) + hit.weight
     order = {d.id: i for i, d in enumerate(knowledge.dilemmas)}
     matches = [
-        DilemmaMatch(d, score, tuple(dict.fromkeys(words[d]))) for d, score in scores.items()
+        DilemmaMatch(d, score, tuple(dict.fromkeys(words[d])))
+        for d, score in scores.items()
+        if specific
     ]
     matches.sort(
         key=lambda m: (
