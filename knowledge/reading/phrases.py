@@ -9,7 +9,7 @@ letter; :mod:`knowledge.reading.similar`) of single words.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from knowledge.reading.similar import closest
@@ -81,6 +81,9 @@ class PhraseIndex:
     heads: dict[str, frozenset[str]] = field(default_factory=dict)
     singles: dict[str, frozenset[str]] = field(default_factory=dict)
     """Single written words (for misspellings) → their options."""
+    initials: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The words of :attr:`singles` by their first letter, in the same order: a
+    misspelling keeps its first letter, so only those are compared."""
 
 
 def build_index(entries: Sequence[tuple[str, str, str]]) -> PhraseIndex:
@@ -139,7 +142,15 @@ def build_index(entries: Sequence[tuple[str, str, str]]) -> PhraseIndex:
         short_prefixes=tuple(short_prefixes),
         heads={stem: once(options) for stem, options in heads.items()},
         singles={word: once(options) for word, options in singles.items()},
+        initials=_by_initial(singles),
     )
+
+
+def _by_initial(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    grouped: dict[str, list[str]] = {}
+    for word in words:
+        grouped.setdefault(word[0], []).append(word)
+    return {initial: tuple(found) for initial, found in grouped.items()}
 
 
 _INDEXES: dict[int, tuple[object, PhraseIndex]] = {}
@@ -291,8 +302,8 @@ def _misspelt(index: PhraseIndex, token: Token, i: int) -> Hit | None:
     word = token.text
     if len(word) < MIN_FUZZY_LENGTH or word.isdigit() or not index.singles:
         return None
-    best = closest(word, index.singles, FUZZY_CUTOFF)
-    if best is None or best[0][0] != word[0]:
+    best = closest(word, index.initials.get(word[0], ()), FUZZY_CUTOFF)
+    if best is None:
         return None
     close = best[0]
     return Hit(i, i + 1, frozenset(index.singles[close]), 1, word, f"{word}~{close}", close)

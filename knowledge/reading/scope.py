@@ -54,6 +54,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 from knowledge.reading.numbers import Count
 from knowledge.reading.phrases import Hit
@@ -216,8 +217,13 @@ def other_matter(
     return spent
 
 
-def _nouns(spec: ReadingSpec) -> set[str]:
-    return {words[0] for words in spec.not_counted if len(words) == 1}
+def _nouns(spec: ReadingSpec) -> frozenset[str]:
+    return _single_words(spec.not_counted)
+
+
+@lru_cache(maxsize=8)
+def _single_words(phrases: tuple[Phrase, ...]) -> frozenset[str]:
+    return frozenset(words[0] for words in phrases if len(words) == 1)
 
 
 def weak_alone(
