@@ -99,6 +99,8 @@ class ConversationData(TypedDict, total=False):
     """The top dilemmas before a re-check, while it runs."""
     skipped: list[str]
     """The intake questions the user was asked and skipped (not those never asked)."""
+    in_passing: list[str]
+    """Questions answered in passing at another one, not yet at their own."""
     browsing: bool
     """The last screen was browsing the dilemmas (``/terug`` leaves it, intake unmoved)."""
 

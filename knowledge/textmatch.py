@@ -16,7 +16,15 @@ from knowledge.reading.context import names_question_topic
 from knowledge.reading.descriptions import DilemmaMatch, read_description
 from knowledge.reading.words import Token, phrase, tokenize
 
-__all__ = ["DilemmaMatch", "Outcome", "Reading", "map_answer", "match_dilemmas", "normalize"]
+__all__ = [
+    "DilemmaMatch",
+    "Outcome",
+    "Reading",
+    "map_answer",
+    "match_dilemmas",
+    "names_topic_of",
+    "normalize",
+]
 
 
 def normalize(text: str) -> str:
@@ -31,6 +39,12 @@ belangen botsen nauwelijks"): one word alone ("veel") is an option word of many
 questions."""
 
 
+ELSEWHERE_MAX_CHARACTERS = 300
+"""Only an answer this short is read against the other questions too: a longer text is a
+story, not another question's answer (and reading 4,096 characters of digits eleven times
+over took half a second)."""
+
+
 def map_answer(
     question: IntakeQuestion, text: str, knowledge: Knowledge, *, year: int | None = None
 ) -> Reading:
@@ -40,7 +54,8 @@ def map_answer(
     2019" and "vorig jaar begonnen" (the event's, not the clock's; by default today's)."""
     reading = read_answer(question, text, knowledge, year=year)
     if (
-        reading.outcome != "unknown"
+        len(text) > ELSEWHERE_MAX_CHARACTERS
+        or reading.outcome != "unknown"
         or reading.dont_know
         or reading.negated_options
         or reading.elsewhere is not None
@@ -78,6 +93,13 @@ def _answered_elsewhere(
         if found:
             return found[0]
     return None
+
+
+def names_topic_of(question: IntakeQuestion, text: str, knowledge: Knowledge) -> bool:
+    """Whether ``text`` names the topic of ``question`` ("zelf", "bestuur" for the mandate,
+    "organisaties" for the size): then an answer to it found elsewhere is meant for it."""
+    spec = knowledge.reading
+    return names_question_topic(tokenize(text, spec.boundaries), spec, question.id)
 
 
 def match_dilemmas(text: str, knowledge: Knowledge) -> list[DilemmaMatch]:

@@ -16,7 +16,7 @@ from flows.screens import question_name
 from flows.timeline.dialogue import Timeline
 from flows.timeline.recheck import UNCHANGED, unchanged_button
 from knowledge.model import IntakeQuestion
-from knowledge.textmatch import map_answer, normalize
+from knowledge.textmatch import map_answer, names_topic_of, normalize
 
 FAILURES_BEFORE_OPTIONS = 2
 """Typed answers that match no option before the reply says so more plainly."""
@@ -195,6 +195,8 @@ class Intake:
     def record(self, ctx: Context, question: IntakeQuestion, option_id: str) -> None:
         ctx.answers[question.id] = option_id
         ctx.data["skipped"] = [q for q in ctx.skipped() if q != question.id]
+        if question.id in _in_passing(ctx):
+            ctx.data["in_passing"] = [q for q in _in_passing(ctx) if q != question.id]
         ctx.data.pop("failures", None)
         ctx.answers_changed()
         ctx.fire("answer")
@@ -208,6 +210,13 @@ class Intake:
             assert option is not None
             ctx.lead = ctx.say("recheck_skip_kept", answer=ctx.say.plain(option.label))
             self.record(ctx, question, kept)
+            return
+        noted = ctx.answers.get(question.id) if question.id in _in_passing(ctx) else None
+        option = question.option(noted or "")
+        if option is not None and question.counts(option.id, ctx.flow_profile()):
+            # noted in passing and shown ticked: skipping it leaves what the user said
+            ctx.lead = ctx.say("skip_kept_in_passing", answer=ctx.say.plain(option.label))
+            self.record(ctx, question, option.id)
             return
         ctx.answers.pop(question.id, None)
         ctx.data["skipped"] = [*(q for q in ctx.skipped() if q != question.id), question.id]
@@ -273,8 +282,8 @@ class Intake:
         other question shows it ticked when its turn comes. Not when that question was
         answered otherwise (the user is asked, as before) or does not apply."""
         other = ctx.knowledge.intake_question(other_id)
-        if other is None:
-            return False
+        if other is None or not names_topic_of(other, text, ctx.knowledge):
+            return False  # a guess ("mijn bestuur steunt me sterk": the bottleneck?) is asked
         reading = map_answer(other, text, ctx.knowledge, year=local_year(ctx))
         option = other.option(reading.option or "") if reading.outcome == "matched" else None
         if option is None:
@@ -287,6 +296,7 @@ class Intake:
             return False
         ctx.answers[other.id] = option.id
         ctx.data["skipped"] = [q for q in ctx.skipped() if q != other.id]
+        ctx.data["in_passing"] = [*(q for q in _in_passing(ctx) if q != other.id), other.id]
         ctx.data.pop("failures", None)
         ctx.answers_changed()
         ctx.lead = ctx.say(
@@ -299,3 +309,10 @@ class Intake:
         else:  # the new answer means this question no longer applies
             ctx.fire("answer")
         return True
+
+
+def _in_passing(ctx: Context) -> list[str]:
+    """The questions answered in passing at another question, not yet at their own (read
+    defensively: stored JSON)."""
+    stored = ctx.data.get("in_passing")
+    return [q for q in stored if isinstance(q, str)] if isinstance(stored, list) else []

@@ -89,7 +89,9 @@ def qualified_yes(tokens: Sequence[Token], spec: ReadingSpec, live: Sequence[Hit
 
 
 def companions(tokens: Sequence[Token], spec: ReadingSpec, hits: Sequence[Hit]) -> set[int]:
-    """The ids of hits that name who one does it with ("samen met de gemeente")."""
+    """The ids of hits that name who one does it with ("samen met de gemeente"), when
+    another hit says what it is ("samen"); a companion alone is the answer ("het knelt
+    in samenwerking met de gemeenten": there)."""
     found: set[int] = set()
     for start, end in spans(tokens, spec.together):
         clause = tokens[start].clause
@@ -98,7 +100,7 @@ def companions(tokens: Sequence[Token], spec: ReadingSpec, hits: Sequence[Hit]) 
             for h in hits
             if end <= h.start < end + spec.window and tokens[h.start].clause == clause
         }
-    return found
+    return found if any(id(h) not in found for h in hits) else set()
 
 
 def lessened(

@@ -175,23 +175,27 @@ def foreign_topic(
     others = [spec.topics[q] for q in sorted(spec.distinct_topics) if q != question_id]
     if not others:
         return set()
+    singles = [h for h in hits if h.end - h.start == 1]
+    if not singles:
+        return set()
+    # The clauses that name this question's topic, and those that name another's, by the
+    # words beside the hits: an option word of this question names no other matter
+    # ("onderling" is a trust word and, at the bottleneck question, a place).
     answering = {i for h in hits for i in range(h.start, h.end)}
-    spent: set[int] = set()
-    for hit in hits:
-        if hit.end - hit.start != 1:
+    own_named: set[int] = set()
+    other_named: set[int] = set()
+    for i, token in enumerate(tokens):
+        if i in answering:
             continue
-        # the words beside it; an option word of this question names no other matter
-        # ("onderling" is a trust word and, at the bottleneck question, a place)
-        clause = [
-            t
-            for i, t in enumerate(tokens)
-            if t.clause == tokens[hit.start].clause and i not in answering
-        ]
-        if any(names_topic(t, own) for t in clause if own):
-            continue
-        if any(names_topic(t, topic) for t in clause for topic in others):
-            spent.add(id(hit))
-    return spent
+        if own and token.clause not in own_named and names_topic(token, own):
+            own_named.add(token.clause)
+        if token.clause not in other_named and any(names_topic(token, t) for t in others):
+            other_named.add(token.clause)
+    return {
+        id(h)
+        for h in singles
+        if tokens[h.start].clause in other_named and tokens[h.start].clause not in own_named
+    }
 
 
 def names_question_topic(tokens: Sequence[Token], spec: ReadingSpec, question_id: str) -> bool:

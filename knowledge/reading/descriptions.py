@@ -96,11 +96,16 @@ def _withdrawn(
     if not denied:
         return denied
     denials = [start for start, _ in spans(tokens, spec.denials)]
+    # A denial word with a keyword between it and the negation denies nothing: "geen
+    # mandaat om te beslissen" lacks the mandate, "het gaat niet om macht" is not about it.
+    keyworded = {i for h in hits for i in range(h.start, h.end)}
     denying = [
         (tokens[start].clause, end)
         for start, end in spans(tokens, spec.negation)
         if any(
-            end <= d <= end + DENIAL_GAP and tokens[d].clause == tokens[start].clause
+            end <= d <= end + DENIAL_GAP
+            and tokens[d].clause == tokens[start].clause
+            and not any(i in keyworded for i in range(end, d))
             for d in denials
         )
     ]

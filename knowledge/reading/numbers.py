@@ -184,16 +184,38 @@ def qualifier_before(
     tokens: Sequence[Token], start: int, qualifiers: Mapping[str, tuple[Phrase, ...]]
 ) -> tuple[int, str] | None:
     """The longest bound right before ``start`` ("meer dan"): its length and kind."""
+    if start < 1:
+        return None
     best: tuple[int, str] | None = None
+    for kind, qualifier in _by_last_word(qualifiers).get(tokens[start - 1].text, ()):
+        if _ends_before(tokens, start, qualifier) and (best is None or len(qualifier) > best[0]):
+            best = (len(qualifier), kind)
+    return best
+
+
+_Qualifiers = Mapping[str, tuple[Phrase, ...]]
+_LAST_WORDS: dict[int, tuple[_Qualifiers, dict[str, list[tuple[str, Phrase]]]]] = {}
+
+
+def _by_last_word(
+    qualifiers: Mapping[str, tuple[Phrase, ...]],
+) -> dict[str, list[tuple[str, Phrase]]]:
+    """The bounds of ``qualifiers`` by their last word, in their order (built once per
+    knowledge: every number looks up only those that end in the word before it)."""
+    known = _LAST_WORDS.get(id(qualifiers))
+    if known is not None and known[0] is qualifiers:
+        return known[1]
+    index: dict[str, list[tuple[str, Phrase]]] = {}
     for kind, phrases in qualifiers.items():
         if kind in ("range", AFTER, PART_OF):
             continue
         for qualifier in phrases:
-            if _ends_before(tokens, start, qualifier) and (
-                best is None or len(qualifier) > best[0]
-            ):
-                best = (len(qualifier), kind)
-    return best
+            if qualifier:
+                index.setdefault(qualifier[-1], []).append((kind, qualifier))
+    if len(_LAST_WORDS) > 16:
+        _LAST_WORDS.clear()
+    _LAST_WORDS[id(qualifiers)] = (qualifiers, index)
+    return index
 
 
 def bounded(kind: str, value: int) -> tuple[int, int]:

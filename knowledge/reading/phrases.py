@@ -361,16 +361,25 @@ def negated_hits(
     window = spec.window
     post_words = set(spec.negation_after) if after else set()
     frequencies = set(spec.frequencies)
+    no_answers = set(spec.no_answers)
     before = _trigger_spans(tokens, spec.negation, free)
     post = _trigger_spans(tokens, spec.negation_after, free) if after else []
     trigger_spans = set(before) | set(post)
     negative = {start for start, _ in spans(tokens, spec.negation)}
+    # Hits by where they start and end: a trigger looks at the few within its window, not
+    # at every hit (a text of a thousand "nee" is a thousand triggers).
+    by_start: dict[int, list[Hit]] = {}
+    by_end: dict[int, list[Hit]] = {}
+    for hit in hits:
+        by_start.setdefault(hit.start, []).append(hit)
+        by_end.setdefault(hit.end, []).append(hit)
     for start, end in sorted(trigger_spans):
         clause = tokens[start].clause
         own = by_span.get((start, end))
         scope = [
             h
-            for h in hits
+            for at in range(end, end + window)
+            for h in by_start.get(at, ())
             if h is not own
             and (h.start, h.end) not in trigger_spans
             and end <= h.start < end + window
@@ -379,7 +388,8 @@ def negated_hits(
         if not scope and tuple(t.text for t in tokens[start:end]) in post_words:
             scope = [
                 h
-                for h in hits
+                for at in range(start - window + 1, start + 1)
+                for h in by_end.get(at, ())
                 if h is not own
                 and (h.start, h.end) not in trigger_spans
                 and h.start not in negative
@@ -388,7 +398,9 @@ def negated_hits(
                 and (h.end == start or not places)
                 and tokens[h.end - 1].clause == clause
             ]
-        if own is not None:  # "nee alles plenair": a no agrees with its own option's words
+        if own is not None and tuple(t.text for t in tokens[start:end]) in no_answers:
+            # "nee alles plenair": a no agrees with its own option's words (a "geen" before
+            # them denies them: "geen plenaire vergaderingen, alles in werkgroepen")
             scope = [h for h in scope if not h.options <= own.options]
         if scope:
             denied.update(id(h) for h in scope)

@@ -242,9 +242,13 @@ def stray_count(tokens: Sequence[Token], spec: ReadingSpec, count: Count) -> boo
     """Whether ``count`` is a year or the number of something no question counts."""
     if count.unit is not None:
         return False  # "2000 organisaties" names what it counts
-    year_before = {end for _, end in spans(tokens, spec.year_words)}
-    if count.low == count.high and YEARS[0] <= count.low <= YEARS[1] and count.start in year_before:
-        return True
+    if count.low == count.high and YEARS[0] <= count.low <= YEARS[1]:
+        # a year word right before it ("in 2019"), looked up here, not in the whole text:
+        # a text of 2,000 numbers would search it 2,000 times
+        longest = max((len(w) for w in spec.year_words), default=0)
+        before = tuple(t.text for t in tokens[max(0, count.start - longest) : count.start])
+        if any(0 < len(w) <= len(before) and before[-len(w) :] == w for w in spec.year_words):
+            return True
     if not count.end:
         return False
     clause = tokens[count.end - 1].clause

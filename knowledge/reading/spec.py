@@ -68,10 +68,13 @@ class ReadingSpec:
     echo_marks: frozenset[str] = frozenset()
     """Punctuation that ends an echoed question ("formeel?"), answered by a negation."""
     echo_fillers: tuple[Phrase, ...] = ()
+    """Words that may stand beside that negation ("nee hoor", "not really, honestly")."""
+    no_answers: tuple[Phrase, ...] = ()
+    """Negations that answer rather than deny ("nee"): the words of the option they are
+    agree with them ("nee alles gaat plenair"); "geen plenaire vergaderingen" still denies."""
     frequencies: tuple[Phrase, ...] = ()
     """Words of how often: a negation after one says when not, it does not deny it ("soms
     niet" is sometimes, "soms wel, soms niet" mixed)."""
-    """Words that may stand beside that negation ("nee hoor", "not really, honestly")."""
     distinct_topics: frozenset[str] = frozenset()
     """Questions whose topic words, named in a clause, make a one-word answer there about
     that matter only: "de belangen botsen nauwelijks" does not say trust is low."""
@@ -89,14 +92,14 @@ class ReadingSpec:
     """A bare yes ("ja", "yes"): a clause opened by a boundary word after it, naming an
     option, says which yes ("ja, maar informeel")."""
     together: tuple[Phrase, ...] = ()
+    """Words before who one does it with ("samen met"): the option phrase after them
+    names a companion, not an answer ("samen met de gemeente" is shared)."""
     denials: tuple[Phrase, ...] = ()
     """Words right after a negation that deny the problem itself ("geen probleem van
     macht"): in a description the keywords after them do not count."""
     generic: tuple[Phrase, ...] = ()
     """Dilemma keywords that name the setting rather than the issue ("werkgroep"): of two
     dilemmas that score the same in a description, the one with fewer goes first."""
-    """Words before who one does it with ("samen met"): the option phrase after them
-    names a companion, not an answer ("samen met de gemeente" is shared)."""
     lessening: tuple[Phrase, ...] = ()
     """Words of less ending a clause of their own ("de teams minder"): on ``partial``
     questions the fullest option moves one step down its scale."""
