@@ -12,9 +12,18 @@ from flows.events import Event, Outcome, StoredState
 from knowledge.model import Knowledge
 
 
+def at_question(question_id: str, **answers: str) -> StoredState:
+    """A consented conversation asking ``question_id``, with ``answers`` given before."""
+    return StoredState(
+        state=question_state(question_id),
+        flow_version=FLOW_VERSION,
+        consent=True,
+        answers=answers,
+    )
+
+
 def at_first_question(flow: AdvisorFlow) -> StoredState:
-    first = flow.knowledge.intake[0].id
-    return StoredState(state=question_state(first), flow_version=FLOW_VERSION, consent=True)
+    return at_question(flow.knowledge.intake[0].id)
 
 
 def typed(flow: AdvisorFlow, state: StoredState, text: str) -> Outcome:
@@ -81,9 +90,7 @@ def test_an_answer_to_another_question_says_which_and_is_noted_there(
     # review 6, F4: the mandate described at the governance question was a dead re-ask;
     # then it said which question it answers, and the user had to say it again there
     flow = AdvisorFlow(knowledge)
-    state = StoredState(
-        state=question_state("sturingsvorm"), flow_version=FLOW_VERSION, consent=True
-    )
+    state = at_question("sturingsvorm")
     outcome = typed(flow, state, "eigenlijk moet ik alles terugleggen bij mijn eigen bestuur")
     assert "andere vraag (Mandaat)" in said(outcome) and "„Geen mandaat” genoteerd" in said(outcome)
     assert outcome.state.state == state.state, "this question is asked again"
@@ -95,9 +102,7 @@ def test_an_answer_noted_in_passing_is_ticked_when_its_question_comes(
     knowledge: Knowledge,
 ) -> None:
     flow = AdvisorFlow(knowledge)
-    state = StoredState(
-        state=question_state("sturingsvorm"), flow_version=FLOW_VERSION, consent=True
-    )
+    state = at_question("sturingsvorm")
     noted = typed(flow, state, "ik mag tot 50k zelf beslissen")
     assert noted.state.answers == {"mandate": "beperkt"}
     after = typed(flow, noted.state, "door de partners samen")
@@ -111,12 +116,7 @@ def test_an_answer_given_otherwise_before_is_not_overwritten_in_passing(
     knowledge: Knowledge,
 ) -> None:
     flow = AdvisorFlow(knowledge)
-    state = StoredState(
-        state=question_state("sturingsvorm"),
-        flow_version=FLOW_VERSION,
-        consent=True,
-        answers={"mandate": "ruim"},
-    )
+    state = at_question("sturingsvorm", mandate="ruim")
     outcome = typed(flow, state, "eigenlijk moet ik alles terugleggen bij mijn eigen bestuur")
     assert outcome.state.answers == {"mandate": "ruim"}
     assert "andere vraag (Mandaat)" in said(outcome) and "genoteerd" not in said(outcome)
@@ -128,12 +128,7 @@ def test_a_question_that_no_longer_applies_after_an_answer_in_passing_is_left(
     # trust is asked only where interests are not low: saying they are low at the trust
     # question answers that one and leaves this one
     flow = AdvisorFlow(knowledge)
-    state = StoredState(
-        state=question_state("vertrouwen"),
-        flow_version=FLOW_VERSION,
-        consent=True,
-        answers={"size": "middel", "subgroups": "enkele", "mandate": "ruim"},
-    )
+    state = at_question("vertrouwen", size="middel", subgroups="enkele", mandate="ruim")
     outcome = typed(flow, state, "de belangen botsen eigenlijk niet")
     assert outcome.state.answers.get("interests") == "laag"
     following = [q.id for q in knowledge.intake if q.id != "vertrouwen"]
@@ -149,7 +144,7 @@ def test_a_guess_at_another_question_that_names_nothing_of_it_is_not_noted(
     # "mijn bestuur" is where it may knel, but nothing here names the bottleneck question:
     # it is said, as before, and nothing is written down
     flow = AdvisorFlow(knowledge)
-    state = StoredState(state=question_state("mandate"), flow_version=FLOW_VERSION, consent=True)
+    state = at_question("mandate")
     outcome = typed(flow, state, "mijn bestuur steunt me sterk")
     assert outcome.state.answers == {}
     assert "genoteerd" not in said(outcome)
@@ -157,9 +152,7 @@ def test_a_guess_at_another_question_that_names_nothing_of_it_is_not_noted(
 
 def test_skipping_an_answer_noted_in_passing_keeps_it(knowledge: Knowledge) -> None:
     flow = AdvisorFlow(knowledge)
-    state = StoredState(
-        state=question_state("sturingsvorm"), flow_version=FLOW_VERSION, consent=True
-    )
+    state = at_question("sturingsvorm")
     noted = typed(flow, state, "ik mag tot 50k zelf beslissen")
     at = flow.handle(noted.state, Event("text", text="door de partners samen"))
     while at.state.state != question_state("mandate"):
